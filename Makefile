@@ -1,0 +1,146 @@
+# UCH — the Universal Conversion Host.  See README.md.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR   ?= $(PREFIX)/share/man
+DESTDIR  ?=
+
+CC       ?= cc
+VERSION  := $(shell cat VERSION)
+PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= -O2 -g
+UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
+	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
+	-Iservice/runner -Iservice/transfer -Iservice/ctl $(PKG_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+B        := build
+V        ?= 0
+ifeq ($(V),0)
+Q        := @
+say       = @printf '  %-7s %s\n' $(1) $(2);
+endif
+CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c)
+UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
+JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c))
+CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))
+LIB_SRC  := $(CORE_SRC) $(UCHD_SRC) $(JOB_SRC) $(CTL_SRC)
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+HEADERS  := $(wildcard service/*/*.h)
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+PROGRAMS := $(B)/uchd $(B)/uch-job $(B)/uchctl
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
+MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
+
+.PHONY: all deps check check-fast check-unit check-san run bench demo \
+	install fuzz clean
+all: $(PROGRAMS) $(MANPAGES)
+
+$(B)/obj/%.o: %.c $(HEADERS) VERSION
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) $(UCH_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(B)/asan/obj/%.o: %.c $(HEADERS) VERSION
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) $(UCH_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+# One static library per room, so each program (and each unit test)
+# links only what it uses.
+define room_lib
+$(B)/$(1).a: $$(call obj,$(B),$(2))
+	@rm -f $$@
+	$$(call say,AR,$$@)ar rcs $$@ $$^
+$(B)/asan/$(1).a: $$(call obj,$(B)/asan,$(2))
+	@rm -f $$@
+	$$(call say,AR,$$@)ar rcs $$@ $$^
+endef
+$(eval $(call room_lib,libuchcore,$(CORE_SRC)))
+$(eval $(call room_lib,libuchd,$(UCHD_SRC)))
+$(eval $(call room_lib,libuchjob,$(JOB_SRC)))
+$(eval $(call room_lib,libuchctl,$(CTL_SRC)))
+
+$(B)/uchd: $(B)/obj/service/uchd/main.o $(B)/libuchd.a $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/uch-job: $(B)/obj/service/runner/main.o $(B)/libuchjob.a $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests are named after the room they test: test-util-*, test-jobs-*
+# link the core; test-api-*, test-uchd-* uchd's room; test-runner-*,
+# test-transfer-* the worker's; test-ctl-* uchctl's.
+room_of = $(if $(filter test-api-% test-uchd-%,$(1)),libuchd.a,$(if \
+	$(filter test-runner-% test-transfer-%,$(1)),libuchjob.a,$(if \
+	$(filter test-ctl-%,$(1)),libuchctl.a)))
+test_libs = $(addprefix $(1)/,$(call room_of,$(2)) libuchcore.a)
+.SECONDEXPANSION:
+$(B)/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B),$$*)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(UCH_CFLAGS) -Itests/unit $(CFLAGS) -o $@ $< \
+		$(filter %.a,$^) $(PKG_LIBS)
+$(B)/asan/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B)/asan,$$*)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(UCH_CFLAGS) -Itests/unit $(CFLAGS) $(SAN_FLAGS) -o $@ $< \
+		$(filter %.a,$^) $(PKG_LIBS)
+
+$(B)/man/%: docs/man/%.pod VERSION
+	@mkdir -p $(dir $@)
+	pod2man --utf8 --center="UCH" --release="uch $(VERSION)" \
+		--section=$(subst .,,$(suffix $*)) --name=$(basename $(notdir $*)) $< $@
+
+# Fuzzing needs clang's libFuzzer; `make check` runs it briefly.
+FUZZ_CC ?= clang
+$(B)/fuzz/fuzz-request: tests/fuzz/fuzz-request.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(UCH_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(CORE_SRC) $(PKG_LIBS)
+
+deps:
+	@./build-aux/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request
+	@tests/run
+
+check-fast: deps
+	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request
+	@UCH_CHECK_FAST=1 tests/run
+
+fuzz: $(B)/fuzz/fuzz-request
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz-request -max_total_time=$${FUZZ_SECONDS:-600} \
+		$(B)/fuzz/corpus tests/fuzz/seeds
+
+run: all
+	@mkdir -p var/run
+	$(B)/uchd --state-dir $(CURDIR)/var/lib --runtime-dir $(CURDIR)/var/run \
+		--listen 127.0.0.1:10808 --unix $(CURDIR)/var/run/uchd.sock
+
+bench: deps all
+	@bench/run
+
+demo: deps all
+	@./demo/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(LIBEXECDIR)/uch $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(B)/uchd $(DESTDIR)$(SBINDIR)/uchd
+	install -m 0755 $(B)/uch-job $(DESTDIR)$(LIBEXECDIR)/uch/uch-job
+	install -m 0755 $(B)/uchctl $(DESTDIR)$(BINDIR)/uchctl
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,14 @@
+/* How uchd starts the worker for a job, and how uch-job is found. */
+#ifndef UCH_WORKER_H
+#define UCH_WORKER_H
+
+#include "argv.h"
+
+/* uch-job --state-dir S --runtime-dir R start ID */
+int worker_argv(struct argv *a, const char *uch_job, const char *state_dir,
+                const char *runtime_dir, const char *id);
+/* $UCH_JOB, else uch-job beside the running program (the build tree),
+ * else LIBEXECDIR/uch/uch-job. */
+char *worker_program(void);
+
+#endif

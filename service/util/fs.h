@@ -1,0 +1,20 @@
+/* Files the way a crash cannot half-write them. */
+#ifndef UCH_FS_H
+#define UCH_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* temp file in the same directory + fsync + rename + fsync(dir). */
+int write_file_atomic(const char *path, const void *data, size_t len,
+                      mode_t mode);
+/* Whole file into a NUL-terminated buffer. */
+int read_file(const char *path, char **data, size_t *len);
+int mkdir_p(const char *path, mode_t mode);
+/* Remove a tree; missing is not an error. */
+int rm_rf(const char *path);
+/* A file that may hold a secret: regular, owned by us or root, not
+ * readable by group or others. */
+int check_private_file(const char *path);
+
+#endif

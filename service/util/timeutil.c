@@ -1,0 +1,29 @@
+#include <stdio.h>
+#include <time.h>
+
+#include "timeutil.h"
+
+void time_rfc3339_now(char buf[RFC3339_LEN])
+{
+  struct timespec ts;
+  struct tm tm;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(buf, RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, RFC3339_LEN - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+double time_monotonic(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+uint64_t time_now_usec(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,119 @@
+# Sourced by tests/integration/test-*.sh.  Gives each test a private
+# temp dir, a uchd of its own, and cleanup that leaves no process behind.
+set -euo pipefail
+
+UCH_TOP=${UCH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+UCH_BUILD=${UCH_BUILD:-$UCH_TOP/build}
+export PATH="$UCH_BUILD:$PATH"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/uch-test.XXXXXX")
+export T
+_cleanups=()
+cleanup_add() { _cleanups+=("$*"); }
+_cleanup_all() {
+  local rc=$? i
+  for (( i=${#_cleanups[@]}-1; i>=0; i-- )); do
+    eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+  done
+  # Anything still running from this test's temp dir is a leak.
+  pkill -KILL -f -- "$T" >/dev/null 2>&1 || true
+  rm -rf "$T"
+  exit $rc
+}
+trap _cleanup_all EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+die() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+require() { command -v "$1" >/dev/null || skip "$1 not installed"; }
+
+# A free TCP port on loopback.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Start uchd with state under $T; extra args are passed through.
+# Sets UCHD_PID, UCH_SOCK, UCH_PORT, UCH_URL, UCH_TOKEN_FILE.
+uchd_start() {
+  UCH_SOCK=$T/run/uchd.sock
+  UCH_PORT=${UCH_PORT:-$(free_port)}
+  UCH_URL=http://127.0.0.1:$UCH_PORT
+  UCH_TOKEN_FILE=$T/state/api-token
+  mkdir -p "$T/state" "$T/run"
+  uchd --state-dir "$T/state" --runtime-dir "$T/run" \
+       --listen "127.0.0.1:$UCH_PORT" --unix "$UCH_SOCK" \
+       --token-file "$UCH_TOKEN_FILE" "$@" >>"$T/uchd.log" 2>&1 &
+  UCHD_PID=$!
+  cleanup_add "kill $UCHD_PID; sleep 0.2"
+  uchd_wait_ready
+  export UCH_SOCK UCH_PORT UCH_URL UCH_TOKEN_FILE
+}
+
+uchd_wait_ready() {
+  local i
+  for i in $(seq 100); do
+    if curl -sf --unix-socket "$UCH_SOCK" http://uch/v1/health >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$UCHD_PID" 2>/dev/null || { cat "$T/uchd.log" >&2; die "uchd exited"; }
+    sleep 0.1
+  done
+  cat "$T/uchd.log" >&2
+  die "uchd not ready after 10 s"
+}
+
+# api METHOD PATH [BODY-FILE|-]: prints the body; the HTTP status goes to
+# $T/status.
+api() {
+  local method=$1 path=$2 body=${3:-}
+  local args=(-s -o "$T/body" -w '%{http_code}' -X "$method" --unix-socket "$UCH_SOCK")
+  if [ -n "$body" ]; then
+    args+=(-H 'Content-Type: application/json' --data-binary "@$body")
+  fi
+  curl "${args[@]}" "http://uch$path" >"$T/status"
+  cat "$T/body"
+}
+status() { cat "$T/status"; }
+
+# jget FILTER: jq on stdin, raw output.
+jget() { jq -r "$1"; }
+
+# Wait until job $1 reaches a final state (timeout $2 s, default 120);
+# prints the state.
+job_wait() {
+  local id=$1 limit=${2:-120} st i
+  for (( i=0; i < limit*10; i++ )); do
+    st=$(api GET "/v1/jobs/$id" | jq -r .state)
+    case $st in succeeded|failed|cancelled) echo "$st"; return 0 ;; esac
+    sleep 0.1
+  done
+  echo "timeout"
+}
+
+# Wait for a condition (a command) for up to $1 seconds.
+wait_for() {
+  local limit=$1; shift
+  local i
+  for (( i=0; i < limit*10; i++ )); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# A sparse image of $2 bytes with $3 MiB of random data in 8 scattered
+# chunks; prints nothing.
+make_sparse_image() {
+  local path=$1 size=$2 data_mib=$3 chunks=8 i off
+  truncate -s "$size" "$path"
+  local per=$(( data_mib / chunks ))
+  for (( i=0; i<chunks; i++ )); do
+    off=$(( (size / chunks) * i / 1048576 ))
+    dd if=/dev/urandom of="$path" bs=1M seek="$off" count="$per" conv=notrunc status=none
+  done
+}
+
+# Processes whose command line mentions $T (our children) other than uchd.
+leftover_procs() {
+  pgrep -af -- "$T" | grep -v -e "uchd --state-dir" -e pgrep || true
+}
