@@ -1,0 +1,44 @@
+/* Request validation, shared by uchd (POST /v1/jobs) and `uch-job run`.
+ * The schemas are in docs/internals.md and docs/api.md. */
+#ifndef UCH_REQUEST_H
+#define UCH_REQUEST_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "error.h"
+
+/* A secret taken out of a request: the JSON path of the field it came
+ * from ("disks[0].source.nbdkit.password") and its bytes. */
+struct secret {
+  char *field;
+  char *value;
+  size_t len;
+};
+struct secrets {
+  struct secret *v;
+  size_t n;
+};
+
+/* Validates `req` strictly (unknown fields, wrong types, missing fields,
+ * relative paths, bad ids and names are errors naming the field).  On
+ * success returns 0, sets *sanitized to a new object (inline secrets
+ * replaced by "***") and appends every secret to *secrets (the content of
+ * *_file secrets is read here).  On failure returns -1 and fills *err
+ * (code "invalid_request"); *sanitized stays NULL. */
+int request_validate(json_object *req, json_object **sanitized,
+                     struct secrets *secrets, struct uch_error *err);
+
+/* Parses a request body (at most `len` bytes, one JSON object, nothing
+ * after it but whitespace); on failure fills *err naming the position. */
+json_object *request_parse(const char *body, size_t len,
+                           struct uch_error *err);
+
+/* RUNTIME_JOB_DIR/secrets/FIELD with "[i]" written ".i". */
+char *secret_path(const char *job_runtime_dir, const char *field);
+/* Creates JOB_RUNTIME_DIR (0700) and secrets/ in it, writes each 0600. */
+int secrets_store(const struct secrets *s, const char *job_runtime_dir);
+/* Wipes the values and frees everything. */
+void secrets_free(struct secrets *s);
+
+#endif
