@@ -1,0 +1,183 @@
+/* Request validation entry points: parsing the body, dispatching on
+ * "type", the fields every type shares, and the sanitised copy. */
+#include <string.h>
+
+#include "cleanup.h"
+#include "job.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "request_check.h"
+
+/* Deeper than any valid request (which nests 5 levels), shallow enough
+ * that hostile input cannot exhaust the stack. */
+#define REQUEST_MAX_DEPTH 32
+
+static void tokener_freep(json_tokener **t)
+{
+  if (*t)
+    json_tokener_free(*t);
+}
+
+json_object *request_parse(const char *body, size_t len,
+                           struct uch_error *err)
+{
+  _cleanup_(tokener_freep) json_tokener *tok = NULL;
+  _cleanup_json_ json_object *o = NULL;
+  enum json_tokener_error jerr;
+  size_t end;
+
+  if (len > INT32_MAX) {
+    uch_error_set(err, "invalid_request", "", "request body is too large");
+    return NULL;
+  }
+  tok = json_tokener_new_ex(REQUEST_MAX_DEPTH);
+  if (!tok) {
+    uch_error_set(err, "internal", "", "out of memory");
+    return NULL;
+  }
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                              JSON_TOKENER_VALIDATE_UTF8);
+  o = json_tokener_parse_ex(tok, body, (int)len);
+  jerr = json_tokener_get_error(tok);
+  end = json_tokener_get_parse_end(tok);
+  if (!o) {
+    if (jerr == json_tokener_continue || jerr == json_tokener_success) {
+      uch_error_set(err, "invalid_request", "",
+                    "request body is not valid JSON: it ends early "
+                    "(after %zu bytes)", len);
+    }
+    else if (jerr == json_tokener_error_depth) {
+      uch_error_set(err, "invalid_request", "",
+                    "request body is not valid JSON: nested deeper than "
+                    "%d levels at byte %zu", REQUEST_MAX_DEPTH, end);
+    }
+    else {
+      uch_error_set(err, "invalid_request", "",
+                    "request body is not valid JSON: %s at byte %zu",
+                    json_tokener_error_desc(jerr), end);
+    }
+    return NULL;
+  }
+  while (end < len && strchr(" \t\r\n", body[end]) && body[end] != '\0')
+    end++;
+  if (end != len) {
+    uch_error_set(err, "invalid_request", "",
+                  "request body has data after the JSON object, at byte "
+                  "%zu", end);
+    return NULL;
+  }
+  if (!json_object_is_type(o, json_type_object)) {
+    uch_error_set(err, "invalid_request", "",
+                  "request body must be a JSON object, not %s",
+                  json_type_to_name(json_object_get_type(o)));
+    return NULL;
+  }
+  return steal_ptr(o);
+}
+
+int check_labels(struct rq_ctx *c, json_object *req)
+{
+  json_object *labels = NULL;
+  char f[FIELD_MAX];
+
+  if (get_object(c, req, "", "labels", false, &labels) < 0)
+    return -1;
+  if (!labels)
+    return 0;
+  if (json_object_object_length(labels) > 64)
+    return rq_fail(c, "labels", "at most 64 labels");
+  json_object_object_foreach(labels, key, val) {
+    const char *s;
+    (void)val;
+    field_key(f, "labels", key);
+    if (*key == '\0' || strlen(key) > 64)
+      return rq_fail(c, "labels", "label names must be 1 to 64 bytes");
+    if (!json_object_is_type(val, json_type_string))
+      return rq_fail(c, f, "must be a string");
+    s = json_object_get_string(val);
+    if (strlen(s) != (size_t)json_object_get_string_len(val))
+      return rq_fail(c, f, "must not contain a NUL byte");
+    if (strlen(s) > 1024)
+      return rq_fail(c, f, "is longer than 1024 bytes");
+  }
+  return 0;
+}
+
+static int check_type(struct rq_ctx *c, json_object *req, const char **type)
+{
+  json_object *v;
+
+  if (!json_object_object_get_ex(req, "type", &v) || !v)
+    return rq_fail(c, "type", "is required (\"copy\" or \"export\")");
+  if (!json_object_is_type(v, json_type_string))
+    return rq_fail(c, "type", "must be a string (\"copy\" or \"export\")");
+  *type = json_object_get_string(v);
+  if (!job_type_known(*type))
+    return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
+                   "(supported: copy, export)", *type);
+  return 0;
+}
+
+/* Inline passwords become "***"; nothing else changes. */
+static void sanitize(json_object *copy)
+{
+  json_object *disks = json_get(copy, "disks");
+  size_t n;
+
+  if (!disks || !json_object_is_type(disks, json_type_array))
+    return;
+  n = json_object_array_length(disks);
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_object_array_get_idx(disks, i);
+    json_object *nbdkit = json_get(json_get(d, "source"), "nbdkit");
+    if (json_get(nbdkit, "password"))
+      json_object_object_add(nbdkit, "password",
+                             json_object_new_string("***"));
+  }
+}
+
+int request_validate(json_object *req, json_object **sanitized,
+                     struct secrets *secrets, struct uch_error *err)
+{
+  struct secrets found = { 0 };
+  struct rq_ctx c = { .err = err, .secrets = &found };
+  json_object *copy = NULL;
+  const char *type = NULL, *id = NULL;
+  int r;
+
+  *sanitized = NULL;
+  if (!req || !json_object_is_type(req, json_type_object)) {
+    rq_fail(&c, "", "request must be a JSON object");
+    return -1;
+  }
+  if (check_type(&c, req, &type) < 0 ||
+      get_name(&c, req, "", "id", false, &id) < 0 ||
+      check_labels(&c, req) < 0)
+    goto fail;
+  if (strcmp(type, "copy") == 0)
+    r = check_copy(&c, req);
+  else
+    r = check_export(&c, req);
+  if (r < 0)
+    goto fail;
+
+  if (json_object_deep_copy(req, &copy, NULL) < 0) {
+    uch_error_set(err, "internal", "", "out of memory");
+    goto fail;
+  }
+  sanitize(copy);
+  for (size_t i = 0; i < found.n; i++)
+    if (secrets_add(secrets, found.v[i].field, found.v[i].value,
+                    found.v[i].len) < 0) {
+      uch_error_set(err, "internal", "", "out of memory");
+      json_object_put(copy);
+      goto fail;
+    }
+  secrets_free(&found);
+  *sanitized = copy;
+  return 0;
+
+fail:
+  secrets_free(&found);
+  return -1;
+}

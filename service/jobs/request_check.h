@@ -1,0 +1,96 @@
+/* Building blocks of request validation (internal to jobs/request*.c):
+ * JSON paths for error fields, and typed field checkers.  Every checker
+ * returns 0 when the field is fine (or absent and optional) and -1 after
+ * filling ctx->err, naming the field. */
+#ifndef UCH_REQUEST_CHECK_H
+#define UCH_REQUEST_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "request.h"
+
+/* Long enough for any path the schemas allow; a longer one (only from
+ * hostile input) is cut, which is harmless in an error message. */
+#define FIELD_MAX 128
+
+struct rq_ctx {
+  struct uch_error *err;
+  struct secrets *secrets;
+};
+
+/* "parent.key", or "key" at the top level. */
+void field_key(char out[FIELD_MAX], const char *parent, const char *key);
+/* "parent[i]". */
+void field_index(char out[FIELD_MAX], const char *parent, size_t i);
+
+int rq_fail(struct rq_ctx *c, const char *field, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+/* Fails on the first key of `o` not in `allowed` (NULL-terminated). */
+int check_known_keys(struct rq_ctx *c, json_object *o, const char *field,
+                     const char *const *allowed);
+
+/* Each getter looks up `key` in `o` (whose own path is `parent`).
+ * `required` makes absence an error; when absent *out is left as is. */
+int get_object(struct rq_ctx *c, json_object *o, const char *parent,
+               const char *key, bool required, json_object **out);
+int get_array(struct rq_ctx *c, json_object *o, const char *parent,
+              const char *key, bool required, json_object **out);
+/* Non-empty, no NUL byte. */
+int get_string(struct rq_ctx *c, json_object *o, const char *parent,
+               const char *key, bool required, const char **out);
+int get_bool(struct rq_ctx *c, json_object *o, const char *parent,
+             const char *key, bool required, bool *out);
+int get_int(struct rq_ctx *c, json_object *o, const char *parent,
+            const char *key, bool required, int64_t min, int64_t max,
+            int64_t *out);
+/* Absolute, no ".." component. */
+int get_abs_path(struct rq_ctx *c, json_object *o, const char *parent,
+                 const char *key, bool required, const char **out);
+/* [A-Za-z0-9._-]{1,64}, not "." or "..". */
+int get_name(struct rq_ctx *c, json_object *o, const char *parent,
+             const char *key, bool required, const char **out);
+/* One of `choices` (NULL-terminated). */
+int get_enum(struct rq_ctx *c, json_object *o, const char *parent,
+             const char *key, bool required, const char *const *choices,
+             const char **out);
+
+/* A host name, IPv4 address or bracketed IPv6 address. */
+bool host_valid(const char *host);
+/* "HOST:PORT" with PORT in 1..65535. */
+bool host_port_valid(const char *s);
+
+/* Reads a *_file secret after check_private_file() and appends it to
+ * ctx->secrets under `secret_field`. */
+int take_file_secret(struct rq_ctx *c, const char *path_field,
+                     const char *path, const char *secret_field);
+int take_inline_secret(struct rq_ctx *c, const char *field,
+                       const char *value);
+
+#define REQUEST_MAX_DISKS 64
+/* "disks": an array of 1..REQUEST_MAX_DISKS objects. */
+int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
+              size_t *n);
+
+/* Per-type and per-object validators. */
+int check_labels(struct rq_ctx *c, json_object *req);
+int check_copy(struct rq_ctx *c, json_object *req);
+int check_export(struct rq_ctx *c, json_object *req);
+int check_source(struct rq_ctx *c, json_object *source, const char *field);
+int check_destination(struct rq_ctx *c, json_object *dest,
+                      const char *field);
+/* A disk image to read: absolute, and existing now as a regular file or
+ * block device. */
+int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
+                     const char *key);
+int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field);
+int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field);
+
+/* secrets.c */
+int secrets_add(struct secrets *s, const char *field, const char *value,
+                size_t len);
+
+#endif

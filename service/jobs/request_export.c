@@ -1,0 +1,97 @@
+/* The "export" request: local images served over NBD until cancelled
+ * or until the client is done. */
+#include <string.h>
+
+#include "request_check.h"
+
+static int check_export_disk(struct rq_ctx *c, json_object *disk,
+                             const char *field, const char **name)
+{
+  static const char *const keys[] = { "source", "name", NULL };
+  static const char *const source_keys[] = { "path", NULL };
+  json_object *source = NULL;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, disk, field, keys) < 0 ||
+      get_object(c, disk, field, "source", true, &source) < 0)
+    return -1;
+  field_key(f, field, "source");
+  if (check_known_keys(c, source, f, source_keys) < 0 ||
+      check_image_path(c, source, f, "path") < 0)
+    return -1;
+  return get_name(c, disk, field, "name", false, name);
+}
+
+static int check_listen(struct rq_ctx *c, json_object *req)
+{
+  static const char *const unix_keys[] = { "unix", NULL };
+  static const char *const tcp_keys[] = { "tcp", "tls_psk_file",
+                                          "tls_username", "advertise", NULL };
+  json_object *listen = NULL;
+  const char *tcp = NULL, *psk = NULL, *s = NULL;
+  bool is_unix = false;
+
+  if (get_object(c, req, "", "listen", true, &listen) < 0)
+    return -1;
+  if (json_object_object_get_ex(listen, "unix", NULL)) {
+    if (check_known_keys(c, listen, "listen", unix_keys) < 0 ||
+        get_bool(c, listen, "listen", "unix", true, &is_unix) < 0)
+      return -1;
+    if (!is_unix)
+      return rq_fail(c, "listen.unix", "must be true (or use \"tcp\")");
+    return 0;
+  }
+  if (!json_object_object_get_ex(listen, "tcp", NULL))
+    return rq_fail(c, "listen", "needs \"unix\": true or \"tcp\": "
+                   "\"HOST:PORT\"");
+  if (check_known_keys(c, listen, "listen", tcp_keys) < 0 ||
+      get_string(c, listen, "listen", "tcp", true, &tcp) < 0)
+    return -1;
+  if (!host_port_valid(tcp))
+    return rq_fail(c, "listen.tcp", "must be HOST:PORT with PORT 1 to 65535 "
+                   "(IPv6 as [ADDR]:PORT)");
+  if (get_name(c, listen, "listen", "tls_username", false, &s) < 0 ||
+      get_string(c, listen, "listen", "advertise", false, &s) < 0)
+    return -1;
+  if (s && !host_valid(s))
+    return rq_fail(c, "listen.advertise", "must be a host name or IP "
+                   "address (IPv6 in brackets)");
+  if (get_abs_path(c, listen, "listen", "tls_psk_file", false, &psk) < 0)
+    return -1;
+  if (psk)
+    return take_file_secret(c, "listen.tls_psk_file", psk,
+                            "listen.tls_psk_file");
+  return 0;
+}
+
+int check_export(struct rq_ctx *c, json_object *req)
+{
+  static const char *const keys[] = { "type", "id", "labels", "disks",
+                                      "listen", "until", NULL };
+  static const char *const untils[] = { "cancel", "client-done", NULL };
+  const char *names[REQUEST_MAX_DISKS] = { NULL };
+  json_object *disks;
+  char f[FIELD_MAX];
+  const char *until = NULL;
+  size_t n;
+
+  if (check_known_keys(c, req, "", keys) < 0 ||
+      get_disks(c, req, &disks, &n) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    field_index(f, "disks", i);
+    if (check_export_disk(c, json_object_array_get_idx(disks, i), f,
+                          &names[i]) < 0)
+      return -1;
+    for (size_t j = 0; names[i] && j < i; j++)
+      if (names[j] && strcmp(names[i], names[j]) == 0) {
+        char nf[FIELD_MAX];
+        field_key(nf, f, "name");
+        return rq_fail(c, nf, "\"%s\" is already the name of disks[%zu]",
+                       names[i], j);
+      }
+  }
+  if (check_listen(c, req) < 0)
+    return -1;
+  return get_enum(c, req, "", "until", false, untils, &until);
+}

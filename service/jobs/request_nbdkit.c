@@ -1,0 +1,213 @@
+/* An nbdkit SOURCE: the plugin, the keys each plugin takes, and its
+ * password (inline or from a file), which becomes a secret. */
+#include <string.h>
+
+#include "request_check.h"
+
+enum key_kind {
+  K_STRING,    /* non-empty, no control characters */
+  K_HOST,
+  K_ABS,       /* absolute path on this host */
+  K_BOOL,
+  K_PORT,      /* 1..65535 */
+  K_SECONDS,   /* 1..86400 */
+  K_HTTP_URL,
+  K_NBD_URI,
+  K_MOREF,     /* "moref=vm-123" */
+};
+
+struct plugin_key {
+  const char *name;
+  enum key_kind kind;
+  bool required;
+};
+
+struct plugin {
+  const char *name;
+  bool takes_password;
+  struct plugin_key keys[12];   /* ends at the first NULL name */
+};
+
+static const struct plugin plugins[] = {
+  { "file", false, {
+      { "file", K_ABS, true },
+      } },
+  { "ssh", true, {
+      { "host", K_HOST, true },
+      { "path", K_STRING, true },
+      { "user", K_STRING, false },
+      { "port", K_PORT, false },
+      { "identity", K_ABS, false },
+      { "known_hosts", K_ABS, false },
+      { "verify_remote_host", K_BOOL, false },
+      } },
+  { "curl", true, {
+      { "url", K_HTTP_URL, true },
+      { "user", K_STRING, false },
+      { "sslverify", K_BOOL, false },
+      { "cainfo", K_ABS, false },
+      { "timeout", K_SECONDS, false },
+      } },
+  { "nbd", false, {
+      { "uri", K_NBD_URI, true },
+      } },
+  { "vddk", true, {
+      { "server", K_HOST, true },
+      { "file", K_STRING, true },
+      { "vm", K_MOREF, true },
+      { "libdir", K_ABS, false },
+      { "user", K_STRING, false },
+      { "thumbprint", K_STRING, false },
+      { "snapshot", K_STRING, false },
+      { "transports", K_STRING, false },
+      { "config", K_ABS, false },
+      } },
+};
+
+static const struct plugin *plugin_find(const char *name)
+{
+  for (size_t i = 0; i < sizeof plugins / sizeof plugins[0]; i++)
+    if (strcmp(plugins[i].name, name) == 0)
+      return &plugins[i];
+  return NULL;
+}
+
+static const struct plugin_key *key_find(const struct plugin *p,
+                                         const char *name)
+{
+  for (const struct plugin_key *k = p->keys; k->name; k++)
+    if (strcmp(k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+static bool http_url_valid(const char *url)
+{
+  const char *host;
+
+  if (strncmp(url, "http://", 7) == 0)
+    host = url + 7;
+  else if (strncmp(url, "https://", 8) == 0)
+    host = url + 8;
+  else
+    return false;
+  return *host != '\0' && *host != '/' && *host != ':' &&
+         !strpbrk(url, " \t\"<>\\");
+}
+
+static int check_key(struct rq_ctx *c, json_object *o, const char *field,
+                     const struct plugin_key *k)
+{
+  char f[FIELD_MAX];
+  const char *s = NULL;
+  bool b;
+  int64_t n;
+
+  field_key(f, field, k->name);
+  switch (k->kind) {
+  case K_BOOL:
+    return get_bool(c, o, field, k->name, k->required, &b);
+  case K_PORT:
+    return get_int(c, o, field, k->name, k->required, 1, 65535, &n);
+  case K_SECONDS:
+    return get_int(c, o, field, k->name, k->required, 1, 86400, &n);
+  case K_ABS:
+    return get_abs_path(c, o, field, k->name, k->required, &s);
+  default:
+    break;
+  }
+  if (get_string(c, o, field, k->name, k->required, &s) < 0)
+    return -1;
+  if (!s)
+    return 0;
+  /* A plugin parameter starting with "+" or "-" would be read by nbdkit
+   * as a file reference or an option. */
+  if (s[0] == '-' || s[0] == '+')
+    return rq_fail(c, f, "must not start with \"%c\"", s[0]);
+  switch (k->kind) {
+  case K_HOST:
+    if (!host_valid(s))
+      return rq_fail(c, f, "must be a host name or IP address "
+                     "(IPv6 in brackets)");
+    break;
+  case K_HTTP_URL:
+    if (!http_url_valid(s))
+      return rq_fail(c, f, "must be an http:// or https:// URL");
+    break;
+  case K_NBD_URI:
+    /* Same rules as {"nbd": URI}; source has them. */
+    return check_nbd_uri(c, s, f);
+  case K_MOREF:
+    if (strncmp(s, "moref=", 6) != 0 || s[6] == '\0')
+      return rq_fail(c, f, "must be \"moref=ID\" (for example "
+                     "\"moref=vm-123\")");
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+static int check_password(struct rq_ctx *c, json_object *nbdkit,
+                          const char *field, const struct plugin *p)
+{
+  char f[FIELD_MAX], ff[FIELD_MAX];
+  const char *password = NULL, *file = NULL;
+  bool has_inline = json_object_object_get_ex(nbdkit, "password", NULL);
+  bool has_file = json_object_object_get_ex(nbdkit, "password_file", NULL);
+
+  field_key(f, field, "password");
+  field_key(ff, field, "password_file");
+  if ((has_inline || has_file) && !p->takes_password)
+    return rq_fail(c, has_inline ? f : ff, "the %s plugin takes no password",
+                   p->name);
+  if (has_inline && has_file)
+    return rq_fail(c, ff, "give either \"password\" or \"password_file\", "
+                   "not both");
+  if (has_inline) {
+    json_object *v = NULL;
+    json_object_object_get_ex(nbdkit, "password", &v);
+    if (!json_object_is_type(v, json_type_string))
+      return rq_fail(c, f, "must be a string");
+    password = json_object_get_string(v);
+    if (*password == '\0')
+      return rq_fail(c, f, "must not be empty");
+    if (strlen(password) != (size_t)json_object_get_string_len(v))
+      return rq_fail(c, f, "must not contain a NUL byte");
+    return take_inline_secret(c, f, password);
+  }
+  if (get_abs_path(c, nbdkit, field, "password_file", false, &file) < 0)
+    return -1;
+  if (file)
+    /* Stored under the same name as an inline password, so that the
+     * worker finds it in one place. */
+    return take_file_secret(c, ff, file, f);
+  return 0;
+}
+
+int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field)
+{
+  const struct plugin *p;
+  const char *name = NULL;
+  char f[FIELD_MAX];
+
+  if (get_string(c, nbdkit, field, "plugin", true, &name) < 0)
+    return -1;
+  p = plugin_find(name);
+  field_key(f, field, "plugin");
+  if (!p)
+    return rq_fail(c, f, "\"%.64s\" is not supported (supported: file, ssh, "
+                   "curl, nbd, vddk)", name);
+  json_object_object_foreach(nbdkit, key, val) {
+    (void)val;
+    if (strcmp(key, "plugin") == 0 || strcmp(key, "password") == 0 ||
+        strcmp(key, "password_file") == 0 || key_find(p, key))
+      continue;
+    field_key(f, field, key);
+    return rq_fail(c, f, "unknown key for the %s plugin", p->name);
+  }
+  for (const struct plugin_key *k = p->keys; k->name; k++)
+    if (check_key(c, nbdkit, field, k) < 0)
+      return -1;
+  return check_password(c, nbdkit, field, p);
+}

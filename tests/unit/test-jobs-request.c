@@ -1,0 +1,323 @@
+/* request_parse + request_validate: every request shape, the sanitised
+ * copy, secrets, and a table of bad requests with the field each names.
+ * "@T@" in a request stands for a temp dir holding disk.img, password
+ * (0600), psk (0600) and public (0644). */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "tap.h"
+
+static char tmp[] = "/tmp/test-jobs-request.XXXXXX";
+
+static char *subst(const char *s)
+{
+  size_t n = strlen(s) + 1, tl = strlen(tmp);
+  for (const char *p = s; (p = strstr(p, "@T@")); p += 3)
+    n += tl;
+  char *out = malloc(n), *o = out;
+  while (*s) {
+    if (strncmp(s, "@T@", 3) == 0) {
+      memcpy(o, tmp, tl);
+      o += tl;
+      s += 3;
+    }
+    else
+      *o++ = *s++;
+  }
+  *o = '\0';
+  return out;
+}
+
+/* 0 and the sanitised copy when accepted; -1 and *err otherwise. */
+static int check(const char *text, json_object **sanitized,
+                 struct secrets *secrets, struct uch_error *err)
+{
+  _cleanup_free_ char *body = subst(text);
+  _cleanup_json_ json_object *req = request_parse(body, strlen(body), err);
+
+  *sanitized = NULL;
+  if (!req)
+    return -1;
+  return request_validate(req, sanitized, secrets, err);
+}
+
+static void good(const char *text)
+{
+  struct uch_error err = { 0 };
+  struct secrets s = { 0 };
+  _cleanup_json_ json_object *san = NULL;
+  int r = check(text, &san, &s, &err);
+
+  ok(r == 0 && san, "accepted: %.70s", text);
+  if (r < 0)
+    printf("#   %s\n", err.message);
+  secrets_free(&s);
+}
+
+static void bad(const char *text, const char *field)
+{
+  struct uch_error err = { 0 };
+  struct secrets s = { 0 };
+  _cleanup_json_ json_object *san = NULL;
+  int r = check(text, &san, &s, &err);
+
+  ok(r < 0 && !san && s.n == 0, "rejected: %.70s", text);
+  is_str(err.field, field, "  field %s (%s)", field, err.message);
+  is_str(err.code, "invalid_request", "  code");
+  ok(err.message[0] != '\0', "  has a message");
+  secrets_free(&s);
+}
+
+static void make_files(void)
+{
+  ok(mkdtemp(tmp) != NULL, "temp dir");
+  _cleanup_free_ char *disk = subst("@T@/disk.img");
+  _cleanup_free_ char *pw = subst("@T@/password");
+  _cleanup_free_ char *psk = subst("@T@/psk");
+  _cleanup_free_ char *pub = subst("@T@/public");
+  ok(write_file_atomic(disk, "\0\0\0\0", 4, 0644) == 0, "disk.img");
+  ok(write_file_atomic(pw, "s3cret\n", 7, 0600) == 0, "password file");
+  ok(write_file_atomic(psk, "alice:0123abcd\n", 15, 0600) == 0, "psk file");
+  ok(write_file_atomic(pub, "open\n", 5, 0644) == 0, "public file");
+}
+
+static void test_good(void)
+{
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
+       "\"destination\":{\"path\":\"/var/tmp/out.img\"}}]}");
+  good("{\"type\":\"copy\",\"id\":\"vm-1.disk_0\",\"verify\":true,"
+       "\"labels\":{\"owner\":\"ops\",\"app.example/x\":\"\"},"
+       "\"disks\":[{\"source\":{\"nbd\":\"nbd://host.example:10809/sda\"},"
+       "\"destination\":{\"path\":\"/d/a.qcow2\",\"format\":\"qcow2\","
+       "\"is_zero\":true}},"
+       "{\"source\":{\"nbd\":\"nbd+unix:///?socket=/run/x.sock\"},"
+       "\"destination\":{\"path\":\"/d/b\",\"format\":\"raw\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbd\":\"nbds://[::1]/\"},"
+       "\"destination\":{\"path\":\"/d/a\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{\"plugin\":"
+       "\"file\",\"file\":\"/dev/sda\"}},\"destination\":{\"path\":\"/d\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{\"plugin\":"
+       "\"ssh\",\"host\":\"esx.example\",\"path\":\"/vmfs/a-flat.vmdk\","
+       "\"user\":\"root\",\"port\":22,\"identity\":\"/root/.ssh/id\","
+       "\"known_hosts\":\"/root/.ssh/kh\",\"verify_remote_host\":false,"
+       "\"password_file\":\"@T@/password\"}},"
+       "\"destination\":{\"path\":\"/d\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{\"plugin\":"
+       "\"curl\",\"url\":\"https://x.example/a.img\",\"user\":\"u\","
+       "\"sslverify\":true,\"cainfo\":\"/etc/ca.pem\",\"timeout\":60,"
+       "\"password\":\"pw\"}},\"destination\":{\"path\":\"/d\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{\"plugin\":"
+       "\"nbd\",\"uri\":\"nbds+unix:///e?socket=/s\"}},"
+       "\"destination\":{\"path\":\"/d\"}}]}");
+  good("{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{\"plugin\":"
+       "\"vddk\",\"server\":\"vc.example\",\"file\":\"[ds1] vm/vm.vmdk\","
+       "\"vm\":\"moref=vm-42\",\"libdir\":\"/opt/vddk\",\"user\":\"admin\","
+       "\"thumbprint\":\"AA:BB\",\"snapshot\":\"snapshot-1\","
+       "\"transports\":\"nbd:nbdssl\",\"config\":\"/etc/vddk.conf\","
+       "\"password\":\"x\"}},\"destination\":{\"path\":\"/d\"}}]}");
+  good("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":"
+       "\"@T@/disk.img\"}}],\"listen\":{\"unix\":true}}");
+  good("{\"type\":\"export\",\"id\":\"e1\",\"labels\":{},\"until\":"
+       "\"client-done\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
+       "\"name\":\"a\"},{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":"
+       "\"b\"}],\"listen\":{\"tcp\":\"0.0.0.0:10809\",\"tls_psk_file\":"
+       "\"@T@/psk\",\"tls_username\":\"alice\",\"advertise\":\"uch.example\"}}");
+  good("{\"type\":\"export\",\"until\":\"cancel\",\"disks\":[{\"source\":"
+       "{\"path\":\"@T@/disk.img\"}}],\"listen\":{\"tcp\":\"[::]:1\"}}");
+  good(" {\"type\":\"copy\",\"id\":null,\"disks\":[{\"source\":{\"nbd\":"
+       "\"nbd://h\"},\"destination\":{\"path\":\"/d\"}}]}\r\n\t ");
+}
+
+static void test_sanitized_and_secrets(void)
+{
+  struct uch_error err = { 0 };
+  struct secrets s = { 0 };
+  _cleanup_json_ json_object *san = NULL;
+  const char *req =
+    "{\"type\":\"copy\",\"disks\":["
+    "{\"source\":{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\",\"path\":"
+    "\"/a\",\"password\":\"hunter2\"}},\"destination\":{\"path\":\"/d0\"}},"
+    "{\"source\":{\"nbdkit\":{\"plugin\":\"curl\",\"url\":\"http://h/\","
+    "\"password_file\":\"@T@/password\"}},\"destination\":{\"path\":\"/d1\"}}"
+    "]}";
+
+  is_int(check(req, &san, &s, &err), 0, "two secrets: accepted");
+  json_object *d0 = json_object_array_get_idx(json_get(san, "disks"), 0);
+  json_object *d1 = json_object_array_get_idx(json_get(san, "disks"), 1);
+  is_str(json_get_string(json_get(json_get(d0, "source"), "nbdkit"),
+                         "password"), "***", "inline password is ***");
+  _cleanup_free_ char *pwfile = subst("@T@/password");
+  is_str(json_get_string(json_get(json_get(d1, "source"), "nbdkit"),
+                         "password_file"), pwfile,
+         "password_file kept as given");
+  ok(strstr(json_object_to_json_string(san), "hunter2") == NULL,
+     "no secret in the sanitised copy");
+  ok(json_get(san, "verify") == NULL, "no defaults added");
+  is_int(s.n, 2, "two secrets");
+  if (s.n == 2) {
+    is_str(s.v[0].field, "disks[0].source.nbdkit.password", "inline field");
+    is_str(s.v[0].value, "hunter2", "inline value");
+    is_int(s.v[0].len, 7, "inline length");
+    is_str(s.v[1].field, "disks[1].source.nbdkit.password",
+           "file secret stored under the password field");
+    is_str(s.v[1].value, "s3cret\n", "file content as is");
+  }
+
+  /* Store, then look at the files. */
+  _cleanup_free_ char *rt = subst("@T@/run/jobs/j1");
+  is_int(secrets_store(&s, rt), 0, "secrets_store");
+  _cleanup_free_ char *p0 = secret_path(rt, s.v[0].field);
+  _cleanup_free_ char *want = subst(
+    "@T@/run/jobs/j1/secrets/disks.0.source.nbdkit.password");
+  is_str(p0, want, "secret_path writes [i] as .i");
+  struct stat st;
+  ok(stat(rt, &st) == 0 && (st.st_mode & 0777) == 0700, "runtime dir 0700");
+  _cleanup_free_ char *sd = subst("@T@/run/jobs/j1/secrets");
+  ok(stat(sd, &st) == 0 && (st.st_mode & 0777) == 0700, "secrets/ 0700");
+  ok(stat(p0, &st) == 0 && (st.st_mode & 0777) == 0600, "secret file 0600");
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  ok(read_file(p0, &data, &len) == 0 && len == 7 &&
+     memcmp(data, "hunter2", 7) == 0, "secret file holds the value only");
+  secrets_free(&s);
+  is_int(s.n, 0, "secrets_free empties");
+
+  /* The export PSK. */
+  json_object_put(san);
+  is_int(check("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":"
+               "\"@T@/disk.img\"}}],\"listen\":{\"tcp\":\"h:1\","
+               "\"tls_psk_file\":\"@T@/psk\"}}", &san, &s, &err), 0,
+         "export with psk accepted");
+  ok(s.n == 1 && strcmp(s.v[0].field, "listen.tls_psk_file") == 0 &&
+     strcmp(s.v[0].value, "alice:0123abcd\n") == 0, "psk is a secret");
+  secrets_free(&s);
+}
+
+#define COPY_PRE "{\"type\":\"copy\",\"disks\":[{\"source\":"
+#define COPY_DST ",\"destination\":{\"path\":\"/d\"}}]}"
+#define NBDKIT(x) COPY_PRE "{\"nbdkit\":{" x "}}" COPY_DST
+#define EXPORT_PRE "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":" \
+  "\"@T@/disk.img\"}}],\"listen\":"
+
+static void test_bad(void)
+{
+  bad("", "");
+  bad("[]", "");
+  bad("{\"type\":\"copy\"} x", "");
+  bad("{\"type\":\"copy\"", "");
+  bad("{\"type\":\"\xff\"}", "");
+  bad("{'type':'copy'}", "");
+  bad("{}", "type");
+  bad("{\"type\":7}", "type");
+  bad("{\"type\":\"convert\"}", "type");
+  bad("{\"type\":\"copy\",\"id\":\"a/b\"," "\"disks\":[]}", "id");
+  bad("{\"type\":\"copy\",\"id\":\"..\"}", "id");
+  bad("{\"type\":\"copy\",\"labels\":{\"a\":1}}", "labels.a");
+  bad("{\"type\":\"copy\",\"bogus\":1}", "bogus");
+  bad("{\"type\":\"copy\",\"verify\":\"yes\"}", "verify");
+  bad("{\"type\":\"copy\"}", "disks");
+  bad("{\"type\":\"copy\",\"disks\":[]}", "disks");
+  bad("{\"type\":\"copy\",\"disks\":{}}", "disks");
+  bad("{\"type\":\"copy\",\"disks\":[1]}", "disks[0]");
+  bad(COPY_PRE "{}" COPY_DST, "disks[0].source");
+  bad(COPY_PRE "{\"nbd\":\"nbd://h\",\"path\":\"/x\"}" COPY_DST,
+      "disks[0].source");
+  bad(COPY_PRE "{\"nbd\":\"http://h\"}" COPY_DST, "disks[0].source.nbd");
+  bad(COPY_PRE "{\"nbd\":\"nbd+unix:///x\"}" COPY_DST,
+      "disks[0].source.nbd");
+  bad(COPY_PRE "{\"path\":\"disk.img\"}" COPY_DST, "disks[0].source.path");
+  bad(COPY_PRE "{\"path\":\"@T@/missing\"}" COPY_DST,
+      "disks[0].source.path");
+  bad(COPY_PRE "{\"path\":\"@T@\"}" COPY_DST, "disks[0].source.path");
+  bad(COPY_PRE "{\"path\":\"@T@/../x\"}" COPY_DST, "disks[0].source.path");
+  bad(COPY_PRE "{\"path\":\"/x\\u0000y\"}" COPY_DST, "disks[0].source.path");
+  bad(COPY_PRE "{\"path\":\"@T@/disk.img\"},\"destination\":{}}]}",
+      "disks[0].destination.path");
+  bad(COPY_PRE "{\"path\":\"@T@/disk.img\"},\"destination\":{\"path\":"
+      "\"/d\",\"format\":\"vmdk\"}}]}", "disks[0].destination.format");
+  bad(COPY_PRE "{\"path\":\"@T@/disk.img\"}}]}", "disks[0].destination");
+  bad(NBDKIT("\"plugin\":\"nope\""), "disks[0].source.nbdkit.plugin");
+  bad(NBDKIT("\"file\":\"/x\""), "disks[0].source.nbdkit.plugin");
+  bad(NBDKIT("\"plugin\":\"file\""), "disks[0].source.nbdkit.file");
+  bad(NBDKIT("\"plugin\":\"file\",\"file\":\"/x\",\"host\":\"h\""),
+      "disks[0].source.nbdkit.host");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"port\":0"), "disks[0].source.nbdkit.port");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"port\":65536"), "disks[0].source.nbdkit.port");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"port\":\"22\""), "disks[0].source.nbdkit.port");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"password\":\"a\",\"password_file\":\"@T@/password\""),
+      "disks[0].source.nbdkit.password_file");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"password_file\":\"@T@/public\""),
+      "disks[0].source.nbdkit.password_file");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"password_file\":\"@T@\""),
+      "disks[0].source.nbdkit.password_file");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/p\","
+             "\"password\":\"\""), "disks[0].source.nbdkit.password");
+  bad(NBDKIT("\"plugin\":\"ssh\",\"host\":\"-oProxyCommand=x\","
+             "\"path\":\"/p\""), "disks[0].source.nbdkit.host");
+  bad(NBDKIT("\"plugin\":\"curl\",\"url\":\"ftp://h/x\""),
+      "disks[0].source.nbdkit.url");
+  bad(NBDKIT("\"plugin\":\"file\",\"file\":\"/x\",\"password\":\"p\""),
+      "disks[0].source.nbdkit.password");
+  bad(NBDKIT("\"plugin\":\"vddk\",\"server\":\"s\",\"file\":\"f\","
+             "\"vm\":\"vm-1\""), "disks[0].source.nbdkit.vm");
+  bad(NBDKIT("\"plugin\":\"nbd\",\"uri\":\"nbd:/x\""),
+      "disks[0].source.nbdkit.uri");
+  bad(EXPORT_PRE "{\"unix\":false}}", "listen.unix");
+  bad(EXPORT_PRE "{}}", "listen");
+  bad(EXPORT_PRE "{\"unix\":true,\"tcp\":\"h:1\"}}", "listen.tcp");
+  bad(EXPORT_PRE "{\"tcp\":\"h\"}}", "listen.tcp");
+  bad(EXPORT_PRE "{\"tcp\":\"h:0\"}}", "listen.tcp");
+  bad(EXPORT_PRE "{\"tcp\":\"h:1\",\"tls_psk_file\":\"psk\"}}",
+      "listen.tls_psk_file");
+  bad(EXPORT_PRE "{\"tcp\":\"h:1\",\"tls_psk_file\":\"@T@/public\"}}",
+      "listen.tls_psk_file");
+  bad(EXPORT_PRE "{\"unix\":true},\"until\":\"never\"}", "until");
+  bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
+      "\"name\":\"a\"},{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"a\"}],"
+      "\"listen\":{\"unix\":true}}", "disks[1].name");
+  bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"nbd\":\"nbd://h\"}}],"
+      "\"listen\":{\"unix\":true}}", "disks[0].source.nbd");
+  bad("{\"type\":\"export\",\"verify\":true}", "verify");
+}
+
+static void test_limits(void)
+{
+  char deep[200] = "";
+  for (int i = 0; i < 40; i++)
+    strcat(deep, "[");
+  bad(deep, "");
+
+  /* 65 disks. */
+  char *big = malloc(65 * 80 + 64), *p = big;
+  p += sprintf(p, "{\"type\":\"copy\",\"disks\":[");
+  for (int i = 0; i < 65; i++)
+    p += sprintf(p, "%s{\"source\":{\"nbd\":\"nbd://h\"},"
+                 "\"destination\":{\"path\":\"/d\"}}", i ? "," : "");
+  sprintf(p, "]}");
+  bad(big, "disks");
+  free(big);
+}
+
+int main(void)
+{
+  make_files();
+  test_good();
+  test_sanitized_and_secrets();
+  test_bad();
+  test_limits();
+  rm_rf(tmp);
+  return tap_done();
+}
