@@ -1,0 +1,179 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_args.h"
+
+const char ctl_usage_text[] =
+  "Usage: uchctl [OPTIONS] COMMAND [ARGS]\n"
+  "\n"
+  "Commands:\n"
+  "  submit [FILE|-]          submit a job request (JSON); prints the job id\n"
+  "  list [--state STATE]     list jobs, newest first\n"
+  "  show ID                  a job's state, progress per disk, error, result\n"
+  "  wait ID... [--timeout S] wait until the jobs end, showing progress\n"
+  "  cancel ID                cancel a job\n"
+  "  delete ID                forget a finished job and its files\n"
+  "  logs ID [-f]             print a job's log; -f follows it to the end\n"
+  "  health                   the daemon's status and capabilities\n"
+  "\n"
+  "Options:\n"
+  "  --socket PATH      uchd's Unix socket (default $UCH_SOCKET or\n"
+  "                     /run/uch/uchd.sock)\n"
+  "  --url URL          talk to uchd over TCP instead (http://HOST:PORT)\n"
+  "  --token-file FILE  bearer token for --url (default $UCH_TOKEN_FILE or\n"
+  "                     /var/lib/uch/api-token when readable)\n"
+  "  --json             print the server's JSON as is\n"
+  "  --state STATE      list: only jobs in this state\n"
+  "  --timeout SECONDS  wait: give up after this long (exit 2)\n"
+  "  -f, --follow       logs: keep printing until the job has ended\n"
+  "  --help             this text\n"
+  "  --version          uchctl's version\n"
+  "\n"
+  "Exit status: 0 success; 1 the server refused or the job failed;\n"
+  "2 usage error or wait timed out; 3 uchd cannot be reached.\n";
+
+static const struct {
+  const char *name;
+  enum ctl_command cmd;
+  int min_args, max_args;      /* max -1: any number */
+} commands[] = {
+  { "submit", CMD_SUBMIT, 0, 1 }, { "list", CMD_LIST, 0, 0 },
+  { "show", CMD_SHOW, 1, 1 },     { "wait", CMD_WAIT, 1, -1 },
+  { "cancel", CMD_CANCEL, 1, 1 }, { "delete", CMD_DELETE, 1, 1 },
+  { "logs", CMD_LOGS, 1, 1 },     { "health", CMD_HEALTH, 0, 0 },
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+const char *ctl_command_name(enum ctl_command c)
+{
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (commands[i].cmd == c)
+      return commands[i].name;
+  return "";
+}
+
+enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON, OPT_STATE,
+       OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
+
+static const struct option long_options[] = {
+  { "socket", required_argument, NULL, OPT_SOCKET },
+  { "url", required_argument, NULL, OPT_URL },
+  { "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+  { "json", no_argument, NULL, OPT_JSON },
+  { "state", required_argument, NULL, OPT_STATE },
+  { "timeout", required_argument, NULL, OPT_TIMEOUT },
+  { "follow", no_argument, NULL, 'f' },
+  { "help", no_argument, NULL, OPT_HELP },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { NULL, 0, NULL, 0 },
+};
+
+static int parse_seconds(const char *s, double *out)
+{
+  char *end;
+  double v = strtod(s, &end);
+
+  if (end == s || *end || !(v >= 0))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Options that belong to one command only. */
+static int check_command_options(const struct ctl_options *o, char *err,
+                                 size_t errlen)
+{
+  if (o->state && o->command != CMD_LIST) {
+    snprintf(err, errlen, "--state is an option of 'list'");
+    return -1;
+  }
+  if (o->timeout >= 0 && o->command != CMD_WAIT) {
+    snprintf(err, errlen, "--timeout is an option of 'wait'");
+    return -1;
+  }
+  if (o->follow && o->command != CMD_LOGS) {
+    snprintf(err, errlen, "-f is an option of 'logs'");
+    return -1;
+  }
+  if (o->socket_path && o->url) {
+    snprintf(err, errlen, "--socket and --url exclude each other");
+    return -1;
+  }
+  return 0;
+}
+
+static int parse_command(int argc, char **argv, struct ctl_options *o,
+                         char *err, size_t errlen)
+{
+  size_t i;
+
+  if (optind >= argc) {
+    snprintf(err, errlen, "no command given");
+    return -1;
+  }
+  for (i = 0; i < NCOMMANDS; i++)
+    if (strcmp(argv[optind], commands[i].name) == 0)
+      break;
+  if (i == NCOMMANDS) {
+    snprintf(err, errlen, "unknown command '%s'", argv[optind]);
+    return -1;
+  }
+  o->command = commands[i].cmd;
+  o->args = argv + optind + 1;
+  o->nargs = argc - optind - 1;
+  if (o->nargs < commands[i].min_args ||
+      (commands[i].max_args >= 0 && o->nargs > commands[i].max_args)) {
+    snprintf(err, errlen, "'%s' takes %s", commands[i].name,
+             commands[i].max_args < 0 ? "one or more job ids"
+             : commands[i].min_args == 1 ? "one job id"
+             : commands[i].max_args == 1 ? "at most one file"
+             : "no arguments");
+    return -1;
+  }
+  return check_command_options(o, err, errlen);
+}
+
+int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
+                   char *err, size_t errlen)
+{
+  int c;
+
+  memset(o, 0, sizeof *o);
+  o->timeout = -1;
+  err[0] = '\0';
+  /* 0: full re-initialisation, so tests may parse again.  Options may
+   * follow the command (GNU permutation): "uchctl logs ID -f". */
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "f", long_options, NULL)) != -1) {
+    switch (c) {
+    case OPT_SOCKET: o->socket_path = optarg; break;
+    case OPT_URL: o->url = optarg; break;
+    case OPT_TOKEN_FILE: o->token_file = optarg; break;
+    case OPT_JSON: o->json = true; break;
+    case OPT_STATE: o->state = optarg; break;
+    case 'f': o->follow = true; break;
+    case OPT_HELP: o->help = true; break;
+    case OPT_VERSION: o->version = true; break;
+    case OPT_TIMEOUT:
+      if (parse_seconds(optarg, &o->timeout) < 0) {
+        snprintf(err, errlen, "--timeout: not a number of seconds: '%s'",
+                 optarg);
+        return -1;
+      }
+      break;
+    default:
+      if (optopt && optopt < 256)
+        snprintf(err, errlen, "unknown option '-%c'", optopt);
+      else
+        snprintf(err, errlen, "unknown option or missing value: '%s'",
+                 argv[optind - 1]);
+      return -1;
+    }
+  }
+  if (o->help || o->version)
+    return 0;
+  return parse_command(argc, argv, o, err, errlen);
+}

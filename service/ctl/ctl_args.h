@@ -1,0 +1,45 @@
+/* uchctl's command line: global options anywhere, one command, its
+ * arguments.  Parsing is pure (no output), so unit tests call it. */
+#ifndef UCH_CTL_ARGS_H
+#define UCH_CTL_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ctl_command {
+  CMD_NONE,
+  CMD_SUBMIT,
+  CMD_LIST,
+  CMD_SHOW,
+  CMD_WAIT,
+  CMD_CANCEL,
+  CMD_DELETE,
+  CMD_LOGS,
+  CMD_HEALTH,
+};
+
+struct ctl_options {
+  const char *socket_path;   /* --socket */
+  const char *url;           /* --url */
+  const char *token_file;    /* --token-file */
+  bool json;
+  bool help;
+  bool version;
+  bool follow;               /* logs -f */
+  const char *state;         /* list --state */
+  double timeout;            /* wait --timeout; < 0: none */
+  enum ctl_command command;
+  char **args;               /* the command's arguments (into argv) */
+  int nargs;
+};
+
+/* 0, or -1 with a one-line reason in `err` (the caller prints usage and
+ * exits 2).  --help and --version need no command. */
+int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
+                   char *err, size_t errlen);
+
+const char *ctl_command_name(enum ctl_command c);
+/* The whole --help text. */
+extern const char ctl_usage_text[];
+
+#endif

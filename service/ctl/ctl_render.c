@@ -1,0 +1,208 @@
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "ctl_format.h"
+#include "ctl_render.h"
+#include "jsonutil.h"
+
+static const char *str_or_dash(json_object *o, const char *key)
+{
+  const char *s = json_get_string(o, key);
+  return s && *s ? s : "-";
+}
+
+static double get_double(json_object *o, const char *key)
+{
+  json_object *v = json_get(o, key);
+  return v ? json_object_get_double(v) : 0;
+}
+
+static uint64_t get_u64(json_object *o, const char *key)
+{
+  json_object *v = json_get(o, key);
+  int64_t n = v ? json_object_get_int64(v) : 0;
+  return n > 0 ? (uint64_t)n : 0;
+}
+
+char *render_jobs_table(json_object *jobs)
+{
+  static const char *const headers[] = { "ID", "TYPE", "STATE", "PHASE",
+                                         "PROGRESS", "CREATED" };
+  struct table t;
+  size_t n = json_object_is_type(jobs, json_type_array)
+             ? json_object_array_length(jobs) : 0;
+  char *out = NULL;
+
+  if (table_init(&t, headers, 6) < 0)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    json_object *j = json_object_array_get_idx(jobs, i);
+    char pct[16], created[40];
+    const char *row[6];
+
+    format_percent(get_double(json_get(j, "progress"), "percent"), pct,
+                   sizeof pct);
+    format_time_short(json_get_string(j, "created_at"), created,
+                      sizeof created);
+    row[0] = str_or_dash(j, "id");
+    row[1] = str_or_dash(j, "type");
+    row[2] = str_or_dash(j, "state");
+    row[3] = str_or_dash(j, "phase");
+    row[4] = pct;
+    row[5] = created;
+    if (table_add_row(&t, row) < 0)
+      goto out;
+  }
+  out = table_render(&t);
+out:
+  table_free(&t);
+  return out;
+}
+
+char *render_endpoint(json_object *e)
+{
+  json_object *nbdkit = json_get(e, "nbdkit");
+  const char *s, *fmt;
+  char *out;
+  int r;
+
+  if ((s = json_get_string(e, "nbd")))
+    return strdup(s);
+  if ((s = json_get_string(e, "path"))) {
+    fmt = json_get_string(e, "format");
+    r = fmt ? asprintf(&out, "%s (%s)", s, fmt) : asprintf(&out, "%s", s);
+    return r < 0 ? NULL : out;
+  }
+  if (nbdkit)
+    r = asprintf(&out, "nbdkit %s", str_or_dash(nbdkit, "plugin"));
+  else if ((s = json_get_string(e, "volume")))
+    r = asprintf(&out, "volume %s", s);
+  else
+    r = asprintf(&out, "%s", e ? json_object_to_json_string(e) : "-");
+  return r < 0 ? NULL : out;
+}
+
+static void render_progress(FILE *f, json_object *p)
+{
+  char pct[16], done[32], total[32];
+
+  format_percent(get_double(p, "percent"), pct, sizeof pct);
+  format_bytes(get_u64(p, "bytes_done"), done, sizeof done);
+  format_bytes(get_u64(p, "bytes_total"), total, sizeof total);
+  fprintf(f, "%s  %s / %s", pct, done, total);
+}
+
+static void render_disks(FILE *f, json_object *disks)
+{
+  size_t n = json_object_is_type(disks, json_type_array)
+             ? json_object_array_length(disks) : 0;
+
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_object_array_get_idx(disks, i);
+    _cleanup_free_ char *src = render_endpoint(json_get(d, "source"));
+    _cleanup_free_ char *dst = render_endpoint(json_get(d, "destination"));
+    char label[32];
+
+    snprintf(label, sizeof label, "Disk %zu:", i);
+    fprintf(f, "%-10s %s", label, src ? src : "-");
+    if (json_get(d, "destination"))
+      fprintf(f, " -> %s", dst ? dst : "-");
+    fprintf(f, "\n           ");
+    render_progress(f, d);
+    fputc('\n', f);
+  }
+}
+
+void render_tree(FILE *f, json_object *o, int indent)
+{
+  if (json_object_is_type(o, json_type_object)) {
+    json_object_object_foreach(o, key, val) {
+      fprintf(f, "%*s%s:", indent, "", key);
+      if (json_object_is_type(val, json_type_object) ||
+          (json_object_is_type(val, json_type_array) &&
+           json_object_array_length(val) > 0)) {
+        fputc('\n', f);
+        render_tree(f, val, indent + 2);
+      }
+      else if (json_object_is_type(val, json_type_string))
+        fprintf(f, " %s\n", json_object_get_string(val));
+      else
+        fprintf(f, " %s\n", json_object_to_json_string(val));
+    }
+  }
+  else if (json_object_is_type(o, json_type_array)) {
+    size_t n = json_object_array_length(o);
+    for (size_t i = 0; i < n; i++) {
+      json_object *v = json_object_array_get_idx(o, i);
+      fprintf(f, "%*s- [%zu]\n", indent, "", i);
+      if (json_object_is_type(v, json_type_object) ||
+          json_object_is_type(v, json_type_array))
+        render_tree(f, v, indent + 2);
+      else
+        fprintf(f, "%*s%s\n", indent + 2, "",
+                json_object_is_type(v, json_type_string)
+                ? json_object_get_string(v) : json_object_to_json_string(v));
+    }
+  }
+  else
+    fprintf(f, "%*s%s\n", indent, "",
+            o ? json_object_get_string(o) : "null");
+}
+
+char *render_job_summary(json_object *job)
+{
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  json_object *err = json_get(job, "error"), *result = json_get(job, "result");
+
+  if (!f)
+    return NULL;
+  fprintf(f, "%-10s %s\n", "Job:", str_or_dash(job, "id"));
+  fprintf(f, "%-10s %s\n", "Type:", str_or_dash(job, "type"));
+  fprintf(f, "%-10s %s", "State:", str_or_dash(job, "state"));
+  if (strcmp(str_or_dash(job, "phase"), str_or_dash(job, "state")) != 0)
+    fprintf(f, " (%s)", str_or_dash(job, "phase"));
+  fputc('\n', f);
+  fprintf(f, "%-10s %s\n", "Created:", str_or_dash(job, "created_at"));
+  fprintf(f, "%-10s %s\n", "Started:", str_or_dash(job, "started_at"));
+  fprintf(f, "%-10s %s\n", "Finished:", str_or_dash(job, "finished_at"));
+  fprintf(f, "%-10s ", "Progress:");
+  render_progress(f, json_get(job, "progress"));
+  fputc('\n', f);
+  render_disks(f, json_get(job, "disks"));
+  if (json_object_is_type(err, json_type_object))
+    fprintf(f, "%-10s %s: %s\n", "Error:", str_or_dash(err, "code"),
+            str_or_dash(err, "message"));
+  if (result && !(json_object_is_type(result, json_type_object) &&
+                  json_object_object_length(result) == 0)) {
+    fprintf(f, "Result:\n");
+    render_tree(f, result, 2);
+  }
+  if (fclose(f) != 0) {
+    free(out);
+    return NULL;
+  }
+  return out;
+}
+
+char *render_job_status_line(json_object *job)
+{
+  const char *state = str_or_dash(job, "state");
+  char pct[16];
+  char *out;
+  int r;
+
+  if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0) {
+    format_percent(get_double(json_get(job, "progress"), "percent"), pct,
+                   sizeof pct);
+    r = asprintf(&out, "%s: %s (%s) %s", str_or_dash(job, "id"), state,
+                 str_or_dash(job, "phase"), pct);
+  }
+  else
+    r = asprintf(&out, "%s: %s", str_or_dash(job, "id"), state);
+  return r < 0 ? NULL : out;
+}

@@ -1,0 +1,41 @@
+/* uchctl: the command line client of uchd. */
+#include <stdio.h>
+
+#include "ctl_args.h"
+#include "ctl_commands.h"
+
+static int (*const handlers[])(struct ctl_ctx *) = {
+  [CMD_SUBMIT] = cmd_submit, [CMD_LIST] = cmd_list,
+  [CMD_SHOW] = cmd_show,     [CMD_WAIT] = cmd_wait,
+  [CMD_CANCEL] = cmd_cancel, [CMD_DELETE] = cmd_delete,
+  [CMD_LOGS] = cmd_logs,     [CMD_HEALTH] = cmd_health,
+};
+
+int main(int argc, char **argv)
+{
+  struct ctl_options o;
+  struct ctl_ctx x = { .o = &o };
+  char err[256];
+  int rc;
+
+  if (ctl_parse_args(argc, argv, &o, err, sizeof err) < 0) {
+    fprintf(stderr, "uchctl: %s\n\n%s", err, ctl_usage_text);
+    return CTL_EXIT_USAGE;
+  }
+  if (o.help) {
+    fputs(ctl_usage_text, stdout);
+    return 0;
+  }
+  if (o.version) {
+    printf("uchctl %s\n", UCH_VERSION);
+    return 0;
+  }
+  if (ctl_client_init(&x.client, &o) < 0) {
+    fprintf(stderr, "uchctl: %s\n", x.client.error);
+    ctl_client_free(&x.client);
+    return CTL_EXIT_FAILED;
+  }
+  rc = handlers[o.command](&x);
+  ctl_client_free(&x.client);
+  return rc;
+}
