@@ -1,0 +1,145 @@
+/* uchctl's command line: what parses, what is a usage error. */
+#include "ctl_args.h"
+#include "tap.h"
+
+
+static int parse(int argc, char **argv, struct ctl_options *o, char *err)
+{
+  return ctl_parse_args(argc, argv, o, err, 256);
+}
+
+int main(void)
+{
+  struct ctl_options o;
+  char err[256];
+
+  {
+    char *v[] = { "uchctl", "list", NULL };
+    is_int(parse(2, v, &o, err), 0, "list parses");
+    is_int(o.command, CMD_LIST, "command is list");
+    is_int(o.nargs, 0, "no arguments");
+    ok(!o.json && o.timeout < 0 && !o.state, "defaults");
+  }
+  {
+    char *v[] = { "uchctl", "list", "--state", "running", "--json", NULL };
+    is_int(parse(5, v, &o, err), 0, "options after the command");
+    is_str(o.state, "running", "--state");
+    ok(o.json, "--json after the command");
+  }
+  {
+    char *v[] = { "uchctl", "--socket", "/x.sock", "show", "abc", NULL };
+    is_int(parse(5, v, &o, err), 0, "global option first");
+    is_str(o.socket_path, "/x.sock", "--socket");
+    is_int(o.command, CMD_SHOW, "show");
+    is_str(o.args[0], "abc", "show's id");
+  }
+  {
+    char *v[] = { "uchctl", "wait", "a", "b", "--timeout", "2.5", NULL };
+    is_int(parse(6, v, &o, err), 0, "wait with two ids");
+    is_int(o.nargs, 2, "two ids");
+    ok(o.timeout == 2.5, "--timeout 2.5");
+  }
+  {
+    char *v[] = { "uchctl", "logs", "abc", "-f", NULL };
+    is_int(parse(4, v, &o, err), 0, "logs -f");
+    ok(o.follow, "follow set");
+  }
+  {
+    char *v[] = { "uchctl", "submit", "-", NULL };
+    is_int(parse(3, v, &o, err), 0, "submit -");
+    is_str(o.args[0], "-", "'-' is an argument, not an option");
+  }
+  {
+    char *v[] = { "uchctl", "submit", NULL };
+    is_int(parse(2, v, &o, err), 0, "submit without a file reads stdin");
+  }
+  {
+    char *v[] = { "uchctl", "--url", "http://h:1", "--token-file", "/t",
+                  "health", NULL };
+    is_int(parse(6, v, &o, err), 0, "--url and --token-file");
+    is_str(o.url, "http://h:1", "--url");
+    is_str(o.token_file, "/t", "--token-file");
+  }
+  {
+    char *v[] = { "uchctl", "--version", NULL };
+    is_int(parse(2, v, &o, err), 0, "--version needs no command");
+    ok(o.version, "version set");
+  }
+  {
+    char *v[] = { "uchctl", "--help", NULL };
+    is_int(parse(2, v, &o, err), 0, "--help needs no command");
+    ok(o.help, "help set");
+  }
+
+  /* Usage errors. */
+  {
+    char *v[] = { "uchctl", NULL };
+    is_int(parse(1, v, &o, err), -1, "no command");
+    is_str(err, "no command given", "says so");
+  }
+  {
+    char *v[] = { "uchctl", "frobnicate", NULL };
+    is_int(parse(2, v, &o, err), -1, "unknown command");
+    is_str(err, "unknown command 'frobnicate'", "names it");
+  }
+  {
+    char *v[] = { "uchctl", "list", "--bogus", NULL };
+    is_int(parse(3, v, &o, err), -1, "unknown long option");
+    is_str(err, "unknown option or missing value: '--bogus'", "names it");
+  }
+  {
+    char *v[] = { "uchctl", "list", "-x", NULL };
+    is_int(parse(3, v, &o, err), -1, "unknown short option");
+    is_str(err, "unknown option '-x'", "names it");
+  }
+  {
+    char *v[] = { "uchctl", "list", "--state", NULL };
+    is_int(parse(3, v, &o, err), -1, "missing option value");
+  }
+  {
+    char *v[] = { "uchctl", "show", NULL };
+    is_int(parse(2, v, &o, err), -1, "show without an id");
+    is_str(err, "'show' takes one job id", "says what it takes");
+  }
+  {
+    char *v[] = { "uchctl", "cancel", "a", "b", NULL };
+    is_int(parse(4, v, &o, err), -1, "cancel with two ids");
+  }
+  {
+    char *v[] = { "uchctl", "wait", NULL };
+    is_int(parse(2, v, &o, err), -1, "wait without an id");
+    is_str(err, "'wait' takes one or more job ids", "says what it takes");
+  }
+  {
+    char *v[] = { "uchctl", "health", "extra", NULL };
+    is_int(parse(3, v, &o, err), -1, "health with an argument");
+  }
+  {
+    char *v[] = { "uchctl", "show", "a", "--state", "running", NULL };
+    is_int(parse(5, v, &o, err), -1, "--state outside list");
+    is_str(err, "--state is an option of 'list'", "says whose");
+  }
+  {
+    char *v[] = { "uchctl", "show", "a", "--timeout", "3", NULL };
+    is_int(parse(5, v, &o, err), -1, "--timeout outside wait");
+  }
+  {
+    char *v[] = { "uchctl", "show", "a", "-f", NULL };
+    is_int(parse(4, v, &o, err), -1, "-f outside logs");
+  }
+  {
+    char *v[] = { "uchctl", "wait", "a", "--timeout", "soon", NULL };
+    is_int(parse(5, v, &o, err), -1, "--timeout not a number");
+  }
+  {
+    char *v[] = { "uchctl", "wait", "a", "--timeout", "-1", NULL };
+    is_int(parse(5, v, &o, err), -1, "--timeout negative");
+  }
+  {
+    char *v[] = { "uchctl", "--socket", "/s", "--url", "http://h", "list",
+                  NULL };
+    is_int(parse(6, v, &o, err), -1, "--socket with --url");
+  }
+  ok(strstr(ctl_usage_text, "--token-file") != NULL, "usage names flags");
+  return tap_done();
+}

@@ -1,0 +1,93 @@
+/* Jobs as uchctl shows them: the list table, show's summary, wait's
+ * status lines. */
+#include <json-c/json.h>
+
+#include "ctl_render.h"
+#include "tap.h"
+
+static const char job_json[] =
+  "{\"id\":\"c0ffee12\",\"type\":\"copy\",\"state\":\"running\","
+  "\"phase\":\"copying\",\"created_at\":\"2026-11-25T04:13:00.123Z\","
+  "\"started_at\":\"2026-11-25T04:13:01.000Z\",\"finished_at\":null,"
+  "\"progress\":{\"percent\":42.5,\"bytes_done\":1073741824,"
+  "\"bytes_total\":2147483648},"
+  "\"disks\":[{\"source\":{\"nbd\":\"nbd+unix:///?socket=/s\"},"
+  "\"destination\":{\"path\":\"/out.qcow2\",\"format\":\"qcow2\"},"
+  "\"percent\":42.5,\"bytes_done\":1073741824,\"bytes_total\":2147483648},"
+  "{\"source\":{\"nbdkit\":{\"plugin\":\"ssh\",\"password\":\"***\"}},"
+  "\"destination\":{\"path\":\"/out2.img\"},"
+  "\"percent\":0,\"bytes_done\":0,\"bytes_total\":0}],"
+  "\"error\":null,\"result\":null}";
+
+int main(void)
+{
+  json_object *job = json_tokener_parse(job_json);
+  char *s;
+
+  ok(job != NULL, "fixture parses");
+
+  json_object *jobs = json_object_new_array();
+  json_object_array_add(jobs, json_object_get(job));
+  json_object *queued = json_tokener_parse(
+    "{\"id\":\"q1\",\"type\":\"export\",\"state\":\"queued\","
+    "\"phase\":\"queued\",\"created_at\":\"2026-11-25T05:00:00.000Z\","
+    "\"progress\":{\"percent\":0}}");
+  json_object_array_add(jobs, queued);
+  s = render_jobs_table(jobs);
+  is_str(s,
+         "ID        TYPE    STATE    PHASE    PROGRESS  CREATED\n"
+         "c0ffee12  copy    running  copying  42.5%     2026-11-25 04:13:00\n"
+         "q1        export  queued   queued   0.0%      2026-11-25 05:00:00\n",
+         "list table");
+  free(s);
+  json_object_put(jobs);
+
+  s = render_jobs_table(NULL);
+  is_str(s, "ID  TYPE  STATE  PHASE  PROGRESS  CREATED\n", "no jobs");
+  free(s);
+
+  s = render_job_summary(job);
+  is_str(s,
+         "Job:       c0ffee12\n"
+         "Type:      copy\n"
+         "State:     running (copying)\n"
+         "Created:   2026-11-25T04:13:00.123Z\n"
+         "Started:   2026-11-25T04:13:01.000Z\n"
+         "Finished:  -\n"
+         "Progress:  42.5%  1.0 GiB / 2.0 GiB\n"
+         "Disk 0:    nbd+unix:///?socket=/s -> /out.qcow2 (qcow2)\n"
+         "           42.5%  1.0 GiB / 2.0 GiB\n"
+         "Disk 1:    nbdkit ssh -> /out2.img\n"
+         "           0.0%  0 B / 0 B\n",
+         "summary of a running job");
+  free(s);
+
+  s = render_job_status_line(job);
+  is_str(s, "c0ffee12: running (copying) 42.5%", "status line, running");
+  free(s);
+
+  json_object *failed = json_tokener_parse(
+    "{\"id\":\"f1\",\"type\":\"copy\",\"state\":\"failed\",\"phase\":\"failed\","
+    "\"error\":{\"code\":\"copy_failed\",\"message\":\"nbdcopy exited 1\"},"
+    "\"result\":{\"disks\":[{\"path\":\"/o\",\"verified\":false}]}}");
+  s = render_job_summary(failed);
+  ok(s && strstr(s, "State:     failed\n"), "final state without phase");
+  ok(s && strstr(s, "Error:     copy_failed: nbdcopy exited 1\n"),
+     "error code and message");
+  ok(s && strstr(s, "Result:\n  disks:\n    - [0]\n      path: /o\n"
+                    "      verified: false\n"), "result as a tree");
+  free(s);
+  s = render_job_status_line(failed);
+  is_str(s, "f1: failed", "status line, final");
+  free(s);
+  json_object_put(failed);
+
+  json_object *vol = json_tokener_parse("{\"volume\":\"v-1\"}");
+  s = render_endpoint(vol);
+  is_str(s, "volume v-1", "volume endpoint");
+  free(s);
+  json_object_put(vol);
+
+  json_object_put(job);
+  return tap_done();
+}
