@@ -26,6 +26,11 @@ json_object *request_parse(const char *body, size_t len,
   enum json_tokener_error jerr;
   size_t end;
 
+  if (len == 0) {
+    uch_error_set(err, "invalid_request", "",
+                  "request body is empty: send a JSON object");
+    return NULL;
+  }
   if (len > INT32_MAX) {
     uch_error_set(err, "invalid_request", "", "request body is too large");
     return NULL;
