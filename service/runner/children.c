@@ -1,0 +1,393 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "cleanup.h"
+#include "timeutil.h"
+
+extern char **environ;
+
+#define STOP_GRACE_SECONDS 5.0
+
+static void sigset_worker(sigset_t *s)
+{
+  sigemptyset(s);
+  sigaddset(s, SIGTERM);
+  sigaddset(s, SIGINT);
+  sigaddset(s, SIGCHLD);
+}
+
+int children_init(struct children *c, int log_fd)
+{
+  sigset_t s;
+
+  memset(c, 0, sizeof *c);
+  c->log_fd = log_fd;
+  c->sig_fd = -1;
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return -1;
+  sigset_worker(&s);
+  if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+    return -1;
+  /* A tool closing its end of a pipe must not kill us. */
+  signal(SIGPIPE, SIG_IGN);
+  c->sig_fd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+  return c->sig_fd < 0 ? -1 : 0;
+}
+
+void children_log(struct children *c, const char *prefix, const char *fmt, ...)
+{
+  _cleanup_free_ char *msg = NULL, *line = NULL;
+  va_list ap;
+  int n;
+
+  if (c->log_fd < 0)
+    return;
+  va_start(ap, fmt);
+  n = vasprintf(&msg, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  n = asprintf(&line, "%s: %s\n", prefix, msg);
+  if (n > 0 && write(c->log_fd, line, n) < 0) {
+    /* job.log is best effort: the state file is what matters */
+  }
+}
+
+static bool looks_like_error(const char *line)
+{
+  static const char *const words[] = {
+    "error", "fail", "cannot", "can't", "could not", "denied", "refused",
+    "no such", "invalid", "not found", "unable", "timed out", NULL,
+  };
+  for (int i = 0; words[i]; i++)
+    if (strcasestr(line, words[i]))
+      return true;
+  return false;
+}
+
+static void child_line(struct children *c, struct child *ch, char *line)
+{
+  size_t n = strlen(line);
+  if (n && line[n - 1] == '\r')
+    line[--n] = '\0';
+  if (!n)
+    return;
+  children_log(c, ch->tool, "%s", line);
+  snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
+  if (looks_like_error(line))
+    snprintf(ch->last_error, sizeof ch->last_error, "%s", line);
+}
+
+/* Reads what is there; splits lines; an over-long line is cut. */
+static void child_read(struct children *c, struct child *ch)
+{
+  for (;;) {
+    ssize_t r = read(ch->out_fd, ch->buf + ch->len, sizeof ch->buf - 1 - ch->len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 && errno == EAGAIN)
+      return;
+    if (r <= 0) {
+      if (ch->len) {
+        ch->buf[ch->len] = '\0';
+        child_line(c, ch, ch->buf);
+        ch->len = 0;
+      }
+      close(ch->out_fd);
+      ch->out_fd = -1;
+      return;
+    }
+    ch->len += r;
+    ch->buf[ch->len] = '\0';
+    char *start = ch->buf, *nl;
+    while ((nl = strchr(start, '\n'))) {
+      *nl = '\0';
+      child_line(c, ch, start);
+      start = nl + 1;
+    }
+    ch->len -= start - ch->buf;
+    memmove(ch->buf, start, ch->len);
+    if (ch->len == sizeof ch->buf - 1) {
+      ch->buf[ch->len] = '\0';
+      child_line(c, ch, ch->buf);
+      ch->len = 0;
+    }
+  }
+}
+
+struct child *child_spawn(struct children *c, const char *tool,
+                          const struct argv *a, int extra_fd)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, dfl;
+  int pipefd[2], r;
+  _cleanup_free_ char *cmd = argv_join(a);
+  struct child *ch = calloc(1, sizeof *ch);
+
+  if (!ch)
+    return NULL;
+  if (pipe2(pipefd, O_CLOEXEC) < 0) {
+    free(ch);
+    return NULL;
+  }
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+  if (extra_fd >= 0)
+    posix_spawn_file_actions_adddup2(&fa, extra_fd, 3);
+  posix_spawnattr_init(&attr);
+  sigemptyset(&none);
+  sigset_worker(&dfl);
+  sigaddset(&dfl, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &dfl);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  children_log(c, "uch-job", "running %s", cmd ? cmd : a->v[0]);
+  r = posix_spawnp(&ch->pid, a->v[0], &fa, &attr, a->v, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  close(pipefd[1]);
+  if (r != 0) {
+    close(pipefd[0]);
+    free(ch);
+    errno = r;
+    return NULL;
+  }
+  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+  ch->out_fd = pipefd[0];
+  snprintf(ch->tool, sizeof ch->tool, "%s", tool);
+  ch->next = c->list;
+  c->list = ch;
+  return ch;
+}
+
+static struct child *child_by_pid(struct children *c, pid_t pid)
+{
+  for (struct child *ch = c->list; ch; ch = ch->next)
+    if (ch->pid == pid && !ch->exited)
+      return ch;
+  return NULL;
+}
+
+/* Reaps every exited child, ours or reparented to us. */
+static void reap(struct children *c)
+{
+  int status;
+  pid_t pid;
+
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    struct child *ch = child_by_pid(c, pid);
+    if (!ch)
+      continue;
+    ch->exited = true;
+    ch->status = status;
+    if (ch->out_fd >= 0)
+      child_read(c, ch);    /* whatever it wrote last */
+  }
+}
+
+static void read_signals(struct children *c)
+{
+  struct signalfd_siginfo si;
+
+  while (read(c->sig_fd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+      if (!c->cancelled)
+        children_log(c, "uch-job", "signal %u: cancelling", si.ssi_signo);
+      c->cancelled = true;
+    }
+  }
+}
+
+int children_poll(struct children *c, int extra_fd, int timeout_ms)
+{
+  struct pollfd fds[64];
+  struct child *owner[64];
+  size_t n = 0;
+  int r, extra_ready = 0;
+
+  fds[n].fd = c->sig_fd;
+  fds[n++].events = POLLIN;
+  if (extra_fd >= 0) {
+    fds[n].fd = extra_fd;
+    fds[n++].events = POLLIN;
+  }
+  size_t first_child = n;
+  for (struct child *ch = c->list; ch && n < 64; ch = ch->next) {
+    if (ch->out_fd < 0)
+      continue;
+    owner[n] = ch;
+    fds[n].fd = ch->out_fd;
+    fds[n++].events = POLLIN;
+  }
+  r = poll(fds, n, timeout_ms);
+  if (r < 0)
+    return errno == EINTR ? 0 : -1;
+  if (extra_fd >= 0 && fds[1].revents)
+    extra_ready = 1;
+  for (size_t i = first_child; i < n; i++)
+    if (fds[i].revents)
+      child_read(c, owner[i]);
+  if (fds[0].revents)
+    read_signals(c);
+  reap(c);
+  return extra_ready;
+}
+
+int child_wait(struct children *c, struct child *ch)
+{
+  while (!ch->exited || ch->out_fd >= 0) {
+    if (c->cancelled)
+      return -1;
+    /* The tool may have handed its output pipe to a grandchild; once it
+     * has exited, what is left is read without waiting for EOF. */
+    if (ch->exited) {
+      child_read(c, ch);
+      break;
+    }
+    if (children_poll(c, -1, 200) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static void wait_exit(struct children *c, struct child *ch, double limit)
+{
+  double end = time_monotonic() + limit;
+  while (!ch->exited && time_monotonic() < end)
+    children_poll(c, -1, 50);
+}
+
+void child_stop(struct children *c, struct child *ch)
+{
+  if (!ch->exited) {
+    kill(-ch->pid, SIGTERM);
+    wait_exit(c, ch, STOP_GRACE_SECONDS);
+  }
+  if (!ch->exited) {
+    children_log(c, "uch-job", "%s (pid %d) did not stop, killing it",
+                 ch->tool, ch->pid);
+    kill(-ch->pid, SIGKILL);
+    wait_exit(c, ch, 30);
+  }
+  /* Stragglers still in its group (e.g. a helper it forked). */
+  kill(-ch->pid, SIGKILL);
+}
+
+void child_release(struct children *c, struct child *ch)
+{
+  for (struct child **p = &c->list; *p; p = &(*p)->next) {
+    if (*p == ch) {
+      *p = ch->next;
+      if (ch->out_fd >= 0)
+        close(ch->out_fd);
+      free(ch);
+      return;
+    }
+  }
+}
+
+bool child_succeeded(const struct child *ch)
+{
+  return ch->exited && WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == 0;
+}
+
+void child_describe_failure(const struct child *ch, char *buf, size_t len)
+{
+  const char *words = ch->last_error[0] ? ch->last_error : ch->last_line;
+
+  if (words[0])
+    snprintf(buf, len, "%s", words);
+  else if (ch->exited && WIFSIGNALED(ch->status))
+    snprintf(buf, len, "%s was killed by signal %d", ch->tool,
+             WTERMSIG(ch->status));
+  else if (ch->exited)
+    snprintf(buf, len, "%s exited with status %d", ch->tool,
+             WEXITSTATUS(ch->status));
+  else
+    snprintf(buf, len, "%s is still running", ch->tool);
+}
+
+/* Processes whose parent is us but that we did not start: what a tool
+ * left behind, reparented to us as the subreaper. */
+static void kill_reparented(void)
+{
+  _cleanup_closedir_ DIR *d = opendir("/proc");
+  struct dirent *e;
+  pid_t self = getpid();
+
+  while (d && (e = readdir(d))) {
+    char path[300], *line = NULL;
+    size_t cap = 0;
+    int ppid = 0;
+    pid_t pid = atoi(e->d_name);
+    if (pid <= 0 || pid == self)
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+      continue;
+    if (getline(&line, &cap, f) > 0) {
+      char *p = strrchr(line, ')');
+      if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == self)
+        kill(pid, SIGKILL);
+    }
+    free(line);
+    fclose(f);
+  }
+}
+
+void children_done(struct children *c)
+{
+  bool any = false;
+
+  for (struct child *ch = c->list; ch; ch = ch->next)
+    if (!ch->exited) {
+      kill(-ch->pid, SIGTERM);
+      any = true;
+    }
+  double end = time_monotonic() + STOP_GRACE_SECONDS;
+  while (any && time_monotonic() < end) {
+    any = false;
+    for (struct child *ch = c->list; ch; ch = ch->next)
+      any |= !ch->exited;
+    if (any)
+      children_poll(c, -1, 50);
+  }
+  for (struct child *ch = c->list; ch; ch = ch->next)
+    kill(-ch->pid, SIGKILL);
+  /* Reap everything, ours and adopted, until nothing is left; a
+   * grandchild may be reparented to us only as its parent dies. */
+  end = time_monotonic() + 30;
+  while (time_monotonic() < end) {
+    kill_reparented();
+    pid_t pid = waitpid(-1, NULL, WNOHANG);
+    if (pid < 0 && errno == ECHILD)
+      break;
+    if (pid == 0)
+      usleep(10000);
+  }
+  while (c->list)
+    child_release(c, c->list);
+  if (c->sig_fd >= 0)
+    close(c->sig_fd);
+  c->sig_fd = -1;
+}

@@ -1,0 +1,63 @@
+/* The worker's children: every tool runs in its own process group with
+ * its stdout and stderr captured line by line into job.log.  The worker
+ * is a child subreaper, so whatever a tool leaves behind comes back to us
+ * and is killed and reaped before we exit. */
+#ifndef UCH_CHILDREN_H
+#define UCH_CHILDREN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "argv.h"
+
+struct child {
+  struct child *next;
+  pid_t pid;
+  char tool[24];
+  int out_fd;               /* read end of stdout+stderr, -1 at EOF */
+  char buf[4096];           /* partial line */
+  size_t len;
+  bool exited;
+  int status;               /* as from waitpid */
+  char last_line[512];
+  char last_error[512];     /* last line that looks like an error */
+};
+
+struct children {
+  struct child *list;
+  int sig_fd;               /* signalfd: SIGTERM, SIGINT, SIGCHLD */
+  int log_fd;               /* job.log, -1 for none */
+  bool cancelled;           /* SIGTERM or SIGINT arrived */
+};
+
+/* Becomes a subreaper, blocks the signals and opens the signalfd. */
+int children_init(struct children *c, int log_fd);
+/* Kills everything still running, reaps it, frees the list. */
+void children_done(struct children *c);
+
+/* Spawns argv in a new process group.  When extra_fd >= 0 it becomes the
+ * child's fd 3 (nbdcopy --progress=3). */
+struct child *child_spawn(struct children *c, const char *tool,
+                          const struct argv *a, int extra_fd);
+
+/* One round: reads signals, child output and reaps.  Returns 1 when
+ * extra_fd (if >= 0) is readable, 0 on timeout, -1 on error. */
+int children_poll(struct children *c, int extra_fd, int timeout_ms);
+
+/* Waits for the child to exit (returns 0) or for a cancel (returns -1
+ * with c->cancelled set; the child is left running). */
+int child_wait(struct children *c, struct child *ch);
+/* SIGTERM to its group, SIGKILL after a few seconds, reaped. */
+void child_stop(struct children *c, struct child *ch);
+/* Forgets an exited child. */
+void child_release(struct children *c, struct child *ch);
+
+bool child_succeeded(const struct child *ch);
+/* The tool's own words for why it failed, or how it exited. */
+void child_describe_failure(const struct child *ch, char *buf, size_t len);
+
+/* Appends "prefix: line\n" to job.log. */
+void children_log(struct children *c, const char *prefix, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+#endif

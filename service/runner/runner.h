@@ -1,0 +1,68 @@
+/* One job as the worker runs it: where its files are, its document
+ * (state.json), and its children.  The same code serves `uch-job start`
+ * (under uchd) and `uch-job run` (in the foreground). */
+#ifndef UCH_RUNNER_H
+#define UCH_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "children.h"
+
+struct runner {
+  const char *id;
+  char *job_dir;            /* STATE/jobs/ID */
+  char *rt_dir;             /* RUNTIME/jobs/ID (0700) */
+  char *state_path;
+  json_object *doc;         /* state.json */
+  json_object *request;     /* borrowed from doc */
+  int lock_fd;
+  int log_fd;
+  bool foreground;          /* progress lines on stderr */
+  double last_write;
+  int last_shown_percent;
+  struct children kids;
+};
+
+/* How a job ended; the exit status of uch-job. */
+enum job_outcome {
+  OUTCOME_SUCCEEDED = 0,
+  OUTCOME_FAILED = 1,
+  OUTCOME_CANCELLED = 2,
+};
+
+/* Opens the job: takes worker.lock (returns -1 with a message on stderr
+ * when another worker holds it), opens job.log, loads state.json or
+ * request.json, becomes the job's owner (state running). */
+int runner_open(struct runner *r, const char *state_dir,
+                const char *runtime_dir, const char *id, bool foreground);
+/* Runs the job by its type and writes the final state; returns the
+ * outcome. */
+enum job_outcome runner_run(struct runner *r);
+/* Kills the children, removes RUNTIME/jobs/ID, closes everything. */
+void runner_close(struct runner *r);
+
+/* state.json now. */
+int runner_write_state(struct runner *r);
+/* state.json if the last write is older than half a second. */
+void runner_write_progress(struct runner *r);
+void runner_set_phase(struct runner *r, const char *phase);
+
+/* Per-disk progress; recomputes the job's aggregate. */
+void runner_disk_progress(struct runner *r, size_t disk, double percent,
+                          uint64_t done, uint64_t total);
+
+/* A line about the job in job.log (and on stderr in the foreground). */
+void runner_log(struct runner *r, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+/* The failure a job ends with. */
+struct job_failure {
+  char code[32];
+  char message[1024];
+};
+void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,239 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libnbd.h>
+
+#include "cleanup.h"
+#include "copy.h"
+#include "endpoint.h"
+#include "extents.h"
+#include "jsonutil.h"
+#include "nbdcopy.h"
+#include "timeutil.h"
+#include "tool-argv.h"
+#include "verify.h"
+
+/* fd number nbdcopy gets its progress pipe on */
+#define PROGRESS_FD 3
+
+/* "disks[1].source: " in front of what went wrong. */
+static void failure_prefix(struct job_failure *f, const char *fmt, size_t i)
+{
+  char head[64], msg[sizeof f->message];
+
+  snprintf(head, sizeof head, fmt, i);
+  /* A message cut short still says where it went wrong first. */
+  if (snprintf(msg, sizeof msg, "%s%s", head, f->message) < 0)
+    return;
+  memcpy(f->message, msg, sizeof msg);
+}
+
+static int measure(struct runner *r, const char *uri, struct extents *e,
+                   struct job_failure *f)
+{
+  char err[512];
+  struct nbd_handle *nbd = nbd_open_uri(uri, err, sizeof err);
+  int ret;
+
+  (void)r;
+  if (!nbd) {
+    failure_set(f, "source", "%s", err);
+    return -1;
+  }
+  ret = extents_from_nbd(nbd, e, err, sizeof err);
+  if (ret < 0)
+    failure_set(f, "source", "block status: %s", err);
+  nbd_shutdown(nbd, 0);
+  nbd_close(nbd);
+  return ret;
+}
+
+static void read_progress(struct runner *r, size_t disk, int *fd,
+                          struct progress_parser *p, const struct extents *e)
+{
+  char buf[256];
+  ssize_t n = read(*fd, buf, sizeof buf);
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if (n <= 0) {
+    close(*fd);
+    *fd = -1;
+    return;
+  }
+  int percent = progress_feed(p, buf, n);
+  if (percent >= 0)
+    runner_disk_progress(r, disk, percent,
+                         extents_done_at_percent(e, percent), e->allocated);
+}
+
+static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
+                       const char *dst, bool is_zero, const struct extents *e,
+                       struct job_failure *f)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  struct progress_parser parser;
+  struct child *ch;
+  int pipefd[2], ret = -1;
+  char why[512];
+
+  if (nbdcopy_argv(&a, PROGRESS_FD, is_zero, src, dst) < 0 ||
+      pipe2(pipefd, O_CLOEXEC) < 0) {
+    failure_set(f, "internal", "nbdcopy: %s", strerror(errno));
+    return -1;
+  }
+  ch = child_spawn(&r->kids, "nbdcopy", &a, pipefd[1]);
+  close(pipefd[1]);
+  if (!ch) {
+    close(pipefd[0]);
+    failure_set(f, "tool_failed", "nbdcopy: cannot run: %s", strerror(errno));
+    return -1;
+  }
+  fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+  progress_parser_init(&parser);
+  while (pipefd[0] >= 0 && !r->kids.cancelled) {
+    int ready = children_poll(&r->kids, pipefd[0], 200);
+    if (ready > 0)
+      read_progress(r, disk, &pipefd[0], &parser, e);
+  }
+  if (pipefd[0] >= 0)
+    close(pipefd[0]);
+  if (child_wait(&r->kids, ch) < 0)
+    return -1;
+  if (child_succeeded(ch))
+    ret = 0;
+  else {
+    child_describe_failure(ch, why, sizeof why);
+    failure_set(f, "copy_failed", "nbdcopy: %s", why);
+  }
+  child_release(&r->kids, ch);
+  return ret;
+}
+
+static json_object *disk_result(const char *path, const char *format,
+                                uint64_t bytes, double seconds)
+{
+  json_object *o = json_object_new_object();
+  json_object_object_add(o, "path", json_object_new_string(path));
+  json_object_object_add(o, "format", json_object_new_string(format));
+  json_object_object_add(o, "bytes_copied", json_object_new_int64(bytes));
+  json_object_object_add(o, "seconds", json_object_new_double(
+                           (double)(int64_t)(seconds * 1000) / 1000));
+  return o;
+}
+
+struct disk_copy {
+  struct nbd_server src, dst, check;
+  struct extents ext;
+};
+
+static void disk_copy_end(struct runner *r, struct disk_copy *d)
+{
+  nbd_server_stop(r, &d->check);
+  nbd_server_stop(r, &d->dst);
+  nbd_server_stop(r, &d->src);
+  extents_free(&d->ext);
+}
+
+static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
+                       const char *path, json_object *out,
+                       struct job_failure *f)
+{
+  const char *uri = d->dst.uri;
+  char tag[32];
+  bool equal = false;
+
+  runner_set_phase(r, "verifying");
+  if (!uri) {
+    snprintf(tag, sizeof tag, "chk%zu", i);
+    if (path_serve(r, path, tag, &d->check, f) < 0)
+      return -1;
+    uri = d->check.uri;
+  }
+  if (verify_disk(r, d->src.uri, uri, &d->ext, &equal, f) < 0)
+    return -1;
+  json_object_object_add(out, "verified", json_object_new_boolean(equal));
+  runner_log(r, "disk %zu: verify: %s", i + 1, equal ? "equal" : f->message);
+  return equal ? 0 : -1;
+}
+
+static int copy_disk(struct runner *r, size_t i, json_object *disk,
+                     bool verify, json_object *results,
+                     struct job_failure *f)
+{
+  json_object *dest = json_get(disk, "destination");
+  const char *path = json_get_string(dest, "path");
+  const char *format = json_get_string(dest, "format");
+  json_object *is_zero = json_get(dest, "is_zero");
+  struct disk_copy d = { 0 };
+  const char *target;
+  double start;
+  int ret = -1;
+
+  if (!format)
+    format = "raw";
+  runner_set_phase(r, "preparing");
+  if (source_open(r, i, json_get(disk, "source"), &d.src, f) < 0 ||
+      measure(r, d.src.uri, &d.ext, f) < 0) {
+    failure_prefix(f, "disks[%zu].source: ", i);
+    goto out;
+  }
+  runner_log(r, "disk %zu: %llu bytes, %llu allocated", i + 1,
+             (unsigned long long)d.ext.size,
+             (unsigned long long)d.ext.allocated);
+  runner_disk_progress(r, i, 0, 0, d.ext.allocated);
+  if (strcmp(format, "qcow2") == 0) {
+    if (qcow2_open(r, i, path, d.ext.size, &d.dst, f) < 0)
+      goto dest_error;
+    target = d.dst.uri;
+  } else {
+    if (raw_prepare(path, d.ext.size, f) < 0)
+      goto dest_error;
+    target = path;
+  }
+  runner_set_phase(r, "copying");
+  start = time_monotonic();
+  if (nbdcopy_run(r, i, d.src.uri, target,
+                  is_zero && json_object_get_boolean(is_zero), &d.ext, f) < 0) {
+    failure_prefix(f, "disks[%zu]: ", i);
+    goto out;
+  }
+  runner_disk_progress(r, i, 100, d.ext.allocated, d.ext.allocated);
+  json_object *res = disk_result(path, format, d.ext.allocated,
+                                 time_monotonic() - start);
+  json_object_array_add(results, res);
+  runner_write_state(r);
+  if (verify && verify_copy(r, i, &d, path, res, f) < 0) {
+    failure_prefix(f, "disks[%zu]: ", i);
+    goto out;
+  }
+  ret = 0;
+  goto out;
+
+dest_error:
+  failure_prefix(f, "disks[%zu].destination: ", i);
+out:
+  disk_copy_end(r, &d);
+  return ret;
+}
+
+int copy_job_run(struct runner *r, json_object *result, struct job_failure *f)
+{
+  json_object *disks = json_get(r->request, "disks");
+  json_object *verify = json_get(r->request, "verify");
+  json_object *results = json_object_new_array();
+  size_t n = disks ? json_object_array_length(disks) : 0;
+
+  json_object_object_add(result, "disks", results);
+  for (size_t i = 0; i < n; i++) {
+    if (copy_disk(r, i, json_object_array_get_idx(disks, i),
+                  verify && json_object_get_boolean(verify), results, f) < 0)
+      return -1;
+    if (r->kids.cancelled)
+      return -1;
+  }
+  return 0;
+}

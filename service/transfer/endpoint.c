@@ -1,0 +1,273 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "endpoint.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "timeutil.h"
+#include "tool-argv.h"
+
+#define READY_TIMEOUT 120.0
+#define VDDK_PLUGIN "nbdkit-vddk-plugin.so"
+#ifndef NBDKIT_PLUGINDIR
+#define NBDKIT_PLUGINDIR "/usr/lib/x86_64-linux-gnu/nbdkit/plugins"
+#endif
+
+void nbd_server_stop(struct runner *r, struct nbd_server *s)
+{
+  if (s->ch) {
+    child_stop(&r->kids, s->ch);
+    child_release(&r->kids, s->ch);
+    s->ch = NULL;
+  }
+  free(s->uri);
+  s->uri = NULL;
+}
+
+char *runtime_path(struct runner *r, const char *fmt, ...)
+{
+  _cleanup_free_ char *name = NULL;
+  char *p = NULL;
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vasprintf(&name, fmt, ap);
+  va_end(ap);
+  if (n < 0 || asprintf(&p, "%s/%s", r->rt_dir, name) < 0)
+    return NULL;
+  if (strlen(p) >= sizeof ((struct sockaddr_un *)0)->sun_path) {
+    free(p);
+    errno = ENAMETOOLONG;
+    return NULL;
+  }
+  return p;
+}
+
+static void uri_escape(FILE *f, const char *s)
+{
+  for (; *s; s++) {
+    unsigned char c = *s;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || strchr("-._~/", c))
+      fputc(c, f);
+    else
+      fprintf(f, "%%%02X", c);
+  }
+}
+
+char *nbd_unix_uri(const char *name, const char *sock)
+{
+  char *buf = NULL;
+  size_t len;
+  FILE *f = open_memstream(&buf, &len);
+
+  if (!f)
+    return NULL;
+  fputs("nbd+unix:///", f);
+  uri_escape(f, name);
+  fputs("?socket=", f);
+  uri_escape(f, sock);
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+int tool_run(struct runner *r, const char *tool, const struct argv *a,
+             struct job_failure *f)
+{
+  struct child *ch = child_spawn(&r->kids, tool, a, -1);
+  char why[512];
+
+  if (!ch) {
+    failure_set(f, "tool_failed", "%s: cannot run: %s", tool, strerror(errno));
+    return -1;
+  }
+  if (child_wait(&r->kids, ch) < 0)
+    return -1;
+  if (!child_succeeded(ch)) {
+    child_describe_failure(ch, why, sizeof why);
+    failure_set(f, "tool_failed", "%s: %s", tool, why);
+    child_release(&r->kids, ch);
+    return -1;
+  }
+  child_release(&r->kids, ch);
+  return 0;
+}
+
+int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
+               struct job_failure *f)
+{
+  double end = time_monotonic() + READY_TIMEOUT;
+  char why[512];
+
+  while (access(pidfile, F_OK) != 0) {
+    if (r->kids.cancelled)
+      return -1;
+    if (ch->exited) {
+      child_wait(&r->kids, ch);         /* its last words */
+      child_describe_failure(ch, why, sizeof why);
+      failure_set(f, "tool_failed", "%s: %s", ch->tool, why);
+      return -1;
+    }
+    if (time_monotonic() > end) {
+      failure_set(f, "timeout", "%s: not ready after %.0f seconds", ch->tool,
+                  READY_TIMEOUT);
+      return -1;
+    }
+    children_poll(&r->kids, -1, 50);
+  }
+  return 0;
+}
+
+static int check_vddk(struct job_failure *f)
+{
+  const char *dir = getenv("UCH_NBDKIT_PLUGINDIR");
+  _cleanup_free_ char *path = NULL;
+
+  if (!dir)
+    dir = NBDKIT_PLUGINDIR;
+  if (asprintf(&path, "%s/%s", dir, VDDK_PLUGIN) < 0)
+    return -1;
+  if (access(path, R_OK) != 0) {
+    failure_set(f, "missing_dependency", "nbdkit vddk plugin not found in %s: "
+                "install VMware VDDK and nbdkit-vddk-plugin", dir);
+    return -1;
+  }
+  return 0;
+}
+
+static int serve(struct runner *r, json_object *source, const char *tag,
+                 const char *password_file, struct nbd_server *s,
+                 struct job_failure *f)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *sock = runtime_path(r, "%s.sock", tag);
+  _cleanup_free_ char *pidfile = runtime_path(r, "%s.pid", tag);
+
+  if (!sock || !pidfile) {
+    failure_set(f, "internal", "runtime directory %s: %s", r->rt_dir,
+                strerror(errno));
+    return -1;
+  }
+  if (nbdkit_source_argv(&a, source, sock, pidfile, password_file) < 0) {
+    failure_set(f, "internal", "cannot build the nbdkit command line");
+    return -1;
+  }
+  s->ch = child_spawn(&r->kids, "nbdkit", &a, -1);
+  if (!s->ch) {
+    failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
+    return -1;
+  }
+  if (wait_ready(r, s->ch, pidfile, f) < 0)
+    return -1;
+  s->uri = nbd_unix_uri("", sock);
+  return s->uri ? 0 : -1;
+}
+
+int source_open(struct runner *r, size_t disk, json_object *source,
+                struct nbd_server *s, struct job_failure *f)
+{
+  const char *uri = json_get_string(source, "nbd");
+  json_object *nbdkit = json_get(source, "nbdkit");
+  _cleanup_free_ char *field = NULL, *password_file = NULL;
+  char tag[32];
+
+  if (uri) {
+    s->uri = strdup(uri);
+    return s->uri ? 0 : -1;
+  }
+  if (nbdkit) {
+    const char *plugin = json_get_string(nbdkit, "plugin");
+    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(f) < 0)
+      return -1;
+    if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
+      return -1;
+    password_file = secret_path(r->rt_dir, field);
+  }
+  snprintf(tag, sizeof tag, "src%zu", disk);
+  return serve(r, source, tag, password_file, s, f);
+}
+
+int path_serve(struct runner *r, const char *path, const char *tag,
+               struct nbd_server *s, struct job_failure *f)
+{
+  _cleanup_json_ json_object *source = json_object_new_object();
+
+  json_object_object_add(source, "path", json_object_new_string(path));
+  return serve(r, source, tag, NULL, s, f);
+}
+
+int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
+               struct nbd_server *s, struct job_failure *f)
+{
+  _cleanup_argv_ struct argv create = { 0 }, serve_argv = { 0 };
+  _cleanup_free_ char *sock = runtime_path(r, "dst%zu.sock", disk);
+  _cleanup_free_ char *pidfile = runtime_path(r, "dst%zu.pid", disk);
+
+  if (!sock || !pidfile || qemu_img_create_argv(&create, path, size) < 0 ||
+      qemu_nbd_argv(&serve_argv, path, sock, pidfile) < 0) {
+    failure_set(f, "internal", "runtime directory %s: %s", r->rt_dir,
+                strerror(errno));
+    return -1;
+  }
+  if (tool_run(r, "qemu-img", &create, f) < 0)
+    return -1;
+  s->ch = child_spawn(&r->kids, "qemu-nbd", &serve_argv, -1);
+  if (!s->ch) {
+    failure_set(f, "tool_failed", "qemu-nbd: cannot run: %s", strerror(errno));
+    return -1;
+  }
+  if (wait_ready(r, s->ch, pidfile, f) < 0)
+    return -1;
+  s->uri = nbd_unix_uri("", sock);
+  return s->uri ? 0 : -1;
+}
+
+int raw_prepare(const char *path, uint64_t size, struct job_failure *f)
+{
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  struct stat st;
+  uint64_t dev_size;
+
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    failure_set(f, "destination", "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (S_ISBLK(st.st_mode)) {
+    if (ioctl(fd, BLKGETSIZE64, &dev_size) < 0) {
+      failure_set(f, "destination", "%s: %s", path, strerror(errno));
+      return -1;
+    }
+    if (dev_size < size) {
+      failure_set(f, "destination", "%s: the device holds %llu bytes, the "
+                  "source needs %llu", path, (unsigned long long)dev_size,
+                  (unsigned long long)size);
+      return -1;
+    }
+    return 0;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    failure_set(f, "destination", "%s: not a regular file or block device",
+                path);
+    return -1;
+  }
+  if (ftruncate(fd, size) < 0) {
+    failure_set(f, "destination", "%s: cannot set its size to %llu: %s", path,
+                (unsigned long long)size, strerror(errno));
+    return -1;
+  }
+  return 0;
+}

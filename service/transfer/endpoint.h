@@ -1,0 +1,46 @@
+/* The two ends of a copy as NBD URIs: a source served by nbdkit (or an
+ * NBD URI as given), a qcow2 destination served by qemu-nbd, and the
+ * tools started for them. */
+#ifndef UCH_ENDPOINT_H
+#define UCH_ENDPOINT_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "runner.h"
+
+struct nbd_server {
+  struct child *ch;         /* NULL when nothing was started */
+  char *uri;
+};
+
+/* Stops the server's tool (if any) and frees it. */
+void nbd_server_stop(struct runner *r, struct nbd_server *s);
+
+/* disks[i].source as an NBD URI, starting nbdkit when needed. */
+int source_open(struct runner *r, size_t disk, json_object *source,
+                struct nbd_server *s, struct job_failure *f);
+/* A local file or device served read-only (verify reads the copy). */
+int path_serve(struct runner *r, const char *path, const char *tag,
+               struct nbd_server *s, struct job_failure *f);
+/* A new qcow2 image of `size` at path, served by qemu-nbd. */
+int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
+               struct nbd_server *s, struct job_failure *f);
+/* A raw destination: a regular file is created or resized to `size`, a
+ * block device must be large enough. */
+int raw_prepare(const char *path, uint64_t size, struct job_failure *f);
+
+/* Spawns a tool and waits for its end; a failure names its message. */
+int tool_run(struct runner *r, const char *tool, const struct argv *a,
+             struct job_failure *f);
+/* Waits for a server's pid file: it is written once it listens. */
+int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
+               struct job_failure *f);
+
+/* nbd+unix:///NAME?socket=SOCK, escaped where a URI needs it. */
+char *nbd_unix_uri(const char *name, const char *sock);
+/* RUNTIME/jobs/ID/NAME if short enough for a Unix socket. */
+char *runtime_path(struct runner *r, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
+#endif

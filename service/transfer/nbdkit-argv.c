@@ -1,0 +1,89 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "tool-argv.h"
+
+static int nbdkit_common(struct argv *a, const char *pidfile)
+{
+  static const char *const common[] = { "nbdkit", "--exit-with-parent", "-r",
+                                        "-f", NULL };
+  if (argv_addv(a, common) < 0 || argv_add(a, "-P") < 0 ||
+      argv_add(a, pidfile) < 0)
+    return -1;
+  return 0;
+}
+
+/* "known_hosts" -> "known-hosts": nbdkit's spelling of the request keys. */
+static int add_param(struct argv *a, const char *key, json_object *v)
+{
+  char name[64];
+  size_t i;
+
+  for (i = 0; key[i] && i < sizeof name - 1; i++)
+    name[i] = key[i] == '_' ? '-' : key[i];
+  name[i] = '\0';
+  switch (json_object_get_type(v)) {
+  case json_type_string:
+    return argv_addf(a, "%s=%s", name, json_object_get_string(v));
+  case json_type_boolean:
+    return argv_addf(a, "%s=%s", name,
+                     json_object_get_boolean(v) ? "true" : "false");
+  case json_type_int:
+    return argv_addf(a, "%s=%lld", name,
+                     (long long)json_object_get_int64(v));
+  default:
+    return -1;
+  }
+}
+
+int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
+                       const char *pidfile, const char *password_file)
+{
+  const char *path = json_get_string(source, "path");
+  json_object *nbdkit = json_get(source, "nbdkit");
+  const char *plugin = json_get_string(nbdkit, "plugin");
+
+  if (nbdkit_common(a, pidfile) < 0 || argv_add(a, "-U") < 0 ||
+      argv_add(a, sock) < 0)
+    return -1;
+  if (path)
+    return argv_add(a, "file") < 0 ? -1 : argv_addf(a, "file=%s", path);
+  if (!plugin || argv_add(a, plugin) < 0)
+    return -1;
+  json_object_object_foreach(nbdkit, key, v) {
+    if (strcmp(key, "plugin") == 0 || strcmp(key, "password") == 0 ||
+        strcmp(key, "password_file") == 0)
+      continue;
+    if (add_param(a, key, v) < 0)
+      return -1;
+  }
+  if (json_get(nbdkit, "password") || json_get(nbdkit, "password_file")) {
+    if (!password_file)
+      return -1;
+    return argv_addf(a, "password=+%s", password_file);
+  }
+  return 0;
+}
+
+int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
+                       const char *pidfile, const char *export_dir)
+{
+  if (nbdkit_common(a, pidfile) < 0)
+    return -1;
+  if (l->unix_sock) {
+    if (argv_add(a, "-U") < 0 || argv_add(a, l->unix_sock) < 0)
+      return -1;
+  } else {
+    if (argv_add(a, "-i") < 0 || argv_add(a, l->addr) < 0 ||
+        argv_add(a, "-p") < 0 || argv_add(a, l->port) < 0 ||
+        argv_add(a, "--tls=require") < 0 ||
+        argv_addf(a, "--tls-psk=%s", l->psk_file) < 0)
+      return -1;
+  }
+  if (l->exit_after_last_client && argv_add(a, "--filter=exitlast") < 0)
+    return -1;
+  if (argv_add(a, "file") < 0 || argv_addf(a, "dir=%s", export_dir) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,168 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libnbd.h>
+
+#include "verify.h"
+
+#define VERIFY_CHUNK (4u << 20)
+
+struct nbd_handle *nbd_open_uri(const char *uri, char *errbuf, size_t len)
+{
+  struct nbd_handle *nbd = nbd_create();
+
+  if (!nbd) {
+    snprintf(errbuf, len, "%s", nbd_get_error());
+    return NULL;
+  }
+  if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
+      nbd_set_uri_allow_local_file(nbd, true) < 0 ||
+      nbd_connect_uri(nbd, uri) < 0) {
+    snprintf(errbuf, len, "%s", nbd_get_error());
+    nbd_close(nbd);
+    return NULL;
+  }
+  return nbd;
+}
+
+struct compare {
+  struct runner *r;
+  struct nbd_handle *src, *dst;
+  char *a, *b;
+  struct job_failure *f;
+  bool equal;
+};
+
+static bool all_zero(const char *p, size_t n)
+{
+  return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static int cancelled(struct compare *c)
+{
+  children_poll(&c->r->kids, -1, 0);
+  return c->r->kids.cancelled ? -1 : 0;
+}
+
+static int read_error(struct compare *c, const char *side)
+{
+  failure_set(c->f, "verify_failed", "reading the %s: %s", side,
+              nbd_get_error());
+  return -1;
+}
+
+static int compare_data(struct compare *c, uint64_t off, uint64_t len)
+{
+  while (len && c->equal) {
+    size_t n = len < VERIFY_CHUNK ? len : VERIFY_CHUNK;
+    if (cancelled(c) < 0)
+      return -1;
+    if (nbd_pread(c->src, c->a, n, off, 0) < 0)
+      return read_error(c, "source");
+    if (nbd_pread(c->dst, c->b, n, off, 0) < 0)
+      return read_error(c, "copy");
+    if (memcmp(c->a, c->b, n) != 0) {
+      size_t i = 0;
+      while (c->a[i] == c->b[i])
+        i++;
+      c->equal = false;
+      failure_set(c->f, "verify_mismatch", "the copy differs from the source "
+                  "at byte %llu", (unsigned long long)(off + i));
+    }
+    off += n;
+    len -= n;
+  }
+  return 0;
+}
+
+static int check_zero(struct compare *c, uint64_t off, uint64_t len)
+{
+  while (len && c->equal) {
+    size_t n = len < VERIFY_CHUNK ? len : VERIFY_CHUNK;
+    if (cancelled(c) < 0)
+      return -1;
+    if (nbd_pread(c->dst, c->b, n, off, 0) < 0)
+      return read_error(c, "copy");
+    if (!all_zero(c->b, n)) {
+      c->equal = false;
+      failure_set(c->f, "verify_mismatch", "the copy holds data at byte "
+                  "%llu where the source reads as zeroes",
+                  (unsigned long long)off);
+    }
+    off += n;
+    len -= n;
+  }
+  return 0;
+}
+
+/* Source holes: only the copy's data extents inside them can differ. */
+static int check_hole(struct compare *c, const struct extents *dst,
+                      uint64_t off, uint64_t len)
+{
+  uint64_t end = off + len;
+
+  for (size_t i = 0; i < dst->n && c->equal; i++) {
+    const struct extent *e = &dst->v[i];
+    uint64_t s = e->offset > off ? e->offset : off;
+    uint64_t t = e->offset + e->length < end ? e->offset + e->length : end;
+    if (e->data && s < t && check_zero(c, s, t - s) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
+                const struct extents *src, bool *equal,
+                struct job_failure *f)
+{
+  struct compare c = { .r = r, .f = f, .equal = true };
+  struct extents dst = { 0 };
+  char err[512];
+  int ret = -1;
+
+  c.src = nbd_open_uri(src_uri, err, sizeof err);
+  if (!c.src) {
+    failure_set(f, "verify_failed", "source: %s", err);
+    goto out;
+  }
+  c.dst = nbd_open_uri(dst_uri, err, sizeof err);
+  if (!c.dst) {
+    failure_set(f, "verify_failed", "copy: %s", err);
+    goto out;
+  }
+  if (extents_from_nbd(c.dst, &dst, err, sizeof err) < 0) {
+    failure_set(f, "verify_failed", "copy: %s", err);
+    goto out;
+  }
+  if (dst.size < src->size) {
+    c.equal = false;
+    failure_set(f, "verify_mismatch", "the copy is %llu bytes, the source "
+                "%llu", (unsigned long long)dst.size,
+                (unsigned long long)src->size);
+  }
+  c.a = malloc(VERIFY_CHUNK);
+  c.b = malloc(VERIFY_CHUNK);
+  if (!c.a || !c.b) {
+    failure_set(f, "internal", "out of memory");
+    goto out;
+  }
+  for (size_t i = 0; i < src->n && c.equal; i++) {
+    const struct extent *e = &src->v[i];
+    int r2 = e->data ? compare_data(&c, e->offset, e->length)
+                     : check_hole(&c, &dst, e->offset, e->length);
+    if (r2 < 0)
+      goto out;
+  }
+  *equal = c.equal;
+  ret = 0;
+out:
+  free(c.a);
+  free(c.b);
+  extents_free(&dst);
+  if (c.src)
+    nbd_close(c.src);
+  if (c.dst)
+    nbd_close(c.dst);
+  return ret;
+}

@@ -1,0 +1,21 @@
+/* Reads source and copy back over NBD and compares them: the source's
+ * data extents byte for byte, and its holes must read as zeroes in the
+ * copy (only the copy's data extents there need reading). */
+#ifndef UCH_VERIFY_H
+#define UCH_VERIFY_H
+
+#include <stdbool.h>
+
+#include "extents.h"
+#include "runner.h"
+
+/* Returns 0 with *equal set (and the first difference in f->message when
+ * not equal), or -1 on error or cancel. */
+int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
+                const struct extents *src, bool *equal,
+                struct job_failure *f);
+
+/* A libnbd handle connected to uri, asking for base:allocation. */
+struct nbd_handle *nbd_open_uri(const char *uri, char *errbuf, size_t len);
+
+#endif
