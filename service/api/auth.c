@@ -1,0 +1,72 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "cleanup.h"
+#include "fs.h"
+
+static char *token_create(const char *path)
+{
+  unsigned char raw[32];
+  char hex[sizeof raw * 2 + 2];
+  _cleanup_close_ int fd = -1;
+
+  if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+    return NULL;
+  for (size_t i = 0; i < sizeof raw; i++)
+    sprintf(hex + 2 * i, "%02x", raw[i]);
+  strcat(hex, "\n");
+  /* O_EXCL: never replace a token someone else just wrote */
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return NULL;
+  if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) < 0) {
+    int saved = errno;
+    unlink(path);
+    errno = saved;
+    return NULL;
+  }
+  hex[sizeof raw * 2] = '\0';
+  return strdup(hex);
+}
+
+char *token_load_or_create(const char *path)
+{
+  char *data = NULL;
+  size_t len;
+
+  if (read_file(path, &data, &len) < 0) {
+    if (errno != ENOENT)
+      return NULL;
+    return token_create(path);
+  }
+  while (len > 0 && strchr(" \t\r\n", data[len - 1]))
+    data[--len] = '\0';
+  if (len == 0) {
+    free(data);
+    errno = EINVAL;
+    return NULL;
+  }
+  return data;
+}
+
+bool auth_header_ok(const char *header, const char *token)
+{
+  static const char prefix[] = "Bearer ";
+  size_t n, tn = strlen(token);
+  unsigned char diff = 0;
+
+  if (!header || strncasecmp(header, prefix, sizeof prefix - 1) != 0)
+    return false;
+  header += sizeof prefix - 1;
+  n = strlen(header);
+  /* every byte of the token is compared, whatever the length given */
+  for (size_t i = 0; i < tn; i++)
+    diff |= (unsigned char)token[i] ^ (unsigned char)(i < n ? header[i] : 0);
+  return diff == 0 && n == tn;
+}

@@ -1,0 +1,72 @@
+/* POST /v1/jobs: validate, check id and disk conflicts, create, queue. */
+#include <string.h>
+
+#include "cleanup.h"
+#include "conflict.h"
+#include "create.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request.h"
+
+static void secrets_freep(struct secrets *s) { secrets_free(s); }
+
+static enum MHD_Result error_reply(struct http_request *r, unsigned code,
+                                   const struct uch_error *err)
+{
+  return http_error(r, code, err->code[0] ? err->code : "invalid_request",
+                    err->field, "%s", err->message);
+}
+
+/* Same id again: the same request gets the job back (a retry), another
+ * request is a conflict. */
+static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
+                                   json_object *sanitized)
+{
+  job_refresh(&r->d->store, j);
+  if (json_object_equal(json_get(j->doc, "request"), sanitized))
+    return http_json(r, MHD_HTTP_OK, j->doc);
+  return http_error(r, MHD_HTTP_CONFLICT, "conflict", "id",
+                    "a job with id '%s' already exists with a different "
+                    "request", j->id);
+}
+
+enum MHD_Result api_jobs_submit(struct http_request *r)
+{
+  struct uch_error err = { 0 };
+  _cleanup_json_ json_object *req = NULL, *sanitized = NULL;
+  _cleanup_(secrets_freep) struct secrets secrets = { 0 };
+  char generated[17];
+  const char *id;
+  struct job *j;
+
+  req = request_parse(r->body ? r->body : "", r->len, &err);
+  if (!req)
+    return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
+  if (request_validate(req, &sanitized, &secrets, &err) < 0)
+    return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
+  id = json_get_string(sanitized, "id");
+  if (id && (j = store_find(&r->d->store, id)))
+    return resubmitted(r, j, sanitized);
+  if (!id) {
+    do {
+      if (job_id_generate(generated) < 0)
+        return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                          NULL, "cannot generate a job id");
+    } while (store_find(&r->d->store, generated));
+    id = generated;
+  }
+  int c = conflict_check(&r->d->store, sanitized, &err);
+  if (c != 0)
+    return c > 0 ? error_reply(r, MHD_HTTP_CONFLICT, &err)
+                 : http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                              NULL, "cannot check the request's disks");
+  j = job_create(r->d, id, sanitized, &secrets, &err);
+  if (!j)
+    return error_reply(r, strcmp(err.code, "conflict") == 0
+                            ? MHD_HTTP_CONFLICT
+                            : MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+  log_job(LOG_INFO, j->id, "submitted (%s)", job_type(j));
+  scheduler_run(r->d);
+  return http_json(r, MHD_HTTP_CREATED, j->doc);
+}

@@ -1,0 +1,33 @@
+/* Which handler a method and path go to: pure, so it is unit tested. */
+#ifndef UCH_API_ROUTER_H
+#define UCH_API_ROUTER_H
+
+#include <stdbool.h>
+
+enum route {
+  ROUTE_NOT_FOUND,
+  ROUTE_METHOD_NOT_ALLOWED,
+  ROUTE_HEALTH,
+  ROUTE_METRICS,
+  ROUTE_JOBS_LIST,
+  ROUTE_JOBS_SUBMIT,
+  ROUTE_JOB_GET,
+  ROUTE_JOB_DELETE,
+  ROUTE_JOB_CANCEL,
+  ROUTE_JOB_LOG,
+};
+
+struct route_match {
+  enum route route;
+  char id[65];            /* the {id} of /v1/jobs/{id}... */
+  const char *allow;      /* methods the path accepts, for 405's Allow */
+};
+
+void route_match(const char *method, const char *path, struct route_match *m);
+/* Routes that read a request body. */
+static inline bool route_has_body(enum route r)
+{
+  return r == ROUTE_JOBS_SUBMIT;
+}
+
+#endif

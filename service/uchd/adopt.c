@@ -1,0 +1,87 @@
+/* After a restart: find which unfinished jobs still have a live worker
+ * (their worker.lock is held), watch those again, and settle the rest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "workers.h"
+
+/* 1: a worker holds the lock, 0: nobody does. */
+static int lock_held(struct uchd *d, struct job *j, pid_t *lock_pid)
+{
+  _cleanup_free_ char *path = job_file(d->cfg.state_dir, j->id, "worker.lock");
+  _cleanup_close_ int fd = -1;
+  char buf[32] = "";
+
+  *lock_pid = 0;
+  if (!path)
+    return 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    flock(fd, LOCK_UN);
+    return 0;
+  }
+  if (errno != EWOULDBLOCK)
+    return 0;
+  if (read(fd, buf, sizeof buf - 1) > 0)
+    *lock_pid = (pid_t)atoi(buf);
+  return 1;
+}
+
+/* The worker's pid: from state.json when its start time still matches,
+ * else what the worker wrote in its lock file. */
+static pid_t live_worker_pid(struct job *j, pid_t lock_pid)
+{
+  int pid;
+  unsigned long long start;
+
+  if (jobdoc_get_worker(j->doc, &pid, &start) && pid > 0 &&
+      proc_start_time(pid) == start)
+    return pid;
+  if (lock_pid > 0 && proc_start_time(lock_pid) != 0)
+    return lock_pid;
+  return 0;
+}
+
+static void adopt_one(struct uchd *d, struct job *j)
+{
+  pid_t lock_pid, pid;
+
+  j->daemon = d;
+  if (lock_held(d, j, &lock_pid)) {
+    pid = live_worker_pid(j, lock_pid);
+    if (pid > 0 && worker_watch_pid(d, j, pid) == 0)
+      return;
+    /* held, but the holder cannot be watched: treat as still running and
+     * let the pid be found when it ends (rare: pid reuse races) */
+    log_job(LOG_WARNING, j->id, "worker lock held but no worker pid found");
+    j->pid = lock_pid > 0 ? lock_pid : 0;
+    return;
+  }
+  if (job_state(j) == JOB_QUEUED)
+    return;                            /* scheduler_run starts it */
+  int wpid = 0;
+  unsigned long long start;
+  jobdoc_get_worker(j->doc, &wpid, &start);
+  j->pid = wpid;
+  worker_ended(d, j, "ended while uchd was not running");
+}
+
+void scheduler_adopt(struct uchd *d)
+{
+  d->adopting = true;
+  for (size_t i = 0; i < d->store.n; i++) {
+    struct job *j = d->store.v[i];
+    if (!job_state_is_final(job_state(j)))
+      adopt_one(d, j);
+  }
+  d->adopting = false;
+  scheduler_run(d);
+}

@@ -1,0 +1,110 @@
+/* uchd's command line: every flag is the twin of a config-file key. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char usage[] =
+  "Usage: uchd [OPTION]...\n"
+  "The UCH daemon: HTTP API and job scheduler.\n"
+  "\n"
+  "  --config FILE        read 'key = value' settings (flags win)\n"
+  "  --state-dir DIR      jobs and token (default /var/lib/uch)\n"
+  "  --runtime-dir DIR    sockets and secrets (default /run/uch)\n"
+  "  --listen HOST:PORT   TCP listener, repeatable; 'none' for no TCP\n"
+  "                       (default 127.0.0.1:10808)\n"
+  "  --unix PATH          Unix socket (default RUNTIME/uchd.sock)\n"
+  "  --max-jobs N         jobs running at once (default from cores and memory)\n"
+  "  --token-file FILE    bearer token for TCP (default STATE/api-token)\n"
+  "  --tls-cert FILE      TLS certificate (PEM), needed off loopback\n"
+  "  --tls-key FILE       TLS private key (PEM)\n"
+  "  --version            print the version and exit\n"
+  "  --help               print this help and exit\n";
+
+enum { OPT_CONFIG = 256, OPT_VERSION, OPT_HELP };
+
+static const struct option options[] = {
+  { "config", required_argument, NULL, OPT_CONFIG },
+  { "state-dir", required_argument, NULL, 's' },
+  { "runtime-dir", required_argument, NULL, 'r' },
+  { "listen", required_argument, NULL, 'l' },
+  { "unix", required_argument, NULL, 'u' },
+  { "max-jobs", required_argument, NULL, 'j' },
+  { "token-file", required_argument, NULL, 't' },
+  { "tls-cert", required_argument, NULL, 'c' },
+  { "tls-key", required_argument, NULL, 'k' },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { "help", no_argument, NULL, OPT_HELP },
+  { NULL, 0, NULL, 0 },
+};
+
+static const char *key_of(int opt)
+{
+  switch (opt) {
+  case 's': return "state_dir";
+  case 'r': return "runtime_dir";
+  case 'l': return "listen";
+  case 'u': return "unix";
+  case 'j': return "max_jobs";
+  case 't': return "token_file";
+  case 'c': return "tls_cert";
+  case 'k': return "tls_key";
+  }
+  return NULL;
+}
+
+enum config_action config_from_args(struct uchd_config *c, int argc,
+                                    char **argv, struct uch_error *err)
+{
+  int opt;
+
+  opterr = 0;
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+    switch (opt) {
+    case OPT_HELP:
+      fputs(usage, stdout);
+      return CONFIG_EXIT_OK;
+    case OPT_VERSION:
+      printf("uchd %s\n", UCH_VERSION);
+      return CONFIG_EXIT_OK;
+    case OPT_CONFIG:
+      free(c->config_file);
+      c->config_file = strdup(optarg);
+      break;
+    case ':':
+      uch_error_set(err, "invalid_config", argv[optind - 1],
+                    "%s needs a value", argv[optind - 1]);
+      return CONFIG_EXIT_USAGE;
+    case '?':
+      uch_error_set(err, "invalid_config", argv[optind - 1],
+                    "unknown option '%s' (see --help)", argv[optind - 1]);
+      return CONFIG_EXIT_USAGE;
+    default:
+      if (config_set(c, key_of(opt), optarg, true, err) < 0) {
+        /* say it the way it was given: "--state-dir: ..." */
+        char *m = err->message;
+        size_t n = strnlen(m, sizeof err->message - 3);
+        memmove(m + 2, m, n);
+        m[0] = m[1] = '-';
+        m[n + 2] = '\0';
+        for (char *p = m + 2; *p && *p != ':'; p++)
+          if (*p == '_')
+            *p = '-';
+        return CONFIG_EXIT_USAGE;
+      }
+    }
+  }
+  if (optind < argc) {
+    uch_error_set(err, "invalid_config", argv[optind],
+                  "unexpected argument '%s'", argv[optind]);
+    return CONFIG_EXIT_USAGE;
+  }
+  if (c->config_file && config_load_file(c, c->config_file, err) < 0)
+    return CONFIG_EXIT_USAGE;
+  if (config_finish(c, err) < 0)
+    return CONFIG_EXIT_USAGE;
+  return CONFIG_RUN;
+}

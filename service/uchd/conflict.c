@@ -1,0 +1,145 @@
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "conflict.h"
+#include "jsonutil.h"
+
+/* A path that does not exist yet: its directory resolved, plus its name. */
+static char *resolved_name(const char *path)
+{
+  _cleanup_free_ char *d = strdup(path), *b = strdup(path);
+  char real[PATH_MAX];
+  char *out;
+
+  if (!d || !b)
+    return NULL;
+  if (!realpath(dirname(d), real))
+    return strdup(path);
+  return asprintf(&out, "%s/%s", real, basename(b)) < 0 ? NULL : out;
+}
+
+static int add_use(struct disk_uses *u, const char *path, bool writes,
+                   const char *field_fmt, size_t i)
+{
+  struct disk_use use = { .writes = writes };
+  struct stat st;
+
+  if (!path)
+    return 0;
+  snprintf(use.field, sizeof use.field, field_fmt, i);
+  if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
+    use.kind = USE_BLOCK;
+    use.dev = st.st_rdev;
+  } else if (stat(path, &st) == 0) {
+    use.kind = USE_FILE;
+    use.dev = st.st_dev;
+    use.ino = st.st_ino;
+  } else {
+    use.kind = USE_NAME;
+    if (!(use.name = resolved_name(path)))
+      return -1;
+  }
+  struct disk_use *v = realloc(u->v, (u->n + 1) * sizeof *v);
+  if (!v) {
+    free(use.name);
+    return -1;
+  }
+  u->v = v;
+  u->v[u->n++] = use;
+  return 0;
+}
+
+int request_disk_uses(json_object *request, struct disk_uses *out)
+{
+  json_object *disks = json_get(request, "disks");
+  size_t n = disks && json_object_is_type(disks, json_type_array)
+               ? json_object_array_length(disks) : 0;
+
+  for (size_t i = 0; i < n; i++) {
+    json_object *disk = json_object_array_get_idx(disks, i);
+    json_object *src = json_get(disk, "source");
+    const char *plugin = json_get_string(json_get(src, "nbdkit"), "plugin");
+
+    if (add_use(out, json_get_string(src, "path"), false,
+                "disks[%zu].source.path", i) < 0)
+      return -1;
+    if (plugin && strcmp(plugin, "file") == 0 &&
+        add_use(out, json_get_string(json_get(src, "nbdkit"), "file"), false,
+                "disks[%zu].source.nbdkit.file", i) < 0)
+      return -1;
+    if (add_use(out, json_get_string(json_get(disk, "destination"), "path"),
+                true, "disks[%zu].destination.path", i) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+void disk_uses_free(struct disk_uses *u)
+{
+  for (size_t i = 0; i < u->n; i++)
+    free(u->v[i].name);
+  free(u->v);
+  u->v = NULL;
+  u->n = 0;
+}
+
+bool disk_use_same(const struct disk_use *a, const struct disk_use *b)
+{
+  if (a->kind != b->kind)
+    return false;
+  switch (a->kind) {
+  case USE_BLOCK: return a->dev == b->dev;
+  case USE_FILE: return a->dev == b->dev && a->ino == b->ino;
+  case USE_NAME: return strcmp(a->name, b->name) == 0;
+  }
+  return false;
+}
+
+static bool clash(const struct disk_uses *mine, const struct disk_uses *theirs,
+                  const struct disk_use **which)
+{
+  for (size_t i = 0; i < mine->n; i++)
+    for (size_t k = 0; k < theirs->n; k++)
+      if ((mine->v[i].writes || theirs->v[k].writes) &&
+          disk_use_same(&mine->v[i], &theirs->v[k])) {
+        *which = &mine->v[i];
+        return true;
+      }
+  return false;
+}
+
+int conflict_check(struct store *store, json_object *request,
+                   struct uch_error *err)
+{
+  struct disk_uses mine = { 0 };
+  int r = 0;
+
+  if (request_disk_uses(request, &mine) < 0)
+    return -1;
+  for (size_t i = 0; mine.n > 0 && i < store->n && r == 0; i++) {
+    struct job *j = store->v[i];
+    struct disk_uses theirs = { 0 };
+    const struct disk_use *which;
+
+    job_refresh(store, j);
+    if (job_state_is_final(job_state(j)) && j->pid <= 0)
+      continue;
+    if (request_disk_uses(json_get(j->doc, "request"), &theirs) == 0 &&
+        clash(&mine, &theirs, &which)) {
+      uch_error_set(err, "conflict", which->field,
+                    "%s: the same file or device is %s by active job '%s' "
+                    "(%s)", which->field,
+                    which->writes ? "in use" : "written", j->id,
+                    job_state_name(job_state(j)));
+      r = 1;
+    }
+    disk_uses_free(&theirs);
+  }
+  disk_uses_free(&mine);
+  return r;
+}

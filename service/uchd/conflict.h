@@ -1,0 +1,38 @@
+/* Two active jobs must not write the same file or device, nor may one
+ * write what another reads; reading the same one twice is fine.  Files
+ * are compared by st_dev+st_ino, block devices by st_rdev, paths that do
+ * not exist yet by their resolved name. */
+#ifndef UCHD_CONFLICT_H
+#define UCHD_CONFLICT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "store.h"
+
+struct disk_use {
+  enum { USE_FILE, USE_BLOCK, USE_NAME } kind;
+  dev_t dev;
+  ino_t ino;
+  char *name;              /* USE_NAME: the resolved path */
+  bool writes;
+  char field[64];          /* disks[i].destination.path */
+};
+
+struct disk_uses {
+  struct disk_use *v;
+  size_t n;
+};
+
+/* The local files and devices `request` reads and writes. */
+int request_disk_uses(json_object *request, struct disk_uses *out);
+void disk_uses_free(struct disk_uses *u);
+bool disk_use_same(const struct disk_use *a, const struct disk_use *b);
+/* 1 and *err (code "conflict", field of `request`) when `request` clashes
+ * with an active (queued or running) job of `store`; 0 when not. */
+int conflict_check(struct store *store, json_object *request,
+                   struct uch_error *err);
+
+#endif

@@ -1,0 +1,76 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "create.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "log.h"
+
+static int fsync_dir(const char *path)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd < 0 ? -1 : fsync(fd);
+}
+
+struct job *job_create(struct uchd *d, const char *id, json_object *request,
+                       const struct secrets *secrets, struct uch_error *err)
+{
+  _cleanup_free_ char *jobs = NULL, *tmp = NULL, *final = job_dir(
+                        d->cfg.state_dir, id);
+  _cleanup_free_ char *state = NULL, *req = NULL;
+  _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, id);
+  json_object *doc = NULL;
+  struct job *j;
+
+  if (!final || !rt || asprintf(&jobs, "%s/jobs", d->cfg.state_dir) < 0 ||
+      asprintf(&tmp, "%s/.new-%s-XXXXXX", jobs, id) < 0)
+    goto fail;
+  if (!mkdtemp(tmp))
+    goto fail;
+  chmod(tmp, 0755);
+  doc = jobdoc_new(id, request);
+  if (asprintf(&state, "%s/state.json", tmp) < 0 ||
+      asprintf(&req, "%s/request.json", tmp) < 0 ||
+      json_write_path(state, doc, 0644) < 0 ||
+      json_write_path(req, request, 0644) < 0)
+    goto fail;
+  rm_rf(rt);
+  if (secrets_store(secrets, rt) < 0)
+    goto fail;
+  if (rename(tmp, final) < 0) {
+    if (errno == EEXIST || errno == ENOTEMPTY) {
+      uch_error_set(err, "conflict", "id", "job '%s' already exists", id);
+      goto cleanup;
+    }
+    goto fail;
+  }
+  fsync_dir(jobs);
+  j = store_add(&d->store, id, doc);
+  if (!j) {
+    rm_rf(final);
+    goto fail;
+  }
+  j->daemon = d;
+  return j;
+
+fail:
+  uch_error_set(err, "internal", NULL, "cannot create job '%s': %s", id,
+                strerror(errno));
+  log_job(LOG_ERR, id, "%s", err->message);
+cleanup:
+  {
+    int saved = errno;
+    if (tmp)
+      rm_rf(tmp);
+    if (rt)
+      rm_rf(rt);
+    json_object_put(doc);
+    errno = saved;
+  }
+  return NULL;
+}

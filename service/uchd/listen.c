@@ -1,0 +1,195 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <microhttpd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "http.h"
+#include "listen.h"
+#include "log.h"
+
+struct listener {
+  struct api_listener_info info;
+  struct MHD_Daemon *mhd;
+  sd_event_source *io;
+  sd_event_source *timer;
+};
+
+static void rearm(struct listener *l)
+{
+  MHD_UNSIGNED_LONG_LONG ms;
+  uint64_t now;
+
+  if (MHD_get_timeout(l->mhd, &ms) != MHD_YES) {
+    sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+    return;
+  }
+  sd_event_now(sd_event_source_get_event(l->timer), CLOCK_MONOTONIC, &now);
+  sd_event_source_set_time(l->timer, now + ms * 1000);
+  sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_io(sd_event_source *s __attribute__((unused)),
+                 int fd __attribute__((unused)),
+                 uint32_t revents __attribute__((unused)), void *userdata)
+{
+  struct listener *l = userdata;
+  MHD_run(l->mhd);
+  rearm(l);
+  return 0;
+}
+
+static int on_timer(sd_event_source *s __attribute__((unused)),
+                    uint64_t usec __attribute__((unused)), void *userdata)
+{
+  struct listener *l = userdata;
+  MHD_run(l->mhd);
+  rearm(l);
+  return 0;
+}
+
+struct tls_files {
+  char *cert, *key;
+};
+
+static int add_listener(struct uchd *d, int fd, bool is_unix,
+                        const struct tls_files *t)
+{
+  struct listener *l = calloc(1, sizeof *l);
+  unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO;
+  const union MHD_DaemonInfo *info;
+  int r;
+
+  if (!l)
+    return -1;
+  l->info.d = d;
+  l->info.is_unix = is_unix;
+  if (!is_unix && t->cert)
+    flags |= MHD_USE_TLS;
+  if (!is_unix && t->cert)
+    l->mhd = MHD_start_daemon(
+      flags, 0, NULL, NULL, api_access, &l->info, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, 300u,
+      MHD_OPTION_HTTPS_MEM_CERT, t->cert, MHD_OPTION_HTTPS_MEM_KEY, t->key,
+      MHD_OPTION_END);
+  else
+    l->mhd = MHD_start_daemon(
+      flags, 0, NULL, NULL, api_access, &l->info, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
+  if (!l->mhd) {
+    log_error("cannot start the HTTP server on fd %d", fd);
+    free(l);
+    return -1;
+  }
+  info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+  if (!info)
+    goto err;
+  r = sd_event_add_io(d->ev, &l->io, info->epoll_fd, EPOLLIN, on_io, l);
+  if (r < 0)
+    goto err;
+  r = sd_event_add_time(d->ev, &l->timer, CLOCK_MONOTONIC, 0, 0, on_timer, l);
+  if (r < 0)
+    goto err;
+  struct listener **v = realloc(d->listeners,
+                                (d->n_listeners + 1) * sizeof *v);
+  if (!v)
+    goto err;
+  d->listeners = v;
+  d->listeners[d->n_listeners++] = l;
+  rearm(l);
+  return 0;
+
+err:
+  sd_event_source_disable_unref(l->io);
+  sd_event_source_disable_unref(l->timer);
+  MHD_stop_daemon(l->mhd);
+  free(l);
+  return -1;
+}
+
+static int family_of(int fd)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+    return -1;
+  return ss.ss_family;
+}
+
+static int load_tls(struct uchd *d, struct tls_files *t)
+{
+  size_t len;
+
+  if (!d->cfg.tls_cert)
+    return 0;
+  if (read_file(d->cfg.tls_cert, &t->cert, &len) < 0) {
+    log_error("%s: %m", d->cfg.tls_cert);
+    return -1;
+  }
+  if (read_file(d->cfg.tls_key, &t->key, &len) < 0) {
+    log_error("%s: %m", d->cfg.tls_key);
+    return -1;
+  }
+  return 0;
+}
+
+/* MHD may keep pointing at the PEM text, so it lives as long as they do. */
+static struct tls_files tls;
+
+int listeners_open(struct uchd *d)
+{
+  int n = sd_listen_fds(1), r = -1;
+
+  if (load_tls(d, &tls) < 0)
+    goto out;
+  if (n > 0) {
+    for (int i = 0; i < n; i++) {
+      int fd = SD_LISTEN_FDS_START + i;
+      int fam = family_of(fd);
+      if (add_listener(d, fd, fam == AF_UNIX, &tls) < 0)
+        goto out;
+      log_info("listening on socket-activated fd %d (%s)", fd,
+               fam == AF_UNIX ? "unix" : "tcp");
+    }
+    r = 0;
+    goto out;
+  }
+  int fd = unix_socket_open(d->cfg.unix_path);
+  if (fd < 0 || add_listener(d, fd, true, &tls) < 0)
+    goto out;
+  log_info("listening on %s", d->cfg.unix_path);
+  for (size_t i = 0; i < d->cfg.n_listen; i++) {
+    fd = tcp_socket_open(d->cfg.listen[i]);
+    if (fd < 0 || add_listener(d, fd, false, &tls) < 0)
+      goto out;
+    log_info("listening on %s%s", d->cfg.listen[i], tls.cert ? " (TLS)" : "");
+  }
+  r = 0;
+out:
+  return r;
+}
+
+void listeners_close(struct uchd *d)
+{
+  for (size_t i = 0; i < d->n_listeners; i++) {
+    struct listener *l = d->listeners[i];
+    sd_event_source_disable_unref(l->io);
+    sd_event_source_disable_unref(l->timer);
+    MHD_stop_daemon(l->mhd);
+    free(l);
+  }
+  free(d->listeners);
+  free(tls.cert);
+  if (tls.key) {
+    explicit_bzero(tls.key, strlen(tls.key));
+    free(tls.key);
+  }
+  memset(&tls, 0, sizeof tls);
+  d->listeners = NULL;
+  d->n_listeners = 0;
+}

@@ -1,0 +1,105 @@
+/* uchd: the UCH API and scheduler.  It never moves data itself: it
+ * validates, writes a job's first state, queues it, starts one uch-job
+ * worker per job, and serves status from the state files. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "auth.h"
+#include "fs.h"
+#include "listen.h"
+#include "log.h"
+#include "probe.h"
+#include "timeutil.h"
+#include "worker.h"
+
+static int setup(struct uchd *d)
+{
+  double t0 = time_monotonic();
+
+  if (mkdir_p(d->cfg.state_dir, 0755) < 0 ||
+      mkdir_p(d->cfg.runtime_dir, 0755) < 0) {
+    log_error("cannot create %s or %s: %m", d->cfg.state_dir,
+              d->cfg.runtime_dir);
+    return -1;
+  }
+  d->token = token_load_or_create(d->cfg.token_file);
+  if (!d->token) {
+    log_error("token file %s: %m", d->cfg.token_file);
+    return -1;
+  }
+  d->uch_job = worker_program();
+  d->capabilities = probe_capabilities();
+  if (store_load(&d->store, d->cfg.state_dir) < 0) {
+    log_error("cannot load jobs from %s/jobs: %m", d->cfg.state_dir);
+    return -1;
+  }
+  log_info("loaded %zu jobs in %.3f s", d->store.n, time_monotonic() - t0);
+  return 0;
+}
+
+static int run(struct uchd *d)
+{
+  sigset_t mask;
+  int r;
+
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  if ((r = sd_event_default(&d->ev)) < 0) {
+    log_error("sd_event_default: %s", strerror(-r));
+    return -1;
+  }
+  /* SIGTERM/SIGINT end the loop; workers, in their own sessions, go on */
+  sd_event_add_signal(d->ev, NULL, SIGTERM, NULL, NULL);
+  sd_event_add_signal(d->ev, NULL, SIGINT, NULL, NULL);
+  sd_event_set_watchdog(d->ev, true);
+  if (setup(d) < 0 || listeners_open(d) < 0)
+    return -1;
+  scheduler_adopt(d);
+  sd_notify(0, "READY=1");
+  log_info("uchd %s ready, %d job slots", UCH_VERSION, d->cfg.max_jobs);
+  r = sd_event_loop(d->ev);
+  sd_notify(0, "STOPPING=1");
+  log_info("stopping (workers keep running)");
+  return r < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+  struct uchd d = { 0 };
+  struct uch_error err = { 0 };
+  int rc;
+
+  log_init("uchd");
+  switch (config_from_args(&d.cfg, argc, argv, &err)) {
+  case CONFIG_EXIT_OK:
+    config_free(&d.cfg);
+    return 0;
+  case CONFIG_EXIT_USAGE:
+    fprintf(stderr, "uchd: %s\n", err.message);
+    config_free(&d.cfg);
+    return 2;
+  case CONFIG_RUN:
+    break;
+  }
+  rc = run(&d) < 0 ? 1 : 0;
+  listeners_close(&d);
+  store_free(&d.store);
+  json_object_put(d.capabilities);
+  free(d.uch_job);
+  if (d.token) {
+    explicit_bzero(d.token, strlen(d.token));
+    free(d.token);
+  }
+  sd_event_unref(d.ev);
+  config_free(&d.cfg);
+  return rc;
+}

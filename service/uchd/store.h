@@ -1,0 +1,53 @@
+/* Every job uchd knows, as parsed state.json documents kept in memory.
+ * A document is re-read only when its file's (ino, mtime, size) changed,
+ * since the worker owns the file while it runs. */
+#ifndef UCHD_STORE_H
+#define UCHD_STORE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+#include <json-c/json.h>
+#include <systemd/sd-event.h>
+
+#include "job.h"
+
+struct job {
+  char *id;
+  json_object *doc;
+  ino_t ino;
+  struct timespec mtime;
+  off_t size;
+  /* Its worker, while one is starting or alive (pid > 0). */
+  pid_t pid;
+  sd_event_source *worker_src;   /* child source, or pidfd io when adopted */
+  int pidfd;                     /* adopted workers only, else -1 */
+  void *daemon;                  /* struct uchd, for event callbacks */
+};
+
+struct store {
+  char *state_dir;
+  struct job **v;
+  size_t n, cap;
+};
+
+/* Loads STATE/jobs/ID/state.json for every ID; removes leftover
+ * STATE/jobs/.new-* from an interrupted submit. */
+int store_load(struct store *s, const char *state_dir);
+void store_free(struct store *s);
+struct job *store_find(struct store *s, const char *id);
+/* Takes over `doc`. */
+struct job *store_add(struct store *s, const char *id, json_object *doc);
+void store_remove(struct store *s, struct job *j);
+/* Re-reads state.json when it changed on disk; keeps the old document
+ * when the file is missing or garbled. */
+void job_refresh(struct store *s, struct job *j);
+/* uchd's own write (queued job, or a dead worker's job). */
+int job_save(struct store *s, struct job *j);
+enum job_state job_state(const struct job *j);
+const char *job_type(const struct job *j);
+const char *job_created_at(const struct job *j);
+/* Jobs sorted newest first (refreshed); free the array only. */
+struct job **store_sorted(struct store *s, size_t *n);
+
+#endif

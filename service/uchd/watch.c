@@ -1,0 +1,104 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "log.h"
+#include "workers.h"
+
+static int pidfd_open(pid_t pid)
+{
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_send_signal(int pidfd, int sig)
+{
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+static int on_pidfd(sd_event_source *s __attribute__((unused)),
+                    int fd __attribute__((unused)),
+                    uint32_t revents __attribute__((unused)), void *userdata)
+{
+  struct job *j = userdata;
+  char how[32];
+
+  /* not our child: its exit status went to whoever reaped it */
+  snprintf(how, sizeof how, "ended");
+  log_job(LOG_INFO, j->id, "adopted worker %d ended", (int)j->pid);
+  worker_ended(j->daemon, j, how);
+  return 0;
+}
+
+int worker_watch_pid(struct uchd *d, struct job *j, pid_t pid)
+{
+  int fd = pidfd_open(pid);
+  int r;
+
+  if (fd < 0)
+    return -1;
+  j->pid = pid;
+  j->pidfd = fd;
+  j->daemon = d;
+  r = sd_event_add_io(d->ev, &j->worker_src, fd, EPOLLIN, on_pidfd, j);
+  if (r < 0) {
+    errno = -r;
+    return -1;
+  }
+  sd_event_source_set_description(j->worker_src, "adopted-worker");
+  log_job(LOG_INFO, j->id, "watching worker %d again", (int)pid);
+  return 0;
+}
+
+int worker_signal(struct job *j, int sig)
+{
+  if (j->pid <= 0) {
+    errno = ESRCH;
+    return -1;
+  }
+  if (j->pidfd >= 0)
+    return pidfd_send_signal(j->pidfd, sig);
+  if (j->worker_src) {
+    int r = sd_event_source_send_child_signal(j->worker_src, sig, NULL, 0);
+    if (r < 0) {
+      errno = -r;
+      return -1;
+    }
+    return 0;
+  }
+  return kill(j->pid, sig);
+}
+
+void worker_ended(struct uchd *d, struct job *j, const char *how)
+{
+  pid_t pid = j->pid;
+
+  j->worker_src = sd_event_source_disable_unref(j->worker_src);
+  if (j->pidfd >= 0)
+    close(steal_fd(j->pidfd));
+  j->pid = 0;
+  job_refresh(&d->store, j);
+  if (!job_state_is_final(job_state(j))) {
+    _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id,
+                                             "job.log");
+    _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, j->id);
+    char msg[1024];
+
+    snprintf(msg, sizeof msg,
+             "the worker (pid %d) %s without writing a final state; "
+             "see the job log %s (GET /v1/jobs/%s/log)",
+             (int)pid, how, log_path ? log_path : "job.log", j->id);
+    jobdoc_set_error(j->doc, "worker_lost", msg);
+    jobdoc_set_state(j->doc, JOB_FAILED);
+    if (job_save(&d->store, j) < 0)
+      log_job(LOG_ERR, j->id, "cannot write state: %m");
+    log_job(LOG_WARNING, j->id, "%s", msg);
+    if (rt)
+      rm_rf(rt);
+  }
+  scheduler_run(d);
+}

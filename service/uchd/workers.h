@@ -1,0 +1,19 @@
+/* Starting, watching and adopting uch-job workers (uchd side).  The
+ * worker owns state.json while it holds its lock; once it is gone
+ * without a final state, uchd writes the job failed ("worker_lost"). */
+#ifndef UCHD_WORKERS_H
+#define UCHD_WORKERS_H
+
+#include "uchd.h"
+
+/* posix_spawn, own session, stdin /dev/null, output appended to job.log;
+ * watched with sd_event_add_child.  -1 (errno) when it could not start. */
+int worker_spawn(struct uchd *d, struct job *j);
+/* Watches a worker started by an earlier uchd, through a pidfd. */
+int worker_watch_pid(struct uchd *d, struct job *j, pid_t pid);
+/* The worker of `j` is gone: `how` says how ("exited with status 1",
+ * "was killed by signal 9", ...). */
+void worker_ended(struct uchd *d, struct job *j, const char *how);
+int worker_signal(struct job *j, int sig);
+
+#endif
