@@ -4,10 +4,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "fs.h"
 #include "request_check.h"
+
+/* Passwords and PSKs are short; a bigger file was named by mistake. */
+#define SECRET_FILE_MAX 65536
 
 void field_key(char out[FIELD_MAX], const char *parent, const char *key)
 {
@@ -301,6 +305,7 @@ int take_file_secret(struct rq_ctx *c, const char *path_field,
                      const char *path, const char *secret_field)
 {
   char *data = NULL;
+  struct stat st;
   size_t len;
   int r;
 
@@ -313,6 +318,9 @@ int take_file_secret(struct rq_ctx *c, const char *path_field,
       return rq_fail(c, path_field, "%s is not a regular file", path);
     return rq_fail(c, path_field, "%s: %m", path);
   }
+  if (stat(path, &st) == 0 && st.st_size > SECRET_FILE_MAX)
+    return rq_fail(c, path_field, "%s is larger than %d bytes: not a "
+                   "password or key", path, SECRET_FILE_MAX);
   if (read_file(path, &data, &len) < 0)
     return rq_fail(c, path_field, "cannot read %s: %m", path);
   if (len == 0) {
