@@ -117,3 +117,19 @@ make_sparse_image() {
 leftover_procs() {
   pgrep -af -- "$T" | grep -v -e "uchd --state-dir" -e pgrep || true
 }
+
+# The files tests/requests/ corpus requests name through "@T@" (see
+# tests/requests/README), created in directory $1.
+request_corpus_files() {
+  local d=$1
+  mkdir -p "$d"
+  echo "not really a disk image" >"$d/disk.img"
+  ( umask 077
+    echo "s3cret" >"$d/password"
+    echo "uch:00112233445566778899aabbccddeeff" >"$d/psk" )
+  echo "not-a-secret" >"$d/public"; chmod 0644 "$d/public"
+}
+# request_corpus_subst IN DIR OUT: IN with every "@T@" replaced by DIR.
+request_corpus_subst() {
+  LC_ALL=C sed "s|@T@|$2|g" "$1" >"$3"
+}
