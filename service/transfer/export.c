@@ -1,10 +1,136 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "endpoint.h"
 #include "export.h"
+#include "jsonutil.h"
+#include "listen.h"
+
+static const char *disk_name(json_object *disk, size_t i, char *buf,
+                             size_t len)
+{
+  const char *name = json_get_string(disk, "name");
+  if (name)
+    return name;
+  snprintf(buf, len, "disk%zu", i);
+  return buf;
+}
+
+/* RUNTIME/jobs/ID/exports/NAME -> the disk: nbdkit's file plugin serves
+ * each entry of the directory as the export NAME. */
+static int link_disks(struct runner *r, json_object *disks, const char *dir,
+                      struct job_failure *f)
+{
+  size_t n = json_object_array_length(disks);
+  char buf[32];
+
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+    failure_set(f, "internal", "%s: %s", dir, strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    json_object *disk = json_object_array_get_idx(disks, i);
+    const char *path = json_get_string(json_get(disk, "source"), "path");
+    const char *name = disk_name(disk, i, buf, sizeof buf);
+    _cleanup_free_ char *link = NULL;
+    if (!path || access(path, R_OK) < 0) {
+      failure_set(f, "source", "disks[%zu].source.path: %s: %s", i,
+                  path ? path : "missing", strerror(errno));
+      return -1;
+    }
+    if (asprintf(&link, "%s/%s", dir, name) < 0 || symlink(path, link) < 0) {
+      failure_set(f, "internal", "%s/%s: %s", dir, name, strerror(errno));
+      return -1;
+    }
+  }
+  (void)r;
+  return 0;
+}
+
+static int add_exports(json_object *result, json_object *disks,
+                       const struct listen_spec *l)
+{
+  json_object *list = json_object_new_array();
+  size_t n = json_object_array_length(disks);
+  char buf[32];
+
+  json_object_object_add(result, "exports", list);
+  for (size_t i = 0; i < n; i++) {
+    json_object *disk = json_object_array_get_idx(disks, i);
+    const char *name = disk_name(disk, i, buf, sizeof buf);
+    char *uri = export_uri(l, name);
+    if (!uri)
+      return -1;
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "name", json_object_new_string(name));
+    json_object_object_add(e, "uri", json_object_new_string(uri));
+    json_object_array_add(list, e);
+    free(uri);
+  }
+  if (l->psk_file)
+    json_object_object_add(result, "tls_psk_file",
+                           json_object_new_string(l->psk_file));
+  return 0;
+}
+
+/* Serves until cancelled, or until nbdkit exits: after its last client
+ * (until=client-done, a success) or for any other reason (a failure). */
+static int serve_until_end(struct runner *r, struct child *ch, bool client_done,
+                           struct job_failure *f)
+{
+  char why[512];
+
+  if (child_wait(&r->kids, ch) < 0)
+    return -1;
+  if (client_done && child_succeeded(ch)) {
+    runner_log(r, "the last client disconnected");
+    return 0;
+  }
+  child_describe_failure(ch, why, sizeof why);
+  failure_set(f, "export_failed", "nbdkit stopped serving: %s", why);
+  return -1;
+}
 
 int export_job_run(struct runner *r, json_object *result,
                    struct job_failure *f)
 {
-  (void)r;
-  (void)result;
-  failure_set(f, "unsupported", "export jobs are not built yet");
-  return -1;
+  json_object *disks = json_get(r->request, "disks");
+  const char *until = json_get_string(r->request, "until");
+  bool client_done = until && strcmp(until, "client-done") == 0;
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *dir = NULL, *pidfile = NULL;
+  struct listen_spec l;
+  struct export_listen el = { 0 };
+  struct child *ch;
+  int ret = -1;
+
+  if (listen_prepare(r, json_get(r->request, "listen"), &l, f) < 0)
+    goto out;
+  if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
+      !(pidfile = runtime_path(r, "nbdkit.pid")))
+    goto out;
+  if (!disks || link_disks(r, disks, dir, f) < 0)
+    goto out;
+  listen_to_export(&l, &el);
+  el.exit_after_last_client = client_done;
+  if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0)
+    goto out;
+  ch = child_spawn(&r->kids, "nbdkit", &a, -1);
+  if (!ch) {
+    failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
+    goto out;
+  }
+  if (wait_ready(r, ch, pidfile, f) < 0 || add_exports(result, disks, &l) < 0)
+    goto out;
+  runner_set_phase(r, "serving");
+  ret = serve_until_end(r, ch, client_done, f);
+out:
+  listen_free(&l);
+  return ret;
 }

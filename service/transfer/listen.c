@@ -1,0 +1,126 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "endpoint.h"
+#include "jsonutil.h"
+#include "listen.h"
+#include "request.h"
+
+int split_host_port(const char *s, char **host, char **port)
+{
+  const char *colon = strrchr(s, ':');
+  const char *h = s;
+  size_t hlen;
+
+  if (!colon || !colon[1])
+    return -1;
+  hlen = colon - s;
+  if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+    h++;
+    hlen -= 2;
+  }
+  if (hlen == 0)
+    return -1;
+  *host = strndup(h, hlen);
+  *port = strdup(colon + 1);
+  return *host && *port ? 0 : -1;
+}
+
+char *export_uri(const struct listen_spec *l, const char *name)
+{
+  char *uri;
+  int n;
+
+  if (l->unix_sock)
+    return nbd_unix_uri(name, l->unix_sock);
+  const char *host = l->advertise ? l->advertise : l->host;
+  bool v6 = strchr(host, ':') != NULL;
+  n = asprintf(&uri, "nbds://%s@%s%s%s:%s/%s?tls-psk-file=%s", l->username,
+               v6 ? "[" : "", host, v6 ? "]" : "", l->port, name,
+               l->psk_file);
+  return n < 0 ? NULL : uri;
+}
+
+int psk_generate(const char *path, const char *username)
+{
+  unsigned char key[32];
+  char line[256];
+  size_t n;
+  _cleanup_close_ int fd = -1;
+
+  if (getrandom(key, sizeof key, 0) != sizeof key)
+    return -1;
+  n = snprintf(line, sizeof line, "%s:", username);
+  for (size_t i = 0; i < sizeof key && n + 3 < sizeof line; i++)
+    n += snprintf(line + n, sizeof line - n, "%02x", key[i]);
+  line[n++] = '\n';
+  explicit_bzero(key, sizeof key);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+  int ret = write(fd, line, n) == (ssize_t)n ? 0 : -1;
+  explicit_bzero(line, sizeof line);
+  return ret;
+}
+
+int listen_prepare(struct runner *r, json_object *listen,
+                   struct listen_spec *l, struct job_failure *f)
+{
+  const char *tcp = json_get_string(listen, "tcp");
+  const char *user = json_get_string(listen, "tls_username");
+  const char *adv = json_get_string(listen, "advertise");
+
+  memset(l, 0, sizeof *l);
+  if (!tcp) {
+    l->unix_sock = runtime_path(r, "nbd.sock");
+    if (!l->unix_sock) {
+      failure_set(f, "internal", "runtime directory %s: %s", r->rt_dir,
+                  strerror(errno));
+      return -1;
+    }
+    return 0;
+  }
+  if (split_host_port(tcp, &l->host, &l->port) < 0) {
+    failure_set(f, "invalid_request", "listen.tcp: \"%s\" is not HOST:PORT",
+                tcp);
+    return -1;
+  }
+  l->username = strdup(user ? user : "uch");
+  l->advertise = adv ? strdup(adv) : NULL;
+  if (json_get(listen, "tls_psk_file")) {
+    l->psk_file = secret_path(r->rt_dir, "listen.tls_psk_file");
+    return l->psk_file ? 0 : -1;
+  }
+  if (asprintf(&l->psk_file, "%s/tls.psk", r->rt_dir) < 0)
+    return -1;
+  if (psk_generate(l->psk_file, l->username) < 0) {
+    failure_set(f, "internal", "%s: %s", l->psk_file, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+void listen_free(struct listen_spec *l)
+{
+  free(l->unix_sock);
+  free(l->host);
+  free(l->port);
+  free(l->advertise);
+  free(l->psk_file);
+  free(l->username);
+  memset(l, 0, sizeof *l);
+}
+
+void listen_to_export(const struct listen_spec *l, struct export_listen *e)
+{
+  e->unix_sock = l->unix_sock;
+  e->addr = l->host;
+  e->port = l->port;
+  e->psk_file = l->psk_file;
+}

@@ -1,0 +1,34 @@
+/* Where an export listens, from the request's "listen" object, and the
+ * URIs a client gives libnbd to reach each disk. */
+#ifndef UCH_LISTEN_H
+#define UCH_LISTEN_H
+
+#include <json-c/json.h>
+
+#include "runner.h"
+#include "tool-argv.h"
+
+struct listen_spec {
+  char *unix_sock;          /* Unix: RUNTIME/jobs/ID/nbd.sock */
+  char *host;               /* TCP: the host and port to bind ... */
+  char *port;
+  char *advertise;          /* ... the host clients use */
+  char *psk_file;           /* TLS-PSK keys file (a path, never shown) */
+  char *username;
+};
+
+/* "HOST:PORT" or "[V6]:PORT" into host and port; -1 when malformed. */
+int split_host_port(const char *s, char **host, char **port);
+/* The export URI of NAME (a libnbd URI, used as is). */
+char *export_uri(const struct listen_spec *l, const char *name);
+/* A new PSK file "USER:<64 hex>" (mode 0600). */
+int psk_generate(const char *path, const char *username);
+
+/* Fills l from the request; generates a PSK when none was given. */
+int listen_prepare(struct runner *r, json_object *listen,
+                   struct listen_spec *l, struct job_failure *f);
+void listen_free(struct listen_spec *l);
+/* The nbdkit view of it. */
+void listen_to_export(const struct listen_spec *l, struct export_listen *e);
+
+#endif
