@@ -18,12 +18,51 @@ static void tokener_freep(json_tokener **t)
     json_tokener_free(*t);
 }
 
+/* Where the first JSON value in body ends, or 0 when there is none;
+ * only to tell "data after the object" from other syntax errors, which
+ * strict parsing reports alike. */
+static size_t first_value_end(const char *body, size_t len)
+{
+  _cleanup_(tokener_freep) json_tokener *tok =
+    json_tokener_new_ex(REQUEST_MAX_DEPTH);
+  _cleanup_json_ json_object *o = NULL;
+
+  if (!tok)
+    return 0;
+  o = json_tokener_parse_ex(tok, body, (int)len);
+  return o ? json_tokener_get_parse_end(tok) : 0;
+}
+
+/* `at`: the byte where parsing stopped. */
+static void syntax_error(const char *body, size_t len, json_tokener *tok,
+                         size_t at, struct uch_error *err)
+{
+  enum json_tokener_error jerr = json_tokener_get_error(tok);
+  size_t value_end;
+
+  if (jerr == json_tokener_continue || jerr == json_tokener_success)
+    uch_error_set(err, "invalid_request", "",
+                  "request body is not valid JSON: it ends early "
+                  "(after %zu bytes)", len);
+  else if (jerr == json_tokener_error_depth)
+    uch_error_set(err, "invalid_request", "",
+                  "request body is not valid JSON: nested deeper than "
+                  "%d levels at byte %zu", REQUEST_MAX_DEPTH, at);
+  else if ((value_end = first_value_end(body, len)) > 0 && value_end <= at)
+    uch_error_set(err, "invalid_request", "",
+                  "request body has data after the JSON object, at byte "
+                  "%zu", at);
+  else
+    uch_error_set(err, "invalid_request", "",
+                  "request body is not valid JSON: %s at byte %zu",
+                  json_tokener_error_desc(jerr), at);
+}
+
 json_object *request_parse(const char *body, size_t len,
                            struct uch_error *err)
 {
   _cleanup_(tokener_freep) json_tokener *tok = NULL;
   _cleanup_json_ json_object *o = NULL;
-  enum json_tokener_error jerr;
   size_t end;
 
   if (len == 0) {
@@ -43,27 +82,20 @@ json_object *request_parse(const char *body, size_t len,
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                               JSON_TOKENER_VALIDATE_UTF8);
   o = json_tokener_parse_ex(tok, body, (int)len);
-  jerr = json_tokener_get_error(tok);
   end = json_tokener_get_parse_end(tok);
+  /* A bare value at the end (a number, "tru") is only complete, or
+   * wrong, once something follows it. */
+  if (!o && json_tokener_get_error(tok) == json_tokener_continue) {
+    o = json_tokener_parse_ex(tok, " ", 1);
+    end = len;
+  }
   if (!o) {
-    if (jerr == json_tokener_continue || jerr == json_tokener_success) {
-      uch_error_set(err, "invalid_request", "",
-                    "request body is not valid JSON: it ends early "
-                    "(after %zu bytes)", len);
-    }
-    else if (jerr == json_tokener_error_depth) {
-      uch_error_set(err, "invalid_request", "",
-                    "request body is not valid JSON: nested deeper than "
-                    "%d levels at byte %zu", REQUEST_MAX_DEPTH, end);
-    }
-    else {
-      uch_error_set(err, "invalid_request", "",
-                    "request body is not valid JSON: %s at byte %zu",
-                    json_tokener_error_desc(jerr), end);
-    }
+    syntax_error(body, len, tok, end, err);
     return NULL;
   }
-  while (end < len && strchr(" \t\r\n", body[end]) && body[end] != '\0')
+  /* Strict parsing stops at the end of the value; the rest may only be
+   * white space. */
+  while (end < len && body[end] != '\0' && strchr(" \t\r\n", body[end]))
     end++;
   if (end != len) {
     uch_error_set(err, "invalid_request", "",

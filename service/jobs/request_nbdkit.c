@@ -153,8 +153,11 @@ static int check_password(struct rq_ctx *c, json_object *nbdkit,
 {
   char f[FIELD_MAX], ff[FIELD_MAX];
   const char *password = NULL, *file = NULL;
-  bool has_inline = json_object_object_get_ex(nbdkit, "password", NULL);
-  bool has_file = json_object_object_get_ex(nbdkit, "password_file", NULL);
+  json_object *v = NULL, *vf = NULL;
+  /* null is as good as absent, as for every optional field. */
+  bool has_inline = json_object_object_get_ex(nbdkit, "password", &v) && v;
+  bool has_file = json_object_object_get_ex(nbdkit, "password_file", &vf) &&
+                  vf;
 
   field_key(f, field, "password");
   field_key(ff, field, "password_file");
@@ -165,8 +168,6 @@ static int check_password(struct rq_ctx *c, json_object *nbdkit,
     return rq_fail(c, ff, "give either \"password\" or \"password_file\", "
                    "not both");
   if (has_inline) {
-    json_object *v = NULL;
-    json_object_object_get_ex(nbdkit, "password", &v);
     if (!json_object_is_type(v, json_type_string))
       return rq_fail(c, f, "must be a string");
     password = json_object_get_string(v);

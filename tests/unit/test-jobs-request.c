@@ -293,6 +293,28 @@ static void test_bad(void)
   bad("{\"type\":\"export\",\"verify\":true}", "verify");
 }
 
+static void parse_message(const char *body, size_t len, const char *want)
+{
+  struct uch_error err = { 0 };
+  json_object *o = request_parse(body, len, &err);
+
+  ok(!o && strstr(err.message, want), "parse error says \"%s\" (%s)", want,
+     err.message);
+  json_object_put(o);
+}
+
+static void test_parse_messages(void)
+{
+  parse_message("", 0, "empty");
+  parse_message("{\"a\":\"\xc3\x28\"}", 10, "invalid utf-8 string at byte 7");
+  parse_message("{\"a\":1} {}", 10, "data after the JSON object, at byte 8");
+  parse_message("{\"a\":1}\0", 8, "data after the JSON object, at byte 7");
+  parse_message("{\"a\":", 5, "ends early");
+  parse_message("{\"a\":tru}", 9, "at byte 8");
+  parse_message("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]", 37, "deeper than 32");
+  parse_message("42", 2, "must be a JSON object, not int");
+}
+
 static void test_limits(void)
 {
   char deep[200] = "";
@@ -317,6 +339,7 @@ int main(void)
   test_good();
   test_sanitized_and_secrets();
   test_bad();
+  test_parse_messages();
   test_limits();
   rm_rf(tmp);
   return tap_done();
