@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "modes.h"
+#include "runner-modes.h"
 
 static void usage(FILE *f)
 {

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "copy.h"
-#include "export.h"
+#include "copy-job.h"
+#include "export-job.h"
 #include "fs.h"
 #include "job.h"
 #include "jsonutil.h"

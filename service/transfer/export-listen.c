@@ -9,7 +9,7 @@
 #include "cleanup.h"
 #include "endpoint.h"
 #include "jsonutil.h"
-#include "listen.h"
+#include "export-listen.h"
 #include "request.h"
 
 int split_host_port(const char *s, char **host, char **port)

@@ -8,9 +8,9 @@
 
 #include "cleanup.h"
 #include "endpoint.h"
-#include "export.h"
+#include "export-job.h"
 #include "jsonutil.h"
-#include "listen.h"
+#include "export-listen.h"
 
 static const char *disk_name(json_object *disk, size_t i, char *buf,
                              size_t len)

@@ -1,7 +1,7 @@
 /* Where an export listens, from the request's "listen" object, and the
  * URIs a client gives libnbd to reach each disk. */
-#ifndef UCH_LISTEN_H
-#define UCH_LISTEN_H
+#ifndef UCH_EXPORT_LISTEN_H
+#define UCH_EXPORT_LISTEN_H
 
 #include <json-c/json.h>
 

@@ -1,8 +1,8 @@
 /* The export job: the request's disks served read-only by one nbdkit,
  * over a Unix socket or TCP with TLS-PSK, until cancelled or (with
  * until=client-done) until the last client leaves. */
-#ifndef UCH_EXPORT_H
-#define UCH_EXPORT_H
+#ifndef UCH_EXPORT_JOB_H
+#define UCH_EXPORT_JOB_H
 
 #include <json-c/json.h>
 

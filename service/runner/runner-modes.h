@@ -1,6 +1,6 @@
 /* The two ways to run a job: `start ID` under uchd, `run FILE` alone. */
-#ifndef UCH_MODES_H
-#define UCH_MODES_H
+#ifndef UCH_RUNNER_MODES_H
+#define UCH_RUNNER_MODES_H
 
 #define DEFAULT_STATE_DIR "/var/lib/uch"
 #define DEFAULT_RUNTIME_DIR "/run/uch"

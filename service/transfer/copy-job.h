@@ -1,7 +1,7 @@
 /* The copy job: each disk in turn, source to destination by nbdcopy,
  * optionally verified (docs/internals.md, "Copy, step by step"). */
-#ifndef UCH_COPY_H
-#define UCH_COPY_H
+#ifndef UCH_COPY_JOB_H
+#define UCH_COPY_JOB_H
 
 #include <json-c/json.h>
 

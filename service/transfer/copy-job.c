@@ -7,7 +7,7 @@
 #include <libnbd.h>
 
 #include "cleanup.h"
-#include "copy.h"
+#include "copy-job.h"
 #include "endpoint.h"
 #include "extents.h"
 #include "jsonutil.h"

@@ -8,7 +8,7 @@
 #include "fs.h"
 #include "job.h"
 #include "jsonutil.h"
-#include "modes.h"
+#include "runner-modes.h"
 #include "request.h"
 #include "runner.h"
 

@@ -1,0 +1,85 @@
+/* Tools run in their own process groups, their output lands in job.log
+ * prefixed with the tool's name, the last error-looking line is kept for
+ * the job's error, and nothing they start outlives the worker. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "cleanup.h"
+#include "fs.h"
+#include "tap.h"
+
+static struct child *sh(struct children *c, const char *script)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  argv_add(&a, "sh");
+  argv_add(&a, "-c");
+  argv_add(&a, script);
+  return child_spawn(c, "sh", &a, -1);
+}
+
+int main(void)
+{
+  char logpath[] = "/tmp/test-runner-children.XXXXXX";
+  int log_fd = mkstemp(logpath);
+  struct children c;
+  struct child *ch;
+  char why[512];
+  _cleanup_free_ char *log = NULL;
+  size_t len;
+
+  ok(children_init(&c, log_fd) == 0, "init");
+
+  ch = sh(&c, "echo hello; echo 'nbdkit: error: /x: No such file' >&2; "
+              "printf 'no newline at end'; exit 3");
+  ok(ch != NULL, "spawned");
+  ok(child_wait(&c, ch) == 0, "waited");
+  ok(!child_succeeded(ch), "exit 3 is a failure");
+  is_str(ch->last_error, "nbdkit: error: /x: No such file", "last error line");
+  is_str(ch->last_line, "no newline at end", "unterminated last line kept");
+  child_describe_failure(ch, why, sizeof why);
+  is_str(why, "nbdkit: error: /x: No such file", "failure in the tool's words");
+  child_release(&c, ch);
+
+  ch = sh(&c, "exit 0");
+  child_wait(&c, ch);
+  ok(child_succeeded(ch), "exit 0 succeeds");
+  child_release(&c, ch);
+
+  ch = sh(&c, "kill -9 $$");
+  child_wait(&c, ch);
+  child_describe_failure(ch, why, sizeof why);
+  is_str(why, "sh was killed by signal 9", "death by signal described");
+  child_release(&c, ch);
+
+  ch = sh(&c, "echo $$ $(ps -o pgid= $$)");
+  child_wait(&c, ch);
+  {
+    int pid = 0, pgid = -1;
+    sscanf(ch->last_line, "%d %d", &pid, &pgid);
+    ok(pid > 0 && pid == pgid, "the tool leads its own process group");
+  }
+  child_release(&c, ch);
+
+  /* A grandchild in its own session: reparented to us, still killed. */
+  ch = sh(&c, "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!; exit 0");
+  child_wait(&c, ch);
+  pid_t orphan = atoi(ch->last_line);
+  ok(orphan > 0 && kill(orphan, 0) == 0, "orphan running");
+  struct child *sleeper = sh(&c, "exec sleep 300");
+  children_done(&c);
+  ok(kill(orphan, 0) < 0 && errno == ESRCH, "orphan killed and reaped");
+  (void)sleeper;
+
+  read_file(logpath, &log, &len);
+  ok(log && strstr(log, "\nsh: hello\n"), "output prefixed in job.log");
+  ok(log && strstr(log, "uch-job: running sh -c 'exit 0'\n"),
+     "command lines logged");
+  unlink(logpath);
+  close(log_fd);
+  return tap_done();
+}

@@ -1,0 +1,114 @@
+/* Every command line the worker runs, as a string: what a person would
+ * paste into a shell to do the same by hand. */
+#include "argv.h"
+#include "cleanup.h"
+#include "tap.h"
+#include "tool-argv.h"
+
+static char *joined;
+
+static const char *source(const char *json, const char *password_file)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_json_ json_object *src = json_tokener_parse(json);
+
+  free(joined);
+  joined = NULL;
+  if (nbdkit_source_argv(&a, src, "/r/s.sock", "/r/s.pid", password_file) < 0)
+    return "(failed)";
+  joined = argv_join(&a);
+  return joined;
+}
+
+#define HEAD "nbdkit --exit-with-parent -r -f -P /r/s.pid -U /r/s.sock "
+
+static void test_sources(void)
+{
+  is_str(source("{\"path\":\"/dev/vdb\"}", NULL),
+         HEAD "file file=/dev/vdb", "path source: file plugin");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"file\",\"file\":\"/a b\"}}", NULL),
+         HEAD "file 'file=/a b'", "file plugin, quoted");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/d\","
+                "\"user\":\"u\",\"port\":2222,\"known_hosts\":\"/k\","
+                "\"verify_remote_host\":false,\"identity\":\"/id\"}}", NULL),
+         HEAD "ssh host=h path=/d user=u port=2222 known-hosts=/k "
+              "verify-remote-host=false identity=/id",
+         "ssh: keys renamed, int and bool");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/d\","
+                "\"password\":\"***\"}}", "/r/secrets/disks.0.source.nbdkit.password"),
+         HEAD "ssh host=h path=/d password=+/r/secrets/disks.0.source.nbdkit.password",
+         "ssh: password only as +FILE");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"curl\",\"url\":\"https://x/d.img\","
+                "\"sslverify\":true,\"timeout\":30,\"cainfo\":\"/ca\","
+                "\"password_file\":\"/p\"}}", "/r/pw"),
+         HEAD "curl url=https://x/d.img sslverify=true timeout=30 cainfo=/ca "
+              "password=+/r/pw",
+         "curl: password_file becomes the stored secret");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"nbd\",\"uri\":\"nbd://h/x\"}}", NULL),
+         HEAD "nbd uri=nbd://h/x", "nbd plugin");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"vddk\",\"server\":\"esx\","
+                "\"vm\":\"moref=vm-1\",\"file\":\"[ds] vm/vm.vmdk\","
+                "\"libdir\":\"/opt/vddk\",\"thumbprint\":\"AA:BB\","
+                "\"user\":\"root\",\"snapshot\":\"snapshot-1\","
+                "\"transports\":\"nbdssl:nbd\",\"config\":\"/c\","
+                "\"password\":\"***\"}}", "/r/pw"),
+         HEAD "vddk server=esx vm=moref=vm-1 'file=[ds] vm/vm.vmdk' "
+              "libdir=/opt/vddk thumbprint=AA:BB user=root snapshot=snapshot-1 "
+              "transports=nbdssl:nbd config=/c password=+/r/pw",
+         "vddk: every parameter, password as +FILE");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/d\","
+                "\"password\":\"***\"}}", NULL),
+         "(failed)", "a password without its file is refused");
+}
+
+static void test_export(void)
+{
+  _cleanup_argv_ struct argv u = { 0 }, t = { 0 };
+  _cleanup_free_ char *su = NULL, *st = NULL;
+  struct export_listen lu = { .unix_sock = "/r/nbd.sock" };
+  struct export_listen lt = { .addr = "0.0.0.0", .port = "10809",
+                              .psk_file = "/r/tls.psk",
+                              .exit_after_last_client = true };
+
+  nbdkit_export_argv(&u, &lu, "/r/nbdkit.pid", "/r/exports");
+  su = argv_join(&u);
+  is_str(su, "nbdkit --exit-with-parent -r -f -P /r/nbdkit.pid "
+             "-U /r/nbd.sock file dir=/r/exports", "export over Unix");
+  nbdkit_export_argv(&t, &lt, "/r/nbdkit.pid", "/r/exports");
+  st = argv_join(&t);
+  is_str(st, "nbdkit --exit-with-parent -r -f -P /r/nbdkit.pid "
+             "-i 0.0.0.0 -p 10809 --tls=require --tls-psk=/r/tls.psk "
+             "--filter=exitlast file dir=/r/exports",
+         "export over TCP, TLS-PSK required, exitlast");
+}
+
+static void test_qemu_nbdcopy(void)
+{
+  _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 };
+  _cleanup_free_ char *sc = NULL, *sq = NULL, *s1 = NULL, *s2 = NULL;
+
+  qemu_img_create_argv(&c, "/d/vm.qcow2", 2147483648ULL);
+  is_str(sc = argv_join(&c), "qemu-img create -f qcow2 /d/vm.qcow2 2147483648",
+         "qemu-img create");
+  qemu_nbd_argv(&q, "/d/vm.qcow2", "/r/d.sock", "/r/d.pid");
+  is_str(sq = argv_join(&q),
+         "qemu-nbd -f qcow2 --socket /r/d.sock --pid-file=/r/d.pid "
+         "--persistent --shared=4 --cache=writeback --discard=unmap "
+         "--detect-zeroes=unmap /d/vm.qcow2", "qemu-nbd");
+  nbdcopy_argv(&n1, 3, false, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
+  is_str(s1 = argv_join(&n1), "nbdcopy --flush --progress=3 "
+         "'nbd+unix:///?socket=/r/s.sock' /d/out.img", "nbdcopy");
+  nbdcopy_argv(&n2, 3, true, "nbd://h/", "/dev/vdc");
+  is_str(s2 = argv_join(&n2), "nbdcopy --flush --progress=3 "
+         "--destination-is-zero nbd://h/ /dev/vdc",
+         "nbdcopy --destination-is-zero only when asked");
+}
+
+int main(void)
+{
+  test_sources();
+  test_export();
+  test_qemu_nbdcopy();
+  free(joined);
+  return tap_done();
+}
