@@ -1,5 +1,6 @@
 /* The "export" request: local images served over NBD until cancelled
  * or until the client is done. */
+#include <stdio.h>
 #include <string.h>
 
 #include "request_check.h"
@@ -64,6 +65,34 @@ static int check_listen(struct rq_ctx *c, json_object *req)
   return 0;
 }
 
+/* Two disks may not be served under one name; a disk without "name" is
+ * served as "diskI" (I its index; the worker's default). */
+static int check_export_names(struct rq_ctx *c, const char *const *names,
+                              size_t n)
+{
+  char a[32], b[32], f[FIELD_MAX];
+
+  for (size_t i = 0; i < n; i++) {
+    snprintf(a, sizeof a, "disk%zu", i);
+    const char *ni = names[i] ? names[i] : a;
+    for (size_t j = 0; j < i; j++) {
+      snprintf(b, sizeof b, "disk%zu", j);
+      const char *nj = names[j] ? names[j] : b;
+      if (strcmp(ni, nj) != 0)
+        continue;
+      if (names[i]) {
+        snprintf(f, sizeof f, "disks[%zu].name", i);
+        return rq_fail(c, f, "\"%s\" is already the name of disks[%zu]%s",
+                       ni, j, names[j] ? "" : " (its default name)");
+      }
+      snprintf(f, sizeof f, "disks[%zu].name", j);
+      return rq_fail(c, f, "\"%s\" is also the default name of disks[%zu]: "
+                     "name that disk too", nj, i);
+    }
+  }
+  return 0;
+}
+
 int check_export(struct rq_ctx *c, json_object *req)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
@@ -83,15 +112,8 @@ int check_export(struct rq_ctx *c, json_object *req)
     if (check_export_disk(c, json_object_array_get_idx(disks, i), f,
                           &names[i]) < 0)
       return -1;
-    for (size_t j = 0; names[i] && j < i; j++)
-      if (names[j] && strcmp(names[i], names[j]) == 0) {
-        char nf[FIELD_MAX];
-        field_key(nf, f, "name");
-        return rq_fail(c, nf, "\"%s\" is already the name of disks[%zu]",
-                       names[i], j);
-      }
   }
-  if (check_listen(c, req) < 0)
+  if (check_export_names(c, names, n) < 0 || check_listen(c, req) < 0)
     return -1;
   return get_enum(c, req, "", "until", false, untils, &until);
 }

@@ -288,6 +288,15 @@ static void test_bad(void)
   bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
       "\"name\":\"a\"},{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"a\"}],"
       "\"listen\":{\"unix\":true}}", "disks[1].name");
+  bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
+      "\"name\":\"disk1\"},{\"source\":{\"path\":\"@T@/disk.img\"}}],"
+      "\"listen\":{\"unix\":true}}", "disks[0].name");
+  bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"}},"
+      "{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"disk0\"}],"
+      "\"listen\":{\"unix\":true}}", "disks[1].name");
+  good("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"}},"
+       "{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"disk7\"},"
+       "{\"source\":{\"path\":\"@T@/disk.img\"}}],\"listen\":{\"unix\":true}}");
   bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"nbd\":\"nbd://h\"}}],"
       "\"listen\":{\"unix\":true}}", "disks[0].source.nbd");
   bad("{\"type\":\"export\",\"verify\":true}", "verify");
