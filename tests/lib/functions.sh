@@ -133,3 +133,50 @@ request_corpus_files() {
 request_corpus_subst() {
   LC_ALL=C sed "s|@T@|$2|g" "$1" >"$3"
 }
+
+# slow_nbd_source NAME DATA_MIB RATE: serves a sparse 64 MiB image with
+# DATA_MIB MiB of data through nbdkit's rate filter (RATE in bits/s, e.g.
+# 32M = 4 MB/s) on $T/NAME.sock; sets SRC_URI to its NBD URI (not a
+# $(...) subshell: nbdkit must stay a child of the test).
+slow_nbd_source() {
+  local name=$1 mib=$2 rate=$3
+  make_sparse_image "$T/$name.img" $((64 * 1024 * 1024)) "$mib"
+  nbdkit -f -U "$T/$name.sock" -P "$T/$name.pid" --filter=rate \
+    file "$T/$name.img" rate="$rate" >>"$T/nbdkit-$name.log" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 10 test -s "$T/$name.pid" || die "nbdkit $name did not start"
+  SRC_URI="nbd+unix:///?socket=$T/$name.sock"
+}
+
+# copy_request FILE ID SRC_URI OUT_PATH: a copy request of an NBD source.
+copy_request() {
+  printf '{"type":"copy","id":"%s","disks":[{"source":{"nbd":"%s"},"destination":{"path":"%s"}}]}\n' \
+    "$2" "$3" "$4" >"$1"
+}
+
+# job_field ID JQ-FILTER: one field of a job, raw.
+job_field() { api GET "/v1/jobs/$1" | jq -r "$2"; }
+
+# nbdkit_serve NAME IMAGE [OPTION... [-- PARAM...]]: serves IMAGE
+# read-only with nbdkit's file plugin on $T/NAME.sock, OPTIONs before
+# the plugin (--filter=rate), PARAMs after it (rate=20M); sets NBD_URI.
+# Call it directly, not in $(...), so its cleanup is registered.
+nbdkit_serve() {
+  local name=$1 image=$2 opts=() params=()
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  params=("$@")
+  rm -f "$T/$name.pid"
+  nbdkit -r -f -U "$T/$name.sock" -P "$T/$name.pid" "${opts[@]}" \
+    file "file=$image" "${params[@]}" >>"$T/nbdkit-$name.log" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 10 test -s "$T/$name.pid" || die "nbdkit $name did not start"
+  NBD_URI="nbd+unix:///?socket=$T/$name.sock"
+}
+
+# Tools a job may have started that are still running from $T.
+worker_leftovers() {
+  pgrep -af -- "$T" | grep -E '(^[0-9]+ )(nbdkit|nbdcopy|qemu-nbd|qemu-img|uch-job|\S*/uch-job) ' \
+    | grep -v -e "-U $T/[a-z0-9]*\.sock .*file=$T/" || true
+}
