@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,40 +117,78 @@ static void render_disks(FILE *f, json_object *disks)
   }
 }
 
+static bool is_container(json_object *v)
+{
+  return json_object_is_type(v, json_type_object) ||
+         json_object_is_type(v, json_type_array);
+}
+
+static void render_scalar(FILE *f, json_object *v)
+{
+  if (json_object_is_type(v, json_type_string))
+    fputs(json_object_get_string(v), f);
+  else if (json_object_is_type(v, json_type_double))
+    fprintf(f, "%g", json_object_get_double(v));   /* not 0.14499999999 */
+  else
+    fputs(v ? json_object_to_json_string(v) : "null", f);
+}
+
+/* An array of scalars fits on one line: "a, b, c". */
+static bool scalar_array(json_object *v)
+{
+  size_t n = json_object_array_length(v);
+  for (size_t i = 0; i < n; i++)
+    if (is_container(json_object_array_get_idx(v, i)))
+      return false;
+  return true;
+}
+
+static void render_value(FILE *f, json_object *v, int indent)
+{
+  if (json_object_is_type(v, json_type_object) &&
+      json_object_object_length(v) > 0) {
+    fputc('\n', f);
+    render_tree(f, v, indent + 2);
+  }
+  else if (json_object_is_type(v, json_type_array) && !scalar_array(v)) {
+    fputc('\n', f);
+    render_tree(f, v, indent + 2);
+  }
+  else if (json_object_is_type(v, json_type_array)) {
+    size_t n = json_object_array_length(v);
+    fputc(n ? ' ' : '\n', f);
+    for (size_t i = 0; i < n; i++) {
+      render_scalar(f, json_object_array_get_idx(v, i));
+      fputs(i + 1 < n ? ", " : "\n", f);
+    }
+  }
+  else {
+    fputc(' ', f);
+    render_scalar(f, v);
+    fputc('\n', f);
+  }
+}
+
 void render_tree(FILE *f, json_object *o, int indent)
 {
   if (json_object_is_type(o, json_type_object)) {
     json_object_object_foreach(o, key, val) {
       fprintf(f, "%*s%s:", indent, "", key);
-      if (json_object_is_type(val, json_type_object) ||
-          (json_object_is_type(val, json_type_array) &&
-           json_object_array_length(val) > 0)) {
-        fputc('\n', f);
-        render_tree(f, val, indent + 2);
-      }
-      else if (json_object_is_type(val, json_type_string))
-        fprintf(f, " %s\n", json_object_get_string(val));
-      else
-        fprintf(f, " %s\n", json_object_to_json_string(val));
+      render_value(f, val, indent);
     }
   }
   else if (json_object_is_type(o, json_type_array)) {
     size_t n = json_object_array_length(o);
     for (size_t i = 0; i < n; i++) {
-      json_object *v = json_object_array_get_idx(o, i);
-      fprintf(f, "%*s- [%zu]\n", indent, "", i);
-      if (json_object_is_type(v, json_type_object) ||
-          json_object_is_type(v, json_type_array))
-        render_tree(f, v, indent + 2);
-      else
-        fprintf(f, "%*s%s\n", indent + 2, "",
-                json_object_is_type(v, json_type_string)
-                ? json_object_get_string(v) : json_object_to_json_string(v));
+      fprintf(f, "%*s- [%zu]", indent, "", i);
+      render_value(f, json_object_array_get_idx(o, i), indent);
     }
   }
-  else
-    fprintf(f, "%*s%s\n", indent, "",
-            o ? json_object_get_string(o) : "null");
+  else {
+    fprintf(f, "%*s", indent, "");
+    render_scalar(f, o);
+    fputc('\n', f);
+  }
 }
 
 char *render_job_summary(json_object *job)

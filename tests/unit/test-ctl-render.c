@@ -82,6 +82,27 @@ int main(void)
   free(s);
   json_object_put(failed);
 
+  json_object *tree = json_tokener_parse(
+    "{\"status\":\"ok\",\"plugins\":[\"file\",\"ssh\"],\"none\":[],"
+    "\"seconds\":0.145,\"kvm\":true,\"v2v\":null,\"slots\":{\"max\":2}}");
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  render_tree(f, tree, 0);
+  fclose(f);
+  is_str(buf,
+         "status: ok\n"
+         "plugins: file, ssh\n"
+         "none:\n"
+         "seconds: 0.145\n"
+         "kvm: true\n"
+         "v2v: null\n"
+         "slots:\n"
+         "  max: 2\n",
+         "tree: scalars inline, lists of scalars on one line, objects nested");
+  free(buf);
+  json_object_put(tree);
+
   json_object *vol = json_tokener_parse("{\"volume\":\"v-1\"}");
   s = render_endpoint(vol);
   is_str(s, "volume v-1", "volume endpoint");

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# On a terminal, `uchctl wait` redraws a progress bar in place (\r);
+# `uchctl cancel` ends a running job cancelled and wait then exits 1.
+source "$UCH_TOP/tests/lib/functions.sh"
+require nbdkit
+require script
+require jq
+
+make_sparse_image "$T/disk.img" $((64 * 1024 * 1024)) 16
+# rate is in bits/s: 32 Mbit/s moves the 16 MiB of data in about 4 s.
+nbdkit -f -U "$T/src.sock" -P "$T/src.pid" --filter=rate file "$T/disk.img" rate=32M &
+cleanup_add "kill $!"
+wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
+uchd_start
+export UCH_SOCKET=$UCH_SOCK
+
+job() {
+  printf '{"type":"copy","disks":[{"source":{"nbd":"nbd+unix:///?socket=%s"},"destination":{"path":"%s"}}]}\n' \
+    "$T/src.sock" "$T/$1"
+}
+
+id=$(job out1.img | uchctl submit) || die "submit failed"
+COLUMNS=100 script -qec "uchctl wait $id" "$T/typescript" >/dev/null </dev/null \
+  || die "wait on a terminal exited $?: $(cat "$T/typescript")"
+redraws=$(tr -cd '\r' <"$T/typescript" | wc -c)
+[ "$redraws" -ge 3 ] || die "only $redraws redraws: $(cat -v "$T/typescript")"
+grep -aq "$id succeeded  \[#*\] 100.0%  16.0 MiB / 16.0 MiB" "$T/typescript" \
+  || die "no finished bar: $(cat -v "$T/typescript")"
+grep -aEq "\[#*-+\] +[0-9.]+%" "$T/typescript" \
+  || die "no bar part way: $(cat -v "$T/typescript")"
+pass "progress bar redrawn in place ($redraws times)"
+
+id=$(job out2.img | uchctl submit) || die "submit failed"
+wait_for 20 sh -c "uchctl show $id | grep -q '^State: *running'" || die "never running"
+uchctl cancel "$id" | grep -qx "$id: cancel requested" || die "cancel's output"
+rc=0; uchctl wait "$id" --timeout 30 2>"$T/err" >/dev/null || rc=$?
+[ $rc -eq 1 ] || die "wait on a cancelled job exited $rc"
+grep -q "^uchctl: job $id was cancelled" "$T/err" || die "wait: $(cat "$T/err")"
+[ "$(uchctl --json show "$id" | jq -r .state)" = cancelled ] || die "not cancelled"
+pass "cancel: the job ends cancelled, wait exits 1"
+
+# wait --timeout on a job that is still running: exit 2
+id=$(job out3.img | uchctl submit) || die "submit failed"
+rc=0; uchctl wait "$id" --timeout 0.5 >/dev/null 2>"$T/err" || rc=$?
+[ $rc -eq 2 ] || die "wait --timeout exited $rc"
+grep -q "timed out" "$T/err" || die "timeout message: $(cat "$T/err")"
+uchctl cancel "$id" >/dev/null
+uchctl wait "$id" >/dev/null 2>&1 || true
+uchctl delete "$id" >/dev/null || die "delete after cancel"
+pass "wait --timeout exits 2"
