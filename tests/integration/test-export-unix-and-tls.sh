@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Export jobs: over a Unix socket (read back by nbdcopy, equal; cancel
+# ends it), over TCP with TLS-PSK (a wrong key is refused, the right one
+# reads the disk), and until=client-done (the job succeeds when the last
+# client leaves).  The PSK's content never shows in the job.
+source "$UCH_TOP/tests/lib/functions.sh"
+require nbdkit
+require nbdcopy
+require nbdinfo
+require jq
+
+make_sparse_image "$T/disk.img" $((64 * 1024 * 1024)) 16
+uchd_start
+
+submit() { # ID REQUEST-JSON
+  echo "$2" >"$T/req-$1.json"
+  api POST /v1/jobs "$T/req-$1.json" >/dev/null
+  [ "$(status)" = 201 ] || die "submit $1: $(status) $(cat "$T/body")"
+  wait_for 30 sh -c "curl -s --unix-socket '$UCH_SOCK' http://uch/v1/jobs/$1 |
+    jq -e '.phase == \"serving\" or .state != \"running\" and .state != \"queued\"' >/dev/null" ||
+    die "$1 never serving"
+  api GET "/v1/jobs/$1" >"$T/$1.json"
+  [ "$(jq -r .phase "$T/$1.json")" = serving ] || die "$1: $(jq -c . "$T/$1.json")"
+}
+
+# --- Unix socket, until cancel
+submit unix '{"type": "export", "id": "unix", "listen": {"unix": true},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "vm-disk"}]}'
+uri=$(jq -r '.result.exports[0].uri' "$T/unix.json")
+[ "$uri" = "nbd+unix:///vm-disk?socket=$T/run/jobs/unix/nbd.sock" ] ||
+  die "unix uri: $uri"
+[ "$(jq -r '.result.exports[0].name' "$T/unix.json")" = vm-disk ] || die "name"
+nbdcopy "$uri" "$T/back-unix.img" || die "nbdcopy from the export failed"
+cmp "$T/disk.img" "$T/back-unix.img" || die "read back differs"
+pass "Unix export read back equal"
+! nbdcopy "$uri" "nbd+unix:///vm-disk?socket=$T/run/jobs/unix/nbd.sock" 2>/dev/null ||
+  die "the export is writable"
+pass "export is read-only"
+api POST /v1/jobs/unix/cancel >/dev/null
+[ "$(job_wait unix 30)" = cancelled ] || die "unix export not cancelled"
+[ ! -e "$T/run/jobs/unix" ] || die "runtime dir left"
+pass "cancel ends the export"
+
+# --- TCP + TLS-PSK, generated key, until cancel
+port=$(free_port)
+submit tls '{"type": "export", "id": "tls", "listen": {"tcp": "127.0.0.1:'"$port"'"},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}}]}'
+psk=$(jq -r .result.tls_psk_file "$T/tls.json")
+uri=$(jq -r '.result.exports[0].uri' "$T/tls.json")
+[ "$psk" = "$T/run/jobs/tls/tls.psk" ] || die "psk file: $psk"
+[ "$uri" = "nbds://uch@127.0.0.1:$port/disk0?tls-psk-file=$psk" ] || die "tls uri: $uri"
+[ "$(stat -c %a "$psk")" = 600 ] || die "psk mode $(stat -c %a "$psk")"
+grep -Eq '^uch:[0-9a-f]{64}$' "$psk" || die "psk content shape"
+key=$(cut -d: -f2 "$psk")
+for f in "$T/state/jobs/tls/state.json" "$T/state/jobs/tls/job.log" "$T/tls.json"; do
+  ! grep -q "$key" "$f" || die "the PSK shows in $f"
+done
+pass "generated PSK: 0600, only its path in the job"
+
+echo "uch:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/wrong.psk"
+if nbdinfo --size "nbds://uch@127.0.0.1:$port/disk0?tls-psk-file=$T/wrong.psk" \
+     >/dev/null 2>"$T/wrong.err"; then
+  die "a wrong PSK was accepted"
+fi
+! nbdinfo --size "nbd://127.0.0.1:$port/disk0" >/dev/null 2>&1 ||
+  die "plain NBD accepted"
+pass "wrong PSK and no TLS refused"
+nbdcopy "$uri" "$T/back-tls.img" || die "nbdcopy over TLS failed"
+cmp "$T/disk.img" "$T/back-tls.img" || die "TLS read back differs"
+pass "TLS-PSK export read back equal"
+api POST /v1/jobs/tls/cancel >/dev/null
+[ "$(job_wait tls 30)" = cancelled ] || die "tls export not cancelled"
+
+# --- TCP + TLS with the request's own PSK file, until the client is done
+port=$(free_port)
+echo "client:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/mine.psk"
+chmod 600 "$T/mine.psk"
+submit done '{"type": "export", "id": "done", "until": "client-done",
+  "listen": {"tcp": "127.0.0.1:'"$port"'", "tls_psk_file": "'"$T/mine.psk"'",
+             "tls_username": "client", "advertise": "localhost"},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "d"}]}'
+[ "$(jq -r '.result.exports[0].uri' "$T/done.json")" = \
+  "nbds://client@localhost:$port/d?tls-psk-file=$T/run/jobs/done/secrets/listen.tls_psk_file" ] ||
+  die "uri with the request's PSK: $(jq -r '.result.exports[0].uri' "$T/done.json")"
+nbdcopy "nbds://client@127.0.0.1:$port/d?tls-psk-file=$T/mine.psk" "$T/back-done.img" ||
+  die "nbdcopy with the request's PSK failed"
+cmp "$T/disk.img" "$T/back-done.img" || die "read back differs"
+st=$(job_wait done 30)
+[ "$st" = succeeded ] || die "client-done export ended $st: $(api GET /v1/jobs/done | jq -c .error)"
+pass "until=client-done: succeeded after the last client"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
