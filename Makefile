@@ -119,6 +119,7 @@ check-fast: deps
 fuzz: $(B)/fuzz/fuzz-request
 	@mkdir -p $(B)/fuzz/corpus
 	$(B)/fuzz/fuzz-request -max_total_time=$${FUZZ_SECONDS:-600} \
+		-dict=tests/fuzz/request.dict -artifact_prefix=$(B)/fuzz/ \
 		$(B)/fuzz/corpus tests/fuzz/seeds
 
 run: all

@@ -149,7 +149,8 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   if (!json_object_is_type(v, json_type_string))
     return rq_fail(c, "type", "must be a string (\"copy\" or \"export\")");
   *type = json_object_get_string(v);
-  if (!job_type_known(*type))
+  if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
+      !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
                    "(supported: copy, export)", *type);
   return 0;

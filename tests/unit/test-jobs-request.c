@@ -217,6 +217,8 @@ static void test_bad(void)
   bad("{}", "type");
   bad("{\"type\":7}", "type");
   bad("{\"type\":\"convert\"}", "type");
+  bad("{\"type\":\"copy\\u0000x\",\"disks\":[{\"source\":{\"nbd\":"
+      "\"nbd://h\"},\"destination\":{\"path\":\"/d\"}}]}", "type");
   bad("{\"type\":\"copy\",\"id\":\"a/b\"," "\"disks\":[]}", "id");
   bad("{\"type\":\"copy\",\"id\":\"..\"}", "id");
   bad("{\"type\":\"copy\",\"labels\":{\"a\":1}}", "labels.a");
