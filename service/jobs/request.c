@@ -125,7 +125,6 @@ int check_labels(struct rq_ctx *c, json_object *req)
     return rq_fail(c, "labels", "at most 64 labels");
   json_object_object_foreach(labels, key, val) {
     const char *s;
-    (void)val;
     field_key(f, "labels", key);
     if (*key == '\0' || strlen(key) > 64)
       return rq_fail(c, "labels", "label names must be 1 to 64 bytes");

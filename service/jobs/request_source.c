@@ -22,7 +22,7 @@ static bool nbd_uri_valid(const char *uri)
     if (has_prefix(uri, unix_schemes[i]))
       /* nbd+unix:///EXPORT?socket=/PATH: no host, a socket. */
       return uri[strlen(unix_schemes[i])] == '/' &&
-             strstr(uri, "socket=/") != NULL;
+             (strstr(uri, "?socket=/") || strstr(uri, "&socket=/"));
   for (size_t i = 0; tcp_schemes[i]; i++)
     if (has_prefix(uri, tcp_schemes[i])) {
       const char *host = uri + strlen(tcp_schemes[i]);
