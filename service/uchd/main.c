@@ -18,7 +18,7 @@
 
 static int setup(struct uchd *d)
 {
-  double t0 = time_monotonic();
+  double t0;
 
   if (mkdir_p(d->cfg.state_dir, 0755) < 0 ||
       mkdir_p(d->cfg.runtime_dir, 0755) < 0) {
@@ -33,6 +33,7 @@ static int setup(struct uchd *d)
   }
   d->uch_job = worker_program();
   d->capabilities = probe_capabilities();
+  t0 = time_monotonic();
   if (store_load(&d->store, d->cfg.state_dir) < 0) {
     log_error("cannot load jobs from %s/jobs: %m", d->cfg.state_dir);
     return -1;
