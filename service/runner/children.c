@@ -313,9 +313,13 @@ bool child_succeeded(const struct child *ch)
 void child_describe_failure(const struct child *ch, char *buf, size_t len)
 {
   const char *words = ch->last_error[0] ? ch->last_error : ch->last_line;
+  size_t tl = strlen(ch->tool);
 
-  if (words[0])
+  /* Tools mostly start their messages with their own name already. */
+  if (words[0] && strncmp(words, ch->tool, tl) == 0 && words[tl] == ':')
     snprintf(buf, len, "%s", words);
+  else if (words[0])
+    snprintf(buf, len, "%s: %s", ch->tool, words);
   else if (ch->exited && WIFSIGNALED(ch->status))
     snprintf(buf, len, "%s was killed by signal %d", ch->tool,
              WTERMSIG(ch->status));

@@ -53,7 +53,8 @@ void child_stop(struct children *c, struct child *ch);
 void child_release(struct children *c, struct child *ch);
 
 bool child_succeeded(const struct child *ch);
-/* The tool's own words for why it failed, or how it exited. */
+/* The tool's own words for why it failed ("nbdkit: error: ..."), or
+ * how it exited. */
 void child_describe_failure(const struct child *ch, char *buf, size_t len);
 
 /* Appends "prefix: line\n" to job.log. */

@@ -101,7 +101,6 @@ int runner_open(struct runner *r, const char *state_dir,
   r->kids.sig_fd = -1;
   r->kids.log_fd = -1;
   r->foreground = foreground;
-  r->last_shown_percent = -1;
   r->job_dir = job_dir(state_dir, id);
   r->rt_dir = job_runtime_dir(runtime_dir, id);
   if (!r->job_dir || !r->rt_dir ||
@@ -190,10 +189,14 @@ void runner_disk_progress(struct runner *r, size_t disk, double percent,
    * and the job's percent must never go back. */
   set_progress(json_get(r->doc, "progress"), sum_percent / n, sum_done,
                sum_total);
-  if (r->foreground && (int)percent != r->last_shown_percent) {
-    r->last_shown_percent = (int)percent;
-    fprintf(stderr, "%s disk %zu/%zu: %d%%\n",
-            json_get_string(r->doc, "phase"), disk + 1, n, (int)percent);
+  if (r->foreground) {
+    char line[sizeof r->last_shown];
+    snprintf(line, sizeof line, "%s disk %zu/%zu: %d%%",
+             json_get_string(r->doc, "phase"), disk + 1, n, (int)percent);
+    if (strcmp(line, r->last_shown) != 0) {
+      fprintf(stderr, "%s\n", line);
+      memcpy(r->last_shown, line, sizeof line);
+    }
   }
   runner_write_progress(r);
 }

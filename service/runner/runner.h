@@ -21,7 +21,7 @@ struct runner {
   int log_fd;
   bool foreground;          /* progress lines on stderr */
   double last_write;
-  int last_shown_percent;
+  char last_shown[96];       /* the last progress line on stderr */
   struct children kids;
 };
 

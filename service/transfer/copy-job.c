@@ -31,24 +31,40 @@ static void failure_prefix(struct job_failure *f, const char *fmt, size_t i)
   memcpy(f->message, msg, sizeof msg);
 }
 
-static int measure(struct runner *r, const char *uri, struct extents *e,
-                   struct job_failure *f)
+/* When the server we started failed a connection, its own log line
+ * says why (ssh: "failed to connect ..."); libnbd only sees the
+ * handshake end. */
+static void server_cause(struct runner *r, struct nbd_server *s, char *buf,
+                         size_t len)
 {
-  char err[512];
-  struct nbd_handle *nbd = nbd_open_uri(uri, err, sizeof err);
-  int ret;
+  if (!s->ch)
+    return;
+  for (int i = 0; i < 5; i++)
+    children_poll(&r->kids, -1, 20);
+  if (s->ch->last_error[0])
+    child_describe_failure(s->ch, buf, len);
+}
 
-  (void)r;
-  if (!nbd) {
-    failure_set(f, "source", "%s", err);
-    return -1;
+static int measure(struct runner *r, struct nbd_server *src,
+                   struct extents *e, struct job_failure *f)
+{
+  char err[512], cause[512] = "";
+  struct nbd_handle *nbd = nbd_open_uri(src->uri, err, sizeof err);
+  int ret = -1;
+
+  if (nbd) {
+    ret = extents_from_nbd(nbd, e, err, sizeof err);
+    nbd_shutdown(nbd, 0);
+    nbd_close(nbd);
   }
-  ret = extents_from_nbd(nbd, e, err, sizeof err);
-  if (ret < 0)
-    failure_set(f, "source", "block status: %s", err);
-  nbd_shutdown(nbd, 0);
-  nbd_close(nbd);
-  return ret;
+  if (ret == 0)
+    return 0;
+  server_cause(r, src, cause, sizeof cause);
+  if (cause[0])
+    failure_set(f, "source", "%s", cause);
+  else
+    failure_set(f, "source", "%s: %s", src->uri, err);
+  return -1;
 }
 
 static void read_progress(struct runner *r, size_t disk, int *fd,
@@ -107,7 +123,7 @@ static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
     ret = 0;
   else {
     child_describe_failure(ch, why, sizeof why);
-    failure_set(f, "copy_failed", "nbdcopy: %s", why);
+    failure_set(f, "copy_failed", "%s", why);
   }
   child_release(&r->kids, ch);
   return ret;
@@ -177,7 +193,7 @@ static int copy_disk(struct runner *r, size_t i, json_object *disk,
     format = "raw";
   runner_set_phase(r, "preparing");
   if (source_open(r, i, json_get(disk, "source"), &d.src, f) < 0 ||
-      measure(r, d.src.uri, &d.ext, f) < 0) {
+      measure(r, &d.src, &d.ext, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;
   }

@@ -99,7 +99,7 @@ int tool_run(struct runner *r, const char *tool, const struct argv *a,
     return -1;
   if (!child_succeeded(ch)) {
     child_describe_failure(ch, why, sizeof why);
-    failure_set(f, "tool_failed", "%s: %s", tool, why);
+    failure_set(f, "tool_failed", "%s", why);
     child_release(&r->kids, ch);
     return -1;
   }
@@ -119,7 +119,7 @@ int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
     if (ch->exited) {
       child_wait(&r->kids, ch);         /* its last words */
       child_describe_failure(ch, why, sizeof why);
-      failure_set(f, "tool_failed", "%s: %s", ch->tool, why);
+      failure_set(f, "tool_failed", "%s", why);
       return -1;
     }
     if (time_monotonic() > end) {

@@ -8,18 +8,32 @@
 
 #define VERIFY_CHUNK (4u << 20)
 
+/* "nbd_connect_uri: connect: ..." -> "connect: ...": the function name
+ * means nothing to the person reading the job's error. */
+static void nbd_error(char *buf, size_t len)
+{
+  const char *e = nbd_get_error();
+  const char *colon = e ? strstr(e, ": ") : NULL;
+
+  if (!e)
+    e = "unknown libnbd error";
+  else if (strncmp(e, "nbd_", 4) == 0 && colon)
+    e = colon + 2;
+  snprintf(buf, len, "%s", e);
+}
+
 struct nbd_handle *nbd_open_uri(const char *uri, char *errbuf, size_t len)
 {
   struct nbd_handle *nbd = nbd_create();
 
   if (!nbd) {
-    snprintf(errbuf, len, "%s", nbd_get_error());
+    nbd_error(errbuf, len);
     return NULL;
   }
   if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
       nbd_set_uri_allow_local_file(nbd, true) < 0 ||
       nbd_connect_uri(nbd, uri) < 0) {
-    snprintf(errbuf, len, "%s", nbd_get_error());
+    nbd_error(errbuf, len);
     nbd_close(nbd);
     return NULL;
   }

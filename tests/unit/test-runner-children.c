@@ -42,7 +42,14 @@ int main(void)
   is_str(ch->last_error, "nbdkit: error: /x: No such file", "last error line");
   is_str(ch->last_line, "no newline at end", "unterminated last line kept");
   child_describe_failure(ch, why, sizeof why);
-  is_str(why, "nbdkit: error: /x: No such file", "failure in the tool's words");
+  is_str(why, "sh: nbdkit: error: /x: No such file",
+         "failure in the tool's words, named");
+  child_release(&c, ch);
+
+  ch = sh(&c, "echo 'sh: cannot open /y' >&2; exit 1");
+  child_wait(&c, ch);
+  child_describe_failure(ch, why, sizeof why);
+  is_str(why, "sh: cannot open /y", "the tool's name is not repeated");
   child_release(&c, ch);
 
   ch = sh(&c, "exit 0");
