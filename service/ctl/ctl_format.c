@@ -129,7 +129,8 @@ void progress_bar_render(char *buf, size_t len, int width, const char *label,
   format_percent(percent, pct, sizeof pct);
   format_bytes(done, d, sizeof d);
   format_bytes(total, tot, sizeof tot);
-  snprintf(tail, sizeof tail, "%6s  %s / %s", pct, d, tot);
+  /* Fixed widths, so the bar does not change length as numbers grow. */
+  snprintf(tail, sizeof tail, "%6s  %9s / %9s", pct, d, tot);
 
   /* label + " [" + bar + "] " + tail, within width - 1 */
   room = width - 1 - (int)strlen(label) - 4 - (int)strlen(tail);

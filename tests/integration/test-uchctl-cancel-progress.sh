@@ -24,7 +24,7 @@ COLUMNS=100 script -qec "uchctl wait $id" "$T/typescript" >/dev/null </dev/null 
   || die "wait on a terminal exited $?: $(cat "$T/typescript")"
 redraws=$(tr -cd '\r' <"$T/typescript" | wc -c)
 [ "$redraws" -ge 3 ] || die "only $redraws redraws: $(cat -v "$T/typescript")"
-grep -aq "$id succeeded  \[#*\] 100.0%  16.0 MiB / 16.0 MiB" "$T/typescript" \
+grep -aq "$id succeeded  \[#*\] 100.0%   16.0 MiB /  16.0 MiB" "$T/typescript" \
   || die "no finished bar: $(cat -v "$T/typescript")"
 grep -aEq "\[#*-+\] +[0-9.]+%" "$T/typescript" \
   || die "no bar part way: $(cat -v "$T/typescript")"

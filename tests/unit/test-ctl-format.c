@@ -48,21 +48,21 @@ int main(void)
   is_str(buf, "yesterday", "anything else as is");
 
   is_str(bar(60, "job1", 50, 512 << 20, 1ULL << 30),
-         "job1 [############------------]  50.0%  512.0 MiB / 1.0 GiB",
+         "job1 [###########-----------]  50.0%  512.0 MiB /   1.0 GiB",
          "half done at 60 columns");
   is_int(strlen(bar(60, "job1", 50, 512 << 20, 1ULL << 30)), 59,
          "fills width - 1 columns");
   is_str(bar(50, "job1", 0, 0, 0),
-         "job1 [------------------------]   0.0%  0 B / 0 B", "nothing yet");
+         "job1 [------------]   0.0%        0 B /       0 B", "nothing yet");
   is_str(bar(50, "job1", 100, 1024, 1024),
-         "job1 [################] 100.0%  1.0 KiB / 1.0 KiB", "all done");
-  is_str(bar(31, "job1", 42.5, 1024, 4096),
-         "job1  42.5%  1.0 KiB / 4.0 KiB", "no bar when too narrow");
-  is_str(bar(30, "job1", 42.5, 1024, 4096), "job1  42.5%  1.0 KiB / 4.0 Ki",
+         "job1 [############] 100.0%    1.0 KiB /   1.0 KiB", "all done");
+  is_str(bar(35, "job1", 42.5, 1024, 4096),
+         "job1  42.5%    1.0 KiB /   4.0 KiB", "no bar when too narrow");
+  is_str(bar(34, "job1", 42.5, 1024, 4096), "job1  42.5%    1.0 KiB /   4.0 Ki",
          "one column less: cut");
   is_str(bar(12, "job1", 42.5, 1024, 4096), "job1  42.5%",
          "cut at width - 1");
-  is_int(strlen(bar(300, "j", 10, 1, 10)), 6 + 60 + 17, "bar at most 60 wide");
+  is_int(strlen(bar(300, "j", 10, 1, 10)), 1 + 4 + 60 + 29, "bar at most 60 wide");
 
   struct table t;
   const char *const headers[] = { "ID", "STATE", "PROGRESS" };
