@@ -6,18 +6,19 @@ require nbdkit
 require script
 require jq
 
-make_sparse_image "$T/disk.img" $((64 * 1024 * 1024)) 16
-# rate is in bits/s: 32 Mbit/s moves the 16 MiB of data in about 4 s.
-nbdkit -f -U "$T/src.sock" -P "$T/src.pid" --filter=rate file "$T/disk.img" rate=32M &
-cleanup_add "kill $!"
-wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
 uchd_start
 export UCH_SOCKET=$UCH_SOCK
 
+# job OUT: a copy of the last slow_nbd_source into $T/OUT.  Each step has
+# its own source: nbdkit's rate filter may abort when a cancelled client
+# drops its connections mid-sleep.
 job() {
-  printf '{"type":"copy","disks":[{"source":{"nbd":"nbd+unix:///?socket=%s"},"destination":{"path":"%s"}}]}\n' \
-    "$T/src.sock" "$T/$1"
+  printf '{"type":"copy","disks":[{"source":{"nbd":"%s"},"destination":{"path":"%s"}}]}\n' \
+    "$SRC_URI" "$T/$1"
 }
+
+# rate is in bits/s: 32 Mbit/s moves 16 MiB of data in about 4 s.
+slow_nbd_source src1 16 32M
 
 id=$(job out1.img | uchctl submit) || die "submit failed"
 COLUMNS=100 script -qec "uchctl wait $id" "$T/typescript" >/dev/null </dev/null \
@@ -30,6 +31,7 @@ grep -aEq "\[#*-+\] +[0-9.]+%" "$T/typescript" \
   || die "no bar part way: $(cat -v "$T/typescript")"
 pass "progress bar redrawn in place ($redraws times)"
 
+slow_nbd_source src2 16 32M
 id=$(job out2.img | uchctl submit) || die "submit failed"
 wait_for 20 sh -c "uchctl show $id | grep -q '^State: *running'" || die "never running"
 uchctl cancel "$id" | grep -qx "$id: cancel requested" || die "cancel's output"
@@ -40,6 +42,7 @@ grep -q "^uchctl: job $id was cancelled" "$T/err" || die "wait: $(cat "$T/err")"
 pass "cancel: the job ends cancelled, wait exits 1"
 
 # wait --timeout on a job that is still running: exit 2
+slow_nbd_source src3 16 32M
 id=$(job out3.img | uchctl submit) || die "submit failed"
 rc=0; uchctl wait "$id" --timeout 0.5 >/dev/null 2>"$T/err" || rc=$?
 [ $rc -eq 2 ] || die "wait --timeout exited $rc"

@@ -79,6 +79,18 @@ cmp "$T/log1" "$T/log1.curl" || die "logs differs from the API's log"
 timeout 20 uchctl logs -f "$id2" >"$T/log2" || die "logs -f did not end by itself"
 pass "logs and logs -f"
 
+# logs -f on a job still running follows it to its end: the whole log.
+slow_nbd_source slow 8 32M
+printf '{"type":"copy","disks":[{"source":{"nbd":"%s"},"destination":{"path":"%s"}}]}\n' \
+  "$SRC_URI" "$T/out4.img" >"$T/job4.json"
+id4=$(uchctl submit "$T/job4.json")
+timeout 60 uchctl logs -f "$id4" >"$T/log4" || die "logs -f exited $?"
+[ "$(uchctl --json show "$id4" | jq -r .state)" = succeeded ] \
+  || die "logs -f ended before the job did"
+curl -s --unix-socket "$UCH_SOCK" "http://uch/v1/jobs/$id4/log" >"$T/log4.curl"
+cmp "$T/log4" "$T/log4.curl" || die "logs -f missed part of the log"
+pass "logs -f follows a running job to its end"
+
 uchctl delete "$id1" | grep -q "deleted" || die "delete"
 uchctl show "$id1" 2>"$T/err" && die "show of a deleted job succeeded"
 pass "delete"
