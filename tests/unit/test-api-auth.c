@@ -1,0 +1,40 @@
+/* Bearer token check, and the token file created 0600 when missing and
+ * read back the same. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "tap.h"
+
+int main(void)
+{
+  ok(auth_header_ok("Bearer s3cret", "s3cret"), "right token");
+  ok(auth_header_ok("bearer s3cret", "s3cret"), "scheme is case-insensitive");
+  ok(!auth_header_ok("Bearer s3cre", "s3cret"), "shorter");
+  ok(!auth_header_ok("Bearer s3cretx", "s3cret"), "longer");
+  ok(!auth_header_ok("Bearer S3cret", "s3cret"), "token is case-sensitive");
+  ok(!auth_header_ok("Basic s3cret", "s3cret"), "other scheme");
+  ok(!auth_header_ok("s3cret", "s3cret"), "no scheme");
+  ok(!auth_header_ok(NULL, "s3cret"), "no header");
+  ok(!auth_header_ok("Bearer ", "s3cret"), "empty token");
+
+  char dir[] = "/tmp/test-api-auth.XXXXXX";
+  if (!mkdtemp(dir))
+    abort();
+  char path[64];
+  strcpy(path, dir);
+  strcat(path, "/token");
+  char *t1 = token_load_or_create(path);
+  struct stat st;
+  ok(t1 && strlen(t1) == 64, "created a 64-hex-digit token");
+  ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "file is 0600");
+  char *t2 = token_load_or_create(path);
+  is_str(t2, t1, "read back the same");
+  unlink(path);
+  rmdir(dir);
+  free(t1);
+  free(t2);
+  return tap_done();
+}
