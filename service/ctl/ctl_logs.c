@@ -30,13 +30,16 @@ static int job_is_final(struct ctl_ctx *x, const char *id, int *rc)
   return job_state_is_final(jobdoc_state(job));
 }
 
-/* Print everything from *offset to the log's current end. */
+/* Print everything from *offset to the log's current end.  uchd answers
+ * in chunks of bounded size, so ask again until an answer is empty; its
+ * X-Log-Size says where to continue. */
 static int print_new(struct ctl_ctx *x, const char *id, long long *offset)
 {
   for (;;) {
     char suffix[64];
     _cleanup_free_ char *path = NULL;
     struct ctl_response r;
+    size_t got;
     int rc;
 
     snprintf(suffix, sizeof suffix, "/log?offset=%lld", *offset);
@@ -44,16 +47,12 @@ static int print_new(struct ctl_ctx *x, const char *id, long long *offset)
       return CTL_EXIT_FAILED;
     if ((rc = ctl_call(x, "GET", path, NULL, 0, &r)) != 0)
       return rc;
-    size_t got = r.len;
-    long long size = r.log_size;
-
+    got = r.len;
     fwrite(r.body, 1, got, stdout);
     fflush(stdout);
-    *offset += (long long)got;
+    *offset = r.log_size >= 0 ? r.log_size : *offset + (long long)got;
     ctl_response_free(&r);
-    /* A server may answer in pieces: ask again while it says there is
-     * more. */
-    if (got == 0 || size < 0 || *offset >= size)
+    if (got == 0)
       return 0;
   }
 }

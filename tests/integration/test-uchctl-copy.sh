@@ -91,6 +91,15 @@ curl -s --unix-socket "$UCH_SOCK" "http://uch/v1/jobs/$id4/log" >"$T/log4.curl"
 cmp "$T/log4" "$T/log4.curl" || die "logs -f missed part of the log"
 pass "logs -f follows a running job to its end"
 
+# A log longer than one answer of uchd (4 MiB) comes out whole.
+python3 -c 'import sys
+for i in range(200000): sys.stdout.write("line %06d of a long log\n" % i)' \
+  >>"$T/state/jobs/$id4/job.log"
+uchctl logs "$id4" | cmp - "$T/state/jobs/$id4/job.log" || die "long log differs"
+timeout 20 uchctl logs -f "$id4" | cmp - "$T/state/jobs/$id4/job.log" \
+  || die "long log differs with -f"
+pass "a log of $(stat -c %s "$T/state/jobs/$id4/job.log") bytes comes out whole"
+
 uchctl delete "$id1" | grep -q "deleted" || die "delete"
 uchctl show "$id1" 2>"$T/err" && die "show of a deleted job succeeded"
 pass "delete"
