@@ -30,6 +30,13 @@ static void sigset_worker(sigset_t *s)
   sigaddset(s, SIGCHLD);
 }
 
+int children_block_signals(void)
+{
+  sigset_t s;
+  sigset_worker(&s);
+  return sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
 int children_init(struct children *c, int log_fd)
 {
   sigset_t s;

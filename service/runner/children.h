@@ -30,6 +30,9 @@ struct children {
   bool cancelled;           /* SIGTERM or SIGINT arrived */
 };
 
+/* Holds SIGTERM, SIGINT and SIGCHLD back from the start, so a cancel
+ * that comes early is seen (as pending) once the signalfd exists. */
+int children_block_signals(void);
 /* Becomes a subreaper, blocks the signals and opens the signalfd. */
 int children_init(struct children *c, int log_fd);
 /* Kills everything still running, reaps it, frees the list. */

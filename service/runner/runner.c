@@ -106,7 +106,7 @@ int runner_open(struct runner *r, const char *state_dir,
   if (!r->job_dir || !r->rt_dir ||
       asprintf(&r->state_path, "%s/state.json", r->job_dir) < 0)
     return -1;
-  if (take_lock(r) < 0)
+  if (children_block_signals() < 0 || take_lock(r) < 0)
     return -1;
   if (asprintf(&log_path, "%s/job.log", r->job_dir) < 0)
     return -1;
