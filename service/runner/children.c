@@ -93,6 +93,10 @@ static void child_line(struct children *c, struct child *ch, char *line)
     line[--n] = '\0';
   if (!n)
     return;
+  if (ch->on_line) {
+    ch->on_line(ch, line);
+    return;
+  }
   children_log(c, ch->tool, "%s", line);
   snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
   if (looks_like_error(line))

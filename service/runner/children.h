@@ -21,6 +21,10 @@ struct child {
   int status;               /* as from waitpid */
   char last_line[512];
   char last_error[512];     /* last line that looks like an error */
+  /* When set, output lines go here instead of job.log (a tool whose
+   * output is data, not messages). */
+  void (*on_line)(struct child *ch, const char *line);
+  void *opaque;
 };
 
 struct children {

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,9 +20,6 @@
 
 #define READY_TIMEOUT 120.0
 #define VDDK_PLUGIN "nbdkit-vddk-plugin.so"
-#ifndef NBDKIT_PLUGINDIR
-#define NBDKIT_PLUGINDIR "/usr/lib/x86_64-linux-gnu/nbdkit/plugins"
-#endif
 
 void nbd_server_stop(struct runner *r, struct nbd_server *s)
 {
@@ -132,13 +130,37 @@ int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
   return 0;
 }
 
-static int check_vddk(struct job_failure *f)
+static void find_plugindir(struct child *ch, const char *line)
 {
-  const char *dir = getenv("UCH_NBDKIT_PLUGINDIR");
-  _cleanup_free_ char *path = NULL;
+  char *dir = ch->opaque;
+  if (strncmp(line, "plugindir=", 10) == 0)
+    snprintf(dir, PATH_MAX, "%s", line + 10);
+}
 
-  if (!dir)
-    dir = NBDKIT_PLUGINDIR;
+/* Debian's nbdkit has no vddk plugin: say what is missing before
+ * nbdkit says something vaguer. */
+static int check_vddk(struct runner *r, struct job_failure *f)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *path = NULL;
+  char dir[PATH_MAX] = "";
+  struct child *ch;
+
+  if (nbdkit_dump_config_argv(&a) < 0 ||
+      !(ch = child_spawn(&r->kids, "nbdkit", &a, -1))) {
+    failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
+    return -1;
+  }
+  ch->on_line = find_plugindir;
+  ch->opaque = dir;
+  if (child_wait(&r->kids, ch) < 0)
+    return -1;
+  child_release(&r->kids, ch);
+  if (!dir[0]) {
+    failure_set(f, "missing_dependency", "nbdkit --dump-config names no "
+                "plugindir");
+    return -1;
+  }
   if (asprintf(&path, "%s/%s", dir, VDDK_PLUGIN) < 0)
     return -1;
   if (access(path, R_OK) != 0) {
@@ -191,7 +213,7 @@ int source_open(struct runner *r, size_t disk, json_object *source,
   }
   if (nbdkit) {
     const char *plugin = json_get_string(nbdkit, "plugin");
-    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(f) < 0)
+    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(r, f) < 0)
       return -1;
     if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
       return -1;

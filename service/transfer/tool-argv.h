@@ -18,6 +18,9 @@
 int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
                        const char *pidfile, const char *password_file);
 
+/* nbdkit --dump-config (where its plugins are) */
+int nbdkit_dump_config_argv(struct argv *a);
+
 /* nbdkit serving the files of EXPORT_DIR read-only, one export each. */
 struct export_listen {
   const char *unix_sock;     /* set for a Unix socket ... */
