@@ -19,17 +19,21 @@ job() {
 
 # rate is in bits/s: 32 Mbit/s moves 16 MiB of data in about 4 s.
 slow_nbd_source src1 16 32M
-
 id=$(job out1.img | uchctl submit) || die "submit failed"
-COLUMNS=100 script -qec "uchctl wait $id" "$T/typescript" >/dev/null </dev/null \
+slow_nbd_source src1b 16 32M
+idb=$(job out1b.img | uchctl submit) || die "submit failed"
+COLUMNS=100 script -qec "uchctl wait $id $idb" "$T/typescript" >/dev/null </dev/null \
   || die "wait on a terminal exited $?: $(cat "$T/typescript")"
 redraws=$(tr -cd '\r' <"$T/typescript" | wc -c)
-[ "$redraws" -ge 3 ] || die "only $redraws redraws: $(cat -v "$T/typescript")"
-grep -aq "$id succeeded  \[#*\] 100.0%   16.0 MiB /  16.0 MiB" "$T/typescript" \
-  || die "no finished bar: $(cat -v "$T/typescript")"
+[ "$redraws" -ge 6 ] || die "only $redraws redraws: $(cat -v "$T/typescript")"
+for i in $id $idb; do
+  grep -aq "$i succeeded  \[#*\] 100.0%   16.0 MiB /  16.0 MiB" "$T/typescript" \
+    || die "no finished bar for $i: $(cat -v "$T/typescript")"
+done
 grep -aEq "\[#*-+\] +[0-9.]+%" "$T/typescript" \
   || die "no bar part way: $(cat -v "$T/typescript")"
-pass "progress bar redrawn in place ($redraws times)"
+grep -aq $'\033\\[1A' "$T/typescript" || die "two bars, but no cursor-up to redraw both"
+pass "two progress bars redrawn in place ($redraws times)"
 
 slow_nbd_source src2 16 32M
 id=$(job out2.img | uchctl submit) || die "submit failed"

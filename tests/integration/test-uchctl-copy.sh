@@ -32,7 +32,10 @@ uchctl wait "$id1" >"$T/wait1.out" || die "wait $id1 exited $?: $(cat "$T/wait1.
 grep -q "^$id1: succeeded$" "$T/wait1.out" || die "wait printed: $(cat "$T/wait1.out")"
 grep -q $'\r' "$T/wait1.out" && die "carriage returns when not on a terminal"
 pass "wait exits 0 on success, one line per change off a terminal"
-uchctl wait "$id2" >/dev/null || die "wait $id2 failed"
+uchctl wait "$id2" "$id1" >"$T/wait2.out" || die "wait $id2 $id1 failed"
+grep -q "^$id2: succeeded$" "$T/wait2.out" && grep -q "^$id1: succeeded$" "$T/wait2.out" \
+  || die "wait of two jobs printed: $(cat "$T/wait2.out")"
+pass "wait of two jobs"
 cmp "$T/disk.img" "$T/out1.img" || die "copy 1 differs"
 cmp "$T/disk.img" "$T/out2.img" || die "copy 2 differs"
 pass "both copies are identical to the source"
