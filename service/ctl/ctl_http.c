@@ -32,38 +32,44 @@ const char *ctl_token_file(const struct ctl_options *o, int *required)
                                                    : NULL;
 }
 
-/* The header carries the token; it is only ever handed to libcurl. */
+/* The token's copies are wiped before they are freed; the header is only
+ * ever handed to libcurl. */
 static int add_auth_header(struct ctl_client *c, const struct ctl_options *o)
 {
-  int required;
+  int required, ret = -1;
   const char *path = ctl_token_file(o, &required);
-  _cleanup_free_ char *token = NULL, *header = NULL;
-  size_t len;
+  char *token = NULL, *header = NULL;
+  size_t file_len, len;
   struct curl_slist *l;
 
   if (!path)
     return 0;
-  if (read_file(path, &token, &len) < 0) {
+  if (read_file(path, &token, &file_len) < 0) {
     if (!required)
       return 0;
     snprintf(c->error, sizeof c->error, "cannot read token file %s: %s",
              path, strerror(errno));
     return -1;
   }
-  while (len > 0 && strchr(" \t\r\n", token[len - 1]))
-    token[--len] = '\0';
-  if (asprintf(&header, "Authorization: Bearer %s", token) < 0)
-    goto nomem;
-  l = curl_slist_append(c->headers, header);
-  if (!l)
-    goto nomem;
-  c->headers = l;
-  explicit_bzero(token, len);
-  explicit_bzero(header, strlen(header));
-  return 0;
-nomem:
-  snprintf(c->error, sizeof c->error, "out of memory");
-  return -1;
+  /* The token is the file's first line (as uchd reads it). */
+  len = strcspn(token, "\r\n");
+  while (len > 0 && strchr(" \t", token[len - 1]))
+    len--;
+  if (asprintf(&header, "Authorization: Bearer %.*s", (int)len, token) < 0)
+    header = NULL;
+  else if ((l = curl_slist_append(c->headers, header))) {
+    c->headers = l;
+    ret = 0;
+  }
+  if (ret < 0)
+    snprintf(c->error, sizeof c->error, "out of memory");
+  explicit_bzero(token, file_len);
+  free(token);
+  if (header) {
+    explicit_bzero(header, strlen(header));
+    free(header);
+  }
+  return ret;
 }
 
 int ctl_client_init(struct ctl_client *c, const struct ctl_options *o)

@@ -70,4 +70,6 @@ grep -qF "$token" "$T/out" "$T/err" && die "the token was printed"
 echo wrong >"$T/wrong-token"
 expect_exit 1 uchctl --url "$UCH_URL" --token-file "$T/wrong-token" list
 UCH_TOKEN_FILE=$UCH_TOKEN_FILE expect_exit 0 uchctl --url "$UCH_URL/" show "$id"
+{ head -1 "$UCH_TOKEN_FILE"; echo "# a second line is not the token"; } >"$T/two-lines"
+expect_exit 0 uchctl --url "$UCH_URL" --token-file "$T/two-lines" list
 pass "TCP with the bearer token; a wrong token is refused"
