@@ -90,7 +90,8 @@ int cmd_list(struct ctl_ctx *x)
     return rc;
   if (x->o->json)
     ctl_print_body(&r);
-  else if ((o = ctl_parse_body(&r)) && (table = render_jobs_table(json_get(o, "jobs"))))
+  else if ((o = ctl_parse_body(&r)) &&
+           (table = render_jobs_table(json_get(o, "jobs"))))
     fputs(table, stdout);
   else
     rc = CTL_EXIT_FAILED;

@@ -21,7 +21,7 @@ static double get_double(json_object *o, const char *key)
   return v ? json_object_get_double(v) : 0;
 }
 
-static uint64_t get_u64(json_object *o, const char *key)
+uint64_t ctl_json_bytes(json_object *o, const char *key)
 {
   json_object *v = json_get(o, key);
   int64_t n = v ? json_object_get_int64(v) : 0;
@@ -91,8 +91,8 @@ static void render_progress(FILE *f, json_object *p)
   char pct[16], done[32], total[32];
 
   format_percent(get_double(p, "percent"), pct, sizeof pct);
-  format_bytes(get_u64(p, "bytes_done"), done, sizeof done);
-  format_bytes(get_u64(p, "bytes_total"), total, sizeof total);
+  format_bytes(ctl_json_bytes(p, "bytes_done"), done, sizeof done);
+  format_bytes(ctl_json_bytes(p, "bytes_total"), total, sizeof total);
   fprintf(f, "%s  %s / %s", pct, done, total);
 }
 

@@ -4,8 +4,12 @@
 #ifndef UCH_CTL_RENDER_H
 #define UCH_CTL_RENDER_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <json-c/json.h>
+
+/* A byte count of the job document: 0 when absent or negative. */
+uint64_t ctl_json_bytes(json_object *o, const char *key);
 
 /* ID TYPE STATE PHASE PROGRESS CREATED, one row per job. */
 char *render_jobs_table(json_object *jobs);

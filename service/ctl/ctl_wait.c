@@ -39,13 +39,6 @@ static int terminal_width(void)
   return 80;
 }
 
-static uint64_t get_u64(json_object *o, const char *key)
-{
-  json_object *v = json_get(o, key);
-  int64_t n = v ? json_object_get_int64(v) : 0;
-  return n > 0 ? (uint64_t)n : 0;
-}
-
 static void draw_bars(struct waited *w, int n, bool redraw)
 {
   int width = terminal_width();
@@ -62,7 +55,8 @@ static void draw_bars(struct waited *w, int n, bool redraw)
              phase ? phase : "waiting");
     progress_bar_render(line, sizeof line, width, label,
                         pct ? json_object_get_double(pct) : 0,
-                        get_u64(p, "bytes_done"), get_u64(p, "bytes_total"));
+                        ctl_json_bytes(p, "bytes_done"),
+                        ctl_json_bytes(p, "bytes_total"));
     printf("\r%s\033[K", line);
     if (i + 1 < n)
       putchar('\n');
@@ -130,7 +124,8 @@ static int report(struct ctl_ctx *x, struct waited *w, int n)
 
     if (x->o->json)
       printf("%s\n", json_object_to_json_string_ext(
-               w[i].job, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+               w[i].job,
+               JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     if (s == JOB_SUCCEEDED)
       continue;
     rc = CTL_EXIT_FAILED;

@@ -62,7 +62,8 @@ int main(void)
          "one column less: cut");
   is_str(bar(12, "job1", 42.5, 1024, 4096), "job1  42.5%",
          "cut at width - 1");
-  is_int(strlen(bar(300, "j", 10, 1, 10)), 1 + 4 + 60 + 29, "bar at most 60 wide");
+  is_int(strlen(bar(300, "j", 10, 1, 10)), 1 + 4 + 60 + 29,
+         "bar at most 60 wide");
 
   struct table t;
   const char *const headers[] = { "ID", "STATE", "PROGRESS" };
