@@ -140,6 +140,33 @@ static void child_read(struct children *c, struct child *ch)
   }
 }
 
+int deathsig_argv(struct argv *out, const struct argv *tool)
+{
+  static const char *const head[] = { "setpriv", "--pdeathsig", "KILL", "--",
+                                      NULL };
+  if (argv_addv(out, head) < 0 ||
+      argv_addv(out, (const char *const *)tool->v) < 0)
+    return -1;
+  return 0;
+}
+
+static int spawn(pid_t *pid, const struct argv *a,
+                 const posix_spawn_file_actions_t *fa,
+                 const posix_spawnattr_t *attr)
+{
+  _cleanup_argv_ struct argv wrapped = { 0 };
+  int r;
+
+  /* If the worker itself is killed (-9), its tools must go too:
+   * posix_spawn cannot set a parent-death signal, setpriv can. */
+  if (deathsig_argv(&wrapped, a) < 0)
+    return ENOMEM;
+  r = posix_spawnp(pid, wrapped.v[0], fa, attr, wrapped.v, environ);
+  if (r == ENOENT)
+    r = posix_spawnp(pid, a->v[0], fa, attr, a->v, environ);
+  return r;
+}
+
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd)
 {
@@ -172,7 +199,7 @@ struct child *child_spawn(struct children *c, const char *tool,
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
                            POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   children_log(c, "uch-job", "running %s", cmd ? cmd : a->v[0]);
-  r = posix_spawnp(&ch->pid, a->v[0], &fa, &attr, a->v, environ);
+  r = spawn(&ch->pid, a, &fa, &attr);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   close(pipefd[1]);

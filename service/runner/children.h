@@ -51,6 +51,10 @@ struct child *child_spawn(struct children *c, const char *tool,
  * extra_fd (if >= 0) is readable, 0 on timeout, -1 on error. */
 int children_poll(struct children *c, int extra_fd, int timeout_ms);
 
+/* setpriv --pdeathsig KILL -- TOOL...: what child_spawn runs, so a
+ * tool dies with the worker even when the worker is killed outright. */
+int deathsig_argv(struct argv *out, const struct argv *tool);
+
 /* Waits for the child to exit (returns 0) or for a cancel (returns -1
  * with c->cancelled set; the child is left running). */
 int child_wait(struct children *c, struct child *ch);

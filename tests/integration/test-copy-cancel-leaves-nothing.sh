@@ -2,6 +2,7 @@
 # Cancelling a copy mid-way (source slowed by nbdkit's rate filter, read
 # through the worker's own nbdkit, into qcow2 through qemu-nbd) ends the
 # job "cancelled" and leaves no nbdkit, nbdcopy, qemu-nbd or uch-job.
+# Even a worker killed outright (-9) takes its tools with it.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require qemu-nbd
@@ -11,16 +12,19 @@ make_sparse_image "$T/src.img" $((512 * 1024 * 1024)) 64
 nbdkit_serve slow "$T/src.img" --filter=rate -- rate=20M
 uchd_start
 
-cat >"$T/req.json" <<JSON
-{"type": "copy", "id": "slow", "disks": [
+submit() { # ID
+  cat >"$T/$1.json" <<JSON
+{"type": "copy", "id": "$1", "disks": [
   {"source": {"nbdkit": {"plugin": "nbd", "uri": "$NBD_URI"}},
-   "destination": {"path": "$T/dst.qcow2", "format": "qcow2"}}]}
+   "destination": {"path": "$T/$1.qcow2", "format": "qcow2"}}]}
 JSON
-api POST /v1/jobs "$T/req.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
+  copying() { [ "$(job_field "$1" .phase)" = copying ] && pgrep -f -- "nbdcopy.*$T" >/dev/null; }
+  wait_for 30 copying "$1" || die "never copying: $(api GET "/v1/jobs/$1")"
+}
 
-copying() { [ "$(job_field slow .phase)" = copying ] && pgrep -f -- "nbdcopy.*$T" >/dev/null; }
-wait_for 30 copying || die "never copying: $(api GET /v1/jobs/slow)"
+submit slow
 pgrep -f -- "qemu-nbd.*$T" >/dev/null || die "no qemu-nbd while copying"
 pgrep -f -- "nbdkit.*$T/run/jobs/slow" >/dev/null || die "no worker nbdkit"
 worker=$(job_field slow .worker.pid)
@@ -46,3 +50,13 @@ done
 [ ! -e "$T/run/jobs/slow" ] || die "runtime dir left: $(ls -la "$T/run/jobs/slow")"
 pass "no process and no runtime dir left"
 grep -q "signal 15: cancelling" "$T/state/jobs/slow/job.log" || die "job.log"
+
+submit killed
+worker=$(job_field killed .worker.pid)
+pgrep -f -- "qemu-nbd.*$T" >/dev/null || die "no qemu-nbd while copying"
+kill -KILL "$worker"
+st=$(job_wait killed 30)
+[ "$st" = failed ] || die "killed worker's job ended $st"
+no_leftovers() { [ -z "$(worker_leftovers)" ]; }
+wait_for 10 no_leftovers || die "tools outlived a killed worker: $(worker_leftovers)"
+pass "worker killed -9: its tools went with it"

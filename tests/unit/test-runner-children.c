@@ -82,6 +82,18 @@ int main(void)
   ok(kill(orphan, 0) < 0 && errno == ESRCH, "orphan killed and reaped");
   (void)sleeper;
 
+  {
+    _cleanup_argv_ struct argv tool = { 0 }, wrapped = { 0 };
+    _cleanup_free_ char *s = NULL;
+    argv_add(&tool, "qemu-nbd");
+    argv_add(&tool, "--socket");
+    argv_add(&tool, "/r/d.sock");
+    deathsig_argv(&wrapped, &tool);
+    is_str(s = argv_join(&wrapped),
+           "setpriv --pdeathsig KILL -- qemu-nbd --socket /r/d.sock",
+           "tools run under a parent-death signal");
+  }
+
   read_file(logpath, &log, &len);
   ok(log && strstr(log, "\nsh: hello\n"), "output prefixed in job.log");
   ok(log && strstr(log, "uch-job: running sh -c 'exit 0'\n"),
