@@ -23,6 +23,7 @@
 struct waited {
   const char *id;
   json_object *job;            /* last document seen */
+  char *raw;                   /* ... as uchd sent it, for --json */
   char *last_key;              /* non-terminal: "state/phase" last printed */
   bool final;
 };
@@ -103,11 +104,15 @@ static int poll_jobs(struct ctl_ctx *x, struct waited *w, int n)
     if ((rc = ctl_call(x, "GET", path, NULL, 0, &r)) != 0)
       return rc;
     job = ctl_parse_body(&r);
-    ctl_response_free(&r);
-    if (!job)
+    if (!job) {
+      ctl_response_free(&r);
       return CTL_EXIT_FAILED;
+    }
     json_object_put(w[i].job);
     w[i].job = job;
+    free(w[i].raw);
+    w[i].raw = steal_ptr(r.body);
+    ctl_response_free(&r);
     w[i].final = job_state_is_final(jobdoc_state(job));
   }
   return 0;
@@ -122,10 +127,12 @@ static int report(struct ctl_ctx *x, struct waited *w, int n)
     enum job_state s = jobdoc_state(w[i].job);
     const char *msg = json_get_string(json_get(w[i].job, "error"), "message");
 
-    if (x->o->json)
-      printf("%s\n", json_object_to_json_string_ext(
-               w[i].job,
-               JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (x->o->json) {
+      size_t len = strlen(w[i].raw);
+      fputs(w[i].raw, stdout);
+      if (len == 0 || w[i].raw[len - 1] != '\n')
+        putchar('\n');
+    }
     if (s == JOB_SUCCEEDED)
       continue;
     rc = CTL_EXIT_FAILED;
@@ -183,6 +190,7 @@ int cmd_wait(struct ctl_ctx *x)
   }
   for (int i = 0; i < n; i++) {
     json_object_put(w[i].job);
+    free(w[i].raw);
     free(w[i].last_key);
   }
   free(w);
