@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,11 +15,8 @@
 
 #include "children.h"
 #include "cleanup.h"
-#include "timeutil.h"
 
 extern char **environ;
-
-#define STOP_GRACE_SECONDS 5.0
 
 static void sigset_worker(sigset_t *s)
 {
@@ -307,29 +303,6 @@ int child_wait(struct children *c, struct child *ch)
   return 0;
 }
 
-static void wait_exit(struct children *c, struct child *ch, double limit)
-{
-  double end = time_monotonic() + limit;
-  while (!ch->exited && time_monotonic() < end)
-    children_poll(c, -1, 50);
-}
-
-void child_stop(struct children *c, struct child *ch)
-{
-  if (!ch->exited) {
-    kill(-ch->pid, SIGTERM);
-    wait_exit(c, ch, STOP_GRACE_SECONDS);
-  }
-  if (!ch->exited) {
-    children_log(c, "uch-job", "%s (pid %d) did not stop, killing it",
-                 ch->tool, ch->pid);
-    kill(-ch->pid, SIGKILL);
-    wait_exit(c, ch, 30);
-  }
-  /* Stragglers still in its group (e.g. a helper it forked). */
-  kill(-ch->pid, SIGKILL);
-}
-
 void child_release(struct children *c, struct child *ch)
 {
   for (struct child **p = &c->list; *p; p = &(*p)->next) {
@@ -366,70 +339,4 @@ void child_describe_failure(const struct child *ch, char *buf, size_t len)
              WEXITSTATUS(ch->status));
   else
     snprintf(buf, len, "%s is still running", ch->tool);
-}
-
-/* Processes whose parent is us but that we did not start: what a tool
- * left behind, reparented to us as the subreaper. */
-static void kill_reparented(void)
-{
-  _cleanup_closedir_ DIR *d = opendir("/proc");
-  struct dirent *e;
-  pid_t self = getpid();
-
-  while (d && (e = readdir(d))) {
-    char path[300], *line = NULL;
-    size_t cap = 0;
-    int ppid = 0;
-    pid_t pid = atoi(e->d_name);
-    if (pid <= 0 || pid == self)
-      continue;
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-      continue;
-    if (getline(&line, &cap, f) > 0) {
-      char *p = strrchr(line, ')');
-      if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == self)
-        kill(pid, SIGKILL);
-    }
-    free(line);
-    fclose(f);
-  }
-}
-
-void children_done(struct children *c)
-{
-  bool any = false;
-
-  for (struct child *ch = c->list; ch; ch = ch->next)
-    if (!ch->exited) {
-      kill(-ch->pid, SIGTERM);
-      any = true;
-    }
-  double end = time_monotonic() + STOP_GRACE_SECONDS;
-  while (any && time_monotonic() < end) {
-    any = false;
-    for (struct child *ch = c->list; ch; ch = ch->next)
-      any |= !ch->exited;
-    if (any)
-      children_poll(c, -1, 50);
-  }
-  for (struct child *ch = c->list; ch; ch = ch->next)
-    kill(-ch->pid, SIGKILL);
-  /* Reap everything, ours and adopted, until nothing is left; a
-   * grandchild may be reparented to us only as its parent dies. */
-  end = time_monotonic() + 30;
-  while (time_monotonic() < end) {
-    kill_reparented();
-    pid_t pid = waitpid(-1, NULL, WNOHANG);
-    if (pid < 0 && errno == ECHILD)
-      break;
-    if (pid == 0)
-      usleep(10000);
-  }
-  while (c->list)
-    child_release(c, c->list);
-  if (c->sig_fd >= 0)
-    close(c->sig_fd);
-  c->sig_fd = -1;
 }
