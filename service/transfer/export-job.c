@@ -80,11 +80,13 @@ static int add_exports(json_object *result, json_object *disks,
 }
 
 /* Serves until cancelled, or until nbdkit exits: after its last client
- * (until=client-done, a success) or for any other reason (a failure). */
+ * (until=client-done, a success) or for any other reason (a failure).
+ * Client errors (a wrong PSK) are logged by nbdkit as errors too, so how
+ * it ended comes first, its last error line after. */
 static int serve_until_end(struct runner *r, struct child *ch, bool client_done,
                            struct job_failure *f)
 {
-  char why[512];
+  char how[64];
 
   if (child_wait(&r->kids, ch) < 0)
     return -1;
@@ -92,8 +94,17 @@ static int serve_until_end(struct runner *r, struct child *ch, bool client_done,
     runner_log(r, "the last client disconnected");
     return 0;
   }
-  child_describe_failure(ch, why, sizeof why);
-  failure_set(f, "export_failed", "nbdkit stopped serving: %s", why);
+  if (WIFSIGNALED(ch->status))
+    snprintf(how, sizeof how, "nbdkit was killed by signal %d",
+             WTERMSIG(ch->status));
+  else
+    snprintf(how, sizeof how, "nbdkit exited with status %d",
+             WEXITSTATUS(ch->status));
+  if (ch->last_error[0])
+    failure_set(f, "export_failed", "%s; its last error: %s", how,
+                ch->last_error);
+  else
+    failure_set(f, "export_failed", "%s", how);
   return -1;
 }
 

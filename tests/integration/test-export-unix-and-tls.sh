@@ -89,3 +89,16 @@ st=$(job_wait done 30)
 [ "$st" = succeeded ] || die "client-done export ended $st: $(api GET /v1/jobs/done | jq -c .error)"
 pass "until=client-done: succeeded after the last client"
 [ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
+
+# --- nbdkit dying under an export fails the job with how it ended
+submit dies '{"type": "export", "id": "dies", "listen": {"unix": true},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}}]}'
+kit=$(pgrep -f -- "nbdkit.*$T/run/jobs/dies/nbdkit.pid") || die "no nbdkit for dies"
+kill -KILL $kit
+st=$(job_wait dies 30)
+api GET /v1/jobs/dies >"$T/dies-end.json"
+[ "$st" = failed ] || die "export whose nbdkit died ended $st"
+jq -e '.error.message == "nbdkit was killed by signal 9"' \
+  "$T/dies-end.json" >/dev/null || die "error: $(jq -c .error "$T/dies-end.json")"
+pass "nbdkit killed: export failed, $(jq -r .error.message "$T/dies-end.json")"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
