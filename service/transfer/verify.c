@@ -46,6 +46,7 @@ struct compare {
   char *a, *b;
   struct job_failure *f;
   bool equal;
+  size_t dst_next;          /* first copy extent not wholly before */
 };
 
 static bool all_zero(const char *p, size_t n)
@@ -99,10 +100,13 @@ static int check_zero(struct compare *c, uint64_t off, uint64_t len)
     if (nbd_pread(c->dst, c->b, n, off, 0) < 0)
       return read_error(c, "copy");
     if (!all_zero(c->b, n)) {
+      size_t i = 0;
+      while (c->b[i] == 0)
+        i++;
       c->equal = false;
       failure_set(c->f, "verify_mismatch", "the copy holds data at byte "
                   "%llu where the source reads as zeroes",
-                  (unsigned long long)off);
+                  (unsigned long long)(off + i));
     }
     off += n;
     len -= n;
@@ -110,14 +114,21 @@ static int check_zero(struct compare *c, uint64_t off, uint64_t len)
   return 0;
 }
 
-/* Source holes: only the copy's data extents inside them can differ. */
+/* Source holes: only the copy's data extents inside them can differ.
+ * Both lists are in order, so the walk over the copy's goes on from
+ * where the previous hole left it. */
 static int check_hole(struct compare *c, const struct extents *dst,
                       uint64_t off, uint64_t len)
 {
   uint64_t end = off + len;
 
-  for (size_t i = 0; i < dst->n && c->equal; i++) {
+  while (c->dst_next < dst->n &&
+         dst->v[c->dst_next].offset + dst->v[c->dst_next].length <= off)
+    c->dst_next++;
+  for (size_t i = c->dst_next; i < dst->n && c->equal; i++) {
     const struct extent *e = &dst->v[i];
+    if (e->offset >= end)
+      break;
     uint64_t s = e->offset > off ? e->offset : off;
     uint64_t t = e->offset + e->length < end ? e->offset + e->length : end;
     if (e->data && s < t && check_zero(c, s, t - s) < 0)
