@@ -79,8 +79,7 @@ int mode_run(const char *state_dir, const char *runtime_dir, const char *file)
 
   req = read_request(file, &err);
   if (!req || request_validate(req, &sanitized, &secrets, &err) < 0) {
-    fprintf(stderr, "uch-job: %s: %s%s%s\n", file, err.field,
-            err.field[0] ? ": " : "", err.message);
+    fprintf(stderr, "uch-job: %s: %s\n", file, err.message);
     return 1;
   }
   const char *given = json_get_string(sanitized, "id");

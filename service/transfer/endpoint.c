@@ -153,8 +153,10 @@ static int check_vddk(struct runner *r, struct job_failure *f)
   }
   ch->on_line = find_plugindir;
   ch->opaque = dir;
-  if (child_wait(&r->kids, ch) < 0)
+  if (child_wait(&r->kids, ch) < 0) {
+    ch->on_line = NULL;     /* `dir` goes out of scope; it is still ours */
     return -1;
+  }
   child_release(&r->kids, ch);
   if (!dir[0]) {
     failure_set(f, "missing_dependency", "nbdkit --dump-config names no "

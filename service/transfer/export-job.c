@@ -24,7 +24,7 @@ static const char *disk_name(json_object *disk, size_t i, char *buf,
 
 /* RUNTIME/jobs/ID/exports/NAME -> the disk: nbdkit's file plugin serves
  * each entry of the directory as the export NAME. */
-static int link_disks(struct runner *r, json_object *disks, const char *dir,
+static int link_disks(json_object *disks, const char *dir,
                       struct job_failure *f)
 {
   size_t n = json_object_array_length(disks);
@@ -44,12 +44,17 @@ static int link_disks(struct runner *r, json_object *disks, const char *dir,
                   path ? path : "missing", strerror(errno));
       return -1;
     }
-    if (asprintf(&link, "%s/%s", dir, name) < 0 || symlink(path, link) < 0) {
-      failure_set(f, "internal", "%s/%s: %s", dir, name, strerror(errno));
+    if (asprintf(&link, "%s/%s", dir, name) < 0)
+      return -1;
+    if (symlink(path, link) < 0) {
+      if (errno == EEXIST)
+        failure_set(f, "invalid_request", "disks[%zu]: the export name "
+                    "\"%s\" is already used by another disk", i, name);
+      else
+        failure_set(f, "internal", "%s: %s", link, strerror(errno));
       return -1;
     }
   }
-  (void)r;
   return 0;
 }
 
@@ -126,7 +131,7 @@ int export_job_run(struct runner *r, json_object *result,
   if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
       !(pidfile = runtime_path(r, "nbdkit.pid")))
     goto out;
-  if (!disks || link_disks(r, disks, dir, f) < 0)
+  if (!disks || link_disks(disks, dir, f) < 0)
     goto out;
   listen_to_export(&l, &el);
   el.exit_after_last_client = client_done;
