@@ -123,8 +123,13 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn,
   }
   if (*upload_data_size > 0) {
     take_body(r, upload_data, *upload_data_size);
+    if (r->too_large)
+      r->discarded += *upload_data_size;
     *upload_data_size = 0;
-    return MHD_YES;
+    /* libmicrohttpd cannot answer in the middle of a body: a chunked
+     * upload over the limit is read and dropped, up to a point, so the
+     * client still gets its 413; past that point it is cut off. */
+    return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
   }
   if (r->too_large)
     return http_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", NULL,

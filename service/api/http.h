@@ -12,6 +12,9 @@
 #include "uchd.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
+/* how much of a too large chunked body is read (and dropped) before the
+ * connection is closed instead of answered */
+#define HTTP_DISCARD_MAX (16 * 1024 * 1024)
 
 struct http_request {
   struct uchd *d;
@@ -23,6 +26,7 @@ struct http_request {
   char *body;
   size_t len;
   bool too_large;
+  size_t discarded;
 };
 
 enum MHD_Result http_json(struct http_request *r, unsigned code,
