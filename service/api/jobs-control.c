@@ -5,6 +5,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "http.h"
+#include "jsonutil.h"
 #include "log.h"
 
 enum MHD_Result api_job_cancel(struct http_request *r)
@@ -45,6 +46,9 @@ enum MHD_Result api_job_delete(struct http_request *r)
                       "cannot remove the files of job '%s': %s", j->id,
                       strerror(errno));
   log_job(LOG_INFO, j->id, "deleted");
+  json_object *done = json_get(json_get(j->doc, "progress"), "bytes_done");
+  if (done)
+    r->d->bytes_forgotten += json_object_get_double(done);
   store_remove(&r->d->store, j);
   return http_text(r, MHD_HTTP_NO_CONTENT, "application/json", "", 0, NULL,
                    NULL);

@@ -58,7 +58,8 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
   }
   int c = conflict_check(&r->d->store, sanitized, &err);
   if (c != 0)
-    return c > 0 ? error_reply(r, MHD_HTTP_CONFLICT, &err)
+    return c > 0 ? error_reply(r, c == 1 ? MHD_HTTP_CONFLICT
+                                         : MHD_HTTP_BAD_REQUEST, &err)
                  : http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                               NULL, "cannot check the request's disks");
   j = job_create(r->d, id, sanitized, &secrets, &err);

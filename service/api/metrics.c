@@ -71,7 +71,7 @@ char *metrics_format(const struct metrics_input *in)
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  double bytes = 0;
+  double bytes = in->bytes_forgotten;
 
   if (!f)
     return NULL;
@@ -117,7 +117,7 @@ enum MHD_Result api_metrics(struct http_request *r)
   struct metrics_input in = {
     .jobs = v, .n_jobs = n, .http_responses = r->d->http_responses,
     .n_codes = HTTP_CODES, .slots_max = r->d->cfg.max_jobs,
-    .version = UCH_VERSION,
+    .bytes_forgotten = r->d->bytes_forgotten, .version = UCH_VERSION,
   };
   if (!v)
     return MHD_NO;

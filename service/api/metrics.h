@@ -13,6 +13,7 @@ struct metrics_input {
   const unsigned long long *http_responses;   /* indexed by code */
   size_t n_codes;
   int slots_max;
+  double bytes_forgotten;                      /* of deleted jobs */
   const char *version;
 };
 

@@ -11,6 +11,10 @@
 #include "log.h"
 #include "workers.h"
 
+/* A worker whose lock is held but that cannot be watched through a pidfd
+ * is checked again this often. */
+#define RECHECK_SECONDS 5
+
 /* 1: a worker holds the lock, 0: nobody does. */
 static int lock_held(struct uchd *d, struct job *j, pid_t *lock_pid)
 {
@@ -61,8 +65,9 @@ static void adopt_one(struct uchd *d, struct job *j)
       return;
     /* held, but the holder cannot be watched: treat as still running and
      * let the pid be found when it ends (rare: pid reuse races) */
-    log_job(LOG_WARNING, j->id, "worker lock held but no worker pid found");
-    j->pid = lock_pid > 0 ? lock_pid : 0;
+    log_job(LOG_WARNING, j->id, "worker lock held but no worker pid found; "
+            "checking its lock every %d s", RECHECK_SECONDS);
+    j->pid = lock_pid > 0 ? lock_pid : 1;
     return;
   }
   if (job_state(j) == JOB_QUEUED)
@@ -74,8 +79,30 @@ static void adopt_one(struct uchd *d, struct job *j)
   worker_ended(d, j, "ended while uchd was not running");
 }
 
+static int on_recheck(sd_event_source *s, uint64_t usec,
+                      void *userdata)
+{
+  struct uchd *d = userdata;
+  pid_t lock_pid;
+
+  for (size_t i = 0; i < d->store.n; i++) {
+    struct job *j = d->store.v[i];
+    if (j->pid > 0 && !j->worker_src && !lock_held(d, j, &lock_pid))
+      worker_ended(d, j, "ended (its lock was released)");
+  }
+  sd_event_source_set_time(s, usec + RECHECK_SECONDS * 1000000ULL);
+  sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+  return 0;
+}
+
 void scheduler_adopt(struct uchd *d)
 {
+  uint64_t now;
+  sd_event_now(d->ev, CLOCK_MONOTONIC, &now);
+  /* floating: it lives as long as the loop */
+  sd_event_add_time(d->ev, NULL, CLOCK_MONOTONIC,
+                    now + RECHECK_SECONDS * 1000000ULL, 1000000, on_recheck,
+                    d);
   d->adopting = true;
   for (size_t i = 0; i < d->store.n; i++) {
     struct job *j = d->store.v[i];

@@ -113,6 +113,21 @@ static bool clash(const struct disk_uses *mine, const struct disk_uses *theirs,
   return false;
 }
 
+/* Within one request: a disk written twice, or read and written. */
+static bool self_clash(const struct disk_uses *u, struct uch_error *err)
+{
+  for (size_t i = 0; i < u->n; i++)
+    for (size_t k = i + 1; k < u->n; k++)
+      if ((u->v[i].writes || u->v[k].writes) &&
+          disk_use_same(&u->v[i], &u->v[k])) {
+        uch_error_set(err, "invalid_request", u->v[k].field,
+                      "%s: the same file or device as %s in this request",
+                      u->v[k].field, u->v[i].field);
+        return true;
+      }
+  return false;
+}
+
 int conflict_check(struct store *store, json_object *request,
                    struct uch_error *err)
 {
@@ -121,6 +136,10 @@ int conflict_check(struct store *store, json_object *request,
 
   if (request_disk_uses(request, &mine) < 0)
     return -1;
+  if (self_clash(&mine, err)) {
+    disk_uses_free(&mine);
+    return 2;
+  }
   for (size_t i = 0; mine.n > 0 && i < store->n && r == 0; i++) {
     struct job *j = store->v[i];
     struct disk_uses theirs = { 0 };

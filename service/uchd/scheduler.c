@@ -94,6 +94,7 @@ int scheduler_cancel(struct uchd *d, struct job *j)
 {
   if (j->pid > 0) {
     log_job(LOG_INFO, j->id, "cancel: SIGTERM to worker %d", (int)j->pid);
+    j->cancel_requested = true;
     return worker_signal(j, SIGTERM);
   }
   job_refresh(&d->store, j);

@@ -23,6 +23,7 @@ struct job {
   sd_event_source *worker_src;   /* child source, or pidfd io when adopted */
   int pidfd;                     /* adopted workers only, else -1 */
   void *daemon;                  /* struct uchd, for event callbacks */
+  bool cancel_requested;         /* SIGTERM sent on behalf of a client */
 };
 
 struct store {

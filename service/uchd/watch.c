@@ -88,17 +88,25 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
     _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, j->id);
     char msg[1024];
 
-    snprintf(msg, sizeof msg,
-             "the worker (pid %d) %s without writing a final state; "
-             "see the job log %s (GET /v1/jobs/%s/log)",
-             (int)pid, how, log_path ? log_path : "job.log", j->id);
-    jobdoc_set_error(j->doc, "worker_lost", msg);
-    jobdoc_set_state(j->doc, JOB_FAILED);
+    if (j->cancel_requested) {
+      /* it died of the cancel before it could say so itself */
+      jobdoc_set_state(j->doc, JOB_CANCELLED);
+      snprintf(msg, sizeof msg, "cancelled; the worker (pid %d) %s", (int)pid,
+               how);
+    } else {
+      snprintf(msg, sizeof msg,
+               "the worker (pid %d) %s without writing a final state; "
+               "see the job log %s (GET /v1/jobs/%s/log)",
+               (int)pid, how, log_path ? log_path : "job.log", j->id);
+      jobdoc_set_error(j->doc, "worker_lost", msg);
+      jobdoc_set_state(j->doc, JOB_FAILED);
+    }
     if (job_save(&d->store, j) < 0)
       log_job(LOG_ERR, j->id, "cannot write state: %m");
     log_job(LOG_WARNING, j->id, "%s", msg);
     if (rt)
       rm_rf(rt);
   }
+  j->cancel_requested = false;
   scheduler_run(d);
 }

@@ -45,6 +45,14 @@ jq -e '.error.field == "disks[0].source.path"' "$T/body" >/dev/null ||
   die "field: $(cat "$T/body")"
 pass "409 reading what a running job writes"
 
+# a request that reads what it writes itself
+truncate -s 1M "$T/self.img"
+[ "$(submit self "$(copy self "{\"path\":\"$T/self.img\"}" "$T/outlink/../self.img")")" = 400 ] ||
+  die "copy onto itself: $(status) $(cat "$T/body")"
+jq -e '.error.field == "disks[0].destination.path"' "$T/body" >/dev/null ||
+  die "self field: $(cat "$T/body")"
+pass "400 for a copy onto its own source"
+
 # block devices: two nodes of the same device (7:200)
 mknod "$T/blk-a" b 7 200
 mknod "$T/blk-b" b 7 200
@@ -67,7 +75,7 @@ api POST /v1/jobs/qw2/cancel >/dev/null
 api POST /v1/jobs/run/cancel >/dev/null
 [ "$(status)" = 202 ] || die "cancel running: $(status)"
 [ "$(job_wait run 30)" = cancelled ] || die "run: $(job_field run .state)"
-for j in w1 w2 r1 qw; do
+for j in w1 w2 r1 self qw; do
   [ ! -e "$T/state/jobs/$j" ] || die "refused job $j left files"
 done
 pass "cancelled jobs free their disks; refused jobs wrote nothing"

@@ -36,7 +36,9 @@ int main(void)
   unsigned long long codes[600] = { 0 };
   codes[200] = 7;
   codes[404] = 1;
-  struct metrics_input in = { jobs, 3, codes, 600, 4, "1.2.3" };
+  struct metrics_input in = { .jobs = jobs, .n_jobs = 3, .http_responses = codes,
+                             .n_codes = 600, .slots_max = 4,
+                             .bytes_forgotten = 500, .version = "1.2.3" };
   char *t = metrics_format(&in);
 
   ok(t != NULL, "formatted");
@@ -45,7 +47,7 @@ int main(void)
   ok(has_line(t, "uch_jobs{state=\"succeeded\",type=\"copy\"} 1"), "succeeded copy");
   ok(has_line(t, "uch_jobs{state=\"failed\",type=\"copy\"} 0"), "zero failed copy");
   ok(has_line(t, "uch_jobs{state=\"queued\",type=\"export\"} 1"), "queued export");
-  ok(has_line(t, "uch_bytes_copied_total 3000"), "bytes copied");
+  ok(has_line(t, "uch_bytes_copied_total 3500"), "bytes copied, deleted jobs too");
   ok(has_line(t, "uch_job_progress_percent{id=\"a\",type=\"copy\"} 42.5"),
      "progress of the running job");
   ok(!strstr(t, "uch_job_progress_percent{id=\"b\""), "no progress for finished");
