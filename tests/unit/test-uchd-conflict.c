@@ -1,0 +1,102 @@
+/* Which disks a request uses, and when two uses are the same disk:
+ * files by inode (a hard link is the same file), block devices by
+ * st_rdev (another node of the same device is the same device), paths
+ * that do not exist yet by their resolved name. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "conflict.h"
+#include "fs.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/test-uchd-conflict.XXXXXX";
+
+static char *p(const char *name)
+{
+  static char buf[4][256];
+  static int i;
+  i = (i + 1) % 4;
+  snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+  return buf[i];
+}
+
+static json_object *copy_req(const char *src, const char *dst)
+{
+  char json[1024];
+  snprintf(json, sizeof json,
+           "{\"type\":\"copy\",\"disks\":[{\"source\":{\"path\":\"%s\"},"
+           "\"destination\":{\"path\":\"%s\"}}]}", src, dst);
+  return json_tokener_parse(json);
+}
+
+static bool same(const char *a, const char *b)
+{
+  json_object *r = copy_req(a, b);
+  struct disk_uses u = { 0 };
+  bool s = request_disk_uses(r, &u) == 0 && u.n == 2 &&
+           disk_use_same(&u.v[0], &u.v[1]);
+  disk_uses_free(&u);
+  json_object_put(r);
+  return s;
+}
+
+int main(void)
+{
+  if (!mkdtemp(dir))
+    abort();
+  FILE *f = fopen(p("a"), "w");
+  fclose(f);
+  f = fopen(p("b"), "w");
+  fclose(f);
+  link(p("a"), p("a-link"));
+  mkdir(p("sub"), 0755);
+  symlink(dir, p("dirlink"));
+
+  json_object *r = copy_req(p("a"), p("new"));
+  struct disk_uses u = { 0 };
+  is_int(request_disk_uses(r, &u), 0, "uses of a copy");
+  is_int(u.n, 2, "a source and a destination");
+  ok(!u.v[0].writes && u.v[1].writes, "reads the source, writes the dest");
+  is_str(u.v[0].field, "disks[0].source.path", "source field");
+  is_str(u.v[1].field, "disks[0].destination.path", "destination field");
+  is_int(u.v[0].kind, USE_FILE, "existing file: by inode");
+  is_int(u.v[1].kind, USE_NAME, "missing file: by name");
+  disk_uses_free(&u);
+  json_object_put(r);
+
+  ok(same(p("a"), p("a")), "a file is itself");
+  ok(same(p("a"), p("a-link")), "a hard link is the same file");
+  ok(!same(p("a"), p("b")), "two files differ");
+  ok(same(p("new"), p("dirlink/new")), "a missing file through a symlinked dir");
+  ok(same(p("new"), p("sub/../new")), "a missing file through ..");
+  ok(!same(p("new"), p("new2")), "two missing files differ");
+
+  if (geteuid() == 0 && mknod(p("blk1"), S_IFBLK | 0600, makedev(7, 201)) == 0 &&
+      mknod(p("blk2"), S_IFBLK | 0600, makedev(7, 201)) == 0 &&
+      mknod(p("blk3"), S_IFBLK | 0600, makedev(7, 202)) == 0) {
+    ok(same(p("blk1"), p("blk2")), "two nodes of one device are the same");
+    ok(!same(p("blk1"), p("blk3")), "two devices differ");
+  } else {
+    ok(1, "# SKIP block device nodes need root");
+    ok(1, "# SKIP block device nodes need root");
+  }
+
+  r = json_tokener_parse("{\"type\":\"copy\",\"disks\":[{\"source\":"
+                         "{\"nbdkit\":{\"plugin\":\"file\",\"file\":\"/x\"}},"
+                         "\"destination\":{\"path\":\"/y\"}},{\"source\":"
+                         "{\"nbd\":\"nbd://h\"},\"destination\":{\"path\":"
+                         "\"/z\"}}]}");
+  is_int(request_disk_uses(r, &u), 0, "nbdkit file plugin and nbd source");
+  is_int(u.n, 3, "the plugin's file, two destinations; nbd is not local");
+  is_str(u.v[0].field, "disks[0].source.nbdkit.file", "plugin file field");
+  is_str(u.v[2].field, "disks[1].destination.path", "second destination");
+  disk_uses_free(&u);
+  json_object_put(r);
+
+  ok(rm_rf(dir) == 0, "cleaned up");
+  return tap_done();
+}

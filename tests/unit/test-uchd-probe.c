@@ -1,0 +1,45 @@
+/* The health probe's command lines and how a version is picked out of
+ * a tool's --version output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "probe.h"
+#include "tap.h"
+
+static void version_is(const char *text, const char *want)
+{
+  _cleanup_free_ char *got = probe_version_of(text);
+  is_str(got, want, "version %s from '%.*s'", want ? want : "none",
+         (int)strcspn(text, "\n"), text);
+}
+
+int main(void)
+{
+  _cleanup_argv_ struct argv a = { 0 }, b = { 0 };
+  _cleanup_free_ char *sa = NULL, *sb = NULL;
+
+  probe_version_argv(&a, "qemu-img");
+  is_str(sa = argv_join(&a), "qemu-img --version", "version argv");
+  probe_nbdkit_config_argv(&b);
+  is_str(sb = argv_join(&b), "nbdkit --dump-config", "nbdkit config argv");
+
+  version_is("nbdcopy 1.14.2\nlibnbd 1.14.2\n", "1.14.2");
+  version_is("qemu-img version 7.2.22 (Debian 1:7.2+dfsg-7)\nCopyright", "7.2.22");
+  version_is("virt-v2v 2.2.0\n", "2.2.0");
+  version_is("nbdkit 1.32.5", "1.32.5");
+  version_is("no digits here\n1.0 on the next line\n", NULL);
+  version_is("", NULL);
+
+  json_object *caps = probe_capabilities();
+  ok(caps && json_object_is_type(caps, json_type_object), "capabilities");
+  json_object *v;
+  ok(json_object_object_get_ex(caps, "kvm", &v) &&
+     json_object_is_type(v, json_type_boolean), "kvm is a boolean");
+  ok(json_object_object_get_ex(caps, "vddk", &v) &&
+     json_object_is_type(v, json_type_boolean), "vddk is a boolean");
+  ok(json_object_object_get_ex(caps, "nbdkit", &v), "nbdkit key present");
+  ok(json_object_object_get_ex(caps, "virt-v2v", &v), "virt-v2v key present");
+  json_object_put(caps);
+  return tap_done();
+}
