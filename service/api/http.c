@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http.h"
 
@@ -36,6 +37,24 @@ enum MHD_Result http_text(struct http_request *r, unsigned code,
   if (hdr)
     MHD_add_response_header(resp, hdr, hdr_value);
   return queue(r, code, resp);
+}
+
+enum MHD_Result http_file(struct http_request *r, const char *content_type,
+                          int fd, unsigned long long offset,
+                          unsigned long long len, const char *hdr,
+                          const char *hdr_value)
+{
+  struct MHD_Response *resp =
+    MHD_create_response_from_fd_at_offset64(len, fd, offset);
+
+  if (!resp) {
+    close(fd);
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+  if (hdr)
+    MHD_add_response_header(resp, hdr, hdr_value);
+  return queue(r, MHD_HTTP_OK, resp);
 }
 
 enum MHD_Result http_json(struct http_request *r, unsigned code,

@@ -39,6 +39,11 @@ enum MHD_Result http_error(struct http_request *r, unsigned code,
 enum MHD_Result http_text(struct http_request *r, unsigned code,
                           const char *content_type, const char *data,
                           size_t len, const char *hdr, const char *hdr_value);
+/* 200 with `len` bytes of `fd` from `offset`, streamed; takes the fd. */
+enum MHD_Result http_file(struct http_request *r, const char *content_type,
+                          int fd, unsigned long long offset,
+                          unsigned long long len, const char *hdr,
+                          const char *hdr_value);
 const char *http_query(struct http_request *r, const char *key);
 
 /* The job named by the route's {id}, refreshed; NULL when unknown. */

@@ -10,10 +10,6 @@
 #include "cleanup.h"
 #include "http.h"
 
-/* A log answer is at most this much; a follower asks again from the
- * offset it reached. */
-#define LOG_CHUNK_MAX (4 * 1024 * 1024)
-
 struct job *api_find_job(struct http_request *r)
 {
   struct job *j = store_find(&r->d->store, r->route.id);
@@ -95,14 +91,8 @@ enum MHD_Result api_job_log(struct http_request *r)
   unsigned long long size = (unsigned long long)st.st_size;
   if (offset > size)
     offset = size;
-  size_t want = size - offset > LOG_CHUNK_MAX ? LOG_CHUNK_MAX : size - offset;
-  _cleanup_free_ char *buf = malloc(want ? want : 1);
-  ssize_t got = buf ? pread(fd, buf, want, (off_t)offset) : -1;
-  if (got < 0)
-    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-                      "cannot read the job log: %s", strerror(errno));
-  /* X-Log-Size is where a follower continues: the end of what it got */
-  snprintf(size_str, sizeof size_str, "%llu", offset + (size_t)got);
-  return http_text(r, MHD_HTTP_OK, "text/plain; charset=utf-8", buf,
-                   (size_t)got, "X-Log-Size", size_str);
+  /* X-Log-Size: the size the body ends at, where a follower goes on */
+  snprintf(size_str, sizeof size_str, "%llu", size);
+  return http_file(r, "text/plain; charset=utf-8", steal_fd(fd), offset,
+                   size - offset, "X-Log-Size", size_str);
 }
