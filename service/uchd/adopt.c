@@ -15,8 +15,7 @@
  * is checked again this often. */
 #define RECHECK_SECONDS 5
 
-/* 1: a worker holds the lock, 0: nobody does. */
-static int lock_held(struct uchd *d, struct job *j, pid_t *lock_pid)
+int worker_lock_held(struct uchd *d, struct job *j, pid_t *lock_pid)
 {
   _cleanup_free_ char *path = job_file(d->cfg.state_dir, j->id, "worker.lock");
   _cleanup_close_ int fd = -1;
@@ -41,7 +40,7 @@ static int lock_held(struct uchd *d, struct job *j, pid_t *lock_pid)
 
 /* The worker's pid: from state.json when its start time still matches,
  * else what the worker wrote in its lock file. */
-static pid_t live_worker_pid(struct job *j, pid_t lock_pid)
+pid_t worker_live_pid(struct job *j, pid_t lock_pid)
 {
   int pid;
   unsigned long long start;
@@ -59,8 +58,8 @@ static void adopt_one(struct uchd *d, struct job *j)
   pid_t lock_pid, pid;
 
   j->daemon = d;
-  if (lock_held(d, j, &lock_pid)) {
-    pid = live_worker_pid(j, lock_pid);
+  if (worker_lock_held(d, j, &lock_pid)) {
+    pid = worker_live_pid(j, lock_pid);
     if (pid > 0 && worker_watch_pid(d, j, pid) == 0)
       return;
     /* held, but the holder cannot be watched: treat as still running and
@@ -87,7 +86,7 @@ static int on_recheck(sd_event_source *s, uint64_t usec,
 
   for (size_t i = 0; i < d->store.n; i++) {
     struct job *j = d->store.v[i];
-    if (j->pid > 0 && !j->worker_src && !lock_held(d, j, &lock_pid))
+    if (j->pid > 0 && !j->worker_src && !worker_lock_held(d, j, &lock_pid))
       worker_ended(d, j, "ended (its lock was released)");
   }
   sd_event_source_set_time(s, usec + RECHECK_SECONDS * 1000000ULL);

@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -13,6 +15,31 @@
 #include "workers.h"
 
 extern char **environ;
+
+/* The worker's environment: ours without what systemd gave to uchd
+ * alone (its notify socket, watchdog, listening sockets). */
+static char **worker_env(void)
+{
+  static const char *const drop[] = { "NOTIFY_SOCKET=", "WATCHDOG_USEC=",
+                                      "WATCHDOG_PID=", "LISTEN_FDS=",
+                                      "LISTEN_PID=", "LISTEN_FDNAMES=", NULL };
+  size_t n = 0, k = 0;
+
+  while (environ[n])
+    n++;
+  char **env = calloc(n + 1, sizeof *env);
+  if (!env)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    bool keep = true;
+    for (int d = 0; drop[d]; d++)
+      if (strncmp(environ[i], drop[d], strlen(drop[d])) == 0)
+        keep = false;
+    if (keep)
+      env[k++] = environ[i];
+  }
+  return env;
+}
 
 static int on_child(sd_event_source *s __attribute__((unused)), const siginfo_t *si, void *userdata)
 {
@@ -89,7 +116,8 @@ int worker_spawn(struct uchd *d, struct job *j)
     posix_spawnattr_destroy(&attr);
     return -1;
   }
-  r = posix_spawn(&pid, args.v[0], &fa, &attr, args.v, environ);
+  _cleanup_free_ char **env = worker_env();
+  r = posix_spawn(&pid, args.v[0], &fa, &attr, args.v, env ? env : environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (r != 0) {

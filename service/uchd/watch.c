@@ -82,6 +82,16 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
     close(steal_fd(j->pidfd));
   j->pid = 0;
   job_refresh(&d->store, j);
+  /* Another worker may hold the job (one started by an earlier uchd just
+   * before it died, while ours lost the race for the lock): watch it. */
+  pid_t lock_pid, other;
+  if (!job_state_is_final(job_state(j)) &&
+      worker_lock_held(d, j, &lock_pid) &&
+      (other = worker_live_pid(j, lock_pid)) > 0 && other != pid &&
+      worker_watch_pid(d, j, other) == 0) {
+    scheduler_run(d);
+    return;
+  }
   if (!job_state_is_final(job_state(j))) {
     _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id,
                                              "job.log");

@@ -15,5 +15,11 @@ int worker_watch_pid(struct uchd *d, struct job *j, pid_t pid);
  * "was killed by signal 9", ...). */
 void worker_ended(struct uchd *d, struct job *j, const char *how);
 int worker_signal(struct job *j, int sig);
+/* 1 when a worker holds STATE/jobs/ID/worker.lock (*lock_pid: the pid it
+ * wrote there, or 0), 0 when nobody does. */
+int worker_lock_held(struct uchd *d, struct job *j, pid_t *lock_pid);
+/* The live worker's pid: from state.json when its start time matches,
+ * else from the lock file; 0 when neither is alive. */
+pid_t worker_live_pid(struct job *j, pid_t lock_pid);
 
 #endif

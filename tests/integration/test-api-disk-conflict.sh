@@ -24,7 +24,7 @@ copy() { # copy ID SOURCE-OBJ DEST-PATH
 mkdir -p "$T/out"
 [ "$(submit run "$(copy run "{\"nbd\":\"$SRC_URI\"}" "$T/out/a.img")")" = 201 ] ||
   die "first job: $(cat "$T/body")"
-wait_for 20 test "$(job_field run .state)" = running || die "not running"
+wait_for 20 job_in_state run running || die "not running"
 
 # the same destination, by its name and through a symlinked directory
 [ "$(submit w1 "$(copy w1 "{\"nbd\":\"$SRC_URI\"}" "$T/out/a.img")")" = 409 ] ||

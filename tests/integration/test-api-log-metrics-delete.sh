@@ -36,7 +36,7 @@ pass "log: whole, from an offset, at its end; X-Log-Size"
 # a running job for the progress gauge and cancel
 copy_request "$T/slow.json" slowjob "$SRC_URI" "$T/slow-out.img"
 api POST /v1/jobs "$T/slow.json" >/dev/null
-wait_for 20 test "$(job_field slowjob .state)" = running || die "slowjob not running"
+wait_for 20 job_in_state slowjob running || die "slowjob not running"
 
 curl -s -D "$T/h" -o "$T/metrics" --unix-socket "$UCH_SOCK" http://uch/metrics
 grep -qi '^Content-Type: text/plain' "$T/h" || die "metrics content type"

@@ -11,7 +11,7 @@ uchd_start --max-jobs 2
 copy_request "$T/a.json" survivor "$SRC_URI" "$T/out.img"
 api POST /v1/jobs "$T/a.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status)"
-wait_for 20 test "$(job_field survivor .state)" = running ||
+wait_for 20 job_in_state survivor running ||
   die "not running: $(job_field survivor .)"
 sleep 1                                # in the middle of the copy
 worker=$(jq -r .worker.pid "$T/state/jobs/survivor/state.json")

@@ -18,7 +18,7 @@ for j in a b c; do
   [ "$(status)" = 201 ] || die "submit $j: $(status) $(cat "$T/body")"
 done
 
-wait_for 10 test "$(job_field ja .state)" = running || { cat "$T/state/jobs/ja/job.log" "$T/uchd.log"; job_field ja .; die "ja not running"; }
+wait_for 10 job_in_state ja running || { cat "$T/state/jobs/ja/job.log" "$T/uchd.log"; job_field ja .; die "ja not running"; }
 [ "$(job_field jb .state)" = queued ] || die "jb not queued"
 [ "$(job_field jc .state)" = queued ] || die "jc not queued"
 api GET /v1/health | jq -e '.slots == {"max":1,"running":1,"queued":2}' >/dev/null ||

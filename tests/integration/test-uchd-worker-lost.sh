@@ -16,7 +16,7 @@ start_job() { # start_job ID: submits and waits for it to run; sets WORKER
   copy_request "$T/$1.json" "$1" "$SRC_URI" "$T/$1.img"
   api POST /v1/jobs "$T/$1.json" >/dev/null
   [ "$(status)" = 201 ] || die "submit $1: $(status)"
-  wait_for 20 test "$(job_field "$1" .state)" = running || die "$1 not running: $(job_field "$1" .)"
+  wait_for 20 job_in_state "$1" running || die "$1 not running: $(job_field "$1" .)"
   WORKER=$(jq -r .worker.pid "$T/state/jobs/$1/state.json")
 }
 check_lost() { # check_lost ID PID WORDS

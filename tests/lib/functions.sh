@@ -181,3 +181,7 @@ worker_leftovers() {
   pgrep -af -- "$T" | grep -E '(^[0-9]+ )(nbdkit|nbdcopy|qemu-nbd|qemu-img|uch-job|\S*/uch-job) ' \
     | grep -v -e "-U $T/[A-Za-z0-9_.-]*\.sock " || true
 }
+
+# job_in_state ID STATE: true when job ID is in STATE now (for wait_for,
+# which must re-run the check: `wait_for 5 test "$(…)"` would not).
+job_in_state() { [ "$(job_field "$1" .state)" = "$2" ]; }
