@@ -10,6 +10,9 @@
 #include "cleanup.h"
 #include "http.h"
 
+/* docs/api.md: one answer is at most 4 MiB */
+#define LOG_ANSWER_MAX (4ULL * 1024 * 1024)
+
 struct job *api_find_job(struct http_request *r)
 {
   struct job *j = store_find(&r->d->store, r->route.id);
@@ -91,8 +94,12 @@ enum MHD_Result api_job_log(struct http_request *r)
   unsigned long long size = (unsigned long long)st.st_size;
   if (offset > size)
     offset = size;
-  /* X-Log-Size: the size the body ends at, where a follower goes on */
-  snprintf(size_str, sizeof size_str, "%llu", size);
-  return http_file(r, "text/plain; charset=utf-8", steal_fd(fd), offset,
-                   size - offset, "X-Log-Size", size_str);
+  unsigned long long len = size - offset;
+  if (len > LOG_ANSWER_MAX)
+    len = LOG_ANSWER_MAX;
+  /* X-Log-Size: where the body ends (the file's size unless cut at
+   * LOG_ANSWER_MAX), so a follower asks again from there */
+  snprintf(size_str, sizeof size_str, "%llu", offset + len);
+  return http_file(r, "text/plain; charset=utf-8", steal_fd(fd), offset, len,
+                   "X-Log-Size", size_str);
 }
