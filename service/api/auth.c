@@ -45,7 +45,10 @@ char *token_load_or_create(const char *path)
       return NULL;
     return token_create(path);
   }
-  while (len > 0 && strchr(" \t\r\n", data[len - 1]))
+  /* the token is the file's first line */
+  data[strcspn(data, "\n")] = '\0';
+  len = strlen(data);
+  while (len > 0 && strchr(" \t\r", data[len - 1]))
     data[--len] = '\0';
   if (len == 0) {
     free(data);

@@ -1,5 +1,6 @@
 /* Bearer token check, and the token file created 0600 when missing and
  * read back the same. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +33,13 @@ int main(void)
   ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "file is 0600");
   char *t2 = token_load_or_create(path);
   is_str(t2, t1, "read back the same");
+  unlink(path);
+  FILE *f = fopen(path, "w");
+  fputs("first-line-token \n# a comment\n", f);
+  fclose(f);
+  char *t3 = token_load_or_create(path);
+  is_str(t3, "first-line-token", "the token is the first line");
+  free(t3);
   unlink(path);
   rmdir(dir);
   free(t1);
