@@ -70,7 +70,9 @@ int worker_signal(struct job *j, int sig)
     }
     return 0;
   }
-  return kill(j->pid, sig);
+  /* known only from its lock: a bare pid may be stale, never signal it */
+  errno = ESRCH;
+  return -1;
 }
 
 void worker_ended(struct uchd *d, struct job *j, const char *how)
