@@ -18,7 +18,8 @@ CFLAGS   ?= -O2 -g
 UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
 	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
-	-Iservice/runner -Iservice/transfer -Iservice/ctl $(PKG_CFLAGS)
+	-Iservice/runner -Iservice/transfer -Iservice/ctl -Iservice/volumes \
+	$(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -28,7 +29,7 @@ ifeq ($(V),0)
 Q        := @
 say       = @printf '  %-7s %s\n' $(1) $(2);
 endif
-CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c)
+CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c)
 UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
 JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c))
 CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))
@@ -78,7 +79,8 @@ $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*
 # link the core; test-api-*, test-uchd-* uchd's room; test-runner-*,
-# test-transfer-* the worker's; test-ctl-* uchctl's.
+# test-transfer-* the worker's; test-ctl-* uchctl's; any other (test-volumes-*)
+# the core only.
 room_of = $(if $(filter test-api-% test-uchd-%,$(1)),libuchd.a,$(if \
 	$(filter test-runner-% test-transfer-%,$(1)),libuchjob.a,$(if \
 	$(filter test-ctl-%,$(1)),libuchctl.a)))

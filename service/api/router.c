@@ -18,6 +18,8 @@ static const struct path_routes job = {
 static const struct path_routes cancel = {
   "POST", { "POST" }, { ROUTE_JOB_CANCEL } };
 static const struct path_routes log_ = { "GET", { "GET" }, { ROUTE_JOB_LOG } };
+static const struct path_routes volumes = {
+  "GET", { "GET" }, { ROUTE_VOLUMES_LIST } };
 
 static void pick(const struct path_routes *p, const char *method,
                  struct route_match *m)
@@ -66,6 +68,8 @@ void route_match(const char *method, const char *path, struct route_match *m)
     p = &jobs;
   else if (strncmp(path, "/v1/jobs/", 9) == 0)
     p = job_path(path + 9, m);
+  else if (strcmp(path, "/v1/volumes") == 0)
+    p = &volumes;
   if (!p) {
     m->route = ROUTE_NOT_FOUND;
     m->id[0] = '\0';

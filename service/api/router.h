@@ -15,6 +15,7 @@ enum route {
   ROUTE_JOB_DELETE,
   ROUTE_JOB_CANCEL,
   ROUTE_JOB_LOG,
+  ROUTE_VOLUMES_LIST,
 };
 
 struct route_match {

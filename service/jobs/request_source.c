@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "request_check.h"
+#include "volumes.h"
 
 static bool has_prefix(const char *s, const char *prefix)
 {
@@ -70,17 +71,46 @@ int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
   return 0;
 }
 
+/* {"volume": ID, "wait_s"?: N}: an attached block device, found by uch-job
+ * (service/volumes); wait_s bounds the wait for one still attaching. */
+static int check_volume(struct rq_ctx *c, json_object *o, const char *field)
+{
+  const char *id = NULL;
+  int64_t wait_s;
+
+  if (get_name(c, o, field, "volume", true, &id) < 0 ||
+      get_int(c, o, field, "wait_s", false, 0, VOLUME_WAIT_MAX, &wait_s) < 0)
+    return -1;
+  return 0;
+}
+
+static bool has(json_object *o, const char *key)
+{
+  json_object *v = NULL;
+  return json_object_object_get_ex(o, key, &v) && v;
+}
+
 int check_source(struct rq_ctx *c, json_object *source, const char *field)
 {
-  static const char *const kinds[] = { "nbd", "path", "nbdkit", NULL };
+  static const char *const kinds[] = { "nbd", "path", "nbdkit", "volume",
+                                       "wait_s", NULL };
   json_object *nbdkit = NULL;
   char f[FIELD_MAX];
 
   if (check_known_keys(c, source, field, kinds) < 0)
     return -1;
+  if (has(source, "volume"))
+    return json_object_object_length(source) > (has(source, "wait_s") ? 2 : 1)
+      ? rq_fail(c, field, "must have exactly one of \"nbd\", \"path\", "
+                "\"nbdkit\" or \"volume\"")
+      : check_volume(c, source, field);
+  if (has(source, "wait_s")) {
+    field_key(f, field, "wait_s");
+    return rq_fail(c, f, "only goes with \"volume\"");
+  }
   if (json_object_object_length(source) != 1)
-    return rq_fail(c, field, "must have exactly one of \"nbd\", \"path\" "
-                   "or \"nbdkit\"");
+    return rq_fail(c, field, "must have exactly one of \"nbd\", \"path\", "
+                   "\"nbdkit\" or \"volume\"");
   if (json_object_object_get_ex(source, "nbd", NULL))
     return get_nbd_uri(c, source, field, "nbd");
   if (json_object_object_get_ex(source, "path", NULL))
@@ -94,15 +124,31 @@ int check_source(struct rq_ctx *c, json_object *source, const char *field)
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field)
 {
-  static const char *const keys[] = { "path", "format", "is_zero", NULL };
+  static const char *const keys[] = { "path", "volume", "wait_s", "format",
+                                      "is_zero", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
+  static const char *const raw_only[] = { "raw", NULL };
   const char *s = NULL;
+  char f[FIELD_MAX];
   bool b;
 
-  if (check_known_keys(c, dest, field, keys) < 0 ||
-      get_abs_path(c, dest, field, "path", true, &s) < 0 ||
-      get_enum(c, dest, field, "format", false, formats, &s) < 0 ||
-      get_bool(c, dest, field, "is_zero", false, &b) < 0)
+  if (check_known_keys(c, dest, field, keys) < 0)
+    return -1;
+  if (has(dest, "path") && has(dest, "volume"))
+    return rq_fail(c, field, "must have exactly one of \"path\" or "
+                   "\"volume\"");
+  if (has(dest, "volume")) {
+    /* a volume is a block device: written as it is, raw */
+    if (check_volume(c, dest, field) < 0 ||
+        get_enum(c, dest, field, "format", false, raw_only, &s) < 0)
+      return -1;
+  } else if (has(dest, "wait_s")) {
+    field_key(f, field, "wait_s");
+    return rq_fail(c, f, "only goes with \"volume\"");
+  } else if (get_abs_path(c, dest, field, "path", true, &s) < 0 ||
+             get_enum(c, dest, field, "format", false, formats, &s) < 0)
+    return -1;
+  if (get_bool(c, dest, field, "is_zero", false, &b) < 0)
     return -1;
   return 0;
 }

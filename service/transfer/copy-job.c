@@ -15,6 +15,7 @@
 #include "timeutil.h"
 #include "tool-argv.h"
 #include "verify.h"
+#include "volume-open.h"
 
 /* fd number nbdcopy gets its progress pipe on */
 #define PROGRESS_FD 3
@@ -181,9 +182,12 @@ static int copy_disk(struct runner *r, size_t i, json_object *disk,
                      struct job_failure *f)
 {
   json_object *dest = json_get(disk, "destination");
+  json_object *source = json_get(disk, "source");
   const char *path = json_get_string(dest, "path");
   const char *format = json_get_string(dest, "format");
   json_object *is_zero = json_get(dest, "is_zero");
+  _cleanup_free_ char *src_dev = NULL, *dst_dev = NULL;
+  _cleanup_json_ json_object *src_path = NULL;
   struct disk_copy d = { 0 };
   const char *target;
   double start;
@@ -192,7 +196,23 @@ static int copy_disk(struct runner *r, size_t i, json_object *disk,
   if (!format)
     format = "raw";
   runner_set_phase(r, "preparing");
-  if (source_open(r, i, json_get(disk, "source"), &d.src, f) < 0 ||
+  if (json_get(source, "volume")) {
+    if (volume_open(r, source, false, &src_dev, f) < 0) {
+      failure_prefix(f, "disks[%zu].source: ", i);
+      goto out;
+    }
+    src_path = json_object_new_object();
+    json_object_object_add(src_path, "path", json_object_new_string(src_dev));
+    source = src_path;
+  }
+  if (json_get(dest, "volume")) {
+    if (volume_open(r, dest, true, &dst_dev, f) < 0)
+      goto dest_error;
+    path = dst_dev;
+  }
+  if (block_destination_check(path, f) < 0)
+    goto dest_error;
+  if (source_open(r, i, source, &d.src, f) < 0 ||
       measure(r, &d.src, &d.ext, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;

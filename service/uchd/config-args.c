@@ -20,6 +20,8 @@ static const char usage[] =
   "  --token-file FILE    bearer token for TCP (default STATE/api-token)\n"
   "  --tls-cert FILE      TLS certificate (PEM), needed off loopback\n"
   "  --tls-key FILE       TLS private key (PEM)\n"
+  "  --volume-by-id-dir DIR  where {\"volume\": ID} looks for by-id names\n"
+  "                       (default /dev/disk/by-id)\n"
   "  --version            print the version and exit\n"
   "  --help               print this help and exit\n";
 
@@ -35,6 +37,7 @@ static const struct option options[] = {
   { "token-file", required_argument, NULL, 't' },
   { "tls-cert", required_argument, NULL, 'c' },
   { "tls-key", required_argument, NULL, 'k' },
+  { "volume-by-id-dir", required_argument, NULL, 'v' },
   { "version", no_argument, NULL, OPT_VERSION },
   { "help", no_argument, NULL, OPT_HELP },
   { NULL, 0, NULL, 0 },
@@ -51,6 +54,7 @@ static const char *key_of(int opt)
   case 't': return "token_file";
   case 'c': return "tls_cert";
   case 'k': return "tls_key";
+  case 'v': return "volume_by_id_dir";
   }
   return NULL;
 }

@@ -11,7 +11,7 @@
 
 enum key_bit {
   K_STATE = 1, K_RUNTIME = 2, K_LISTEN = 4, K_UNIX = 8, K_MAX_JOBS = 16,
-  K_TOKEN = 32, K_TLS_CERT = 64, K_TLS_KEY = 128,
+  K_TOKEN = 32, K_TLS_CERT = 64, K_TLS_KEY = 128, K_VOLUME_BY_ID = 256,
 };
 
 static const struct {
@@ -27,6 +27,8 @@ static const struct {
   { "token_file", K_TOKEN, offsetof(struct uchd_config, token_file) },
   { "tls_cert", K_TLS_CERT, offsetof(struct uchd_config, tls_cert) },
   { "tls_key", K_TLS_KEY, offsetof(struct uchd_config, tls_key) },
+  { "volume_by_id_dir", K_VOLUME_BY_ID,
+    offsetof(struct uchd_config, volume_by_id_dir) },
 };
 
 static int add_listen(struct uchd_config *c, const char *value,
@@ -89,7 +91,7 @@ int config_set(struct uchd_config *c, const char *key, const char *value,
     if (keys[i].bit == K_MAX_JOBS)
       return set_max_jobs(c, value, err);
     if ((keys[i].bit & (K_STATE | K_RUNTIME | K_UNIX | K_TOKEN | K_TLS_CERT |
-                        K_TLS_KEY)) && value[0] != '/') {
+                        K_TLS_KEY | K_VOLUME_BY_ID)) && value[0] != '/') {
       uch_error_set(err, "invalid_config", key,
                     "%s: '%s' must be an absolute path", key, value);
       return -1;
@@ -217,6 +219,7 @@ void config_free(struct uchd_config *c)
   free(c->token_file);
   free(c->tls_cert);
   free(c->tls_key);
+  free(c->volume_by_id_dir);
   memset(c, 0, sizeof *c);
 }
 

@@ -20,6 +20,7 @@ struct uchd_config {
   char *token_file;
   char *tls_cert;
   char *tls_key;
+  char *volume_by_id_dir; /* where volumes' by-id names are (tests) */
   /* which keys the command line set, so the file cannot override them */
   unsigned cli_set;
 };

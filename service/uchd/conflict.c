@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "conflict.h"
 #include "jsonutil.h"
+#include "volumes.h"
 
 /* A path that does not exist yet: its directory resolved, plus its name. */
 static char *resolved_name(const char *path)
@@ -54,29 +55,92 @@ static int add_use(struct disk_uses *u, const char *path, bool writes,
   return 0;
 }
 
+static int push_use(struct disk_uses *u, struct disk_use use)
+{
+  struct disk_use *v = realloc(u->v, (u->n + 1) * sizeof *v);
+  if (!v) {
+    free(use.name);
+    return -1;
+  }
+  u->v = v;
+  u->v[u->n++] = use;
+  return 0;
+}
+
+/* {"volume": ID}: by its id, so two jobs naming a volume not attached yet
+ * still clash, and by its device when it is attached now. */
+static int add_volume_use(struct disk_uses *u, json_object *o, bool writes,
+                          const char *field_fmt, size_t i,
+                          const struct volume_list *attached)
+{
+  const char *id = json_get_string(o, "volume");
+  struct disk_use use = { .kind = USE_NAME, .writes = writes };
+  const struct volume *v;
+
+  if (!id)
+    return 0;
+  snprintf(use.field, sizeof use.field, field_fmt, i);
+  if (asprintf(&use.name, "volume:%s", id) < 0)
+    return -1;
+  if (push_use(u, use) < 0)
+    return -1;
+  if (!(v = volume_find(attached, id)))
+    return 0;
+  use.kind = USE_BLOCK;
+  use.dev = v->devnum;
+  use.name = NULL;
+  return push_use(u, use);
+}
+
+static bool names_volume(json_object *disks, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    json_object *disk = json_object_array_get_idx(disks, i);
+    if (json_get(json_get(disk, "source"), "volume") ||
+        json_get(json_get(disk, "destination"), "volume"))
+      return true;
+  }
+  return false;
+}
+
 int request_disk_uses(json_object *request, struct disk_uses *out)
 {
   json_object *disks = json_get(request, "disks");
   size_t n = disks && json_object_is_type(disks, json_type_array)
                ? json_object_array_length(disks) : 0;
+  struct volume_list attached = { 0 };
+  int ret = -1;
 
+  if (names_volume(disks, n) && volumes_list(volume_by_id_dir(),
+                                             &attached) < 0)
+    attached.n = 0;           /* by id only */
   for (size_t i = 0; i < n; i++) {
     json_object *disk = json_object_array_get_idx(disks, i);
     json_object *src = json_get(disk, "source");
     const char *plugin = json_get_string(json_get(src, "nbdkit"), "plugin");
 
+    json_object *dest = json_get(disk, "destination");
+
     if (add_use(out, json_get_string(src, "path"), false,
                 "disks[%zu].source.path", i) < 0)
-      return -1;
+      goto out;
     if (plugin && strcmp(plugin, "file") == 0 &&
         add_use(out, json_get_string(json_get(src, "nbdkit"), "file"), false,
                 "disks[%zu].source.nbdkit.file", i) < 0)
-      return -1;
-    if (add_use(out, json_get_string(json_get(disk, "destination"), "path"),
+      goto out;
+    if (add_use(out, json_get_string(dest, "path"),
                 true, "disks[%zu].destination.path", i) < 0)
-      return -1;
+      goto out;
+    if (add_volume_use(out, src, false, "disks[%zu].source.volume", i,
+                       &attached) < 0 ||
+        add_volume_use(out, dest, true, "disks[%zu].destination.volume", i,
+                       &attached) < 0)
+      goto out;
   }
-  return 0;
+  ret = 0;
+out:
+  volume_list_free(&attached);
+  return ret;
 }
 
 void disk_uses_free(struct disk_uses *u)

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "probe.h"
 #include "timeutil.h"
+#include "volumes.h"
 #include "worker.h"
 
 static int setup(struct uchd *d)
@@ -90,6 +91,13 @@ int main(int argc, char **argv)
     return 2;
   case CONFIG_RUN:
     break;
+  }
+  /* GET /v1/volumes reads it here, and every worker inherits it */
+  if (d.cfg.volume_by_id_dir &&
+      setenv(VOLUME_BY_ID_ENV, d.cfg.volume_by_id_dir, 1) < 0) {
+    fprintf(stderr, "uchd: %s\n", strerror(errno));
+    config_free(&d.cfg);
+    return 1;
   }
   rc = run(&d) < 0 ? 1 : 0;
   listeners_close(&d);
