@@ -18,7 +18,7 @@ CFLAGS   ?= -O2 -g
 UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
 	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
-	-Iservice/runner -Iservice/transfer -Iservice/ctl -Iservice/volumes \
+	-Iservice/runner -Iservice/transfer -Iservice/convert -Iservice/ctl -Iservice/volumes \
 	$(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -31,7 +31,7 @@ say       = @printf '  %-7s %s\n' $(1) $(2);
 endif
 CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c)
 UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
-JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c))
+JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c service/convert/*.c))
 CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))
 LIB_SRC  := $(CORE_SRC) $(UCHD_SRC) $(JOB_SRC) $(CTL_SRC)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
@@ -79,10 +79,10 @@ $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*
 # link the core; test-api-*, test-uchd-* uchd's room; test-runner-*,
-# test-transfer-* the worker's; test-ctl-* uchctl's; any other (test-volumes-*)
+# test-transfer-*, test-convert-* the worker's; test-ctl-* uchctl's; any other (test-volumes-*)
 # the core only.
 room_of = $(if $(filter test-api-% test-uchd-%,$(1)),libuchd.a,$(if \
-	$(filter test-runner-% test-transfer-%,$(1)),libuchjob.a,$(if \
+	$(filter test-runner-% test-transfer-% test-convert-%,$(1)),libuchjob.a,$(if \
 	$(filter test-ctl-%,$(1)),libuchctl.a)))
 test_libs = $(addprefix $(1)/,$(call room_of,$(2)) libuchcore.a)
 .SECONDEXPANSION:

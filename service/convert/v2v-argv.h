@@ -1,0 +1,58 @@
+/* The virt-v2v command line of a convert job, built from the job's
+ * (already validated) request by one function, so tests compare it as a
+ * string.  Secrets reach virt-v2v as files only: "-ip FILE" for the
+ * hypervisor password, "--key DEV:file:FILE" for LUKS keys; an ssh key
+ * goes to an ssh-agent, never to argv.
+ *
+ * The request part it reads (docs/api.md has the user-facing text):
+ *   "input":  {"disk": {"path": ABS, "format"?: "raw"|"qcow2"}}
+ *           | {"libvirtxml": {"path": ABS}} | {"ova": {"path": ABS}}
+ *           | {"vmx": {"path": ABS}}
+ *           | {"vmx": {"ssh": {"host": H, "path": ABS, "user"?: U,
+ *                              "port"?: INT}}}
+ *           | {"vcenter": {"uri": "vpx://...", "vm": NAME,
+ *                          "vddk"?: {"libdir"?: ABS, "thumbprint"?: S,
+ *                                    "config"?: ABS, "transports"?: S,
+ *                                    "snapshot"?: S, "port"?: INT,
+ *                                    "cookie"?: S, "nfchostport"?: INT}}}
+ *   "output": {"local": {"dir": ABS, "format"?: "raw"|"qcow2",
+ *                        "allocation"?: "sparse"|"preallocated"}}
+ *           | {"openstack": {"server_id"?: S, "guest_id"?: S,
+ *                           "verify_server_certificate"?: bool,
+ *                           "os"?: {"auth-url": S, ...}}}
+ *           | {"kubevirt": {"dir": ABS}}
+ *   "name"?: NAME                         (-on)
+ *   "options"?: {"root"?: "ask"|"single"|"first"|"/dev/...",
+ *                "macs"?: [{"mac": M, "network"|"bridge": S}
+ *                          | {"mac": M, "ip": {"address": A,
+ *                             "gateway"?: G, "prefix"?: INT,
+ *                             "nameservers"?: [S]}}],
+ *                "luks_keys"?: [{"device": S}],     (key in a secret file)
+ *                "extra_args"?: [S]}                (v2v_extra_arg_allowed)
+ */
+#ifndef UCH_V2V_ARGV_H
+#define UCH_V2V_ARGV_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+#include "argv.h"
+
+/* Files the worker made for this run; NULL where not needed. */
+struct v2v_files {
+  const char *machine_readable;  /* --machine-readable=file:PATH */
+  const char *password;          /* vCenter password, "-ip FILE" */
+  const char *const *luks_keys;  /* one file per options.luks_keys[i] */
+  const char *block_dir;         /* -o local into symlinks to devices */
+};
+
+/* virt-v2v ... for REQUEST.  Returns -1 with *why set (static text) on a
+ * request it cannot express; argv is then incomplete. */
+int v2v_argv(struct argv *a, json_object *request,
+             const struct v2v_files *files, const char **why);
+
+/* Extra arguments a request may add: flags that change how, never what
+ * or where (no -o/-os/-i..., no --keys-from-stdin, no -q). */
+bool v2v_extra_arg_allowed(const char *arg);
+
+#endif

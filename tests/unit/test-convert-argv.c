@@ -1,0 +1,157 @@
+/* virt-v2v command lines of convert jobs, as a person would type them;
+ * secrets only ever as file names. */
+#include "argv.h"
+#include "cleanup.h"
+#include "tap.h"
+#include "v2v-argv.h"
+
+static char *joined;
+static const char *why;
+
+static const char *v2v(const char *json, const struct v2v_files *files)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_json_ json_object *req = json_tokener_parse(json);
+
+  free(joined);
+  joined = NULL;
+  if (!req)
+    return "(bad json)";
+  if (v2v_argv(&a, req, files, &why) < 0)
+    return "(failed)";
+  joined = argv_join(&a);
+  return joined;
+}
+
+static const struct v2v_files mr = { .machine_readable = "/r/v2v.json" };
+#define HEAD "virt-v2v --machine-readable=file:/r/v2v.json "
+#define LOCAL ",\"output\":{\"local\":{\"dir\":\"/out\"}}"
+
+static void test_inputs(void)
+{
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/d/guest.img\"}}" LOCAL "}", &mr),
+         HEAD "-i disk /d/guest.img -o local -os /out", "disk input");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/d/g.qcow2\",\"format\":\"qcow2\"}}"
+             LOCAL "}", &mr),
+         HEAD "-i disk -if qcow2 /d/g.qcow2 -o local -os /out",
+         "disk input with its format");
+  is_str(v2v("{\"input\":{\"libvirtxml\":{\"path\":\"/d/g.xml\"}}" LOCAL "}", &mr),
+         HEAD "-i libvirtxml /d/g.xml -o local -os /out", "libvirt XML input");
+  is_str(v2v("{\"input\":{\"ova\":{\"path\":\"/d/g.ova\"}}" LOCAL "}", &mr),
+         HEAD "-i ova /d/g.ova -o local -os /out", "OVA input");
+  is_str(v2v("{\"input\":{\"vmx\":{\"path\":\"/nfs/ds/g/g.vmx\"}}" LOCAL "}", &mr),
+         HEAD "-i vmx /nfs/ds/g/g.vmx -o local -os /out", "local vmx input");
+  is_str(v2v("{\"input\":{\"vmx\":{\"ssh\":{\"host\":\"esx1\",\"user\":\"root\","
+             "\"port\":2222,\"path\":\"/vmfs/volumes/ds/g/g.vmx\"}}}" LOCAL "}", &mr),
+         HEAD "-i vmx -it ssh ssh://root@esx1:2222/vmfs/volumes/ds/g/g.vmx "
+              "-o local -os /out", "vmx over ssh with user and port");
+  is_str(v2v("{\"input\":{\"vmx\":{\"ssh\":{\"host\":\"esx1\","
+             "\"path\":\"/vmfs/g.vmx\"}}}" LOCAL "}", NULL),
+         "virt-v2v -i vmx -it ssh ssh://esx1/vmfs/g.vmx -o local -os /out",
+         "vmx over ssh, defaults; no machine-readable file");
+}
+
+static void test_vcenter(void)
+{
+  const struct v2v_files pw = { .machine_readable = "/r/v2v.json",
+                                .password = "/r/secrets/input.vcenter.password" };
+
+  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://admin@vc/DC/cl/esx?no_verify=1\","
+             "\"vm\":\"web 1\"}}" LOCAL "}", &pw),
+         HEAD "-i libvirt -ic 'vpx://admin@vc/DC/cl/esx?no_verify=1' "
+              "-ip /r/secrets/input.vcenter.password 'web 1' -o local -os /out",
+         "vCenter without VDDK: password as -ip FILE");
+  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\",\"vm\":\"g\","
+             "\"vddk\":{\"libdir\":\"/opt/vmware-vix-disklib-distrib\","
+             "\"thumbprint\":\"AA:BB:CC\",\"config\":\"/etc/vddk.conf\","
+             "\"transports\":\"nbdssl:nbd\",\"snapshot\":\"snapshot-12\","
+             "\"port\":902,\"nfchostport\":902,\"cookie\":\"c\"}}}" LOCAL "}", &pw),
+         HEAD "-i libvirt -ic vpx://vc/DC/esx -ip /r/secrets/input.vcenter.password "
+              "-it vddk -io vddk-libdir=/opt/vmware-vix-disklib-distrib "
+              "-io vddk-thumbprint=AA:BB:CC -io vddk-config=/etc/vddk.conf "
+              "-io vddk-transports=nbdssl:nbd -io vddk-snapshot=snapshot-12 "
+              "-io vddk-cookie=c -io vddk-port=902 -io vddk-nfchostport=902 g "
+              "-o local -os /out",
+         "vCenter with every VDDK setting");
+  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\"}}" LOCAL "}", &pw),
+         "(failed)", "vCenter without vm refused");
+  is_str(why, "input.vcenter: uri and vm are required", "... saying why");
+}
+
+static void test_outputs(void)
+{
+  const struct v2v_files blk = { .block_dir = "/r/jobs/j/block" };
+  const char *luks[] = { "/r/secrets/options.luks_keys.0.key", NULL };
+  const struct v2v_files keys = { .luks_keys = luks };
+
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},\"name\":\"web\","
+             "\"output\":{\"local\":{\"dir\":\"/out\",\"format\":\"qcow2\","
+             "\"allocation\":\"preallocated\"}}}", NULL),
+         "virt-v2v -i disk /g -o local -os /out -of qcow2 -oa preallocated -on web",
+         "local output, format, allocation, name");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", &blk),
+         "virt-v2v -i disk /g -o local -os /r/jobs/j/block -of raw -oa preallocated",
+         "block devices: local output into the device links");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", NULL),
+         "(failed)", "block devices without the link directory refused");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"openstack\":{\"server_id\":\"abc\","
+             "\"verify_server_certificate\":false,"
+             "\"os\":{\"auth-url\":\"https://ks:5000/v3\",\"project-name\":\"p\"}}}}", NULL),
+         "virt-v2v -i disk /g -o openstack -oo server-id=abc "
+         "-oo verify-server-certificate=false -oo os-auth-url=https://ks:5000/v3 "
+         "-oo os-project-name=p", "openstack output and its os-* options");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"openstack\":{\"os\":{\"password\":\"x\"}}}}", NULL),
+         "(failed)", "openstack password on the command line refused");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"kubevirt\":{\"dir\":\"/k\"}}}", NULL),
+         "virt-v2v -i disk /g -o kubevirt -os /k", "kubevirt output");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}}", NULL),
+         "(failed)", "no output refused");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"luks_keys\":[{\"device\":\"/dev/sda2\"}]}}", &keys),
+         "virt-v2v -i disk /g -o local -os /out "
+         "--key /dev/sda2:file:/r/secrets/options.luks_keys.0.key",
+         "LUKS key as a file");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"luks_keys\":[{\"device\":\"/dev/sda2\"}]}}", NULL),
+         "(failed)", "LUKS key without its file refused");
+}
+
+static void test_options(void)
+{
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"root\":\"/dev/sda2\",\"macs\":["
+             "{\"mac\":\"52:54:00:01:02:03\",\"network\":\"prod\"},"
+             "{\"mac\":\"52:54:00:01:02:04\",\"bridge\":\"br0\"},"
+             "{\"mac\":\"52:54:00:01:02:05\",\"ip\":{\"address\":\"10.0.0.5\","
+             "\"gateway\":\"10.0.0.1\",\"prefix\":24,"
+             "\"nameservers\":[\"10.0.0.2\",\"10.0.0.3\"]}},"
+             "{\"mac\":\"52:54:00:01:02:06\",\"ip\":{\"address\":\"10.0.1.5\"}}],"
+             "\"extra_args\":[\"-v\",\"-x\"]}}", NULL),
+         "virt-v2v -i disk /g -o local -os /out --root=/dev/sda2 "
+         "--mac 52:54:00:01:02:03:network:prod --mac 52:54:00:01:02:04:bridge:br0 "
+         "--mac 52:54:00:01:02:05:ip:10.0.0.5,10.0.0.1,24,10.0.0.2,10.0.0.3 "
+         "--mac 52:54:00:01:02:06:ip:10.0.1.5 -v -x",
+         "root, MAC mappings with a static IP, extra args");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"extra_args\":[\"-os\"]}}", NULL),
+         "(failed)", "extra arg changing the output refused");
+  ok(!v2v_extra_arg_allowed("--keys-from-stdin"), "--keys-from-stdin not allowed");
+  ok(!v2v_extra_arg_allowed("-q"), "-q (no progress) not allowed");
+  ok(!v2v_extra_arg_allowed("-v -x"), "no shell strings");
+  ok(v2v_extra_arg_allowed("--compressed"), "--compressed allowed");
+}
+
+int main(void)
+{
+  test_inputs();
+  test_vcenter();
+  test_outputs();
+  test_options();
+  free(joined);
+  return tap_done();
+}

@@ -1,0 +1,87 @@
+/* The domain XML handed to virt-v2v-in-place: disks in order through
+ * their overlays, NICs with their MACs, names escaped. */
+#include <errno.h>
+#include <string.h>
+
+#include "inplace-xml.h"
+#include "tap.h"
+
+static void test_document(void)
+{
+  const struct inplace_disk disks[] = {
+    { "/r/jobs/j/overlay-0.qcow2", "qcow2" }, { "/dev/sdx", "raw" },
+  };
+  const struct inplace_nic nics[] = {
+    { "52:54:00:00:00:01", "prod", NULL }, { "52:54:00:00:00:02", NULL, "br0" },
+  };
+  const struct inplace_guest g = {
+    .name = "web<1>&'x'", .memory_mib = 2048, .vcpus = 2, .uefi = true,
+    .disks = disks, .n_disks = 2, .nics = nics, .n_nics = 2,
+  };
+  char *xml = inplace_xml(&g);
+
+  is_str(xml,
+         "<domain type='kvm'>\n"
+         "  <name>web&lt;1&gt;&amp;&apos;x&apos;</name>\n"
+         "  <memory unit='MiB'>2048</memory>\n"
+         "  <vcpu>2</vcpu>\n"
+         "  <os firmware='efi'>\n    <type arch='x86_64'>hvm</type>\n  </os>\n"
+         "  <devices>\n"
+         "    <disk type='file' device='disk'>\n"
+         "      <driver name='qemu' type='qcow2'/>\n"
+         "      <source file='/r/jobs/j/overlay-0.qcow2'/>\n"
+         "      <target dev='sda' bus='scsi'/>\n    </disk>\n"
+         "    <disk type='block' device='disk'>\n"
+         "      <driver name='qemu' type='raw'/>\n"
+         "      <source dev='/dev/sdx'/>\n"
+         "      <target dev='sdb' bus='scsi'/>\n    </disk>\n"
+         "    <interface type='network'>\n"
+         "      <mac address='52:54:00:00:00:01'/>\n"
+         "      <source network='prod'/>\n    </interface>\n"
+         "    <interface type='bridge'>\n"
+         "      <mac address='52:54:00:00:00:02'/>\n"
+         "      <source bridge='br0'/>\n    </interface>\n"
+         "  </devices>\n</domain>\n",
+         "UEFI guest, file and block disks, network and bridge NICs");
+  free(xml);
+}
+
+static void test_defaults_and_refusals(void)
+{
+  const struct inplace_disk disk = { "/d/g.img", NULL };
+  struct inplace_guest g = { .name = "g", .disks = &disk, .n_disks = 1 };
+  char *xml = inplace_xml(&g);
+
+  ok(xml && strstr(xml, "<memory unit='MiB'>1024</memory>") &&
+     strstr(xml, "<vcpu>1</vcpu>") && strstr(xml, "<os>\n") &&
+     strstr(xml, "type='raw'"), "defaults: 1 GiB, 1 vcpu, BIOS, raw");
+  free(xml);
+  g.n_disks = 0;
+  errno = 0;
+  ok(inplace_xml(&g) == NULL && errno == EINVAL, "no disks refused");
+  g.n_disks = 1;
+  g.name = "";
+  ok(inplace_xml(&g) == NULL && errno == EINVAL, "empty name refused");
+}
+
+static void test_targets(void)
+{
+  char t[8];
+
+  inplace_disk_target(0, t);
+  is_str(t, "sda", "disk 0 is sda");
+  inplace_disk_target(25, t);
+  is_str(t, "sdz", "disk 25 is sdz");
+  inplace_disk_target(26, t);
+  is_str(t, "sdaa", "disk 26 is sdaa");
+  inplace_disk_target(701, t);
+  is_str(t, "sdzz", "disk 701 is sdzz");
+}
+
+int main(void)
+{
+  test_document();
+  test_defaults_and_refusals();
+  test_targets();
+  return tap_done();
+}
