@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "worker.h"
+#include "worker-unit.h"
 #include "workers.h"
 
 extern char **environ;
@@ -107,6 +108,13 @@ int worker_spawn(struct uchd *d, struct job *j)
   pid_t pid;
   int r;
 
+  /* Under systemd each worker is its own unit (worker-unit.h); when
+   * systemd will not start it, the worker still runs, the old way. */
+  if (worker_units_wanted()) {
+    if (worker_spawn_unit(d, j) == 0)
+      return 0;
+    log_job(LOG_WARNING, j->id, "starting the worker without a unit");
+  }
   if (!log_path || worker_argv(&args, d->uch_job, d->cfg.state_dir,
                                d->cfg.runtime_dir, j->id) < 0)
     return -1;

@@ -1,0 +1,164 @@
+/* The properties of a worker's transient unit, built apart from sd-bus
+ * so unit tests can compare them exactly. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "cleanup.h"
+#include "jsonutil.h"
+#include "worker-unit.h"
+
+void worker_limits_from_request(json_object *request, struct worker_limits *l)
+{
+  json_object *limits = request ? json_get(request, "limits") : NULL;
+  json_object *cpu = limits ? json_get(limits, "cpu") : NULL;
+  json_object *io = limits ? json_get(limits, "io") : NULL;
+
+  l->cpu_percent = 0;
+  l->io_weight = 0;
+  if (cpu && json_object_is_type(cpu, json_type_int) &&
+      json_object_get_int64(cpu) > 0)
+    l->cpu_percent = (uint64_t)json_object_get_int64(cpu);
+  if (io && json_object_is_type(io, json_type_int) &&
+      json_object_get_int64(io) > 0)
+    l->io_weight = (uint64_t)json_object_get_int64(io);
+}
+
+static struct unit_prop *prop(struct unit_props *p, const char *name,
+                              enum unit_prop_type type)
+{
+  struct unit_prop *q;
+
+  if (p->n >= sizeof p->p / sizeof p->p[0]) {
+    errno = E2BIG;
+    return NULL;
+  }
+  q = &p->p[p->n++];
+  memset(q, 0, sizeof *q);
+  q->name = name;
+  q->type = type;
+  return q;
+}
+
+static int prop_string(struct unit_props *p, const char *name, const char *s)
+{
+  struct unit_prop *q = prop(p, name, PROP_STRING);
+
+  if (!q || !(q->s = strdup(s)))
+    return -1;
+  return 0;
+}
+
+static int prop_u64(struct unit_props *p, const char *name, uint64_t u)
+{
+  struct unit_prop *q = prop(p, name, PROP_U64);
+
+  if (!q)
+    return -1;
+  q->u = u;
+  return 0;
+}
+
+int worker_unit_props(struct unit_props *p, const char *job_id,
+                      const struct argv *worker_argv, const char *log_path,
+                      const struct worker_limits *l)
+{
+  _cleanup_free_ char *desc = NULL;
+  struct unit_prop *q;
+
+  memset(p, 0, sizeof *p);
+  if (asprintf(&p->unit, "uch-job-%s.service", job_id) < 0) {
+    p->unit = NULL;
+    return -1;
+  }
+  if (asprintf(&desc, "UCH job %s", job_id) < 0) {
+    desc = NULL;
+    return -1;
+  }
+  if (prop_string(p, "Description", desc) < 0 ||
+      /* exec: the start fails (and we fall back) when uch-job is missing */
+      prop_string(p, "Type", "exec") < 0)
+    return -1;
+  if (!(q = prop(p, "ExecStart", PROP_EXEC)) ||
+      argv_addv(&q->v, (const char *const *)worker_argv->v) < 0)
+    return -1;
+  /* the same files as the setsid path: job.log gets stdout and stderr */
+  if (prop_string(p, "StandardInput", "null") < 0 ||
+      prop_string(p, "StandardOutputFileToAppend", log_path) < 0 ||
+      prop_string(p, "StandardErrorFileToAppend", log_path) < 0)
+    return -1;
+  if (!(q = prop(p, "LogExtraFields", PROP_STRV)) ||
+      argv_addf(&q->v, "JOB_ID=%s", job_id) < 0)
+    return -1;
+  /* The worker stops its own tools on SIGTERM; the rest of the cgroup
+   * gets SIGKILL only after it.  A failed unit must not stay loaded:
+   * job ids are never reused, units would pile up. */
+  if (prop_string(p, "KillMode", "mixed") < 0 ||
+      prop_string(p, "CollectMode", "inactive-or-failed") < 0)
+    return -1;
+  if (l->cpu_percent &&
+      prop_u64(p, "CPUQuotaPerSecUSec", l->cpu_percent * 10000) < 0)
+    return -1;
+  if (l->io_weight && prop_u64(p, "IOWeight", l->io_weight) < 0)
+    return -1;
+  return 0;
+}
+
+static int append(FILE *f, const struct unit_prop *q)
+{
+  switch (q->type) {
+  case PROP_STRING:
+    return fprintf(f, "%s=%s\n", q->name, q->s);
+  case PROP_U64:
+    return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
+  case PROP_STRV:
+  case PROP_EXEC: {
+    _cleanup_free_ char *s = argv_join(&q->v);
+    if (!s)
+      return -1;
+    return fprintf(f, "%s=%s\n", q->name, s);
+  }
+  }
+  return -1;
+}
+
+char *worker_unit_props_text(const struct unit_props *p)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  if (!f)
+    return NULL;
+  fprintf(f, "Unit=%s\n", p->unit);
+  for (unsigned i = 0; i < p->n; i++)
+    if (append(f, &p->p[i]) < 0) {
+      fclose(f);
+      free(buf);
+      return NULL;
+    }
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
+
+void worker_unit_props_free(struct unit_props *p)
+{
+  for (unsigned i = 0; i < p->n; i++) {
+    free(p->p[i].s);
+    argv_free(&p->p[i].v);
+  }
+  free(p->unit);
+  memset(p, 0, sizeof *p);
+}
+
+bool worker_units_wanted(void)
+{
+  /* INVOCATION_ID: systemd started us as a unit (not a shell under a
+   * systemd-booted machine, where setsid is what the user expects). */
+  return sd_booted() > 0 && getenv("INVOCATION_ID") != NULL;
+}

@@ -1,0 +1,58 @@
+/* Workers as transient systemd units (uch-job-ID.service), for uchd
+ * running as a systemd service: each job gets its own cgroup with the
+ * CPU and IO limits of its request, and its unit's journal carries
+ * JOB_ID.  Without systemd uchd keeps posix_spawn + setsid (spawn.c). */
+#ifndef UCHD_WORKER_UNIT_H
+#define UCHD_WORKER_UNIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "argv.h"
+
+/* One property of StartTransientUnit, in the few D-Bus types we use. */
+enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't', PROP_STRV = 'a',
+                      PROP_EXEC = 'x' };
+struct unit_prop {
+  const char *name;
+  enum unit_prop_type type;
+  char *s;                 /* PROP_STRING */
+  uint64_t u;              /* PROP_U64 */
+  struct argv v;           /* PROP_STRV, PROP_EXEC (argv; v.v[0] the path) */
+};
+struct unit_props {
+  char *unit;              /* "uch-job-ID.service" */
+  struct unit_prop p[16];
+  unsigned n;
+};
+
+/* "limits": {"cpu": PERCENT, "io": WEIGHT} of a request: CPU as percent
+ * of one core (1-100000, CPUQuota=), IO as a weight (1-10000, IOWeight=).
+ * 0 when not set. */
+struct worker_limits {
+  uint64_t cpu_percent;
+  uint64_t io_weight;
+};
+void worker_limits_from_request(json_object *request,
+                                struct worker_limits *l);
+
+/* Fills *p with the unit name and every property uchd sets. */
+int worker_unit_props(struct unit_props *p, const char *job_id,
+                      const struct argv *worker_argv, const char *log_path,
+                      const struct worker_limits *l);
+/* "Name=value" lines, in order, for tests and the log. */
+char *worker_unit_props_text(const struct unit_props *p);
+void worker_unit_props_free(struct unit_props *p);
+
+/* True when uchd runs as a systemd service (booted with systemd and
+ * started by it), so workers become transient units. */
+bool worker_units_wanted(void);
+
+struct uchd;
+struct job;
+/* Starts j's worker as uch-job-ID.service and watches its main process
+ * by pidfd.  -1 (errno, logged) when systemd would not start it. */
+int worker_spawn_unit(struct uchd *d, struct job *j);
+
+#endif

@@ -1,0 +1,69 @@
+/* The transient unit uchd asks systemd for: exact properties, limits
+ * from the request, nothing when limits are absent. */
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "cleanup.h"
+#include "tap.h"
+#include "worker.h"
+#include "worker-unit.h"
+
+static char *props_for(const char *request_json)
+{
+  _cleanup_argv_ struct argv args = { 0 };
+  struct worker_limits l;
+  struct unit_props p = { 0 };
+  json_object *req = json_tokener_parse(request_json);
+  char *text = NULL;
+
+  worker_limits_from_request(req, &l);
+  if (worker_argv(&args, "/usr/libexec/uch/uch-job", "/var/lib/uch",
+                  "/run/uch", "j-42") == 0 &&
+      worker_unit_props(&p, "j-42", &args, "/var/lib/uch/jobs/j-42/job.log",
+                        &l) == 0)
+    text = worker_unit_props_text(&p);
+  worker_unit_props_free(&p);
+  json_object_put(req);
+  return text;
+}
+
+static const char base[] =
+  "Unit=uch-job-j-42.service\n"
+  "Description=UCH job j-42\n"
+  "Type=exec\n"
+  "ExecStart=/usr/libexec/uch/uch-job --state-dir /var/lib/uch "
+  "--runtime-dir /run/uch start j-42\n"
+  "StandardInput=null\n"
+  "StandardOutputFileToAppend=/var/lib/uch/jobs/j-42/job.log\n"
+  "StandardErrorFileToAppend=/var/lib/uch/jobs/j-42/job.log\n"
+  "LogExtraFields=JOB_ID=j-42\n"
+  "KillMode=mixed\n"
+  "CollectMode=inactive-or-failed\n";
+
+int main(void)
+{
+  _cleanup_free_ char *none = props_for("{\"type\": \"copy\"}");
+  is_str(none, base, "no limits: no CPU or IO properties");
+
+  _cleanup_free_ char *both = props_for(
+    "{\"type\": \"copy\", \"limits\": {\"cpu\": 150, \"io\": 50}}");
+  _cleanup_free_ char *want = NULL;
+  if (asprintf(&want, "%sCPUQuotaPerSecUSec=1500000\nIOWeight=50\n", base) < 0)
+    want = NULL;
+  is_str(both, want, "cpu 150%% is 1.5 s of CPU a second; io is IOWeight");
+
+  _cleanup_free_ char *cpu = props_for(
+    "{\"limits\": {\"cpu\": 25, \"bandwidth\": \"10M\"}}");
+  ok(cpu && strstr(cpu, "CPUQuotaPerSecUSec=250000\n") &&
+     !strstr(cpu, "IOWeight"), "cpu alone; bandwidth is not a unit property");
+
+  struct worker_limits l;
+  json_object *bad = json_tokener_parse("{\"limits\": {\"cpu\": \"9\", \"io\": -3}}");
+  worker_limits_from_request(bad, &l);
+  ok(l.cpu_percent == 0 && l.io_weight == 0, "non-numbers and negatives ignored");
+  json_object_put(bad);
+  worker_limits_from_request(NULL, &l);
+  ok(l.cpu_percent == 0 && l.io_weight == 0, "no request, no limits");
+  return tap_done();
+}
