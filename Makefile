@@ -45,7 +45,7 @@ UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
 .PHONY: all deps check check-fast check-unit check-san run bench demo \
-	install fuzz clean
+	install fuzz clean install-appliance
 all: $(PROGRAMS) $(MANPAGES)
 
 $(B)/obj/%.o: %.c $(HEADERS) VERSION
@@ -144,6 +144,20 @@ install: all
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done
+
+# The appliance's systemd units, config and first-boot pieces (appliance/);
+# image-build/ runs this with PREFIX=/usr.
+UNITDIR ?= /usr/lib/systemd/system
+install-appliance: install
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/tmpfiles.d \
+		$(DESTDIR)/etc/uch $(DESTDIR)/etc/cloud/cloud.cfg.d
+	install -m 0644 appliance/uchd.service appliance/uchd.socket \
+		appliance/uch-tls.service $(DESTDIR)$(UNITDIR)/
+	install -m 0755 appliance/uch-tls-init $(DESTDIR)$(LIBEXECDIR)/uch/
+	install -m 0644 appliance/tmpfiles.d/uch.conf $(DESTDIR)/usr/lib/tmpfiles.d/uch.conf
+	install -m 0644 appliance/uchd.conf $(DESTDIR)/etc/uch/uchd.conf
+	install -m 0644 appliance/motd $(DESTDIR)/etc/motd
+	install -m 0644 appliance/cloud-init/99-uch.cfg $(DESTDIR)/etc/cloud/cloud.cfg.d/
 
 clean:
 	rm -rf $(B)
