@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "request.h"
 #include "v2v-argv.h"
 
 #define FAIL(msg) do { *why = (msg); return -1; } while (0)
@@ -249,7 +250,7 @@ static int options_argv(struct argv *a, json_object *opts,
   if (json_object_object_get_ex(opts, "extra_args", &list))
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       const char *arg = json_object_get_string(json_object_array_get_idx(list, i));
-      if (!v2v_extra_arg_allowed(arg))
+      if (!convert_extra_arg_allowed(arg))
         FAIL("options.extra_args: argument not allowed");
       if (argv_add(a, arg) < 0)
         return -1;
@@ -274,15 +275,4 @@ int v2v_argv(struct argv *a, json_object *request,
       (opts && options_argv(a, opts, files, why) < 0))
     return -1;
   return 0;
-}
-
-bool v2v_extra_arg_allowed(const char *arg)
-{
-  static const char *const allowed[] = {
-    "-v", "--verbose", "-x", "--compressed", "--print-source", NULL,
-  };
-  for (int i = 0; arg && allowed[i]; i++)
-    if (strcmp(arg, allowed[i]) == 0)
-      return true;
-  return false;
 }

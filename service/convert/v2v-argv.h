@@ -28,7 +28,7 @@
  *                             "gateway"?: G, "prefix"?: INT,
  *                             "nameservers"?: [S]}}],
  *                "luks_keys"?: [{"device": S}],     (key in a secret file)
- *                "extra_args"?: [S]}                (v2v_extra_arg_allowed)
+ *                "extra_args"?: [S]}        (convert_extra_arg_allowed)
  */
 #ifndef UCH_V2V_ARGV_H
 #define UCH_V2V_ARGV_H
@@ -50,9 +50,5 @@ struct v2v_files {
  * request it cannot express; argv is then incomplete. */
 int v2v_argv(struct argv *a, json_object *request,
              const struct v2v_files *files, const char **why);
-
-/* Extra arguments a request may add: flags that change how, never what
- * or where (no -o/-os/-i..., no --keys-from-stdin, no -q). */
-bool v2v_extra_arg_allowed(const char *arg);
 
 #endif

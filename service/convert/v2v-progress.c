@@ -51,9 +51,11 @@ static void add_warning(struct v2v_progress *p, const char *text)
   }
 }
 
+/* The first line: the machine-readable error also holds virt-v2v's
+ * paragraphs of advice, which stay in the job log. */
 static void set_error(struct v2v_progress *p, const char *text)
 {
-  char *copy = strdup(text);
+  char *copy = strndup(text, strcspn(text, "\n"));
   if (copy) {
     free(p->error);
     p->error = copy;

@@ -144,14 +144,14 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   json_object *v;
 
   if (!json_object_object_get_ex(req, "type", &v) || !v)
-    return rq_fail(c, "type", "is required (\"copy\" or \"export\")");
+    return rq_fail(c, "type", "is required (\"copy\", \"export\" or \"convert\")");
   if (!json_object_is_type(v, json_type_string))
-    return rq_fail(c, "type", "must be a string (\"copy\" or \"export\")");
+    return rq_fail(c, "type", "must be a string (\"copy\", \"export\" or \"convert\")");
   *type = json_object_get_string(v);
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
       !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
-                   "(supported: copy, export)", *type);
+                   "(supported: copy, export, convert)", *type);
   return 0;
 }
 
@@ -193,6 +193,8 @@ int request_validate(json_object *req, json_object **sanitized,
     goto fail;
   if (strcmp(type, "copy") == 0)
     r = check_copy(&c, req);
+  else if (strcmp(type, "convert") == 0)
+    r = check_convert(&c, req);
   else
     r = check_export(&c, req);
   if (r < 0)

@@ -3,6 +3,7 @@
 #ifndef UCH_REQUEST_H
 #define UCH_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -33,6 +34,10 @@ int request_validate(json_object *req, json_object **sanitized,
  * after it but whitespace); on failure fills *err naming the position. */
 json_object *request_parse(const char *body, size_t len,
                            struct uch_error *err);
+
+/* Arguments a convert request may pass to virt-v2v in options.extra_args:
+ * flags that change how it works, never what it reads or writes. */
+bool convert_extra_arg_allowed(const char *arg);
 
 /* RUNTIME_JOB_DIR/secrets/FIELD with "[i]" written ".i". */
 char *secret_path(const char *job_runtime_dir, const char *field);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "convert-job.h"
 #include "copy-job.h"
 #include "export-job.h"
 #include "fs.h"
@@ -210,6 +211,8 @@ static int run_by_type(struct runner *r, json_object *result,
     return copy_job_run(r, result, f);
   if (type && strcmp(type, "export") == 0)
     return export_job_run(r, result, f);
+  if (type && strcmp(type, "convert") == 0)
+    return convert_job_run(r, result, f);
   failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
               "worker", type ? type : "");
   return -1;

@@ -2,6 +2,7 @@
  * secrets only ever as file names. */
 #include "argv.h"
 #include "cleanup.h"
+#include "request.h"
 #include "tap.h"
 #include "v2v-argv.h"
 
@@ -140,10 +141,10 @@ static void test_options(void)
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
              "\"options\":{\"extra_args\":[\"-os\"]}}", NULL),
          "(failed)", "extra arg changing the output refused");
-  ok(!v2v_extra_arg_allowed("--keys-from-stdin"), "--keys-from-stdin not allowed");
-  ok(!v2v_extra_arg_allowed("-q"), "-q (no progress) not allowed");
-  ok(!v2v_extra_arg_allowed("-v -x"), "no shell strings");
-  ok(v2v_extra_arg_allowed("--compressed"), "--compressed allowed");
+  ok(!convert_extra_arg_allowed("--keys-from-stdin"), "--keys-from-stdin not allowed");
+  ok(!convert_extra_arg_allowed("-q"), "-q (no progress) not allowed");
+  ok(!convert_extra_arg_allowed("-v -x"), "no shell strings");
+  ok(convert_extra_arg_allowed("--compressed"), "--compressed allowed");
 }
 
 int main(void)

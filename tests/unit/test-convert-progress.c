@@ -86,7 +86,7 @@ static void test_machine_readable(void)
     "{\"message\":\"no virtio drivers\",\"timestamp\":\"t\",\"type\":\"warning\"}\n"
     "{\"message\":\"Copying disk 1/1\",\"timestamp\":\"t\",\"type\":\"message\"}\n"
     "not json\n"
-    "{\"message\":\"disk full\",\"timestamp\":\"t\",\"type\":\"error\"}\n";
+    "{\"message\":\"disk full\\n\\nadvice\",\"timestamp\":\"t\",\"type\":\"error\"}\n";
 
   v2v_progress_init(&p);
   for (size_t i = 0; i < sizeof file - 1; i += 7)

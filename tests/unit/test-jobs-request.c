@@ -216,7 +216,7 @@ static void test_bad(void)
   bad("{'type':'copy'}", "");
   bad("{}", "type");
   bad("{\"type\":7}", "type");
-  bad("{\"type\":\"convert\"}", "type");
+  bad("{\"type\":\"inspect\"}", "type");
   bad("{\"type\":\"copy\\u0000x\",\"disks\":[{\"source\":{\"nbd\":"
       "\"nbd://h\"},\"destination\":{\"path\":\"/d\"}}]}", "type");
   bad("{\"type\":\"copy\",\"id\":\"a/b\"," "\"disks\":[]}", "id");

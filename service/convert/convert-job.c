@@ -1,0 +1,269 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "convert-job.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "v2v-argv.h"
+#include "v2v-progress.h"
+
+char *convert_find_program(const char *program, const char *extra_dir)
+{
+  const char *path = getenv("PATH");
+  _cleanup_free_ char *dirs = NULL;
+  char *full = NULL, *save = NULL;
+
+  if (asprintf(&dirs, "%s:%s", path ? path : "/usr/bin:/bin",
+               extra_dir ? extra_dir : "") < 0)
+    return NULL;
+  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    if (asprintf(&full, "%s/%s", d, program) < 0)
+      return NULL;
+    if (access(full, X_OK) == 0)
+      return full;
+    free(full);
+    full = NULL;
+  }
+  return NULL;
+}
+
+struct convert_run {
+  struct runner *r;
+  struct v2v_progress p;
+  int mr_fd;             /* the machine-readable file, read as it grows */
+};
+
+/* job.log keeps every line; a redrawn bar keeps only its last state. */
+static void on_v2v_line(struct child *ch, const char *line)
+{
+  struct convert_run *cr = ch->opaque;
+  const char *last = strrchr(line, '\r');
+
+  children_log(&cr->r->kids, ch->tool, "%s", last ? last + 1 : line);
+  v2v_progress_feed_output(&cr->p, line, strlen(line));
+  v2v_progress_feed_output(&cr->p, "\n", 1);
+  snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
+}
+
+static void read_machine_file(struct convert_run *cr)
+{
+  char buf[4096];
+  ssize_t n;
+
+  while (cr->mr_fd >= 0 && (n = read(cr->mr_fd, buf, sizeof buf)) > 0)
+    v2v_progress_feed_machine(&cr->p, buf, n);
+}
+
+/* state.disks grows as virt-v2v says how many disks it copies. */
+static void ensure_disks(struct runner *r, int n)
+{
+  json_object *disks = json_get(r->doc, "disks");
+
+  while (disks && (int)json_object_array_length(disks) < n) {
+    json_object *d = json_object_new_object();
+    json_object_object_add(d, "percent", json_object_new_double(0));
+    json_object_object_add(d, "bytes_done", json_object_new_int64(0));
+    json_object_object_add(d, "bytes_total", json_object_new_int64(0));
+    json_object_array_add(disks, d);
+  }
+}
+
+static void apply_progress(struct convert_run *cr)
+{
+  struct runner *r = cr->r;
+  struct v2v_progress *p = &cr->p;
+
+  if (!p->changed)
+    return;
+  p->changed = false;
+  if (p->phase[0] && strcmp(p->phase, json_get_string(r->doc, "phase")) != 0)
+    runner_set_phase(r, p->phase);
+  if (p->disk > 0) {
+    ensure_disks(r, p->disks);
+    /* Earlier disks are done once a later one is being copied. */
+    for (int i = 0; i < p->disk - 1; i++)
+      runner_disk_progress(r, i, 100, 0, 0);
+    runner_disk_progress(r, p->disk - 1, p->percent < 0 ? 0 : p->percent,
+                         0, 0);
+  }
+}
+
+static int names_in(const char *dir, json_object *names)
+{
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  struct dirent *e;
+
+  if (!d)
+    return -1;
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.')
+      json_object_object_add(names, e->d_name, NULL);
+  return 0;
+}
+
+/* What virt-v2v wrote: the files of the output directory that were not
+ * there before (disks NAME-sdX, NAME.xml or NAME.yaml). */
+static void add_outputs(json_object *result, const char *dir,
+                        json_object *before)
+{
+  _cleanup_json_ json_object *after = json_object_new_object();
+  json_object *disks = json_object_new_array();
+
+  json_object_object_add(result, "disks", disks);
+  if (names_in(dir, after) < 0)
+    return;
+  json_object_object_foreach(after, name, unused) {
+    (void)unused;
+    _cleanup_free_ char *path = NULL;
+    size_t len = strlen(name);
+    if (json_object_object_get_ex(before, name, NULL) ||
+        asprintf(&path, "%s/%s", dir, name) < 0)
+      continue;
+    if (len > 4 && (strcmp(name + len - 4, ".xml") == 0 ||
+                    strcmp(name + len - 5, ".yaml") == 0))
+      json_object_object_add(result, "metadata", json_object_new_string(path));
+    else if (strstr(name, "-sd")) {
+      json_object *d = json_object_new_object();
+      json_object_object_add(d, "path", json_object_new_string(path));
+      json_object_array_add(disks, d);
+    }
+  }
+}
+
+/* A failed or cancelled run leaves no half-written guest behind. */
+static void remove_outputs(const char *dir, json_object *before)
+{
+  _cleanup_json_ json_object *after = json_object_new_object();
+
+  if (names_in(dir, after) < 0)
+    return;
+  json_object_object_foreach(after, name, unused) {
+    (void)unused;
+    _cleanup_free_ char *path = NULL;
+    if (!json_object_object_get_ex(before, name, NULL) &&
+        asprintf(&path, "%s/%s", dir, name) > 0)
+      unlink(path);
+  }
+}
+
+static void add_warnings(json_object *result, const struct v2v_progress *p)
+{
+  json_object *list = json_object_new_array();
+
+  for (int i = 0; i < p->n_warnings; i++)
+    json_object_array_add(list, json_object_new_string(p->warnings[i]));
+  json_object_object_add(result, "warnings", list);
+}
+
+static const char *output_dir(json_object *request)
+{
+  json_object *out = json_get(request, "output");
+  const char *dir = json_get_string(json_get(out, "local"), "dir");
+  return dir ? dir : json_get_string(json_get(out, "kubevirt"), "dir");
+}
+
+/* virt-v2v's temporary overlays go under the job's runtime directory
+ * (not /var/tmp), so whatever a killed virt-v2v leaves is removed with
+ * it when the job ends. */
+static int prepare_env(struct runner *r, char **mr_path, char **tmpdir)
+{
+  if (asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
+      asprintf(tmpdir, "%s/v2v-tmp", r->rt_dir) < 0 ||
+      mkdir_p(*tmpdir, 0700) < 0 ||
+      setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0 ||
+      setenv("LIBGUESTFS_CACHEDIR", *tmpdir, 1) < 0)
+    return -1;
+  return 0;
+}
+
+static int run_v2v(struct convert_run *cr, const struct argv *a,
+                   struct job_failure *f)
+{
+  struct runner *r = cr->r;
+  struct child *ch = child_spawn(&r->kids, "virt-v2v", a, -1);
+  char why[512];
+  int ret = -1;
+
+  if (!ch) {
+    failure_set(f, "tool_failed", "virt-v2v: cannot run: %s", strerror(errno));
+    return -1;
+  }
+  ch->on_line = on_v2v_line;
+  ch->opaque = cr;
+  while (!ch->exited && !r->kids.cancelled) {
+    children_poll(&r->kids, -1, 250);
+    read_machine_file(cr);
+    apply_progress(cr);
+  }
+  if (child_wait(&r->kids, ch) < 0) {
+    child_stop(&r->kids, ch);     /* before its half-written files go */
+    return -1;
+  }
+  read_machine_file(cr);
+  apply_progress(cr);
+  if (child_succeeded(ch))
+    ret = 0;
+  else if (cr->p.error)
+    failure_set(f, "convert_failed", "virt-v2v: %s", cr->p.error);
+  else {
+    child_describe_failure(ch, why, sizeof why);
+    failure_set(f, "convert_failed", "%s", why);
+  }
+  child_release(&r->kids, ch);
+  return ret;
+}
+
+int convert_job_run(struct runner *r, json_object *result,
+                    struct job_failure *f)
+{
+  _cleanup_free_ char *v2v = convert_find_program("virt-v2v", NULL);
+  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *cmd = NULL;
+  _cleanup_json_ json_object *before = json_object_new_object();
+  _cleanup_argv_ struct argv a = { 0 };
+  struct convert_run cr = { .r = r, .mr_fd = -1 };
+  struct v2v_files files = { 0 };
+  const char *dir = output_dir(r->request), *why = NULL;
+  int ret;
+
+  if (!v2v) {
+    failure_set(f, "missing_dependency", "virt-v2v is not installed on this host "
+                "(Debian: apt-get install virt-v2v)");
+    return -1;
+  }
+  if (prepare_env(r, &mr_path, &tmpdir) < 0) {
+    failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
+    return -1;
+  }
+  files.machine_readable = mr_path;
+  if (v2v_argv(&a, r->request, &files, &why) < 0) {
+    failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
+    return -1;
+  }
+  cr.mr_fd = open(mr_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (!dir || names_in(dir, before) < 0 || cr.mr_fd < 0) {
+    failure_set(f, "internal", "%s: %s", dir ? dir : "output", strerror(errno));
+    if (cr.mr_fd >= 0)
+      close(cr.mr_fd);
+    return -1;
+  }
+  if ((cmd = argv_join(&a)))
+    runner_log(r, "running: %s", cmd);
+  v2v_progress_init(&cr.p);
+  runner_set_phase(r, "starting");
+  ret = run_v2v(&cr, &a, f);
+  close(cr.mr_fd);
+  add_warnings(result, &cr.p);
+  if (ret == 0)
+    add_outputs(result, dir, before);
+  else
+    remove_outputs(dir, before);
+  v2v_progress_free(&cr.p);
+  return ret;
+}

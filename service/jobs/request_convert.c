@@ -1,0 +1,232 @@
+/* The "convert" request: one guest through virt-v2v into a directory.
+ * The worker builds virt-v2v's command line from it (convert/v2v-argv.c),
+ * so everything here ends up as one argv element, never a shell string. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "request_check.h"
+
+static bool chars_only(const char *s, const char *set)
+{
+  return *s && strspn(s, set) == strlen(s);
+}
+
+#define HEX "0123456789abcdefABCDEF"
+
+static bool mac_valid(const char *s)
+{
+  if (strlen(s) != 17)
+    return false;
+  for (int i = 0; i < 17; i++)
+    if (i % 3 == 2 ? s[i] != ':' : !strchr(HEX, s[i]) || !s[i])
+      return false;
+  return true;
+}
+
+static int get_ip_addr(struct rq_ctx *c, json_object *o, const char *parent,
+                       const char *key, bool required)
+{
+  const char *s = NULL;
+  char f[FIELD_MAX];
+
+  if (get_string(c, o, parent, key, required, &s) < 0)
+    return -1;
+  field_key(f, parent, key);
+  if (s && (!chars_only(s, HEX ".:") || strlen(s) > 45))
+    return rq_fail(c, f, "must be an IPv4 or IPv6 address");
+  return 0;
+}
+
+static int check_ip(struct rq_ctx *c, json_object *ip, const char *field)
+{
+  static const char *const keys[] = { "address", "gateway", "prefix",
+                                      "nameservers", NULL };
+  json_object *ns = NULL;
+  int64_t prefix;
+  char f[FIELD_MAX], g[FIELD_MAX];
+
+  if (check_known_keys(c, ip, field, keys) < 0 ||
+      get_ip_addr(c, ip, field, "address", true) < 0 ||
+      get_ip_addr(c, ip, field, "gateway", false) < 0 ||
+      get_int(c, ip, field, "prefix", false, 1, 128, &prefix) < 0 ||
+      get_array(c, ip, field, "nameservers", false, &ns) < 0)
+    return -1;
+  field_key(f, field, "nameservers");
+  if (ns && json_object_array_length(ns) > 8)
+    return rq_fail(c, f, "at most 8 name servers");
+  for (size_t i = 0; ns && i < json_object_array_length(ns); i++) {
+    json_object *v = json_object_array_get_idx(ns, i);
+    field_index(g, f, i);
+    if (!json_object_is_type(v, json_type_string) ||
+        !chars_only(json_object_get_string(v), HEX ".:"))
+      return rq_fail(c, g, "must be an IPv4 or IPv6 address");
+  }
+  return 0;
+}
+
+static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
+{
+  static const char *const keys[] = { "mac", "network", "bridge", "ip",
+                                      NULL };
+  const char *mac = NULL, *net = NULL, *bridge = NULL;
+  json_object *ip = NULL;
+  char f[FIELD_MAX];
+
+  if (!json_object_is_type(m, json_type_object))
+    return rq_fail(c, field, "must be an object");
+  if (check_known_keys(c, m, field, keys) < 0 ||
+      get_string(c, m, field, "mac", true, &mac) < 0)
+    return -1;
+  field_key(f, field, "mac");
+  if (!mac_valid(mac))
+    return rq_fail(c, f, "must be a MAC address (xx:xx:xx:xx:xx:xx)");
+  if (get_name(c, m, field, "network", false, &net) < 0 ||
+      get_name(c, m, field, "bridge", false, &bridge) < 0 ||
+      get_object(c, m, field, "ip", false, &ip) < 0)
+    return -1;
+  if (!!net + !!bridge + !!ip != 1)
+    return rq_fail(c, field, "needs exactly one of network, bridge, ip");
+  field_key(f, field, "ip");
+  return ip ? check_ip(c, ip, f) : 0;
+}
+
+static int check_options(struct rq_ctx *c, json_object *opts)
+{
+  static const char *const keys[] = { "root", "macs", "extra_args", NULL };
+  json_object *macs = NULL, *extra = NULL;
+  const char *root = NULL;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, opts, "options", keys) < 0 ||
+      get_string(c, opts, "options", "root", false, &root) < 0)
+    return -1;
+  /* "ask" would wait for a person at a terminal. */
+  if (root && strcmp(root, "single") != 0 && strcmp(root, "first") != 0 &&
+      !(strncmp(root, "/dev/", 5) == 0 &&
+        chars_only(root + 5, "abcdefghijklmnopqrstuvwxyz"
+                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/")))
+    return rq_fail(c, "options.root", "must be \"single\", \"first\" or "
+                   "a device (/dev/sda2, /dev/VG/LV)");
+  if (get_array(c, opts, "options", "macs", false, &macs) < 0 ||
+      get_array(c, opts, "options", "extra_args", false, &extra) < 0)
+    return -1;
+  for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
+    field_index(f, "options.macs", i);
+    if (check_mac(c, json_object_array_get_idx(macs, i), f) < 0)
+      return -1;
+  }
+  for (size_t i = 0; extra && i < json_object_array_length(extra); i++) {
+    json_object *v = json_object_array_get_idx(extra, i);
+    field_index(f, "options.extra_args", i);
+    if (!json_object_is_type(v, json_type_string) ||
+        !convert_extra_arg_allowed(json_object_get_string(v)))
+      return rq_fail(c, f, "not an allowed virt-v2v argument "
+                     "(allowed: -v, -x, --compressed)");
+  }
+  return 0;
+}
+
+/* Exactly one input mode, each a local file for now. */
+static int check_input(struct rq_ctx *c, json_object *req)
+{
+  static const char *const modes[] = { "disk", "libvirtxml", "ova", "vmx",
+                                       NULL };
+  static const char *const formats[] = { "raw", "qcow2", NULL };
+  static const char *const disk_keys[] = { "path", "format", NULL };
+  static const char *const path_keys[] = { "path", NULL };
+  json_object *input = NULL, *in = NULL;
+  const char *fmt;
+  char f[FIELD_MAX];
+
+  if (get_object(c, req, "", "input", true, &input) < 0)
+    return -1;
+  if (json_object_object_length(input) != 1)
+    return rq_fail(c, "input", "needs exactly one of disk, libvirtxml, "
+                   "ova, vmx");
+  for (int i = 0; modes[i]; i++) {
+    if (!json_object_object_get_ex(input, modes[i], NULL))
+      continue;
+    field_key(f, "input", modes[i]);
+    if (get_object(c, input, "input", modes[i], true, &in) < 0 ||
+        check_known_keys(c, in, f, i == 0 ? disk_keys : path_keys) < 0 ||
+        check_image_path(c, in, f, "path") < 0)
+      return -1;
+    return i == 0 ? get_enum(c, in, f, "format", false, formats, &fmt) : 0;
+  }
+  json_object_object_foreach(input, key, val) {
+    (void)val;
+    return rq_fail(c, "input", "\"%.32s\" is not supported by this version "
+                   "(supported: disk, libvirtxml, ova, vmx)", key);
+  }
+  return -1;
+}
+
+static int check_output(struct rq_ctx *c, json_object *req)
+{
+  static const char *const modes[] = { "local", "kubevirt", NULL };
+  static const char *const local_keys[] = { "dir", "format", "allocation",
+                                            NULL };
+  static const char *const kubevirt_keys[] = { "dir", NULL };
+  static const char *const formats[] = { "raw", "qcow2", NULL };
+  static const char *const allocs[] = { "sparse", "preallocated", NULL };
+  json_object *output = NULL, *out = NULL;
+  const char *dir = NULL, *s;
+  struct stat st;
+  char f[FIELD_MAX], g[FIELD_MAX];
+
+  if (get_object(c, req, "", "output", true, &output) < 0)
+    return -1;
+  if (json_object_object_length(output) != 1)
+    return rq_fail(c, "output", "needs exactly one of local, kubevirt");
+  for (int i = 0; modes[i]; i++) {
+    if (!json_object_object_get_ex(output, modes[i], NULL))
+      continue;
+    field_key(f, "output", modes[i]);
+    if (get_object(c, output, "output", modes[i], true, &out) < 0 ||
+        check_known_keys(c, out, f, i == 0 ? local_keys : kubevirt_keys) < 0 ||
+        get_abs_path(c, out, f, "dir", true, &dir) < 0 ||
+        get_enum(c, out, f, "format", false, formats, &s) < 0 ||
+        get_enum(c, out, f, "allocation", false, allocs, &s) < 0)
+      return -1;
+    field_key(g, f, "dir");
+    if (stat(dir, &st) < 0)
+      return rq_fail(c, g, "%s: %m", dir);
+    if (!S_ISDIR(st.st_mode))
+      return rq_fail(c, g, "%s is not a directory", dir);
+    return 0;
+  }
+  json_object_object_foreach(output, key, val) {
+    (void)val;
+    return rq_fail(c, "output", "\"%.32s\" is not supported by this version "
+                   "(supported: local, kubevirt)", key);
+  }
+  return -1;
+}
+
+/* No -q: it would hide the progress; nothing naming what to read or
+ * write, nor --keys-from-stdin (stdin is /dev/null). */
+bool convert_extra_arg_allowed(const char *arg)
+{
+  static const char *const allowed[] = { "-v", "--verbose", "-x",
+                                         "--compressed", NULL };
+  for (int i = 0; arg && allowed[i]; i++)
+    if (strcmp(arg, allowed[i]) == 0)
+      return true;
+  return false;
+}
+
+int check_convert(struct rq_ctx *c, json_object *req)
+{
+  static const char *const keys[] = { "type", "id", "labels", "input",
+                                      "output", "name", "options", NULL };
+  json_object *opts = NULL;
+  const char *name;
+
+  if (check_known_keys(c, req, "", keys) < 0 || check_input(c, req) < 0 ||
+      check_output(c, req) < 0 ||
+      get_name(c, req, "", "name", false, &name) < 0 ||
+      get_object(c, req, "", "options", false, &opts) < 0)
+    return -1;
+  return opts ? check_options(c, opts) : 0;
+}
