@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "request_check.h"
+#include "hostport.h"
 
 /* Passwords and PSKs are short; a bigger file was named by mistake. */
 #define SECRET_FILE_MAX 65536
@@ -276,21 +277,14 @@ bool host_valid(const char *host)
 
 bool host_port_valid(const char *s)
 {
-  const char *colon = strrchr(s, ':');
-  char host[256], *end;
-  long port;
+  _cleanup_free_ char *host = NULL, *port = NULL;
 
-  if (!colon || (size_t)(colon - s) >= sizeof host)
+  if (host_port_split(s, &host, &port) < 0)
     return false;
-  memcpy(host, s, (size_t)(colon - s));
-  host[colon - s] = '\0';
-  if (!host_valid(host))
-    return false;
-  if (colon[1] < '0' || colon[1] > '9')
-    return false;
-  errno = 0;
-  port = strtol(colon + 1, &end, 10);
-  return errno == 0 && *end == '\0' && port >= 1 && port <= 65535;
+  /* the split removed an IPv6 address's brackets */
+  if (strchr(host, ':'))
+    return strspn(host, "0123456789abcdefABCDEF:.") == strlen(host);
+  return host_valid(host);
 }
 
 int take_inline_secret(struct rq_ctx *c, const char *field,

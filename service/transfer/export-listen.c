@@ -10,27 +10,8 @@
 #include "endpoint.h"
 #include "jsonutil.h"
 #include "export-listen.h"
+#include "hostport.h"
 #include "request.h"
-
-int split_host_port(const char *s, char **host, char **port)
-{
-  const char *colon = strrchr(s, ':');
-  const char *h = s;
-  size_t hlen;
-
-  if (!colon || !colon[1])
-    return -1;
-  hlen = colon - s;
-  if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
-    h++;
-    hlen -= 2;
-  }
-  if (hlen == 0)
-    return -1;
-  *host = strndup(h, hlen);
-  *port = strdup(colon + 1);
-  return *host && *port ? 0 : -1;
-}
 
 char *export_uri(const struct listen_spec *l, const char *name)
 {
@@ -86,7 +67,7 @@ int listen_prepare(struct runner *r, json_object *listen,
     }
     return 0;
   }
-  if (split_host_port(tcp, &l->host, &l->port) < 0) {
+  if (host_port_split(tcp, &l->host, &l->port) < 0) {
     failure_set(f, "invalid_request", "listen.tcp: \"%s\" is not HOST:PORT",
                 tcp);
     return -1;

@@ -17,8 +17,6 @@ struct listen_spec {
   char *username;
 };
 
-/* "HOST:PORT" or "[V6]:PORT" into host and port; -1 when malformed. */
-int split_host_port(const char *s, char **host, char **port);
 /* The export URI of NAME (a libnbd URI, used as is). */
 char *export_uri(const struct listen_spec *l, const char *name);
 /* A new PSK file "USER:<64 hex>" (mode 0600). */

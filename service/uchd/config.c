@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "hostport.h"
 
 enum key_bit {
   K_STATE = 1, K_RUNTIME = 2, K_LISTEN = 4, K_UNIX = 8, K_MAX_JOBS = 16,
@@ -40,7 +41,7 @@ static int add_listen(struct uchd_config *c, const char *value,
     c->listen_none = true;
     return 0;
   }
-  if (listen_split(value, &host, &port) < 0) {
+  if (host_port_split(value, &host, &port) < 0) {
     uch_error_set(err, "invalid_config", "listen",
                   "listen: '%s' is not HOST:PORT (or 'none')", value);
     return -1;
@@ -223,38 +224,11 @@ void config_free(struct uchd_config *c)
   memset(c, 0, sizeof *c);
 }
 
-int listen_split(const char *host_port, char **host, char **port)
-{
-  const char *colon;
-  const char *h = host_port, *h_end;
-
-  if (*h == '[') {
-    h_end = strchr(h, ']');
-    if (!h_end || h_end[1] != ':')
-      return -1;
-    h++;
-    colon = h_end + 1;
-  } else {
-    colon = strrchr(h, ':');
-    if (!colon || memchr(h, ':', colon - h))
-      return -1;
-    h_end = colon;
-  }
-  const char *p = colon + 1;
-  char *end;
-  long n = strtol(p, &end, 10);
-  if (h_end == h || *p == '\0' || *end || n < 0 || n > 65535)
-    return -1;
-  *host = strndup(h, h_end - h);
-  *port = strdup(p);
-  return *host && *port ? 0 : -1;
-}
-
 bool listen_is_loopback(const char *host_port)
 {
   _cleanup_free_ char *host = NULL, *port = NULL;
 
-  if (listen_split(host_port, &host, &port) < 0)
+  if (host_port_split(host_port, &host, &port) < 0)
     return false;
   return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
          strcmp(host, "localhost") == 0;

@@ -42,7 +42,6 @@ void config_free(struct uchd_config *c);
 /* 127.0.0.0/8, ::1, localhost (with or without [brackets]). */
 bool listen_is_loopback(const char *host_port);
 /* Splits HOST:PORT ("[::1]:80" too); returns -1 when malformed. */
-int listen_split(const char *host_port, char **host, char **port);
 /* min(cores, MemTotal / 2 GiB), at least 1. */
 int default_max_jobs(void);
 

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "cleanup.h"
 #include "config.h"
 #include "fs.h"
@@ -49,7 +50,7 @@ int tcp_socket_open(const char *host_port)
   struct addrinfo *res = NULL;
   int one = 1, r;
 
-  if (listen_split(host_port, &host, &port) < 0) {
+  if (host_port_split(host_port, &host, &port) < 0) {
     errno = EINVAL;
     return -1;
   }

@@ -1,6 +1,7 @@
 /* Export URIs are what libnbd takes as is. */
 #include "cleanup.h"
 #include "export-listen.h"
+#include "hostport.h"
 #include "tap.h"
 
 int main(void)
@@ -9,13 +10,13 @@ int main(void)
   _cleanup_free_ char *u1 = NULL, *u2 = NULL, *u3 = NULL;
   char *x = NULL, *y = NULL;
 
-  ok(split_host_port("0.0.0.0:10809", &h, &p) == 0, "host:port");
+  ok(host_port_split("0.0.0.0:10809", &h, &p) == 0, "host:port");
   is_str(h, "0.0.0.0", "host");
   is_str(p, "10809", "port");
-  ok(split_host_port("[::1]:10809", &h6, &p6) == 0, "[v6]:port");
+  ok(host_port_split("[::1]:10809", &h6, &p6) == 0, "[v6]:port");
   is_str(h6, "::1", "v6 host without brackets");
-  ok(split_host_port("nohost", &x, &y) < 0, "no port refused");
-  ok(split_host_port(":1", &x, &y) < 0, "empty host refused");
+  ok(host_port_split("nohost", &x, &y) < 0, "no port refused");
+  ok(host_port_split(":1", &x, &y) < 0, "empty host refused");
 
   struct listen_spec u = { .unix_sock = "/run/uch/jobs/j/nbd.sock" };
   is_str(u1 = export_uri(&u, "vm 1"),
