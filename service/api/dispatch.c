@@ -90,6 +90,7 @@ static enum MHD_Result handle(struct http_request *r)
   case ROUTE_JOB_CANCEL: return api_job_cancel(r);
   case ROUTE_JOB_LOG: return api_job_log(r);
   case ROUTE_VOLUMES_LIST: return api_volumes_list(r);
+  case ROUTE_JOB_PATCH: return api_job_patch(r);
   default: break;
   }
   return http_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,

@@ -60,6 +60,7 @@ enum MHD_Result api_job_delete(struct http_request *r);
 enum MHD_Result api_job_cancel(struct http_request *r);
 enum MHD_Result api_job_log(struct http_request *r);
 enum MHD_Result api_volumes_list(struct http_request *r);
+enum MHD_Result api_job_patch(struct http_request *r);
 
 /* The libmicrohttpd callbacks; cls is the listener's struct uchd and
  * whether it is the Unix socket (see listen.c). */

@@ -14,7 +14,8 @@ static const struct path_routes metrics = { "GET", { "GET" }, { ROUTE_METRICS } 
 static const struct path_routes jobs = {
   "GET, POST", { "GET", "POST" }, { ROUTE_JOBS_LIST, ROUTE_JOBS_SUBMIT } };
 static const struct path_routes job = {
-  "GET, DELETE", { "GET", "DELETE" }, { ROUTE_JOB_GET, ROUTE_JOB_DELETE } };
+  "GET, DELETE, PATCH", { "GET", "DELETE", "PATCH" },
+  { ROUTE_JOB_GET, ROUTE_JOB_DELETE, ROUTE_JOB_PATCH } };
 static const struct path_routes cancel = {
   "POST", { "POST" }, { ROUTE_JOB_CANCEL } };
 static const struct path_routes log_ = { "GET", { "GET" }, { ROUTE_JOB_LOG } };

@@ -16,6 +16,7 @@ enum route {
   ROUTE_JOB_CANCEL,
   ROUTE_JOB_LOG,
   ROUTE_VOLUMES_LIST,
+  ROUTE_JOB_PATCH,
 };
 
 struct route_match {
@@ -28,7 +29,7 @@ void route_match(const char *method, const char *path, struct route_match *m);
 /* Routes that read a request body. */
 static inline bool route_has_body(enum route r)
 {
-  return r == ROUTE_JOBS_SUBMIT;
+  return r == ROUTE_JOBS_SUBMIT || r == ROUTE_JOB_PATCH;
 }
 
 #endif

@@ -39,6 +39,11 @@ json_object *request_parse(const char *body, size_t len,
  * flags that change how it works, never what it reads or writes. */
 bool convert_extra_arg_allowed(const char *arg);
 
+/* BW of "limits": {"bandwidth": BW}: "50M", bits per second. */
+bool bandwidth_valid(const char *s);
+/* The body of PATCH /v1/jobs/{id}: {"limits": {...}}, nothing else. */
+int request_limits_patch(json_object *body, struct uch_error *err);
+
 /* RUNTIME_JOB_DIR/secrets/FIELD with "[i]" written ".i". */
 char *secret_path(const char *job_runtime_dir, const char *field);
 /* Creates JOB_RUNTIME_DIR (0700) and secrets/ in it, writes each 0600. */

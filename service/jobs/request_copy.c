@@ -22,7 +22,7 @@ static int check_copy_disk(struct rq_ctx *c, json_object *disk,
 int check_copy(struct rq_ctx *c, json_object *req)
 {
   static const char *const keys[] = { "type", "id", "labels", "verify",
-                                      "disks", NULL };
+                                      "disks", "limits", NULL };
   json_object *disks;
   char f[FIELD_MAX];
   size_t n;
@@ -30,6 +30,7 @@ int check_copy(struct rq_ctx *c, json_object *req)
 
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_bool(c, req, "", "verify", false, &verify) < 0 ||
+      check_limits(c, req, "") < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {

@@ -10,6 +10,7 @@
 #include "copy-job.h"
 #include "endpoint.h"
 #include "extents.h"
+#include "fs.h"
 #include "jsonutil.h"
 #include "nbdcopy.h"
 #include "timeutil.h"
@@ -256,6 +257,23 @@ out:
   return ret;
 }
 
+/* The request's limit, unless PATCH /v1/jobs/{id} already set one. */
+static int bandwidth_start(struct runner *r, struct job_failure *f)
+{
+  const char *bw = json_get_string(json_get(r->request, "limits"),
+                                   "bandwidth");
+  _cleanup_free_ char *file = runtime_path(r, BANDWIDTH_FILE);
+
+  if (!bw || !file || access(file, F_OK) == 0)
+    return 0;
+  if (write_file_atomic(file, bw, strlen(bw), 0600) < 0) {
+    failure_set(f, "internal", "%s: %s", file, strerror(errno));
+    return -1;
+  }
+  runner_log(r, "bandwidth limit %s bits/s", bw);
+  return 0;
+}
+
 int copy_job_run(struct runner *r, json_object *result, struct job_failure *f)
 {
   json_object *disks = json_get(r->request, "disks");
@@ -264,6 +282,8 @@ int copy_job_run(struct runner *r, json_object *result, struct job_failure *f)
   size_t n = disks ? json_object_array_length(disks) : 0;
 
   json_object_object_add(result, "disks", results);
+  if (bandwidth_start(r, f) < 0)
+    return -1;
   for (size_t i = 0; i < n; i++) {
     if (copy_disk(r, i, json_object_array_get_idx(disks, i),
                   verify && json_object_get_boolean(verify), results, f) < 0)

@@ -174,7 +174,8 @@ static int check_vddk(struct runner *r, struct job_failure *f)
 }
 
 static int serve(struct runner *r, json_object *source, const char *tag,
-                 const char *password_file, struct nbd_server *s,
+                 const char *password_file,
+                 const struct source_filters *filters, struct nbd_server *s,
                  struct job_failure *f)
 {
   _cleanup_argv_ struct argv a = { 0 };
@@ -186,7 +187,8 @@ static int serve(struct runner *r, json_object *source, const char *tag,
                 strerror(errno));
     return -1;
   }
-  if (nbdkit_source_argv(&a, source, sock, pidfile, password_file) < 0) {
+  if (nbdkit_filtered_source_argv(&a, source, filters, sock, pidfile,
+                                  password_file) < 0) {
     failure_set(f, "internal", "cannot build the nbdkit command line");
     return -1;
   }
@@ -207,9 +209,25 @@ int source_open(struct runner *r, size_t disk, json_object *source,
   const char *uri = json_get_string(source, "nbd");
   json_object *nbdkit = json_get(source, "nbdkit");
   _cleanup_free_ char *field = NULL, *password_file = NULL;
+  _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
+  _cleanup_json_ json_object *network = NULL;
+  struct source_filters filters = { .rate_file = rate_file };
   char tag[32];
 
+  snprintf(tag, sizeof tag, "src%zu", disk);
   if (uri) {
+    int kind = nbd_uri_network_source(uri, &network);
+    if (kind < 0) {
+      failure_set(f, "source", "%s: cannot be read through nbdkit's nbd "
+                  "plugin (only tls-psk-file and tls-username may follow "
+                  "'?')", uri);
+      return -1;
+    }
+    if (kind == 0) {
+      /* across a network: retried, and limited by the job's bandwidth */
+      filters.retry = true;
+      return serve(r, network, tag, NULL, &filters, s, f);
+    }
     s->uri = strdup(uri);
     return s->uri ? 0 : -1;
   }
@@ -221,8 +239,7 @@ int source_open(struct runner *r, size_t disk, json_object *source,
       return -1;
     password_file = secret_path(r->rt_dir, field);
   }
-  snprintf(tag, sizeof tag, "src%zu", disk);
-  return serve(r, source, tag, password_file, s, f);
+  return serve(r, source, tag, password_file, &filters, s, f);
 }
 
 int path_serve(struct runner *r, const char *path, const char *tag,
@@ -231,7 +248,7 @@ int path_serve(struct runner *r, const char *path, const char *tag,
   _cleanup_json_ json_object *source = json_object_new_object();
 
   json_object_object_add(source, "path", json_object_new_string(path));
-  return serve(r, source, tag, NULL, s, f);
+  return serve(r, source, tag, NULL, NULL, s, f);
 }
 
 int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,

@@ -17,7 +17,13 @@ struct nbd_server {
 /* Stops the server's tool (if any) and frees it. */
 void nbd_server_stop(struct runner *r, struct nbd_server *s);
 
-/* disks[i].source as an NBD URI, starting nbdkit when needed. */
+/* RUNTIME/jobs/ID/bandwidth: the rate filter's rate-file (bits/s). */
+#define BANDWIDTH_FILE "bandwidth"
+
+/* disks[i].source as an NBD URI, starting nbdkit when needed: every
+ * source nbdkit serves goes through the rate filter (BANDWIDTH_FILE), a
+ * network one (nbd://, nbds://) through the retry filter too; an
+ * nbd+unix:// source is read directly. */
 int source_open(struct runner *r, size_t disk, json_object *source,
                 struct nbd_server *s, struct job_failure *f);
 /* A local file or device served read-only (verify reads the copy). */

@@ -37,16 +37,59 @@ static int add_param(struct argv *a, const char *key, json_object *v)
   }
 }
 
+/* --filter=NAME before the plugin ... */
+static int add_filters(struct argv *a, const struct source_filters *f)
+{
+  if (f && f->retry && argv_add(a, "--filter=retry") < 0)
+    return -1;
+  if (f && f->rate_file && argv_add(a, "--filter=rate") < 0)
+    return -1;
+  return 0;
+}
+
+/* ... and their parameters after the plugin's. */
+static int add_filter_params(struct argv *a, const struct source_filters *f)
+{
+  if (f && f->retry &&
+      (argv_addf(a, "retries=%d", SOURCE_RETRIES) < 0 ||
+       argv_addf(a, "retry-delay=%d", SOURCE_RETRY_DELAY) < 0))
+    return -1;
+  if (f && f->rate_file && argv_addf(a, "rate-file=%s", f->rate_file) < 0)
+    return -1;
+  return 0;
+}
+
+static int add_plugin(struct argv *a, json_object *source,
+                      const char *password_file);
+
+int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
+                                const struct source_filters *filters,
+                                const char *sock, const char *pidfile,
+                                const char *password_file)
+{
+  if (nbdkit_common(a, pidfile) < 0 || argv_add(a, "-U") < 0 ||
+      argv_add(a, sock) < 0 || add_filters(a, filters) < 0 ||
+      add_plugin(a, source, password_file) < 0 ||
+      add_filter_params(a, filters) < 0)
+    return -1;
+  return 0;
+}
+
 int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
                        const char *pidfile, const char *password_file)
+{
+  return nbdkit_filtered_source_argv(a, source, NULL, sock, pidfile,
+                                     password_file);
+}
+
+/* PLUGIN key=value... */
+static int add_plugin(struct argv *a, json_object *source,
+                      const char *password_file)
 {
   const char *path = json_get_string(source, "path");
   json_object *nbdkit = json_get(source, "nbdkit");
   const char *plugin = json_get_string(nbdkit, "plugin");
 
-  if (nbdkit_common(a, pidfile) < 0 || argv_add(a, "-U") < 0 ||
-      argv_add(a, sock) < 0)
-    return -1;
   if (path)
     return argv_add(a, "file") < 0 ? -1 : argv_addf(a, "file=%s", path);
   if (!plugin || argv_add(a, plugin) < 0)

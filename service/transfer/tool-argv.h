@@ -18,6 +18,28 @@
 int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
                        const char *pidfile, const char *password_file);
 
+/* Filters in front of a source's plugin. */
+struct source_filters {
+  /* --filter=rate rate-file=FILE: the job's bandwidth limit, which
+   * PATCH /v1/jobs/{id} changes by rewriting FILE */
+  const char *rate_file;
+  /* --filter=retry: a source across a network survives short outages */
+  bool retry;
+};
+/* Bounded: 1+2+4+8+16 s of waiting at most for one request. */
+#define SOURCE_RETRIES 5
+#define SOURCE_RETRY_DELAY 1
+/* nbdkit_source_argv() with filters (NULL: none). */
+int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
+                                const struct source_filters *filters,
+                                const char *sock, const char *pidfile,
+                                const char *password_file);
+/* nbd://[USER@]HOST[:PORT][/EXPORT][?tls-psk-file=F&tls-username=U] and
+ * nbds://... as the source {"nbdkit": {"plugin": "nbd", "hostname": ...,
+ * "tls": "require", "tls_psk": F, ...}}: 0 and *source; 1 when the URI
+ * is not a network one (nbd+unix://); -1 when it cannot be expressed. */
+int nbd_uri_network_source(const char *uri, json_object **source);
+
 /* nbdkit --dump-config (where its plugins are) */
 int nbdkit_dump_config_argv(struct argv *a);
 

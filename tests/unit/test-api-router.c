@@ -43,12 +43,17 @@ int main(void)
   is_str(m.allow, "GET, POST", "Allow for jobs");
   route_match("POST", "/v1/jobs/x", &m);
   is_int(m.route, ROUTE_METHOD_NOT_ALLOWED, "POST job: 405");
-  is_str(m.allow, "GET, DELETE", "Allow for a job");
+  is_str(m.allow, "GET, DELETE, PATCH", "Allow for a job");
   route_match("GET", "/v1/jobs/x/cancel", &m);
   is_str(m.allow, "POST", "Allow for cancel");
   route_match("POST", "/v1/health", &m);
   is_int(m.route, ROUTE_METHOD_NOT_ALLOWED, "POST health: 405");
   ok(route_has_body(ROUTE_JOBS_SUBMIT) && !route_has_body(ROUTE_JOB_CANCEL),
-     "only submit reads a body");
+     "submit reads a body, cancel none");
+  is_int(r("PATCH", "/v1/jobs/x"), ROUTE_JOB_PATCH, "PATCH a job");
+  ok(route_has_body(ROUTE_JOB_PATCH), "PATCH reads a body");
+  is_int(r("GET", "/v1/volumes"), ROUTE_VOLUMES_LIST, "GET /v1/volumes");
+  route_match("POST", "/v1/volumes", &m);
+  is_str(m.allow, "GET", "Allow for volumes");
   return tap_done();
 }

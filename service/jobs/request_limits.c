@@ -1,0 +1,60 @@
+/* "limits": {"bandwidth": BW} of a copy request, and the body of
+ * PATCH /v1/jobs/{id} that changes them while the job runs.  BW is what
+ * nbdkit's rate filter reads: bits per second, K/M/G meaning 10^3... */
+#include <ctype.h>
+#include <string.h>
+
+#include "request_check.h"
+
+bool bandwidth_valid(const char *s)
+{
+  size_t n = 0;
+
+  if (!s || *s < '1' || *s > '9')
+    return false;
+  while (isdigit((unsigned char)s[n]))
+    n++;
+  if (n > 12)
+    return false;
+  if (s[n] == 'K' || s[n] == 'M' || s[n] == 'G')
+    n++;
+  return s[n] == '\0';
+}
+
+int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
+{
+  static const char *const keys[] = { "bandwidth", NULL };
+  json_object *limits = NULL;
+  const char *bw = NULL;
+  char f[FIELD_MAX];
+
+  if (get_object(c, o, parent, "limits", false, &limits) < 0)
+    return -1;
+  if (!limits)
+    return 0;
+  field_key(f, parent, "limits");
+  if (check_known_keys(c, limits, f, keys) < 0 ||
+      get_string(c, limits, f, "bandwidth", false, &bw) < 0)
+    return -1;
+  if (bw && !bandwidth_valid(bw)) {
+    char g[FIELD_MAX];
+    field_key(g, f, "bandwidth");
+    return rq_fail(c, g, "must be bits per second: a number, optionally "
+                   "followed by K, M or G (\"50M\")");
+  }
+  return 0;
+}
+
+int request_limits_patch(json_object *body, struct uch_error *err)
+{
+  static const char *const keys[] = { "limits", NULL };
+  struct rq_ctx c = { .err = err };
+  json_object *limits = NULL;
+
+  if (!json_object_is_type(body, json_type_object))
+    return rq_fail(&c, "", "must be a JSON object");
+  if (check_known_keys(&c, body, "", keys) < 0 ||
+      get_object(&c, body, "", "limits", true, &limits) < 0)
+    return -1;
+  return check_limits(&c, body, "");
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The cloud-to-cloud flow between two hosts: a source uchd in its own
+# network namespace exports a 2 GiB disk with scattered data over
+# TLS-PSK; the destination uchd (joined to it by a veth pair, own
+# addresses) copies it from the nbds:// URI the export reports.
+# - the copy is byte-for-byte equal, and the bytes that crossed the veth
+#   are within 10 % of the allocated bytes (holes do not cross);
+# - a wrong PSK is refused: the copy fails saying so, and the export's
+#   log shows the refused handshake;
+# - the link cut for 3 s mid-copy: the source is read through nbdkit's
+#   retry filter, and the copy still succeeds, equal.
+source "$UCH_TOP/tests/lib/functions.sh"
+require nbdkit
+require nbdcopy
+require jq
+require ip
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+
+MIB=$((1024 * 1024))
+NS=uchsrc$$
+VETH=uchv$$                     # our end; the peer is in $NS
+NET=10.$(( 200 + RANDOM % 50 )).$(( RANDOM % 250 ))
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+cleanup_add "ip netns del $NS"
+ip link add "$VETH" type veth peer name "${VETH}p" || skip "no veth here"
+cleanup_add "ip link del $VETH"
+ip link set "${VETH}p" netns "$NS"
+ip addr add "$NET.1/30" dev "$VETH"
+ip link set "$VETH" up
+ip netns exec "$NS" ip addr add "$NET.2/30" dev "${VETH}p"
+ip netns exec "$NS" ip link set "${VETH}p" up
+ip netns exec "$NS" ip link set lo up
+
+# 2 GiB, 64 MiB of data in 8 places
+make_sparse_image "$T/disk.img" $((2048 * MIB)) 64
+allocated=$(( $(stat -c %b "$T/disk.img") * 512 ))
+
+# the source host: uchd inside the namespace, Unix socket API only
+mkdir -p "$T/src-state" "$T/src-run"
+ip netns exec "$NS" uchd --state-dir "$T/src-state" --runtime-dir "$T/src-run" \
+  --listen none --unix "$T/src-run/uchd.sock" \
+  --token-file "$T/src-state/api-token" >>"$T/uchd-src.log" 2>&1 &
+cleanup_add "kill $!; sleep 0.2"
+src_api() { # METHOD PATH [BODY]
+  local args=(-s -X "$1" --unix-socket "$T/src-run/uchd.sock")
+  [ -n "${3:-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+  curl "${args[@]}" "http://uch$2"
+}
+wait_for 10 src_api GET /v1/health >/dev/null || die "source uchd not up"
+port=$(free_port)
+src_api POST /v1/jobs '{"type": "export", "id": "exp", "until": "cancel",
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}}],
+  "listen": {"tcp": "'"$NET.2:$port"'"}}' >/dev/null
+serving() { [ "$(src_api GET /v1/jobs/exp | jq -r .phase)" = serving ]; }
+wait_for 30 serving || die "export not serving: $(src_api GET /v1/jobs/exp | jq -c .error)"
+uri=$(src_api GET /v1/jobs/exp | jq -r '.result.exports[0].uri')
+case $uri in "nbds://uch@$NET.2:$port/disk0?tls-psk-file="*) ;; *) die "uri: $uri" ;; esac
+pass "source exports $uri"
+
+# the destination host: uchd in our namespace
+uchd_start
+submit() { # ID URI [LIMITS]
+  printf '{"type": "copy", "id": "%s", %s "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
+    "$1" "${3:-}" "$2" "$T/$1.img" >"$T/$1.json"
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  [ "$(status)" = 201 ] || die "submit $1: $(status) $(cat "$T/body")"
+}
+rx() { cat "/sys/class/net/$VETH/statistics/rx_bytes"; }
+
+before=$(rx)
+submit tls "$uri"
+st=$(job_wait tls 120)
+[ "$st" = succeeded ] || die "tls copy ended $st: $(job_field tls .error)"
+crossed=$(( $(rx) - before ))
+cmp "$T/disk.img" "$T/tls.img" || die "the copy differs"
+[ "$crossed" -le $(( allocated * 110 / 100 )) ] && [ "$crossed" -ge $(( allocated * 90 / 100 )) ] ||
+  die "$crossed bytes crossed the veth for $allocated allocated"
+pass "2 GiB disk copied equal over TLS; $crossed bytes crossed for $allocated allocated"
+
+# a wrong PSK
+( umask 077; echo "uch:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/wrong.psk" )
+submit wrong "nbds://uch@$NET.2:$port/disk0?tls-psk-file=$T/wrong.psk"
+st=$(job_wait wrong 120)
+[ "$st" = failed ] || die "wrong PSK: job ended $st"
+msg=$(job_field wrong .error.message)
+echo "$msg" | grep -qiE 'tls|handshake|psk|decrypt' || die "wrong PSK message: $msg"
+grep -qiE 'tls|psk|handshake' "$T/src-state/jobs/exp/job.log" ||
+  die "the export's log says nothing of the refused client"
+[ "$(src_api GET /v1/jobs/exp | jq -r .phase)" = serving ] || die "export stopped"
+pass "wrong PSK refused: $msg"
+
+# the link cut for 3 s in the middle of a copy held to 80 Mbit/s
+submit cut "$uri" '"limits": {"bandwidth": "80M"},'
+copying() { [ "$(job_field cut .phase)" = copying ]; }
+wait_for 30 copying || die "cut: never copying: $(job_field cut .error)"
+sleep 2
+ip link set "$VETH" down
+sleep 3
+ip link set "$VETH" up
+st=$(job_wait cut 180)
+[ "$st" = succeeded ] || die "after a 3 s cut the copy ended $st: $(job_field cut .error)"
+cmp "$T/disk.img" "$T/cut.img" || die "the copy after the cut differs"
+pass "a 3 s cut of the link mid-copy: succeeded, equal"
+
+src_api POST /v1/jobs/exp/cancel >/dev/null
