@@ -89,6 +89,8 @@ int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
                      const char *key);
 int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field);
 int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field);
+/* {"volume": ID, "wait_s"?: N} (o is the source or destination). */
+int check_volume(struct rq_ctx *c, json_object *o, const char *field);
 /* request_limits.c: o's optional "limits" object. */
 int check_limits(struct rq_ctx *c, json_object *o, const char *parent);
 

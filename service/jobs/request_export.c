@@ -9,7 +9,8 @@ static int check_export_disk(struct rq_ctx *c, json_object *disk,
                              const char *field, const char **name)
 {
   static const char *const keys[] = { "source", "name", NULL };
-  static const char *const source_keys[] = { "path", NULL };
+  static const char *const source_keys[] = { "path", "volume", "wait_s",
+                                             NULL };
   json_object *source = NULL;
   char f[FIELD_MAX];
 
@@ -17,8 +18,19 @@ static int check_export_disk(struct rq_ctx *c, json_object *disk,
       get_object(c, disk, field, "source", true, &source) < 0)
     return -1;
   field_key(f, field, "source");
-  if (check_known_keys(c, source, f, source_keys) < 0 ||
-      check_image_path(c, source, f, "path") < 0)
+  if (check_known_keys(c, source, f, source_keys) < 0)
+    return -1;
+  if (json_object_object_get_ex(source, "volume", NULL)) {
+    if (json_object_object_get_ex(source, "path", NULL))
+      return rq_fail(c, f, "must have exactly one of \"path\" or "
+                     "\"volume\"");
+    if (check_volume(c, source, f) < 0)
+      return -1;
+  } else if (json_object_object_get_ex(source, "wait_s", NULL)) {
+    char g[FIELD_MAX];
+    field_key(g, f, "wait_s");
+    return rq_fail(c, g, "only goes with \"volume\"");
+  } else if (check_image_path(c, source, f, "path") < 0)
     return -1;
   return get_name(c, disk, field, "name", false, name);
 }

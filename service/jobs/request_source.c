@@ -73,7 +73,7 @@ int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
 
 /* {"volume": ID, "wait_s"?: N}: an attached block device, found by uch-job
  * (service/volumes); wait_s bounds the wait for one still attaching. */
-static int check_volume(struct rq_ctx *c, json_object *o, const char *field)
+int check_volume(struct rq_ctx *c, json_object *o, const char *field)
 {
   const char *id = NULL;
   int64_t wait_s;

@@ -11,6 +11,7 @@
 #include "export-job.h"
 #include "jsonutil.h"
 #include "export-listen.h"
+#include "volume-open.h"
 
 static const char *disk_name(json_object *disk, size_t i, char *buf,
                              size_t len)
@@ -24,7 +25,7 @@ static const char *disk_name(json_object *disk, size_t i, char *buf,
 
 /* RUNTIME/jobs/ID/exports/NAME -> the disk: nbdkit's file plugin serves
  * each entry of the directory as the export NAME. */
-static int link_disks(json_object *disks, const char *dir,
+static int link_disks(struct runner *r, json_object *disks, const char *dir,
                       struct job_failure *f)
 {
   size_t n = json_object_array_length(disks);
@@ -36,9 +37,20 @@ static int link_disks(json_object *disks, const char *dir,
   }
   for (size_t i = 0; i < n; i++) {
     json_object *disk = json_object_array_get_idx(disks, i);
-    const char *path = json_get_string(json_get(disk, "source"), "path");
+    json_object *source = json_get(disk, "source");
+    const char *path = json_get_string(source, "path");
     const char *name = disk_name(disk, i, buf, sizeof buf);
-    _cleanup_free_ char *link = NULL;
+    _cleanup_free_ char *link = NULL, *dev = NULL;
+    if (json_get(source, "volume")) {
+      if (volume_open(r, source, false, &dev, f) < 0) {
+        char msg[sizeof f->message], code[sizeof f->code];
+        memcpy(msg, f->message, sizeof msg);
+        memcpy(code, f->code, sizeof code);
+        failure_set(f, code, "disks[%zu].source: %s", i, msg);
+        return -1;
+      }
+      path = dev;
+    }
     if (!path || access(path, R_OK) < 0) {
       failure_set(f, "source", "disks[%zu].source.path: %s: %s", i,
                   path ? path : "missing", strerror(errno));
@@ -131,7 +143,7 @@ int export_job_run(struct runner *r, json_object *result,
   if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
       !(pidfile = runtime_path(r, "nbdkit.pid")))
     goto out;
-  if (!disks || link_disks(disks, dir, f) < 0)
+  if (!disks || link_disks(r, disks, dir, f) < 0)
     goto out;
   listen_to_export(&l, &el);
   el.exit_after_last_client = client_done;

@@ -62,6 +62,21 @@ cmp "$T/data.img" "$dst" || die "destination volume differs from the source"
   die "result path: $(job_field vv .result)"
 pass "volume $SRC_ID copied onto volume $DST_ID ($dst)"
 
+# an export of a volume (the source host's side of cloud to cloud)
+cat >"$T/exp.json" <<JSON
+{"type": "export", "id": "exp", "listen": {"unix": true}, "until": "client-done",
+ "disks": [{"source": {"volume": "$SRC_ID"}, "name": "vol"}]}
+JSON
+api POST /v1/jobs "$T/exp.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit export: $(status) $(cat "$T/body")"
+serving() { [ "$(job_field exp .phase)" = serving ]; }
+wait_for 30 serving || die "export not serving: $(job_field exp .error)"
+nbdcopy "$(job_field exp '.result.exports[0].uri')" "$T/exported.img" ||
+  die "reading the exported volume failed"
+cmp "$T/data.img" "$T/exported.img" || die "the exported volume differs"
+[ "$(job_wait exp 30)" = succeeded ] || die "export did not end after its client"
+pass "volume $SRC_ID exported read-only and read back equal"
+
 # a second job on the same volume while the first is active is refused
 nbdkit_serve slow "$T/data.img" --filter=rate -- rate=8M
 submit busy "{\"nbd\": \"$NBD_URI\"}" "{\"volume\": \"$DST_ID\"}"
