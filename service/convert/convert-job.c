@@ -171,14 +171,14 @@ static const char *output_dir(json_object *request)
 
 /* virt-v2v's temporary overlays go under the job's runtime directory
  * (not /var/tmp), so whatever a killed virt-v2v leaves is removed with
- * it when the job ends. */
+ * it when the job ends.  Not LIBGUESTFS_CACHEDIR: that would rebuild
+ * the appliance (~15 s) for every job. */
 static int prepare_env(struct runner *r, char **mr_path, char **tmpdir)
 {
   if (asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
       asprintf(tmpdir, "%s/v2v-tmp", r->rt_dir) < 0 ||
       mkdir_p(*tmpdir, 0700) < 0 ||
-      setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0 ||
-      setenv("LIBGUESTFS_CACHEDIR", *tmpdir, 1) < 0)
+      setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0)
     return -1;
   return 0;
 }
