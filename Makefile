@@ -45,7 +45,7 @@ UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
 .PHONY: all deps check check-fast check-unit check-san run bench demo \
-	install fuzz clean install-appliance
+	install fuzz clean install-appliance image image-centos
 all: $(PROGRAMS) $(MANPAGES)
 
 $(B)/obj/%.o: %.c $(HEADERS) VERSION
@@ -158,6 +158,15 @@ install-appliance: install
 	install -m 0644 appliance/uchd.conf $(DESTDIR)/etc/uch/uchd.conf
 	install -m 0644 appliance/motd $(DESTDIR)/etc/motd
 	install -m 0644 appliance/cloud-init/99-uch.cfg $(DESTDIR)/etc/cloud/cloud.cfg.d/
+
+# The appliance image (image-build/): Debian 12, cached by recipe hash in
+# $${UCH_CACHE:-~/.cache/uch}/images; prints its path and size.
+image: deps all
+	@image-build/build-debian
+# CentOS Stream 10 from kickstart/uch.ks: needs its mirrors and KVM, and
+# says which of them is missing.
+image-centos:
+	@image-build/build-centos
 
 clean:
 	rm -rf $(B)
