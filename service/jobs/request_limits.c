@@ -1,4 +1,5 @@
-/* "limits": {"bandwidth": BW} of a copy request, and the body of
+/* "limits": {"bandwidth": BW, "cpu": PERCENT, "io": WEIGHT} of a copy
+ * request, and the body of
  * PATCH /v1/jobs/{id} that changes them while the job runs.  BW is what
  * nbdkit's rate filter reads: bits per second, K/M/G meaning 10^3... */
 #include <ctype.h>
@@ -23,9 +24,10 @@ bool bandwidth_valid(const char *s)
 
 int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
 {
-  static const char *const keys[] = { "bandwidth", NULL };
+  static const char *const keys[] = { "bandwidth", "cpu", "io", NULL };
   json_object *limits = NULL;
   const char *bw = NULL;
+  int64_t n;
   char f[FIELD_MAX];
 
   if (get_object(c, o, parent, "limits", false, &limits) < 0)
@@ -33,8 +35,12 @@ int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
   if (!limits)
     return 0;
   field_key(f, parent, "limits");
+  /* cpu: percent of one CPU (CPUQuota=), io: IOWeight=; both for the
+   * worker's systemd unit (uchd/worker-unit.c) */
   if (check_known_keys(c, limits, f, keys) < 0 ||
-      get_string(c, limits, f, "bandwidth", false, &bw) < 0)
+      get_string(c, limits, f, "bandwidth", false, &bw) < 0 ||
+      get_int(c, limits, f, "cpu", false, 1, 100000, &n) < 0 ||
+      get_int(c, limits, f, "io", false, 1, 10000, &n) < 0)
     return -1;
   if (bw && !bandwidth_valid(bw)) {
     char g[FIELD_MAX];
@@ -56,5 +62,10 @@ int request_limits_patch(json_object *body, struct uch_error *err)
   if (check_known_keys(&c, body, "", keys) < 0 ||
       get_object(&c, body, "", "limits", true, &limits) < 0)
     return -1;
+  /* a running worker's unit keeps the CPU and IO limits it started with */
+  if (json_object_object_get_ex(limits, "cpu", NULL))
+    return rq_fail(&c, "limits.cpu", "can only be set when the job is submitted");
+  if (json_object_object_get_ex(limits, "io", NULL))
+    return rq_fail(&c, "limits.io", "can only be set when the job is submitted");
   return check_limits(&c, body, "");
 }

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "cleanup.h"
+#include "request.h"
 #include "tap.h"
 #include "worker.h"
 #include "worker-unit.h"
@@ -65,5 +66,20 @@ int main(void)
   json_object_put(bad);
   worker_limits_from_request(NULL, &l);
   ok(l.cpu_percent == 0 && l.io_weight == 0, "no request, no limits");
+
+  /* PATCH cannot change a running unit's CPU or IO limits */
+  struct uch_error err = { 0 };
+  json_object *patch = json_tokener_parse("{\"limits\": {\"cpu\": 50}}");
+  ok(request_limits_patch(patch, &err) < 0 &&
+     strcmp(err.field, "limits.cpu") == 0, "PATCH limits.cpu refused");
+  json_object_put(patch);
+  memset(&err, 0, sizeof err);
+  patch = json_tokener_parse("{\"limits\": {\"io\": 50}}");
+  ok(request_limits_patch(patch, &err) < 0 &&
+     strcmp(err.field, "limits.io") == 0, "PATCH limits.io refused");
+  json_object_put(patch);
+  patch = json_tokener_parse("{\"limits\": {\"bandwidth\": \"5M\"}}");
+  ok(request_limits_patch(patch, &err) == 0, "PATCH bandwidth still fine");
+  json_object_put(patch);
   return tap_done();
 }
