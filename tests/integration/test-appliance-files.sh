@@ -27,7 +27,9 @@ grep -h '^ExecStart=' "$root"/usr/lib/systemd/system/uch*.service |
   sed 's/^ExecStart=//; s/ .*//' | while read -r prog; do
     [ -x "$root$prog" ] || die "ExecStart program $prog is not installed"
   done
-pass "ExecStart programs exist"
+uch_job=$(sed -n 's/^Environment=UCH_JOB=//p' "$root/usr/lib/systemd/system/uchd.service")
+[ -x "$root$uch_job" ] || die "uchd.service UCH_JOB=$uch_job is not installed"
+pass "ExecStart programs and the worker uchd.service names exist"
 
 # verify wants the programs on this machine's paths; copy the units
 # with their ExecStart pointed at the installed tree.
