@@ -41,17 +41,29 @@ grep -q "phase inspecting" "$T/state/jobs/blank/job.log" || die "never inspectin
 pass "whole output in job.log, phases followed, no output files"
 
 submit cancelme
-busy() { job_in_state cancelme running && pgrep -f -- "qemu-system.*$T" >/dev/null; }
+# The worker's whole process tree (virt-v2v, qemu, nbdkit are its
+# descendants; their command lines need not mention $T).
+tree() { # PID
+  local pids=$1 next=$1 kids
+  while [ -n "$next" ]; do
+    kids=$(ps -eo pid=,ppid= | awk -v p=" $next " 'index(p, " " $2 " ") {print $1}' | xargs)
+    pids="$pids $kids"; next=$kids
+  done
+  echo $pids
+}
+busy() { job_in_state cancelme running && tree "$(job_field cancelme .worker.pid)" | grep -q ' ' &&
+         ps -o comm= -p "$(tree "$(job_field cancelme .worker.pid)" | tr ' ' ,)" | grep -q qemu-system; }
 wait_for 120 busy || die "appliance never started: $(api GET /v1/jobs/cancelme)"
+procs=$(tree "$(job_field cancelme .worker.pid)")
 api POST /v1/jobs/cancelme/cancel >/dev/null
 case $(status) in 200|202) ;; *) die "cancel: $(status) $(cat "$T/body")" ;; esac
 st=$(job_wait cancelme 60)
 [ "$st" = cancelled ] || die "cancelled job ended $st"
-gone() { ! pgrep -f -- "(virt-v2v|qemu-system|nbdkit|uch-job).*$T" >/dev/null; }
-wait_for 15 gone || die "left running: $(pgrep -af -- "$T")"
+gone() { ! ps -o pid= -p "${procs// /,}" >/dev/null; }
+wait_for 15 gone || die "left running: $(ps -o pid,args -p "${procs// /,}")"
 [ ! -e "$T/run/jobs/cancelme" ] || die "runtime dir left"
 [ -z "$(ls -A "$T/out")" ] || die "output left: $(ls -A "$T/out")"
-pass "cancelled mid-way: no virt-v2v, qemu or output left"
+pass "cancelled mid-way: none of its $(wc -w <<<"$procs") processes (virt-v2v, qemu...) nor output left"
 
 printf '{"type":"convert","input":{"disk":{"path":"%s"}},"output":{"local":{"dir":"%s"}}}\n' \
   "$T/blank.img" "$T/no-such-dir" >"$T/bad.json"
