@@ -45,7 +45,7 @@ UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
 .PHONY: all deps check check-fast check-unit check-san run bench demo \
-	install fuzz clean install-appliance image image-centos
+	install fuzz clean install-appliance image image-centos image-container
 all: $(PROGRAMS) $(MANPAGES)
 
 $(B)/obj/%.o: %.c $(HEADERS) VERSION
@@ -167,6 +167,11 @@ image: deps all
 # says which of them is missing.
 image-centos:
 	@image-build/build-centos
+# The Containerfile, built here on the Debian base (podman import of the
+# same root file system) with podman build --isolation=chroot.  Not in
+# `make check`: it takes several minutes.
+image-container: deps
+	@image-build/build-container
 
 clean:
 	rm -rf $(B)
