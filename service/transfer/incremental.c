@@ -1,0 +1,337 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libnbd.h>
+
+#include "cleanup.h"
+#include "incremental.h"
+#include "jsonutil.h"
+
+/* qemu:dirty-bitmap:NAME flags: bit 0 set means dirty */
+#define QEMU_BITMAP_DIRTY 1u
+#define IN_FLIGHT 16
+#define REQUEST_MAX (1u << 20)
+#define STATUS_CHUNK (1ULL << 30)
+
+static int by_offset(const void *a, const void *b)
+{
+  const struct extent *x = a, *y = b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+int changes_from_list(json_object *list, uint64_t size, struct extents *e)
+{
+  size_t n = json_object_array_length(list);
+  struct extent *v = calloc(n ? n : 1, sizeof *v);
+  size_t k = 0;
+
+  if (!v)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    json_object *pair = json_object_array_get_idx(list, i);
+    int64_t off = json_object_get_int64(json_object_array_get_idx(pair, 0));
+    int64_t len = json_object_get_int64(json_object_array_get_idx(pair, 1));
+    if (off < 0 || len <= 0) {
+      free(v);
+      return -1;
+    }
+    if ((uint64_t)off >= size)
+      continue;
+    if ((uint64_t)len > size - off)
+      len = size - off;
+    v[k++] = (struct extent){ (uint64_t)off, (uint64_t)len, true };
+  }
+  qsort(v, k, sizeof *v, by_offset);
+  e->size = size;
+  for (size_t i = 0; i < k; i++) {
+    uint64_t start = v[i].offset, end = start + v[i].length;
+    /* overlapping or touching ranges become one */
+    if (e->n && e->v[e->n - 1].data &&
+        start <= e->v[e->n - 1].offset + e->v[e->n - 1].length) {
+      struct extent *last = &e->v[e->n - 1];
+      if (end > last->offset + last->length) {
+        e->allocated += end - (last->offset + last->length);
+        last->length = end - last->offset;
+      }
+      continue;
+    }
+    if (extents_add(e, start, end - start, true) < 0) {
+      free(v);
+      return -1;
+    }
+  }
+  free(v);
+  return 0;
+}
+
+struct status_walk {
+  const char *context;
+  uint32_t data_flags;      /* a range is "data" when any of these is set */
+  bool data_when_clear;     /* ... or, for base:allocation, when none is */
+  struct extents *e;
+  uint64_t end, next;
+};
+
+static int status_cb(void *opaque, const char *metacontext, uint64_t offset,
+                     uint32_t *entries, size_t nr, int *error)
+{
+  struct status_walk *w = opaque;
+  (void)error;
+
+  if (strcmp(metacontext, w->context) != 0)
+    return 0;
+  for (size_t i = 0; i + 1 < nr && offset < w->end; i += 2) {
+    uint64_t len = entries[i];
+    bool set = entries[i + 1] & w->data_flags;
+    if (offset + len > w->end)
+      len = w->end - offset;
+    if (extents_add(w->e, offset, len, w->data_when_clear ? !set : set) < 0)
+      return -1;
+    offset += len;
+  }
+  w->next = offset;
+  return 0;
+}
+
+/* [off, off+len) of `context` as extents. */
+static int walk(struct nbd_handle *nbd, const char *context, uint32_t flags,
+                bool when_clear, uint64_t off, uint64_t len, struct extents *e)
+{
+  uint64_t end = off + len;
+
+  while (off < end) {
+    struct status_walk w = { context, flags, when_clear, e, end, off };
+    nbd_extent_callback cb = { .callback = status_cb, .user_data = &w };
+    uint64_t n = end - off < STATUS_CHUNK ? end - off : STATUS_CHUNK;
+    if (nbd_block_status(nbd, n, off, cb, 0) < 0)
+      return -1;
+    if (w.next <= off) {
+      errno = EPROTO;
+      return -1;
+    }
+    off = w.next;
+  }
+  return 0;
+}
+
+struct pending {
+  int fd;
+  uint64_t offset;
+  size_t len;
+  char *buf;
+  int *err;
+};
+
+static int read_done(void *opaque, int *error)
+{
+  struct pending *p = opaque;
+
+  if (*error && !*p->err)
+    *p->err = *error;
+  else if (!*error && pwrite(p->fd, p->buf, p->len, p->offset) !=
+           (ssize_t)p->len && !*p->err)
+    *p->err = errno ? errno : EIO;
+  free(p->buf);
+  free(p);
+  return 1;
+}
+
+static int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
+{
+  if (is_block) {
+    uint64_t range[2] = { off, len };
+    return ioctl(fd, BLKZEROOUT, range);
+  }
+  if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) == 0)
+    return 0;
+  return fallocate(fd, FALLOC_FL_ZERO_RANGE, off, len);
+}
+
+/* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
+static int copy_range(struct nbd_handle *nbd, int fd, uint64_t off,
+                      uint64_t len, int *err)
+{
+  uint64_t end = off + len;
+
+  while (off < end && !*err) {
+    while (nbd_aio_in_flight(nbd) >= IN_FLIGHT)
+      if (nbd_poll(nbd, -1) < 0)
+        return -1;
+    size_t n = end - off < REQUEST_MAX ? end - off : REQUEST_MAX;
+    struct pending *p = malloc(sizeof *p);
+    if (!p || !(p->buf = malloc(n))) {
+      free(p);
+      return -1;
+    }
+    *p = (struct pending){ fd, off, n, p->buf, err };
+    nbd_completion_callback cb = { .callback = read_done, .user_data = p };
+    if (nbd_aio_pread(nbd, p->buf, n, off, cb, 0) < 0) {
+      free(p->buf);
+      free(p);
+      return -1;
+    }
+    off += n;
+  }
+  return 0;
+}
+
+static struct nbd_handle *open_source(const char *uri, const char *bitmap,
+                                      char *ctx, size_t ctxlen)
+{
+  struct nbd_handle *nbd = nbd_create();
+
+  if (!nbd)
+    return NULL;
+  if (bitmap)
+    snprintf(ctx, ctxlen, "qemu:dirty-bitmap:%s", bitmap);
+  if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
+      (bitmap && nbd_add_meta_context(nbd, ctx) < 0) ||
+      nbd_set_uri_allow_local_file(nbd, true) < 0 ||
+      nbd_connect_uri(nbd, uri) < 0) {
+    nbd_close(nbd);
+    return NULL;
+  }
+  return nbd;
+}
+
+static int changed_extents(struct nbd_handle *nbd, json_object *changes,
+                           const char *ctx, uint64_t size, struct extents *e,
+                           struct job_failure *f)
+{
+  json_object *list = json_get(changes, "extents");
+
+  if (list) {
+    if (changes_from_list(list, size, e) < 0) {
+      failure_set(f, "invalid_request", "changes.extents: malformed");
+      return -1;
+    }
+    return 0;
+  }
+  if (nbd_can_meta_context(nbd, ctx) != 1) {
+    failure_set(f, "source", "the source offers no %s (qemu-nbd -B NAME "
+                "serves a qcow2 bitmap)", ctx);
+    return -1;
+  }
+  e->size = size;
+  if (walk(nbd, ctx, QEMU_BITMAP_DIRTY, false, 0, size, e) < 0) {
+    failure_set(f, "source", "block status %s: %s", ctx,
+                nbd_get_error() ? nbd_get_error() : strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* One changed extent: zeroed where the source reads as zeroes, read
+ * and written where it holds data. */
+static int pass_extent(struct nbd_handle *nbd, int fd, bool is_block,
+                       const struct extent *c, struct pass_result *res,
+                       int *err)
+{
+  struct extents alloc = { 0 };
+  int ret = -1;
+
+  if (nbd_can_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) == 1) {
+    if (walk(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION,
+             LIBNBD_STATE_HOLE | LIBNBD_STATE_ZERO, true, c->offset,
+             c->length, &alloc) < 0)
+      goto out;
+  } else if (extents_add(&alloc, c->offset, c->length, true) < 0)
+    goto out;
+  for (size_t i = 0; i < alloc.n; i++) {
+    const struct extent *a = &alloc.v[i];
+    if (a->data) {
+      if (copy_range(nbd, fd, a->offset, a->length, err) < 0)
+        goto out;
+      res->read += a->length;
+    } else {
+      if (zero_range(fd, is_block, a->offset, a->length) < 0) {
+        *err = errno;
+        goto out;
+      }
+      res->zeroed += a->length;
+    }
+  }
+  ret = 0;
+out:
+  extents_free(&alloc);
+  return ret;
+}
+
+int incremental_pass(struct runner *r, size_t disk, const char *uri,
+                     json_object *changes, const char *dst_path,
+                     struct pass_result *res, struct job_failure *f)
+{
+  const char *bitmap = json_get_string(changes, "bitmap");
+  char ctx[128] = "";
+  _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
+  struct nbd_handle *nbd = NULL;
+  struct extents e = { 0 };
+  struct stat st;
+  int err = 0, ret = -1;
+  int64_t size;
+
+  memset(res, 0, sizeof *res);
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    failure_set(f, "destination", "%s: %s (a pass writes onto an earlier "
+                "copy)", dst_path, strerror(errno));
+    return -1;
+  }
+  if (!(nbd = open_source(uri, bitmap, ctx, sizeof ctx)) ||
+      (size = nbd_get_size(nbd)) < 0) {
+    failure_set(f, "source", "%s: %s", uri,
+                nbd_get_error() ? nbd_get_error() : strerror(errno));
+    goto out;
+  }
+  if (changed_extents(nbd, changes, ctx, (uint64_t)size, &e, f) < 0)
+    goto out;
+  res->changed = e.allocated;
+  runner_log(r, "disk %zu: pass over %llu changed bytes (%s)", disk + 1,
+             (unsigned long long)e.allocated, bitmap ? ctx : "extent list");
+  for (size_t i = 0; i < e.n && !err && !r->kids.cancelled; i++)
+    if (e.v[i].data &&
+        pass_extent(nbd, fd, S_ISBLK(st.st_mode), &e.v[i], res, &err) < 0 &&
+        !err)
+      err = errno ? errno : EIO;
+  while (!err && nbd_aio_in_flight(nbd) > 0)
+    if (nbd_poll(nbd, -1) < 0)
+      err = errno ? errno : EIO;
+  if (err || r->kids.cancelled) {
+    if (err)
+      failure_set(f, "copy_failed", "pass: %s",
+                  nbd_get_error() ? nbd_get_error() : strerror(err));
+    goto out;
+  }
+  if (fdatasync(fd) < 0) {
+    failure_set(f, "destination", "%s: flush: %s", dst_path,
+                strerror(errno));
+    goto out;
+  }
+  ret = 0;
+out:
+  extents_free(&e);
+  if (nbd) {
+    nbd_shutdown(nbd, 0);
+    nbd_close(nbd);
+  }
+  return ret;
+}
+
+json_object *pass_result_json(const struct pass_result *p)
+{
+  json_object *o = json_object_new_object();
+
+  json_object_object_add(o, "changed_bytes",
+                         json_object_new_int64((int64_t)p->changed));
+  json_object_object_add(o, "bytes_read",
+                         json_object_new_int64((int64_t)p->read));
+  json_object_object_add(o, "bytes_zeroed",
+                         json_object_new_int64((int64_t)p->zeroed));
+  return o;
+}

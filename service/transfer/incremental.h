@@ -1,0 +1,36 @@
+/* A pass of a warm migration: only the changed parts of a source onto a
+ * raw destination that already holds an earlier copy.  The changes come
+ * from a qemu dirty bitmap over NBD (meta context qemu:dirty-bitmap:NAME)
+ * or from a list in the request (VMware CBT, OpenStack change tracking).
+ * libnbd reads with several requests in flight; a changed range the
+ * source reports as a hole or zeroes is zeroed on the destination without
+ * being read; the destination is flushed before the pass counts. */
+#ifndef UCH_INCREMENTAL_H
+#define UCH_INCREMENTAL_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "extents.h"
+#include "runner.h"
+
+struct pass_result {
+  uint64_t changed;         /* bytes the changes cover */
+  uint64_t read;            /* bytes read from the source */
+  uint64_t zeroed;          /* bytes zeroed without reading */
+};
+
+/* `changes` is disks[i].changes: {"bitmap": NAME} or {"extents":
+ * [[OFFSET, LENGTH], ...]}.  `uri` is the source. */
+int incremental_pass(struct runner *r, size_t disk, const char *uri,
+                     json_object *changes, const char *dst_path,
+                     struct pass_result *res, struct job_failure *f);
+
+/* {"changed_bytes", "bytes_read", "bytes_zeroed"} */
+json_object *pass_result_json(const struct pass_result *p);
+
+/* The changed extents of a request's list, sorted and merged, clipped
+ * to `size`; -1 when one is malformed. */
+int changes_from_list(json_object *list, uint64_t size, struct extents *e);
+
+#endif
