@@ -27,14 +27,21 @@ static int append_prop(sd_bus_message *m, const struct unit_prop *q)
     return sd_bus_message_append(m, "(sv)", q->name, "s", q->s);
   case PROP_U64:
     return sd_bus_message_append(m, "(sv)", q->name, "t", q->u);
-  case PROP_STRV:
+  case PROP_FIELDS:
+    /* journal fields may be binary: an array of byte arrays */
     if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
         (r = sd_bus_message_append(m, "s", q->name)) < 0 ||
-        (r = sd_bus_message_open_container(m, 'v', "as")) < 0 ||
-        (r = sd_bus_message_append_strv(m, q->v.v)) < 0 ||
-        (r = sd_bus_message_close_container(m)) < 0)
+        (r = sd_bus_message_open_container(m, 'v', "aay")) < 0 ||
+        (r = sd_bus_message_open_container(m, 'a', "ay")) < 0)
       return r;
-    return sd_bus_message_close_container(m);
+    for (size_t i = 0; i < q->v.n; i++)
+      if ((r = sd_bus_message_append_array(m, 'y', q->v.v[i],
+                                           strlen(q->v.v[i]))) < 0)
+        return r;
+    for (int i = 0; i < 3; i++)
+      if ((r = sd_bus_message_close_container(m)) < 0)
+        return r;
+    return 0;
   case PROP_EXEC:
     if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
         (r = sd_bus_message_append(m, "s", q->name)) < 0 ||

@@ -89,7 +89,7 @@ int worker_unit_props(struct unit_props *p, const char *job_id,
       prop_string(p, "StandardOutputFileToAppend", log_path) < 0 ||
       prop_string(p, "StandardErrorFileToAppend", log_path) < 0)
     return -1;
-  if (!(q = prop(p, "LogExtraFields", PROP_STRV)) ||
+  if (!(q = prop(p, "LogExtraFields", PROP_FIELDS)) ||
       argv_addf(&q->v, "JOB_ID=%s", job_id) < 0)
     return -1;
   /* The worker stops its own tools on SIGTERM; the rest of the cgroup
@@ -113,7 +113,7 @@ static int append(FILE *f, const struct unit_prop *q)
     return fprintf(f, "%s=%s\n", q->name, q->s);
   case PROP_U64:
     return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
-  case PROP_STRV:
+  case PROP_FIELDS:
   case PROP_EXEC: {
     _cleanup_free_ char *s = argv_join(&q->v);
     if (!s)

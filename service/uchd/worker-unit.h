@@ -12,14 +12,15 @@
 #include "argv.h"
 
 /* One property of StartTransientUnit, in the few D-Bus types we use. */
-enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't', PROP_STRV = 'a',
+enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't',
+                      PROP_FIELDS = 'y',   /* aay: journal fields */
                       PROP_EXEC = 'x' };
 struct unit_prop {
   const char *name;
   enum unit_prop_type type;
   char *s;                 /* PROP_STRING */
   uint64_t u;              /* PROP_U64 */
-  struct argv v;           /* PROP_STRV, PROP_EXEC (argv; v.v[0] the path) */
+  struct argv v;           /* PROP_FIELDS, PROP_EXEC (argv; v.v[0] the path) */
 };
 struct unit_props {
   char *unit;              /* "uch-job-ID.service" */
