@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# uch-test: slow
+# uch-test: timeout=1500
+# The appliance image (make image) boots under qemu (TCG) the way a cloud
+# starts it: a NoCloud seed with an SSH key and the API token, two extra
+# virtio disks whose serials are Cinder volume ids, user networking with
+# SSH and the API forwarded.  uchd comes up healthy over TLS with that
+# token, sees both volumes, copies one onto the other as a job that is
+# its own systemd unit (JOB_ID in its journal), and the guest shuts down
+# cleanly.  Records the image size and boot-to-healthy time in
+# build/test-logs/image-boot.figures.
+source "$UCH_TOP/tests/lib/functions.sh"
+require qemu-system-x86_64
+require genisoimage
+require ssh
+require ssh-keygen
+require mmdebstrap
+require curl
+require jq
+
+figures=$UCH_BUILD/test-logs/image-boot.figures
+"$UCH_TOP/image-build/build-debian" >"$T/built" 2>"$T/build.log" ||
+  { tail -30 "$T/build.log"; die "image build failed"; }
+image=$(head -1 "$T/built")
+[ -s "$image" ] || { tail -30 "$T/build.log"; die "no image"; }
+size=$(stat -c %s "$image")
+[ "$size" -le $((1200 * 1024 * 1024)) ] || die "image is $size bytes, over 1.2 GiB"
+pass "image $image: $((size / 1024 / 1024)) MiB"
+
+# The guest writes to an overlay: the cached image stays as built.
+qemu-img create -q -f qcow2 -F qcow2 -b "$image" "$T/root.qcow2" 4G
+
+token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+ssh-keygen -q -t ed25519 -N '' -f "$T/key"
+mkdir "$T/seed"
+printf 'instance-id: uch-test-%s\nlocal-hostname: uch-test\n' "$$" \
+  >"$T/seed/meta-data"
+cat >"$T/seed/user-data" <<UD
+#cloud-config
+disable_root: false
+ssh_authorized_keys:
+  - $(cat "$T/key.pub")
+write_files:
+  - path: /var/lib/uch/api-token
+    permissions: "0600"
+    content: |
+      $token
+UD
+genisoimage -quiet -output "$T/seed.iso" -volid cidata -joliet -rock \
+  "$T/seed/user-data" "$T/seed/meta-data"
+
+# Two Cinder volumes: the source holds data, the destination is blank.
+src_id=3f1c2d3e-aaaa-4bbb-8ccc-0123456789ab
+dst_id=7b7e1a52-1111-4222-8333-444455556666
+head -c $((32 * 1024 * 1024)) /dev/urandom >"$T/src.img"
+truncate -s 64M "$T/src.img"
+truncate -s 64M "$T/dst.img"
+
+ssh_port=$(free_port)
+api_port=$(free_port)
+start=$(date +%s)
+qemu-system-x86_64 -machine pc,accel=tcg -smp 2 -m 1536 \
+  -display none -serial "file:$T/console.log" -monitor none \
+  -pidfile "$T/qemu.pid" \
+  -drive "file=$T/root.qcow2,if=none,id=root,format=qcow2" \
+  -device virtio-blk-pci,drive=root,bootindex=0 \
+  -drive "file=$T/seed.iso,if=ide,media=cdrom,format=raw" \
+  -drive "file=$T/src.img,if=none,id=src,format=raw" \
+  -device "virtio-blk-pci,drive=src,serial=${src_id:0:20}" \
+  -drive "file=$T/dst.img,if=none,id=dst,format=raw" \
+  -device "virtio-blk-pci,drive=dst,serial=${dst_id:0:20}" \
+  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$ssh_port-:22,hostfwd=tcp:127.0.0.1:$api_port-:10808" \
+  -device virtio-net-pci,netdev=n0 >"$T/qemu.log" 2>&1 &
+QEMU_PID=$!
+cleanup_add "kill $QEMU_PID 2>/dev/null; sleep 0.5"
+
+guest() {
+  ssh -q -i "$T/key" -p "$ssh_port" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 \
+    -o BatchMode=yes root@127.0.0.1 "$@"
+}
+gapi() {   # gapi METHOD PATH [BODY-FILE]: the API as a client outside sees it
+  curl -sk -o "$T/body" -w '%{http_code}' -X "$1" \
+    -H "Authorization: Bearer $token" \
+    ${3:+-H 'Content-Type: application/json' --data-binary "@$3"} \
+    "https://127.0.0.1:$api_port$2"
+}
+healthy() {
+  kill -0 "$QEMU_PID" 2>/dev/null || { tail -40 "$T/console.log"; die "qemu exited"; }
+  [ "$(gapi GET /v1/health)" = 200 ]
+}
+wait_for 1200 healthy || { tail -60 "$T/console.log"; die "uchd not healthy"; }
+boot_s=$(( $(date +%s) - start ))
+pass "uchd healthy over TLS ${boot_s}s after power-on"
+
+wait_for 300 guest true || { tail -40 "$T/console.log"; die "no ssh"; }
+serials=$(guest 'for f in /sys/block/vd*/serial; do cat "$f"; echo; done')
+for id in "$src_id" "$dst_id"; do
+  echo "$serials" | grep -qx "${id:0:20}" || die "guest serials: $serials"
+done
+pass "guest sees both volumes by virtio serial"
+
+[ "$(gapi GET /v1/volumes)" = 200 ] || die "GET /v1/volumes: $(cat "$T/body")"
+for id in "$src_id" "$dst_id"; do
+  jq -e --arg s "${id:0:20}" '[.volumes[] | .ids[]?] | index($s) != null
+    or any(.[]; startswith("virtio-" + $s))' "$T/body" >/dev/null ||
+    jq -e --arg s "${id:0:20}" '.volumes[] | select(tostring | contains($s))' \
+      "$T/body" >/dev/null || die "volume $id not listed: $(cat "$T/body")"
+done
+pass "GET /v1/volumes lists both"
+
+# A token is required off the guest: none, no answer.
+code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$api_port/v1/jobs")
+[ "$code" = 401 ] || die "GET /v1/jobs without a token: $code"
+pass "API without the token: 401"
+
+# 40 Mbit/s: the 64 MiB copy takes ~13 s, time to look at its unit.
+printf '{"type": "copy", "id": "boot1", "limits": {"bandwidth": "40M", "cpu": 50, "io": 20}, "disks": [{"source": {"volume": "%s"}, "destination": {"volume": "%s"}}]}\n' \
+  "$src_id" "$dst_id" >"$T/req.json"
+[ "$(gapi POST /v1/jobs "$T/req.json")" = 201 ] || die "submit: $(cat "$T/body")"
+unit_running() {
+  guest 'systemctl show uch-job-boot1.service -p ActiveState -p CPUQuotaPerSecUSec -p IOWeight -p LogExtraFields' >"$T/unit" 2>&1
+  grep -qx 'ActiveState=active' "$T/unit"
+}
+wait_for 60 unit_running || die "no active uch-job-boot1.service: $(cat "$T/unit")"
+grep -qx 'CPUQuotaPerSecUSec=500ms' "$T/unit" && grep -qx 'IOWeight=20' "$T/unit" &&
+  grep -qx 'LogExtraFields=JOB_ID=boot1' "$T/unit" ||
+  die "unit properties: $(cat "$T/unit")"
+pass "the job runs as uch-job-boot1.service: CPUQuota 50%, IOWeight 20, JOB_ID"
+done_state() { gapi GET /v1/jobs/boot1 >/dev/null;
+  jq -e '.state | IN("succeeded","failed","cancelled")' "$T/body" >/dev/null; }
+wait_for 300 done_state || die "copy did not end: $(cat "$T/body")"
+jq -e '.state == "succeeded"' "$T/body" >/dev/null || die "copy: $(cat "$T/body")"
+guest "cmp -n $((64 * 1024 * 1024)) /dev/disk/by-id/virtio-${src_id:0:20} /dev/disk/by-id/virtio-${dst_id:0:20}" ||
+  die "destination volume differs from the source"
+pass "copy job volume to volume succeeded; disks equal"
+
+guest "journalctl -q -o cat JOB_ID=boot1" >"$T/journal" 2>&1
+grep -q 'uch-job-boot1.service' "$T/journal" ||
+  die "no journal lines with JOB_ID=boot1: $(cat "$T/journal")"
+grep -q 'started unit uch-job-boot1.service' "$T/journal" ||
+  die "uchd did not start the worker as uch-job-boot1.service: $(cat "$T/journal")"
+pass "uchd started it as that unit; JOB_ID=boot1 in the journal"
+
+guest 'systemctl poweroff' || true
+wait_for 180 eval '! kill -0 $QEMU_PID 2>/dev/null' ||
+  { tail -30 "$T/console.log"; die "guest did not power off"; }
+grep -q 'reboot: Power down' "$T/console.log" ||
+  { tail -30 "$T/console.log"; die "no clean power down on the console"; }
+pass "clean shutdown"
+
+printf 'image_bytes=%s\nboot_to_healthy_s=%s\n' "$size" "$boot_s" | tee "$figures"
