@@ -24,37 +24,6 @@ static char *resolved_name(const char *path)
   return asprintf(&out, "%s/%s", real, basename(b)) < 0 ? NULL : out;
 }
 
-static int add_use(struct disk_uses *u, const char *path, bool writes,
-                   const char *field_fmt, size_t i)
-{
-  struct disk_use use = { .writes = writes };
-  struct stat st;
-
-  if (!path)
-    return 0;
-  snprintf(use.field, sizeof use.field, field_fmt, i);
-  if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
-    use.kind = USE_BLOCK;
-    use.dev = st.st_rdev;
-  } else if (stat(path, &st) == 0) {
-    use.kind = USE_FILE;
-    use.dev = st.st_dev;
-    use.ino = st.st_ino;
-  } else {
-    use.kind = USE_NAME;
-    if (!(use.name = resolved_name(path)))
-      return -1;
-  }
-  struct disk_use *v = realloc(u->v, (u->n + 1) * sizeof *v);
-  if (!v) {
-    free(use.name);
-    return -1;
-  }
-  u->v = v;
-  u->v[u->n++] = use;
-  return 0;
-}
-
 static int push_use(struct disk_uses *u, struct disk_use use)
 {
   struct disk_use *v = realloc(u->v, (u->n + 1) * sizeof *v);
@@ -65,6 +34,32 @@ static int push_use(struct disk_uses *u, struct disk_use use)
   u->v = v;
   u->v[u->n++] = use;
   return 0;
+}
+
+static int add_use(struct disk_uses *u, const char *path, bool writes,
+                   const char *field_fmt, size_t i)
+{
+  struct disk_use use = { .writes = writes };
+  struct stat st;
+  bool found;
+
+  if (!path)
+    return 0;
+  snprintf(use.field, sizeof use.field, field_fmt, i);
+  found = stat(path, &st) == 0;
+  if (found && S_ISBLK(st.st_mode)) {
+    use.kind = USE_BLOCK;
+    use.dev = st.st_rdev;
+  } else if (found) {
+    use.kind = USE_FILE;
+    use.dev = st.st_dev;
+    use.ino = st.st_ino;
+  } else {
+    use.kind = USE_NAME;
+    if (!(use.name = resolved_name(path)))
+      return -1;
+  }
+  return push_use(u, use);
 }
 
 /* {"volume": ID}: by its id, so two jobs naming a volume not attached yet
