@@ -11,7 +11,6 @@ secs=$(( $(date +%s) - start ))
 grep -qx "qcow2 == disk" "$T/demo.out" || die "no qcow2 comparison: $(cat "$T/demo.out")"
 grep -qx "read back == disk" "$T/demo.out" || die "no export read back: $(cat "$T/demo.out")"
 grep -Eq "^[0-9a-f]+ +copy +succeeded" "$T/demo.out" || die "copy job not listed as succeeded"
-[ "$secs" -lt 60 ] || die "demo took $secs s"
 pass "demo ran in $secs s"
 sleep 0.5
 procs=$(pgrep -af -- "$T" | grep -v pgrep || true)
