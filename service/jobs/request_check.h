@@ -80,6 +80,11 @@ int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
 int check_export(struct rq_ctx *c, json_object *req);
 int check_convert(struct rq_ctx *c, json_object *req);
+int check_inplace(struct rq_ctx *c, json_object *req);
+/* A convert or inplace request's "options" (root, macs, extra_args). */
+int check_convert_options(struct rq_ctx *c, json_object *opts);
+/* xx:xx:xx:xx:xx:xx */
+bool mac_valid(const char *s);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);

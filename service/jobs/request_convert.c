@@ -14,7 +14,7 @@ static bool chars_only(const char *s, const char *set)
 
 #define HEX "0123456789abcdefABCDEF"
 
-static bool mac_valid(const char *s)
+bool mac_valid(const char *s)
 {
   if (strlen(s) != 17)
     return false;
@@ -91,7 +91,7 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   return ip ? check_ip(c, ip, f) : 0;
 }
 
-static int check_options(struct rq_ctx *c, json_object *opts)
+int check_convert_options(struct rq_ctx *c, json_object *opts)
 {
   static const char *const keys[] = { "root", "macs", "extra_args", NULL };
   json_object *macs = NULL, *extra = NULL;
@@ -228,5 +228,5 @@ int check_convert(struct rq_ctx *c, json_object *req)
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
-  return opts ? check_options(c, opts) : 0;
+  return opts ? check_convert_options(c, opts) : 0;
 }
