@@ -11,28 +11,9 @@
 #include "convert-job.h"
 #include "fs.h"
 #include "jsonutil.h"
+#include "probe.h"
 #include "v2v-argv.h"
 #include "v2v-progress.h"
-
-char *convert_find_program(const char *program, const char *extra_dir)
-{
-  const char *path = getenv("PATH");
-  _cleanup_free_ char *dirs = NULL;
-  char *full = NULL, *save = NULL;
-
-  if (asprintf(&dirs, "%s:%s", path ? path : "/usr/bin:/bin",
-               extra_dir ? extra_dir : "") < 0)
-    return NULL;
-  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-    if (asprintf(&full, "%s/%s", d, program) < 0)
-      return NULL;
-    if (access(full, X_OK) == 0)
-      return full;
-    free(full);
-    full = NULL;
-  }
-  return NULL;
-}
 
 struct convert_run {
   struct runner *r;
@@ -246,7 +227,7 @@ int v2v_run(struct runner *r, const char *tool, const struct argv *a,
 int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
-  _cleanup_free_ char *v2v = convert_find_program("virt-v2v", NULL);
+  _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();
   _cleanup_argv_ struct argv a = { 0 };

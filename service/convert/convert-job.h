@@ -13,9 +13,6 @@
 int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f);
 
-/* The full path of PROGRAM found on $PATH (or in EXTRA_DIR when not
- * NULL), malloc'd, or NULL. */
-char *convert_find_program(const char *program, const char *extra_dir);
 
 /* Shared with the inplace job (inplace-job.c). */
 /* The machine-readable file's path and virt-v2v's temporary directory

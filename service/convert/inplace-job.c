@@ -16,6 +16,7 @@
 #include "inplace-job.h"
 #include "inplace-xml.h"
 #include "jsonutil.h"
+#include "probe.h"
 #include "tool-argv.h"
 #include "v2v-argv.h"
 #include "volume-open.h"
@@ -230,9 +231,9 @@ static void ensure_disks(struct runner *r, size_t n)
 int inplace_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
-  _cleanup_free_ char *prog = convert_find_program("virt-v2v-in-place",
-                                                   "/usr/libexec");
-  _cleanup_free_ char *qemu_img = convert_find_program("qemu-img", NULL);
+  _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
+                                                 "/usr/libexec");
+  _cleanup_free_ char *qemu_img = probe_find_program("qemu-img", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
   _cleanup_argv_ struct argv a = { 0 };
   struct inplace_run ir = { .r = r };
