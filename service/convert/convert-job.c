@@ -42,12 +42,11 @@ static void read_machine_file(struct convert_run *cr)
     v2v_progress_feed_machine(cr->p, buf, n);
 }
 
-/* state.disks grows as virt-v2v says how many disks it copies. */
-static void ensure_disks(struct runner *r, int n)
+void v2v_ensure_disks(struct runner *r, size_t n)
 {
   json_object *disks = json_get(r->doc, "disks");
 
-  while (disks && (int)json_object_array_length(disks) < n) {
+  while (disks && json_object_array_length(disks) < n) {
     json_object *d = json_object_new_object();
     json_object_object_add(d, "percent", json_object_new_double(0));
     json_object_object_add(d, "bytes_done", json_object_new_int64(0));
@@ -67,7 +66,7 @@ static void apply_progress(struct convert_run *cr)
   if (p->phase[0] && strcmp(p->phase, json_get_string(r->doc, "phase")) != 0)
     runner_set_phase(r, p->phase);
   if (p->disk > 0) {
-    ensure_disks(r, p->disks);
+    v2v_ensure_disks(r, (size_t)p->disks);
     /* Earlier disks are done once a later one is being copied. */
     for (int i = 0; i < p->disk - 1; i++)
       runner_disk_progress(r, i, 100, 0, 0);

@@ -24,6 +24,9 @@ int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir);
 int v2v_run(struct runner *r, const char *tool, const struct argv *a,
             const char *mr_path, struct v2v_progress *p,
             struct job_failure *f);
+/* state.disks has at least N entries (convert: as virt-v2v says how
+ * many disks it copies; inplace: one a disk, from the start). */
+void v2v_ensure_disks(struct runner *r, size_t n);
 /* result.warnings from P. */
 void v2v_add_warnings(json_object *result, const struct v2v_progress *p);
 

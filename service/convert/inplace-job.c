@@ -215,19 +215,6 @@ static void add_result(struct inplace_run *ir, json_object *result,
   json_object_object_add(result, "guest", guest);
 }
 
-static void ensure_disks(struct runner *r, size_t n)
-{
-  json_object *disks = json_get(r->doc, "disks");
-
-  while (disks && json_object_array_length(disks) < n) {
-    json_object *d = json_object_new_object();
-    json_object_object_add(d, "percent", json_object_new_double(0));
-    json_object_object_add(d, "bytes_done", json_object_new_int64(0));
-    json_object_object_add(d, "bytes_total", json_object_new_int64(0));
-    json_object_array_add(disks, d);
-  }
-}
-
 int inplace_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
@@ -260,7 +247,7 @@ int inplace_job_run(struct runner *r, json_object *result,
   }
   if (resolve_disks(&ir, json_get(r->request, "disks"), f) < 0)
     goto out;
-  ensure_disks(r, ir.n);
+  v2v_ensure_disks(r, ir.n);
   runner_set_phase(r, "preparing overlays");
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;

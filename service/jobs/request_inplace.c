@@ -42,19 +42,9 @@ static int check_inplace_disk(struct rq_ctx *c, json_object *d,
 static int check_nic(struct rq_ctx *c, json_object *m, const char *field)
 {
   static const char *const keys[] = { "mac", "network", "bridge", NULL };
-  const char *mac = NULL, *net = NULL, *bridge = NULL;
-  char f[FIELD_MAX];
+  const char *net = NULL, *bridge = NULL;
 
-  if (!json_object_is_type(m, json_type_object))
-    return rq_fail(c, field, "must be an object");
-  if (check_known_keys(c, m, field, keys) < 0 ||
-      get_string(c, m, field, "mac", true, &mac) < 0)
-    return -1;
-  field_key(f, field, "mac");
-  if (!mac_valid(mac))
-    return rq_fail(c, f, "must be a MAC address (xx:xx:xx:xx:xx:xx)");
-  if (get_name(c, m, field, "network", false, &net) < 0 ||
-      get_name(c, m, field, "bridge", false, &bridge) < 0)
+  if (check_mac_entry(c, m, field, keys, &net, &bridge) < 0)
     return -1;
   if (net && bridge)
     return rq_fail(c, field, "takes at most one of network, bridge");
