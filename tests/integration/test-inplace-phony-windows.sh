@@ -5,9 +5,10 @@
 # VIRTIO_WIN in it, reporting the guest and the disk.  An inplace job on
 # a blank disk (run alongside) fails with virt-v2v-in-place's own error
 # line and leaves that disk byte for byte as it was; neither job leaves
-# an overlay or a process behind.
+# an overlay or a process behind.  A third one, cancelled while
+# virt-v2v-in-place inspects, ends cancelled with its disk untouched.
 # uch-test: slow
-# uch-test: timeout=600
+# uch-test: timeout=900
 source "$UCH_TOP/tests/lib/functions.sh"
 require virt-v2v
 require guestfish
@@ -49,9 +50,13 @@ JSON
   api POST /v1/jobs "$T/$1.json" >/dev/null
   [ "$(status)" = 201 ] || die "submit $1: $(status) $(cat "$T/body")"
 }
+cp --sparse=always "$cached" "$T/cancel.raw"
+cancel_sum=$(sha256sum <"$T/cancel.raw")
+
 t0=$SECONDS
 inplace win "$T/win.raw"
 inplace blank "$T/blank.raw"
+inplace cancelme "$T/cancel.raw"
 
 # The conversion goes through an overlay, never the disk itself.
 overlay_seen() { ls "$T/run/jobs/win/"overlay-0.qcow2 >/dev/null 2>&1; }
@@ -70,6 +75,17 @@ msg=$(jq -r .error.message "$T/blank-job.json")
 [ "$(sha256sum <"$T/blank.raw")" = "$blank_sum" ] || die "the failed job changed the disk"
 [ ! -e "$T/run/jobs/blank" ] || die "runtime dir (overlays) left: $(ls "$T/run/jobs/blank")"
 pass "blank disk: failed with \"$msg\", disk byte-identical ($((SECONDS - t0)) s)"
+
+# Two slots here: cancelme starts when blank has ended.
+inspecting() { [ "$(job_field cancelme .phase)" = inspecting ]; }
+wait_for 300 inspecting || die "cancelme never inspecting: $(api GET /v1/jobs/cancelme)"
+api POST /v1/jobs/cancelme/cancel >/dev/null
+case $(status) in 200|202) ;; *) die "cancel: $(status) $(cat "$T/body")" ;; esac
+st=$(job_wait cancelme 60)
+[ "$st" = cancelled ] || die "cancelled job ended $st"
+[ "$(sha256sum <"$T/cancel.raw")" = "$cancel_sum" ] || die "the cancelled job changed the disk"
+[ ! -e "$T/run/jobs/cancelme" ] || die "runtime dir (overlays) left after cancel"
+pass "cancelled while inspecting: disk byte-identical, overlays gone"
 
 st=$(job_wait win 500)
 api GET /v1/jobs/win >"$T/win-job.json"

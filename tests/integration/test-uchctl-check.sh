@@ -44,15 +44,27 @@ msg=$(jq -r '.checks[] | select(.name == "esxi no-such-host.invalid dns") | .mes
 [[ $msg == "esxi no-such-host.invalid: the name does not resolve: "* ]] || die "dns message: $msg"
 pass "--json: passed, checks[{name,status,message}], capabilities; $msg"
 
-uchd_start
+# A VDDK folder (a stand-in library file) named to uchd and to check.
+mkdir -p "$T/vddk/lib64"; : >"$T/vddk/lib64/libvixDiskLib.so.8"
+uchd_start --vddk-libdir "$T/vddk"
 api GET /v1/health >"$T/health"
 diff <(jq -S '.capabilities | keys' "$T/health") <(jq -S '.capabilities | keys' "$T/json") ||
   die "health and check differ in their facts"
 jq -e --arg s "$T/state" '.capabilities.space.state.dir == $s and
        (.capabilities.space.runtime.free_bytes > 0) and
-       (.capabilities.vddk_library | has("libdir") and has("found"))' "$T/health" >/dev/null ||
+       (.capabilities.vddk_library == {"libdir": "\($s | rtrimstr("/state"))/vddk", "found": true})' \
+  "$T/health" >/dev/null ||
   die "health capabilities: $(jq -c .capabilities "$T/health")"
-pass "GET /v1/health has the same facts under capabilities"
+pass "GET /v1/health has the same facts under capabilities (VDDK library found)"
+
+if ! nbdkit vddk --version >/dev/null 2>&1; then
+  rc=0; check --vddk-libdir "$T/vddk" >"$T/out" 2>&1 || rc=$?
+  [ $rc = 1 ] || die "VDDK asked for, no plugin: exit $rc: $(cat "$T/out")"
+  grep -q "^ok    vddk-library .*$T/vddk/lib64" "$T/out" || die "library: $(cat "$T/out")"
+  grep -q "^fail  vddk-plugin .*Debian's nbdkit has no vddk plugin" "$T/out" ||
+    die "plugin: $(cat "$T/out")"
+  pass "--vddk-libdir with no vddk plugin: exit 1, \"Debian's nbdkit has no vddk plugin\""
+fi
 
 # An "ESXi" on loopback: TLS on one free port (for 443), the other (902).
 certtool --generate-privkey --outfile "$T/key.pem" 2>/dev/null
