@@ -232,15 +232,20 @@ int probe_guestfs_argv(struct argv *a)
   return argv_addv(a, v);
 }
 
-/* guestfish's last line that says why, or how it exited. */
-static char *guestfs_failure(const char *out, int status)
+/* guestfish's last line that says why ("*stdin*:0: libguestfs: error:
+ * cannot find ..." keeps its libguestfs part), or how it exited. */
+char *probe_guestfs_failure(const char *out, int status)
 {
-  const char *best = NULL;
+  const char *best = NULL, *p;
   char *msg;
 
-  for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
-    if (strncmp(l, "libguestfs: error:", 18) == 0 || strncmp(l, "guestfish:", 10) == 0)
+  for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+    size_t len = strcspn(l, "\n");
+    if ((p = memmem(l, len, "libguestfs: error: ", 19)))
+      best = p;
+    else if (strncmp(l, "guestfish: ", 11) == 0)
       best = l;
+  }
   if (best)
     return strndup(best, strcspn(best, "\n"));
   if (asprintf(&msg, "guestfish exited with status %d",
@@ -255,6 +260,7 @@ json_object *probe_guestfs_run(const char *state_dir)
   _cleanup_free_ char *out = NULL, *why = NULL, *cache = NULL, *dir = NULL;
   json_object *o = json_object_new_object();
   double t0 = time_monotonic();
+  char secs[32];
   int status = -1;
   bool ok;
 
@@ -263,11 +269,11 @@ json_object *probe_guestfs_run(const char *state_dir)
   out = run_capture_ex(&a, true, &status);
   ok = out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok)
-    why = out ? guestfs_failure(out, status) : strdup("guestfish: cannot run");
+    why = out ? probe_guestfs_failure(out, status) : strdup("guestfish: cannot run");
   json_object_object_add(o, "ok", json_object_new_boolean(ok));
   json_object_object_add(o, "checked_at", json_object_new_int64(time(NULL)));
-  json_object_object_add(o, "seconds", json_object_new_double(
-                           (double)(int64_t)((time_monotonic() - t0) * 10) / 10));
+  snprintf(secs, sizeof secs, "%.1f", time_monotonic() - t0);
+  json_object_object_add(o, "seconds", json_object_new_double_s(atof(secs), secs));
   json_object_object_add(o, "message", json_object_new_string(
                            ok ? "the appliance boots" : why ? why : "failed"));
   if (state_dir && (cache = probe_guestfs_cache_path(state_dir)) &&

@@ -40,6 +40,9 @@ int probe_guestfs_argv(struct argv *a);
 /* Runs it (blocking, ~35 s without KVM) and returns {"ok", "checked_at",
  * "seconds", "message"}; writes the cache when STATE_DIR is not NULL. */
 json_object *probe_guestfs_run(const char *state_dir);
+/* What to say of a failed appliance check: its "libguestfs: error: ..."
+ * or "guestfish: ..." line, else its exit status. */
+char *probe_guestfs_failure(const char *out, int status);
 /* The file's path of a VDDK library under LIBDIR (lib64/libvixDiskLib.so*),
  * malloc'd, or NULL. */
 char *probe_vddk_library(const char *libdir);

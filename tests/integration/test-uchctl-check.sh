@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# uchctl check --quick, as an admin runs it first on a fresh appliance:
+# uchctl check, as an admin runs it first on a fresh appliance (--quick;
+# the appliance check only where it fails at once, cached for health):
 # exit 0 on a host with every tool; with nbdkit missing from PATH, exit 1
 # and a line naming nbdkit; --json's shape, its capabilities the same
 # facts as uchd's GET /v1/health; a bad VMware host name named as not
@@ -44,6 +45,17 @@ msg=$(jq -r '.checks[] | select(.name == "esxi no-such-host.invalid dns") | .mes
 [[ $msg == "esxi no-such-host.invalid: the name does not resolve: "* ]] || die "dns message: $msg"
 pass "--json: passed, checks[{name,status,message}], capabilities; $msg"
 
+# The appliance check (no --quick), made to fail at once: its own error
+# line, kept in the state dir for uchd's health.
+rc=0; LIBGUESTFS_PATH=$T/no-appliance uchctl check --state-dir "$T/state" \
+  --runtime-dir "$T/run" >"$T/out" 2>&1 || rc=$?
+[ $rc = 1 ] || die "appliance missing: exit $rc: $(cat "$T/out")"
+grep -q "^fail  libguestfs .*does not boot.*libguestfs: error: cannot find any suitable" "$T/out" ||
+  die "appliance failure: $(cat "$T/out")"
+jq -e '.ok == false and (.checked_at > 0) and (.message | startswith("libguestfs: error:"))' \
+  "$T/state/check/guestfs.json" >/dev/null || die "cache: $(cat "$T/state/check/guestfs.json")"
+pass "appliance check fails with libguestfs's words, cached in STATE/check/guestfs.json"
+
 # A VDDK folder (a stand-in library file) named to uchd and to check.
 mkdir -p "$T/vddk/lib64"; : >"$T/vddk/lib64/libvixDiskLib.so.8"
 uchd_start --vddk-libdir "$T/vddk"
@@ -52,6 +64,7 @@ diff <(jq -S '.capabilities | keys' "$T/health") <(jq -S '.capabilities | keys' 
   die "health and check differ in their facts"
 jq -e --arg s "$T/state" '.capabilities.space.state.dir == $s and
        (.capabilities.space.runtime.free_bytes > 0) and
+       (.capabilities.guestfs.ok == false) and
        (.capabilities.vddk_library == {"libdir": "\($s | rtrimstr("/state"))/vddk", "found": true})' \
   "$T/health" >/dev/null ||
   die "health capabilities: $(jq -c .capabilities "$T/health")"

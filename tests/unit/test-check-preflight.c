@@ -133,6 +133,14 @@ static void test_pure_bits(void)
   probe_guestfs_argv(&a);
   is_str(s = argv_join(&a), "guestfish --ro -a /dev/null run", "appliance check");
   is_str(cache, "/var/lib/uch/check/guestfs.json", "its cache");
+  _cleanup_free_ char *f1 = probe_guestfs_failure(
+    "noise\n*stdin*:0: libguestfs: error: cannot find any suitable libguestfs "
+    "supermin, fixed or old-style appliance on LIBGUESTFS_PATH\nmore\n", 256);
+  _cleanup_free_ char *f2 = probe_guestfs_failure("nothing useful\n", 3 << 8);
+  is_str(f1, "libguestfs: error: cannot find any suitable libguestfs supermin, "
+         "fixed or old-style appliance on LIBGUESTFS_PATH",
+         "appliance failure: libguestfs's own line");
+  is_str(f2, "guestfish exited with status 3", "else the exit status");
   preflight_bytes(b, 512LL * 1024 * 1024);
   is_str(b, "512 MiB", "MiB");
   preflight_bytes(b, 3LL * 1024 * 1024 * 1024 / 2);
