@@ -9,7 +9,7 @@ DESTDIR  ?=
 
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
-PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl
+PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -19,6 +19,7 @@ UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
 	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
 	-Iservice/runner -Iservice/transfer -Iservice/convert -Iservice/ctl -Iservice/volumes \
+	-Iservice/check \
 	$(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -29,7 +30,7 @@ ifeq ($(V),0)
 Q        := @
 say       = @printf '  %-7s %s\n' $(1) $(2);
 endif
-CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c)
+CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c service/check/*.c)
 UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
 JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c service/convert/*.c))
 CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))

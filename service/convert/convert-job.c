@@ -11,32 +11,13 @@
 #include "convert-job.h"
 #include "fs.h"
 #include "jsonutil.h"
+#include "probe.h"
 #include "v2v-argv.h"
 #include "v2v-progress.h"
 
-char *convert_find_program(const char *program, const char *extra_dir)
-{
-  const char *path = getenv("PATH");
-  _cleanup_free_ char *dirs = NULL;
-  char *full = NULL, *save = NULL;
-
-  if (asprintf(&dirs, "%s:%s", path ? path : "/usr/bin:/bin",
-               extra_dir ? extra_dir : "") < 0)
-    return NULL;
-  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-    if (asprintf(&full, "%s/%s", d, program) < 0)
-      return NULL;
-    if (access(full, X_OK) == 0)
-      return full;
-    free(full);
-    full = NULL;
-  }
-  return NULL;
-}
-
 struct convert_run {
   struct runner *r;
-  struct v2v_progress p;
+  struct v2v_progress *p;
   int mr_fd;             /* the machine-readable file, read as it grows */
 };
 
@@ -47,8 +28,8 @@ static void on_v2v_line(struct child *ch, const char *line)
   const char *last = strrchr(line, '\r');
 
   children_log(&cr->r->kids, ch->tool, "%s", last ? last + 1 : line);
-  v2v_progress_feed_output(&cr->p, line, strlen(line));
-  v2v_progress_feed_output(&cr->p, "\n", 1);
+  v2v_progress_feed_output(cr->p, line, strlen(line));
+  v2v_progress_feed_output(cr->p, "\n", 1);
   snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
 }
 
@@ -58,15 +39,14 @@ static void read_machine_file(struct convert_run *cr)
   ssize_t n;
 
   while (cr->mr_fd >= 0 && (n = read(cr->mr_fd, buf, sizeof buf)) > 0)
-    v2v_progress_feed_machine(&cr->p, buf, n);
+    v2v_progress_feed_machine(cr->p, buf, n);
 }
 
-/* state.disks grows as virt-v2v says how many disks it copies. */
-static void ensure_disks(struct runner *r, int n)
+void v2v_ensure_disks(struct runner *r, size_t n)
 {
   json_object *disks = json_get(r->doc, "disks");
 
-  while (disks && (int)json_object_array_length(disks) < n) {
+  while (disks && json_object_array_length(disks) < n) {
     json_object *d = json_object_new_object();
     json_object_object_add(d, "percent", json_object_new_double(0));
     json_object_object_add(d, "bytes_done", json_object_new_int64(0));
@@ -78,7 +58,7 @@ static void ensure_disks(struct runner *r, int n)
 static void apply_progress(struct convert_run *cr)
 {
   struct runner *r = cr->r;
-  struct v2v_progress *p = &cr->p;
+  struct v2v_progress *p = cr->p;
 
   if (!p->changed)
     return;
@@ -86,7 +66,7 @@ static void apply_progress(struct convert_run *cr)
   if (p->phase[0] && strcmp(p->phase, json_get_string(r->doc, "phase")) != 0)
     runner_set_phase(r, p->phase);
   if (p->disk > 0) {
-    ensure_disks(r, p->disks);
+    v2v_ensure_disks(r, (size_t)p->disks);
     /* Earlier disks are done once a later one is being copied. */
     for (int i = 0; i < p->disk - 1; i++)
       runner_disk_progress(r, i, 100, 0, 0);
@@ -153,7 +133,7 @@ static void remove_outputs(const char *dir, json_object *before)
   }
 }
 
-static void add_warnings(json_object *result, const struct v2v_progress *p)
+void v2v_add_warnings(json_object *result, const struct v2v_progress *p)
 {
   json_object *list = json_object_new_array();
 
@@ -173,7 +153,7 @@ static const char *output_dir(json_object *request)
  * (not /var/tmp), so whatever a killed virt-v2v leaves is removed with
  * it when the job ends.  Not LIBGUESTFS_CACHEDIR: that would rebuild
  * the appliance (~15 s) for every job. */
-static int prepare_env(struct runner *r, char **mr_path, char **tmpdir)
+int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir)
 {
   if (asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
       asprintf(tmpdir, "%s/v2v-tmp", r->rt_dir) < 0 ||
@@ -183,16 +163,18 @@ static int prepare_env(struct runner *r, char **mr_path, char **tmpdir)
   return 0;
 }
 
-static int run_v2v(struct convert_run *cr, const struct argv *a,
-                   struct job_failure *f)
+/* The run itself, shared by convert and inplace: TOOL's output and
+ * machine-readable file fed into P as they come. */
+static int run_v2v(struct convert_run *cr, const char *tool,
+                   const struct argv *a, struct job_failure *f)
 {
   struct runner *r = cr->r;
-  struct child *ch = child_spawn(&r->kids, "virt-v2v", a, -1);
+  struct child *ch = child_spawn(&r->kids, tool, a, -1);
   char why[512];
   int ret = -1;
 
   if (!ch) {
-    failure_set(f, "tool_failed", "virt-v2v: cannot run: %s", strerror(errno));
+    failure_set(f, "tool_failed", "%s: cannot run: %s", tool, strerror(errno));
     return -1;
   }
   ch->on_line = on_v2v_line;
@@ -210,8 +192,8 @@ static int run_v2v(struct convert_run *cr, const struct argv *a,
   apply_progress(cr);
   if (child_succeeded(ch))
     ret = 0;
-  else if (cr->p.error)
-    failure_set(f, "convert_failed", "virt-v2v: %s", cr->p.error);
+  else if (cr->p->error)
+    failure_set(f, "convert_failed", "%s: %s", tool, cr->p->error);
   else {
     child_describe_failure(ch, why, sizeof why);
     failure_set(f, "convert_failed", "%s", why);
@@ -220,14 +202,35 @@ static int run_v2v(struct convert_run *cr, const struct argv *a,
   return ret;
 }
 
+int v2v_run(struct runner *r, const char *tool, const struct argv *a,
+            const char *mr_path, struct v2v_progress *p,
+            struct job_failure *f)
+{
+  _cleanup_free_ char *cmd = NULL;
+  struct convert_run cr = { .r = r, .p = p, .mr_fd = -1 };
+  int ret;
+
+  cr.mr_fd = open(mr_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (cr.mr_fd < 0) {
+    failure_set(f, "internal", "%s: %s", mr_path, strerror(errno));
+    return -1;
+  }
+  if ((cmd = argv_join(a)))
+    runner_log(r, "running: %s", cmd);
+  runner_set_phase(r, "starting");
+  ret = run_v2v(&cr, tool, a, f);
+  close(cr.mr_fd);
+  return ret;
+}
+
 int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
-  _cleanup_free_ char *v2v = convert_find_program("virt-v2v", NULL);
-  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *cmd = NULL;
+  _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
+  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();
   _cleanup_argv_ struct argv a = { 0 };
-  struct convert_run cr = { .r = r, .mr_fd = -1 };
+  struct v2v_progress p;
   struct v2v_files files = { 0 };
   const char *dir = output_dir(r->request), *why = NULL;
   int ret;
@@ -237,7 +240,7 @@ int convert_job_run(struct runner *r, json_object *result,
                 "(Debian: apt-get install virt-v2v)");
     return -1;
   }
-  if (prepare_env(r, &mr_path, &tmpdir) < 0) {
+  if (v2v_prepare(r, &mr_path, &tmpdir) < 0) {
     failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
     return -1;
   }
@@ -246,24 +249,17 @@ int convert_job_run(struct runner *r, json_object *result,
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     return -1;
   }
-  cr.mr_fd = open(mr_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (!dir || names_in(dir, before) < 0 || cr.mr_fd < 0) {
+  if (!dir || names_in(dir, before) < 0) {
     failure_set(f, "internal", "%s: %s", dir ? dir : "output", strerror(errno));
-    if (cr.mr_fd >= 0)
-      close(cr.mr_fd);
     return -1;
   }
-  if ((cmd = argv_join(&a)))
-    runner_log(r, "running: %s", cmd);
-  v2v_progress_init(&cr.p);
-  runner_set_phase(r, "starting");
-  ret = run_v2v(&cr, &a, f);
-  close(cr.mr_fd);
-  add_warnings(result, &cr.p);
+  v2v_progress_init(&p);
+  ret = v2v_run(r, "virt-v2v", &a, mr_path, &p, f);
+  v2v_add_warnings(result, &p);
   if (ret == 0)
     add_outputs(result, dir, before);
   else
     remove_outputs(dir, before);
-  v2v_progress_free(&cr.p);
+  v2v_progress_free(&p);
   return ret;
 }

@@ -7,13 +7,27 @@
 #include <json-c/json.h>
 
 #include "runner.h"
+#include "v2v-progress.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
 int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f);
 
-/* The full path of PROGRAM found on $PATH (or in EXTRA_DIR when not
- * NULL), malloc'd, or NULL. */
-char *convert_find_program(const char *program, const char *extra_dir);
+
+/* Shared with the inplace job (inplace-job.c). */
+/* The machine-readable file's path and virt-v2v's temporary directory
+ * (VIRT_V2V_TMPDIR), both in the job's runtime dir. */
+int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir);
+/* Runs A (TOOL: "virt-v2v" or "virt-v2v-in-place") to its end or a
+ * cancel, feeding P (initialised by the caller) and the job's phase and
+ * progress; on failure f holds TOOL's own error line. */
+int v2v_run(struct runner *r, const char *tool, const struct argv *a,
+            const char *mr_path, struct v2v_progress *p,
+            struct job_failure *f);
+/* state.disks has at least N entries (convert: as virt-v2v says how
+ * many disks it copies; inplace: one a disk, from the start). */
+void v2v_ensure_disks(struct runner *r, size_t n);
+/* result.warnings from P. */
+void v2v_add_warnings(json_object *result, const struct v2v_progress *p);
 
 #endif

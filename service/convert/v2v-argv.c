@@ -276,3 +276,20 @@ int v2v_argv(struct argv *a, json_object *request,
     return -1;
   return 0;
 }
+
+int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
+                     const char *machine_readable, const char *xml,
+                     const char **why)
+{
+  json_object *opts = obj_at(request, "options");
+
+  *why = NULL;
+  if (argv_add(a, program) < 0 ||
+      (machine_readable &&
+       argv_addf(a, "--machine-readable=file:%s", machine_readable) < 0) ||
+      add2(a, "-i", "libvirtxml") < 0 ||
+      (opts && options_argv(a, opts, NULL, why) < 0) ||
+      argv_add(a, xml) < 0)
+    return -1;
+  return 0;
+}

@@ -51,4 +51,12 @@ struct v2v_files {
 int v2v_argv(struct argv *a, json_object *request,
              const struct v2v_files *files, const char **why);
 
+/* PROGRAM [--machine-readable=file:MR] -i libvirtxml [options] XML: an
+ * inplace job's run of virt-v2v-in-place (PROGRAM is its full path) on
+ * the domain XML the worker wrote.  The request's "options" are read as
+ * for convert (root, macs, extra_args). */
+int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
+                     const char *machine_readable, const char *xml,
+                     const char **why);
+
 #endif

@@ -86,8 +86,16 @@ static void status_message(struct v2v_progress *p, const char *msg)
     { "Creating output metadata", "finishing" },
     { "Finishing off", "finishing" },
   };
+  size_t len = strlen(msg), tail = strlen(" to run on KVM");
   int n, m;
 
+  /* The guest as inspection named it: the only guest facts
+   * virt-v2v-in-place 2.2 prints. */
+  if (starts(msg, "Converting ") && len > strlen("Converting ") + tail &&
+      strcmp(msg + len - tail, " to run on KVM") == 0)
+    snprintf(p->product, sizeof p->product, "%.*s",
+             (int)(len - tail - strlen("Converting ")),
+             msg + strlen("Converting "));
   if (sscanf(msg, "Copying disk %d/%d", &n, &m) == 2 && n >= 1 && m >= n) {
     set_phase(p, "copying");
     if (p->disk != n || p->disks != m) {
@@ -131,12 +139,17 @@ void v2v_progress_output_line(struct v2v_progress *p, const char *line)
 {
   const char *close;
 
-  if (starts(line, "virt-v2v: error: ")) {
-    set_error(p, line + strlen("virt-v2v: error: "));
+  /* virt-v2v-in-place speaks the same way under its own name. */
+  const char *rest = starts(line, "virt-v2v: ") ? line + strlen("virt-v2v: ")
+    : starts(line, "virt-v2v-in-place: ")
+      ? line + strlen("virt-v2v-in-place: ") : NULL;
+
+  if (rest && starts(rest, "error: ")) {
+    set_error(p, rest + strlen("error: "));
     return;
   }
-  if (starts(line, "virt-v2v: warning: ")) {
-    add_warning(p, line + strlen("virt-v2v: warning: "));
+  if (rest && starts(rest, "warning: ")) {
+    add_warning(p, rest + strlen("warning: "));
     return;
   }
   if (progress_line(p, line))

@@ -22,6 +22,7 @@ struct v2v_progress {
   char *warnings[V2V_WARNINGS_MAX];
   int n_warnings;
   char *error;         /* virt-v2v's own error line, without "virt-v2v: error: " */
+  char product[256];   /* "Windows 10 Pro", from "Converting ... to run on KVM" */
   bool changed;        /* set on any change; the caller clears it */
 
   char partial[V2V_LINE_MAX];  /* the unfinished line of the output */
@@ -33,7 +34,7 @@ struct v2v_progress {
 void v2v_progress_init(struct v2v_progress *p);
 void v2v_progress_free(struct v2v_progress *p);
 
-/* Feed bytes of virt-v2v's stdout/stderr. */
+/* Feed bytes of virt-v2v's (or virt-v2v-in-place's) stdout/stderr. */
 void v2v_progress_feed_output(struct v2v_progress *p, const char *buf,
                               size_t len);
 /* Feed bytes of the machine-readable file. */

@@ -17,6 +17,7 @@ const char ctl_usage_text[] =
   "  delete ID                forget a finished job and its files\n"
   "  logs ID [-f]             print a job's log; -f follows it to the end\n"
   "  health                   the daemon's status and capabilities\n"
+  "  check                    pre-flight checks of this host (no uchd needed)\n"
   "\n"
   "Options:\n"
   "  --socket PATH      uchd's Unix socket (default $UCH_SOCKET or\n"
@@ -28,6 +29,16 @@ const char ctl_usage_text[] =
   "  --state STATE      list: only jobs in this state\n"
   "  --timeout SECONDS  wait: give up after this long (exit 2)\n"
   "  -f, --follow       logs: keep printing until the job has ended\n"
+  "  --quick            check: skip booting the libguestfs appliance\n"
+  "  --vcenter HOST, --esxi HOST\n"
+  "                     check: DNS, TCP 443 and 902, TLS thumbprint of HOST\n"
+  "                     (repeatable)\n"
+  "  --ports HTTPS,NFC  check: other ports than 443,902\n"
+  "  --vddk-libdir DIR  check: the VDDK library's folder (default\n"
+  "                     /opt/vmware-vix-disklib-distrib); naming it makes\n"
+  "                     a missing VDDK a failure\n"
+  "  --state-dir DIR, --runtime-dir DIR\n"
+  "                     check: uchd's folders (default /var/lib/uch, /run/uch)\n"
   "  --help             this text\n"
   "  --version          uchctl's version\n"
   "\n"
@@ -43,6 +54,7 @@ static const struct {
   { "show", CMD_SHOW, 1, 1 },     { "wait", CMD_WAIT, 1, -1 },
   { "cancel", CMD_CANCEL, 1, 1 }, { "delete", CMD_DELETE, 1, 1 },
   { "logs", CMD_LOGS, 1, 1 },     { "health", CMD_HEALTH, 0, 0 },
+  { "check", CMD_CHECK, 0, 0 },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -55,7 +67,8 @@ const char *ctl_command_name(enum ctl_command c)
 }
 
 enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON, OPT_STATE,
-       OPT_TIMEOUT, OPT_HELP, OPT_VERSION };
+       OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_QUICK, OPT_VCENTER, OPT_ESXI,
+       OPT_PORTS, OPT_VDDK_LIBDIR, OPT_STATE_DIR, OPT_RUNTIME_DIR };
 
 static const struct option long_options[] = {
   { "socket", required_argument, NULL, OPT_SOCKET },
@@ -67,8 +80,44 @@ static const struct option long_options[] = {
   { "follow", no_argument, NULL, 'f' },
   { "help", no_argument, NULL, OPT_HELP },
   { "version", no_argument, NULL, OPT_VERSION },
+  { "quick", no_argument, NULL, OPT_QUICK },
+  { "vcenter", required_argument, NULL, OPT_VCENTER },
+  { "esxi", required_argument, NULL, OPT_ESXI },
+  { "ports", required_argument, NULL, OPT_PORTS },
+  { "vddk-libdir", required_argument, NULL, OPT_VDDK_LIBDIR },
+  { "state-dir", required_argument, NULL, OPT_STATE_DIR },
+  { "runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR },
   { NULL, 0, NULL, 0 },
 };
+
+static int add_host(struct ctl_options *o, const char *kind, const char *host,
+                    char *err, size_t errlen)
+{
+  if (!*host || strlen(host) > 253 || strpbrk(host, " /")) {
+    snprintf(err, errlen, "--%s: not a host name or address: '%s'", kind, host);
+    return -1;
+  }
+  if (o->nhosts == CTL_MAX_HOSTS) {
+    snprintf(err, errlen, "at most %d hosts to check", CTL_MAX_HOSTS);
+    return -1;
+  }
+  o->host_kinds[o->nhosts] = kind;
+  o->hosts[o->nhosts++] = host;
+  return 0;
+}
+
+/* "HTTPS,NFC": two ports 1..65535. */
+static int parse_ports(const char *s, int *https, int *nfc)
+{
+  int a, b, end = 0;
+
+  if (sscanf(s, "%d,%d%n", &a, &b, &end) != 2 || s[end] || a < 1 ||
+      a > 65535 || b < 1 || b > 65535)
+    return -1;
+  *https = a;
+  *nfc = b;
+  return 0;
+}
 
 static int parse_seconds(const char *s, double *out)
 {
@@ -95,6 +144,13 @@ static int check_command_options(const struct ctl_options *o, char *err,
   }
   if (o->follow && o->command != CMD_LOGS) {
     snprintf(err, errlen, "-f is an option of 'logs'");
+    return -1;
+  }
+  if ((o->quick || o->nhosts || o->vddk_libdir || o->state_dir ||
+       o->runtime_dir || o->https_port != 443 || o->nfc_port != 902) &&
+      o->command != CMD_CHECK) {
+    snprintf(err, errlen, "--quick, --vcenter, --esxi, --ports, --vddk-libdir, "
+             "--state-dir and --runtime-dir are options of 'check'");
     return -1;
   }
   if (o->socket_path && o->url) {
@@ -142,6 +198,8 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
 
   memset(o, 0, sizeof *o);
   o->timeout = -1;
+  o->https_port = 443;
+  o->nfc_port = 902;
   err[0] = '\0';
   /* 0: full re-initialisation, so tests may parse again.  Options may
    * follow the command (GNU permutation): "uchctl logs ID -f". */
@@ -157,6 +215,23 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
     case 'f': o->follow = true; break;
     case OPT_HELP: o->help = true; break;
     case OPT_VERSION: o->version = true; break;
+    case OPT_QUICK: o->quick = true; break;
+    case OPT_VDDK_LIBDIR: o->vddk_libdir = optarg; break;
+    case OPT_STATE_DIR: o->state_dir = optarg; break;
+    case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;
+    case OPT_VCENTER:
+    case OPT_ESXI:
+      if (add_host(o, c == OPT_VCENTER ? "vcenter" : "esxi", optarg, err,
+                   errlen) < 0)
+        return -1;
+      break;
+    case OPT_PORTS:
+      if (parse_ports(optarg, &o->https_port, &o->nfc_port) < 0) {
+        snprintf(err, errlen, "--ports: not HTTPS,NFC ports (443,902): '%s'",
+                 optarg);
+        return -1;
+      }
+      break;
     case OPT_TIMEOUT:
       if (parse_seconds(optarg, &o->timeout) < 0) {
         snprintf(err, errlen, "--timeout: not a number of seconds: '%s'",

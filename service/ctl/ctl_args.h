@@ -16,6 +16,7 @@ enum ctl_command {
   CMD_DELETE,
   CMD_LOGS,
   CMD_HEALTH,
+  CMD_CHECK,
 };
 
 struct ctl_options {
@@ -28,6 +29,16 @@ struct ctl_options {
   bool follow;               /* logs -f */
   const char *state;         /* list --state */
   double timeout;            /* wait --timeout; < 0: none */
+  /* check */
+  bool quick;                /* --quick: no appliance boot */
+  const char *vddk_libdir;   /* --vddk-libdir */
+  const char *state_dir;     /* --state-dir */
+  const char *runtime_dir;   /* --runtime-dir */
+  int https_port, nfc_port;  /* --ports HTTPS,NFC (443,902) */
+#define CTL_MAX_HOSTS 16
+  const char *hosts[CTL_MAX_HOSTS];       /* --vcenter / --esxi, in order */
+  const char *host_kinds[CTL_MAX_HOSTS];  /* "vcenter" or "esxi" */
+  int nhosts;
   enum ctl_command command;
   char **args;               /* the command's arguments (into argv) */
   int nargs;

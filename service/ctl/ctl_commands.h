@@ -40,5 +40,6 @@ int cmd_cancel(struct ctl_ctx *x);
 int cmd_delete(struct ctl_ctx *x);
 int cmd_logs(struct ctl_ctx *x);
 int cmd_health(struct ctl_ctx *x);
+int cmd_check(struct ctl_ctx *x);
 
 #endif

@@ -144,14 +144,14 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   json_object *v;
 
   if (!json_object_object_get_ex(req, "type", &v) || !v)
-    return rq_fail(c, "type", "is required (\"copy\", \"export\" or \"convert\")");
+    return rq_fail(c, "type", "is required (\"copy\", \"export\", \"convert\" or \"inplace\")");
   if (!json_object_is_type(v, json_type_string))
-    return rq_fail(c, "type", "must be a string (\"copy\", \"export\" or \"convert\")");
+    return rq_fail(c, "type", "must be a string (\"copy\", \"export\", \"convert\" or \"inplace\")");
   *type = json_object_get_string(v);
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
       !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
-                   "(supported: copy, export, convert)", *type);
+                   "(supported: copy, export, convert, inplace)", *type);
   return 0;
 }
 
@@ -195,6 +195,8 @@ int request_validate(json_object *req, json_object **sanitized,
     r = check_copy(&c, req);
   else if (strcmp(type, "convert") == 0)
     r = check_convert(&c, req);
+  else if (strcmp(type, "inplace") == 0)
+    r = check_inplace(&c, req);
   else
     r = check_export(&c, req);
   if (r < 0)

@@ -80,6 +80,15 @@ int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
 int check_export(struct rq_ctx *c, json_object *req);
 int check_convert(struct rq_ctx *c, json_object *req);
+int check_inplace(struct rq_ctx *c, json_object *req);
+/* A convert or inplace request's "options" (root, macs, extra_args). */
+int check_convert_options(struct rq_ctx *c, json_object *opts);
+/* {"mac": "xx:xx:xx:xx:xx:xx", "network"?: NAME, "bridge"?: NAME, ...}
+ * with only `keys`: the parts convert's options.macs and inplace's macs
+ * share; *net and *bridge are set when given. */
+int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
+                    const char *const *keys, const char **net,
+                    const char **bridge);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);

@@ -65,12 +65,11 @@ static int check_ip(struct rq_ctx *c, json_object *ip, const char *field)
   return 0;
 }
 
-static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
+int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
+                    const char *const *keys, const char **net,
+                    const char **bridge)
 {
-  static const char *const keys[] = { "mac", "network", "bridge", "ip",
-                                      NULL };
-  const char *mac = NULL, *net = NULL, *bridge = NULL;
-  json_object *ip = NULL;
+  const char *mac = NULL;
   char f[FIELD_MAX];
 
   if (!json_object_is_type(m, json_type_object))
@@ -81,8 +80,19 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   field_key(f, field, "mac");
   if (!mac_valid(mac))
     return rq_fail(c, f, "must be a MAC address (xx:xx:xx:xx:xx:xx)");
-  if (get_name(c, m, field, "network", false, &net) < 0 ||
-      get_name(c, m, field, "bridge", false, &bridge) < 0 ||
+  return get_name(c, m, field, "network", false, net) < 0 ||
+         get_name(c, m, field, "bridge", false, bridge) < 0 ? -1 : 0;
+}
+
+static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
+{
+  static const char *const keys[] = { "mac", "network", "bridge", "ip",
+                                      NULL };
+  const char *net = NULL, *bridge = NULL;
+  json_object *ip = NULL;
+  char f[FIELD_MAX];
+
+  if (check_mac_entry(c, m, field, keys, &net, &bridge) < 0 ||
       get_object(c, m, field, "ip", false, &ip) < 0)
     return -1;
   if (!!net + !!bridge + !!ip != 1)
@@ -91,7 +101,7 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   return ip ? check_ip(c, ip, f) : 0;
 }
 
-static int check_options(struct rq_ctx *c, json_object *opts)
+int check_convert_options(struct rq_ctx *c, json_object *opts)
 {
   static const char *const keys[] = { "root", "macs", "extra_args", NULL };
   json_object *macs = NULL, *extra = NULL;
@@ -228,5 +238,5 @@ int check_convert(struct rq_ctx *c, json_object *req)
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
-  return opts ? check_options(c, opts) : 0;
+  return opts ? check_convert_options(c, opts) : 0;
 }

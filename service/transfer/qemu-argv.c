@@ -12,6 +12,30 @@ int qemu_img_create_argv(struct argv *a, const char *path, uint64_t size)
   return 0;
 }
 
+/* The overlay names its backing file by the absolute path given and
+ * its format given (never probed: a raw disk could pass for qcow2). */
+int qemu_img_overlay_argv(struct argv *a, const char *backing,
+                          const char *backing_format, const char *overlay)
+{
+  static const char *const head[] = { "qemu-img", "create", "-f", "qcow2",
+                                      "-b", NULL };
+  if (argv_addv(a, head) < 0 || argv_add(a, backing) < 0 ||
+      argv_add(a, "-F") < 0 || argv_add(a, backing_format) < 0 ||
+      argv_add(a, overlay) < 0)
+    return -1;
+  return 0;
+}
+
+/* -d: the overlay is removed next, emptying it would be wasted writes. */
+int qemu_img_commit_argv(struct argv *a, const char *overlay)
+{
+  static const char *const head[] = { "qemu-img", "commit", "-f", "qcow2",
+                                      "-d", NULL };
+  if (argv_addv(a, head) < 0 || argv_add(a, overlay) < 0)
+    return -1;
+  return 0;
+}
+
 /* --persistent and --shared: nbdcopy, then verify, each connect; the
  * server lives until we stop it (SIGTERM makes it flush and exit).
  * Zeroes become holes in the image, as they are in the source. */

@@ -56,6 +56,11 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
 
 /* qemu-img create -f qcow2 PATH SIZE */
 int qemu_img_create_argv(struct argv *a, const char *path, uint64_t size);
+/* qemu-img create -f qcow2 -b BACKING -F FORMAT OVERLAY */
+int qemu_img_overlay_argv(struct argv *a, const char *backing,
+                          const char *backing_format, const char *overlay);
+/* qemu-img commit -f qcow2 -d OVERLAY: its writes into its backing file */
+int qemu_img_commit_argv(struct argv *a, const char *overlay);
 /* qemu-nbd serving a qcow2 destination on a Unix socket until stopped. */
 int qemu_nbd_argv(struct argv *a, const char *path, const char *sock,
                   const char *pidfile);

@@ -22,6 +22,8 @@ static const char usage[] =
   "  --tls-key FILE       TLS private key (PEM)\n"
   "  --volume-by-id-dir DIR  where {\"volume\": ID} looks for by-id names\n"
   "                       (default /dev/disk/by-id)\n"
+  "  --vddk-libdir DIR    where VDDK is unpacked, for GET /v1/health\n"
+  "                       (default /opt/vmware-vix-disklib-distrib)\n"
   "  --version            print the version and exit\n"
   "  --help               print this help and exit\n";
 
@@ -38,6 +40,7 @@ static const struct option options[] = {
   { "tls-cert", required_argument, NULL, 'c' },
   { "tls-key", required_argument, NULL, 'k' },
   { "volume-by-id-dir", required_argument, NULL, 'v' },
+  { "vddk-libdir", required_argument, NULL, 'V' },
   { "version", no_argument, NULL, OPT_VERSION },
   { "help", no_argument, NULL, OPT_HELP },
   { NULL, 0, NULL, 0 },
@@ -55,6 +58,7 @@ static const char *key_of(int opt)
   case 'c': return "tls_cert";
   case 'k': return "tls_key";
   case 'v': return "volume_by_id_dir";
+  case 'V': return "vddk_libdir";
   }
   return NULL;
 }

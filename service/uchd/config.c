@@ -13,6 +13,7 @@
 enum key_bit {
   K_STATE = 1, K_RUNTIME = 2, K_LISTEN = 4, K_UNIX = 8, K_MAX_JOBS = 16,
   K_TOKEN = 32, K_TLS_CERT = 64, K_TLS_KEY = 128, K_VOLUME_BY_ID = 256,
+  K_VDDK_LIBDIR = 512,
 };
 
 static const struct {
@@ -30,6 +31,7 @@ static const struct {
   { "tls_key", K_TLS_KEY, offsetof(struct uchd_config, tls_key) },
   { "volume_by_id_dir", K_VOLUME_BY_ID,
     offsetof(struct uchd_config, volume_by_id_dir) },
+  { "vddk_libdir", K_VDDK_LIBDIR, offsetof(struct uchd_config, vddk_libdir) },
 };
 
 static int add_listen(struct uchd_config *c, const char *value,
@@ -92,7 +94,8 @@ int config_set(struct uchd_config *c, const char *key, const char *value,
     if (keys[i].bit == K_MAX_JOBS)
       return set_max_jobs(c, value, err);
     if ((keys[i].bit & (K_STATE | K_RUNTIME | K_UNIX | K_TOKEN | K_TLS_CERT |
-                        K_TLS_KEY | K_VOLUME_BY_ID)) && value[0] != '/') {
+                        K_TLS_KEY | K_VOLUME_BY_ID | K_VDDK_LIBDIR)) &&
+        value[0] != '/') {
       uch_error_set(err, "invalid_config", key,
                     "%s: '%s' must be an absolute path", key, value);
       return -1;
@@ -221,6 +224,7 @@ void config_free(struct uchd_config *c)
   free(c->tls_cert);
   free(c->tls_key);
   free(c->volume_by_id_dir);
+  free(c->vddk_libdir);
   memset(c, 0, sizeof *c);
 }
 

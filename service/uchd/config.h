@@ -21,6 +21,7 @@ struct uchd_config {
   char *tls_cert;
   char *tls_key;
   char *volume_by_id_dir; /* where volumes' by-id names are (tests) */
+  char *vddk_libdir;      /* VDDK's folder, for health; NULL: the default */
   /* which keys the command line set, so the file cannot override them */
   unsigned cli_set;
 };

@@ -91,7 +91,8 @@ static bool names_volume(json_object *disks, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     json_object *disk = json_object_array_get_idx(disks, i);
-    if (json_get(json_get(disk, "source"), "volume") ||
+    if (json_get(disk, "volume") ||
+        json_get(json_get(disk, "source"), "volume") ||
         json_get(json_get(disk, "destination"), "volume"))
       return true;
   }
@@ -129,6 +130,12 @@ int request_disk_uses(json_object *request, struct disk_uses *out)
     if (add_volume_use(out, src, false, "disks[%zu].source.volume", i,
                        &attached) < 0 ||
         add_volume_use(out, dest, true, "disks[%zu].destination.volume", i,
+                       &attached) < 0)
+      goto out;
+    /* inplace: the disk itself, written by the commit */
+    if (add_use(out, json_get_string(disk, "path"), true, "disks[%zu].path",
+                i) < 0 ||
+        add_volume_use(out, disk, true, "disks[%zu].volume", i,
                        &attached) < 0)
       goto out;
   }

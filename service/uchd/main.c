@@ -33,7 +33,9 @@ static int setup(struct uchd *d)
     return -1;
   }
   d->uch_job = worker_program();
-  d->capabilities = probe_capabilities();
+  d->capabilities = probe_capabilities(&(struct probe_env){
+    .state_dir = d->cfg.state_dir, .runtime_dir = d->cfg.runtime_dir,
+    .vddk_libdir = d->cfg.vddk_libdir });
   t0 = time_monotonic();
   if (store_load(&d->store, d->cfg.state_dir) < 0) {
     log_error("cannot load jobs from %s/jobs: %m", d->cfg.state_dir);

@@ -114,8 +114,35 @@ static void test_long_line(void)
   v2v_progress_free(&p);
 }
 
+/* virt-v2v-in-place: the same messages under its own name, and the
+ * guest it names when converting. */
+static void test_in_place(void)
+{
+  struct v2v_progress p;
+
+  v2v_progress_init(&p);
+  v2v_progress_output_line(&p, "[  76.8] Converting Windows 10 Pro (UCH phony "
+                           "test guest) to run on KVM");
+  is_str(p.phase, "converting", "in-place: converting");
+  is_str(p.product, "Windows 10 Pro (UCH phony test guest)",
+         "the guest's product name");
+  v2v_progress_output_line(&p, "virt-v2v-in-place: warning: QEMU Guest Agent "
+                           "MSI not found");
+  ok(p.n_warnings == 1 && strcmp(p.warnings[0], "QEMU Guest Agent MSI not "
+                                 "found") == 0, "in-place warning");
+  v2v_progress_output_line(&p, "virt-v2v-in-place: error: inspection could "
+                           "not detect the source guest");
+  is_str(p.error, "inspection could not detect the source guest",
+         "in-place error line");
+  v2v_progress_output_line(&p, "[ 1.0] Converting to run on KVM");
+  is_str(p.product, "Windows 10 Pro (UCH phony test guest)",
+         "an empty name changes nothing");
+  v2v_progress_free(&p);
+}
+
 int main(void)
 {
+  test_in_place();
   test_session();
   test_error_and_noise();
   test_machine_readable();

@@ -14,6 +14,35 @@ int main(void)
   char err[256];
 
   {
+    char *v[] = { "uchctl", "check", "--quick", "--esxi", "esx1", "--vcenter",
+                  "vc.example.com", "--ports", "8443,9902", "--vddk-libdir",
+                  "/opt/vddk", "--json", NULL };
+    is_int(parse(12, v, &o, err), 0, "check with its options");
+    is_int(o.command, CMD_CHECK, "check");
+    ok(o.quick && o.json, "--quick --json");
+    is_int(o.nhosts, 2, "two hosts");
+    is_str(o.host_kinds[0], "esxi", "first an ESXi host");
+    is_str(o.hosts[1], "vc.example.com", "then a vCenter");
+    ok(o.https_port == 8443 && o.nfc_port == 9902, "--ports");
+    is_str(o.vddk_libdir, "/opt/vddk", "--vddk-libdir");
+  }
+  {
+    char *v[] = { "uchctl", "check", NULL };
+    is_int(parse(2, v, &o, err), 0, "check alone");
+    ok(o.https_port == 443 && o.nfc_port == 902 && !o.quick && o.nhosts == 0,
+       "defaults: 443, 902, the appliance booted, no hosts");
+  }
+  {
+    char *v[] = { "uchctl", "check", "--ports", "443", NULL };
+    is_int(parse(4, v, &o, err), -1, "--ports needs two");
+    is_str(err, "--ports: not HTTPS,NFC ports (443,902): '443'", "says so");
+  }
+  {
+    char *v[] = { "uchctl", "list", "--esxi", "h", NULL };
+    is_int(parse(4, v, &o, err), -1, "--esxi only goes with check");
+  }
+
+  {
     char *v[] = { "uchctl", "list", NULL };
     is_int(parse(2, v, &o, err), 0, "list parses");
     is_int(o.command, CMD_LIST, "command is list");

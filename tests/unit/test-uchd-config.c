@@ -58,6 +58,14 @@ int main(void)
   is_int(c.max_jobs, 3, "max jobs");
   config_free(&c);
 
+  char *vd[] = { "uchd", "--vddk-libdir", "/opt/vddk", NULL };
+  is_int(parse(&c, &e, vd), CONFIG_RUN, "--vddk-libdir");
+  is_str(c.vddk_libdir, "/opt/vddk", "VDDK's folder");
+  config_free(&c);
+  char *vd2[] = { "uchd", "--vddk-libdir", "vddk", NULL };
+  is_int(parse(&c, &e, vd2), CONFIG_EXIT_USAGE, "a relative VDDK folder");
+  config_free(&c);
+
   char *a3[] = { "uchd", "--listen", "none", NULL };
   is_int(parse(&c, &e, a3), CONFIG_RUN, "--listen none");
   is_int(c.n_listen, 0, "no TCP listener");

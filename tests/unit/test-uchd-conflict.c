@@ -97,6 +97,26 @@ int main(void)
   disk_uses_free(&u);
   json_object_put(r);
 
+  /* inplace writes its disks (the commit), by path and by volume. */
+  char json[512];
+  snprintf(json, sizeof json, "{\"type\":\"inplace\",\"name\":\"w\","
+           "\"disks\":[{\"path\":\"%s\"},{\"volume\":\"vol-x\"}]}", p("a"));
+  r = json_tokener_parse(json);
+  is_int(request_disk_uses(r, &u), 0, "uses of an inplace job");
+  ok(u.n >= 2 && u.v[0].writes && u.v[1].writes, "both disks are written");
+  is_str(u.n >= 1 ? u.v[0].field : "", "disks[0].path", "path field");
+  is_str(u.n >= 2 ? u.v[1].field : "", "disks[1].volume", "volume field");
+  is_str(u.n >= 2 ? u.v[1].name : "", "volume:vol-x", "the volume by its id");
+  json_object *c = copy_req(p("a-link"), p("out"));
+  struct disk_uses cu = { 0 };
+  ok(request_disk_uses(c, &cu) == 0 && u.n >= 1 &&
+     disk_use_same(&u.v[0], &cu.v[0]) && !cu.v[0].writes,
+     "a copy reading the same file clashes with the inplace writing it");
+  disk_uses_free(&cu);
+  json_object_put(c);
+  disk_uses_free(&u);
+  json_object_put(r);
+
   ok(rm_rf(dir) == 0, "cleaned up");
   return tap_done();
 }

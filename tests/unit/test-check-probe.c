@@ -31,7 +31,7 @@ int main(void)
   version_is("no digits here\n1.0 on the next line\n", NULL);
   version_is("", NULL);
 
-  json_object *caps = probe_capabilities();
+  json_object *caps = probe_capabilities(NULL);
   ok(caps && json_object_is_type(caps, json_type_object), "capabilities");
   json_object *v;
   ok(json_object_object_get_ex(caps, "kvm", &v) &&

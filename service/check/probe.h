@@ -1,0 +1,52 @@
+/* What this host can do: the tools, KVM, VDDK, the libguestfs appliance
+ * (as last checked), free space.  uchd finds it once at start (GET
+ * /v1/health "capabilities"); `uchctl check` finds the same facts and
+ * judges them (preflight.h). */
+#ifndef UCHD_PROBE_H
+#define UCHD_PROBE_H
+
+#include <json-c/json.h>
+
+#include "argv.h"
+
+/* TOOL --version */
+int probe_version_argv(struct argv *a, const char *tool);
+/* nbdkit --dump-config */
+int probe_nbdkit_config_argv(struct argv *a);
+/* The first word of `text`'s first line that starts with a digit. */
+char *probe_version_of(const char *text);
+/* Where virt-v2v's docs put the VDDK library (vddk-libdir). */
+#define PROBE_VDDK_LIBDIR "/opt/vmware-vix-disklib-distrib"
+/* virt-v2v's own need in its temporary directory. */
+#define PROBE_MIN_FREE_BYTES (1024ULL * 1024 * 1024)
+
+struct probe_env {
+  const char *state_dir;     /* NULL: not looked at */
+  const char *runtime_dir;   /* jobs' VIRT_V2V_TMPDIR is under it */
+  const char *vddk_libdir;   /* NULL: PROBE_VDDK_LIBDIR */
+};
+
+/* {"nbdkit":{"version","plugins":[…],"filters":[…]}, "nbdcopy":{…}, …,
+ *  "virt-v2v-in-place": {"path"}, "kvm": bool, "vddk": bool (the nbdkit
+ *  plugin), "vddk_library": {"libdir", "found"}, "guestfs": the cached
+ *  appliance check or null, "space": {"state"|"runtime"|"tmp": {"dir",
+ *  "free_bytes"}}}; tools not found are null.  ENV may be NULL. */
+json_object *probe_capabilities(const struct probe_env *env);
+
+/* STATE/check/guestfs.json: the last appliance check. */
+char *probe_guestfs_cache_path(const char *state_dir);
+/* guestfish --ro -a /dev/null run: boots the appliance, nothing more. */
+int probe_guestfs_argv(struct argv *a);
+/* Runs it (blocking, ~35 s without KVM) and returns {"ok", "checked_at",
+ * "seconds", "message"}; writes the cache when STATE_DIR is not NULL. */
+json_object *probe_guestfs_run(const char *state_dir);
+/* What to say of a failed appliance check: its "libguestfs: error: ..."
+ * or "guestfish: ..." line, else its exit status. */
+char *probe_guestfs_failure(const char *out, int status);
+/* The file's path of a VDDK library under LIBDIR (lib64/libvixDiskLib.so*),
+ * malloc'd, or NULL. */
+char *probe_vddk_library(const char *libdir);
+/* Where a program is, on PATH or in EXTRA_DIR (NULL: none). */
+char *probe_find_program(const char *program, const char *extra_dir);
+
+#endif

@@ -1,0 +1,268 @@
+/* The inplace job: virt-v2v-in-place on disks already copied.  It never
+ * writes them directly: each disk gets a qcow2 overlay in the job's
+ * runtime dir, the domain XML names the overlays, and only when the
+ * conversion succeeded are the overlays committed into the disks.  A
+ * failed or cancelled conversion leaves the copied data as it was. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "convert-job.h"
+#include "endpoint.h"
+#include "fs.h"
+#include "inplace-job.h"
+#include "inplace-xml.h"
+#include "jsonutil.h"
+#include "probe.h"
+#include "tool-argv.h"
+#include "v2v-argv.h"
+#include "volume-open.h"
+
+struct inplace_run {
+  struct runner *r;
+  size_t n;
+  char **paths;        /* the disks, resolved (a volume's device) */
+  const char **formats;
+  char **overlays;
+};
+
+static void inplace_run_free(struct inplace_run *ir)
+{
+  for (size_t i = 0; i < ir->n; i++) {
+    if (ir->overlays && ir->overlays[i])
+      unlink(ir->overlays[i]);
+    free(ir->paths ? ir->paths[i] : NULL);
+    free(ir->overlays ? ir->overlays[i] : NULL);
+  }
+  free(ir->paths);
+  free(ir->formats);
+  free(ir->overlays);
+}
+
+/* A disk is written (by the commit), so it is never one the system
+ * uses, by path or by volume. */
+static int resolve_disks(struct inplace_run *ir, json_object *disks,
+                         struct job_failure *f)
+{
+  struct runner *r = ir->r;
+
+  ir->n = json_object_array_length(disks);
+  ir->paths = calloc(ir->n, sizeof *ir->paths);
+  ir->formats = calloc(ir->n, sizeof *ir->formats);
+  ir->overlays = calloc(ir->n, sizeof *ir->overlays);
+  if (!ir->paths || !ir->formats || !ir->overlays) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < ir->n; i++) {
+    json_object *d = json_object_array_get_idx(disks, i);
+    const char *path = json_get_string(d, "path");
+    const char *fmt = json_get_string(d, "format");
+
+    ir->formats[i] = fmt ? fmt : "raw";
+    if (path) {
+      if (!(ir->paths[i] = strdup(path))) {
+        failure_set(f, "internal", "out of memory");
+        return -1;
+      }
+      if (block_destination_check(path, f) < 0)
+        return -1;
+    } else if (volume_open(r, d, true, &ir->paths[i], f) < 0)
+      return -1;
+    if (access(ir->paths[i], R_OK | W_OK) < 0) {
+      failure_set(f, "disk", "disks[%zu]: %s: %s", i, ir->paths[i],
+                  strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int make_overlays(struct inplace_run *ir, struct job_failure *f)
+{
+  for (size_t i = 0; i < ir->n; i++) {
+    _cleanup_argv_ struct argv a = { 0 };
+
+    if (asprintf(&ir->overlays[i], "%s/overlay-%zu.qcow2", ir->r->rt_dir,
+                 i) < 0) {
+      ir->overlays[i] = NULL;
+      failure_set(f, "internal", "out of memory");
+      return -1;
+    }
+    if (qemu_img_overlay_argv(&a, ir->paths[i], ir->formats[i],
+                              ir->overlays[i]) < 0) {
+      failure_set(f, "internal", "out of memory");
+      return -1;
+    }
+    if (tool_run(ir->r, "qemu-img", &a, f) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The guest as the source had it, its disks replaced by the overlays. */
+static int write_xml(struct inplace_run *ir, const char *xml_path,
+                     struct job_failure *f)
+{
+  json_object *req = ir->r->request, *macs = json_get(req, "macs");
+  size_t n_nics = macs ? json_object_array_length(macs) : 0;
+  _cleanup_free_ struct inplace_disk *disks = calloc(ir->n, sizeof *disks);
+  _cleanup_free_ struct inplace_nic *nics = calloc(n_nics + 1, sizeof *nics);
+  _cleanup_free_ char *doc = NULL;
+  const char *fw = json_get_string(req, "firmware");
+  struct inplace_guest g = {
+    .name = json_get_string(req, "name"),
+    .memory_mib = (unsigned)json_object_get_int(json_get(req, "memory_mib")),
+    .vcpus = (unsigned)json_object_get_int(json_get(req, "vcpus")),
+    .uefi = fw && strcmp(fw, "uefi") == 0,
+    .disks = disks, .n_disks = ir->n, .nics = nics, .n_nics = n_nics,
+  };
+
+  if (!disks || !nics) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < ir->n; i++)
+    disks[i] = (struct inplace_disk){ ir->overlays[i], "qcow2" };
+  for (size_t i = 0; i < n_nics; i++) {
+    json_object *m = json_object_array_get_idx(macs, i);
+    nics[i] = (struct inplace_nic){ json_get_string(m, "mac"),
+                                    json_get_string(m, "network"),
+                                    json_get_string(m, "bridge") };
+  }
+  if (!(doc = inplace_xml(&g)) ||
+      write_file_atomic(xml_path, doc, strlen(doc), 0600) < 0) {
+    failure_set(f, "internal", "%s: %s", xml_path, strerror(errno));
+    return -1;
+  }
+  runner_log(ir->r, "domain XML %s:\n%s", xml_path, doc);
+  return 0;
+}
+
+/* Past the conversion, a commit is not interrupted: stopping it half
+ * way would leave a disk neither as copied nor converted.  A cancel
+ * that comes now waits for the commits, and the job then reports what
+ * is true: the disks are converted. */
+static int commit_one(struct inplace_run *ir, size_t i, struct job_failure *f)
+{
+  struct runner *r = ir->r;
+  _cleanup_argv_ struct argv a = { 0 };
+  struct child *ch;
+  char why[512];
+
+  if (qemu_img_commit_argv(&a, ir->overlays[i]) < 0 ||
+      !(ch = child_spawn(&r->kids, "qemu-img", &a, -1))) {
+    failure_set(f, "tool_failed", "qemu-img commit: cannot run: %s",
+                strerror(errno));
+    return -1;
+  }
+  while (!ch->exited || ch->out_fd >= 0) {
+    if (ch->exited) {
+      children_poll(&r->kids, -1, 0);
+      break;
+    }
+    children_poll(&r->kids, -1, 250);
+  }
+  if (!child_succeeded(ch)) {
+    child_describe_failure(ch, why, sizeof why);
+    failure_set(f, "commit_failed", "disks[%zu] %s: %s (disks before it are "
+                "converted, this one and later ones may not be)", i,
+                ir->paths[i], why);
+    child_release(&r->kids, ch);
+    return -1;
+  }
+  child_release(&r->kids, ch);
+  runner_disk_progress(r, i, 100, 0, 0);
+  return 0;
+}
+
+static int commit_all(struct inplace_run *ir, struct job_failure *f)
+{
+  bool cancelled = ir->r->kids.cancelled;
+
+  runner_set_phase(ir->r, "committing");
+  for (size_t i = 0; i < ir->n; i++)
+    if (commit_one(ir, i, f) < 0)
+      return -1;
+  if (ir->r->kids.cancelled && !cancelled) {
+    runner_log(ir->r, "a cancel came while committing; the commit was "
+               "finished, so the disks are converted");
+    ir->r->kids.cancelled = false;
+  }
+  return 0;
+}
+
+static void add_result(struct inplace_run *ir, json_object *result,
+                       const struct v2v_progress *p)
+{
+  json_object *disks = json_object_new_array();
+  json_object *guest = json_object_new_object();
+
+  for (size_t i = 0; i < ir->n; i++) {
+    json_object *d = json_object_new_object();
+    json_object_object_add(d, "path", json_object_new_string(ir->paths[i]));
+    json_object_object_add(d, "format",
+                           json_object_new_string(ir->formats[i]));
+    json_object_array_add(disks, d);
+  }
+  json_object_object_add(result, "disks", disks);
+  if (p->product[0])
+    json_object_object_add(guest, "product_name",
+                           json_object_new_string(p->product));
+  json_object_object_add(result, "guest", guest);
+}
+
+int inplace_job_run(struct runner *r, json_object *result,
+                    struct job_failure *f)
+{
+  _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
+                                                 "/usr/libexec");
+  _cleanup_free_ char *qemu_img = probe_find_program("qemu-img", NULL);
+  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
+  _cleanup_argv_ struct argv a = { 0 };
+  struct inplace_run ir = { .r = r };
+  struct v2v_progress p;
+  const char *why = NULL;
+  int ret = -1;
+
+  if (!prog) {
+    failure_set(f, "missing_dependency", "virt-v2v-in-place is not installed "
+                "on this host (looked on PATH and in /usr/libexec; Debian: "
+                "apt-get install virt-v2v)");
+    return -1;
+  }
+  if (!qemu_img) {
+    failure_set(f, "missing_dependency", "qemu-img is not installed on this "
+                "host (Debian: apt-get install qemu-utils)");
+    return -1;
+  }
+  v2v_progress_init(&p);
+  if (v2v_prepare(r, &mr_path, &tmpdir) < 0 ||
+      asprintf(&xml, "%s/domain.xml", r->rt_dir) < 0) {
+    failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
+    goto out;
+  }
+  if (resolve_disks(&ir, json_get(r->request, "disks"), f) < 0)
+    goto out;
+  v2v_ensure_disks(r, ir.n);
+  runner_set_phase(r, "preparing overlays");
+  if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
+    goto out;
+  if (v2v_inplace_argv(&a, prog, r->request, mr_path, xml, &why) < 0) {
+    failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
+    goto out;
+  }
+  if (v2v_run(r, "virt-v2v-in-place", &a, mr_path, &p, f) < 0 ||
+      commit_all(&ir, f) < 0)
+    goto out;
+  add_result(&ir, result, &p);
+  ret = 0;
+out:
+  v2v_add_warnings(result, &p);
+  v2v_progress_free(&p);
+  inplace_run_free(&ir);
+  return ret;
+}

@@ -1,0 +1,14 @@
+/* The inplace job: virt-v2v-in-place on disks already copied, through
+ * qcow2 overlays committed only on success (docs/internals.md). */
+#ifndef UCH_INPLACE_JOB_H
+#define UCH_INPLACE_JOB_H
+
+#include <json-c/json.h>
+
+#include "runner.h"
+
+/* Returns 0, or -1 with f set (or on cancel). */
+int inplace_job_run(struct runner *r, json_object *result,
+                    struct job_failure *f);
+
+#endif

@@ -1,0 +1,92 @@
+/* The "inplace" request: disks already copied, converted where they are
+ * by virt-v2v-in-place (convert/inplace-job.c).  The worker writes the
+ * libvirt XML virt-v2v-in-place reads from these fields, so the guest
+ * is described here the way the source hypervisor had it. */
+#include <string.h>
+
+#include "request_check.h"
+
+/* A disk to convert: must exist now (a path) or be attached by id. */
+static int check_inplace_disk(struct rq_ctx *c, json_object *d,
+                              const char *field)
+{
+  static const char *const keys[] = { "path", "format", "volume", "wait_s",
+                                      NULL };
+  static const char *const formats[] = { "raw", "qcow2", NULL };
+  bool path = json_object_object_get_ex(d, "path", NULL);
+  bool volume = json_object_object_get_ex(d, "volume", NULL);
+  const char *fmt = NULL;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, d, field, keys) < 0)
+    return -1;
+  if (path == volume)
+    return rq_fail(c, field, "needs exactly one of \"path\", \"volume\"");
+  if (volume) {
+    /* a volume is a block device: converted as it is, raw */
+    field_key(f, field, "format");
+    if (json_object_object_get_ex(d, "format", NULL))
+      return rq_fail(c, f, "only goes with \"path\" (a volume is raw)");
+    return check_volume(c, d, field);
+  }
+  field_key(f, field, "wait_s");
+  if (json_object_object_get_ex(d, "wait_s", NULL))
+    return rq_fail(c, f, "only goes with \"volume\"");
+  if (check_image_path(c, d, field, "path") < 0)
+    return -1;
+  return get_enum(c, d, field, "format", false, formats, &fmt);
+}
+
+/* The guest's NICs as the source hypervisor had them (the XML's
+ * <interface>s); options.macs maps them, as for convert. */
+static int check_nic(struct rq_ctx *c, json_object *m, const char *field)
+{
+  static const char *const keys[] = { "mac", "network", "bridge", NULL };
+  const char *net = NULL, *bridge = NULL;
+
+  if (check_mac_entry(c, m, field, keys, &net, &bridge) < 0)
+    return -1;
+  if (net && bridge)
+    return rq_fail(c, field, "takes at most one of network, bridge");
+  return 0;
+}
+
+#define INPLACE_MAX_NICS 32
+
+int check_inplace(struct rq_ctx *c, json_object *req)
+{
+  static const char *const keys[] = { "type", "id", "labels", "name",
+                                      "disks", "memory_mib", "vcpus",
+                                      "firmware", "macs", "options", NULL };
+  static const char *const firmwares[] = { "bios", "uefi", NULL };
+  json_object *disks = NULL, *macs = NULL, *opts = NULL;
+  const char *name = NULL, *fw = NULL;
+  int64_t n64;
+  size_t n;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, req, "", keys) < 0 ||
+      get_name(c, req, "", "name", true, &name) < 0 ||
+      get_disks(c, req, &disks, &n) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    field_index(f, "disks", i);
+    if (check_inplace_disk(c, json_object_array_get_idx(disks, i), f) < 0)
+      return -1;
+  }
+  if (get_int(c, req, "", "memory_mib", false, 64, 16 * 1024 * 1024, &n64) < 0 ||
+      get_int(c, req, "", "vcpus", false, 1, 1024, &n64) < 0 ||
+      get_enum(c, req, "", "firmware", false, firmwares, &fw) < 0 ||
+      get_array(c, req, "", "macs", false, &macs) < 0)
+    return -1;
+  if (macs && json_object_array_length(macs) > INPLACE_MAX_NICS)
+    return rq_fail(c, "macs", "at most %d NICs", INPLACE_MAX_NICS);
+  for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
+    field_index(f, "macs", i);
+    if (check_nic(c, json_object_array_get_idx(macs, i), f) < 0)
+      return -1;
+  }
+  if (get_object(c, req, "", "options", false, &opts) < 0)
+    return -1;
+  return opts ? check_convert_options(c, opts) : 0;
+}

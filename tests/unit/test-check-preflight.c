@@ -1,0 +1,157 @@
+/* uchctl check's verdicts over made-up facts: what fails, what only
+ * warns, and the words a person reads; the TLS thumbprint's format and
+ * the appliance check's command line. */
+#include <string.h>
+
+#include "argv.h"
+#include "cleanup.h"
+#include "hostcheck.h"
+#include "jsonutil.h"
+#include "preflight.h"
+#include "probe.h"
+#include "tap.h"
+
+static json_object *find(json_object *checks, const char *name)
+{
+  for (size_t i = 0; i < json_object_array_length(checks); i++) {
+    json_object *c = json_object_array_get_idx(checks, i);
+    if (strcmp(json_get_string(c, "name"), name) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+static const char *status(json_object *checks, const char *name)
+{
+  json_object *c = find(checks, name);
+  return c ? json_get_string(c, "status") : "(none)";
+}
+
+static const char *message(json_object *checks, const char *name)
+{
+  json_object *c = find(checks, name);
+  return c ? json_get_string(c, "message") : "(none)";
+}
+
+#define GOOD \
+  "{\"nbdkit\":{\"version\":\"1.32.5\",\"plugins\":[\"file\",\"vddk\"]}," \
+  "\"nbdcopy\":{\"version\":\"1.14.2\"},\"qemu-nbd\":{\"version\":\"7.2\"}," \
+  "\"qemu-img\":{\"version\":\"7.2\"},\"virt-v2v\":{\"version\":\"2.2.0\"}," \
+  "\"virt-v2v-in-place\":{\"path\":\"/usr/libexec/virt-v2v-in-place\"}," \
+  "\"kvm\":true,\"vddk\":true," \
+  "\"vddk_library\":{\"libdir\":\"/opt/vddk\",\"found\":true}," \
+  "\"guestfs\":{\"ok\":true,\"checked_at\":0,\"message\":\"boots\"}," \
+  "\"space\":{\"state\":{\"dir\":\"/var/lib/uch\",\"free_bytes\":10737418240}," \
+  "\"runtime\":{\"dir\":\"/run/uch\",\"free_bytes\":104857600}," \
+  "\"tmp\":{\"dir\":\"/var/tmp\",\"free_bytes\":null}}}"
+
+static void test_good_host(void)
+{
+  _cleanup_json_ json_object *caps = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *checks = json_object_new_array();
+  struct preflight_opts o = { 0 };
+
+  preflight_judge(caps, &o, checks);
+  is_str(status(checks, "virt-v2v"), "ok", "virt-v2v found");
+  is_str(message(checks, "virt-v2v"), "virt-v2v 2.2.0", "with its version");
+  is_str(message(checks, "virt-v2v-in-place"), "/usr/libexec/virt-v2v-in-place",
+         "virt-v2v-in-place where it is");
+  is_str(message(checks, "nbdkit"), "nbdkit 1.32.5, plugins: file vddk",
+         "nbdkit's version and plugins");
+  is_str(status(checks, "vddk-plugin"), "ok", "vddk plugin");
+  is_str(status(checks, "vddk-library"), "ok", "vddk library");
+  is_str(status(checks, "kvm"), "ok", "kvm");
+  is_str(message(checks, "libguestfs"), "the appliance boots (checked "
+         "1970-01-01T00:00:00Z)", "appliance, with when it was checked");
+  is_str(message(checks, "space-state"), "/var/lib/uch: 10.0 GiB free",
+         "state space");
+  is_str(status(checks, "space-runtime"), "fail",
+         "100 MiB for virt-v2v's temp files fails");
+  ok(strstr(message(checks, "space-runtime"), "100 MiB free, below 1.0 GiB") != NULL,
+     "saying how much and how much is needed");
+  is_str(status(checks, "space-tmp"), "fail", "a folder that is not there fails");
+  ok(!preflight_passed(checks), "so the check fails");
+}
+
+static void test_debian_without_vddk(void)
+{
+  _cleanup_json_ json_object *caps = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *checks = json_object_new_array();
+  _cleanup_json_ json_object *checks2 = json_object_new_array();
+  struct preflight_opts o = { .quick = true };
+
+  json_object_object_add(caps, "vddk", json_object_new_boolean(false));
+  json_object_object_add(caps, "kvm", json_object_new_boolean(false));
+  json_object_object_add(caps, "guestfs", NULL);
+  json_object_object_add(caps, "virt-v2v", NULL);
+  json_object_object_del(json_get(caps, "space"), "runtime");
+  json_object_object_del(json_get(caps, "space"), "tmp");
+  json_object_object_add(json_get(caps, "vddk_library"), "found",
+                         json_object_new_boolean(false));
+  preflight_judge(caps, &o, checks);
+  is_str(status(checks, "vddk-plugin"), "warn", "no vddk plugin: a warning");
+  ok(strstr(message(checks, "vddk-plugin"), "Debian's nbdkit has no vddk "
+            "plugin") != NULL, "saying Debian's nbdkit has none");
+  is_str(status(checks, "kvm"), "warn", "no KVM only warns");
+  is_str(message(checks, "libguestfs"), "appliance not checked (--quick)",
+         "--quick skips the appliance");
+  is_str(status(checks, "virt-v2v"), "fail", "no virt-v2v fails");
+  is_str(message(checks, "virt-v2v"), "virt-v2v is not installed (needed for "
+         "convert jobs; Debian: apt-get install virt-v2v)", "naming the package");
+  json_object_object_add(caps, "virt-v2v", json_tokener_parse("{\"version\":\"2\"}"));
+  o.vddk_required = true;
+  preflight_judge(caps, &o, checks2);
+  is_str(status(checks2, "vddk-library"), "fail",
+         "a VDDK libdir named but empty fails");
+  ok(!preflight_passed(checks2), "the check fails then");
+}
+
+static void test_no_nbdkit(void)
+{
+  _cleanup_json_ json_object *caps = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *checks = json_object_new_array();
+  struct preflight_opts o = { 0 };
+
+  json_object_object_add(caps, "nbdkit", NULL);
+  preflight_judge(caps, &o, checks);
+  is_str(status(checks, "nbdkit"), "fail", "no nbdkit fails");
+  ok(find(checks, "vddk-plugin") == NULL, "nothing said of its plugins");
+}
+
+static void test_pure_bits(void)
+{
+  const unsigned char sha1[20] = { 0xb3, 0x1f, 0x94, 0x40, 0x74, 0xac, 0xb3,
+                                   0x6d, 0x2d, 0x77, 0x1f, 0xfb, 0x12, 0xcc,
+                                   0xf3, 0xca, 0xcb, 0x25, 0xce, 0xf9 };
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *s = NULL, *cache = probe_guestfs_cache_path("/var/lib/uch");
+  char out[60], b[32];
+
+  hostcheck_thumbprint_format(sha1, out);
+  is_str(out, "B3:1F:94:40:74:AC:B3:6D:2D:77:1F:FB:12:CC:F3:CA:CB:25:CE:F9",
+         "thumbprint as vddk-thumbprint= takes it");
+  probe_guestfs_argv(&a);
+  is_str(s = argv_join(&a), "guestfish --ro -a /dev/null run", "appliance check");
+  is_str(cache, "/var/lib/uch/check/guestfs.json", "its cache");
+  _cleanup_free_ char *f1 = probe_guestfs_failure(
+    "noise\n*stdin*:0: libguestfs: error: cannot find any suitable libguestfs "
+    "supermin, fixed or old-style appliance on LIBGUESTFS_PATH\nmore\n", 256);
+  _cleanup_free_ char *f2 = probe_guestfs_failure("nothing useful\n", 3 << 8);
+  is_str(f1, "libguestfs: error: cannot find any suitable libguestfs supermin, "
+         "fixed or old-style appliance on LIBGUESTFS_PATH",
+         "appliance failure: libguestfs's own line");
+  is_str(f2, "guestfish exited with status 3", "else the exit status");
+  preflight_bytes(b, 512LL * 1024 * 1024);
+  is_str(b, "512 MiB", "MiB");
+  preflight_bytes(b, 3LL * 1024 * 1024 * 1024 / 2);
+  is_str(b, "1.5 GiB", "GiB");
+}
+
+int main(void)
+{
+  test_good_host();
+  test_debian_without_vddk();
+  test_no_nbdkit();
+  test_pure_bits();
+  return tap_done();
+}
