@@ -8,7 +8,7 @@ require nbdkit
 require jq
 
 # slow enough that ja still runs across the restart on a loaded machine
-slow_nbd_source slow 16 16M     # 16 MiB at 2 MB/s: about 8 s
+slow_nbd_source slow 16 8M      # 16 MiB at 1 MB/s: about 16 s
 src=$SRC_URI
 uchd_start --max-jobs 1
 copy_request "$T/a.json" ja "$src" "$T/a.img"
