@@ -13,6 +13,7 @@
 #include "copy-job.h"
 #include "export-job.h"
 #include "fs.h"
+#include "inspect-job.h"
 #include "job.h"
 #include "jsonutil.h"
 #include "runner.h"
@@ -213,6 +214,8 @@ static int run_by_type(struct runner *r, json_object *result,
     return export_job_run(r, result, f);
   if (type && strcmp(type, "convert") == 0)
     return convert_job_run(r, result, f);
+  if (type && strcmp(type, "inspect") == 0)
+    return inspect_job_run(r, result, f);
   failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
               "worker", type ? type : "");
   return -1;
