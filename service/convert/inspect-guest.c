@@ -211,7 +211,7 @@ static bool fs_skipped(const char *type)
 
 /* Each filesystem mounted alone, read-only, for its size and free space. */
 static json_object *filesystems(guestfs_h *g, char **fses,
-                                json_object *mounted, json_object *encrypted)
+                                json_object *mounted)
 {
   json_object *list = json_object_new_array();
 
@@ -220,8 +220,6 @@ static json_object *filesystems(guestfs_h *g, char **fses,
     json_object *fs, *mp = json_get(mounted, dev);
     struct guestfs_statvfs *st;
 
-    if (strcmp(type, "crypto_LUKS") == 0)
-      json_object_array_add(encrypted, json_object_new_string(dev));
     if (fs_skipped(type))
       continue;
     fs = json_object_new_object();
@@ -247,6 +245,26 @@ static json_object *filesystems(guestfs_h *g, char **fses,
   return list;
 }
 
+static void add_luks(guestfs_h *g, char **devs, json_object *encrypted)
+{
+  for (size_t i = 0; devs && devs[i]; i++) {
+    _cleanup_free_ char *type = QUIET(g, guestfs_vfs_type(g, devs[i]));
+    if (type && strcmp(type, "crypto_LUKS") == 0)
+      json_object_array_add(encrypted, json_object_new_string(devs[i]));
+  }
+}
+
+/* Whole disks and partitions with a LUKS header (list_filesystems does
+ * not list them). */
+static void luks_devices(guestfs_h *g, json_object *encrypted)
+{
+  _cleanup_strings_ char **devs = QUIET(g, guestfs_list_devices(g));
+  _cleanup_strings_ char **parts = QUIET(g, guestfs_list_partitions(g));
+
+  add_luks(g, devs, encrypted);
+  add_luks(g, parts, encrypted);
+}
+
 static json_object *inspect(guestfs_h *g)
 {
   json_object *facts = json_object_new_object();
@@ -259,6 +277,7 @@ static json_object *inspect(guestfs_h *g)
 
   json_object_object_add(facts, "roots", roots_o);
   json_object_object_add(facts, "encrypted", encrypted);
+  luks_devices(g, encrypted);
   for (size_t i = 0; roots && roots[i]; i++)
     json_object_array_add(roots_o, json_object_new_string(roots[i]));
   /* virt-v2v converts one root; more need its --root option. */
@@ -266,7 +285,7 @@ static json_object *inspect(guestfs_h *g)
     os = os_facts(g, roots[0], mounted);
   json_object_object_add(facts, "os", os);
   json_object_object_add(facts, "filesystems",
-                         filesystems(g, fses, mounted, encrypted));
+                         filesystems(g, fses, mounted));
   if (!fses || !roots) {
     json_object_put(facts);
     return NULL;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# An inspect job of a disk holding only an ext4 filesystem (read through
-# NBD from nbdkit) succeeds with convertible false and a reason naming
-# why (no operating system), the filesystem listed with its free space;
+# An inspect job of two disks, one holding only an ext4 filesystem (read
+# through NBD from nbdkit), one a LUKS volume (a path), succeeds with
+# convertible false and reasons naming why (no operating system, LUKS
+# without a key), the filesystem listed with its free space;
 # cancelling an inspection while the appliance runs ends it "cancelled"
 # with no qemu (nor anything else of the worker's) left behind.
 # uch-test: slow
@@ -15,10 +16,15 @@ export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 truncate -s 200M "$T/blank.img"
 mkfs.ext4 -q -F -L blank "$T/blank.img"
 nbdkit_serve blank "$T/blank.img"
+export PATH=$PATH:/usr/sbin:/sbin
+require cryptsetup
+truncate -s 32M "$T/luks.img"
+printf secret | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 \
+  --pbkdf-force-iterations 1000 --key-file - "$T/luks.img"
 uchd_start
 
-printf '{"type":"inspect","id":"blank","disks":[{"source":{"nbd":"%s"}}]}\n' \
-  "$NBD_URI" >"$T/blank.json"
+printf '{"type":"inspect","id":"blank","disks":[{"source":{"nbd":"%s"}},{"source":{"path":"%s"}}]}\n' \
+  "$NBD_URI" "$T/luks.img" >"$T/blank.json"
 api POST /v1/jobs "$T/blank.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
 st=$(job_wait blank 300)
@@ -32,10 +38,13 @@ jq -r '.result.reasons[]' "$T/job.json" | grep -q "no operating system found" ||
 jq -e '.result.filesystems | length == 1 and .[0].type == "ext4" and
        .[0].free > 100000000 and .[0].size > .[0].free' "$T/job.json" >/dev/null ||
   die "filesystems: $(jq -c .result.filesystems "$T/job.json")"
-[ "$(jq -r .result.luks "$T/job.json")" = false ] || die "luks: $(jq -c .result "$T/job.json")"
+[ "$(jq -r .result.luks "$T/job.json")" = true ] &&
+  [ "$(jq -c .result.encrypted "$T/job.json")" = '["/dev/sdb"]' ] || die "luks: $(jq -c .result "$T/job.json")"
+jq -r '.result.reasons[]' "$T/job.json" | grep -q "encrypted (LUKS) device /dev/sdb and no key" ||
+  die "reasons: $(jq -c .result.reasons "$T/job.json")"
 grep -q "phase launching" "$T/state/jobs/blank/job.log" &&
   grep -q "phase inspecting" "$T/state/jobs/blank/job.log" || die "phases not in job.log"
-pass "blank disk: not convertible, \"$(jq -r '.result.reasons[0]' "$T/job.json")\""
+pass "blank and LUKS disks: not convertible, $(jq -c .result.reasons "$T/job.json")"
 
 printf '{"type":"inspect","id":"cancelme","disks":[{"source":{"path":"%s"}}]}\n' \
   "$T/blank.img" >"$T/cancel.json"
