@@ -44,9 +44,10 @@ cleanup() { [ -z "$work" ] || rm -rf "$work"; }
 trap cleanup EXIT
 new_work() { [ -n "$work" ] || work=$(mktemp -d "$cache/.build.XXXXXX"); }
 
+# The root filesystem as a tar in the work dir: only the raw disk is
+# kept (the tar is as big as the disk's data).
 rootfs() {
-  local out=$cache/rootfs.tar start
-  [ -s "$out" ] && return
+  local start
   need mmdebstrap
   new_work
   start=$(date +%s)
@@ -68,7 +69,6 @@ rootfs() {
     --customize-hook='chroot "$1" apt-get clean' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/*' \
     bookworm "$work/rootfs.tar" "$sources" >&2
-  mv "$work/rootfs.tar" "$out"
   took "rootfs (mmdebstrap)" "$start"
 }
 
@@ -90,7 +90,7 @@ part-add /dev/sda p 2048 -1
 part-set-bootable /dev/sda 1 true
 mke2fs /dev/sda1 fstype:ext4 uuid:$uuid label:root
 mount /dev/sda1 /
-tar-in $cache/rootfs.tar / xattrs:true acls:true
+tar-in $work/rootfs.tar / xattrs:true acls:true
 write /etc/fstab "UUID=$uuid / ext4 errors=remount-ro 0 1\n"
 write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
 command "grub-install --target=i386-pc /dev/sda"
@@ -155,7 +155,6 @@ displayName = "$name"
 guestOS = "debian10-64"
 memSize = "1024"
 numvcpus = "1"
-firmware = "bios"
 scsi0.present = "TRUE"
 scsi0.virtualDev = "pvscsi"
 scsi0:0.present = "TRUE"

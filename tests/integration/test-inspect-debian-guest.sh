@@ -5,7 +5,7 @@
 # kernels listed, grub found, the root filesystem with its free space,
 # and convertible true with no reasons.
 # uch-test: slow
-# uch-test: timeout=1200
+# uch-test: timeout=1800
 source "$UCH_TOP/tests/lib/functions.sh"
 require guestfish
 require jq
