@@ -9,7 +9,7 @@ DESTDIR  ?=
 
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
-PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls
+PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls libguestfs
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

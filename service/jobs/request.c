@@ -151,7 +151,8 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
       !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
-                   "(supported: copy, export, convert, inplace)", *type);
+                   "(supported: copy, export, convert, inplace, inspect)",
+                   *type);
   return 0;
 }
 
@@ -197,6 +198,8 @@ int request_validate(json_object *req, json_object **sanitized,
     r = check_convert(&c, req);
   else if (strcmp(type, "inplace") == 0)
     r = check_inplace(&c, req);
+  else if (strcmp(type, "inspect") == 0)
+    r = check_inspect(&c, req);
   else
     r = check_export(&c, req);
   if (r < 0)

@@ -89,6 +89,7 @@ int check_convert_options(struct rq_ctx *c, json_object *opts);
 int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
                     const char *const *keys, const char **net,
                     const char **bridge);
+int check_inspect(struct rq_ctx *c, json_object *req);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);

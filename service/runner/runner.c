@@ -14,6 +14,7 @@
 #include "export-job.h"
 #include "fs.h"
 #include "inplace-job.h"
+#include "inspect-job.h"
 #include "job.h"
 #include "jsonutil.h"
 #include "runner.h"
@@ -216,6 +217,8 @@ static int run_by_type(struct runner *r, json_object *result,
     return convert_job_run(r, result, f);
   if (type && strcmp(type, "inplace") == 0)
     return inplace_job_run(r, result, f);
+  if (type && strcmp(type, "inspect") == 0)
+    return inspect_job_run(r, result, f);
   failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
               "worker", type ? type : "");
   return -1;

@@ -216,7 +216,8 @@ static void test_bad(void)
   bad("{'type':'copy'}", "");
   bad("{}", "type");
   bad("{\"type\":7}", "type");
-  bad("{\"type\":\"inspect\"}", "type");
+  bad("{\"type\":\"snapshot\"}", "type");
+  bad("{\"type\":\"inspect\"}", "disks");
   bad("{\"type\":\"copy\\u0000x\",\"disks\":[{\"source\":{\"nbd\":"
       "\"nbd://h\"},\"destination\":{\"path\":\"/d\"}}]}", "type");
   bad("{\"type\":\"copy\",\"id\":\"a/b\"," "\"disks\":[]}", "id");

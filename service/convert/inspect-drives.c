@@ -1,0 +1,96 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "inspect-drives.h"
+
+int inspect_helper_argv(struct argv *a, const char *self, const char *rt_dir)
+{
+  if (argv_add(a, self) < 0 || argv_add(a, "inspect-guest") < 0 ||
+      argv_add(a, rt_dir) < 0)
+    return -1;
+  return 0;
+}
+
+static int hexval(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* %XX escapes; NULL when one is malformed or decodes to NUL. */
+static char *unescape(const char *s, size_t len)
+{
+  char *out = malloc(len + 1), *p = out;
+
+  if (!out)
+    return NULL;
+  for (size_t i = 0; i < len; i++) {
+    int h, l;
+    if (s[i] != '%') {
+      *p++ = s[i];
+      continue;
+    }
+    h = i + 2 < len ? hexval(s[i + 1]) : -1;
+    l = i + 2 < len ? hexval(s[i + 2]) : -1;
+    if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+      free(out);
+      return NULL;
+    }
+    *p++ = (char)(h * 16 + l);
+    i += 2;
+  }
+  *p = '\0';
+  return out;
+}
+
+int inspect_nbd_drive(const char *uri, char **server, char **export_name)
+{
+  static const char scheme[] = "nbd+unix:///";
+  const char *name = uri + strlen(scheme), *query, *sock;
+  _cleanup_free_ char *path = NULL, *exp = NULL;
+
+  *server = *export_name = NULL;
+  if (strncmp(uri, scheme, strlen(scheme)) != 0)
+    return -1;
+  query = strchr(name, '?');
+  if (!query || strncmp(query, "?socket=", 8) != 0)
+    return -1;
+  sock = query + 8;
+  if (strchr(sock, '&') || *sock != '/')
+    return -1;
+  exp = unescape(name, query - name);
+  path = unescape(sock, strlen(sock));
+  if (!exp || !path || asprintf(server, "unix:%s", path) < 0) {
+    *server = NULL;
+    return -1;
+  }
+  *export_name = steal_ptr(exp);
+  return 0;
+}
+
+const char *inspect_image_format(const char *path)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  unsigned char magic[4];
+  ssize_t n;
+
+  if (fd < 0)
+    return NULL;
+  n = pread(fd, magic, sizeof magic, 0);
+  if (n < 0)
+    return NULL;
+  if (n == 4 && memcmp(magic, "QFI\xfb", 4) == 0)
+    return "qcow2";
+  if (n == 4 && memcmp(magic, "KDMV", 4) == 0)
+    return "vmdk";
+  return "raw";
+}

@@ -1,0 +1,30 @@
+/* What the inspect job hands libguestfs: each disk as a drive spec
+ * ({"path", "format"} or {"server", "export"} for NBD), and the command
+ * line of the helper process that runs libguestfs. */
+#ifndef UCH_INSPECT_DRIVES_H
+#define UCH_INSPECT_DRIVES_H
+
+#include <json-c/json.h>
+
+#include "argv.h"
+
+/* RUNTIME/jobs/ID/ files between the worker and its helper. */
+#define INSPECT_DRIVES_FILE "inspect-drives.json"
+#define INSPECT_FACTS_FILE "inspect-facts.json"
+
+/* SELF inspect-guest RTDIR: the worker's own binary in its helper mode,
+ * a child in its own process group like any tool, so a cancel kills it
+ * and the appliance (qemu) it started together. */
+int inspect_helper_argv(struct argv *a, const char *self, const char *rt_dir);
+
+/* nbd+unix:///EXPORT?socket=SOCK as libguestfs's nbd protocol wants it:
+ * server "unix:SOCK", export name EXPORT (unescaped, may be "").
+ * Returns -1 for any other URI (libguestfs cannot do TLS: network
+ * sources reach it through nbdkit on a local socket). */
+int inspect_nbd_drive(const char *uri, char **server, char **export_name);
+
+/* "qcow2" or "vmdk" by the image's magic, else "raw"; NULL on a read
+ * error (errno set). */
+const char *inspect_image_format(const char *path);
+
+#endif

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# make-debian.sh [raw|qcow2|xml|vmx|ova]: a small, real Debian 12 guest
+# made from Debian's packages only, and the fixtures derived from it for
+# each input virt-v2v takes.  Prints the path of what was asked for
+# (default raw); build times go to stderr.
+#
+#   raw    debian.img: 2 GiB sparse, MBR, one ext4 root (fstab by UUID),
+#          grub for BIOS in the MBR, kernel and initramfs in /boot,
+#          systemd-networkd DHCP on en*/eth*, hostname uch-debian.
+#   qcow2  debian.qcow2, the same disk as qcow2.
+#   xml    debian.xml, a libvirt domain over the raw disk.
+#   vmx    vmx/debian.vmx + vmx/debian.vmdk, a VMware datastore folder.
+#   ova    debian.ova: OVF + streamOptimized VMDK + SHA256 manifest (tar).
+#
+# Cached in ${UCH_CACHE:-$HOME/.cache/uch}/guests/debian-HASH (HASH of
+# this script and the apt sources it reads); each file is built into a
+# temporary name and renamed into place, so concurrent runs are safe.
+# Treat the results as read-only: convert a copy or an overlay.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+what=${1:-raw}
+export PATH=$PATH:/usr/sbin:/sbin
+sources=/etc/apt/sources.list.d/debian.sources
+[ -r "$sources" ] || sources=http://deb.debian.org/debian
+hash=$( { cat "$here/make-debian.sh"; [ -r "$sources" ] && cat "$sources"; } |
+  sha256sum | cut -c1-16)
+cache=${UCH_CACHE:-$HOME/.cache/uch}/guests/debian-$hash
+mkdir -p "$cache"
+name=uch-debian
+disk_size=2G
+
+need() {
+  for tool; do
+    command -v "$tool" >/dev/null ||
+      { echo "make-debian.sh: $tool is not installed (make deps)" >&2; exit 77; }
+  done
+}
+
+took() { echo "make-debian.sh: $1 took $(( $(date +%s) - $2 )) s" >&2; }
+
+# work DIR: a private temp dir in the cache, removed on exit.
+work=
+cleanup() { [ -z "$work" ] || rm -rf "$work"; }
+trap cleanup EXIT
+new_work() { [ -n "$work" ] || work=$(mktemp -d "$cache/.build.XXXXXX"); }
+
+# The root filesystem as a tar in the work dir: only the raw disk is
+# kept (the tar is as big as the disk's data).
+rootfs() {
+  local start
+  need mmdebstrap
+  new_work
+  start=$(date +%s)
+  # minbase, no recommends, no docs, man pages or translations: what
+  # boots and what virt-v2v looks at (kernel, initramfs, grub, fstab).
+  mmdebstrap --variant=minbase --mode=root --format=tar \
+    --aptopt='Acquire::Check-Valid-Until "false"' \
+    --aptopt='APT::Install-Recommends "false"' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --include=linux-image-amd64,grub-pc,systemd-sysv,initramfs-tools,udev,kmod,e2fsprogs \
+    --customize-hook='echo '"$name"' >"$1/etc/hostname"' \
+    --customize-hook='printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n" >"$1/etc/systemd/network/80-dhcp.network"' \
+    --customize-hook='chroot "$1" systemctl enable systemd-networkd.service' \
+    --customize-hook=': >"$1/etc/machine-id"' \
+    --customize-hook='chroot "$1" apt-get clean' \
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/*' \
+    bookworm "$work/rootfs.tar" "$sources" >&2
+  took "rootfs (mmdebstrap)" "$start"
+}
+
+raw() {
+  local out=$cache/debian.img start uuid
+  [ -s "$out" ] && return
+  rootfs
+  need guestfish
+  new_work
+  start=$(date +%s)
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  # grub-install and update-grub run from the guest itself (guestfish's
+  # command chroots into /sysroot with /dev, /proc and /sys bound).
+  guestfish <<GF >&2
+sparse $work/debian.img $disk_size
+run
+part-init /dev/sda mbr
+part-add /dev/sda p 2048 -1
+part-set-bootable /dev/sda 1 true
+mke2fs /dev/sda1 fstype:ext4 uuid:$uuid label:root
+mount /dev/sda1 /
+tar-in $work/rootfs.tar / xattrs:true acls:true
+write /etc/fstab "UUID=$uuid / ext4 errors=remount-ro 0 1\n"
+write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
+command "grub-install --target=i386-pc /dev/sda"
+command "update-grub"
+GF
+  mv "$work/debian.img" "$out"
+  took "disk (guestfish)" "$start"
+}
+
+qcow2() {
+  local out=$cache/debian.qcow2
+  [ -s "$out" ] && return
+  raw
+  new_work
+  qemu-img convert -O qcow2 "$cache/debian.img" "$work/debian.qcow2"
+  mv "$work/debian.qcow2" "$out"
+}
+
+xml() {
+  local out=$cache/debian.xml
+  [ -s "$out" ] && return
+  raw
+  new_work
+  cat >"$work/debian.xml" <<XML
+<domain type='kvm'>
+  <name>$name</name>
+  <memory unit='MiB'>1024</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$cache/debian.img'/>
+      <target dev='sda' bus='scsi'/>
+    </disk>
+    <interface type='network'>
+      <mac address='52:54:00:12:34:56'/>
+      <source network='default'/>
+      <model type='e1000'/>
+    </interface>
+  </devices>
+</domain>
+XML
+  mv "$work/debian.xml" "$out"
+}
+
+vmx() {
+  local out=$cache/vmx
+  [ -s "$out/debian.vmx" ] && return
+  raw
+  new_work
+  mkdir "$work/vmx"
+  qemu-img convert -O vmdk "$cache/debian.img" "$work/vmx/debian.vmdk"
+  cat >"$work/vmx/debian.vmx" <<VMX
+.encoding = "UTF-8"
+config.version = "8"
+virtualHW.version = "14"
+displayName = "$name"
+guestOS = "debian10-64"
+memSize = "1024"
+numvcpus = "1"
+scsi0.present = "TRUE"
+scsi0.virtualDev = "pvscsi"
+scsi0:0.present = "TRUE"
+scsi0:0.deviceType = "scsi-hardDisk"
+scsi0:0.fileName = "debian.vmdk"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.networkName = "VM Network"
+ethernet0.addressType = "static"
+ethernet0.address = "00:50:56:12:34:56"
+VMX
+  mv -T "$work/vmx" "$out" 2>/dev/null || [ -s "$out/debian.vmx" ]
+}
+
+ova() {
+  local out=$cache/debian.ova bytes capacity
+  [ -s "$out" ] && return
+  raw
+  new_work
+  mkdir "$work/ova"
+  qemu-img convert -O vmdk -o subformat=streamOptimized \
+    "$cache/debian.img" "$work/ova/debian-disk1.vmdk"
+  bytes=$(stat -c %s "$work/ova/debian-disk1.vmdk")
+  capacity=$(qemu-img info --output=json "$cache/debian.img" |
+    sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p')
+  cat >"$work/ova/debian.ovf" <<OVF
+<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"
+  xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+  xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+  xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"
+  xmlns:vmw="http://www.vmware.com/schema/ovf">
+  <References>
+    <File ovf:href="debian-disk1.vmdk" ovf:id="file1" ovf:size="$bytes"/>
+  </References>
+  <DiskSection>
+    <Info>Virtual disk information</Info>
+    <Disk ovf:capacity="$capacity" ovf:capacityAllocationUnits="byte"
+      ovf:diskId="vmdisk1" ovf:fileRef="file1"
+      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <NetworkSection>
+    <Info>The list of logical networks</Info>
+    <Network ovf:name="VM Network"><Description>VM Network</Description></Network>
+  </NetworkSection>
+  <VirtualSystem ovf:id="$name">
+    <Info>A virtual machine</Info>
+    <Name>$name</Name>
+    <OperatingSystemSection ovf:id="96" vmw:osType="debian10_64Guest">
+      <Info>The kind of installed guest operating system</Info>
+    </OperatingSystemSection>
+    <VirtualHardwareSection>
+      <Info>Virtual hardware requirements</Info>
+      <System>
+        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
+        <vssd:InstanceID>0</vssd:InstanceID>
+        <vssd:VirtualSystemIdentifier>$name</vssd:VirtualSystemIdentifier>
+        <vssd:VirtualSystemType>vmx-14</vssd:VirtualSystemType>
+      </System>
+      <Item>
+        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
+        <rasd:ElementName>1 virtual CPU(s)</rasd:ElementName>
+        <rasd:InstanceID>1</rasd:InstanceID>
+        <rasd:ResourceType>3</rasd:ResourceType>
+        <rasd:VirtualQuantity>1</rasd:VirtualQuantity>
+      </Item>
+      <Item>
+        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
+        <rasd:ElementName>1024MB of memory</rasd:ElementName>
+        <rasd:InstanceID>2</rasd:InstanceID>
+        <rasd:ResourceType>4</rasd:ResourceType>
+        <rasd:VirtualQuantity>1024</rasd:VirtualQuantity>
+      </Item>
+      <Item>
+        <rasd:Address>0</rasd:Address>
+        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
+        <rasd:InstanceID>3</rasd:InstanceID>
+        <rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>
+        <rasd:ResourceType>6</rasd:ResourceType>
+      </Item>
+      <Item>
+        <rasd:AddressOnParent>0</rasd:AddressOnParent>
+        <rasd:ElementName>Hard disk 1</rasd:ElementName>
+        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
+        <rasd:InstanceID>4</rasd:InstanceID>
+        <rasd:Parent>3</rasd:Parent>
+        <rasd:ResourceType>17</rasd:ResourceType>
+      </Item>
+      <Item>
+        <rasd:AddressOnParent>7</rasd:AddressOnParent>
+        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
+        <rasd:Connection>VM Network</rasd:Connection>
+        <rasd:ElementName>Network adapter 1</rasd:ElementName>
+        <rasd:InstanceID>5</rasd:InstanceID>
+        <rasd:ResourceSubType>E1000</rasd:ResourceSubType>
+        <rasd:ResourceType>10</rasd:ResourceType>
+      </Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+OVF
+  (cd "$work/ova" &&
+    for f in debian.ovf debian-disk1.vmdk; do
+      echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
+    done >debian.mf &&
+    tar -cf ../debian.ova debian.ovf debian-disk1.vmdk debian.mf)
+  mv "$work/debian.ova" "$out"
+}
+
+case $what in
+  raw)   raw;   echo "$cache/debian.img" ;;
+  qcow2) qcow2; echo "$cache/debian.qcow2" ;;
+  xml)   xml;   echo "$cache/debian.xml" ;;
+  vmx)   vmx;   echo "$cache/vmx/debian.vmx" ;;
+  ova)   ova;   echo "$cache/debian.ova" ;;
+  *) echo "usage: make-debian.sh [raw|qcow2|xml|vmx|ova]" >&2; exit 2 ;;
+esac
