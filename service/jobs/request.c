@@ -151,7 +151,7 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
       !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
-                   "(supported: copy, export, convert)", *type);
+                   "(supported: copy, export, convert, sync)", *type);
   return 0;
 }
 
@@ -195,6 +195,8 @@ int request_validate(json_object *req, json_object **sanitized,
     r = check_copy(&c, req);
   else if (strcmp(type, "convert") == 0)
     r = check_convert(&c, req);
+  else if (strcmp(type, "sync") == 0)
+    r = check_sync(&c, req);
   else
     r = check_export(&c, req);
   if (r < 0)

@@ -80,6 +80,9 @@ int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
 int check_export(struct rq_ctx *c, json_object *req);
 int check_convert(struct rq_ctx *c, json_object *req);
+int check_sync(struct rq_ctx *c, json_object *req);
+/* [[OFFSET, LENGTH], ...] (request_copy.c) */
+int check_extent_list(struct rq_ctx *c, json_object *list, const char *field);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);

@@ -16,6 +16,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "runner.h"
+#include "sync-job.h"
 #include "timeutil.h"
 
 #define PROGRESS_INTERVAL 0.5
@@ -213,6 +214,8 @@ static int run_by_type(struct runner *r, json_object *result,
     return export_job_run(r, result, f);
   if (type && strcmp(type, "convert") == 0)
     return convert_job_run(r, result, f);
+  if (type && strcmp(type, "sync") == 0)
+    return sync_job_run(r, result, f);
   failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
               "worker", type ? type : "");
   return -1;

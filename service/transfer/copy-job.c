@@ -179,9 +179,8 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
   return equal ? 0 : -1;
 }
 
-static int copy_disk(struct runner *r, size_t i, json_object *disk,
-                     bool verify, json_object *results,
-                     struct job_failure *f)
+int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
+              json_object *results, struct job_failure *f)
 {
   json_object *dest = json_get(disk, "destination");
   json_object *source = json_get(disk, "source");
@@ -277,7 +276,7 @@ out:
 }
 
 /* The request's limit, unless PATCH /v1/jobs/{id} already set one. */
-static int bandwidth_start(struct runner *r, struct job_failure *f)
+int bandwidth_start(struct runner *r, struct job_failure *f)
 {
   const char *bw = json_get_string(json_get(r->request, "limits"),
                                    "bandwidth");
