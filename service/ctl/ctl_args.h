@@ -16,6 +16,8 @@ enum ctl_command {
   CMD_DELETE,
   CMD_LOGS,
   CMD_HEALTH,
+  CMD_SYNC,
+  CMD_CUTOVER,
 };
 
 struct ctl_options {

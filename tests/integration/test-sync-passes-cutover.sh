@@ -59,7 +59,8 @@ pass "pass 1: full, $(pass_field 0 bytes) bytes in $(pass_field 0 seconds) s, jo
 # pass 2: from the bitmap
 qemu-io -f raw -c "write -P 0x55 $((1 * MIB)) $((256 * KIB))" \
   -c "write -P 0x66 $((40 * MIB)) $((512 * KIB))" "$src" >/dev/null
-[ "$(post /v1/jobs/s1/sync)" = 202 ] || die "sync: $(status) $(cat "$T/body")"
+out=$(uchctl --socket "$UCH_SOCK" sync s1) || die "uchctl sync: $out"
+[ "$out" = "s1: pass requested" ] || die "uchctl sync said: $out"
 wait_for 60 waiting_after 2 || die "pass 2 did not end: $(api GET /v1/jobs/s1)"
 same "pass 2"
 written=$(( 768 * KIB )); bytes=$(pass_field 1 bytes)
@@ -67,7 +68,7 @@ written=$(( 768 * KIB )); bytes=$(pass_field 1 bytes)
 [ "$bytes" -ge "$written" ] && [ "$bytes" -le $(( written * 105 / 100 )) ] ||
   die "pass 2 copied $bytes bytes for $written written"
 [ "$(job_field s1 '.result.disks[0].marker')" = b0 ] || die "marker: $(job_field s1 .result.disks)"
-pass "pass 2 (bitmap b0): $bytes bytes for $written written, equal"
+pass "pass 2 (uchctl sync, bitmap b0): $bytes bytes for $written written, equal"
 
 # pass 3: the orchestrator's own list of changes, with its change id
 qemu-io -f raw -c "write -P 0x77 $((50 * MIB)) $((128 * KIB))" "$src" >/dev/null
@@ -94,7 +95,8 @@ pass "a bad extent is 400 naming it; a copy job 409; no job 404"
 # cutover: the bitmap has everything since it was made
 qemu-io -f raw -c "write -P 0x88 $((60 * MIB)) $((64 * KIB))" -c "write -z $((2 * MIB)) $((1 * MIB))" \
   "$src" >/dev/null
-[ "$(post /v1/jobs/s1/cutover)" = 202 ] || die "cutover: $(status) $(cat "$T/body")"
+echo '{"disks": [{"change_id": "final"}]}' |
+  uchctl --socket "$UCH_SOCK" cutover s1 - >/dev/null || die "uchctl cutover failed"
 st=$(job_wait s1 60)
 [ "$st" = succeeded ] || die "cutover ended $st: $(job_field s1 .error)"
 same "cutover"
@@ -104,5 +106,8 @@ bytes=$(pass_field 3 bytes)
 [ "$bytes" -ge "$since_b0" ] && [ "$bytes" -le $(( since_b0 * 105 / 100 )) ] ||
   die "cutover copied $bytes bytes for $since_b0 written since b0"
 [ "$(pass_field 3 trigger)" = cutover ] || die "pass 4 trigger $(pass_field 3 trigger)"
+[ "$(job_field s1 '.result.disks[0].marker')" = final ] || die "marker after the cutover: $(job_field s1 .result.disks)"
 [ "$(post /v1/jobs/s1/sync)" = 409 ] || die "sync after the cutover: $(status)"
+uchctl --socket "$UCH_SOCK" sync s1 2>"$T/err" && die "uchctl sync of an ended job succeeded"
+grep -q "succeeded" "$T/err" || die "uchctl sync of an ended job said: $(cat "$T/err")"
 pass "cutover: $bytes bytes (all written since b0: $since_b0), succeeded, equal; sync after it 409"

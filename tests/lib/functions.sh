@@ -17,7 +17,7 @@ _cleanup_all() {
   done
   # Anything still running from this test's temp dir is a leak.
   pkill -KILL -f -- "$T" >/dev/null 2>&1 || true
-  [ -n "${KEEP_T:-}" ] || rm -rf "$T"
+  rm -rf "$T"
   exit $rc
 }
 trap _cleanup_all EXIT
