@@ -111,3 +111,45 @@ bytes=$(pass_field 3 bytes)
 uchctl --socket "$UCH_SOCK" sync s1 2>"$T/err" && die "uchctl sync of an ended job succeeded"
 grep -q "succeeded" "$T/err" || die "uchctl sync of an ended job said: $(cat "$T/err")"
 pass "cutover: $bytes bytes (all written since b0: $since_b0), succeeded, equal; sync after it 409"
+
+# a local source (served by the worker's nbdkit each pass) with extent
+# lists only, and passes on an interval from the bitmap
+cp "$T/now.img" "$T/raw.img"
+printf '{"type": "sync", "id": "s2", "disks": [{"source": {"path": "%s"}, "destination": {"path": "%s"}}]}\n' \
+  "$T/raw.img" "$T/dst2.img" >"$T/s2.json"
+printf '{"type": "sync", "id": "s3", "interval_s": 1, "disks": [{"source": {"nbd": "%s", "bitmap": "b0"}, "destination": {"path": "%s"}}]}\n' \
+  "$src" "$T/dst3.img" >"$T/s3.json"
+api POST /v1/jobs "$T/s2.json" >/dev/null; [ "$(status)" = 201 ] || die "submit s2: $(cat "$T/body")"
+api POST /v1/jobs "$T/s3.json" >/dev/null; [ "$(status)" = 201 ] || die "submit s3: $(cat "$T/body")"
+s2_after() { [ "$(job_field s2 '.result.passes | length')" = "$1" ] && [ "$(job_field s2 .phase)" = waiting ]; }
+wait_for 60 s2_after 1 || die "s2 pass 1: $(api GET /v1/jobs/s2)"
+[ "$(post /v1/jobs/s2/sync)" = 400 ] || die "a pass without extents for a source without bitmap: $(status)"
+[ "$(jq -r .error.field "$T/body")" = "disks[0].changed_extents" ] || die "field: $(cat "$T/body")"
+dd if=/dev/urandom of="$T/raw.img" bs=64K seek=100 count=2 conv=notrunc status=none
+[ "$(post /v1/jobs/s2/sync '{"disks": [{"changed_extents": [[6553600, 131072]]}]}')" = 202 ] ||
+  die "s2 sync: $(status) $(cat "$T/body")"
+wait_for 60 s2_after 2 || die "s2 pass 2: $(api GET /v1/jobs/s2)"
+[ "$(post /v1/jobs/s2/cutover '{"disks": [{"changed_extents": []}]}')" = 202 ] || die "s2 cutover: $(status)"
+[ "$(job_wait s2 60)" = succeeded ] || die "s2: $(job_field s2 .error)"
+cmp "$T/raw.img" "$T/dst2.img" || die "s2: the destination differs"
+[ "$(job_field s2 '.result.passes[1].bytes')" = 131072 ] || die "s2 pass 2: $(job_field s2 '.result.passes[1]')"
+pass "a path source: passes from extent lists, 400 without one, equal"
+
+s3_interval() { [ "$(job_field s3 '[.result.passes[]? | select(.trigger == "interval")] | length')" -ge 2 ]; }
+wait_for 60 s3_interval || die "no interval passes: $(job_field s3 .result.passes)"
+[ "$(post /v1/jobs/s3/cutover)" = 202 ] || die "s3 cutover: $(status) $(cat "$T/body")"
+[ "$(job_wait s3 60)" = succeeded ] || die "s3: $(job_field s3 .error)"
+nbdcopy "$src" "$T/now.img"
+cmp "$T/now.img" "$T/dst3.img" || die "s3: the destination differs"
+pass "interval_s 1: $(job_field s3 '.result.passes | length') passes, the interval ones by themselves; cutover, equal"
+
+# cancel while waiting: cancelled, its runtime files and tools gone
+sed 's/"s2"/"s4"/; s/dst2.img/dst4.img/' "$T/s2.json" >"$T/s4.json"
+api POST /v1/jobs "$T/s4.json" >/dev/null; [ "$(status)" = 201 ] || die "submit s4: $(cat "$T/body")"
+s4_waiting() { [ "$(job_field s4 .phase)" = waiting ]; }
+wait_for 60 s4_waiting || die "s4 never waiting: $(api GET /v1/jobs/s4)"
+api POST /v1/jobs/s4/cancel >/dev/null
+[ "$(job_wait s4 30)" = cancelled ] || die "s4: $(job_field s4 .state)"
+[ ! -e "$T/run/jobs/s4" ] || die "s4 left $(ls -R "$T/run/jobs/s4")"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
+pass "cancel while waiting: cancelled, nothing left"
