@@ -11,6 +11,7 @@
 #include "fs.h"
 #include "jsonutil.h"
 #include "request.h"
+#include "resumable.h"
 #include "sync-job.h"
 #include "sync_request.h"
 #include "timeutil.h"
@@ -161,6 +162,20 @@ static int watch_requests(struct sync_job *sj, struct job_failure *f)
   return 0;
 }
 
+/* Pass 1's checkpoints say what the destination held of a source that
+ * has changed since: a restarted job copies in full again (resuming
+ * only a pass 1 that was cut short), later passes catch up from there. */
+static void forget_checkpoints(struct runner *r)
+{
+  size_t n = json_object_array_length(json_get(r->request, "disks"));
+
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *p = checkpoint_path(r, i);
+    if (p)
+      unlink(p);
+  }
+}
+
 int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
 {
   json_object *interval = json_get(r->request, "interval_s");
@@ -175,6 +190,7 @@ int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
   if (watch_requests(&sj, f) < 0 || bandwidth_start(r, f) < 0 ||
       run_pass(&sj, true, "start", NULL, f) < 0)
     goto out;
+  forget_checkpoints(r);
   for (;;) {
     _cleanup_json_ json_object *req = wait_for_pass(&sj);
     const char *action = json_get_string(req, "action");
