@@ -174,16 +174,19 @@ static bool any_in_flight(const struct conn *k)
 }
 
 /* Reads [off, off+len) with up to SLOTS reads in flight, and waits for
- * all of them; a stop (cancel, another thread's error) leaves the rest. */
+ * all of them.  A stop (cancel, another thread's error) abandons the
+ * chunk at once, reads in flight and all: on a slow link they would
+ * hold a cancel up for many seconds, and nbd_close() drops them (the
+ * buffers are freed only after it). */
 static int copy_data(struct conn *k, uint64_t off, uint64_t len)
 {
   uint64_t end = off + len;
 
   while ((off < end || any_in_flight(k)) && !k->err) {
     size_t i;
-    if (off < end && stopping(k->c)) {
+    if (stopping(k->c)) {
       k->cut = true;
-      end = off;
+      return -1;
     }
     for (i = 0; off < end && i < SLOTS; i++) {
       if (k->in_flight[i])
@@ -200,7 +203,7 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
       }
       off += k->slot_len[i];
     }
-    if (any_in_flight(k) && nbd_poll(k->nbd, -1) < 0) {
+    if (any_in_flight(k) && nbd_poll(k->nbd, 200) < 0) {
       nbd_fail(k);
       return -1;
     }
@@ -246,10 +249,6 @@ static void *conn_thread(void *opaque)
     if (k->cut)
       break;
   }
-  /* reads may still be in flight after an error: wait them out, their
-   * buffers are ours */
-  while (any_in_flight(k) && nbd_poll(k->nbd, 1000) >= 0)
-    ;
   pthread_mutex_lock(&c->lock);
   c->running--;
   pthread_mutex_unlock(&c->lock);
