@@ -41,7 +41,8 @@ static enum MHD_Result first_call(struct http_request *r, bool *answered)
       r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *cl = MHD_lookup_connection_value(
       r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (!is_json(ct))
+    bool no_body = !ct && (!cl || strtoull(cl, NULL, 10) == 0);
+    if (!is_json(ct) && !(no_body && route_body_optional(r->route.route)))
       return http_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                         "unsupported_media_type", NULL,
                         "the body must be application/json, not %s",
@@ -91,6 +92,8 @@ static enum MHD_Result handle(struct http_request *r)
   case ROUTE_JOB_LOG: return api_job_log(r);
   case ROUTE_VOLUMES_LIST: return api_volumes_list(r);
   case ROUTE_JOB_PATCH: return api_job_patch(r);
+  case ROUTE_JOB_SYNC: return api_job_pass(r, "sync");
+  case ROUTE_JOB_CUTOVER: return api_job_pass(r, "cutover");
   default: break;
   }
   return http_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,

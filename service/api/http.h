@@ -61,6 +61,8 @@ enum MHD_Result api_job_cancel(struct http_request *r);
 enum MHD_Result api_job_log(struct http_request *r);
 enum MHD_Result api_volumes_list(struct http_request *r);
 enum MHD_Result api_job_patch(struct http_request *r);
+/* POST /v1/jobs/{id}/sync and /cutover; action "sync" or "cutover". */
+enum MHD_Result api_job_pass(struct http_request *r, const char *action);
 
 /* The libmicrohttpd callbacks; cls is the listener's struct uchd and
  * whether it is the Unix socket (see listen.c). */

@@ -30,9 +30,9 @@ enum MHD_Result api_job_patch(struct http_request *r)
   body = request_parse(r->body ? r->body : "", r->len, &err);
   if (!body || request_limits_patch(body, &err) < 0)
     return bad(r, &err);
-  if (strcmp(job_type(j), "copy") != 0)
+  if (strcmp(job_type(j), "copy") != 0 && strcmp(job_type(j), "sync") != 0)
     return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", "limits",
-                      "limits: only copy jobs have limits, job '%s' is "
+                      "limits: only copy and sync jobs have limits, job '%s' is "
                       "%s", j->id, job_type(j));
   if (job_state_is_final(job_state(j)))
     return http_error(r, MHD_HTTP_CONFLICT, "conflict", NULL,

@@ -18,14 +18,34 @@ static enum MHD_Result error_reply(struct http_request *r, unsigned code,
                     err->field, "%s", err->message);
 }
 
-/* Same id again: the same request gets the job back (a retry), another
- * request is a conflict. */
+/* Same id again: the same request gets the job back (a retry), or, when
+ * the job failed or was cancelled, starts it again (202), resuming where
+ * it got to; another request is a conflict. */
 static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
-                                   json_object *sanitized)
+                                   json_object *sanitized,
+                                   const struct secrets *secrets)
 {
+  struct uch_error err = { 0 };
+  enum job_state st;
+  int c;
+
   job_refresh(&r->d->store, j);
-  if (json_object_equal(json_get(j->doc, "request"), sanitized))
-    return http_json(r, MHD_HTTP_OK, j->doc);
+  st = job_state(j);
+  if (json_object_equal(json_get(j->doc, "request"), sanitized)) {
+    if ((st != JOB_FAILED && st != JOB_CANCELLED) || j->pid > 0)
+      return http_json(r, MHD_HTTP_OK, j->doc);
+    c = conflict_check(&r->d->store, sanitized, &err);
+    if (c != 0)
+      return c > 0 ? error_reply(r, c == 1 ? MHD_HTTP_CONFLICT
+                                           : MHD_HTTP_BAD_REQUEST, &err)
+                   : http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                "internal", NULL,
+                                "cannot check the request's disks");
+    if (job_restart(r->d, j, sanitized, secrets, &err) < 0)
+      return error_reply(r, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
+    scheduler_run(r->d);
+    return http_json(r, MHD_HTTP_ACCEPTED, j->doc);
+  }
   return http_error(r, MHD_HTTP_CONFLICT, "conflict", "id",
                     "a job with id '%s' already exists with a different "
                     "request", j->id);
@@ -47,7 +67,7 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
   id = json_get_string(sanitized, "id");
   if (id && (j = store_find(&r->d->store, id)))
-    return resubmitted(r, j, sanitized);
+    return resubmitted(r, j, sanitized, &secrets);
   if (!id) {
     do {
       if (job_id_generate(generated) < 0)

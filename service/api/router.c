@@ -18,6 +18,10 @@ static const struct path_routes job = {
   { ROUTE_JOB_GET, ROUTE_JOB_DELETE, ROUTE_JOB_PATCH } };
 static const struct path_routes cancel = {
   "POST", { "POST" }, { ROUTE_JOB_CANCEL } };
+static const struct path_routes sync_ = {
+  "POST", { "POST" }, { ROUTE_JOB_SYNC } };
+static const struct path_routes cutover = {
+  "POST", { "POST" }, { ROUTE_JOB_CUTOVER } };
 static const struct path_routes log_ = { "GET", { "GET" }, { ROUTE_JOB_LOG } };
 static const struct path_routes volumes = {
   "GET", { "GET" }, { ROUTE_VOLUMES_LIST } };
@@ -53,6 +57,10 @@ static const struct path_routes *job_path(const char *rest,
     return &cancel;
   if (strcmp(slash, "/log") == 0)
     return &log_;
+  if (strcmp(slash, "/sync") == 0)
+    return &sync_;
+  if (strcmp(slash, "/cutover") == 0)
+    return &cutover;
   return NULL;
 }
 

@@ -17,6 +17,8 @@ enum route {
   ROUTE_JOB_LOG,
   ROUTE_VOLUMES_LIST,
   ROUTE_JOB_PATCH,
+  ROUTE_JOB_SYNC,
+  ROUTE_JOB_CUTOVER,
 };
 
 struct route_match {
@@ -26,10 +28,17 @@ struct route_match {
 };
 
 void route_match(const char *method, const char *path, struct route_match *m);
+/* Routes whose body may be left out altogether (no Content-Type
+ * needed then). */
+static inline bool route_body_optional(enum route r)
+{
+  return r == ROUTE_JOB_SYNC || r == ROUTE_JOB_CUTOVER;
+}
 /* Routes that read a request body. */
 static inline bool route_has_body(enum route r)
 {
-  return r == ROUTE_JOBS_SUBMIT || r == ROUTE_JOB_PATCH;
+  return r == ROUTE_JOBS_SUBMIT || r == ROUTE_JOB_PATCH ||
+         route_body_optional(r);
 }
 
 #endif

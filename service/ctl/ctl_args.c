@@ -18,6 +18,9 @@ const char ctl_usage_text[] =
   "  logs ID [-f]             print a job's log; -f follows it to the end\n"
   "  health                   the daemon's status and capabilities\n"
   "  check                    pre-flight checks of this host (no uchd needed)\n"
+  "  sync ID [FILE|-]         another pass of a sync job (FILE: the\n"
+  "                           changed extents, JSON; none: its bitmaps)\n"
+  "  cutover ID [FILE|-]      the last pass of a sync job\n"
   "\n"
   "Options:\n"
   "  --socket PATH      uchd's Unix socket (default $UCH_SOCKET or\n"
@@ -55,6 +58,7 @@ static const struct {
   { "cancel", CMD_CANCEL, 1, 1 }, { "delete", CMD_DELETE, 1, 1 },
   { "logs", CMD_LOGS, 1, 1 },     { "health", CMD_HEALTH, 0, 0 },
   { "check", CMD_CHECK, 0, 0 },
+  { "sync", CMD_SYNC, 1, 2 },     { "cutover", CMD_CUTOVER, 1, 2 },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -183,6 +187,8 @@ static int parse_command(int argc, char **argv, struct ctl_options *o,
       (commands[i].max_args >= 0 && o->nargs > commands[i].max_args)) {
     snprintf(err, errlen, "'%s' takes %s", commands[i].name,
              commands[i].max_args < 0 ? "one or more job ids"
+             : commands[i].min_args == 1 && commands[i].max_args == 2
+               ? "a job id and at most one file"
              : commands[i].min_args == 1 ? "one job id"
              : commands[i].max_args == 1 ? "at most one file"
              : "no arguments");

@@ -17,6 +17,8 @@ enum ctl_command {
   CMD_LOGS,
   CMD_HEALTH,
   CMD_CHECK,
+  CMD_SYNC,
+  CMD_CUTOVER,
 };
 
 struct ctl_options {

@@ -2,6 +2,7 @@
 #ifndef UCH_CTL_COMMANDS_H
 #define UCH_CTL_COMMANDS_H
 
+#include <stdio.h>
 #include <json-c/json.h>
 
 #include "ctl_args.h"
@@ -41,5 +42,10 @@ int cmd_delete(struct ctl_ctx *x);
 int cmd_logs(struct ctl_ctx *x);
 int cmd_health(struct ctl_ctx *x);
 int cmd_check(struct ctl_ctx *x);
+int cmd_sync(struct ctl_ctx *x);
+int cmd_cutover(struct ctl_ctx *x);
+
+/* All of f into a NUL-terminated buffer. */
+int ctl_read_stream(FILE *f, char **data, size_t *len);
 
 #endif

@@ -9,7 +9,7 @@
 #include "ctl_render.h"
 #include "jsonutil.h"
 
-static int read_stream(FILE *f, char **data, size_t *len)
+int ctl_read_stream(FILE *f, char **data, size_t *len)
 {
   char *buf = NULL;
   size_t cap = 0, n = 0, got;
@@ -52,7 +52,7 @@ int cmd_submit(struct ctl_ctx *x)
     fprintf(stderr, "uchctl: %s: %s\n", file, strerror(errno));
     return CTL_EXIT_FAILED;
   }
-  if (read_stream(f ? f : stdin, &body, &len) < 0) {
+  if (ctl_read_stream(f ? f : stdin, &body, &len) < 0) {
     fprintf(stderr, "uchctl: reading %s: %s\n",
             f ? file : "standard input", strerror(errno));
     return CTL_EXIT_FAILED;

@@ -10,6 +10,7 @@ static int (*const handlers[])(struct ctl_ctx *) = {
   [CMD_CANCEL] = cmd_cancel, [CMD_DELETE] = cmd_delete,
   [CMD_LOGS] = cmd_logs,     [CMD_HEALTH] = cmd_health,
   [CMD_CHECK] = cmd_check,
+  [CMD_SYNC] = cmd_sync,     [CMD_CUTOVER] = cmd_cutover,
 };
 
 int main(int argc, char **argv)

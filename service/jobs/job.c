@@ -31,8 +31,7 @@ int job_state_from_name(const char *name)
 bool job_type_known(const char *type)
 {
   static const char *const types[] = { "copy", "export", "convert", "inplace",
-                                       "inspect",
-                                       NULL };
+                                       "inspect", "sync", NULL };
   for (int i = 0; type && types[i]; i++)
     if (strcmp(types[i], type) == 0)
       return true;

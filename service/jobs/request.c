@@ -151,8 +151,8 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
       !job_type_known(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
-                   "(supported: copy, export, convert, inplace, inspect)",
-                   *type);
+                   "(supported: copy, export, convert, inplace, inspect, "
+                   "sync)", *type);
   return 0;
 }
 
@@ -200,6 +200,8 @@ int request_validate(json_object *req, json_object **sanitized,
     r = check_inplace(&c, req);
   else if (strcmp(type, "inspect") == 0)
     r = check_inspect(&c, req);
+  else if (strcmp(type, "sync") == 0)
+    r = check_sync(&c, req);
   else
     r = check_export(&c, req);
   if (r < 0)

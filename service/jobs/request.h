@@ -39,6 +39,13 @@ json_object *request_parse(const char *body, size_t len,
  * flags that change how it works, never what it reads or writes. */
 bool convert_extra_arg_allowed(const char *arg);
 
+/* The body of POST /v1/jobs/{id}/sync or /cutover for the sync job whose
+ * (sanitised) request is `job_request`: {"disks"?: [{"changed_extents"?:
+ * [[OFFSET, LENGTH], ...], "bitmap"?: NAME, "change_id"?: STR}, ...]}.
+ * A disk whose source has no bitmap needs changed_extents. */
+int request_sync_pass(json_object *body, json_object *job_request,
+                      struct uch_error *err);
+
 /* BW of "limits": {"bandwidth": BW}: "50M", bits per second. */
 bool bandwidth_valid(const char *s);
 /* The body of PATCH /v1/jobs/{id}: {"limits": {...}}, nothing else. */

@@ -90,6 +90,9 @@ int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
                     const char *const *keys, const char **net,
                     const char **bridge);
 int check_inspect(struct rq_ctx *c, json_object *req);
+int check_sync(struct rq_ctx *c, json_object *req);
+/* [[OFFSET, LENGTH], ...] (request_copy.c) */
+int check_extent_list(struct rq_ctx *c, json_object *list, const char *field);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);

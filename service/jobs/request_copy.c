@@ -8,7 +8,7 @@
 
 /* [[OFFSET, LENGTH], ...]: what changed since the copy on the
  * destination (VMware CBT QueryChangedDiskAreas, OpenStack). */
-static int check_extent_list(struct rq_ctx *c, json_object *list,
+int check_extent_list(struct rq_ctx *c, json_object *list,
                              const char *field)
 {
   size_t n = json_object_array_length(list);

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "jsonutil.h"
 #include "runner.h"
+#include "sync-job.h"
 #include "timeutil.h"
 
 #define PROGRESS_INTERVAL 0.5
@@ -219,6 +220,8 @@ static int run_by_type(struct runner *r, json_object *result,
     return inplace_job_run(r, result, f);
   if (type && strcmp(type, "inspect") == 0)
     return inspect_job_run(r, result, f);
+  if (type && strcmp(type, "sync") == 0)
+    return sync_job_run(r, result, f);
   failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
               "worker", type ? type : "");
   return -1;

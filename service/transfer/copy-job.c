@@ -14,6 +14,7 @@
 #include "incremental.h"
 #include "jsonutil.h"
 #include "nbdcopy.h"
+#include "resumable.h"
 #include "timeutil.h"
 #include "tool-argv.h"
 #include "verify.h"
@@ -179,9 +180,8 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
   return equal ? 0 : -1;
 }
 
-static int copy_disk(struct runner *r, size_t i, json_object *disk,
-                     bool verify, json_object *results,
-                     struct job_failure *f)
+int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
+              json_object *results, struct job_failure *f)
 {
   json_object *dest = json_get(disk, "destination");
   json_object *source = json_get(disk, "source");
@@ -252,6 +252,21 @@ static int copy_disk(struct runner *r, size_t i, json_object *disk,
   }
   runner_set_phase(r, "copying");
   start = time_monotonic();
+  if (strcmp(format, "raw") == 0) {
+    /* raw: our own copy, which checkpoints, so a rerun resumes */
+    struct resumable_result rr;
+    if (resumable_copy(r, i, d.src.uri, &d.ext, path,
+                       is_zero && json_object_get_boolean(is_zero), &rr,
+                       f) < 0) {
+      failure_prefix(f, "disks[%zu]: ", i);
+      goto out;
+    }
+    res = disk_result(path, format, rr.copied, time_monotonic() - start);
+    if (rr.resumed_from)
+      json_object_object_add(res, "resumed_from",
+                             json_object_new_int64((int64_t)rr.resumed_from));
+    goto done;
+  }
   if (nbdcopy_run(r, i, d.src.uri, target,
                   is_zero && json_object_get_boolean(is_zero), &d.ext, f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);
@@ -277,7 +292,7 @@ out:
 }
 
 /* The request's limit, unless PATCH /v1/jobs/{id} already set one. */
-static int bandwidth_start(struct runner *r, struct job_failure *f)
+int bandwidth_start(struct runner *r, struct job_failure *f)
 {
   const char *bw = json_get_string(json_get(r->request, "limits"),
                                    "bandwidth");

@@ -187,6 +187,11 @@ static int serve(struct runner *r, json_object *source, const char *tag,
                 strerror(errno));
     return -1;
   }
+  /* an earlier pass of a sync job served the same tag: nbdkit stopped
+   * by a signal leaves its socket, and a stale pid file would pass for
+   * the new server being ready */
+  unlink(sock);
+  unlink(pidfile);
   if (nbdkit_filtered_source_argv(&a, source, filters, sock, pidfile,
                                   password_file) < 0) {
     failure_set(f, "internal", "cannot build the nbdkit command line");

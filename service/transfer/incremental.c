@@ -143,7 +143,7 @@ static int read_done(void *opaque, int *error)
   return 1;
 }
 
-static int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
+int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
 {
   if (is_block) {
     uint64_t range[2] = { off, len };
@@ -155,8 +155,8 @@ static int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
 }
 
 /* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
-static int copy_range(struct nbd_handle *nbd, int fd, uint64_t off,
-                      uint64_t len, int *err)
+int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
+               int *err)
 {
   uint64_t end = off + len;
 

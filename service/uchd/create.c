@@ -17,6 +17,41 @@ static int fsync_dir(const char *path)
   return fd < 0 ? -1 : fsync(fd);
 }
 
+int job_restart(struct uchd *d, struct job *j, json_object *request,
+                const struct secrets *secrets, struct uch_error *err)
+{
+  _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, j->id);
+  json_object *doc = jobdoc_new(j->id, request);
+  json_object *old = j->doc;
+  int64_t restarts = json_object_get_int64(json_get(old, "restarts"));
+
+  if (!rt || !doc)
+    goto fail;
+  json_object_object_add(doc, "created_at",
+                         json_object_get(json_get(old, "created_at")));
+  json_object_object_add(doc, "restarts", json_object_new_int64(restarts + 1));
+  rm_rf(rt);
+  if (secrets_store(secrets, rt) < 0)
+    goto fail;
+  j->doc = doc;
+  if (job_save(&d->store, j) < 0) {
+    j->doc = old;
+    rm_rf(rt);
+    goto fail;
+  }
+  json_object_put(old);
+  log_job(LOG_INFO, j->id, "restarted (restart %lld)",
+          (long long)restarts + 1);
+  return 0;
+
+fail:
+  uch_error_set(err, "internal", NULL, "cannot restart job '%s': %s", j->id,
+                strerror(errno));
+  if (doc && doc != j->doc)
+    json_object_put(doc);
+  return -1;
+}
+
 struct job *job_create(struct uchd *d, const char *id, json_object *request,
                        const struct secrets *secrets, struct uch_error *err)
 {

@@ -13,4 +13,11 @@
 struct job *job_create(struct uchd *d, const char *id, json_object *request,
                        const struct secrets *secrets, struct uch_error *err);
 
+/* A failed or cancelled job (no worker) queued again with its request
+ * and fresh secrets: a new first document (created_at kept, "restarts"
+ * counted), state.json rewritten.  The worker resumes from the job's
+ * checkpoints (transfer/resumable.h). */
+int job_restart(struct uchd *d, struct job *j, json_object *request,
+                const struct secrets *secrets, struct uch_error *err);
+
 #endif

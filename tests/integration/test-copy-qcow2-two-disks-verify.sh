@@ -45,8 +45,10 @@ jq -e '(.result.disks | length) == 2 and
   "$T/job.json" >/dev/null || die "result: $(jq -c '.result, .progress' "$T/job.json")"
 pass "both disks verified, progress aggregated"
 
-grep -q "running nbdcopy --flush --progress=3 --destination-is-zero 'nbd+unix" \
+grep -q "running nbdcopy --flush --progress=3 'nbd+unix.*dst0.sock'" \
   "$T/state/jobs/two/job.log" || die "job.log: $(cat "$T/state/jobs/two/job.log")"
+grep -q "disk 2: copying from offset 0 over .*, the destination is zero" \
+  "$T/state/jobs/two/job.log" || die "is_zero not taken: $(cat "$T/state/jobs/two/job.log")"
 grep -q "running qemu-img create -f qcow2 $T/a.qcow2 268435456" \
   "$T/state/jobs/two/job.log" || die "qemu-img create not logged"
 pass "job.log has the command lines"

@@ -52,6 +52,13 @@ int main(void)
      "submit reads a body, cancel none");
   is_int(r("PATCH", "/v1/jobs/x"), ROUTE_JOB_PATCH, "PATCH a job");
   ok(route_has_body(ROUTE_JOB_PATCH), "PATCH reads a body");
+  is_int(r("POST", "/v1/jobs/s1/sync"), ROUTE_JOB_SYNC, "POST sync");
+  is_int(r("POST", "/v1/jobs/s1/cutover"), ROUTE_JOB_CUTOVER, "POST cutover");
+  route_match("GET", "/v1/jobs/s1/cutover", &m);
+  is_str(m.allow, "POST", "Allow for cutover");
+  ok(route_has_body(ROUTE_JOB_SYNC) && route_body_optional(ROUTE_JOB_SYNC) &&
+     !route_body_optional(ROUTE_JOB_PATCH),
+     "sync may have a body, PATCH must");
   is_int(r("GET", "/v1/volumes"), ROUTE_VOLUMES_LIST, "GET /v1/volumes");
   route_match("POST", "/v1/volumes", &m);
   is_str(m.allow, "GET", "Allow for volumes");

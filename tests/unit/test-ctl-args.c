@@ -135,6 +135,17 @@ int main(void)
     is_int(parse(4, v, &o, err), -1, "cancel with two ids");
   }
   {
+    char *v[] = { "uchctl", "sync", "s1", "-", NULL };
+    is_int(parse(4, v, &o, err), 0, "sync with a body from stdin");
+    ok(o.command == CMD_SYNC && o.nargs == 2, "sync: command and arguments");
+  }
+  {
+    char *v[] = { "uchctl", "cutover", NULL };
+    is_int(parse(2, v, &o, err), -1, "cutover without an id");
+    is_str(err, "'cutover' takes a job id and at most one file",
+           "says what it takes");
+  }
+  {
     char *v[] = { "uchctl", "wait", NULL };
     is_int(parse(2, v, &o, err), -1, "wait without an id");
     is_str(err, "'wait' takes one or more job ids", "says what it takes");

@@ -1,0 +1,69 @@
+/* POST /v1/jobs/{id}/sync and /cutover: another pass of a running sync
+ * job.  uchd moves no data: it validates the body and leaves it for the
+ * worker as a request file (jobs/sync_request.h), which the worker sees
+ * through inotify.  A file needs neither the worker's pid (uchd may have
+ * restarted, or run it as a systemd unit) nor a signal handler, and it
+ * survives until the worker reads it. */
+#include <errno.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "http.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "request.h"
+#include "sync_request.h"
+
+static enum MHD_Result conflict(struct http_request *r, struct job *j,
+                                const char *why)
+{
+  return http_error(r, MHD_HTTP_CONFLICT, "conflict", NULL, "job '%s' %s",
+                    j->id, why);
+}
+
+enum MHD_Result api_job_pass(struct http_request *r, const char *action)
+{
+  struct uch_error err = { 0 };
+  _cleanup_json_ json_object *body = NULL;
+  _cleanup_free_ char *rt = NULL;
+  struct job *j = api_find_job(r);
+  char why[128];
+
+  if (!j)
+    return api_not_found(r);
+  if (strcmp(job_type(j), "sync") != 0) {
+    snprintf(why, sizeof why, "is a %s job: only sync jobs take passes",
+             job_type(j));
+    return conflict(r, j, why);
+  }
+  if (job_state(j) != JOB_RUNNING) {
+    snprintf(why, sizeof why, "is %s: passes are for a running sync job",
+             job_state_name(job_state(j)));
+    return conflict(r, j, why);
+  }
+  body = r->len ? request_parse(r->body, r->len, &err)
+                : json_object_new_object();
+  if (!body || request_sync_pass(body, json_get(j->doc, "request"),
+                                 &err) < 0)
+    return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                      err.field, "%s", err.message);
+  rt = job_runtime_dir(r->d->cfg.runtime_dir, j->id);
+  if (!rt)
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "out of memory");
+  if (sync_request_post(rt, action, body) < 0) {
+    if (errno == EEXIST)
+      return conflict(r, j, "already has a pass waiting to start: ask "
+                      "again once it started");
+    if (errno == EALREADY)
+      return conflict(r, j, "is already cutting over");
+    if (errno == ENOENT)
+      return conflict(r, j, "is still starting: its worker takes passes "
+                      "once it runs");
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "cannot hand the %s request to job '%s': %s", action,
+                      j->id, strerror(errno));
+  }
+  log_job(LOG_INFO, j->id, "%s requested", action);
+  return http_json(r, MHD_HTTP_ACCEPTED, j->doc);
+}

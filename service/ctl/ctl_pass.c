@@ -1,0 +1,50 @@
+/* sync and cutover: another pass of a sync job, with an optional body
+ * (the changed extents) from a file or standard input. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "ctl_commands.h"
+
+static int pass(struct ctl_ctx *x, const char *suffix, const char *done)
+{
+  const char *id = x->o->args[0];
+  const char *file = x->o->nargs > 1 ? x->o->args[1] : NULL;
+  _cleanup_free_ char *path = ctl_job_path(x, id, suffix);
+  _cleanup_fclose_ FILE *f = NULL;
+  _cleanup_free_ char *body = NULL;
+  struct ctl_response r;
+  size_t len = 0;
+  int rc;
+
+  if (!path)
+    return CTL_EXIT_FAILED;
+  if (file && strcmp(file, "-") != 0 && !(f = fopen(file, "re"))) {
+    fprintf(stderr, "uchctl: %s: %s\n", file, strerror(errno));
+    return CTL_EXIT_FAILED;
+  }
+  if (file && ctl_read_stream(f ? f : stdin, &body, &len) < 0) {
+    fprintf(stderr, "uchctl: reading %s: %s\n",
+            f ? file : "standard input", strerror(errno));
+    return CTL_EXIT_FAILED;
+  }
+  if ((rc = ctl_call(x, "POST", path, body, len, &r)) != 0)
+    return rc;
+  if (x->o->json)
+    ctl_print_body(&r);
+  else
+    printf("%s: %s\n", id, done);
+  ctl_response_free(&r);
+  return 0;
+}
+
+int cmd_sync(struct ctl_ctx *x)
+{
+  return pass(x, "/sync", "pass requested");
+}
+
+int cmd_cutover(struct ctl_ctx *x)
+{
+  return pass(x, "/cutover", "cutover requested");
+}

@@ -1,0 +1,108 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "sync_request.h"
+#include "timeutil.h"
+
+#define NEXT "next.json"
+#define CUTOVER "cutover"
+
+char *sync_request_dir(const char *job_rt_dir)
+{
+  char *dir;
+  return asprintf(&dir, "%s/" SYNC_REQUESTS_DIR, job_rt_dir) < 0 ? NULL
+                                                                 : dir;
+}
+
+static int write_fd(int fd, const char *s)
+{
+  size_t len = strlen(s);
+  while (len > 0) {
+    ssize_t n = write(fd, s, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    s += n;
+    len -= n;
+  }
+  return fsync(fd);
+}
+
+int sync_request_post(const char *job_rt_dir, const char *action,
+                      json_object *body)
+{
+  _cleanup_free_ char *dir = sync_request_dir(job_rt_dir);
+  _cleanup_free_ char *tmp = NULL, *next = NULL, *cut = NULL;
+  _cleanup_json_ json_object *o = json_object_new_object();
+  _cleanup_close_ int fd = -1;
+  char now[RFC3339_LEN];
+  struct stat st;
+  int ret = -1, saved;
+
+  if (!dir || !o || asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0 ||
+      asprintf(&next, "%s/" NEXT, dir) < 0 ||
+      asprintf(&cut, "%s/" CUTOVER, dir) < 0)
+    return -1;
+  if (stat(dir, &st) < 0)
+    return -1;
+  if (stat(cut, &st) == 0) {
+    errno = EALREADY;
+    return -1;
+  }
+  if (stat(next, &st) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  time_rfc3339_now(now);
+  json_object_object_add(o, "action", json_object_new_string(action));
+  json_object_object_add(o, "body", json_object_get(body));
+  json_object_object_add(o, "requested_at", json_object_new_string(now));
+  fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  /* link() does not replace: two requests can never both get in */
+  if (write_fd(fd, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))
+        == 0 && link(tmp, next) == 0)
+    ret = 0;
+  saved = errno;
+  unlink(tmp);
+  errno = saved;
+  return ret;
+}
+
+json_object *sync_request_take(const char *job_rt_dir)
+{
+  _cleanup_free_ char *dir = sync_request_dir(job_rt_dir);
+  _cleanup_free_ char *next = NULL, *cut = NULL;
+  json_object *o;
+  const char *action;
+
+  if (!dir || asprintf(&next, "%s/" NEXT, dir) < 0 ||
+      asprintf(&cut, "%s/" CUTOVER, dir) < 0)
+    return NULL;
+  o = json_read_path(next);
+  if (!o) {
+    if (errno == ENOENT)
+      return NULL;
+    /* unreadable: dropped, so it cannot block every later request */
+    unlink(next);
+    errno = EINVAL;
+    return NULL;
+  }
+  action = json_get_string(o, "action");
+  if (action && strcmp(action, "cutover") == 0 ? rename(next, cut) < 0
+                                               : unlink(next) < 0) {
+    json_object_put(o);
+    return NULL;
+  }
+  return o;
+}

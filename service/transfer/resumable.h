@@ -1,0 +1,34 @@
+/* A full copy onto a raw destination that can resume: libnbd reads the
+ * data extents in order (16 requests in flight), holes are zeroed, and
+ * about every second the destination is flushed (fdatasync) and the
+ * offset below which it is complete is written to
+ * STATE/jobs/ID/checkpoint-I.json.  A later run of the same job (a
+ * resubmitted failed or cancelled one) starts from that offset when the
+ * destination is still the same file or device and the source still
+ * has the same size.  nbdcopy has no such thing: it works out of order
+ * over several connections and flushes only at its end. */
+#ifndef UCH_RESUMABLE_H
+#define UCH_RESUMABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "extents.h"
+#include "runner.h"
+
+struct resumable_result {
+  uint64_t resumed_from;    /* offset this run started at */
+  uint64_t copied;          /* data bytes this run read and wrote */
+};
+
+/* Copies disk `disk` (its extents `e`, from `uri`) to the raw
+ * `dst_path`; `is_zero`: the destination reads as zeroes already. */
+int resumable_copy(struct runner *r, size_t disk, const char *uri,
+                   const struct extents *e, const char *dst_path,
+                   bool is_zero, struct resumable_result *res,
+                   struct job_failure *f);
+
+/* STATE/jobs/ID/checkpoint-I.json (free it). */
+char *checkpoint_path(struct runner *r, size_t disk);
+
+#endif

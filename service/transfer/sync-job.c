@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "copy-job.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "resumable.h"
+#include "sync-job.h"
+#include "sync_request.h"
+#include "timeutil.h"
+
+struct sync_job {
+  struct runner *r;
+  json_object *result;
+  json_object *passes;      /* result.passes */
+  int ino_fd;               /* inotify on RUNTIME/jobs/ID/requests */
+  int64_t interval;         /* seconds, 0: passes only on request */
+  double next_due;          /* monotonic time of the next interval pass */
+};
+
+/* A copy request's disk for this pass: the source without its bitmap,
+ * the destination, and for an incremental pass what changed.  *marker:
+ * what the pass brings the destination up to (the bitmap's name or the
+ * orchestrator's change id), or NULL. */
+static json_object *pass_disk(json_object *job_disk, json_object *asked,
+                              bool full, const char **marker)
+{
+  json_object *source = json_get(job_disk, "source");
+  const char *bitmap = json_get_string(source, "bitmap");
+  json_object *list = json_get(asked, "changed_extents");
+  json_object *d = json_object_new_object(), *src = NULL, *changes;
+
+  if (!d || json_object_deep_copy(source, &src, NULL) < 0) {
+    json_object_put(d);
+    return NULL;
+  }
+  json_object_object_del(src, "bitmap");
+  json_object_object_add(d, "source", src);
+  json_object_object_add(d, "destination",
+                         json_object_get(json_get(job_disk, "destination")));
+  *marker = json_get_string(asked, "change_id");
+  if (full) {
+    if (!*marker)
+      *marker = bitmap;
+    return d;
+  }
+  changes = json_object_new_object();
+  if (list)
+    json_object_object_add(changes, "extents", json_object_get(list));
+  else {
+    if (json_get_string(asked, "bitmap"))
+      bitmap = json_get_string(asked, "bitmap");
+    json_object_object_add(changes, "bitmap",
+                           json_object_new_string(bitmap ? bitmap : ""));
+    if (!*marker)
+      *marker = bitmap;
+  }
+  json_object_object_add(d, "changes", changes);
+  return d;
+}
+
+/* One pass over every disk.  `body` is the request's body (NULL for the
+ * first pass and for interval passes). */
+static int run_pass(struct sync_job *sj, bool full, const char *trigger,
+                    json_object *body, struct job_failure *f)
+{
+  struct runner *r = sj->r;
+  json_object *disks = json_get(r->request, "disks");
+  json_object *asked = json_get(body, "disks");
+  size_t n = disks ? json_object_array_length(disks) : 0;
+  _cleanup_json_ json_object *results = json_object_new_array();
+  json_object *pass;
+  char started[RFC3339_LEN];
+  double start = time_monotonic();
+  int64_t bytes = 0;
+
+  time_rfc3339_now(started);
+  runner_log(r, "pass %zu (%s, %s)", json_object_array_length(sj->passes) + 1,
+             full ? "full" : "incremental", trigger);
+  for (size_t i = 0; i < n; i++) {
+    const char *marker = NULL;
+    _cleanup_json_ json_object *d =
+      pass_disk(json_object_array_get_idx(disks, i),
+                asked ? json_object_array_get_idx(asked, i) : NULL, full,
+                &marker);
+    if (!d) {
+      failure_set(f, "internal", "out of memory");
+      return -1;
+    }
+    if (copy_disk(r, i, d, false, results, f) < 0 || r->kids.cancelled)
+      return -1;
+    /* copy_disk returned after the destination was flushed (nbdcopy
+     * --flush, fdatasync): only now may the marker move */
+    json_object *res = json_object_array_get_idx(results, i);
+    bytes += json_object_get_int64(json_get(res, "bytes_copied"));
+    if (marker)
+      json_object_object_add(res, "marker", json_object_new_string(marker));
+  }
+  pass = json_object_new_object();
+  json_object_object_add(pass, "kind",
+                         json_object_new_string(full ? "full" : "incremental"));
+  json_object_object_add(pass, "trigger", json_object_new_string(trigger));
+  json_object_object_add(pass, "started_at", json_object_new_string(started));
+  json_object_object_add(pass, "seconds", json_object_new_double(
+    (double)(int64_t)((time_monotonic() - start) * 1000) / 1000));
+  json_object_object_add(pass, "bytes", json_object_new_int64(bytes));
+  json_object_object_add(pass, "disks", json_object_get(results));
+  json_object_array_add(sj->passes, pass);
+  json_object_object_add(sj->result, "disks", json_object_get(results));
+  runner_log(r, "pass %zu done: %lld bytes",
+             json_object_array_length(sj->passes), (long long)bytes);
+  sj->next_due = time_monotonic() + (double)sj->interval;
+  return runner_write_state(r);
+}
+
+/* Waits in phase "waiting" for a request (returns it), the next
+ * interval pass (returns an empty object) or a cancel (NULL). */
+static json_object *wait_for_pass(struct sync_job *sj)
+{
+  struct runner *r = sj->r;
+  char buf[4096];
+
+  runner_set_phase(r, "waiting");
+  while (!r->kids.cancelled) {
+    json_object *req = sync_request_take(r->rt_dir);
+    int timeout = -1;
+    if (req)
+      return req;
+    if (errno != ENOENT)
+      runner_log(r, "a pass request was unreadable, dropped");
+    if (sj->interval > 0) {
+      double left = sj->next_due - time_monotonic();
+      if (left <= 0)
+        return json_object_new_object();
+      timeout = (int)(left * 1000) + 1;
+    }
+    if (children_poll(&r->kids, sj->ino_fd, timeout) > 0)
+      while (read(sj->ino_fd, buf, sizeof buf) > 0)
+        ;
+  }
+  return NULL;
+}
+
+static int watch_requests(struct sync_job *sj, struct job_failure *f)
+{
+  _cleanup_free_ char *dir = sync_request_dir(sj->r->rt_dir);
+
+  if (!dir || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+      (sj->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+      inotify_add_watch(sj->ino_fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+    failure_set(f, "internal", "%s: %s", dir ? dir : "requests",
+                strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Pass 1's checkpoints say what the destination held of a source that
+ * has changed since: a restarted job copies in full again (resuming
+ * only a pass 1 that was cut short), later passes catch up from there. */
+static void forget_checkpoints(struct runner *r)
+{
+  size_t n = json_object_array_length(json_get(r->request, "disks"));
+
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *p = checkpoint_path(r, i);
+    if (p)
+      unlink(p);
+  }
+}
+
+int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
+{
+  json_object *interval = json_get(r->request, "interval_s");
+  struct sync_job sj = { .r = r, .result = result, .ino_fd = -1,
+                         .interval = interval ? json_object_get_int64(interval)
+                                              : 0 };
+  int ret = -1;
+
+  sj.passes = json_object_new_array();
+  json_object_object_add(result, "passes", sj.passes);
+  /* made before pass 1, so a pass asked for during it is not lost */
+  if (watch_requests(&sj, f) < 0 || bandwidth_start(r, f) < 0 ||
+      run_pass(&sj, true, "start", NULL, f) < 0)
+    goto out;
+  forget_checkpoints(r);
+  for (;;) {
+    _cleanup_json_ json_object *req = wait_for_pass(&sj);
+    const char *action = json_get_string(req, "action");
+    struct uch_error err = { 0 };
+    bool cutover = action && strcmp(action, "cutover") == 0;
+    if (!req)
+      goto out;
+    if (action && request_sync_pass(json_get(req, "body"), r->request,
+                                    &err) < 0) {
+      runner_log(r, "%s request refused: %s", action, err.message);
+      continue;
+    }
+    if (run_pass(&sj, false, action ? action : "interval",
+                 json_get(req, "body"), f) < 0)
+      goto out;
+    if (cutover)
+      break;
+  }
+  ret = 0;
+out:
+  if (sj.ino_fd >= 0)
+    close(sj.ino_fd);
+  return ret;
+}

@@ -1,0 +1,99 @@
+/* The sync job's pass requests: the body of POST /v1/jobs/{id}/sync
+ * (request_sync_pass, against the job's request) and the request file
+ * uchd leaves for the worker (at most one waiting; nothing after a
+ * cutover). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "request.h"
+#include "sync_request.h"
+#include "tap.h"
+
+static const char job[] =
+  "{\"type\": \"sync\", \"disks\": ["
+  "{\"source\": {\"nbd\": \"nbd+unix:///?socket=/s\", \"bitmap\": \"b0\"},"
+  " \"destination\": {\"path\": \"/d0\"}},"
+  "{\"source\": {\"path\": \"/dev/null\"}, \"destination\": {\"path\": \"/d1\"}}]}";
+
+/* "ok" when accepted, else the field the error names. */
+static const char *pass_field(const char *body)
+{
+  static char field[128];
+  _cleanup_json_ json_object *req = json_tokener_parse(job);
+  _cleanup_json_ json_object *b = json_tokener_parse(body);
+  struct uch_error err = { 0 };
+
+  if (request_sync_pass(b, req, &err) == 0)
+    return "ok";
+  snprintf(field, sizeof field, "%s", err.field);
+  return field;
+}
+
+static void pass_bodies(void)
+{
+  is_str(pass_field("{\"disks\": [{}, {\"changed_extents\": [[0, 512]]}]}"),
+         "ok", "bitmap disk alone, list for the other");
+  is_str(pass_field("{\"disks\": [{\"bitmap\": \"b1\", \"change_id\": \"x\"},"
+                    " {\"changed_extents\": [], \"change_id\": \"c7\"}]}"),
+         "ok", "another bitmap; an empty list (nothing changed)");
+  is_str(pass_field("{}"), "disks[1].changed_extents",
+         "no body: the disk without a bitmap needs a list");
+  is_str(pass_field("{\"disks\": [{}]}"), "disks", "one disk of two");
+  is_str(pass_field("{\"disks\": [{}, {\"changed_extents\": [[0, 0]]}]}"),
+         "disks[1].changed_extents[0]", "a zero length");
+  is_str(pass_field("{\"disks\": [{}, {\"changed_extents\": [[-1, 5]]}]}"),
+         "disks[1].changed_extents[0]", "a negative offset");
+  is_str(pass_field("{\"disks\": [{}, {\"bitmap\": \"b1\"}]}"),
+         "disks[1].bitmap", "a bitmap for a source that is not nbd");
+  is_str(pass_field("{\"disks\": [{\"bitmap\": \"b1\", \"changed_extents\": []},"
+                    " {\"changed_extents\": []}]}"),
+         "disks[0]", "bitmap and list at once");
+  is_str(pass_field("{\"disks\": [{\"extents\": []}, {\"changed_extents\": []}]}"),
+         "disks[0].extents", "an unknown key");
+  is_str(pass_field("{\"disks\": [{}, {\"changed_extents\": []}], \"x\": 1}"),
+         "x", "an unknown top-level key");
+  is_str(pass_field("[]"), "", "not an object");
+}
+
+static void request_files(void)
+{
+  char dir[] = "/tmp/test-jobs-sync.XXXXXX";
+  _cleanup_free_ char *req_dir = NULL;
+  _cleanup_json_ json_object *body = json_tokener_parse("{\"disks\": []}");
+  json_object *o;
+
+  if (!mkdtemp(dir))
+    abort();
+  req_dir = sync_request_dir(dir);
+  ok(sync_request_post(dir, "sync", body) < 0 && errno == ENOENT,
+     "no requests dir yet: ENOENT");
+  mkdir(req_dir, 0700);
+  ok(sync_request_take(dir) == NULL && errno == ENOENT, "nothing waiting");
+  ok(sync_request_post(dir, "sync", body) == 0, "a sync request");
+  ok(sync_request_post(dir, "cutover", body) < 0 && errno == EEXIST,
+     "a second one while the first waits: EEXIST");
+  o = sync_request_take(dir);
+  is_str(json_get_string(o, "action"), "sync", "the worker takes it");
+  ok(json_get(json_get(o, "body"), "disks") != NULL, "with its body");
+  ok(json_get_string(o, "requested_at") != NULL, "and when");
+  json_object_put(o);
+  ok(sync_request_post(dir, "cutover", NULL) == 0, "then a cutover");
+  o = sync_request_take(dir);
+  is_str(json_get_string(o, "action"), "cutover", "taken");
+  json_object_put(o);
+  ok(sync_request_post(dir, "sync", NULL) < 0 && errno == EALREADY,
+     "nothing after a cutover: EALREADY");
+  rm_rf(dir);
+}
+
+int main(void)
+{
+  pass_bodies();
+  request_files();
+  return tap_done();
+}
