@@ -2,6 +2,7 @@
  * (StartTransientUnit), then watching its main process by pidfd like an
  * adopted worker: it is systemd's child, not ours. */
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 #include <systemd/sd-bus.h>
@@ -39,6 +40,16 @@ static int append_prop(sd_bus_message *m, const struct unit_prop *q)
                                            strlen(q->v.v[i]))) < 0)
         return r;
     for (int i = 0; i < 3; i++)
+      if ((r = sd_bus_message_close_container(m)) < 0)
+        return r;
+    return 0;
+  case PROP_STRV:
+    if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+        (r = sd_bus_message_append(m, "s", q->name)) < 0 ||
+        (r = sd_bus_message_open_container(m, 'v', "as")) < 0 ||
+        (r = sd_bus_message_append_strv(m, q->v.v)) < 0)
+      return r;
+    for (int i = 0; i < 2; i++)
       if ((r = sd_bus_message_close_container(m)) < 0)
         return r;
     return 0;
@@ -129,7 +140,8 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
                                d->cfg.runtime_dir, j->id) < 0)
     return -1;
   worker_limits_from_request(json_get(j->doc, "request"), &limits);
-  if (worker_unit_props(&props, j->id, &args, log_path, &limits) < 0) {
+  if (worker_unit_props(&props, j->id, &args, log_path, &limits,
+                        environ) < 0) {
     worker_unit_props_free(&props);
     return -1;
   }

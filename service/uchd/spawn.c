@@ -17,13 +17,10 @@
 
 extern char **environ;
 
-/* The worker's environment: ours without what systemd gave to uchd
- * alone (its notify socket, watchdog, listening sockets). */
+/* The worker's environment: ours without what systemd gave uchd
+ * alone (worker_env_keep). */
 static char **worker_env(void)
 {
-  static const char *const drop[] = { "NOTIFY_SOCKET=", "WATCHDOG_USEC=",
-                                      "WATCHDOG_PID=", "LISTEN_FDS=",
-                                      "LISTEN_PID=", "LISTEN_FDNAMES=", NULL };
   size_t n = 0, k = 0;
 
   while (environ[n])
@@ -31,14 +28,9 @@ static char **worker_env(void)
   char **env = calloc(n + 1, sizeof *env);
   if (!env)
     return NULL;
-  for (size_t i = 0; i < n; i++) {
-    bool keep = true;
-    for (int d = 0; drop[d]; d++)
-      if (strncmp(environ[i], drop[d], strlen(drop[d])) == 0)
-        keep = false;
-    if (keep)
+  for (size_t i = 0; i < n; i++)
+    if (worker_env_keep(environ[i]))
       env[k++] = environ[i];
-  }
   return env;
 }
 

@@ -61,9 +61,37 @@ static int prop_u64(struct unit_props *p, const char *name, uint64_t u)
   return 0;
 }
 
+bool worker_env_keep(const char *entry)
+{
+  static const char *const drop[] = { "NOTIFY_SOCKET=", "WATCHDOG_USEC=",
+                                      "WATCHDOG_PID=", "LISTEN_FDS=",
+                                      "LISTEN_PID=", "LISTEN_FDNAMES=",
+                                      "INVOCATION_ID=", "JOURNAL_STREAM=",
+                                      NULL };
+
+  for (int d = 0; drop[d]; d++)
+    if (strncmp(entry, drop[d], strlen(drop[d])) == 0)
+      return false;
+  return true;
+}
+
+static int prop_env(struct unit_props *p, char *const *env)
+{
+  struct unit_prop *q;
+
+  if (!env || !env[0])
+    return 0;
+  if (!(q = prop(p, "Environment", PROP_STRV)))
+    return -1;
+  for (size_t i = 0; env[i]; i++)
+    if (worker_env_keep(env[i]) && argv_add(&q->v, env[i]) < 0)
+      return -1;
+  return 0;
+}
+
 int worker_unit_props(struct unit_props *p, const char *job_id,
                       const struct argv *worker_argv, const char *log_path,
-                      const struct worker_limits *l)
+                      const struct worker_limits *l, char *const *env)
 {
   _cleanup_free_ char *desc = NULL;
   struct unit_prop *q;
@@ -103,7 +131,7 @@ int worker_unit_props(struct unit_props *p, const char *job_id,
     return -1;
   if (l->io_weight && prop_u64(p, "IOWeight", l->io_weight) < 0)
     return -1;
-  return 0;
+  return prop_env(p, env);
 }
 
 static int append(FILE *f, const struct unit_prop *q)
@@ -114,6 +142,7 @@ static int append(FILE *f, const struct unit_prop *q)
   case PROP_U64:
     return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
   case PROP_FIELDS:
+  case PROP_STRV:
   case PROP_EXEC: {
     _cleanup_free_ char *s = argv_join(&q->v);
     if (!s)

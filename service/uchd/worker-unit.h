@@ -14,13 +14,15 @@
 /* One property of StartTransientUnit, in the few D-Bus types we use. */
 enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't',
                       PROP_FIELDS = 'y',   /* aay: journal fields */
-                      PROP_EXEC = 'x' };
+                      PROP_EXEC = 'x',
+                      PROP_STRV = 'a' };   /* as: Environment= */
 struct unit_prop {
   const char *name;
   enum unit_prop_type type;
   char *s;                 /* PROP_STRING */
   uint64_t u;              /* PROP_U64 */
-  struct argv v;           /* PROP_FIELDS, PROP_EXEC (argv; v.v[0] the path) */
+  struct argv v;           /* PROP_FIELDS, PROP_STRV, PROP_EXEC (argv;
+                              v.v[0] the path) */
 };
 struct unit_props {
   char *unit;              /* "uch-job-ID.service" */
@@ -38,10 +40,19 @@ struct worker_limits {
 void worker_limits_from_request(json_object *request,
                                 struct worker_limits *l);
 
-/* Fills *p with the unit name and every property uchd sets. */
+/* Whether an environment entry ("NAME=value") of uchd's goes to its
+ * workers: all but what systemd gave uchd alone (its notify socket,
+ * watchdog, listening sockets, invocation and journal stream). */
+bool worker_env_keep(const char *entry);
+
+/* Fills *p with the unit name and every property uchd sets; env (NULL
+ * for none) is uchd's environment, whose kept entries become the unit's
+ * Environment=: a transient unit inherits nothing from uchd, and
+ * workers need what the setsid path gives them (PATH, LIBGUESTFS_*,
+ * VIRTIO_WIN, TMPDIR). */
 int worker_unit_props(struct unit_props *p, const char *job_id,
                       const struct argv *worker_argv, const char *log_path,
-                      const struct worker_limits *l);
+                      const struct worker_limits *l, char *const *env);
 /* "Name=value" lines, in order, for tests and the log. */
 char *worker_unit_props_text(const struct unit_props *p);
 void worker_unit_props_free(struct unit_props *p);

@@ -10,7 +10,7 @@
 #include "worker.h"
 #include "worker-unit.h"
 
-static char *props_for(const char *request_json)
+static char *props_with_env(const char *request_json, char *const *env)
 {
   _cleanup_argv_ struct argv args = { 0 };
   struct worker_limits l;
@@ -22,11 +22,16 @@ static char *props_for(const char *request_json)
   if (worker_argv(&args, "/usr/libexec/uch/uch-job", "/var/lib/uch",
                   "/run/uch", "j-42") == 0 &&
       worker_unit_props(&p, "j-42", &args, "/var/lib/uch/jobs/j-42/job.log",
-                        &l) == 0)
+                        &l, env) == 0)
     text = worker_unit_props_text(&p);
   worker_unit_props_free(&p);
   json_object_put(req);
   return text;
+}
+
+static char *props_for(const char *request_json)
+{
+  return props_with_env(request_json, NULL);
 }
 
 static const char base[] =
@@ -58,6 +63,24 @@ int main(void)
     "{\"limits\": {\"cpu\": 25, \"bandwidth\": \"10M\"}}");
   ok(cpu && strstr(cpu, "CPUQuotaPerSecUSec=250000\n") &&
      !strstr(cpu, "IOWeight"), "cpu alone; bandwidth is not a unit property");
+
+  /* what a transient unit would not get from uchd otherwise */
+  char *const env[] = { "PATH=/usr/sbin:/usr/bin", "NOTIFY_SOCKET=/run/n",
+                        "LIBGUESTFS_BACKEND_SETTINGS=force_tcg",
+                        "WATCHDOG_USEC=1", "INVOCATION_ID=abc",
+                        "JOURNAL_STREAM=8:9", "LISTEN_FDS=2",
+                        "VIRTIO_WIN=/usr/share/virtio-win", NULL };
+  _cleanup_free_ char *withenv = props_with_env("{\"type\": \"copy\"}", env);
+  _cleanup_free_ char *wantenv = NULL;
+  if (asprintf(&wantenv, "%sEnvironment=PATH=/usr/sbin:/usr/bin "
+               "LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
+               "VIRTIO_WIN=/usr/share/virtio-win\n", base) < 0)
+    wantenv = NULL;
+  is_str(withenv, wantenv, "uchd's environment without systemd's own "
+         "variables becomes Environment=");
+  ok(worker_env_keep("PATH=/bin") && !worker_env_keep("NOTIFY_SOCKET=x") &&
+     !worker_env_keep("LISTEN_PID=1") && worker_env_keep("NOTIFY=x"),
+     "worker_env_keep drops systemd's variables only");
 
   struct worker_limits l;
   json_object *bad = json_tokener_parse("{\"limits\": {\"cpu\": \"9\", \"io\": -3}}");
