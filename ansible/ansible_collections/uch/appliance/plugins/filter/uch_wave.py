@@ -133,10 +133,25 @@ def uch_missing_result(name):
                 error='no result: its lane stopped before reaching it (see the playbook output)')
 
 
+def uch_pass_summary(job):
+    """One warm pass (a copy job) in a line: bytes and seconds."""
+    res = job.get('result') or {}
+    disks = res.get('disks') or []
+    b = sum(int(d.get('bytes_copied') or 0) for d in disks)
+    s = round(sum(float(d.get('seconds') or 0) for d in disks), 3)
+    labels = (job.get('request') or {}).get('labels') or {}
+    return dict(id=job.get('id'), disk=labels.get('disk'), pass_=labels.get('pass'),
+                state=job.get('state'), bytes=b, seconds=s,
+                created_at=job.get('created_at'),
+                line='%s %s: %s, %d bytes in %s s' % (labels.get('disk'), labels.get('pass'),
+                                                      job.get('state'), b, s))
+
+
 class FilterModule(object):
     def filters(self):
         return dict(uch_place=uch_place, uch_report_md=uch_report_md,
                     uch_export_disk=uch_export_disk,
                     uch_with_destination_volume=uch_with_destination_volume,
                     uch_vm_locations=uch_vm_locations,
-                    uch_missing_result=uch_missing_result)
+                    uch_missing_result=uch_missing_result,
+                    uch_pass_summary=uch_pass_summary)

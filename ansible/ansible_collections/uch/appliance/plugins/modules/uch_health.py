@@ -12,14 +12,14 @@ module: uch_health
 short_description: An appliance's health as facts (tools, versions, VDDK, KVM, slots, space), optionally failing on what is missing
 version_added: "0.1.0"
 description:
-  - Reads GET /v1/health and sets the fact C(uch_health): uchd's version,
+  - Reads GET /v1/health and sets the fact C(uch_health) - uchd's version,
     every tool it drives with its version (null when missing), nbdkit's
     plugins and filters, VDDK, KVM, the job slots (max, running, queued,
-    free) and the free space of O(space_paths) on the host.
-  - With O(wait_timeout), waits that long for uchd to answer (an appliance
+    free) and the free space of I(space_paths) on the host.
+  - With I(wait_timeout), waits that long for uchd to answer (an appliance
     that just booted).
-  - With O(require_tools), O(require_plugins), O(require_filters),
-    O(require_kvm), O(require_vddk) and O(min_free_bytes), fails listing
+  - With I(require_tools), I(require_plugins), I(require_filters),
+    I(require_kvm), I(require_vddk) and I(min_free_bytes), fails listing
     B(every) problem at once, so an appliance that cannot do the work is
     found before any VM is touched.
 author: UCH project
@@ -29,7 +29,7 @@ options:
     type: int
     default: 0
   require_tools:
-    description: Tools that must be present (keys of C(capabilities):
+    description: Tools that must be present (keys of C(capabilities) -
       nbdkit, nbdcopy, qemu-nbd, qemu-img, virt-v2v).
     type: list
     elements: str
@@ -58,35 +58,11 @@ options:
     elements: path
     default: [/var/lib/uch]
   min_free_bytes:
-    description: Fail when any of O(space_paths) has less free space.
+    description: Fail when any of I(space_paths) has less free space.
     type: int
     default: 0
-  socket:
-    description: uchd's Unix socket.
-    type: path
-    default: /run/uch/uchd.sock
-  api_url:
-    description: Talk to uchd over TCP at this URL (http:// or https://)
-      instead of the socket; GET /v1/health needs no token.
-    type: str
-  token:
-    description: Bearer token for O(api_url) (the other modules need it).
-    type: str
-  token_file:
-    description: File whose first line is the token, for O(api_url)
-      without O(token) (default /var/lib/uch/api-token).
-    type: path
-  validate_certs:
-    description: Check uchd's TLS certificate with https.
-    type: bool
-    default: true
-  ca_path:
-    description: CA bundle for https.
-    type: path
-  timeout:
-    description: Seconds for one HTTP request.
-    type: float
-    default: 30
+extends_documentation_fragment:
+  - uch.appliance.connection
 '''
 
 EXAMPLES = r'''
@@ -200,9 +176,11 @@ def main():
     if p['require_vddk'] and not h['vddk']:
         problems.append('VDDK is not installed')
     for sp, free in space.items():
+        if not p['min_free_bytes']:
+            continue
         if free is None:
             problems.append('%s does not exist' % sp)
-        elif p['min_free_bytes'] and free < p['min_free_bytes']:
+        elif free < p['min_free_bytes']:
             problems.append('%s has %d bytes free, less than %d'
                             % (sp, free, p['min_free_bytes']))
     if h.get('status') != 'ok':

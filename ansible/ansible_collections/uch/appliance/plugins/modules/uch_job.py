@@ -13,18 +13,18 @@ short_description: Submit, wait for, cancel or delete a uchd job idempotently
 version_added: "0.1.0"
 description:
   - Submits a job (C(copy), C(export), C(convert)) to uchd under a fixed
-    O(id). The same request again is C(changed=false); a different request
+    I(id). The same request again is C(changed=false); a different request
     under the same id fails the task naming every field that differs.
   - Optionally waits for the job to end (or, for an export, to be
     serving). A job that fails or does not finish in time fails the task
     with uchd's own error message, the job's state and phase, and the last
     20 lines of its log.
-  - Secrets (passwords, TLS-PSK keys) are given in O(secrets), never in
-    O(request). They are written as 0600 files in a 0700 directory on the
+  - Secrets (passwords, TLS-PSK keys) are given in I(secrets), never in
+    I(request). They are written as 0600 files in a 0700 directory on the
     host and the request refers to them by path (C(password_file),
     C(tls_psk_file), C(tls-psk-file=) in an NBD URI), so they never appear
     in a request, a log or a result.
-  - Runs on the appliance and talks to uchd's Unix socket, or to O(api_url)
+  - Runs on the appliance and talks to uchd's Unix socket, or to I(api_url)
     with a token.
 author: UCH project
 options:
@@ -45,7 +45,7 @@ options:
     description: The job request as in docs/api.md, without C(id) (the
       module sets it). A string anywhere in it that contains
       C(@secret:NAME@) gets the path of the secret file NAME instead.
-      Required with O(state=present).
+      Required with I(state=present).
     type: dict
   secrets:
     description: Secret files to write before submitting, name to content.
@@ -55,14 +55,14 @@ options:
     type: dict
   secrets_dir:
     description: Where the secret files go on the host; removed per job with
-      O(state=absent).
+      I(state=absent).
     type: path
     default: /var/lib/uch/ansible-secrets
   restart_failed:
     description: When the job exists but ended C(failed) or C(cancelled),
       delete it and submit this request under the same id (a retry; the
       request may differ from the old one). Otherwise such a job is
-      returned as it is and, with O(wait), fails the task.
+      returned as it is and, with I(wait), fails the task.
     type: bool
     default: false
   remove_secrets:
@@ -70,12 +70,12 @@ options:
       needs them - right after submission for an C(export) (uchd keeps
       its own copy of C(tls_psk_file)), once the job has ended for the
       other types (a copy reads C(tls-psk-file) when it runs). Only with
-      O(wait) for those.
+      I(wait) for those.
     type: bool
     default: false
   wait:
-    description: Wait for the job (see O(wait_for)); also used by
-      O(state=absent) and O(state=cancelled) to wait for a running job to
+    description: Wait for the job (see I(wait_for)); also used by
+      I(state=absent) and I(state=cancelled) to wait for a running job to
       stop.
     type: bool
     default: false
@@ -89,7 +89,7 @@ options:
   wait_timeout:
     description: Seconds to wait at most. A job still running after that
       fails the task (the job keeps running; cancel it with
-      O(state=cancelled) if that is what you want).
+      I(state=cancelled) if that is what you want).
     type: int
     default: 3600
   poll_interval:
@@ -100,12 +100,12 @@ options:
     description: How many lines of the job's log to return on failure.
     type: int
     default: 20
-extends_documentation_fragment: []
 notes:
   - Check mode is supported; nothing is submitted, cancelled or written.
-  - Connection options (socket, api_url, token, token_file,
-    validate_certs, ca_path, timeout) are the same in every module of this
-    collection; see M(uch.appliance.uch_health).
+  - The connection options are the same in every module of this
+    collection.
+extends_documentation_fragment:
+  - uch.appliance.connection
 '''
 
 EXAMPLES = r'''
@@ -153,7 +153,7 @@ EXAMPLES = r'''
 RETURN = r'''
 job:
   description: The job as uchd returns it (GET /v1/jobs/ID); null when there
-    is none (O(state=absent), or check mode before a first submission).
+    is none (I(state=absent), or check mode before a first submission).
   returned: always
   type: dict
   sample: {"id": "c1", "type": "copy", "state": "succeeded", "phase": "succeeded",

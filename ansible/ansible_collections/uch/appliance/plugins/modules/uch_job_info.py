@@ -12,8 +12,8 @@ module: uch_job_info
 short_description: Read uchd jobs (one, or all with filters), with their log tails
 version_added: "0.1.0"
 description:
-  - Returns one job by O(id), or every job uchd knows (newest first),
-    filtered by O(state), O(type) and O(labels).
+  - Returns one job by I(id), or every job uchd knows (newest first),
+    filtered by I(state), I(type) and I(labels).
   - Never changes anything.
 author: UCH project
 options:
@@ -31,36 +31,12 @@ options:
     description: Only jobs whose request has all these labels (list only).
     type: dict
   log_lines:
-    description: With O(id), also return the last this many lines of the
+    description: With I(id), also return the last this many lines of the
       job's log (0 for none).
     type: int
     default: 0
-  socket:
-    description: uchd's Unix socket.
-    type: path
-    default: /run/uch/uchd.sock
-  api_url:
-    description: Talk to uchd over TCP at this URL (http:// or https://)
-      instead of the socket.
-    type: str
-  token:
-    description: Bearer token for O(api_url).
-    type: str
-  token_file:
-    description: File whose first line is the token, for O(api_url)
-      without O(token) (default /var/lib/uch/api-token).
-    type: path
-  validate_certs:
-    description: Check uchd's TLS certificate with https.
-    type: bool
-    default: true
-  ca_path:
-    description: CA bundle for https.
-    type: path
-  timeout:
-    description: Seconds for one HTTP request.
-    type: float
-    default: 30
+extends_documentation_fragment:
+  - uch.appliance.connection
 '''
 
 EXAMPLES = r'''
@@ -78,15 +54,15 @@ EXAMPLES = r'''
 
 RETURN = r'''
 job:
-  description: The job with O(id); null when uchd has no such job.
+  description: The job with I(id); null when uchd has no such job.
   returned: when id is given
   type: dict
 exists:
-  description: Whether the job with O(id) exists.
+  description: Whether the job with I(id) exists.
   returned: when id is given
   type: bool
 log_tail:
-  description: The last O(log_lines) lines of its log.
+  description: The last I(log_lines) lines of its log.
   returned: when id and log_lines are given
   type: list
   elements: str

@@ -12,9 +12,9 @@ module: uch_volume_info
 short_description: List the volumes attached to an appliance, or wait for one by id
 version_added: "0.1.0"
 description:
-  - Returns GET /v1/volumes. With O(volume), finds that volume the way a
+  - Returns GET /v1/volumes. With I(volume), finds that volume the way a
     job would (virtio serial = the id's first 20 characters, or a by-id
-    name) and waits up to O(wait_timeout) seconds for it to be attached;
+    name) and waits up to I(wait_timeout) seconds for it to be attached;
     fails naming the id when it does not appear.
 author: UCH project
 options:
@@ -22,39 +22,17 @@ options:
     description: A volume id (a Cinder volume's UUID).
     type: str
   wait_timeout:
-    description: Seconds to wait for O(volume) to appear (0 = it must be
+    description: Seconds to wait for I(volume) to appear (0 = it must be
       there now).
     type: int
     default: 0
   unused:
-    description: With O(volume), also fail when the volume is mounted or an
+    description: With I(volume), also fail when the volume is mounted or an
       active job uses it.
     type: bool
     default: false
-  socket:
-    description: uchd's Unix socket.
-    type: path
-    default: /run/uch/uchd.sock
-  api_url:
-    description: Talk to uchd over TCP at this URL instead of the socket.
-    type: str
-  token:
-    description: Bearer token for O(api_url).
-    type: str
-  token_file:
-    description: File whose first line is the token.
-    type: path
-  validate_certs:
-    description: Check uchd's TLS certificate with https.
-    type: bool
-    default: true
-  ca_path:
-    description: CA bundle for https.
-    type: path
-  timeout:
-    description: Seconds for one HTTP request.
-    type: float
-    default: 30
+extends_documentation_fragment:
+  - uch.appliance.connection
 '''
 
 EXAMPLES = r'''
@@ -76,12 +54,12 @@ volumes:
   type: list
   elements: dict
 volume:
-  description: The volume O(volume) names (path, serial, ids, size,
+  description: The volume I(volume) names (path, serial, ids, size,
     read_only, mounted, job).
   returned: when volume is given
   type: dict
 waited:
-  description: Seconds spent waiting for O(volume).
+  description: Seconds spent waiting for I(volume).
   returned: when volume is given
   type: float
 '''
