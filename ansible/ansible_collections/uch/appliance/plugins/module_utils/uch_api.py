@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import socket
 import ssl
 import time
@@ -27,6 +28,7 @@ except ImportError:  # Python 2 is not supported; keep ansible-doc happy
 DEFAULT_SOCKET = '/run/uch/uchd.sock'
 DEFAULT_TOKEN_FILE = '/var/lib/uch/api-token'
 FINAL_STATES = ('succeeded', 'failed', 'cancelled')
+PHASE_RE = re.compile(r'\bphase (\S.*)$')
 
 
 def uch_argument_spec():
@@ -212,11 +214,24 @@ class UchClient(object):
         return out.decode('utf-8', 'replace')
 
     def log_tail(self, job_id, lines=20):
+        return self.log_tail_and_phase(job_id, lines)[0]
+
+    def log_tail_and_phase(self, job_id, lines=20):
+        """The last lines of the job's log, and the last phase the worker
+        logged ("phase serving"): the job's own phase is only its final
+        state once it has ended, the log says where it was."""
         try:
             text = self.log(job_id)
         except UchError:
-            return []
-        return text.splitlines()[-lines:]
+            return [], None
+        all_lines = text.splitlines()
+        phase = None
+        for line in reversed(all_lines):
+            m = PHASE_RE.search(line)
+            if m:
+                phase = m.group(1)
+                break
+        return all_lines[-lines:], phase
 
     def volumes(self):
         return self.call('GET', '/v1/volumes')[1].get('volumes', [])
@@ -249,13 +264,16 @@ def volume_matches(vol, volume_id):
     return any(i in names for i in (vol.get('ids') or []))
 
 
-def job_failure_message(job, log_tail):
+def job_failure_message(job, log_tail, last_phase=None):
     """The words a failed task shows: uchd's error, the phase, the log."""
     err = job.get('error') or {}
     msg = 'job %s %s' % (job.get('id'), job.get('state'))
     if err:
         msg += ' (%s): %s' % (err.get('code'), err.get('message'))
-    msg += ' [phase: %s]' % job.get('phase')
+    phase = job.get('phase')
+    if phase in FINAL_STATES:
+        phase = last_phase or ('queued' if not job.get('started_at') else 'starting')
+    msg += ' [phase: %s]' % phase
     if log_tail:
         msg += '\nlast %d lines of the job log:\n%s' % (len(log_tail),
                                                         '\n'.join(log_tail))

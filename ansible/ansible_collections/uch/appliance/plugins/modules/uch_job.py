@@ -306,7 +306,7 @@ def main():
     result = dict(changed=False, submitted=False, job=None)
 
     def fail_job(job, timed_out=False):
-        tail = client.log_tail(job_id, p['log_lines'])
+        tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
         if timed_out:
             prog = job.get('progress') or {}
             msg = ('job %s did not %s within %d s: state %s, phase %s, %s%% '
@@ -317,10 +317,10 @@ def main():
             if tail:
                 msg += '\nlast %d lines of the job log:\n%s' % (len(tail), '\n'.join(tail))
         else:
-            msg = job_failure_message(job, tail)
+            msg = job_failure_message(job, tail, last_phase)
         result.update(job=job, log_tail=tail, timed_out=timed_out)
         err = job.get('error') or {}
-        module.fail_json(msg=msg, error=err, phase=job.get('phase'), **result)
+        module.fail_json(msg=msg, error=err, phase=last_phase or job.get('phase'), **result)
 
     def wait(job):
         if not p['wait'] or module.check_mode:
