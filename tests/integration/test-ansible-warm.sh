@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # uch-test: slow
+# uch-test: timeout=450
 # The warm_migration role (copy passes with disks[i].changes, as long as
 # uchd has no sync jobs): pass 1 copies everything, later passes what the
 # source's dirty bitmap marks, every 2 s, data written to the source
