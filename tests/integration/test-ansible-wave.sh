@@ -64,15 +64,15 @@ ansible_setup uch_sources=src uch_destinations=dst1,dst2
 pass "three appliances up: namespaces, sshd and uchd each (and a uchd without nbdkit)"
 
 # --- volumes: loop devices with by-id names ------------------------------------
-loops=()
-vol() { # NAME ID DIR... : a 32 MiB loop device named by ID in each DIR's by-id
-  local name=$1 id=$2 dev d; shift 2
+# vol NAME ID DIR...: a 32 MiB loop device named by ID in each DIR's
+# by-id; sets VOL (called directly, not in $(...), so that its cleanup
+# is registered in this shell)
+vol() {
+  local name=$1 id=$2 d; shift 2
   truncate -s $((32 * MIB)) "$T/$name.img"
-  dev=$(losetup -f --show "$T/$name.img") || skip "no loop device free"
-  cleanup_add "losetup -d $dev"
-  for d in "$@"; do ln -s "$dev" "$T/$d/by-id/virtio-${id:0:20}"; done
-  loops+=("$dev")
-  echo "$dev"
+  VOL=$(losetup -f --show "$T/$name.img") || skip "no loop device free"
+  cleanup_add "losetup -d $VOL"
+  for d in "$@"; do ln -s "$VOL" "$T/$d/by-id/virtio-${id:0:20}"; done
 }
 declare -A SRCDEV DSTDEV
 disks_of=( [1]=1 [2]=2 [3]=3 [4]=1 [5]=2 [6]=1 )
@@ -93,7 +93,8 @@ disks_of=( [1]=1 [2]=2 [3]=3 [4]=1 [5]=2 [6]=1 )
   done
 } >"$T/wave1.yml"
 while read -r v k sid did; do
-  s=$(vol "s$v$k" "$sid" src) && d=$(vol "d$v$k" "$did" dst1 dst2) || skip "not enough loop devices"
+  vol "s$v$k" "$sid" src; s=$VOL
+  vol "d$v$k" "$did" dst1 dst2; d=$VOL
   SRCDEV[$v$k]=$s; DSTDEV[$v$k]=$d
   # random data at scattered offsets, different per disk
   for off in $(( RANDOM % 4 )) $(( 8 + RANDOM % 8 )) $(( 20 + RANDOM % 10 )); do
@@ -224,5 +225,6 @@ grep -q 'last [0-9]* lines of the job log' <<<"$err" || die "no log tail in the 
 grep -q '| bad | src | dst[12] | failed | .*0bad0000-dead' "$T/reports/w2.md" || die "md w2: $(cat "$T/reports/w2.md")"
 grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task does not show uchd's error: $(grep -A5 'FAILED' "$T/wave2.log" | head -30)"
 [ -z "$(appl_api src GET '/v1/jobs?state=running' | jq -r '.jobs[].id')" ] || die "an export is still running"
+[ -z "$(worker_leftovers)" ] || die "tools left running: $(worker_leftovers)"
 pass "a VM with a missing volume fails with uchd's message and the log tail; the others finish; the report says why ($(( $(date +%s) - start )) s)"
 echo "uchd's words for the broken VM: $(head -c 300 <<<"$err")"
