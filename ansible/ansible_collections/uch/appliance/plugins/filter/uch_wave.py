@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: UCH project
+# GNU General Public License v2.0+
+"""Filters for migrate_wave.yml: placement of VMs on appliance slots,
+and the wave report as Markdown."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+
+def _load(vm):
+    """How much work a VM is: the sum of its disks' sizes when given,
+    else its disk count."""
+    disks = vm.get('disks') or []
+    sizes = [d.get('size') for d in disks]
+    if sizes and all(isinstance(s, int) for s in sizes):
+        return sum(sizes)
+    return len(disks)
+
+
+def uch_place(vms, sources, destinations, default_source=None, existing=None):
+    """Lanes for a wave.
+
+    sources, destinations: {appliance: free slots}.  A lane is one slot on
+    a source and one on a destination; it runs its VMs one after the
+    other, so an appliance never has more of the wave's jobs than the
+    lanes it got, which is never more than its free slots.  Each VM goes
+    to the least loaded lane of its source (and of its destination, when
+    the VM names one).  existing: {VM: destination} where a VM's copy
+    jobs already are (an earlier run of the wave): the VM stays there, so
+    a rerun finds its jobs.  Returns {"lanes": [...], "unplaced": [...]}.
+    """
+    existing = existing or {}
+    if not isinstance(vms, list):
+        raise AnsibleFilterError('uch_place: the workloads must be a list of VMs')
+    dfree = dict((h, int(n)) for h, n in destinations.items())
+    lanes = []
+    # One lane per round per destination, so a source's lanes spread
+    # over the destinations instead of filling the first.
+    for src in sorted(sources):
+        k = int(sources[src])
+        while k > 0 and any(n > 0 for n in dfree.values()):
+            for dst in sorted(dfree, key=lambda h: (-dfree[h], h)):
+                if k == 0:
+                    break
+                if dfree[dst] <= 0:
+                    continue
+                lanes.append(dict(name='lane-%s-%s-%d' % (src, dst, len(lanes)),
+                                  source=src, destination=dst, vms=[], load=0,
+                                  index=sum(1 for l in lanes if l['source'] == src)))
+                dfree[dst] -= 1
+                k -= 1
+    unplaced = []
+    names = set()
+    for vm in sorted(vms, key=lambda v: (-_load(v), v.get('name', ''))):
+        name = vm.get('name')
+        if not name:
+            raise AnsibleFilterError('uch_place: a VM without a name: %r' % (vm,))
+        if name in names:
+            raise AnsibleFilterError('uch_place: VM %s is listed twice' % name)
+        names.add(name)
+        src = vm.get('source') or default_source
+        pin = vm.get('destination') or existing.get(name)
+        cand = [l for l in lanes if l['source'] == src and
+                (not pin or l['destination'] == pin)]
+        if not cand:
+            why = ('source appliance %s is not in the pool or has no free slot' % src
+                   if not any(l['source'] == src for l in lanes) else
+                   'destination appliance %s is not in the pool or has no free slot'
+                   % pin)
+            unplaced.append(dict(name=name, error='not placed: ' + why))
+            continue
+        lane = min(cand, key=lambda l: (l['load'], len(l['vms']), l['name']))
+        lane['vms'].append(vm)
+        lane['load'] += _load(vm)
+    for l in lanes:
+        l['vms'].sort(key=lambda v: v['name'])
+    return dict(lanes=[l for l in lanes if l['vms']], unplaced=unplaced)
+
+
+def _cell(v):
+    s = '' if v is None else str(v)
+    return s.replace('|', '\\|').replace('\n', ' ')
+
+
+def uch_report_md(report):
+    """The wave report (a list of VM results) as a Markdown table."""
+    rows = ['| VM | source | destination | state | bytes moved | seconds | error |',
+            '|---|---|---|---|---:|---:|---|']
+    for r in sorted(report, key=lambda r: r.get('name', '')):
+        err = r.get('error') or ''
+        if len(err) > 300:
+            err = err[:300] + '...'
+        rows.append('| ' + ' | '.join(_cell(x) for x in (
+            r.get('name'), r.get('source'), r.get('destination'), r.get('state'),
+            r.get('bytes'), r.get('seconds'), err)) + ' |')
+    return '\n'.join(rows) + '\n'
+
+
+def uch_export_disk(disk):
+    """A workloads disk as an export request's disk."""
+    return dict(source=disk['source'], name=disk['name'])
+
+
+def uch_with_destination_volume(pair):
+    """(disk, new volume id) -> the disk copying onto that volume,
+    waiting for it to be attached."""
+    disk, vol = pair
+    d = dict(disk)
+    d['destination'] = dict(volume=vol, wait_s=300)
+    return d
+
+
+def uch_vm_locations(results, hosts):
+    """{VM: destination appliance} from each destination's
+    uch_job_info result (in the order of hosts): where an earlier run of
+    the wave left a VM's copies."""
+    out = {}
+    for host, res in zip(hosts, results):
+        for job in (res or {}).get('jobs') or []:
+            vm = ((job.get('request') or {}).get('labels') or {}).get('vm')
+            if vm and vm not in out:
+                out[vm] = host
+    return out
+
+
+def uch_missing_result(name):
+    """The report entry of a VM that has no result at all."""
+    return dict(name=name, state='failed', source=None, destination=None,
+                bytes=0, seconds=0, jobs=[],
+                error='no result: its lane stopped before reaching it (see the playbook output)')
+
+
+def uch_pass_summary(job):
+    """One warm pass (a copy job) in a line: bytes and seconds."""
+    res = job.get('result') or {}
+    disks = res.get('disks') or []
+    b = sum(int(d.get('bytes_copied') or 0) for d in disks)
+    s = round(sum(float(d.get('seconds') or 0) for d in disks), 3)
+    labels = (job.get('request') or {}).get('labels') or {}
+    return dict(id=job.get('id'), disk=labels.get('disk'), pass_=labels.get('pass'),
+                state=job.get('state'), bytes=b, seconds=s,
+                created_at=job.get('created_at'),
+                line='%s %s: %s, %d bytes in %s s' % (labels.get('disk'), labels.get('pass'),
+                                                      job.get('state'), b, s))
+
+
+class FilterModule(object):
+    def filters(self):
+        return dict(uch_place=uch_place, uch_report_md=uch_report_md,
+                    uch_export_disk=uch_export_disk,
+                    uch_with_destination_volume=uch_with_destination_volume,
+                    uch_vm_locations=uch_vm_locations,
+                    uch_missing_result=uch_missing_result,
+                    uch_pass_summary=uch_pass_summary)

@@ -1,0 +1,280 @@
+# -*- coding: utf-8 -*-
+# Copyright: UCH project
+# GNU General Public License v2.0+
+"""A small client for uchd's HTTP API, standard library only.
+
+uchd listens on a Unix socket (its file mode is the access control, no
+token) and optionally on TCP (Bearer token, TLS off loopback).  Modules
+run on the appliance over SSH and use the socket; a controller that
+reaches the API over the network gives api_url and a token instead.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import re
+import socket
+import ssl
+import time
+
+try:
+    import http.client as http_client
+    from urllib.parse import urlsplit, quote
+except ImportError:  # Python 2 is not supported; keep ansible-doc happy
+    http_client = None
+
+DEFAULT_SOCKET = '/run/uch/uchd.sock'
+DEFAULT_TOKEN_FILE = '/var/lib/uch/api-token'
+FINAL_STATES = ('succeeded', 'failed', 'cancelled')
+PHASE_RE = re.compile(r'\bphase (\S.*)$')
+
+
+def uch_argument_spec():
+    """The connection options every module of the collection takes."""
+    return dict(
+        socket=dict(type='path', default=DEFAULT_SOCKET),
+        api_url=dict(type='str'),
+        token=dict(type='str', no_log=True),
+        token_file=dict(type='path'),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        timeout=dict(type='float', default=30.0),
+    )
+
+
+class UchError(Exception):
+    """An API call that did not succeed: status, code, message, field."""
+
+    def __init__(self, message, status=None, code=None, field=None, body=None):
+        super(UchError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.field = field
+        self.body = body
+
+
+if http_client is not None:
+    class _UnixHTTPConnection(http_client.HTTPConnection):
+        """http.client over an AF_UNIX stream socket."""
+
+        def __init__(self, path, timeout):
+            http_client.HTTPConnection.__init__(self, 'uch', timeout=timeout)
+            self._path = path
+
+        def connect(self):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(self.timeout)
+            try:
+                s.connect(self._path)
+            except Exception:
+                s.close()
+                raise
+            self.sock = s
+
+
+class UchClient(object):
+    def __init__(self, socket_path=DEFAULT_SOCKET, api_url=None, token=None,
+                 token_file=None, validate_certs=True, ca_path=None,
+                 timeout=30.0):
+        self.socket_path = socket_path
+        self.api_url = api_url
+        self.timeout = timeout
+        self.token = token
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        if api_url and not token:
+            tf = token_file or DEFAULT_TOKEN_FILE
+            try:
+                with open(tf) as f:
+                    self.token = f.readline().strip()
+            except (IOError, OSError) as e:
+                raise UchError('api_url given without token, and the token '
+                               'file %s cannot be read: %s' % (tf, e))
+
+    @classmethod
+    def from_module(cls, module):
+        p = module.params
+        try:
+            return cls(socket_path=p.get('socket') or DEFAULT_SOCKET,
+                       api_url=p.get('api_url'), token=p.get('token'),
+                       token_file=p.get('token_file'),
+                       validate_certs=p.get('validate_certs', True),
+                       ca_path=p.get('ca_path'),
+                       timeout=p.get('timeout') or 30.0)
+        except UchError as e:
+            module.fail_json(msg=e.message)
+
+    def where(self):
+        return self.api_url or ('unix:' + self.socket_path)
+
+    def _connection(self):
+        if not self.api_url:
+            return _UnixHTTPConnection(self.socket_path, self.timeout), ''
+        u = urlsplit(self.api_url)
+        base = u.path.rstrip('/')
+        if u.scheme == 'https':
+            ctx = ssl.create_default_context(cafile=self.ca_path)
+            if not self.validate_certs:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            return http_client.HTTPSConnection(u.hostname, u.port or 443,
+                                               timeout=self.timeout,
+                                               context=ctx), base
+        if u.scheme != 'http':
+            raise UchError('api_url must start with http:// or https://: %s'
+                           % self.api_url)
+        return http_client.HTTPConnection(u.hostname, u.port or 80,
+                                          timeout=self.timeout), base
+
+    def raw(self, method, path, body=None):
+        """One request; returns (status, headers dict, body bytes)."""
+        headers = {'Accept': 'application/json'}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode('utf-8')
+            headers['Content-Type'] = 'application/json'
+        if self.api_url and self.token:
+            headers['Authorization'] = 'Bearer ' + self.token
+        try:
+            conn, base = self._connection()
+            try:
+                conn.request(method, base + path, body=data, headers=headers)
+                r = conn.getresponse()
+                out = r.read()
+                return r.status, dict((k.lower(), v) for k, v in r.getheaders()), out
+            finally:
+                conn.close()
+        except (socket.error, OSError, http_client.HTTPException) as e:
+            raise UchError('cannot reach uchd at %s: %s' % (self.where(), e))
+
+    def call(self, method, path, body=None, ok=(200, 201, 202, 204)):
+        """A JSON call; returns (status, decoded body or None); raises
+        UchError with uchd's own message for any other status."""
+        status, _, out = self.raw(method, path, body)
+        doc = None
+        if out:
+            try:
+                doc = json.loads(out.decode('utf-8'))
+            except ValueError:
+                doc = None
+        if status in ok:
+            return status, doc
+        err = (doc or {}).get('error') if isinstance(doc, dict) else None
+        if isinstance(err, dict):
+            raise UchError('%s %s: %s %s: %s' % (method, path, status,
+                                                 err.get('code'),
+                                                 err.get('message')),
+                           status=status, code=err.get('code'),
+                           field=err.get('field'), body=doc)
+        raise UchError('%s %s: HTTP %s: %s' % (method, path, status,
+                                               out[:200].decode('utf-8', 'replace')),
+                       status=status, body=doc)
+
+    # -- the routes --------------------------------------------------------
+
+    def health(self):
+        return self.call('GET', '/v1/health')[1]
+
+    def get_job(self, job_id):
+        """The job, or None when uchd does not know it."""
+        try:
+            return self.call('GET', '/v1/jobs/' + quote(job_id, safe=''))[1]
+        except UchError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def list_jobs(self, state=None, job_type=None):
+        q = []
+        if state:
+            q.append('state=' + quote(state))
+        if job_type:
+            q.append('type=' + quote(job_type))
+        path = '/v1/jobs' + ('?' + '&'.join(q) if q else '')
+        return self.call('GET', path)[1].get('jobs', [])
+
+    def submit(self, request):
+        return self.call('POST', '/v1/jobs', request)
+
+    def cancel(self, job_id):
+        return self.call('POST', '/v1/jobs/%s/cancel' % quote(job_id, safe=''),
+                         ok=(202,))[1]
+
+    def delete(self, job_id):
+        return self.call('DELETE', '/v1/jobs/' + quote(job_id, safe=''),
+                         ok=(204,))
+
+    def log(self, job_id):
+        status, _, out = self.raw('GET', '/v1/jobs/%s/log' % quote(job_id, safe=''))
+        if status != 200:
+            return ''
+        return out.decode('utf-8', 'replace')
+
+    def log_tail(self, job_id, lines=20):
+        return self.log_tail_and_phase(job_id, lines)[0]
+
+    def log_tail_and_phase(self, job_id, lines=20):
+        """The last lines of the job's log, and the last phase the worker
+        logged ("phase serving"): the job's own phase is only its final
+        state once it has ended, the log says where it was."""
+        try:
+            text = self.log(job_id)
+        except UchError:
+            return [], None
+        all_lines = text.splitlines()
+        phase = None
+        for line in reversed(all_lines):
+            m = PHASE_RE.search(line)
+            if m:
+                phase = m.group(1)
+                break
+        return all_lines[-lines:], phase
+
+    def volumes(self):
+        return self.call('GET', '/v1/volumes')[1].get('volumes', [])
+
+    def wait_job(self, job_id, timeout, poll=1.0, until='final'):
+        """Poll until the job is final (or serving, for an export with
+        until='serving').  Returns (job, timed_out)."""
+        deadline = time.time() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job is None:
+                raise UchError('job %s disappeared while waiting for it' % job_id)
+            if job.get('state') in FINAL_STATES:
+                return job, False
+            if until == 'serving' and job.get('phase') == 'serving':
+                return job, False
+            if time.time() >= deadline:
+                return job, True
+            time.sleep(min(poll, max(0.05, deadline - time.time())))
+
+
+def volume_matches(vol, volume_id):
+    """Whether a GET /v1/volumes entry is the volume uchd would resolve
+    volume_id to (virtio serial of 20 characters, or a by-id name)."""
+    short = volume_id[:20]
+    if vol.get('serial') in (short, volume_id):
+        return True
+    names = ('virtio-' + short, 'scsi-0QEMU_QEMU_HARDDISK_' + volume_id,
+             volume_id)
+    return any(i in names for i in (vol.get('ids') or []))
+
+
+def job_failure_message(job, log_tail, last_phase=None):
+    """The words a failed task shows: uchd's error, the phase, the log."""
+    err = job.get('error') or {}
+    msg = 'job %s %s' % (job.get('id'), job.get('state'))
+    if err:
+        msg += ' (%s): %s' % (err.get('code'), err.get('message'))
+    phase = job.get('phase')
+    if phase in FINAL_STATES:
+        phase = last_phase or ('queued' if not job.get('started_at') else 'starting')
+    msg += ' [phase: %s]' % phase
+    if log_tail:
+        msg += '\nlast %d lines of the job log:\n%s' % (len(log_tail),
+                                                        '\n'.join(log_tail))
+    return msg

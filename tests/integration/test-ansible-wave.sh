@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# uch-test: slow
+# uch-test: timeout=900
+# The Ansible collection driving a pool of three appliances (network
+# namespaces on a bridge, each with its own sshd and uchd; the
+# controller reaches them by SSH): one source (3 slots), two
+# destinations (2 slots and 1 slot). Loop devices are the volumes.
+# - a wave of six VMs (1 to 3 disks each): every destination volume is
+#   byte-for-byte equal to its source; no appliance ever had more of the
+#   wave's jobs at once than its slots (from each job history); the
+#   report (JSON and Markdown) lists all six;
+# - the same wave again: changed=0 on every host, no job added and no
+#   byte copied (the job histories are the same);
+# - a wave where one VM's source volume is missing: that VM fails with
+#   uchd's own message and the log tail, the other VMs finish equal, and
+#   the report says which VM failed and why;
+# - conversion_host passes on the good appliances, and fails up front on
+#   one whose uchd has no nbdkit on its PATH, naming it;
+# - ansible-doc renders every module; --syntax-check passes for every
+#   playbook (the openstack.cloud ones included).
+source "$UCH_TOP/tests/lib/functions.sh"
+source "$UCH_TOP/tests/lib/appliances.sh"
+pass() { echo "ok - $* [${SECONDS}s]"; }
+require ansible-playbook
+require ansible-doc
+require losetup
+require jq
+require nbdkit
+require ssh-keygen
+[ "$(id -u)" = 0 ] || skip "needs root for namespaces and loop devices"
+ansible-doc -t module -l openstack.cloud 2>/dev/null | grep -q server_volume ||
+  skip "openstack.cloud is not installed (Debian package ansible)"
+
+COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance
+MIB=$((1024 * 1024))
+
+# --- static checks: ansible-doc and --syntax-check -----------------------
+export ANSIBLE_COLLECTIONS_PATH=$UCH_TOP/ansible ANSIBLE_HOME=$T/ansible-home
+mods=()
+for m in "$COLL"/plugins/modules/*.py; do mods+=("uch.appliance.$(basename "$m" .py)"); done
+out=$(ansible-doc "${mods[@]}" 2>&1) || die "ansible-doc: $out"
+for m in "${mods[@]}"; do
+  sect=$(awk -v m="> ${m^^} " 'index($0, m) == 1 {on=1; next} /^> UCH/ {on=0} on' <<<"$out")
+  for part in OPTIONS EXAMPLES "RETURN VALUES"; do
+    grep -q "^$part" <<<"$sect" || die "ansible-doc $m shows no $part: $out"
+  done
+done
+pass "ansible-doc renders ${#mods[@]} modules with options, examples and return values"
+echo 'all: {hosts: {localhost: {}}}' >"$T/empty-inventory.yml"
+out=$(ansible-playbook -i "$T/empty-inventory.yml" --syntax-check "$COLL"/playbooks/*.yml 2>&1) ||
+  die "syntax-check: $out"
+pass "--syntax-check passes for $(ls "$COLL"/playbooks/*.yml | wc -l) playbooks"
+
+# --- the pool ---------------------------------------------------------------
+appliances_init
+appliance_add src 3
+appliance_add dst1 2
+appliance_add dst2 1
+# a second uchd on dst2 whose PATH lacks nbdkit (the rest it has)
+mkdir -p "$T/nonbdkit-bin"
+for t in nbdcopy qemu-img qemu-nbd; do ln -s "$(command -v $t)" "$T/nonbdkit-bin/$t"; done
+appliance_add_uchd dst2 bare 1 PATH="$T/nonbdkit-bin"
+ansible_setup uch_sources=src uch_destinations=dst1,dst2
+pass "three appliances up: namespaces, sshd and uchd each (and a uchd without nbdkit)"
+
+# --- volumes: loop devices with by-id names ------------------------------------
+# vol NAME ID DIR...: a 32 MiB loop device named by ID in each DIR's
+# by-id; sets VOL (called directly, not in $(...), so that its cleanup
+# is registered in this shell)
+vol() {
+  local name=$1 id=$2 d; shift 2
+  truncate -s $((32 * MIB)) "$T/$name.img"
+  VOL=$(losetup -f --show "$T/$name.img") || skip "no loop device free"
+  cleanup_add "losetup -d $VOL"
+  for d in "$@"; do ln -s "$VOL" "$T/$d/by-id/virtio-${id:0:20}"; done
+}
+declare -A SRCDEV DSTDEV
+disks_of=( [1]=1 [2]=2 [3]=3 [4]=1 [5]=2 [6]=1 )
+{
+  echo "wave: w1"
+  echo "vms:"
+  for v in 1 2 3 4 5 6; do
+    echo "  - name: vm$v"
+    echo "    disks:"
+    for (( k=0; k<disks_of[v]; k++ )); do
+      sid=$(printf '5a%06d-0000-4000-8000-%012d' "$v$k" "$$")
+      did=$(printf 'da%06d-0000-4000-8000-%012d' "$v$k" "$$")
+      echo "      - name: sd$k"
+      echo "        source: {volume: $sid}"
+      echo "        destination: {volume: $did}"
+      echo "$v $k $sid $did" >>"$T/volumes.list"
+    done
+  done
+} >"$T/wave1.yml"
+while read -r v k sid did; do
+  vol "s$v$k" "$sid" src; s=$VOL
+  vol "d$v$k" "$did" dst1 dst2; d=$VOL
+  SRCDEV[$v$k]=$s; DSTDEV[$v$k]=$d
+  # random data at scattered offsets, different per disk
+  for off in $(( RANDOM % 4 )) $(( 8 + RANDOM % 8 )) $(( 20 + RANDOM % 10 )); do
+    dd if=/dev/urandom of="$s" bs=1M seek="$off" count=1 conv=notrunc,fsync status=none
+  done
+done <"$T/volumes.list"
+pass "$(wc -l <"$T/volumes.list") source and as many destination volumes (loop devices)"
+
+play() { # LOG PLAYBOOK ARGS...: runs ansible-playbook, keeps its rc in $T/rc
+  local log=$1 pb=$2; shift 2
+  set +e
+  ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/$pb" \
+    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" "$@" >"$T/$log" 2>&1
+  echo $? >"$T/rc"
+  set -e
+}
+history() { # the job histories of the pool: id, state, bytes, finished_at
+  local a
+  for a in src dst1 dst2; do
+    appl_api "$a" GET /v1/jobs | jq -c --arg a "$a" '.jobs[] | [$a, .id, .state,
+      ([.result.disks[]?.bytes_copied] | add), .finished_at]'
+  done | sort
+}
+
+# --- conversion_host ----------------------------------------------------------
+start=$(date +%s)
+play ch.log conversion_host.yml -e uch_hosts=src,dst1,dst2,bare
+recap=$(sed -n '/^PLAY RECAP/,$p' "$T/ch.log")
+[ "$(cat "$T/rc")" != 0 ] && grep -qE '^bare .* failed=1' <<<"$recap" ||
+  { cat "$T/ch.log"; die "conversion_host passed an appliance without nbdkit"; }
+[ "$(grep -cE '^(src|dst1|dst2) .* failed=0' <<<"$recap")" = 3 ] ||
+  { cat "$T/ch.log"; die "conversion_host failed on good appliances"; }
+grep -q 'bare is not ready' "$T/ch.log" && grep -q 'nbdkit is missing' "$T/ch.log" ||
+  { cat "$T/ch.log"; die "conversion_host did not name nbdkit"; }
+grep -q 'filters rate, retry' "$T/ch.log" ||
+  { cat "$T/ch.log"; die "conversion_host did not list every problem at once"; }
+pass "conversion_host: good appliances ready; without nbdkit it fails up front naming it ($(( $(date +%s) - start )) s)"
+
+# --- wave 1 -------------------------------------------------------------------
+start=$(date +%s)
+play wave1.log migrate_wave.yml -e "uch_workloads_file=$T/wave1.yml"
+[ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "wave 1 failed"; }
+t1=$(( $(date +%s) - start ))
+while read -r v k sid did; do
+  cmp "${SRCDEV[$v$k]}" "${DSTDEV[$v$k]}" || die "vm$v disk sd$k differs after the wave"
+done <"$T/volumes.list"
+pass "wave of 6 VMs ($(wc -l <"$T/volumes.list") disks): every destination volume equal to its source ($t1 s)"
+
+jq -e '[.vms[] | select(.state == "succeeded" and .bytes > 0)] | length == 6' "$T/reports/w1.json" >/dev/null ||
+  die "report: $(cat "$T/reports/w1.json")"
+[ "$(grep -c '^| vm[1-6] | src | dst[12] | succeeded |' "$T/reports/w1.md")" = 6 ] ||
+  die "markdown report: $(cat "$T/reports/w1.md")"
+pass "the report lists all six VMs, succeeded, in JSON and Markdown"
+
+# slots: at no moment more of the wave's jobs (from submission to end) on
+# an appliance than its slots; and the lanes did run in parallel
+for a in src:3 dst1:2 dst2:1; do appl_api "${a%:*}" GET /v1/jobs >"$T/jobs-${a%:*}.json"; done
+python3 - "$T" <<'PY' || die "slot check failed"
+import json, sys
+from datetime import datetime
+T = sys.argv[1]
+def ts(s): return datetime.strptime(s, '%Y-%m-%dT%H:%M:%S.%fZ').timestamp()
+allint = []
+for a, slots in (('src', 3), ('dst1', 2), ('dst2', 1)):
+    jobs = json.load(open('%s/jobs-%s.json' % (T, a)))['jobs']
+    iv = [(ts(j['created_at']), ts(j['finished_at'])) for j in jobs]
+    ev = sorted([(s, 1) for s, e in iv] + [(e, -1) for s, e in iv], key=lambda x: (x[0], x[1]))
+    cur = peak = 0
+    for _, d in ev:
+        cur += d; peak = max(peak, cur)
+    print('%s: %d jobs, at most %d at once, %d slots' % (a, len(jobs), peak, slots))
+    if peak > slots:
+        sys.exit(1)
+    if a != 'src':
+        allint += iv
+ev = sorted([(s, 1) for s, e in allint] + [(e, -1) for s, e in allint], key=lambda x: (x[0], x[1]))
+cur = peak = 0
+for _, d in ev:
+    cur += d; peak = max(peak, cur)
+print('destinations together: at most %d copies at once' % peak)
+if peak < 2:
+    print('the lanes did not run in parallel')
+    sys.exit(1)
+PY
+pass "no appliance had more jobs at once than its slots; copies ran in parallel across the pool"
+
+# --- wave 1 again --------------------------------------------------------------
+history >"$T/history1"
+start=$(date +%s)
+play wave1-again.log migrate_wave.yml -e "uch_workloads_file=$T/wave1.yml"
+[ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1-again.log"; die "wave 1 rerun failed"; }
+recap=$(sed -n '/^PLAY RECAP/,$p' "$T/wave1-again.log")
+grep -q 'changed=' <<<"$recap" || die "no recap: $(tail -20 "$T/wave1-again.log")"
+if grep -E 'changed=[1-9]' <<<"$recap"; then
+  grep -B2 -A8 '^changed:' "$T/wave1-again.log" | head -60
+  die "the rerun changed something"
+fi
+history >"$T/history2"
+diff "$T/history1" "$T/history2" || die "the rerun added jobs or copied bytes"
+pass "the same wave again: changed=0 everywhere, job histories unchanged ($(( $(date +%s) - start )) s)"
+
+# --- a wave with a broken VM -------------------------------------------------------
+mkdir -p "$T/files"
+for v in ok1 bad ok2; do
+  make_sparse_image "$T/files/$v.img" $((16 * MIB)) 8
+done
+cat >"$T/wave2.yml" <<YAML
+wave: w2
+vms:
+  - name: ok1
+    disks: [{name: sda, source: {path: $T/files/ok1.img}, destination: {path: $T/files/ok1.out}}]
+  - name: bad
+    disks:
+      - {name: sda, source: {path: $T/files/bad.img}, destination: {path: $T/files/bad.out}}
+      - {name: sdb, source: {volume: 0bad0000-dead-4bad-8bad-00000000beef}, destination: {path: $T/files/bad-b.out}}
+  - name: ok2
+    disks: [{name: sda, source: {path: $T/files/ok2.img}, destination: {path: $T/files/ok2.out}}]
+YAML
+start=$(date +%s)
+play wave2.log migrate_wave.yml -e "uch_workloads_file=$T/wave2.yml"
+[ "$(cat "$T/rc")" != 0 ] || die "wave 2 with a broken VM succeeded"
+for v in ok1 ok2; do cmp "$T/files/$v.img" "$T/files/$v.out" || die "$v differs"; done
+jq -e '[.vms[] | select(.state == "succeeded")] | map(.name) | sort == ["ok1", "ok2"]' "$T/reports/w2.json" >/dev/null ||
+  die "report w2: $(cat "$T/reports/w2.json")"
+err=$(jq -r '.vms[] | select(.name == "bad") | .error' "$T/reports/w2.json")
+grep -q '0bad0000-dead-4bad-8bad-00000000beef' <<<"$err" || die "report error for bad: $err"
+grep -q 'last [0-9]* lines of the job log' <<<"$err" || die "no log tail in the report: $err"
+grep -q '| bad | src | dst[12] | failed | .*0bad0000-dead' "$T/reports/w2.md" || die "md w2: $(cat "$T/reports/w2.md")"
+grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task does not show uchd's error: $(grep -A5 'FAILED' "$T/wave2.log" | head -30)"
+[ -z "$(appl_api src GET '/v1/jobs?state=running' | jq -r '.jobs[].id')" ] || die "an export is still running"
+[ -z "$(worker_leftovers)" ] || die "tools left running: $(worker_leftovers)"
+pass "a VM with a missing volume fails with uchd's message and the log tail; the others finish; the report says why ($(( $(date +%s) - start )) s)"
+echo "uchd's words for the broken VM: $(head -c 300 <<<"$err")"
