@@ -67,6 +67,7 @@ bool worker_env_keep(const char *entry)
                                       "WATCHDOG_PID=", "LISTEN_FDS=",
                                       "LISTEN_PID=", "LISTEN_FDNAMES=",
                                       "INVOCATION_ID=", "JOURNAL_STREAM=",
+                                      "SYSTEMD_EXEC_PID=", "MONITOR_",
                                       NULL };
 
   for (int d = 0; drop[d]; d++)

@@ -42,7 +42,7 @@ void worker_limits_from_request(json_object *request,
 
 /* Whether an environment entry ("NAME=value") of uchd's goes to its
  * workers: all but what systemd gave uchd alone (its notify socket,
- * watchdog, listening sockets, invocation and journal stream). */
+ * watchdog, listening sockets, invocation, journal stream, exec pid). */
 bool worker_env_keep(const char *entry);
 
 /* Fills *p with the unit name and every property uchd sets; env (NULL

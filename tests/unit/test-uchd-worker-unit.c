@@ -69,6 +69,7 @@ int main(void)
                         "LIBGUESTFS_BACKEND_SETTINGS=force_tcg",
                         "WATCHDOG_USEC=1", "INVOCATION_ID=abc",
                         "JOURNAL_STREAM=8:9", "LISTEN_FDS=2",
+                        "SYSTEMD_EXEC_PID=12",
                         "VIRTIO_WIN=/usr/share/virtio-win", NULL };
   _cleanup_free_ char *withenv = props_with_env("{\"type\": \"copy\"}", env);
   _cleanup_free_ char *wantenv = NULL;
