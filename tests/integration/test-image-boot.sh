@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # uch-test: slow
-# uch-test: timeout=1500
+# uch-test: timeout=2400
 # The appliance image (make image) boots under qemu (TCG) the way a cloud
 # starts it: a NoCloud seed with an SSH key and the API token, two extra
 # virtio disks whose serials are Cinder volume ids, user networking with
