@@ -9,9 +9,12 @@ DESTDIR  ?=
 
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
-PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls libguestfs
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libguestfs 2>/dev/null)
+# --as-needed: each program depends only on the libraries it calls.
+PKG_LIBS   := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Only uch-inspect links libguestfs (which pulls in qemu and libvirt).
+GUESTFS_LIBS := $(shell pkg-config --libs libguestfs 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
@@ -19,6 +22,7 @@ UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
 	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
 	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
 	-Iservice/runner -Iservice/transfer -Iservice/convert -Iservice/ctl -Iservice/volumes \
+	-Iservice/guestfs \
 	-Iservice/check \
 	$(PKG_CFLAGS)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -34,13 +38,14 @@ CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c ser
 UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
 JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c service/convert/*.c))
 CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))
+GUESTFS_SRC := $(filter-out %/main.c,$(wildcard service/guestfs/*.c))
 LIB_SRC  := $(CORE_SRC) $(UCHD_SRC) $(JOB_SRC) $(CTL_SRC)
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 HEADERS  := $(wildcard service/*/*.h)
 
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-PROGRAMS := $(B)/uchd $(B)/uch-job $(B)/uchctl
+PROGRAMS := $(B)/uchd $(B)/uch-job $(B)/uchctl $(B)/uch-inspect
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
@@ -77,6 +82,8 @@ $(B)/uch-job: $(B)/obj/service/runner/main.o $(B)/libuchjob.a $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/uch-inspect: $(B)/obj/service/guestfs/main.o $(call obj,$(B),$(GUESTFS_SRC)) $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS)
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*
 # link the core; test-api-*, test-uchd-* uchd's room; test-runner-*,
@@ -141,6 +148,7 @@ install: all
 		$(DESTDIR)$(LIBEXECDIR)/uch $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(B)/uchd $(DESTDIR)$(SBINDIR)/uchd
 	install -m 0755 $(B)/uch-job $(DESTDIR)$(LIBEXECDIR)/uch/uch-job
+	install -m 0755 $(B)/uch-inspect $(DESTDIR)$(LIBEXECDIR)/uch/uch-inspect
 	install -m 0755 $(B)/uchctl $(DESTDIR)$(BINDIR)/uchctl
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,12 +9,33 @@
 #include "cleanup.h"
 #include "inspect-drives.h"
 
-int inspect_helper_argv(struct argv *a, const char *self, const char *rt_dir)
+int inspect_helper_argv(struct argv *a, const char *helper,
+                        const char *rt_dir)
 {
-  if (argv_add(a, self) < 0 || argv_add(a, "inspect-guest") < 0 ||
-      argv_add(a, rt_dir) < 0)
+  if (argv_add(a, helper) < 0 || argv_add(a, rt_dir) < 0)
     return -1;
   return 0;
+}
+
+char *inspect_helper_path(void)
+{
+  const char *env = getenv("UCH_INSPECT");
+  char self[PATH_MAX], *slash, *p;
+  ssize_t len;
+
+  if (env && env[0])
+    return strdup(env);
+  len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len < 0)
+    return NULL;
+  self[len] = '\0';
+  slash = strrchr(self, '/');
+  if (!slash) {
+    errno = ENOENT;
+    return NULL;
+  }
+  *slash = '\0';
+  return asprintf(&p, "%s/uch-inspect", self) < 0 ? NULL : p;
 }
 
 static int hexval(char c)

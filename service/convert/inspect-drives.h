@@ -12,10 +12,16 @@
 #define INSPECT_DRIVES_FILE "inspect-drives.json"
 #define INSPECT_FACTS_FILE "inspect-facts.json"
 
-/* SELF inspect-guest RTDIR: the worker's own binary in its helper mode,
- * a child in its own process group like any tool, so a cancel kills it
- * and the appliance (qemu) it started together. */
-int inspect_helper_argv(struct argv *a, const char *self, const char *rt_dir);
+/* HELPER RTDIR: uch-inspect, a child in its own process group like any
+ * tool, so a cancel kills it and the appliance (qemu) it started
+ * together. */
+int inspect_helper_argv(struct argv *a, const char *helper,
+                        const char *rt_dir);
+
+/* uch-inspect's path: $UCH_INSPECT, else beside the running uch-job
+ * (build/ in the tree, LIBEXECDIR/uch/ installed).  NULL (errno) when
+ * it cannot be told. */
+char *inspect_helper_path(void);
 
 /* nbd+unix:///EXPORT?socket=SOCK as libguestfs's nbd protocol wants it:
  * server "unix:SOCK", export name EXPORT (unescaped, may be "").

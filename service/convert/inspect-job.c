@@ -115,14 +115,19 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
 {
   struct runner *r = ir->r;
   _cleanup_argv_ struct argv a = { 0 };
-  char self[PATH_MAX], why[512];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  _cleanup_free_ char *helper = inspect_helper_path();
+  char why[512];
   struct child *ch;
   int ret = -1;
 
-  if (len < 0 || inspect_helper_argv(&a, (self[len] = '\0', self),
-                                     r->rt_dir) < 0) {
-    failure_set(f, "internal", "cannot find uch-job itself: %s",
+  if (!helper || inspect_helper_argv(&a, helper, r->rt_dir) < 0) {
+    failure_set(f, "internal", "cannot find uch-inspect: %s",
+                strerror(errno));
+    return -1;
+  }
+  if (access(helper, X_OK) < 0) {
+    failure_set(f, "missing_dependency", "%s: %s (inspect jobs need UCH's "
+                "libguestfs helper and libguestfs itself)", helper,
                 strerror(errno));
     return -1;
   }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect-guest.h"
 #include "log.h"
 #include "runner-modes.h"
 
@@ -61,9 +60,6 @@ int main(int argc, char **argv)
     goto usage;
   if (strcmp(cmd, "run") == 0)
     return mode_run(state_dir, runtime_dir, argv[optind]);
-  /* internal: the libguestfs process of an inspect job */
-  if (strcmp(cmd, "inspect-guest") == 0)
-    return inspect_guest_main(argv[optind]);
   if (strcmp(cmd, "start") == 0)
     return mode_start(state_dir ? state_dir : DEFAULT_STATE_DIR,
                       runtime_dir ? runtime_dir : DEFAULT_RUNTIME_DIR,

@@ -158,10 +158,11 @@ static void test_helper_argv(void)
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *line = NULL;
 
-  ok(inspect_helper_argv(&a, "/usr/libexec/uch-job", "/run/uch/jobs/j1") == 0,
+  ok(inspect_helper_argv(&a, "/usr/libexec/uch/uch-inspect",
+                         "/run/uch/jobs/j1") == 0,
      "helper argv built");
   line = argv_join(&a);
-  is_str(line, "/usr/libexec/uch-job inspect-guest /run/uch/jobs/j1",
+  is_str(line, "/usr/libexec/uch/uch-inspect /run/uch/jobs/j1",
          "helper command line");
 }
 

@@ -1,4 +1,4 @@
-/* `uch-job inspect-guest RTDIR`: the helper process of an inspect job.
+/* `uch-inspect RTDIR`: the helper process of an inspect job.
  * It opens the drives listed in RTDIR/inspect-drives.json read-only with
  * the libguestfs C API, inspects them and writes what it found to
  * RTDIR/inspect-facts.json (the facts inspect-verdict.h judges).  It
