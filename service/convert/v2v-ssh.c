@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fs.h"
 #include "jsonutil.h"
 #include "request.h"
 #include "v2v-ssh.h"
@@ -21,24 +20,6 @@ int ssh_add_argv(struct argv *a, const char *key_file)
 {
   const char *const list[] = { "ssh-add", key_file, NULL };
   return argv_addv(a, list);
-}
-
-/* RT/ssh-home/.ssh/known_hosts: a copy of the request's file, so the
- * host key is checked against it alone. */
-static int make_home(struct runner *r, const char *known_hosts, char **home)
-{
-  _cleanup_free_ char *dot = NULL, *dst = NULL, *data = NULL;
-  size_t len = 0;
-
-  if (asprintf(home, "%s/ssh-home", r->rt_dir) < 0 ||
-      asprintf(&dot, "%s/.ssh", *home) < 0 ||
-      asprintf(&dst, "%s/known_hosts", dot) < 0 ||
-      mkdir_p(dot, 0700) < 0)
-    return -1;
-  if (known_hosts && (read_file(known_hosts, &data, &len) < 0 ||
-                      write_file_atomic(dst, data, len, 0600) < 0))
-    return -1;
-  return 0;
 }
 
 static int run_ssh_add(struct runner *r, const char *key, struct job_failure *f)
@@ -71,15 +52,14 @@ int v2v_ssh_start(struct runner *r, struct v2v_ssh *s, struct job_failure *f)
 {
   json_object *ssh = json_get(json_get(json_get(r->request, "input"), "vmx"),
                               "ssh");
-  _cleanup_free_ char *key = NULL, *home = NULL;
+  _cleanup_free_ char *key = NULL;
   _cleanup_argv_ struct argv a = { 0 };
   struct stat st;
 
   if (!ssh)
     return 0;
   key = secret_path(r->rt_dir, "input.vmx.ssh.key_file");
-  if (!key || asprintf(&s->sock, "%s/ssh-agent.sock", r->rt_dir) < 0 ||
-      make_home(r, json_get_string(ssh, "known_hosts"), &home) < 0) {
+  if (!key || asprintf(&s->sock, "%s/ssh-agent.sock", r->rt_dir) < 0) {
     failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
     return -1;
   }
@@ -101,7 +81,7 @@ int v2v_ssh_start(struct runner *r, struct v2v_ssh *s, struct job_failure *f)
     v2v_ssh_stop(r, s);
     return -1;
   }
-  if (setenv("SSH_AUTH_SOCK", s->sock, 1) < 0 || setenv("HOME", home, 1) < 0 ||
+  if (setenv("SSH_AUTH_SOCK", s->sock, 1) < 0 ||
       setenv("SSH_ASKPASS_REQUIRE", "never", 1) < 0) {
     failure_set(f, "internal", "setenv: %s", strerror(errno));
     v2v_ssh_stop(r, s);
