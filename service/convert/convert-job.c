@@ -118,6 +118,28 @@ static void add_outputs(json_object *result, const char *dir,
   }
 }
 
+/* The libosinfo id virt-v2v's inspection gave the guest, as written into
+ * the domain XML (<libosinfo:os id="http://debian.org/debian/12"/>):
+ * "12.15" alone, the product name of a Debian guest, says little. */
+static void add_osinfo(json_object *guest, const char *metadata)
+{
+  _cleanup_free_ char *xml = NULL;
+  const char *tag = "<libosinfo:os id='", *p, *end;
+  size_t len;
+
+  if (!metadata || read_file(metadata, &xml, &len) < 0)
+    return;
+  if (!(p = strstr(xml, tag))) {
+    tag = "<libosinfo:os id=\"";
+    if (!(p = strstr(xml, tag)))
+      return;
+  }
+  p += strlen(tag);
+  if ((end = strpbrk(p, "'\"")) && end - p < 256)
+    json_object_object_add(guest, "osinfo",
+                           json_object_new_string_len(p, (int)(end - p)));
+}
+
 /* A failed or cancelled run leaves no half-written guest behind. */
 static void remove_outputs(const char *dir, json_object *before)
 {
@@ -269,6 +291,7 @@ int convert_job_run(struct runner *r, json_object *result,
     if (p.product[0])
       json_object_object_add(guest, "product_name",
                              json_object_new_string(p.product));
+    add_osinfo(guest, json_get_string(result, "metadata"));
     json_object_object_add(result, "guest", guest);
   }
   else
