@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "v2v-argv.h"
 #include "v2v-progress.h"
+#include "v2v-ssh.h"
 
 struct convert_run {
   struct runner *r;
@@ -115,6 +116,28 @@ static void add_outputs(json_object *result, const char *dir,
       json_object_array_add(disks, d);
     }
   }
+}
+
+/* The libosinfo id virt-v2v's inspection gave the guest, as written into
+ * the domain XML (<libosinfo:os id="http://debian.org/debian/12"/>):
+ * "12.15" alone, the product name of a Debian guest, says little. */
+static void add_osinfo(json_object *guest, const char *metadata)
+{
+  _cleanup_free_ char *xml = NULL;
+  const char *tag = "<libosinfo:os id='", *p, *end;
+  size_t len;
+
+  if (!metadata || read_file(metadata, &xml, &len) < 0)
+    return;
+  if (!(p = strstr(xml, tag))) {
+    tag = "<libosinfo:os id=\"";
+    if (!(p = strstr(xml, tag)))
+      return;
+  }
+  p += strlen(tag);
+  if ((end = strpbrk(p, "'\"")) && end - p < 256)
+    json_object_object_add(guest, "osinfo",
+                           json_object_new_string_len(p, (int)(end - p)));
 }
 
 /* A failed or cancelled run leaves no half-written guest behind. */
@@ -232,6 +255,7 @@ int convert_job_run(struct runner *r, json_object *result,
   _cleanup_argv_ struct argv a = { 0 };
   struct v2v_progress p;
   struct v2v_files files = { 0 };
+  struct v2v_ssh ssh = { 0 };
   const char *dir = output_dir(r->request), *why = NULL;
   int ret;
 
@@ -253,11 +277,23 @@ int convert_job_run(struct runner *r, json_object *result,
     failure_set(f, "internal", "%s: %s", dir ? dir : "output", strerror(errno));
     return -1;
   }
+  if (v2v_ssh_start(r, &ssh, f) < 0)
+    return -1;
   v2v_progress_init(&p);
   ret = v2v_run(r, "virt-v2v", &a, mr_path, &p, f);
+  v2v_ssh_stop(r, &ssh);
   v2v_add_warnings(result, &p);
-  if (ret == 0)
+  if (ret == 0) {
+    json_object *guest = json_object_new_object();
     add_outputs(result, dir, before);
+    /* What virt-v2v's inspection named the guest ("Converting NAME to
+     * run on KVM"): its only guest fact on the terminal. */
+    if (p.product[0])
+      json_object_object_add(guest, "product_name",
+                             json_object_new_string(p.product));
+    add_osinfo(guest, json_get_string(result, "metadata"));
+    json_object_object_add(result, "guest", guest);
+  }
   else
     remove_outputs(dir, before);
   v2v_progress_free(&p);

@@ -137,7 +137,45 @@ int check_convert_options(struct rq_ctx *c, json_object *opts)
   return 0;
 }
 
-/* Exactly one input mode, each a local file for now. */
+/* {"ssh": {"host", "path", "user"?, "port"?, "key_file"}}: the key is
+ * read here into a secret (a 0600 file in the job's runtime dir); the
+ * worker hands it to an ssh-agent of its own.  No known_hosts: OpenSSH
+ * and libssh (nbdkit-ssh-plugin) both find ~/.ssh through the password
+ * database, not $HOME, and virt-v2v passes them no options, so the host
+ * key must be in the service user's known_hosts. */
+static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
+{
+  static const char *const vmx_keys[] = { "ssh", NULL };
+  static const char *const keys[] = { "host", "path", "user", "port",
+                                      "key_file", NULL };
+  const char *F = "input.vmx.ssh";
+  json_object *ssh = NULL;
+  const char *host = NULL, *path = NULL, *user = NULL, *key = NULL;
+  int64_t port;
+
+  if (check_known_keys(c, vmx, "input.vmx", vmx_keys) < 0 ||
+      get_object(c, vmx, "input.vmx", "ssh", true, &ssh) < 0 ||
+      check_known_keys(c, ssh, F, keys) < 0 ||
+      get_string(c, ssh, F, "host", true, &host) < 0 ||
+      get_abs_path(c, ssh, F, "path", true, &path) < 0 ||
+      get_string(c, ssh, F, "user", false, &user) < 0 ||
+      get_int(c, ssh, F, "port", false, 1, 65535, &port) < 0 ||
+      get_abs_path(c, ssh, F, "key_file", true, &key) < 0)
+    return -1;
+  if (!host_valid(host))
+    return rq_fail(c, "input.vmx.ssh.host", "not a host name or address");
+  if (user && !chars_only(user, "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"))
+    return rq_fail(c, "input.vmx.ssh.user", "not a user name");
+  if (!chars_only(path, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/"))
+    return rq_fail(c, "input.vmx.ssh.path", "characters other than "
+                   "letters, digits and ._-/ are not supported");
+  return take_file_secret(c, "input.vmx.ssh.key_file", key,
+                          "input.vmx.ssh.key_file");
+}
+
+/* Exactly one input mode: a local file, or a vmx over SSH. */
 static int check_input(struct rq_ctx *c, json_object *req)
 {
   static const char *const modes[] = { "disk", "libvirtxml", "ova", "vmx",
@@ -158,7 +196,11 @@ static int check_input(struct rq_ctx *c, json_object *req)
     if (!json_object_object_get_ex(input, modes[i], NULL))
       continue;
     field_key(f, "input", modes[i]);
-    if (get_object(c, input, "input", modes[i], true, &in) < 0 ||
+    if (get_object(c, input, "input", modes[i], true, &in) < 0)
+      return -1;
+    if (i == 3 && json_object_object_get_ex(in, "ssh", NULL))
+      return check_vmx_ssh(c, in);
+    if (
         check_known_keys(c, in, f, i == 0 ? disk_keys : path_keys) < 0 ||
         check_image_path(c, in, f, "path") < 0)
       return -1;
