@@ -68,3 +68,9 @@ for u in $(sed -n 's/^services .*--enabled=\([^ ]*\).*/\1/p' "$ks" | tr , ' '); 
 done
 pass "serial console; uchd and uch-tls enabled, both in appliance/"
 
+
+grep -qx 'firewall --enabled --service=ssh' "$ks" ||
+  die "firewall: $(grep '^firewall' "$ks") (want SSH only)"
+grep -q '^selinux --enforcing' "$ks" || die "SELinux not enforcing"
+grep -q '^rootpw --lock' "$ks" || die "root not locked"
+pass "firewall allows SSH only; SELinux enforcing; root locked"
