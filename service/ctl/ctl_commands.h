@@ -37,6 +37,10 @@ int cmd_submit(struct ctl_ctx *x);
 int cmd_list(struct ctl_ctx *x);
 int cmd_show(struct ctl_ctx *x);
 int cmd_wait(struct ctl_ctx *x);
+/* METHOD on the job args[0] (path + suffix) with an optional body;
+ * prints the answer with --json, else "ID: DONE". */
+int ctl_job_action(struct ctl_ctx *x, const char *method, const char *suffix,
+                   const char *body, size_t len, const char *done);
 int cmd_cancel(struct ctl_ctx *x);
 int cmd_delete(struct ctl_ctx *x);
 int cmd_logs(struct ctl_ctx *x);

@@ -122,8 +122,8 @@ int cmd_show(struct ctl_ctx *x)
 }
 
 /* cancel and delete: one call, a sentence when it worked. */
-static int job_action(struct ctl_ctx *x, const char *method,
-                      const char *suffix, const char *done)
+int ctl_job_action(struct ctl_ctx *x, const char *method, const char *suffix,
+                   const char *body, size_t len, const char *done)
 {
   const char *id = x->o->args[0];
   _cleanup_free_ char *path = ctl_job_path(x, id, suffix);
@@ -132,7 +132,7 @@ static int job_action(struct ctl_ctx *x, const char *method,
 
   if (!path)
     return CTL_EXIT_FAILED;
-  if ((rc = ctl_call(x, method, path, NULL, 0, &r)) != 0)
+  if ((rc = ctl_call(x, method, path, body, len, &r)) != 0)
     return rc;
   if (x->o->json)
     ctl_print_body(&r);
@@ -144,12 +144,12 @@ static int job_action(struct ctl_ctx *x, const char *method,
 
 int cmd_cancel(struct ctl_ctx *x)
 {
-  return job_action(x, "POST", "/cancel", "cancel requested");
+  return ctl_job_action(x, "POST", "/cancel", NULL, 0, "cancel requested");
 }
 
 int cmd_delete(struct ctl_ctx *x)
 {
-  return job_action(x, "DELETE", "", "deleted");
+  return ctl_job_action(x, "DELETE", "", NULL, 0, "deleted");
 }
 
 int cmd_health(struct ctl_ctx *x)

@@ -9,17 +9,11 @@
 
 static int pass(struct ctl_ctx *x, const char *suffix, const char *done)
 {
-  const char *id = x->o->args[0];
   const char *file = x->o->nargs > 1 ? x->o->args[1] : NULL;
-  _cleanup_free_ char *path = ctl_job_path(x, id, suffix);
   _cleanup_fclose_ FILE *f = NULL;
   _cleanup_free_ char *body = NULL;
-  struct ctl_response r;
   size_t len = 0;
-  int rc;
 
-  if (!path)
-    return CTL_EXIT_FAILED;
   if (file && strcmp(file, "-") != 0 && !(f = fopen(file, "re"))) {
     fprintf(stderr, "uchctl: %s: %s\n", file, strerror(errno));
     return CTL_EXIT_FAILED;
@@ -29,14 +23,7 @@ static int pass(struct ctl_ctx *x, const char *suffix, const char *done)
             f ? file : "standard input", strerror(errno));
     return CTL_EXIT_FAILED;
   }
-  if ((rc = ctl_call(x, "POST", path, body, len, &r)) != 0)
-    return rc;
-  if (x->o->json)
-    ctl_print_body(&r);
-  else
-    printf("%s: %s\n", id, done);
-  ctl_response_free(&r);
-  return 0;
+  return ctl_job_action(x, "POST", suffix, body, len, done);
 }
 
 int cmd_sync(struct ctl_ctx *x)

@@ -15,15 +15,8 @@ require jq
 
 MIB=$((1024 * 1024))
 KIB=1024
-qemu-img create -q -f qcow2 "$T/src.qcow2" 64M
-qemu-io -f qcow2 -c "write -P 0x11 0 8M" -c "write -P 0x22 32M 4M" \
-  "$T/src.qcow2" >/dev/null
-qemu-img bitmap --add "$T/src.qcow2" b0     # changes from here on
-qemu-nbd -t -f qcow2 -B b0 -k "$T/src.sock" --pid-file "$T/src.pid" \
-  "$T/src.qcow2" >>"$T/qemu-nbd.log" 2>&1 &
-cleanup_add "kill $!; sleep 0.3"
-wait_for 10 test -s "$T/src.pid" || die "qemu-nbd did not start"
-src="nbd+unix:///?socket=$T/src.sock"
+bitmap_nbd_source
+src=$SRC_URI
 uchd_start
 
 copy() { # ID [CHANGES-JSON]

@@ -148,6 +148,23 @@ slow_nbd_source() {
   SRC_URI="nbd+unix:///?socket=$T/$name.sock"
 }
 
+# bitmap_nbd_source: a 64 MiB qcow2 $T/src.qcow2 holding 8 MiB of 0x11 at
+# 0 and 4 MiB of 0x22 at 32 MiB, with a dirty bitmap "b0" added after
+# those writes, served by qemu-nbd -B b0 on $T/src.sock (its writes, by
+# qemu-io over NBD, go into the bitmap); sets SRC_URI (not a $(...)
+# subshell: qemu-nbd must stay a child of the test).
+bitmap_nbd_source() {
+  qemu-img create -q -f qcow2 "$T/src.qcow2" 64M
+  qemu-io -f qcow2 -c "write -P 0x11 0 8M" -c "write -P 0x22 32M 4M" \
+    "$T/src.qcow2" >/dev/null
+  qemu-img bitmap --add "$T/src.qcow2" b0     # changes from here on
+  qemu-nbd -t -f qcow2 -B b0 -k "$T/src.sock" --pid-file "$T/src.pid" \
+    "$T/src.qcow2" >>"$T/qemu-nbd.log" 2>&1 &
+  cleanup_add "kill $!; sleep 0.3"
+  wait_for 10 test -s "$T/src.pid" || die "qemu-nbd did not start"
+  SRC_URI="nbd+unix:///?socket=$T/src.sock"
+}
+
 # copy_request FILE ID SRC_URI OUT_PATH: a copy request of an NBD source.
 copy_request() {
   printf '{"type":"copy","id":"%s","disks":[{"source":{"nbd":"%s"},"destination":{"path":"%s"}}]}\n' \
