@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "error.h"
@@ -48,6 +49,8 @@ int request_sync_pass(json_object *body, json_object *job_request,
 
 /* BW of "limits": {"bandwidth": BW}: "50M", bits per second. */
 bool bandwidth_valid(const char *s);
+/* BW in bits per second, 0 when it is not valid. */
+uint64_t bandwidth_bits(const char *s);
 /* The body of PATCH /v1/jobs/{id}: {"limits": {...}}, nothing else. */
 int request_limits_patch(json_object *body, struct uch_error *err);
 

@@ -1,8 +1,10 @@
 /* "limits": {"bandwidth": BW, "cpu": PERCENT, "io": WEIGHT} of a copy
  * request, and the body of
  * PATCH /v1/jobs/{id} that changes them while the job runs.  BW is what
- * nbdkit's rate filter reads: bits per second, K/M/G meaning 10^3... */
+ * nbdkit's rate filter reads: bits per second, K/M/G meaning 2^10, 2^20,
+ * 2^30 as in nbdkit_parse_size(3). */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "request_check.h"
@@ -20,6 +22,22 @@ bool bandwidth_valid(const char *s)
   if (s[n] == 'K' || s[n] == 'M' || s[n] == 'G')
     n++;
   return s[n] == '\0';
+}
+
+uint64_t bandwidth_bits(const char *s)
+{
+  char *end;
+  unsigned long long v;
+
+  if (!bandwidth_valid(s))
+    return 0;
+  v = strtoull(s, &end, 10);
+  switch (*end) {
+  case 'K': return v << 10;
+  case 'M': return v << 20;
+  case 'G': return v << 30;
+  default:  return v;
+  }
 }
 
 int check_limits(struct rq_ctx *c, json_object *o, const char *parent)

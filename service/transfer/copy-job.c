@@ -14,6 +14,7 @@
 #include "incremental.h"
 #include "jsonutil.h"
 #include "nbdcopy.h"
+#include "rate-window.h"
 #include "resumable.h"
 #include "timeutil.h"
 #include "tool-argv.h"
@@ -95,12 +96,15 @@ static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
                        struct job_failure *f)
 {
   _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
   struct progress_parser parser;
   struct child *ch;
   int pipefd[2], ret = -1;
   char why[512];
 
-  if (nbdcopy_argv(&a, PROGRESS_FD, is_zero, src, dst) < 0 ||
+  if (!rate_file ||
+      nbdcopy_argv(&a, PROGRESS_FD, is_zero, rate_file_bits(rate_file) > 0,
+                   src, dst) < 0 ||
       pipe2(pipefd, O_CLOEXEC) < 0) {
     failure_set(f, "internal", "nbdcopy: %s", strerror(errno));
     return -1;

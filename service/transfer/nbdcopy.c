@@ -5,12 +5,18 @@
 #include "tool-argv.h"
 
 int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
-                 const char *src, const char *dst)
+                 bool rate_limited, const char *src, const char *dst)
 {
   if (argv_add(a, "nbdcopy") < 0 || argv_add(a, "--flush") < 0 ||
       argv_addf(a, "--progress=%d", progress_fd) < 0)
     return -1;
   if (destination_is_zero && argv_add(a, "--destination-is-zero") < 0)
+    return -1;
+  /* nbdcopy's own 64 MiB in flight would wait in the rate filter, which
+   * applies a new limit only to reads arriving after it (rate-window.h):
+   * 1 MiB in flight instead. */
+  if (rate_limited && (argv_add(a, "--connections=1") < 0 ||
+                       argv_add(a, "--requests=4") < 0))
     return -1;
   if (argv_add(a, src) < 0 || argv_add(a, dst) < 0)
     return -1;

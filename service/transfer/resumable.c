@@ -11,8 +11,10 @@
 #include <libnbd.h>
 
 #include "cleanup.h"
+#include "endpoint.h"
 #include "incremental.h"
 #include "jsonutil.h"
+#include "rate-window.h"
 #include "resumable.h"
 #include "timeutil.h"
 
@@ -87,6 +89,7 @@ struct copy_run {
   bool is_block, is_zero;
   int done_fd;              /* eventfd: a thread ended */
   uint64_t size;
+  size_t window;            /* bytes in flight per connection (atomic) */
   pthread_mutex_t lock;
   struct chunk *v;
   size_t n, next;           /* chunks, and the first nobody took */
@@ -112,6 +115,7 @@ struct conn {
   struct nbd_handle *nbd;
   char *buf[SLOTS];
   bool in_flight[SLOTS];
+  size_t in_flight_bytes;
   uint64_t slot_off[SLOTS];
   size_t slot_len[SLOTS];
   int err;                  /* this thread's first error */
@@ -152,6 +156,7 @@ static int slot_done(void *opaque, int *error)
            (ssize_t)k->slot_len[i])
     fail(k, errno, "destination: write: %s", strerror(errno ? errno : EIO));
   k->in_flight[i] = false;
+  k->in_flight_bytes -= k->slot_len[i];
   return 1;
 }
 
@@ -183,21 +188,28 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
   uint64_t end = off + len;
 
   while ((off < end || any_in_flight(k)) && !k->err) {
-    size_t i;
+    size_t window = __atomic_load_n(&k->c->window, __ATOMIC_RELAXED);
     if (stopping(k->c)) {
       k->cut = true;
       return -1;
     }
-    for (i = 0; off < end && i < SLOTS; i++) {
+    for (size_t i = 0; off < end && i < SLOTS; i++) {
+      size_t n = window < SLOT_SIZE ? window : SLOT_SIZE;
+      if (end - off < n)
+        n = end - off;
       if (k->in_flight[i])
         continue;
+      if (k->in_flight_bytes > 0 && k->in_flight_bytes + n > window)
+        break;
       k->slot_off[i] = off;
-      k->slot_len[i] = end - off < SLOT_SIZE ? end - off : SLOT_SIZE;
+      k->slot_len[i] = n;
       k->in_flight[i] = true;
+      k->in_flight_bytes += n;
       nbd_completion_callback cb = { .callback = slot_done,
                                      .user_data = &k->ref[i] };
       if (nbd_aio_pread(k->nbd, k->buf[i], k->slot_len[i], off, cb, 0) < 0) {
         k->in_flight[i] = false;
+        k->in_flight_bytes -= n;
         nbd_fail(k);
         return -1;
       }
@@ -316,7 +328,16 @@ struct disk_run {
   const char *ckpt;
   json_object *id;
   uint64_t saved;
+  const char *rate_file;
+  size_t conns;
 };
+
+static void window_update(struct disk_run *d, struct copy_run *c)
+{
+  size_t w = inflight_window(rate_file_bits(d->rate_file), d->conns,
+                             SLOTS * SLOT_SIZE);
+  __atomic_store_n(&c->window, w, __ATOMIC_RELAXED);
+}
 
 static void progress(struct disk_run *d, uint64_t pos)
 {
@@ -369,6 +390,7 @@ static void supervise(struct disk_run *d, struct copy_run *c)
       continue;
     if (d->r->kids.cancelled)
       stop(c);
+    window_update(d, c);
     /* after a stop or error a thread may have been cut short; its chunk
      * stays busy, but no checkpoint is needed any more either */
     if (!stopping(c) && time_monotonic() - last >= CHECKPOINT_MS / 1000.0) {
@@ -389,7 +411,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   struct copy_run c = { .fd = -1, .done_fd = -1, .size = e->size };
   struct conn k[CONNS_MAX] = { 0 };
   pthread_t tid[CONNS_MAX];
-  struct disk_run d = { r, disk, e, NULL, NULL, 0 };
+  _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
+  struct disk_run d = { .r = r };
   struct stat st;
   size_t conns = 0, started = 0;
   uint64_t start;
@@ -410,7 +433,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                (unsigned long long)extents_data_below(e, start),
                (unsigned long long)e->allocated);
   res->resumed_from = start;
-  d = (struct disk_run){ r, disk, e, ckpt, id, start };
+  d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0 };
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
@@ -447,6 +470,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
              conns == 1 ? "" : "s",
              is_zero ? ", the destination is zero (holes not written)" : "");
   progress(&d, start);
+  d.conns = conns;
+  window_update(&d, &c);
   c.running = conns;
   for (started = 0; started < conns; started++)
     if ((errno = pthread_create(&tid[started], NULL, conn_thread,

@@ -64,8 +64,9 @@ int qemu_img_commit_argv(struct argv *a, const char *overlay);
 /* qemu-nbd serving a qcow2 destination on a Unix socket until stopped. */
 int qemu_nbd_argv(struct argv *a, const char *path, const char *sock,
                   const char *pidfile);
-/* nbdcopy --flush --progress=FD [--destination-is-zero] SRC DST */
+/* nbdcopy --flush --progress=FD [--destination-is-zero]
+ * [--connections=1 --requests=4 when rate limited] SRC DST */
 int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
-                 const char *src, const char *dst);
+                 bool rate_limited, const char *src, const char *dst);
 
 #endif

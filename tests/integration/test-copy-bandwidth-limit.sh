@@ -1,37 +1,18 @@
 #!/usr/bin/env bash
 # A copy's "limits": {"bandwidth"} holds it to that rate, and PATCH
 # /v1/jobs/{id} changes the rate while it runs: the measured rate follows
-# (nbdkit's rate filter re-reads its rate-file).  Bad PATCH bodies, a
-# PATCH of an export and of an ended job are refused.
+# within seconds (nbdkit's rate filter re-reads its rate-file), onto a
+# raw destination (uch-job's libnbd copy) and a qcow2 one (nbdcopy).
+# Bad PATCH bodies and a PATCH of an ended job are refused.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require nbdcopy
 require jq
+require qemu-img
 
 MIB=$((1024 * 1024))
 make_sparse_image "$T/src.img" $((128 * MIB)) 128      # all data
 uchd_start
-
-cat >"$T/bw.json" <<JSON
-{"type": "copy", "id": "bw", "limits": {"bandwidth": "16M"},
- "disks": [{"source": {"path": "$T/src.img"}, "destination": {"path": "$T/dst.img"}}]}
-JSON
-api POST /v1/jobs "$T/bw.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
-copying() { [ "$(job_field bw .phase)" = copying ]; }
-wait_for 30 copying || die "never copying: $(job_field bw .error)"
-wait_for 10 test -e "$T/dst.img" || die "no destination"
-# what has reached the destination (nbdcopy's own progress moves in
-# 128 MiB work chunks, too coarse to time a rate by)
-done_bytes() { echo $(( $(stat -c %b "$T/dst.img") * 512 )); }
-
-sleep 3                                   # past the rate filter's burst
-b0=$(done_bytes); sleep 4; b1=$(done_bytes)
-slow=$(( (b1 - b0) / 4 ))
-# 16 Mbit/s is 2 MB/s
-[ "$slow" -gt 0 ] && [ "$slow" -le $((3 * 1000 * 1000)) ] ||
-  die "at 16M: $slow bytes/s"
-pass "at 16M: $slow bytes/s"
 
 patch() { # ID BODY
   printf '%s\n' "$2" >"$T/patch.json"
@@ -39,26 +20,64 @@ patch() { # ID BODY
     -H 'Content-Type: application/json' --data-binary "@$T/patch.json" \
     "http://uch/v1/jobs/$1" >"$T/status"
 }
+
+# rate_follows ID DESTINATION-JSON FILE: at 16 Mbit/s (2 MiB/s) the copy
+# runs at about that, and within a few seconds of a PATCH to 200M at
+# many times that.
+rate_follows() {
+  local id=$1 dst=$2 file=$3
+  cat >"$T/$id.json" <<JSON
+{"type": "copy", "id": "$id", "limits": {"bandwidth": "16M"},
+ "disks": [{"source": {"path": "$T/src.img"}, "destination": $dst}]}
+JSON
+  api POST /v1/jobs "$T/$id.json" >/dev/null
+  [ "$(status)" = 201 ] || die "$id: submit: $(status) $(cat "$T/body")"
+  copying() { [ "$(job_field "$id" .phase)" = copying ]; }
+  wait_for 30 copying || die "$id: never copying: $(job_field "$id" .error)"
+  wait_for 10 test -e "$file" || die "$id: no destination"
+  # what has reached the destination (nbdcopy's own progress moves in
+  # 128 MiB work chunks, too coarse to time a rate by)
+  done_bytes() { echo $(( $(stat -c %b "$file") * 512 )); }
+
+  sleep 3                                   # past the rate filter's burst
+  b0=$(done_bytes); sleep 4; b1=$(done_bytes)
+  slow=$(( (b1 - b0) / 4 ))
+  [ "$slow" -ge $((1000 * 1000)) ] && [ "$slow" -le $((3 * 1000 * 1000)) ] ||
+    die "$id: at 16M: $slow bytes/s, not about 2 MiB/s"
+  pass "$id: at 16M: $slow bytes/s"
+
+  patch "$id" '{"limits": {"bandwidth": "200M"}}'
+  [ "$(status)" = 200 ] || die "$id: PATCH: $(status) $(cat "$T/body")"
+  jq -e '.limits.bandwidth == "200M"' "$T/body" >/dev/null ||
+    die "$id: PATCH answer: $(cat "$T/body")"
+  sleep 1
+  b2=$(done_bytes); sleep 2; b3=$(done_bytes)
+  fast=$(( (b3 - b2) / 2 ))
+  [ "$fast" -ge $((slow * 4)) ] ||
+    die "$id: after PATCH to 200M: $fast bytes/s (was $slow)"
+  pass "$id: after PATCH to 200M: $fast bytes/s"
+
+  st=$(job_wait "$id" 120)
+  [ "$st" = succeeded ] || die "$id ended $st: $(job_field "$id" .error)"
+}
+
+# the raw destination: uch-job's own libnbd copy
+rate_follows bw '{"path": "'"$T/dst.img"'"}' "$T/dst.img"
+cmp "$T/src.img" "$T/dst.img" || die "copy differs"
+pass "the copy is equal"
+
 patch bw '{"limits": {"bandwidth": "fast"}}'
 [ "$(status)" = 400 ] && [ "$(jq -r .error.field "$T/body")" = limits.bandwidth ] ||
   die "bad bandwidth: $(status) $(cat "$T/body")"
 patch bw '{"limits": {"bandwidth": "200M"}, "other": 1}'
 [ "$(status)" = 400 ] && [ "$(jq -r .error.field "$T/body")" = other ] ||
   die "unknown field: $(status) $(cat "$T/body")"
-patch bw '{"limits": {"bandwidth": "200M"}}'
-[ "$(status)" = 200 ] || die "PATCH: $(status) $(cat "$T/body")"
-jq -e '.limits.bandwidth == "200M"' "$T/body" >/dev/null || die "PATCH answer: $(cat "$T/body")"
 
-sleep 1
-b2=$(done_bytes); sleep 2; b3=$(done_bytes)
-fast=$(( (b3 - b2) / 2 ))
-[ "$fast" -ge $((slow * 3)) ] || die "after PATCH to 200M: $fast bytes/s (was $slow)"
-pass "after PATCH to 200M: $fast bytes/s"
-
-st=$(job_wait bw 120)
-[ "$st" = succeeded ] || die "bw ended $st: $(job_field bw .error)"
-cmp "$T/src.img" "$T/dst.img" || die "copy differs"
-pass "the copy is equal"
+# a qcow2 destination: nbdcopy
+rate_follows bwq '{"path": "'"$T/dst.qcow2"'", "format": "qcow2"}' "$T/dst.qcow2"
+qemu-img compare -f raw -F qcow2 "$T/src.img" "$T/dst.qcow2" ||
+  die "the qcow2 copy differs"
+pass "the qcow2 copy is equal"
 
 patch bw '{"limits": {"bandwidth": "10M"}}'
 [ "$(status)" = 409 ] || die "PATCH of an ended job: $(status) $(cat "$T/body")"

@@ -93,8 +93,10 @@ static void test_dump_config(void)
 
 static void test_qemu_nbdcopy(void)
 {
-  _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 };
-  _cleanup_free_ char *sc = NULL, *sq = NULL, *s1 = NULL, *s2 = NULL;
+  _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 },
+                             n3 = { 0 };
+  _cleanup_free_ char *sc = NULL, *sq = NULL, *s1 = NULL, *s2 = NULL,
+                         *s3 = NULL;
 
   qemu_img_create_argv(&c, "/d/vm.qcow2", 2147483648ULL);
   is_str(sc = argv_join(&c), "qemu-img create -f qcow2 /d/vm.qcow2 2147483648",
@@ -104,13 +106,17 @@ static void test_qemu_nbdcopy(void)
          "qemu-nbd -f qcow2 --socket /r/d.sock --pid-file=/r/d.pid "
          "--persistent --shared=4 --cache=writeback --discard=unmap "
          "--detect-zeroes=unmap /d/vm.qcow2", "qemu-nbd");
-  nbdcopy_argv(&n1, 3, false, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
+  nbdcopy_argv(&n1, 3, false, false, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
   is_str(s1 = argv_join(&n1), "nbdcopy --flush --progress=3 "
          "'nbd+unix:///?socket=/r/s.sock' /d/out.img", "nbdcopy");
-  nbdcopy_argv(&n2, 3, true, "nbd://h/", "/dev/vdc");
+  nbdcopy_argv(&n2, 3, true, false, "nbd://h/", "/dev/vdc");
   is_str(s2 = argv_join(&n2), "nbdcopy --flush --progress=3 "
          "--destination-is-zero nbd://h/ /dev/vdc",
          "nbdcopy --destination-is-zero only when asked");
+  nbdcopy_argv(&n3, 3, false, true, "nbd://h/", "/d/out.img");
+  is_str(s3 = argv_join(&n3), "nbdcopy --flush --progress=3 "
+         "--connections=1 --requests=4 nbd://h/ /d/out.img",
+         "nbdcopy under a bandwidth limit: 1 MiB in flight");
 }
 
 int main(void)

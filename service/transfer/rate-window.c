@@ -1,0 +1,33 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "fs.h"
+#include "rate-window.h"
+#include "request.h"
+
+#define WINDOW_MS 250
+#define WINDOW_MIN (64u << 10)
+
+uint64_t rate_file_bits(const char *path)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+
+  if (read_file(path, &text, &len) < 0)
+    return 0;
+  text[strcspn(text, "\n")] = '\0';
+  return bandwidth_bits(text);
+}
+
+size_t inflight_window(uint64_t bits_per_s, size_t conns, size_t max)
+{
+  uint64_t w;
+
+  if (bits_per_s == 0 || conns == 0)
+    return max;
+  w = bits_per_s / 8 * WINDOW_MS / 1000 / conns;
+  if (w < WINDOW_MIN)
+    w = WINDOW_MIN;
+  return w < max ? (size_t)w : max;
+}
