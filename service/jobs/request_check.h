@@ -81,8 +81,15 @@ int check_copy(struct rq_ctx *c, json_object *req);
 int check_export(struct rq_ctx *c, json_object *req);
 int check_convert(struct rq_ctx *c, json_object *req);
 int check_inplace(struct rq_ctx *c, json_object *req);
-/* A convert or inplace request's "options" (root, macs, extra_args). */
-int check_convert_options(struct rq_ctx *c, json_object *opts);
+/* A convert or inplace request's "options" (root, macs, extra_args),
+ * whose path is `field`. */
+int check_convert_options(struct rq_ctx *c, json_object *opts,
+                          const char *field);
+/* What an inplace conversion needs to know of the guest: "name",
+ * "memory_mib", "vcpus", "firmware", "macs", "options", in `o` (whose
+ * path is `parent`); `keys` are the keys `o` may have. */
+int check_inplace_guest(struct rq_ctx *c, json_object *o, const char *parent,
+                        const char *const *keys);
 /* {"mac": "xx:xx:xx:xx:xx:xx", "network"?: NAME, "bridge"?: NAME, ...}
  * with only `keys`: the parts convert's options.macs and inplace's macs
  * share; *net and *bridge are set when given. */

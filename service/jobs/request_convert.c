@@ -101,34 +101,38 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   return ip ? check_ip(c, ip, f) : 0;
 }
 
-int check_convert_options(struct rq_ctx *c, json_object *opts)
+int check_convert_options(struct rq_ctx *c, json_object *opts,
+                          const char *field)
 {
   static const char *const keys[] = { "root", "macs", "extra_args", NULL };
   json_object *macs = NULL, *extra = NULL;
   const char *root = NULL;
-  char f[FIELD_MAX];
+  char f[FIELD_MAX], list[FIELD_MAX];
 
-  if (check_known_keys(c, opts, "options", keys) < 0 ||
-      get_string(c, opts, "options", "root", false, &root) < 0)
+  if (check_known_keys(c, opts, field, keys) < 0 ||
+      get_string(c, opts, field, "root", false, &root) < 0)
     return -1;
+  field_key(f, field, "root");
   /* "ask" would wait for a person at a terminal. */
   if (root && strcmp(root, "single") != 0 && strcmp(root, "first") != 0 &&
       !(strncmp(root, "/dev/", 5) == 0 &&
         chars_only(root + 5, "abcdefghijklmnopqrstuvwxyz"
                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/")))
-    return rq_fail(c, "options.root", "must be \"single\", \"first\" or "
+    return rq_fail(c, f, "must be \"single\", \"first\" or "
                    "a device (/dev/sda2, /dev/VG/LV)");
-  if (get_array(c, opts, "options", "macs", false, &macs) < 0 ||
-      get_array(c, opts, "options", "extra_args", false, &extra) < 0)
+  if (get_array(c, opts, field, "macs", false, &macs) < 0 ||
+      get_array(c, opts, field, "extra_args", false, &extra) < 0)
     return -1;
+  field_key(list, field, "macs");
   for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
-    field_index(f, "options.macs", i);
+    field_index(f, list, i);
     if (check_mac(c, json_object_array_get_idx(macs, i), f) < 0)
       return -1;
   }
+  field_key(list, field, "extra_args");
   for (size_t i = 0; extra && i < json_object_array_length(extra); i++) {
     json_object *v = json_object_array_get_idx(extra, i);
-    field_index(f, "options.extra_args", i);
+    field_index(f, list, i);
     if (!json_object_is_type(v, json_type_string) ||
         !convert_extra_arg_allowed(json_object_get_string(v)))
       return rq_fail(c, f, "not an allowed virt-v2v argument "
@@ -280,5 +284,5 @@ int check_convert(struct rq_ctx *c, json_object *req)
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
-  return opts ? check_convert_options(c, opts) : 0;
+  return opts ? check_convert_options(c, opts, "options") : 0;
 }

@@ -53,20 +53,47 @@ static int check_nic(struct rq_ctx *c, json_object *m, const char *field)
 
 #define INPLACE_MAX_NICS 32
 
+int check_inplace_guest(struct rq_ctx *c, json_object *o, const char *parent,
+                        const char *const *keys)
+{
+  static const char *const firmwares[] = { "bios", "uefi", NULL };
+  json_object *macs = NULL, *opts = NULL;
+  const char *name = NULL, *fw = NULL;
+  int64_t n64;
+  char f[FIELD_MAX], list[FIELD_MAX];
+
+  if (check_known_keys(c, o, parent, keys) < 0 ||
+      get_name(c, o, parent, "name", true, &name) < 0 ||
+      get_int(c, o, parent, "memory_mib", false, 64, 16 * 1024 * 1024,
+              &n64) < 0 ||
+      get_int(c, o, parent, "vcpus", false, 1, 1024, &n64) < 0 ||
+      get_enum(c, o, parent, "firmware", false, firmwares, &fw) < 0 ||
+      get_array(c, o, parent, "macs", false, &macs) < 0)
+    return -1;
+  field_key(list, parent, "macs");
+  if (macs && json_object_array_length(macs) > INPLACE_MAX_NICS)
+    return rq_fail(c, list, "at most %d NICs", INPLACE_MAX_NICS);
+  for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
+    field_index(f, list, i);
+    if (check_nic(c, json_object_array_get_idx(macs, i), f) < 0)
+      return -1;
+  }
+  if (get_object(c, o, parent, "options", false, &opts) < 0)
+    return -1;
+  field_key(f, parent, "options");
+  return opts ? check_convert_options(c, opts, f) : 0;
+}
+
 int check_inplace(struct rq_ctx *c, json_object *req)
 {
   static const char *const keys[] = { "type", "id", "labels", "name",
                                       "disks", "memory_mib", "vcpus",
                                       "firmware", "macs", "options", NULL };
-  static const char *const firmwares[] = { "bios", "uefi", NULL };
-  json_object *disks = NULL, *macs = NULL, *opts = NULL;
-  const char *name = NULL, *fw = NULL;
-  int64_t n64;
+  json_object *disks = NULL;
   size_t n;
   char f[FIELD_MAX];
 
   if (check_known_keys(c, req, "", keys) < 0 ||
-      get_name(c, req, "", "name", true, &name) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {
@@ -74,19 +101,5 @@ int check_inplace(struct rq_ctx *c, json_object *req)
     if (check_inplace_disk(c, json_object_array_get_idx(disks, i), f) < 0)
       return -1;
   }
-  if (get_int(c, req, "", "memory_mib", false, 64, 16 * 1024 * 1024, &n64) < 0 ||
-      get_int(c, req, "", "vcpus", false, 1, 1024, &n64) < 0 ||
-      get_enum(c, req, "", "firmware", false, firmwares, &fw) < 0 ||
-      get_array(c, req, "", "macs", false, &macs) < 0)
-    return -1;
-  if (macs && json_object_array_length(macs) > INPLACE_MAX_NICS)
-    return rq_fail(c, "macs", "at most %d NICs", INPLACE_MAX_NICS);
-  for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
-    field_index(f, "macs", i);
-    if (check_nic(c, json_object_array_get_idx(macs, i), f) < 0)
-      return -1;
-  }
-  if (get_object(c, req, "", "options", false, &opts) < 0)
-    return -1;
-  return opts ? check_convert_options(c, opts) : 0;
+  return check_inplace_guest(c, req, "", keys);
 }

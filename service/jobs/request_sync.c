@@ -62,10 +62,24 @@ static int check_sync_disk(struct rq_ctx *c, json_object *disk,
   return get_enum(c, dest, f, "format", false, raw_only, &format);
 }
 
+/* "inplace": the guest as an inplace request describes it, converted by
+ * virt-v2v-in-place on the destinations after the cutover pass. */
+static int check_sync_inplace(struct rq_ctx *c, json_object *req)
+{
+  static const char *const keys[] = { "name", "memory_mib", "vcpus",
+                                      "firmware", "macs", "options", NULL };
+  json_object *inplace = NULL;
+
+  if (get_object(c, req, "", "inplace", false, &inplace) < 0)
+    return -1;
+  return inplace ? check_inplace_guest(c, inplace, "inplace", keys) : 0;
+}
+
 int check_sync(struct rq_ctx *c, json_object *req)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
-                                      "interval_s", "limits", NULL };
+                                      "interval_s", "limits", "inplace",
+                                      NULL };
   json_object *disks;
   char f[FIELD_MAX];
   int64_t interval = 0;
@@ -74,7 +88,7 @@ int check_sync(struct rq_ctx *c, json_object *req)
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_int(c, req, "", "interval_s", false, 1, SYNC_INTERVAL_MAX,
               &interval) < 0 ||
-      check_limits(c, req, "") < 0 ||
+      check_limits(c, req, "") < 0 || check_sync_inplace(c, req) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "copy-job.h"
 #include "fs.h"
+#include "inplace-job.h"
 #include "jsonutil.h"
 #include "request.h"
 #include "resumable.h"
@@ -176,6 +177,49 @@ static void forget_checkpoints(struct runner *r)
   }
 }
 
+/* After the cutover pass, when the request has "inplace": the
+ * destinations converted by virt-v2v-in-place, as an inplace job of
+ * those disks would (through overlays, committed only on success);
+ * its result goes to result.inplace. */
+static int convert_in_place(struct sync_job *sj, struct job_failure *f)
+{
+  struct runner *r = sj->r;
+  json_object *disks = json_get(sj->result, "disks");
+  _cleanup_json_ json_object *req = NULL;
+  json_object *list = json_object_new_array(), *job_request = r->request;
+  json_object *conv = json_object_new_object();
+  int ret;
+
+  json_object_object_add(sj->result, "inplace", conv);
+  if (json_object_deep_copy(json_get(r->request, "inplace"), &req, NULL) < 0) {
+    json_object_put(list);
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < json_object_array_length(disks); i++) {
+    json_object *d = json_object_new_object();
+    const char *path = json_get_string(json_object_array_get_idx(disks, i),
+                                       "path");
+    json_object_object_add(d, "path", json_object_new_string(path));
+    json_object_object_add(d, "format", json_object_new_string("raw"));
+    json_object_array_add(list, d);
+  }
+  json_object_object_add(req, "type", json_object_new_string("inplace"));
+  json_object_object_add(req, "disks", list);
+  runner_log(r, "cutover done: converting the destinations in place");
+  r->request = req;
+  ret = inplace_job_run(r, conv, f);
+  r->request = job_request;
+  if (ret < 0 && !r->kids.cancelled) {
+    char msg[sizeof f->message];
+    /* the copy is complete and current: only the conversion is to redo */
+    if (snprintf(msg, sizeof msg, "the cutover pass is done, converting "
+                 "in place failed: %s", f->message) >= 0)
+      memcpy(f->message, msg, sizeof msg);
+  }
+  return ret;
+}
+
 int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
 {
   json_object *interval = json_get(r->request, "interval_s");
@@ -209,6 +253,8 @@ int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
     if (cutover)
       break;
   }
+  if (json_get(r->request, "inplace") && convert_in_place(&sj, f) < 0)
+    goto out;
   ret = 0;
 out:
   if (sj.ino_fd >= 0)
