@@ -22,7 +22,7 @@ what=${1:-raw}
 export PATH=$PATH:/usr/sbin:/sbin
 sources=/etc/apt/sources.list.d/debian.sources
 [ -r "$sources" ] || sources=http://deb.debian.org/debian
-hash=$( { cat "$here/make-debian.sh"; [ -r "$sources" ] && cat "$sources"; } |
+hash=$( { cat "$here/make-debian.sh" "$here/make-ova.sh"; [ -r "$sources" ] && cat "$sources"; } |
   sha256sum | cut -c1-16)
 cache=${UCH_CACHE:-$HOME/.cache/uch}/guests/debian-$hash
 mkdir -p "$cache"
@@ -170,97 +170,12 @@ VMX
 }
 
 ova() {
-  local out=$cache/debian.ova bytes capacity
+  local out=$cache/debian.ova
   [ -s "$out" ] && return
   raw
   new_work
-  mkdir "$work/ova"
-  qemu-img convert -O vmdk -o subformat=streamOptimized \
-    "$cache/debian.img" "$work/ova/debian-disk1.vmdk"
-  bytes=$(stat -c %s "$work/ova/debian-disk1.vmdk")
-  capacity=$(qemu-img info --output=json "$cache/debian.img" |
-    sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p')
-  cat >"$work/ova/debian.ovf" <<OVF
-<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"
-  xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
-  xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
-  xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"
-  xmlns:vmw="http://www.vmware.com/schema/ovf">
-  <References>
-    <File ovf:href="debian-disk1.vmdk" ovf:id="file1" ovf:size="$bytes"/>
-  </References>
-  <DiskSection>
-    <Info>Virtual disk information</Info>
-    <Disk ovf:capacity="$capacity" ovf:capacityAllocationUnits="byte"
-      ovf:diskId="vmdisk1" ovf:fileRef="file1"
-      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-  </DiskSection>
-  <NetworkSection>
-    <Info>The list of logical networks</Info>
-    <Network ovf:name="VM Network"><Description>VM Network</Description></Network>
-  </NetworkSection>
-  <VirtualSystem ovf:id="$name">
-    <Info>A virtual machine</Info>
-    <Name>$name</Name>
-    <OperatingSystemSection ovf:id="96" vmw:osType="debian10_64Guest">
-      <Info>The kind of installed guest operating system</Info>
-    </OperatingSystemSection>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware requirements</Info>
-      <System>
-        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
-        <vssd:InstanceID>0</vssd:InstanceID>
-        <vssd:VirtualSystemIdentifier>$name</vssd:VirtualSystemIdentifier>
-        <vssd:VirtualSystemType>vmx-14</vssd:VirtualSystemType>
-      </System>
-      <Item>
-        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
-        <rasd:ElementName>1 virtual CPU(s)</rasd:ElementName>
-        <rasd:InstanceID>1</rasd:InstanceID>
-        <rasd:ResourceType>3</rasd:ResourceType>
-        <rasd:VirtualQuantity>1</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
-        <rasd:ElementName>1024MB of memory</rasd:ElementName>
-        <rasd:InstanceID>2</rasd:InstanceID>
-        <rasd:ResourceType>4</rasd:ResourceType>
-        <rasd:VirtualQuantity>1024</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:ElementName>SCSI controller 0</rasd:ElementName>
-        <rasd:InstanceID>3</rasd:InstanceID>
-        <rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>0</rasd:AddressOnParent>
-        <rasd:ElementName>Hard disk 1</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
-        <rasd:InstanceID>4</rasd:InstanceID>
-        <rasd:Parent>3</rasd:Parent>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>7</rasd:AddressOnParent>
-        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
-        <rasd:Connection>VM Network</rasd:Connection>
-        <rasd:ElementName>Network adapter 1</rasd:ElementName>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceSubType>E1000</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-OVF
-  (cd "$work/ova" &&
-    for f in debian.ovf debian-disk1.vmdk; do
-      echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
-    done >debian.mf &&
-    tar -cf ../debian.ova debian.ovf debian-disk1.vmdk debian.mf)
+  "$here/make-ova.sh" "$cache/debian.img" debian debian10_64Guest 96 \
+    "$work/debian.ova"
   mv "$work/debian.ova" "$out"
 }
 

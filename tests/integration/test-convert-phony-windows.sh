@@ -25,18 +25,10 @@ cat >"$T/win.json" <<JSON
  "input": {"disk": {"path": "$T/guest/windows.img", "format": "qcow2"}},
  "output": {"local": {"dir": "$T/out", "format": "qcow2"}}}
 JSON
-api POST /v1/jobs "$T/win.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
-st=$(job_wait win 600)
-api GET /v1/jobs/win >"$T/job.json"
-[ "$st" = succeeded ] || die "job ended $st: $(jq -c '{error,phase}' "$T/job.json"); log: $(tail -20 "$T/state/jobs/win/job.log")"
+job_succeeds win "$T/win.json" 600
 pass "phony Windows converted through the API"
 
-for phase in opening inspecting converting copying finishing; do
-  grep -q "phase $phase" "$T/state/jobs/win/job.log" || die "never in phase $phase"
-done
-jq -e '.progress.percent == 100 and (.disks | length) == 1 and .disks[0].percent == 100' \
-  "$T/job.json" >/dev/null || die "progress: $(jq -c '{progress,disks}' "$T/job.json")"
+v2v_phases_followed win
 pass "phases followed, disk 1/1 at 100 %"
 
 disk=$(jq -r '.result.disks[0].path' "$T/job.json")

@@ -11,10 +11,7 @@ require guestfish
 require jq
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
-rc=0; raw=$("$UCH_TOP/tests/guests/make-debian.sh" raw) || rc=$?
-[ $rc = 77 ] && skip "cannot build the Debian guest here"
-[ $rc = 0 ] || die "make-debian.sh failed ($rc)"
-qemu-img create -q -f qcow2 -F raw -b "$raw" "$T/debian.qcow2"
+debian_overlay raw
 uchd_start
 
 printf '{"type":"inspect","id":"debian","disks":[{"source":{"path":"%s"}}]}\n' \

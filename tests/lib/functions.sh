@@ -90,6 +90,40 @@ job_wait() {
   echo "timeout"
 }
 
+# job_succeeds ID REQUEST-FILE [TIMEOUT]: submits the request, waits for
+# the job (default 600 s) and leaves it in $T/job.json; dies with its
+# error, phase and log tail unless it succeeded.
+job_succeeds() {
+  local id=$1 req=$2 limit=${3:-600} st
+  api POST /v1/jobs "$req" >/dev/null
+  [ "$(status)" = 201 ] || die "$id: submit: $(status) $(cat "$T/body")"
+  st=$(job_wait "$id" "$limit")
+  api GET "/v1/jobs/$id" >"$T/job.json"
+  [ "$st" = succeeded ] || die "$id ended $st: $(jq -c '{error,phase}' "$T/job.json"); log: $(tail -20 "$T/state/jobs/$id/job.log")"
+}
+
+# debian_overlay FORMAT: $T/debian.qcow2, a qcow2 overlay over the cached
+# Debian 12 test guest (tests/guests/make-debian.sh raw|qcow2), which
+# must stay read-only; skips when the guest cannot be built here.
+debian_overlay() {
+  local rc=0 base
+  base=$("$UCH_TOP/tests/guests/make-debian.sh" "$1") || rc=$?
+  [ $rc = 77 ] && skip "cannot build the Debian guest here"
+  [ $rc = 0 ] || die "make-debian.sh failed ($rc)"
+  qemu-img create -q -f qcow2 -F "$1" -b "$base" "$T/debian.qcow2"
+}
+
+# v2v_phases_followed ID: the convert job in $T/job.json went through
+# virt-v2v's phases (its log says so) and ended at 100 % on its disk.
+v2v_phases_followed() {
+  local phase
+  for phase in opening inspecting converting copying finishing; do
+    grep -q "phase $phase" "$T/state/jobs/$1/job.log" || die "$1: never in phase $phase"
+  done
+  jq -e '.progress.percent == 100 and (.disks | length) == 1 and .disks[0].percent == 100' \
+    "$T/job.json" >/dev/null || die "$1: progress: $(jq -c '{progress,disks}' "$T/job.json")"
+}
+
 # Wait for a condition (a command) for up to $1 seconds.
 wait_for() {
   local limit=$1; shift

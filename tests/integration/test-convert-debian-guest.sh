@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The real Debian 12 test guest (tests/guests/make-debian.sh) converted by
+# a convert job through the API with -i disk into a local qcow2: the job
+# follows virt-v2v's phases, succeeds, reports the guest, the converted
+# disk and the domain XML; the converted disk's initramfs holds the
+# virtio drivers (virt-v2v rebuilt it), and the converted guest boots
+# under qemu from a virtio disk to its login prompt.  ~10 min without
+# KVM.
+# uch-test: slow
+# uch-test: timeout=2400
+source "$UCH_TOP/tests/lib/functions.sh"
+require virt-v2v
+require guestfish
+require lsinitramfs
+require qemu-system-x86_64
+require jq
+# Nested KVM here aborts qemu; TCG always works (and is what CI has).
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+
+debian_overlay qcow2
+mkdir -p "$T/out"
+uchd_start
+
+cat >"$T/deb.json" <<JSON
+{"type": "convert", "id": "deb", "name": "deb12",
+ "input": {"disk": {"path": "$T/debian.qcow2", "format": "qcow2"}},
+ "output": {"local": {"dir": "$T/out", "format": "qcow2"}}}
+JSON
+start=$(date +%s)
+job_succeeds deb "$T/deb.json" 1800
+pass "Debian 12 converted through the API in $(( $(date +%s) - start )) s"
+
+v2v_phases_followed deb
+pass "phases followed, disk 1/1 at 100 %"
+
+# virt-v2v names a Debian guest by /etc/debian_version ("12.15").
+jq -e '(.result.guest.product_name | startswith("12.")) and
+       .result.guest.osinfo == "http://debian.org/debian/12"' "$T/job.json" >/dev/null ||
+  die "result.guest: $(jq -c .result.guest "$T/job.json")"
+disk=$(jq -r '.result.disks[0].path' "$T/job.json")
+xml=$(jq -r '.result.metadata' "$T/job.json")
+[ "$disk" = "$T/out/deb12-sda" ] || die "result disk: $disk"
+[ "$xml" = "$T/out/deb12.xml" ] || die "result metadata: $xml"
+qemu-img info --output=json "$disk" | jq -e '.format == "qcow2"' >/dev/null || die "not qcow2"
+grep -q "<name>deb12</name>" "$xml" || die "domain XML: $(cat "$xml")"
+grep -q "bus='virtio'" "$xml" || die "no virtio disk in the domain XML"
+grep -q "debian.org/debian/12" "$xml" || die "no libosinfo debian 12 in the domain XML"
+pass "result: guest $(jq -c .result.guest "$T/job.json"), $disk (qcow2), $xml"
+
+# The initramfs the converted guest boots with, read on the host: one
+# appliance boot copies /boot out (the appliance takes minutes here).
+mkdir -p "$T/copy"
+guestfish --ro -a "$disk" -i copy-out /boot "$T/copy" || die "cannot read /boot"
+initrd=$(ls "$T"/copy/boot/initrd.img-* | tail -1)
+[ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
+lsinitramfs "$initrd" >"$T/initrd.list"
+for mod in virtio_blk virtio_net virtio_pci; do
+  grep -q "/$mod\.ko" "$T/initrd.list" || die "$mod not in $initrd"
+done
+pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
+! pgrep -f -- "(virt-v2v|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
+[ ! -e "$T/run/jobs/deb" ] || die "runtime dir left"
+
+# The proof: it boots from a virtio disk (writes go to a throw-away
+# overlay), to the login prompt on its serial console.
+boot_start=$(date +%s)
+qemu-system-x86_64 -machine pc,accel=tcg -m 768 -display none -nic none \
+  -drive "file=$disk,format=qcow2,if=virtio,snapshot=on" \
+  -serial "file:$T/console.log" -monitor none -pidfile "$T/qemu.pid" \
+  >"$T/qemu.out" 2>&1 &
+booted() { grep -q "uch-debian login:" "$T/console.log" 2>/dev/null; }
+wait_for 600 booted ||
+  die "the converted guest did not reach its login prompt: $(tail -c 2000 "$T/console.log" 2>/dev/null) $(cat "$T/qemu.out")"
+grep -q " vda: vda1" "$T/console.log" ||
+  die "the kernel never saw its disk as virtio vda: $(grep -m5 -i 'sd\|vd' "$T/console.log")"
+pass "the converted guest boots from a virtio disk to its login prompt ($(( $(date +%s) - boot_start )) s)"
+kill "$(cat "$T/qemu.pid")"
