@@ -26,6 +26,11 @@ hash=$( { cat "$here/make-debian.sh" "$here/make-ova.sh"; [ -r "$sources" ] && c
   sha256sum | cut -c1-16)
 cache=${UCH_CACHE:-$HOME/.cache/uch}/guests/debian-$hash
 mkdir -p "$cache"
+# One build at a time: a second caller (tests run two at a time) waits
+# for the first and then finds its result, rather than building the
+# same disk alongside it on the same cores.
+exec 9>"$cache/.lock"
+flock 9
 name=uch-debian
 disk_size=2G
 

@@ -16,7 +16,11 @@ out=$1
 recipe=(make-windows.sh make-win-files.py windows-software.reg windows-system.reg)
 hash=$(cd "$here" && cat "${recipe[@]}" | sha256sum | cut -c1-16)
 cache=${UCH_CACHE:-$HOME/.cache/uch}/guests/windows-$hash
-mkdir -p "$out"
+mkdir -p "$out" "$cache"
+# One build at a time: the tests that use this guest run alongside, and
+# the second one waits for the first's result instead of building it too.
+exec 9>"$cache/.lock"
+flock 9
 
 if [ ! -s "$cache/windows.img" ]; then
   for tool in guestfish hivexregedit python3; do
