@@ -116,9 +116,7 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
   struct runner *r = ir->r;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *helper = inspect_helper_path();
-  char why[512];
   struct child *ch;
-  int ret = -1;
 
   if (!helper || inspect_helper_argv(&a, helper, r->rt_dir) < 0) {
     failure_set(f, "internal", "cannot find uch-inspect: %s",
@@ -139,18 +137,8 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
   }
   ch->on_line = on_helper_line;
   ch->opaque = ir;
-  if (child_wait(&r->kids, ch) < 0) {
-    child_stop(&r->kids, ch);     /* the appliance goes with it */
-    return -1;
-  }
-  if (child_succeeded(ch))
-    ret = 0;
-  else {
-    child_describe_failure(ch, why, sizeof why);
-    failure_set(f, "inspect_failed", "%s", why);
-  }
-  child_release(&r->kids, ch);
-  return ret;
+  /* on a cancel, the appliance goes with it (its process group) */
+  return runner_child_finish(r, ch, f, "inspect_failed");
 }
 
 static void copy_key(json_object *to, json_object *from, const char *key)

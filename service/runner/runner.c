@@ -32,6 +32,27 @@ void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
   va_end(ap);
 }
 
+int runner_child_finish(struct runner *r, struct child *ch,
+                        struct job_failure *f, const char *code)
+{
+  char why[512];
+  int ret = -1;
+
+  if (child_wait(&r->kids, ch) < 0) {
+    child_stop(&r->kids, ch);
+    child_release(&r->kids, ch);
+    return -1;
+  }
+  if (child_succeeded(ch))
+    ret = 0;
+  else {
+    child_describe_failure(ch, why, sizeof why);
+    failure_set(f, code, "%s", why);
+  }
+  child_release(&r->kids, ch);
+  return ret;
+}
+
 void runner_log(struct runner *r, const char *fmt, ...)
 {
   _cleanup_free_ char *msg = NULL;

@@ -65,4 +65,10 @@ struct job_failure {
 void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
+/* Waits for a tool the job runs and forgets it: 0 when it succeeded;
+ * -1 with f set to `code` and the tool's own last error line when it
+ * failed; -1 alone on a cancel, after stopping it and its group. */
+int runner_child_finish(struct runner *r, struct child *ch,
+                        struct job_failure *f, const char *code);
+
 #endif

@@ -99,8 +99,7 @@ static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
   struct progress_parser parser;
   struct child *ch;
-  int pipefd[2], ret = -1;
-  char why[512];
+  int pipefd[2];
 
   if (!rate_file ||
       nbdcopy_argv(&a, PROGRESS_FD, is_zero, rate_file_bits(rate_file) > 0,
@@ -125,16 +124,7 @@ static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
   }
   if (pipefd[0] >= 0)
     close(pipefd[0]);
-  if (child_wait(&r->kids, ch) < 0)
-    return -1;
-  if (child_succeeded(ch))
-    ret = 0;
-  else {
-    child_describe_failure(ch, why, sizeof why);
-    failure_set(f, "copy_failed", "%s", why);
-  }
-  child_release(&r->kids, ch);
-  return ret;
+  return runner_child_finish(r, ch, f, "copy_failed");
 }
 
 static json_object *disk_result(const char *path, const char *format,
