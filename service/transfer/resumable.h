@@ -1,9 +1,8 @@
 /* A full copy onto a raw destination that can resume: libnbd reads the
  * data extents in order (up to 4 connections with 8 reads of 1 MiB in
  * flight each; less under a bandwidth limit, rate-window.h), holes are
- * zeroed, and
- * about every second the destination is flushed (fdatasync) and the
- * offset below which it is complete is written to
+ * zeroed, and about every second the destination is flushed (fdatasync)
+ * and the offset below which it is complete is written to
  * STATE/jobs/ID/checkpoint-I.json.  A later run of the same job (a
  * resubmitted failed or cancelled one) starts from that offset when the
  * destination is still the same file or device and the source still
