@@ -154,6 +154,13 @@ static void guestfs(json_object *caps, const struct preflight_opts *o,
                   o->quick ? " (--quick)" : "");
     return;
   }
+  if (json_object_object_get_ex(g, "installed", &v) &&
+      !json_object_get_boolean(v)) {
+    preflight_add(checks, "libguestfs", "fail", "libguestfs is not installed: "
+                  "no guestfish on PATH (needed for convert, inplace and "
+                  "inspect jobs; Debian: apt-get install guestfish)");
+    return;
+  }
   t = (time_t)json_object_get_int64(json_get(g, "checked_at"));
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
   if (json_object_object_get_ex(g, "ok", &v) && json_object_get_boolean(v))

@@ -118,6 +118,24 @@ static void test_no_nbdkit(void)
   ok(find(checks, "vddk-plugin") == NULL, "nothing said of its plugins");
 }
 
+/* The Debian appliance image leaves libguestfs out: named as not
+ * installed, not as an appliance that does not boot. */
+static void test_no_guestfish(void)
+{
+  _cleanup_json_ json_object *caps = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *checks = json_object_new_array();
+  struct preflight_opts o = { 0 };
+
+  json_object_object_add(caps, "guestfs", json_tokener_parse(
+    "{\"installed\":false,\"ok\":false,\"checked_at\":0,"
+    "\"message\":\"guestfish is not installed\"}"));
+  preflight_judge(caps, &o, checks);
+  is_str(status(checks, "libguestfs"), "fail", "no guestfish fails");
+  is_str(message(checks, "libguestfs"), "libguestfs is not installed: no "
+         "guestfish on PATH (needed for convert, inplace and inspect jobs; "
+         "Debian: apt-get install guestfish)", "naming guestfish and its package");
+}
+
 static void test_pure_bits(void)
 {
   const unsigned char sha1[20] = { 0xb3, 0x1f, 0x94, 0x40, 0x74, 0xac, 0xb3,
@@ -152,6 +170,7 @@ int main(void)
   test_good_host();
   test_debian_without_vddk();
   test_no_nbdkit();
+  test_no_guestfish();
   test_pure_bits();
   return tap_done();
 }
