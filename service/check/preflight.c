@@ -136,9 +136,10 @@ static void kvm(json_object *caps, json_object *checks)
   json_object *v;
 
   if (json_object_object_get_ex(caps, "kvm", &v) && json_object_get_boolean(v))
-    preflight_add(checks, "kvm", "ok", "/dev/kvm is present");
+    preflight_add(checks, "kvm", "ok", "/dev/kvm works");
   else
-    preflight_add(checks, "kvm", "warn", "no /dev/kvm: conversions run the "
+    preflight_add(checks, "kvm", "warn", "no usable /dev/kvm (absent, no "
+                  "hardware virtualisation, or no access): conversions run the "
                   "libguestfs appliance under TCG, many times slower");
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -291,6 +293,18 @@ json_object *probe_guestfs_run(const char *state_dir)
   return o;
 }
 
+/* KVM that works: /dev/kvm opens and speaks the KVM API.  The node alone
+ * says nothing: systemd makes it at boot (a static node, for module
+ * autoloading) in guests without hardware virtualisation too, where
+ * opening it fails (ENODEV).  Unreadable by this user also counts as
+ * not usable: what runs as this user cannot use it either. */
+static bool kvm_usable(void)
+{
+  _cleanup_close_ int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+  return fd >= 0 && ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+}
+
 static json_object *space_of(const char *dir)
 {
   struct statvfs st;
@@ -328,7 +342,7 @@ json_object *probe_capabilities(const struct probe_env *env)
     json_object_object_add(o, "path", json_object_new_string(inplace));
   json_object_object_add(caps, "virt-v2v-in-place", o);
   json_object_object_add(caps, "kvm",
-                         json_object_new_boolean(access("/dev/kvm", F_OK) == 0));
+                         json_object_new_boolean(kvm_usable()));
   json_object_object_add(caps, "vddk", json_object_new_boolean(vddk));
   o = json_object_new_object();
   lib = probe_vddk_library(env->vddk_libdir ? env->vddk_libdir : PROBE_VDDK_LIBDIR);

@@ -93,6 +93,9 @@ static void test_debian_without_vddk(void)
   ok(strstr(message(checks, "vddk-plugin"), "Debian's nbdkit has no vddk "
             "plugin") != NULL, "saying Debian's nbdkit has none");
   is_str(status(checks, "kvm"), "warn", "no KVM only warns");
+  is_str(message(checks, "kvm"), "no usable /dev/kvm (absent, no hardware "
+         "virtualisation, or no access): conversions run the libguestfs "
+         "appliance under TCG, many times slower", "saying what it means");
   is_str(message(checks, "libguestfs"), "appliance not checked (--quick)",
          "--quick skips the appliance");
   is_str(status(checks, "virt-v2v"), "fail", "no virt-v2v fails");
