@@ -80,7 +80,16 @@ int export_fw_close(struct runner *r, struct export_fw *fw,
   const char *status = json_get_string(fw->state, "status");
   if (!fw->opened && !(status && strcmp(status, FW_OPENING) == 0))
     return 0;
-  if (fw_close_port(fw->bus, fw->zone, fw->port, err, sizeof err) < 0) {
+  int rc = fw_close_port(fw->bus, fw->zone, fw->port, err, sizeof err);
+  if (rc < 0 && sd_bus_is_open(fw->bus) <= 0) {
+    /* the connection of days ago is gone (dbus-daemon restarted): a new
+     * one, once */
+    fw->bus = sd_bus_flush_close_unref(fw->bus);
+    rc = fw_bus_open(&fw->bus, err, sizeof err);
+    if (rc == 0)
+      rc = fw_close_port(fw->bus, fw->zone, fw->port, err, sizeof err);
+  }
+  if (rc < 0) {
     /* status stays "open": the job's document must not claim otherwise */
     runner_log(r, "firewall: cannot close %s/tcp: %s", fw->port, err);
     failure_set(f, "firewall_failed", "%s: the port stays open: %s", FIELD,

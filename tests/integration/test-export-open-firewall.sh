@@ -32,10 +32,15 @@ cat >"$T/bus.conf" <<EOF
   </policy>
 </busconfig>
 EOF
-dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile \
-  >>"$T/dbus.log" 2>&1 &
-cleanup_add "kill $!"
-wait_for 10 test -S "$T/bus.sock" || die "dbus-daemon did not start"
+bus_start() {
+  rm -f "$T/bus.sock"
+  dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile \
+    >>"$T/dbus.log" 2>&1 &
+  BUS_PID=$!
+  cleanup_add "kill $BUS_PID"
+  wait_for 10 test -S "$T/bus.sock" || die "dbus-daemon did not start"
+}
+bus_start
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/bus.sock
 
 fake_start() {
@@ -144,6 +149,24 @@ grep -q "closed the export's port in firewalld" "$T/uchd.log" || die "uchd did n
 pass "worker killed: uchd closed the port and marked the job failed"
 wait_for 10 sh -c "! pgrep -f -- '[n]bdkit .*$T/run/jobs/killed/' >/dev/null" ||
   die "nbdkit of the killed worker left"
+
+# --- the bus restarted under a serving export: the worker connects again
+# to close the port (the fake, restarted too, keeps what was open)
+port=$(free_port)
+tcp_export rebus "$port" ', "open_firewall": true'
+[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "rebus: not open"
+kill "$FAKE_PID" "$BUS_PID"
+wait_for 10 sh -c "! kill -0 $FAKE_PID 2>/dev/null && ! kill -0 $BUS_PID 2>/dev/null" ||
+  die "bus did not stop"
+bus_start
+fake_start
+[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "rebus: the fake forgot the port"
+n0=$(ncalls)
+cancel rebus
+[ "$(calls_since "$n0")" = "removePort public $port tcp" ] || die "rebus calls: $(calls_since "$n0")"
+[ ! -s "$T/fw/open" ] || die "rebus: still open"
+[ "$(job_field rebus .result.firewall.status)" = closed ] || die "rebus: status not closed"
+pass "dbus-daemon restarted while serving: the worker reconnects and closes the port"
 
 # --- a port open before the job is left open
 port=$(free_port)

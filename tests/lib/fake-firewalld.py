@@ -5,8 +5,8 @@ firewalld's signatures and its ALREADY_ENABLED / NOT_ENABLED errors.
 
 Usage: fake-firewalld.py BUS-ADDRESS DIR
 Appends each call as a JSON line to DIR/calls, keeps DIR/open (the open
-ports, "ZONE PORT/PROTO" lines) current, and creates DIR/ready once it
-owns the name.  Runs until killed."""
+ports, "ZONE PORT/PROTO" lines) current, starting from it when it is
+there, and creates DIR/ready once it owns the name.  Runs until killed."""
 import json
 import os
 import sys
@@ -30,6 +30,16 @@ class Fake(dbus.service.Object):
         super().__init__(bus, PATH)
         self.out = out
         self.ports = set()
+        # a restarted fake goes on with what was open, as firewalld's
+        # runtime config outlives a dbus-daemon restart
+        try:
+            with open(os.path.join(out, "open")) as f:
+                for line in f:
+                    zone, rest = line.split()
+                    port, proto = rest.split("/")
+                    self.ports.add((zone, port, proto))
+        except FileNotFoundError:
+            pass
         self.dump()
 
     def record(self, method, *args):
