@@ -136,9 +136,10 @@ static void kvm(json_object *caps, json_object *checks)
   json_object *v;
 
   if (json_object_object_get_ex(caps, "kvm", &v) && json_object_get_boolean(v))
-    preflight_add(checks, "kvm", "ok", "/dev/kvm is present");
+    preflight_add(checks, "kvm", "ok", "/dev/kvm works");
   else
-    preflight_add(checks, "kvm", "warn", "no /dev/kvm: conversions run the "
+    preflight_add(checks, "kvm", "warn", "no usable /dev/kvm (absent, no "
+                  "hardware virtualisation, or no access): conversions run the "
                   "libguestfs appliance under TCG, many times slower");
 }
 
@@ -152,6 +153,13 @@ static void guestfs(json_object *caps, const struct preflight_opts *o,
   if (!g) {
     preflight_add(checks, "libguestfs", "warn", "appliance not checked%s",
                   o->quick ? " (--quick)" : "");
+    return;
+  }
+  if (json_object_object_get_ex(g, "installed", &v) &&
+      !json_object_get_boolean(v)) {
+    preflight_add(checks, "libguestfs", "fail", "libguestfs is not installed: "
+                  "no guestfish on PATH (needed for convert, inplace and "
+                  "inspect jobs; Debian: apt-get install guestfish)");
     return;
   }
   t = (time_t)json_object_get_int64(json_get(g, "checked_at"));

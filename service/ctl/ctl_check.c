@@ -57,7 +57,8 @@ int cmd_check(struct ctl_ctx *x)
   if (o->quick)
     json_object_object_add(caps, "guestfs", NULL);
   else if (!guestfs_fresh(json_get(caps, "guestfs"))) {
-    if (!o->json) {
+    _cleanup_free_ char *guestfish = probe_find_program("guestfish", NULL);
+    if (!o->json && guestfish) {
       printf("booting the libguestfs appliance (about 35 s without KVM)...\n");
       fflush(stdout);
     }

@@ -39,10 +39,11 @@ static int check_listen(struct rq_ctx *c, json_object *req)
 {
   static const char *const unix_keys[] = { "unix", NULL };
   static const char *const tcp_keys[] = { "tcp", "tls_psk_file",
-                                          "tls_username", "advertise", NULL };
+                                          "tls_username", "advertise",
+                                          "open_firewall", NULL };
   json_object *listen = NULL;
   const char *tcp = NULL, *psk = NULL, *s = NULL;
-  bool is_unix = false;
+  bool is_unix = false, open_fw = false;
 
   if (get_object(c, req, "", "listen", true, &listen) < 0)
     return -1;
@@ -69,6 +70,8 @@ static int check_listen(struct rq_ctx *c, json_object *req)
   if (s && !host_valid(s))
     return rq_fail(c, "listen.advertise", "must be a host name or IP "
                    "address (IPv6 in brackets)");
+  if (get_bool(c, listen, "listen", "open_firewall", false, &open_fw) < 0)
+    return -1;
   if (get_abs_path(c, listen, "listen", "tls_psk_file", false, &psk) < 0)
     return -1;
   if (psk)

@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "endpoint.h"
+#include "export-firewall.h"
 #include "export-job.h"
 #include "jsonutil.h"
 #include "export-listen.h"
@@ -129,16 +130,23 @@ int export_job_run(struct runner *r, json_object *result,
                    struct job_failure *f)
 {
   json_object *disks = json_get(r->request, "disks");
+  json_object *listen = json_get(r->request, "listen");
   const char *until = json_get_string(r->request, "until");
   bool client_done = until && strcmp(until, "client-done") == 0;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *dir = NULL, *pidfile = NULL;
   struct listen_spec l;
   struct export_listen el = { 0 };
+  struct export_fw fw = { 0 };
+  struct job_failure close_f = { "", "" };
   struct child *ch;
   int ret = -1;
 
-  if (listen_prepare(r, json_get(r->request, "listen"), &l, f) < 0)
+  if (listen_prepare(r, listen, &l, f) < 0)
+    goto out;
+  if (l.port &&
+      json_object_get_boolean(json_get(listen, "open_firewall")) &&
+      export_fw_prepare(&fw, l.port, result, f) < 0)
     goto out;
   if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
       !(pidfile = runtime_path(r, "nbdkit.pid")))
@@ -154,11 +162,19 @@ int export_job_run(struct runner *r, json_object *result,
     failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
     goto out;
   }
-  if (wait_ready(r, ch, pidfile, f) < 0 || add_exports(result, disks, &l) < 0)
+  if (wait_ready(r, ch, pidfile, f) < 0 || export_fw_open(r, &fw, f) < 0 ||
+      add_exports(result, disks, &l) < 0)
     goto out;
   runner_set_phase(r, "serving");
   ret = serve_until_end(r, ch, client_done, f);
 out:
+  /* Whatever the outcome; a port left open fails an otherwise good job
+   * (a failed or cancelled one keeps its own reason; the log says it). */
+  if (export_fw_close(r, &fw, &close_f) < 0 && ret == 0) {
+    *f = close_f;
+    ret = -1;
+  }
+  export_fw_free(&fw);
   listen_free(&l);
   return ret;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "firewall.h"
 #include "fs.h"
 #include "log.h"
 #include "workers.h"
@@ -75,6 +76,22 @@ int worker_signal(struct job *j, int sig)
   return -1;
 }
 
+/* An export's port the worker opened in firewalld and could not close
+ * (killed): nobody else will.  Blocks the loop for one D-Bus call, only
+ * for such a job. */
+static void close_firewall(struct job *j)
+{
+  char err[512];
+  int r = fw_close_for_job(j->doc, err, sizeof err);
+
+  if (r > 0)
+    log_job(LOG_INFO, j->id, "closed the export's port in firewalld, "
+            "which its worker left open");
+  else if (r < 0)
+    log_job(LOG_ERR, j->id, "the export's port stays open in firewalld: %s",
+            err);
+}
+
 void worker_ended(struct uchd *d, struct job *j, const char *how)
 {
   pid_t pid = j->pid;
@@ -113,6 +130,7 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
       jobdoc_set_error(j->doc, "worker_lost", msg);
       jobdoc_set_state(j->doc, JOB_FAILED);
     }
+    close_firewall(j);
     if (job_save(&d->store, j) < 0)
       log_job(LOG_ERR, j->id, "cannot write state: %m");
     log_job(LOG_WARNING, j->id, "%s", msg);

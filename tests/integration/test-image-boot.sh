@@ -6,8 +6,8 @@
 # virtio disks whose serials are Cinder volume ids, user networking with
 # SSH and the API forwarded.  uchd comes up healthy over TLS with that
 # token, sees both volumes, copies one onto the other as a job that is
-# its own systemd unit (JOB_ID in its journal), and the guest shuts down
-# cleanly.  Records the image size and boot-to-healthy time in
+# its own systemd unit (JOB_ID in its journal), `uchctl check` names what
+# the image lacks on purpose, and the guest shuts down cleanly.  Records the image size and boot-to-healthy time in
 # build/test-logs/image-boot.figures.
 source "$UCH_TOP/tests/lib/functions.sh"
 require qemu-system-x86_64
@@ -141,6 +141,39 @@ grep -q 'uch-job-boot1.service' "$T/journal" ||
 grep -q 'started unit uch-job-boot1.service' "$T/journal" ||
   die "uchd did not start the worker as uch-job-boot1.service: $(cat "$T/journal")"
 pass "uchd started it as that unit; JOB_ID=boot1 in the journal"
+
+# uchctl check, as an admin runs it first (the motd says so).  The
+# Debian image leaves virt-v2v and libguestfs out for size and has no
+# VDDK: the check fails (exit 1) naming each of them, never a crash;
+# nbdkit with its plugins, nbdcopy and qemu-img/qemu-nbd are found.
+rc=0; guest 'uchctl check' >"$T/check.txt" 2>&1 || rc=$?
+[ $rc = 1 ] || die "uchctl check on the appliance: exit $rc: $(cat "$T/check.txt")"
+for want in \
+    '^ok    nbdkit +nbdkit [0-9][0-9.]*, plugins: ' \
+    '^ok    nbdkit .*plugins: (.* )?curl( |$)' '^ok    nbdkit .*plugins: (.* )?file( |$)' \
+    '^ok    nbdkit .*plugins: (.* )?nbd( |$)' '^ok    nbdkit .*plugins: (.* )?ssh( |$)' \
+    '^ok    nbdcopy +nbdcopy [0-9]' '^ok    qemu-img +qemu-img [0-9]' \
+    '^ok    qemu-nbd +qemu-nbd [0-9]' \
+    '^fail  virt-v2v +virt-v2v is not installed' \
+    '^fail  virt-v2v-in-place +virt-v2v-in-place is not on PATH' \
+    '^fail  libguestfs +libguestfs is not installed: no guestfish on PATH' \
+    '^warn  vddk-plugin +nbdkit has no vddk plugin' \
+    '^warn  vddk-library +no VDDK library' '^check FAILED$'; do
+  grep -Eq "$want" "$T/check.txt" || die "uchctl check: no line /$want/: $(cat "$T/check.txt")"
+done
+pass "uchctl check on the appliance: exit 1; nbdkit, nbdcopy, qemu-img ok; virt-v2v, libguestfs, VDDK named as missing"
+sed 's/^/#   /' "$T/check.txt"
+rc=0; guest 'uchctl check --json' >"$T/check.json" 2>"$T/check.err" || rc=$?
+[ $rc = 1 ] || die "uchctl check --json: exit $rc: $(cat "$T/check.json" "$T/check.err")"
+jq -e 'def st($n): [.checks[] | select(.name == $n) | .status][0];
+  .passed == false and st("nbdkit") == "ok" and st("nbdcopy") == "ok" and
+  st("virt-v2v") == "fail" and st("libguestfs") == "fail" and
+  st("vddk-plugin") == "warn" and
+  (.capabilities.nbdkit.plugins | index("file") and index("curl") and index("ssh")) and
+  .capabilities["virt-v2v"] == null and .capabilities.guestfs.installed == false and
+  .capabilities.vddk == false' "$T/check.json" >/dev/null ||
+  die "uchctl check --json: $(cat "$T/check.json")"
+pass "uchctl check --json: passed false; the same verdicts and capabilities"
 
 guest 'systemctl poweroff' || true
 wait_for 180 eval '! kill -0 $QEMU_PID 2>/dev/null' ||

@@ -45,6 +45,21 @@ msg=$(jq -r '.checks[] | select(.name == "esxi no-such-host.invalid dns") | .mes
 [[ $msg == "esxi no-such-host.invalid: the name does not resolve: "* ]] || die "dns message: $msg"
 pass "--json: passed, checks[{name,status,message}], capabilities; $msg"
 
+# The Debian appliance image's case: no virt-v2v, no libguestfs.  The
+# appliance check (no --quick) names guestfish as missing, at once.
+mkdir "$T/bin-debian"
+for tool in nbdkit nbdcopy qemu-img qemu-nbd; do
+  ln -s "$(command -v $tool)" "$T/bin-debian/$tool"
+done
+rc=0; PATH=$T/bin-debian "$(command -v uchctl)" check --state-dir "$T/state" \
+  --runtime-dir "$T/run" >"$T/out" 2>&1 || rc=$?
+[ $rc = 1 ] || die "no libguestfs: exit $rc: $(cat "$T/out")"
+grep -q "^fail  libguestfs .*libguestfs is not installed: no guestfish on PATH" "$T/out" ||
+  die "guestfish not named: $(cat "$T/out")"
+! grep -q "booting the libguestfs appliance" "$T/out" || die "said it boots an appliance it lacks"
+grep -q "^fail  virt-v2v .*virt-v2v is not installed" "$T/out" || die "virt-v2v not named: $(cat "$T/out")"
+pass "no virt-v2v nor guestfish: both named, exit 1"
+
 # The appliance check (no --quick), made to fail at once: its own error
 # line, kept in the state dir for uchd's health.
 rc=0; LIBGUESTFS_PATH=$T/no-appliance uchctl check --state-dir "$T/state" \

@@ -93,6 +93,9 @@ static void test_debian_without_vddk(void)
   ok(strstr(message(checks, "vddk-plugin"), "Debian's nbdkit has no vddk "
             "plugin") != NULL, "saying Debian's nbdkit has none");
   is_str(status(checks, "kvm"), "warn", "no KVM only warns");
+  is_str(message(checks, "kvm"), "no usable /dev/kvm (absent, no hardware "
+         "virtualisation, or no access): conversions run the libguestfs "
+         "appliance under TCG, many times slower", "saying what it means");
   is_str(message(checks, "libguestfs"), "appliance not checked (--quick)",
          "--quick skips the appliance");
   is_str(status(checks, "virt-v2v"), "fail", "no virt-v2v fails");
@@ -116,6 +119,24 @@ static void test_no_nbdkit(void)
   preflight_judge(caps, &o, checks);
   is_str(status(checks, "nbdkit"), "fail", "no nbdkit fails");
   ok(find(checks, "vddk-plugin") == NULL, "nothing said of its plugins");
+}
+
+/* The Debian appliance image leaves libguestfs out: named as not
+ * installed, not as an appliance that does not boot. */
+static void test_no_guestfish(void)
+{
+  _cleanup_json_ json_object *caps = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *checks = json_object_new_array();
+  struct preflight_opts o = { 0 };
+
+  json_object_object_add(caps, "guestfs", json_tokener_parse(
+    "{\"installed\":false,\"ok\":false,\"checked_at\":0,"
+    "\"message\":\"guestfish is not installed\"}"));
+  preflight_judge(caps, &o, checks);
+  is_str(status(checks, "libguestfs"), "fail", "no guestfish fails");
+  is_str(message(checks, "libguestfs"), "libguestfs is not installed: no "
+         "guestfish on PATH (needed for convert, inplace and inspect jobs; "
+         "Debian: apt-get install guestfish)", "naming guestfish and its package");
 }
 
 static void test_pure_bits(void)
@@ -152,6 +173,7 @@ int main(void)
   test_good_host();
   test_debian_without_vddk();
   test_no_nbdkit();
+  test_no_guestfish();
   test_pure_bits();
   return tap_done();
 }
