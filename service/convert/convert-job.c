@@ -178,8 +178,13 @@ static const char *output_dir(json_object *request)
  * the appliance (~15 s) for every job. */
 int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir)
 {
-  if (asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
-      asprintf(tmpdir, "%s/v2v-tmp", r->rt_dir) < 0 ||
+  const char *scratch = runner_scratch_dir(r);
+
+  /* virt-v2v wants a GiB or more of temporary space: on disk, not in
+   * RUNTIME (a tmpfs of a few hundred MiB on the appliance) */
+  if (!scratch ||
+      asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
+      asprintf(tmpdir, "%s/v2v-tmp", scratch) < 0 ||
       mkdir_p(*tmpdir, 0700) < 0 ||
       setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0)
     return -1;

@@ -1,6 +1,6 @@
 /* The inplace job: virt-v2v-in-place on disks already copied.  It never
  * writes them directly: each disk gets a qcow2 overlay in the job's
- * runtime dir, the domain XML names the overlays, and only when the
+ * scratch dir, the domain XML names the overlays, and only when the
  * conversion succeeded are the overlays committed into the disks.  A
  * failed or cancelled conversion leaves the copied data as it was. */
 #include <errno.h>
@@ -86,8 +86,10 @@ static int make_overlays(struct inplace_run *ir, struct job_failure *f)
   for (size_t i = 0; i < ir->n; i++) {
     _cleanup_argv_ struct argv a = { 0 };
 
-    if (asprintf(&ir->overlays[i], "%s/overlay-%zu.qcow2", ir->r->rt_dir,
-                 i) < 0) {
+    const char *scratch = runner_scratch_dir(ir->r);
+    /* an overlay takes all the conversion writes: on disk, not RUNTIME */
+    if (!scratch || asprintf(&ir->overlays[i], "%s/overlay-%zu.qcow2",
+                             scratch, i) < 0) {
       ir->overlays[i] = NULL;
       failure_set(f, "internal", "out of memory");
       return -1;

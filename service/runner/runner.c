@@ -248,6 +248,25 @@ static int run_by_type(struct runner *r, json_object *result,
   return -1;
 }
 
+const char *runner_scratch_dir(struct runner *r)
+{
+  if (!r->scratch_dir &&
+      asprintf(&r->scratch_dir, "%s/scratch", r->job_dir) < 0) {
+    r->scratch_dir = NULL;
+    return NULL;
+  }
+  if (mkdir(r->scratch_dir, 0700) < 0 && errno != EEXIST)
+    return NULL;
+  return r->scratch_dir;
+}
+
+static void remove_job_dirs(struct runner *r)
+{
+  rm_rf(r->rt_dir);
+  if (r->scratch_dir)
+    rm_rf(r->scratch_dir);
+}
+
 enum job_outcome runner_run(struct runner *r)
 {
   struct job_failure f = { "internal", "" };
@@ -260,7 +279,7 @@ enum job_outcome runner_run(struct runner *r)
   json_object_put(result);
   /* Nothing of the job may outlive its final state. */
   children_done(&r->kids);
-  rm_rf(r->rt_dir);
+  remove_job_dirs(r);
   if (r->kids.cancelled) {
     outcome = OUTCOME_CANCELLED;
     jobdoc_set_state(r->doc, JOB_CANCELLED);
@@ -285,7 +304,7 @@ void runner_close(struct runner *r)
 {
   children_done(&r->kids);
   if (r->rt_dir && r->doc)
-    rm_rf(r->rt_dir);
+    remove_job_dirs(r);
   if (r->doc)
     json_object_put(r->doc);
   if (r->log_fd >= 0)
@@ -294,6 +313,7 @@ void runner_close(struct runner *r)
     close(r->lock_fd);
   free(r->job_dir);
   free(r->rt_dir);
+  free(r->scratch_dir);
   free(r->state_path);
   memset(r, 0, sizeof *r);
 }

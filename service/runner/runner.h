@@ -14,6 +14,7 @@ struct runner {
   const char *id;
   char *job_dir;            /* STATE/jobs/ID */
   char *rt_dir;             /* RUNTIME/jobs/ID (0700) */
+  char *scratch_dir;        /* STATE/jobs/ID/scratch, once asked for */
   char *state_path;
   json_object *doc;         /* state.json */
   json_object *request;     /* borrowed from doc */
@@ -56,6 +57,12 @@ void runner_disk_progress(struct runner *r, size_t disk, double percent,
 /* A line about the job in job.log (and on stderr in the foreground). */
 void runner_log(struct runner *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
+
+/* STATE/jobs/ID/scratch (0700), made on first use and removed when the
+ * job ends: for what is too big for RUNTIME, a tmpfs on the appliance
+ * (virt-v2v's temporary files, inplace overlays).  NULL with errno on
+ * failure. */
+const char *runner_scratch_dir(struct runner *r);
 
 /* The failure a job ends with. */
 struct job_failure {

@@ -115,6 +115,9 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
     _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id,
                                              "job.log");
     _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, j->id);
+    /* the worker's big temporary files (runner_scratch_dir) */
+    _cleanup_free_ char *scratch = job_file(d->cfg.state_dir, j->id,
+                                            "scratch");
     char msg[1024];
 
     if (j->cancel_requested) {
@@ -136,6 +139,8 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
     log_job(LOG_WARNING, j->id, "%s", msg);
     if (rt)
       rm_rf(rt);
+    if (scratch)
+      rm_rf(scratch);
   }
   j->cancel_requested = false;
   scheduler_run(d);

@@ -47,3 +47,4 @@ grep -qx viostor.sys <<<"$drivers" || die "no viostor.sys in the converted guest
 pass "converted disk holds viostor.sys from VIRTIO_WIN"
 ! pgrep -f -- "(virt-v2v|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 [ ! -e "$T/run/jobs/win" ] || die "runtime dir left"
+[ ! -e "$T/state/jobs/win/scratch" ] || die "scratch dir (virt-v2v temporary files) left"

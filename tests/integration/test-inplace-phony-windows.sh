@@ -59,8 +59,8 @@ inplace blank "$T/blank.raw"
 inplace cancelme "$T/cancel.raw"
 
 # The conversion goes through an overlay, never the disk itself.
-overlay_seen() { ls "$T/run/jobs/win/"overlay-0.qcow2 >/dev/null 2>&1; }
-wait_for 60 overlay_seen || die "no overlay in the job's runtime dir"
+overlay_seen() { ls "$T/state/jobs/win/scratch/"overlay-0.qcow2 >/dev/null 2>&1; }
+wait_for 60 overlay_seen || die "no overlay in the job's scratch dir"
 v2v_running() { pgrep -af virt-v2v-in-place | grep -q "$T/run/jobs/win/domain.xml"; }
 wait_for 30 v2v_running || die "virt-v2v-in-place not running on the job's domain XML"
 grep -q "overlay-0.qcow2" "$T/run/jobs/win/domain.xml" || die "domain XML does not name the overlay"
@@ -73,7 +73,8 @@ msg=$(jq -r .error.message "$T/blank-job.json")
   die "error.message: $msg; log: $(tail -20 "$T/state/jobs/blank/job.log")"
 [ "$(jq -r .error.code "$T/blank-job.json")" = convert_failed ] || die "code: $(jq -c .error "$T/blank-job.json")"
 [ "$(sha256sum <"$T/blank.raw")" = "$blank_sum" ] || die "the failed job changed the disk"
-[ ! -e "$T/run/jobs/blank" ] || die "runtime dir (overlays) left: $(ls "$T/run/jobs/blank")"
+[ ! -e "$T/run/jobs/blank" ] || die "runtime dir left: $(ls "$T/run/jobs/blank")"
+[ ! -e "$T/state/jobs/blank/scratch" ] || die "scratch dir (overlays) left: $(ls "$T/state/jobs/blank/scratch")"
 pass "blank disk: failed with \"$msg\", disk byte-identical ($((SECONDS - t0)) s)"
 
 # Two slots here: cancelme starts when blank has ended.
@@ -84,7 +85,8 @@ case $(status) in 200|202) ;; *) die "cancel: $(status) $(cat "$T/body")" ;; esa
 st=$(job_wait cancelme 60)
 [ "$st" = cancelled ] || die "cancelled job ended $st"
 [ "$(sha256sum <"$T/cancel.raw")" = "$cancel_sum" ] || die "the cancelled job changed the disk"
-[ ! -e "$T/run/jobs/cancelme" ] || die "runtime dir (overlays) left after cancel"
+[ ! -e "$T/run/jobs/cancelme" ] && [ ! -e "$T/state/jobs/cancelme/scratch" ] ||
+  die "runtime or scratch dir (overlays) left after cancel"
 pass "cancelled while inspecting: disk byte-identical, overlays gone"
 
 st=$(job_wait win 500)
@@ -106,6 +108,7 @@ grep -qx viostor.sys <<<"$drivers" || die "no viostor.sys in the disk: $drivers"
 ! cmp -s "$cached" "$T/win.raw" || die "the disk is unchanged"
 pass "the copied disk itself now holds viostor.sys"
 
-[ ! -e "$T/run/jobs/win" ] || die "runtime dir (overlays) left"
+[ ! -e "$T/run/jobs/win" ] && [ ! -e "$T/state/jobs/win/scratch" ] ||
+  die "runtime or scratch dir (overlays) left"
 ! pgrep -f -- "(virt-v2v|qemu-system|qemu-img|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "no overlay, no process left"

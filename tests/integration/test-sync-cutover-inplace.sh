@@ -58,6 +58,6 @@ grep -q "running: [^ ]*virt-v2v-in-place " "$T/state/jobs/warm/job.log" ||
 drivers=$(guestfish --ro -a "$T/dst.raw" -i ls /Windows/System32/Drivers)
 grep -qx viostor.sys <<<"$drivers" || die "no viostor.sys in the destination: $drivers"
 pass "then converted in place: viostor.sys on the destination, result.inplace"
-ls "$T/run/jobs/warm"/*.qcow2 2>/dev/null && die "an overlay was left"
+[ ! -e "$T/state/jobs/warm/scratch" ] || die "the scratch dir (overlays) was left"
 ! pgrep -f -- "(virt-v2v|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "no overlay, no process left"
