@@ -33,6 +33,9 @@ appliance_add() {
   chmod 700 "$d/secrets"
   ip netns add "$ns" || die "cannot create namespace $ns"
   cleanup_add "ip netns del $ns"
+  # last before the namespace goes: what is left in it (sshd's session
+  # processes outlive the listener and would hold the test's output open)
+  cleanup_add "ip netns pids $ns | xargs -r kill"
   ip link add "$veth" type veth peer name "${veth}p" || die "no veth"
   cleanup_add "ip link del $veth"
   ip link set "${veth}p" netns "$ns"

@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: UCH project
 # GNU General Public License v2.0+
-"""Filters for migrate_wave.yml: placement of VMs on appliance slots,
-and the wave report as Markdown."""
+"""Filters for migrate_wave.yml (placement of VMs on appliance slots,
+the wave report as Markdown) and warm_migration (sync disks, passes)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.uch.appliance.plugins.module_utils.uch_api import pass_summaries
 
 
 def _load(vm):
@@ -133,18 +134,18 @@ def uch_missing_result(name):
                 error='no result: its lane stopped before reaching it (see the playbook output)')
 
 
-def uch_pass_summary(job):
-    """One warm pass (a copy job) in a line: bytes and seconds."""
-    res = job.get('result') or {}
-    disks = res.get('disks') or []
-    b = sum(int(d.get('bytes_copied') or 0) for d in disks)
-    s = round(sum(float(d.get('seconds') or 0) for d in disks), 3)
-    labels = (job.get('request') or {}).get('labels') or {}
-    return dict(id=job.get('id'), disk=labels.get('disk'), pass_=labels.get('pass'),
-                state=job.get('state'), bytes=b, seconds=s,
-                created_at=job.get('created_at'),
-                line='%s %s: %s, %d bytes in %s s' % (labels.get('disk'), labels.get('pass'),
-                                                      job.get('state'), b, s))
+def uch_sync_disk(disk):
+    """A disk of a warm_migration VM as a sync request's disk: the
+    bitmap may be given beside the source or in it."""
+    src = dict(disk.get('source') or {})
+    if disk.get('bitmap') and not src.get('bitmap'):
+        src['bitmap'] = disk['bitmap']
+    return dict(source=src, destination=disk.get('destination'))
+
+
+def uch_sync_passes(job):
+    """A sync job's passes with bytes and seconds, for the report."""
+    return pass_summaries(job)
 
 
 class FilterModule(object):
@@ -154,4 +155,5 @@ class FilterModule(object):
                     uch_with_destination_volume=uch_with_destination_volume,
                     uch_vm_locations=uch_vm_locations,
                     uch_missing_result=uch_missing_result,
-                    uch_pass_summary=uch_pass_summary)
+                    uch_sync_disk=uch_sync_disk,
+                    uch_sync_passes=uch_sync_passes)

@@ -278,3 +278,18 @@ def job_failure_message(job, log_tail, last_phase=None):
         msg += '\nlast %d lines of the job log:\n%s' % (len(log_tail),
                                                         '\n'.join(log_tail))
     return msg
+
+
+def pass_summaries(job):
+    """A sync job's passes (result.passes), numbered from 1, each with
+    its bytes and seconds and a line in words."""
+    out = []
+    for i, p in enumerate(((job or {}).get('result') or {}).get('passes') or []):
+        b = int(p.get('bytes') or 0)
+        s = round(float(p.get('seconds') or 0), 3)
+        out.append(dict(number=i + 1, kind=p.get('kind'), trigger=p.get('trigger'),
+                        bytes=b, seconds=s, started_at=p.get('started_at'),
+                        disks=p.get('disks') or [],
+                        line='pass %d (%s, %s): %d bytes in %s s'
+                        % (i + 1, p.get('kind'), p.get('trigger'), b, s)))
+    return out

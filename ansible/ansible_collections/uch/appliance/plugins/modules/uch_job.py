@@ -12,7 +12,7 @@ module: uch_job
 short_description: Submit, wait for, cancel or delete a uchd job idempotently
 version_added: "0.1.0"
 description:
-  - Submits a job (C(copy), C(export), C(convert)) to uchd under a fixed
+  - Submits a job (C(copy), C(export), C(convert), C(sync), ...) to uchd under a fixed
     I(id). The same request again is C(changed=false); a different request
     under the same id fails the task naming every field that differs.
   - Optionally waits for the job to end (or, for an export, to be
