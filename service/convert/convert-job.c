@@ -13,6 +13,7 @@
 #include "jsonutil.h"
 #include "probe.h"
 #include "v2v-argv.h"
+#include "v2v-options.h"
 #include "v2v-progress.h"
 #include "v2v-ssh.h"
 
@@ -256,6 +257,7 @@ int convert_job_run(struct runner *r, json_object *result,
   struct v2v_progress p;
   struct v2v_files files = { 0 };
   struct v2v_ssh ssh = { 0 };
+  _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
   const char *dir = output_dir(r->request), *why = NULL;
   int ret;
 
@@ -269,6 +271,8 @@ int convert_job_run(struct runner *r, json_object *result,
     return -1;
   }
   files.machine_readable = mr_path;
+  if (v2v_options_prepare(r, v2v, &opts, &files, f) < 0)
+    return -1;
   if (v2v_argv(&a, r->request, &files, &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     return -1;

@@ -231,6 +231,7 @@ static int options_argv(struct argv *a, json_object *opts,
 {
   json_object *list;
   const char *root = str_at(opts, "root");
+  int n;
 
   if (root && argv_addf(a, "--root=%s", root) < 0)
     return -1;
@@ -241,12 +242,22 @@ static int options_argv(struct argv *a, json_object *opts,
   if (json_object_object_get_ex(opts, "luks_keys", &list))
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       const char *dev = str_at(json_object_array_get_idx(list, i), "device");
-      if (!dev || !files || !files->luks_keys || !files->luks_keys[i])
+      if (!dev || !files || !files->luks_keys || i >= files->n_luks_keys ||
+          !files->luks_keys[i])
         FAIL("options.luks_keys: device and its key file are required");
       if (argv_add(a, "--key") < 0 ||
           argv_addf(a, "%s:file:%s", dev, files->luks_keys[i]) < 0)
         return -1;
     }
+  /* The appliance's size: virt-v2v's own options where it has them;
+   * older ones (2.2) read LIBGUESTFS_MEMSIZE, set by the worker, and
+   * have nothing for the vCPUs (the worker refuses smp there). */
+  if (files && files->appliance_flags &&
+      ((int_at(opts, "memsize_mib", &n) &&
+        (argv_add(a, "--memsize") < 0 || argv_addf(a, "%d", n) < 0)) ||
+       (int_at(opts, "smp", &n) &&
+        (argv_add(a, "--smp") < 0 || argv_addf(a, "%d", n) < 0))))
+    return -1;
   if (json_object_object_get_ex(opts, "extra_args", &list))
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       const char *arg = json_object_get_string(json_object_array_get_idx(list, i));
@@ -278,17 +289,18 @@ int v2v_argv(struct argv *a, json_object *request,
 }
 
 int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
-                     const char *machine_readable, const char *xml,
+                     const struct v2v_files *files, const char *xml,
                      const char **why)
 {
   json_object *opts = obj_at(request, "options");
 
   *why = NULL;
   if (argv_add(a, program) < 0 ||
-      (machine_readable &&
-       argv_addf(a, "--machine-readable=file:%s", machine_readable) < 0) ||
+      (files && files->machine_readable &&
+       argv_addf(a, "--machine-readable=file:%s",
+                 files->machine_readable) < 0) ||
       add2(a, "-i", "libvirtxml") < 0 ||
-      (opts && options_argv(a, opts, NULL, why) < 0) ||
+      (opts && options_argv(a, opts, files, why) < 0) ||
       argv_add(a, xml) < 0)
     return -1;
   return 0;

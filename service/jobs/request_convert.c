@@ -101,16 +101,78 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   return ip ? check_ip(c, ip, f) : 0;
 }
 
+/* A LUKS selector as virt-v2v's --key takes it: a device of the guest
+ * (/dev/sda2, /dev/VG/LV) or the LUKS UUID. */
+static bool luks_selector_valid(const char *s)
+{
+  if (strncmp(s, "/dev/", 5) == 0)
+    return chars_only(s + 5, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/");
+  return strlen(s) == 36 && chars_only(s, HEX "-");
+}
+
+#define MAX_LUKS_KEYS 16
+
+/* [{"device": SELECTOR, "key_file": ABS}]: each key read here into a
+ * secret (RUNTIME/jobs/ID/secrets/FIELD.luks_keys.I.key_file), the
+ * worker hands virt-v2v that file: --key SELECTOR:file:SECRET. */
+static int check_luks_keys(struct rq_ctx *c, json_object *keys_list,
+                           const char *field)
+{
+  static const char *const keys[] = { "device", "key_file", NULL };
+  char f[FIELD_MAX], g[FIELD_MAX];
+
+  if (json_object_array_length(keys_list) > MAX_LUKS_KEYS)
+    return rq_fail(c, field, "at most %d keys", MAX_LUKS_KEYS);
+  for (size_t i = 0; i < json_object_array_length(keys_list); i++) {
+    json_object *k = json_object_array_get_idx(keys_list, i);
+    const char *dev = NULL, *file = NULL;
+
+    field_index(f, field, i);
+    if (!json_object_is_type(k, json_type_object))
+      return rq_fail(c, f, "must be an object");
+    if (check_known_keys(c, k, f, keys) < 0 ||
+        get_string(c, k, f, "device", true, &dev) < 0)
+      return -1;
+    field_key(g, f, "device");
+    if (!luks_selector_valid(dev))
+      return rq_fail(c, g, "must be a device of the guest (/dev/sda2, "
+                     "/dev/VG/LV) or a LUKS UUID");
+    if (get_abs_path(c, k, f, "key_file", true, &file) < 0)
+      return -1;
+    field_key(g, f, "key_file");
+    if (take_file_secret(c, g, file, g) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int check_convert_options(struct rq_ctx *c, json_object *opts,
                           const char *field)
 {
-  static const char *const keys[] = { "root", "macs", "extra_args", NULL };
-  json_object *macs = NULL, *extra = NULL;
+  static const char *const keys[] = { "root", "macs", "extra_args",
+                                      "luks_keys", "memsize_mib", "smp",
+                                      NULL };
+  json_object *macs = NULL, *extra = NULL, *luks = NULL;
   const char *root = NULL;
+  int64_t n;
   char f[FIELD_MAX], list[FIELD_MAX];
 
   if (check_known_keys(c, opts, field, keys) < 0 ||
-      get_string(c, opts, field, "root", false, &root) < 0)
+      get_int(c, opts, field, "memsize_mib", false, 256, 1024 * 1024,
+              &n) < 0 ||
+      get_int(c, opts, field, "smp", false, 1, 256, &n) < 0 ||
+      get_array(c, opts, field, "luks_keys", false, &luks) < 0)
+    return -1;
+  field_key(list, field, "luks_keys");
+  /* The worker finds a key as the secret of options.luks_keys[i]: a
+   * sync job's inplace step is run under a request of its own. */
+  if (luks && strcmp(field, "options") != 0)
+    return rq_fail(c, list, "not supported here: convert with an "
+                   "inplace job after the cutover");
+  if (luks && check_luks_keys(c, luks, list) < 0)
+    return -1;
+  if (get_string(c, opts, field, "root", false, &root) < 0)
     return -1;
   field_key(f, field, "root");
   /* "ask" would wait for a person at a terminal. */

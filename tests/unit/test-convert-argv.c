@@ -1,5 +1,7 @@
 /* virt-v2v command lines of convert jobs, as a person would type them;
  * secrets only ever as file names. */
+#include <string.h>
+
 #include "argv.h"
 #include "cleanup.h"
 #include "request.h"
@@ -83,7 +85,7 @@ static void test_outputs(void)
 {
   const struct v2v_files blk = { .block_dir = "/r/jobs/j/block" };
   const char *luks[] = { "/r/secrets/options.luks_keys.0.key", NULL };
-  const struct v2v_files keys = { .luks_keys = luks };
+  const struct v2v_files keys = { .luks_keys = luks, .n_luks_keys = 1 };
 
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},\"name\":\"web\","
              "\"output\":{\"local\":{\"dir\":\"/out\",\"format\":\"qcow2\","
@@ -147,8 +149,41 @@ static void test_options(void)
   ok(convert_extra_arg_allowed("--compressed"), "--compressed allowed");
 }
 
+static void test_luks_and_appliance(void)
+{
+  const char *luks[] = { "/run/uch/jobs/j/secrets/options.luks_keys.0.key_file",
+                         "/run/uch/jobs/j/secrets/options.luks_keys.1.key_file" };
+  const struct v2v_files two = { .luks_keys = luks, .n_luks_keys = 2 };
+  const struct v2v_files one = { .luks_keys = luks, .n_luks_keys = 1 };
+  const struct v2v_files flags = { .appliance_flags = true };
+#define TWO_KEYS ",\"options\":{\"luks_keys\":[" \
+  "{\"device\":\"/dev/sda2\",\"key_file\":\"/root/k1\"}," \
+  "{\"device\":\"0f8e1ad5-6d7e-4c1c-9e39-0c4a0f3d9b7a\",\"key_file\":\"/root/k2\"}]}"
+
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL TWO_KEYS "}", &two),
+         "virt-v2v -i disk /g -o local -os /out "
+         "--key /dev/sda2:file:/run/uch/jobs/j/secrets/options.luks_keys.0.key_file "
+         "--key 0f8e1ad5-6d7e-4c1c-9e39-0c4a0f3d9b7a:file:"
+         "/run/uch/jobs/j/secrets/options.luks_keys.1.key_file",
+         "two LUKS keys, by device and by UUID, as the job's secret files");
+  ok(!strstr(joined, "/root/k1") && !strstr(joined, "/root/k2"),
+     "the request's own key files never reach virt-v2v");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL TWO_KEYS "}", &one),
+         "(failed)", "a LUKS key without its secret file refused");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"memsize_mib\":4096,\"smp\":4}}", &flags),
+         "virt-v2v -i disk /g -o local -os /out --memsize 4096 --smp 4",
+         "appliance size as virt-v2v's options where it has them");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"memsize_mib\":4096}}", NULL),
+         "virt-v2v -i disk /g -o local -os /out",
+         "appliance size not on the command line of a virt-v2v without them "
+         "(LIBGUESTFS_MEMSIZE instead)");
+}
+
 int main(void)
 {
+  test_luks_and_appliance();
   test_inputs();
   test_vcenter();
   test_outputs();
