@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonutil.h"
 #include "request_check.h"
 
 static bool chars_only(const char *s, const char *set)
@@ -280,9 +281,64 @@ static int check_input(struct rq_ctx *c, json_object *req)
   return -1;
 }
 
+#define MAX_BLOCK_DEVICES 26
+
+/* {"devices": [{"path": "/dev/..."} | {"volume": ID, "wait_s"?}]}: the
+ * guest's disks in order, each written raw onto a block device.  Here
+ * only what can be seen now; the worker refuses a device the system
+ * uses (mounted, swap, LVM, the boot disk). */
+static int check_block_output(struct rq_ctx *c, json_object *out)
+{
+  static const char *const keys[] = { "devices", NULL };
+  static const char *const dev_keys[] = { "path", "volume", "wait_s", NULL };
+  json_object *devs = NULL;
+  char f[FIELD_MAX], g[FIELD_MAX];
+  size_t n;
+
+  if (check_known_keys(c, out, "output.block", keys) < 0 ||
+      get_array(c, out, "output.block", "devices", true, &devs) < 0)
+    return -1;
+  n = json_object_array_length(devs);
+  if (n < 1 || n > MAX_BLOCK_DEVICES)
+    return rq_fail(c, "output.block.devices", "needs 1 to %d devices",
+                   MAX_BLOCK_DEVICES);
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_object_array_get_idx(devs, i);
+    bool path, volume;
+    const char *p = NULL;
+    struct stat st;
+
+    field_index(f, "output.block.devices", i);
+    if (!json_object_is_type(d, json_type_object))
+      return rq_fail(c, f, "must be an object");
+    if (check_known_keys(c, d, f, dev_keys) < 0)
+      return -1;
+    path = json_object_object_get_ex(d, "path", NULL);
+    volume = json_object_object_get_ex(d, "volume", NULL);
+    if (path == volume)
+      return rq_fail(c, f, "needs exactly one of \"path\", \"volume\"");
+    if (volume) {
+      if (check_volume(c, d, f) < 0)
+        return -1;
+      continue;
+    }
+    field_key(g, f, "wait_s");
+    if (json_object_object_get_ex(d, "wait_s", NULL))
+      return rq_fail(c, g, "only goes with \"volume\"");
+    if (get_abs_path(c, d, f, "path", true, &p) < 0)
+      return -1;
+    field_key(g, f, "path");
+    if (stat(p, &st) < 0)
+      return rq_fail(c, g, "%s: %m", p);
+    if (!S_ISBLK(st.st_mode))
+      return rq_fail(c, g, "%s is not a block device", p);
+  }
+  return 0;
+}
+
 static int check_output(struct rq_ctx *c, json_object *req)
 {
-  static const char *const modes[] = { "local", "kubevirt", NULL };
+  static const char *const modes[] = { "local", "kubevirt", "block", NULL };
   static const char *const local_keys[] = { "dir", "format", "allocation",
                                             NULL };
   static const char *const kubevirt_keys[] = { "dir", NULL };
@@ -296,11 +352,15 @@ static int check_output(struct rq_ctx *c, json_object *req)
   if (get_object(c, req, "", "output", true, &output) < 0)
     return -1;
   if (json_object_object_length(output) != 1)
-    return rq_fail(c, "output", "needs exactly one of local, kubevirt");
+    return rq_fail(c, "output", "needs exactly one of local, kubevirt, "
+                   "block");
   for (int i = 0; modes[i]; i++) {
     if (!json_object_object_get_ex(output, modes[i], NULL))
       continue;
     field_key(f, "output", modes[i]);
+    if (i == 2)
+      return get_object(c, output, "output", modes[i], true, &out) < 0
+        ? -1 : check_block_output(c, out);
     if (get_object(c, output, "output", modes[i], true, &out) < 0 ||
         check_known_keys(c, out, f, i == 0 ? local_keys : kubevirt_keys) < 0 ||
         get_abs_path(c, out, f, "dir", true, &dir) < 0 ||
@@ -317,7 +377,7 @@ static int check_output(struct rq_ctx *c, json_object *req)
   json_object_object_foreach(output, key, val) {
     (void)val;
     return rq_fail(c, "output", "\"%.32s\" is not supported by this version "
-                   "(supported: local, kubevirt)", key);
+                   "(supported: local, kubevirt, block)", key);
   }
   return -1;
 }
@@ -339,12 +399,17 @@ int check_convert(struct rq_ctx *c, json_object *req)
   static const char *const keys[] = { "type", "id", "labels", "input",
                                       "output", "name", "options", NULL };
   json_object *opts = NULL;
-  const char *name;
+  const char *name = NULL;
 
   if (check_known_keys(c, req, "", keys) < 0 || check_input(c, req) < 0 ||
       check_output(c, req) < 0 ||
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
+  /* The worker links NAME-sdX to each device before virt-v2v runs, so
+   * the name must be known then (virt-v2v's default comes from the
+   * source). */
+  if (!name && json_get(json_get(req, "output"), "block"))
+    return rq_fail(c, "name", "is required with output.block");
   return opts ? check_convert_options(c, opts, "options") : 0;
 }

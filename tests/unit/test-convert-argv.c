@@ -7,6 +7,7 @@
 #include "request.h"
 #include "tap.h"
 #include "v2v-argv.h"
+#include "v2v-block.h"
 
 static char *joined;
 static const char *why;
@@ -93,11 +94,11 @@ static void test_outputs(void)
          "virt-v2v -i disk /g -o local -os /out -of qcow2 -oa preallocated -on web",
          "local output, format, allocation, name");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", &blk),
-         "virt-v2v -i disk /g -o local -os /r/jobs/j/block -of raw -oa preallocated",
-         "block devices: local output into the device links");
+             "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"},{\"volume\":\"v-2\"}]}},\"name\":\"web\"}", &blk),
+         "virt-v2v -i disk /g -o local -os /r/jobs/j/block -of raw -oa preallocated "
+         "-on web", "block devices: local output into the device links");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", NULL),
+             "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"},{\"volume\":\"v-2\"}]}},\"name\":\"web\"}", NULL),
          "(failed)", "block devices without the link directory refused");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
              "\"output\":{\"openstack\":{\"server_id\":\"abc\","
@@ -181,8 +182,19 @@ static void test_luks_and_appliance(void)
          "(LIBGUESTFS_MEMSIZE instead)");
 }
 
+static void test_drive_names(void)
+{
+  char d[8];
+
+  v2v_drive_name(0, d);
+  is_str(d, "sda", "disk 1 is NAME-sda");
+  v2v_drive_name(25, d);
+  is_str(d, "sdz", "disk 26 is NAME-sdz");
+}
+
 int main(void)
 {
+  test_drive_names();
   test_luks_and_appliance();
   test_inputs();
   test_vcenter();
