@@ -15,6 +15,7 @@
 #include "v2v-argv.h"
 #include "v2v-block.h"
 #include "v2v-options.h"
+#include "v2v-vcenter.h"
 #include "v2v-progress.h"
 #include "v2v-ssh.h"
 
@@ -252,7 +253,7 @@ int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
   _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
-  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL;
+  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *password = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();
   _cleanup_argv_ struct argv a = { 0 };
   struct v2v_progress p;
@@ -274,6 +275,7 @@ int convert_job_run(struct runner *r, json_object *result,
   }
   files.machine_readable = mr_path;
   if (v2v_options_prepare(r, v2v, &opts, &files, f) < 0 ||
+      v2v_vcenter_prepare(r, &files, &password, f) < 0 ||
       v2v_block_prepare(r, &block, f) < 0)
     return -1;
   if (block.dir)

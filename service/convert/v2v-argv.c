@@ -102,9 +102,9 @@ static int input_argv(struct argv *a, json_object *input,
     return 0;
   }
   if ((in = obj_at(input, "vcenter"))) {
-    const char *uri = str_at(in, "uri"), *vm = str_at(in, "vm");
+    const char *uri = str_at(in, "url"), *vm = str_at(in, "vm");
     if (!uri || !vm)
-      FAIL("input.vcenter: uri and vm are required");
+      FAIL("input.vcenter: url and vm are required");
     if (add2(a, "-i", "libvirt") < 0 || add2(a, "-ic", uri) < 0 ||
         (files && files->password && add2(a, "-ip", files->password) < 0) ||
         (obj_at(in, "vddk") && vddk_argv(a, obj_at(in, "vddk")) < 0) ||

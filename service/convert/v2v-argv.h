@@ -10,7 +10,8 @@
  *           | {"vmx": {"path": ABS}}
  *           | {"vmx": {"ssh": {"host": H, "path": ABS, "user"?: U,
  *                              "port"?: INT}}}
- *           | {"vcenter": {"uri": "vpx://...", "vm": NAME,
+ *           | {"vcenter": {"url": "vpx://...", "vm": NAME,
+ *                          "password_file": ABS,   (-ip SECRET)
  *                          "vddk"?: {"libdir"?: ABS, "thumbprint"?: S,
  *                                    "config"?: ABS, "transports"?: S,
  *                                    "snapshot"?: S, "port"?: INT,

@@ -242,11 +242,119 @@ static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
                           "input.vmx.ssh.key_file");
 }
 
+/* A string that becomes one argv element (or part of one): no control
+ * characters or spaces where SPACES is false, not an option. */
+static bool arg_safe(const char *s, bool spaces)
+{
+  if (*s == '-')
+    return false;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || (!spaces && *p == ' '))
+      return false;
+  return true;
+}
+
+/* {"libdir": ABS, "thumbprint": "AA:BB:…", "config"?: ABS,
+ *  "transports"?: "nbdssl:nbd", "snapshot"?: MOREF}: virt-v2v -it vddk
+ * with -io vddk-KEY=VALUE each.  Checked on the host when the job runs. */
+static int check_vddk(struct rq_ctx *c, json_object *vddk)
+{
+  static const char *const keys[] = { "libdir", "thumbprint", "config",
+                                      "transports", "snapshot", NULL };
+  static const char *const transports[] = { "file", "nbd", "nbdssl", "san",
+                                            "hotadd", NULL };
+  const char *F = "input.vcenter.vddk";
+  const char *libdir = NULL, *tp = NULL, *config = NULL, *tr = NULL,
+             *snap = NULL;
+
+  if (check_known_keys(c, vddk, F, keys) < 0 ||
+      get_abs_path(c, vddk, F, "libdir", true, &libdir) < 0 ||
+      get_string(c, vddk, F, "thumbprint", true, &tp) < 0 ||
+      get_abs_path(c, vddk, F, "config", false, &config) < 0 ||
+      get_string(c, vddk, F, "transports", false, &tr) < 0 ||
+      get_string(c, vddk, F, "snapshot", false, &snap) < 0)
+    return -1;
+  /* SHA1 as VDDK wants it: 20 hex pairs joined by ':' */
+  if (strlen(tp) != 59 || !chars_only(tp, HEX ":"))
+    return rq_fail(c, "input.vcenter.vddk.thumbprint", "must be the "
+                   "host's SHA1 thumbprint, AA:BB:…, 20 hex pairs "
+                   "(uchctl check --vcenter HOST prints it)");
+  for (int i = 0; i < 59; i++)
+    if ((i % 3 == 2) != (tp[i] == ':'))
+      return rq_fail(c, "input.vcenter.vddk.thumbprint", "must be the "
+                     "host's SHA1 thumbprint, AA:BB:…, 20 hex pairs "
+                     "(uchctl check --vcenter HOST prints it)");
+  if (tr) {
+    char buf[64];
+    if (strlen(tr) >= sizeof buf)
+      return rq_fail(c, "input.vcenter.vddk.transports", "too long");
+    snprintf(buf, sizeof buf, "%s", tr);
+    for (char *save = NULL, *t = strtok_r(buf, ":", &save); t;
+         t = strtok_r(NULL, ":", &save)) {
+      bool known = false;
+      for (int i = 0; transports[i]; i++)
+        known = known || strcmp(t, transports[i]) == 0;
+      if (!known)
+        return rq_fail(c, "input.vcenter.vddk.transports", "must be "
+                       "transports joined by ':' (file, nbd, nbdssl, san, "
+                       "hotadd)");
+    }
+    if (tr[0] == ':' || tr[strlen(tr) - 1] == ':' || strstr(tr, "::"))
+      return rq_fail(c, "input.vcenter.vddk.transports", "must be "
+                     "transports joined by ':' (file, nbd, nbdssl, san, "
+                     "hotadd)");
+  }
+  if (snap && (strlen(snap) > 64 ||
+               !chars_only(snap, "abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")))
+    return rq_fail(c, "input.vcenter.vddk.snapshot", "must be a snapshot's "
+                   "moref (snapshot-123)");
+  return 0;
+}
+
+/* {"url": "vpx://USER@VCENTER/DC/CLUSTER/HOST?no_verify=1", "vm": NAME,
+ *  "password_file": ABS, "vddk"?: {...}}: virt-v2v -i libvirt -ic URL
+ * -ip SECRET [-it vddk ...] VM.  The password is read here into the
+ * secret input.vcenter.password_file (0600), never an argument. */
+static int check_vcenter(struct rq_ctx *c, json_object *in)
+{
+  static const char *const keys[] = { "url", "vm", "password_file", "vddk",
+                                      NULL };
+  const char *F = "input.vcenter";
+  const char *url = NULL, *vm = NULL, *pw = NULL;
+  json_object *vddk = NULL;
+
+  if (check_known_keys(c, in, F, keys) < 0 ||
+      get_string(c, in, F, "url", true, &url) < 0)
+    return -1;
+  if (strncmp(url, "vpx://", 6) != 0 || strlen(url) > 1024 ||
+      !arg_safe(url, false) || strchr(url, '\'') || strchr(url, '"'))
+    return rq_fail(c, "input.vcenter.url", "must be a vpx:// URL "
+                   "(vpx://USER@VCENTER/DATACENTER/CLUSTER/HOST?no_verify=1), "
+                   "without spaces or quotes");
+  /* libvirt reads the password from -ip; one in the URL would show */
+  if (strchr(url + 6, '@') && memchr(url + 6, ':', (size_t)(strchr(url + 6, '@') - url - 6)))
+    return rq_fail(c, "input.vcenter.url", "must not hold a password: "
+                   "use password_file");
+  if (get_string(c, in, F, "vm", true, &vm) < 0)
+    return -1;
+  if (strlen(vm) > 255 || !arg_safe(vm, true))
+    return rq_fail(c, "input.vcenter.vm", "must be the VM's name as vCenter "
+                   "shows it (at most 255 characters, no control "
+                   "characters, not starting with '-')");
+  if (get_abs_path(c, in, F, "password_file", true, &pw) < 0 ||
+      take_file_secret(c, "input.vcenter.password_file", pw,
+                       "input.vcenter.password_file") < 0 ||
+      get_object(c, in, F, "vddk", false, &vddk) < 0)
+    return -1;
+  return vddk ? check_vddk(c, vddk) : 0;
+}
+
 /* Exactly one input mode: a local file, or a vmx over SSH. */
 static int check_input(struct rq_ctx *c, json_object *req)
 {
   static const char *const modes[] = { "disk", "libvirtxml", "ova", "vmx",
-                                       NULL };
+                                       "vcenter", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
   static const char *const disk_keys[] = { "path", "format", NULL };
   static const char *const path_keys[] = { "path", NULL };
@@ -258,7 +366,7 @@ static int check_input(struct rq_ctx *c, json_object *req)
     return -1;
   if (json_object_object_length(input) != 1)
     return rq_fail(c, "input", "needs exactly one of disk, libvirtxml, "
-                   "ova, vmx");
+                   "ova, vmx, vcenter");
   for (int i = 0; modes[i]; i++) {
     if (!json_object_object_get_ex(input, modes[i], NULL))
       continue;
@@ -267,6 +375,8 @@ static int check_input(struct rq_ctx *c, json_object *req)
       return -1;
     if (i == 3 && json_object_object_get_ex(in, "ssh", NULL))
       return check_vmx_ssh(c, in);
+    if (i == 4)
+      return check_vcenter(c, in);
     if (
         check_known_keys(c, in, f, i == 0 ? disk_keys : path_keys) < 0 ||
         check_image_path(c, in, f, "path") < 0)
@@ -276,7 +386,7 @@ static int check_input(struct rq_ctx *c, json_object *req)
   json_object_object_foreach(input, key, val) {
     (void)val;
     return rq_fail(c, "input", "\"%.32s\" is not supported by this version "
-                   "(supported: disk, libvirtxml, ova, vmx)", key);
+                   "(supported: disk, libvirtxml, ova, vmx, vcenter)", key);
   }
   return -1;
 }

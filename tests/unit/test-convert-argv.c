@@ -1,6 +1,10 @@
 /* virt-v2v command lines of convert jobs, as a person would type them;
  * secrets only ever as file names. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "argv.h"
 #include "cleanup.h"
@@ -8,6 +12,7 @@
 #include "tap.h"
 #include "v2v-argv.h"
 #include "v2v-block.h"
+#include "v2v-vcenter.h"
 
 static char *joined;
 static const char *why;
@@ -58,28 +63,90 @@ static void test_inputs(void)
 static void test_vcenter(void)
 {
   const struct v2v_files pw = { .machine_readable = "/r/v2v.json",
-                                .password = "/r/secrets/input.vcenter.password" };
+                                .password = "/r/secrets/input.vcenter.password_file" };
 
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://admin@vc/DC/cl/esx?no_verify=1\","
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://admin@vc/DC/cl/esx?no_verify=1\","
              "\"vm\":\"web 1\"}}" LOCAL "}", &pw),
          HEAD "-i libvirt -ic 'vpx://admin@vc/DC/cl/esx?no_verify=1' "
-              "-ip /r/secrets/input.vcenter.password 'web 1' -o local -os /out",
+              "-ip /r/secrets/input.vcenter.password_file 'web 1' -o local -os /out",
          "vCenter without VDDK: password as -ip FILE");
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\",\"vm\":\"g\","
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://vc/DC/esx\",\"vm\":\"g\","
              "\"vddk\":{\"libdir\":\"/opt/vmware-vix-disklib-distrib\","
              "\"thumbprint\":\"AA:BB:CC\",\"config\":\"/etc/vddk.conf\","
              "\"transports\":\"nbdssl:nbd\",\"snapshot\":\"snapshot-12\","
              "\"port\":902,\"nfchostport\":902,\"cookie\":\"c\"}}}" LOCAL "}", &pw),
-         HEAD "-i libvirt -ic vpx://vc/DC/esx -ip /r/secrets/input.vcenter.password "
+         HEAD "-i libvirt -ic vpx://vc/DC/esx -ip /r/secrets/input.vcenter.password_file "
               "-it vddk -io vddk-libdir=/opt/vmware-vix-disklib-distrib "
               "-io vddk-thumbprint=AA:BB:CC -io vddk-config=/etc/vddk.conf "
               "-io vddk-transports=nbdssl:nbd -io vddk-snapshot=snapshot-12 "
               "-io vddk-cookie=c -io vddk-port=902 -io vddk-nfchostport=902 g "
               "-o local -os /out",
          "vCenter with every VDDK setting");
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\"}}" LOCAL "}", &pw),
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://vc/DC/esx\"}}" LOCAL "}", &pw),
          "(failed)", "vCenter without vm refused");
-  is_str(why, "input.vcenter: uri and vm are required", "... saying why");
+  is_str(why, "input.vcenter: url and vm are required", "... saying why");
+}
+
+static void test_vcenter_request_shape(void)
+{
+  const struct v2v_files pw = { .password = "/run/uch/jobs/vc/secrets/input.vcenter.password_file" };
+
+  is_str(v2v("{\"type\":\"convert\",\"name\":\"web\",\"input\":{\"vcenter\":{"
+             "\"url\":\"vpx://administrator%40vsphere.local@vc.example.com/DC/cluster/esxi1?no_verify=1\","
+             "\"vm\":\"web01\",\"password_file\":\"/etc/uch/vc.pw\"}}" LOCAL "}", &pw),
+         "virt-v2v -i libvirt -ic "
+         "'vpx://administrator%40vsphere.local@vc.example.com/DC/cluster/esxi1?no_verify=1' "
+         "-ip /run/uch/jobs/vc/secrets/input.vcenter.password_file web01 "
+         "-o local -os /out -on web",
+         "vCenter without VDDK, as a request gives it");
+  ok(!strstr(joined, "/etc/uch/vc.pw"), "the request's password file never reaches virt-v2v");
+  is_str(v2v("{\"type\":\"convert\",\"input\":{\"vcenter\":{"
+             "\"url\":\"vpx://root@vc/DC/esxi1?no_verify=1\",\"vm\":\"db 2\","
+             "\"password_file\":\"/etc/uch/vc.pw\",\"vddk\":{"
+             "\"libdir\":\"/opt/vmware-vix-disklib-distrib\","
+             "\"thumbprint\":\"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01\","
+             "\"transports\":\"nbdssl\",\"snapshot\":\"snapshot-7\"}}}" LOCAL "}", &pw),
+         "virt-v2v -i libvirt -ic 'vpx://root@vc/DC/esxi1?no_verify=1' "
+         "-ip /run/uch/jobs/vc/secrets/input.vcenter.password_file -it vddk "
+         "-io vddk-libdir=/opt/vmware-vix-disklib-distrib "
+         "-io vddk-thumbprint=AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01 "
+         "-io vddk-transports=nbdssl -io vddk-snapshot=snapshot-7 'db 2' "
+         "-o local -os /out",
+         "vCenter with VDDK, as a request gives it");
+}
+
+static void test_vddk_missing(void)
+{
+  char buf[1024], dir[] = "/tmp/test-vddk-XXXXXX", path[128];
+  FILE *f;
+
+  v2v_vddk_missing("/nonexistent/vddk", 0, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk.libdir: no VDDK library at "
+         "/nonexistent/vddk/lib64/libvixDiskLib.so* (VMware's VDDK, unpacked "
+         "there); nbdkit has no vddk plugin (Debian's nbdkit ships none: build "
+         "nbdkit's plugins/vddk from source, or leave \"vddk\" out)",
+         "both missing: both named");
+  v2v_vddk_missing("/nonexistent/vddk", 1, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk.libdir: no VDDK library at "
+         "/nonexistent/vddk/lib64/libvixDiskLib.so* (VMware's VDDK, unpacked "
+         "there)", "the library missing");
+  if (!mkdtemp(dir))
+    return;
+  snprintf(path, sizeof path, "%s/lib64", dir);
+  mkdir(path, 0700);
+  snprintf(path, sizeof path, "%s/lib64/libvixDiskLib.so.8", dir);
+  if ((f = fopen(path, "w")))
+    fclose(f);
+  v2v_vddk_missing(dir, 0, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk: nbdkit has no vddk plugin (Debian's "
+         "nbdkit ships none: build nbdkit's plugins/vddk from source, or "
+         "leave \"vddk\" out)", "the plugin missing");
+  v2v_vddk_missing(dir, 1, buf, sizeof buf);
+  is_str(buf, "", "both there: nothing missing");
+  unlink(path);
+  snprintf(path, sizeof path, "%s/lib64", dir);
+  rmdir(path);
+  rmdir(dir);
 }
 
 static void test_outputs(void)
@@ -198,6 +265,8 @@ int main(void)
   test_luks_and_appliance();
   test_inputs();
   test_vcenter();
+  test_vcenter_request_shape();
+  test_vddk_missing();
   test_outputs();
   test_options();
   free(joined);
