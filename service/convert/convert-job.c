@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "v2v-argv.h"
 #include "v2v-block.h"
+#include "v2v-openstack.h"
 #include "v2v-options.h"
 #include "v2v-vcenter.h"
 #include "v2v-progress.h"
@@ -276,6 +277,7 @@ int convert_job_run(struct runner *r, json_object *result,
   files.machine_readable = mr_path;
   if (v2v_options_prepare(r, v2v, &opts, &files, f) < 0 ||
       v2v_vcenter_prepare(r, &files, &password, f) < 0 ||
+      v2v_openstack_prepare(r, f) < 0 ||
       v2v_block_prepare(r, &block, f) < 0)
     return -1;
   if (block.dir)
@@ -284,8 +286,9 @@ int convert_job_run(struct runner *r, json_object *result,
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     return -1;
   }
-  if (!dir || names_in(dir, before) < 0) {
-    failure_set(f, "internal", "%s: %s", dir ? dir : "output", strerror(errno));
+  /* openstack writes Cinder volumes, not files */
+  if (dir && names_in(dir, before) < 0) {
+    failure_set(f, "internal", "%s: %s", dir, strerror(errno));
     return -1;
   }
   if (v2v_ssh_start(r, &ssh, f) < 0)
@@ -299,7 +302,7 @@ int convert_job_run(struct runner *r, json_object *result,
     ret = -1;
   if (ret == 0) {
     json_object *guest = json_object_new_object();
-    if (!block.dir)
+    if (!block.dir && dir)
       add_outputs(result, dir, before);
     /* What virt-v2v's inspection named the guest ("Converting NAME to
      * run on KVM"): its only guest fact on the terminal. */
@@ -309,7 +312,7 @@ int convert_job_run(struct runner *r, json_object *result,
     add_osinfo(guest, json_get_string(result, "metadata"));
     json_object_object_add(result, "guest", guest);
   }
-  else
+  else if (dir)
     remove_outputs(dir, before);
   v2v_progress_free(&p);
   return ret;

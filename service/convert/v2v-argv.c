@@ -115,17 +115,21 @@ static int input_argv(struct argv *a, json_object *input,
   FAIL("input: one of disk, libvirtxml, ova, vmx, vcenter is required");
 }
 
-/* -oo KEY=VALUE for openstack's own settings and its os-* options
- * (virt-v2v hands those to the openstack client as --os-*). */
+/* -o openstack [-os VOLUME_TYPE] -oo KEY=VALUE for its own settings.
+ * Credentials are never options here (-oo os-password=… would show in
+ * ps): the worker puts them into virt-v2v's environment. */
 static int openstack_argv(struct argv *a, json_object *os, const char **why)
 {
   static const char *const keys[][2] = {
     { "server_id", "server-id" }, { "guest_id", "guest-id" },
-    { "dev_disk_by_id", "dev-disk-by-id" },
   };
-  json_object *v, *osopts = obj_at(os, "os");
+  const char *voltype = str_at(os, "volume_type");
+  json_object *v;
 
-  if (add2(a, "-o", "openstack") < 0)
+  if (!str_at(os, "server_id"))
+    FAIL("output.openstack: server_id is required");
+  if (add2(a, "-o", "openstack") < 0 ||
+      (voltype && add2(a, "-os", voltype) < 0))
     return -1;
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     const char *s = str_at(os, keys[i][0]);
@@ -139,15 +143,6 @@ static int openstack_argv(struct argv *a, json_object *os, const char **why)
        argv_addf(a, "verify-server-certificate=%s",
                  json_object_get_boolean(v) ? "true" : "false") < 0))
     return -1;
-  if (osopts) {
-    json_object_object_foreach(osopts, key, val) {
-      if (strcmp(key, "password") == 0 || !json_object_is_type(val, json_type_string))
-        FAIL("output.openstack.os: string settings only, no password");
-      if (argv_add(a, "-oo") < 0 ||
-          argv_addf(a, "os-%s=%s", key, json_object_get_string(val)) < 0)
-        return -1;
-    }
-  }
   return 0;
 }
 

@@ -18,9 +18,11 @@
  *                                    "cookie"?: S, "nfchostport"?: INT}}}
  *   "output": {"local": {"dir": ABS, "format"?: "raw"|"qcow2",
  *                        "allocation"?: "sparse"|"preallocated"}}
- *           | {"openstack": {"server_id"?: S, "guest_id"?: S,
+ *           | {"block": {"devices": [...]}}    (files->block_dir)
+ *           | {"openstack": {"server_id": S, "guest_id"?: S,
+ *                           "volume_type"?: S,
  *                           "verify_server_certificate"?: bool,
- *                           "os"?: {"auth-url": S, ...}}}
+ *                           "credentials": {...}}}   (environment only)
  *           | {"kubevirt": {"dir": ABS}}
  *   "name"?: NAME                         (-on)
  *   "options"?: {"root"?: "ask"|"single"|"first"|"/dev/...",

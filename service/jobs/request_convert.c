@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "jsonutil.h"
+#include "openstack_env.h"
 #include "request_check.h"
 
 static bool chars_only(const char *s, const char *set)
@@ -446,9 +447,93 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
   return 0;
 }
 
+/* The last secret taken: an env_file's content, checked line by line. */
+static int check_env_file(struct rq_ctx *c, const char *field)
+{
+  const struct secret *s = &c->secrets->v[c->secrets->n - 1];
+  int line = openstack_env_parse(s->value, s->len, NULL, NULL);
+
+  if (line < 0)
+    return rq_fail(c, field, "out of memory");
+  if (line > 0)
+    return rq_fail(c, field, "line %d is not OS_NAME=VALUE (openrc form: "
+                   "optional \"export \", a bare or quoted value, no shell "
+                   "expansion), a comment or blank", line);
+  return 0;
+}
+
+/* {"clouds_yaml": ABS, "cloud": NAME} | {"env_file": ABS}: read here into
+ * a secret; the worker gives virt-v2v (and the openstack client it runs)
+ * OS_CLIENT_CONFIG_FILE + OS_CLOUD, or the file's OS_* variables, in its
+ * environment. */
+static int check_openstack_credentials(struct rq_ctx *c, json_object *cr)
+{
+  static const char *const keys[] = { "clouds_yaml", "cloud", "env_file",
+                                      NULL };
+  const char *F = "output.openstack.credentials";
+  const char *yaml = NULL, *cloud = NULL, *env = NULL;
+
+  if (check_known_keys(c, cr, F, keys) < 0 ||
+      get_abs_path(c, cr, F, "clouds_yaml", false, &yaml) < 0 ||
+      get_name(c, cr, F, "cloud", false, &cloud) < 0 ||
+      get_abs_path(c, cr, F, "env_file", false, &env) < 0)
+    return -1;
+  if (!!yaml == !!env)
+    return rq_fail(c, F, "needs exactly one of clouds_yaml (with cloud), "
+                   "env_file");
+  if (env) {
+    if (cloud)
+      return rq_fail(c, "output.openstack.credentials.cloud", "only goes "
+                     "with clouds_yaml");
+    return take_file_secret(c, "output.openstack.credentials.env_file", env,
+                            "output.openstack.credentials.env_file") < 0
+      ? -1 : check_env_file(c, "output.openstack.credentials.env_file");
+  }
+  if (!cloud)
+    return rq_fail(c, "output.openstack.credentials.cloud", "is required "
+                   "with clouds_yaml: the cloud's name in it");
+  return take_file_secret(c, "output.openstack.credentials.clouds_yaml",
+                          yaml, "output.openstack.credentials.clouds_yaml");
+}
+
+/* {"server_id": S, "guest_id"?: S, "volume_type"?: S,
+ *  "verify_server_certificate"?: bool, "credentials": {...}}: virt-v2v
+ * -o openstack [-os VOLUME_TYPE] -oo server-id=S ...; credentials never
+ * as -oo os-*. */
+static int check_openstack_output(struct rq_ctx *c, json_object *out)
+{
+  static const char *const keys[] = { "server_id", "guest_id",
+                                      "volume_type",
+                                      "verify_server_certificate",
+                                      "credentials", NULL };
+  static const char *const strs[] = { "server_id", "guest_id",
+                                      "volume_type", NULL };
+  const char *F = "output.openstack";
+  json_object *cr = NULL;
+  bool verify;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, out, F, keys) < 0)
+    return -1;
+  for (int i = 0; strs[i]; i++) {
+    const char *s = NULL;
+    if (get_string(c, out, F, strs[i], i == 0, &s) < 0)
+      return -1;
+    field_key(f, F, strs[i]);
+    if (s && (strlen(s) > 255 || !arg_safe(s, true)))
+      return rq_fail(c, f, "at most 255 characters, no control characters, "
+                     "not starting with '-'");
+  }
+  if (get_bool(c, out, F, "verify_server_certificate", false, &verify) < 0 ||
+      get_object(c, out, F, "credentials", true, &cr) < 0)
+    return -1;
+  return check_openstack_credentials(c, cr);
+}
+
 static int check_output(struct rq_ctx *c, json_object *req)
 {
-  static const char *const modes[] = { "local", "kubevirt", "block", NULL };
+  static const char *const modes[] = { "local", "kubevirt", "block",
+                                       "openstack", NULL };
   static const char *const local_keys[] = { "dir", "format", "allocation",
                                             NULL };
   static const char *const kubevirt_keys[] = { "dir", NULL };
@@ -463,14 +548,14 @@ static int check_output(struct rq_ctx *c, json_object *req)
     return -1;
   if (json_object_object_length(output) != 1)
     return rq_fail(c, "output", "needs exactly one of local, kubevirt, "
-                   "block");
+                   "block, openstack");
   for (int i = 0; modes[i]; i++) {
     if (!json_object_object_get_ex(output, modes[i], NULL))
       continue;
     field_key(f, "output", modes[i]);
-    if (i == 2)
-      return get_object(c, output, "output", modes[i], true, &out) < 0
-        ? -1 : check_block_output(c, out);
+    if (i >= 2)
+      return get_object(c, output, "output", modes[i], true, &out) < 0 ? -1
+        : i == 2 ? check_block_output(c, out) : check_openstack_output(c, out);
     if (get_object(c, output, "output", modes[i], true, &out) < 0 ||
         check_known_keys(c, out, f, i == 0 ? local_keys : kubevirt_keys) < 0 ||
         get_abs_path(c, out, f, "dir", true, &dir) < 0 ||
@@ -487,7 +572,7 @@ static int check_output(struct rq_ctx *c, json_object *req)
   json_object_object_foreach(output, key, val) {
     (void)val;
     return rq_fail(c, "output", "\"%.32s\" is not supported by this version "
-                   "(supported: local, kubevirt, block)", key);
+                   "(supported: local, kubevirt, block, openstack)", key);
   }
   return -1;
 }

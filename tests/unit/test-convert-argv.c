@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "openstack_env.h"
 #include "cleanup.h"
 #include "request.h"
 #include "tap.h"
@@ -149,6 +150,40 @@ static void test_vddk_missing(void)
   rmdir(dir);
 }
 
+static int collect(const char *name, const char *value, void *opaque)
+{
+  char *buf = opaque;
+  size_t n = strlen(buf);
+  snprintf(buf + n, 512 - n, "[%s=%s]", name, value);
+  return 0;
+}
+
+static int openrc(const char *text, char out[512])
+{
+  out[0] = '\0';
+  return openstack_env_parse(text, strlen(text), collect, out);
+}
+
+static void test_openstack_env(void)
+{
+  char vars[512];
+
+  is_int(openrc("# openrc\nexport OS_AUTH_URL=https://ks.example.com:5000/v3\n"
+                "\n  OS_USERNAME=\"uch\"\nexport OS_PASSWORD='p@ss w$rd'\n"
+                "OS_PROJECT_NAME=prod\r\nOS_REGION_NAME=\n", vars), 0,
+         "an openrc file is read");
+  is_str(vars, "[OS_AUTH_URL=https://ks.example.com:5000/v3][OS_USERNAME=uch]"
+         "[OS_PASSWORD=p@ss w$rd][OS_PROJECT_NAME=prod][OS_REGION_NAME=]",
+         "... every OS_* variable, quotes taken off");
+  is_int(openrc("OS_AUTH_URL=x\nPATH=/tmp\n", vars), 2,
+         "a variable other than OS_* refused, by line number");
+  is_int(openrc("OS_PASSWORD=\"$(cat /etc/shadow)\"\n", vars), 1,
+         "shell expansion refused");
+  is_int(openrc("OS_PASSWORD=a b\n", vars), 1, "an unquoted space refused");
+  is_int(openrc("uch:00112233\n", vars), 1, "not an openrc at all");
+  is_int(openrc("OS_=x\n", vars), 1, "no name refused");
+}
+
 static void test_outputs(void)
 {
   const struct v2v_files blk = { .block_dir = "/r/jobs/j/block" };
@@ -167,16 +202,25 @@ static void test_outputs(void)
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
              "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"},{\"volume\":\"v-2\"}]}},\"name\":\"web\"}", NULL),
          "(failed)", "block devices without the link directory refused");
-  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"openstack\":{\"server_id\":\"abc\","
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},\"name\":\"web\","
+             "\"output\":{\"openstack\":{\"server_id\":\"conv-appliance 1\","
+             "\"guest_id\":\"web-42\",\"volume_type\":\"ssd\","
              "\"verify_server_certificate\":false,"
-             "\"os\":{\"auth-url\":\"https://ks:5000/v3\",\"project-name\":\"p\"}}}}", NULL),
-         "virt-v2v -i disk /g -o openstack -oo server-id=abc "
-         "-oo verify-server-certificate=false -oo os-auth-url=https://ks:5000/v3 "
-         "-oo os-project-name=p", "openstack output and its os-* options");
+             "\"credentials\":{\"clouds_yaml\":\"/etc/uch/clouds.yaml\","
+             "\"cloud\":\"prod\"}}}}", NULL),
+         "virt-v2v -i disk /g -o openstack -os ssd "
+         "-oo 'server-id=conv-appliance 1' -oo guest-id=web-42 "
+         "-oo verify-server-certificate=false -on web",
+         "openstack output: volume type, server and guest ids, no credentials");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"openstack\":{\"os\":{\"password\":\"x\"}}}}", NULL),
-         "(failed)", "openstack password on the command line refused");
+             "\"output\":{\"openstack\":{\"server_id\":\"0b6c4f3e-1d2a-4b5c-8d7e-9f0a1b2c3d4e\","
+             "\"credentials\":{\"env_file\":\"/etc/uch/openrc\"}}}}", NULL),
+         "virt-v2v -i disk /g -o openstack "
+         "-oo server-id=0b6c4f3e-1d2a-4b5c-8d7e-9f0a1b2c3d4e",
+         "openstack output, defaults");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"openstack\":{\"guest_id\":\"x\"}}}", NULL),
+         "(failed)", "openstack without server_id refused");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
              "\"output\":{\"kubevirt\":{\"dir\":\"/k\"}}}", NULL),
          "virt-v2v -i disk /g -o kubevirt -os /k", "kubevirt output");
@@ -267,6 +311,7 @@ int main(void)
   test_vcenter();
   test_vcenter_request_shape();
   test_vddk_missing();
+  test_openstack_env();
   test_outputs();
   test_options();
   free(joined);
