@@ -345,8 +345,18 @@ static int check_vcenter(struct rq_ctx *c, json_object *in)
                    "characters, not starting with '-')");
   if (get_abs_path(c, in, F, "password_file", true, &pw) < 0 ||
       take_file_secret(c, "input.vcenter.password_file", pw,
-                       "input.vcenter.password_file") < 0 ||
-      get_object(c, in, F, "vddk", false, &vddk) < 0)
+                       "input.vcenter.password_file") < 0)
+    return -1;
+  /* virt-v2v -ip takes the whole file as the password; the newline
+   * `echo pw >file` leaves would be part of it. */
+  struct secret *s = &c->secrets->v[c->secrets->n - 1];
+  while (s->len > 0 && (s->value[s->len - 1] == '\n' ||
+                        s->value[s->len - 1] == '\r'))
+    s->value[--s->len] = '\0';
+  if (s->len == 0)
+    return rq_fail(c, "input.vcenter.password_file", "%s holds no password",
+                   pw);
+  if (get_object(c, in, F, "vddk", false, &vddk) < 0)
     return -1;
   return vddk ? check_vddk(c, vddk) : 0;
 }
