@@ -181,6 +181,16 @@ static json_object *nbdkit_caps(bool *has_vddk)
   return o;
 }
 
+int probe_nbdkit_vddk(void)
+{
+  _cleanup_json_ json_object *o = NULL;
+  bool vddk = false;
+
+  if (!(o = nbdkit_caps(&vddk)))
+    return -1;
+  return vddk ? 1 : 0;
+}
+
 char *probe_find_program(const char *program, const char *extra_dir)
 {
   const char *path = getenv("PATH");

@@ -46,6 +46,9 @@ char *probe_guestfs_failure(const char *out, int status);
 /* The file's path of a VDDK library under LIBDIR (lib64/libvixDiskLib.so*),
  * malloc'd, or NULL. */
 char *probe_vddk_library(const char *libdir);
+/* Whether nbdkit has its vddk plugin (Debian's has none): 1, 0, or -1
+ * when nbdkit cannot be run. */
+int probe_nbdkit_vddk(void);
 /* Where a program is, on PATH or in EXTRA_DIR (NULL: none). */
 char *probe_find_program(const char *program, const char *extra_dir);
 

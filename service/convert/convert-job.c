@@ -13,6 +13,10 @@
 #include "jsonutil.h"
 #include "probe.h"
 #include "v2v-argv.h"
+#include "v2v-block.h"
+#include "v2v-openstack.h"
+#include "v2v-options.h"
+#include "v2v-vcenter.h"
 #include "v2v-progress.h"
 #include "v2v-ssh.h"
 
@@ -255,12 +259,14 @@ int convert_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
   _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
-  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL;
+  _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *password = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();
   _cleanup_argv_ struct argv a = { 0 };
   struct v2v_progress p;
   struct v2v_files files = { 0 };
   struct v2v_ssh ssh = { 0 };
+  _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
+  _cleanup_(v2v_block_free) struct v2v_block block = { 0 };
   const char *dir = output_dir(r->request), *why = NULL;
   int ret;
 
@@ -274,12 +280,20 @@ int convert_job_run(struct runner *r, json_object *result,
     return -1;
   }
   files.machine_readable = mr_path;
+  if (v2v_options_prepare(r, v2v, &opts, &files, f) < 0 ||
+      v2v_vcenter_prepare(r, &files, &password, f) < 0 ||
+      v2v_openstack_prepare(r, f) < 0 ||
+      v2v_block_prepare(r, &block, f) < 0)
+    return -1;
+  if (block.dir)
+    dir = files.block_dir = block.dir;
   if (v2v_argv(&a, r->request, &files, &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     return -1;
   }
-  if (!dir || names_in(dir, before) < 0) {
-    failure_set(f, "internal", "%s: %s", dir ? dir : "output", strerror(errno));
+  /* openstack writes Cinder volumes, not files */
+  if (dir && names_in(dir, before) < 0) {
+    failure_set(f, "internal", "%s: %s", dir, strerror(errno));
     return -1;
   }
   if (v2v_ssh_start(r, &ssh, f) < 0)
@@ -288,9 +302,13 @@ int convert_job_run(struct runner *r, json_object *result,
   ret = v2v_run(r, "virt-v2v", &a, mr_path, &p, f);
   v2v_ssh_stop(r, &ssh);
   v2v_add_warnings(result, &p);
+  if (ret == 0 && block.dir &&
+      v2v_block_result(r, &block, p.disks, result, f) < 0)
+    ret = -1;
   if (ret == 0) {
     json_object *guest = json_object_new_object();
-    add_outputs(result, dir, before);
+    if (!block.dir && dir)
+      add_outputs(result, dir, before);
     /* What virt-v2v's inspection named the guest ("Converting NAME to
      * run on KVM"): its only guest fact on the terminal. */
     if (p.product[0])
@@ -299,7 +317,7 @@ int convert_job_run(struct runner *r, json_object *result,
     add_osinfo(guest, json_get_string(result, "metadata"));
     json_object_object_add(result, "guest", guest);
   }
-  else
+  else if (dir)
     remove_outputs(dir, before);
   v2v_progress_free(&p);
   return ret;

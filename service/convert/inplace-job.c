@@ -19,6 +19,7 @@
 #include "probe.h"
 #include "tool-argv.h"
 #include "v2v-argv.h"
+#include "v2v-options.h"
 #include "volume-open.h"
 
 struct inplace_run {
@@ -226,6 +227,8 @@ int inplace_job_run(struct runner *r, json_object *result,
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
   _cleanup_argv_ struct argv a = { 0 };
   struct inplace_run ir = { .r = r };
+  _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
+  struct v2v_files files = { 0 };
   struct v2v_progress p;
   const char *why = NULL;
   int ret = -1;
@@ -253,7 +256,10 @@ int inplace_job_run(struct runner *r, json_object *result,
   runner_set_phase(r, "preparing overlays");
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;
-  if (v2v_inplace_argv(&a, prog, r->request, mr_path, xml, &why) < 0) {
+  files.machine_readable = mr_path;
+  if (v2v_options_prepare(r, prog, &opts, &files, f) < 0)
+    goto out;
+  if (v2v_inplace_argv(&a, prog, r->request, &files, xml, &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     goto out;
   }

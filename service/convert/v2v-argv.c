@@ -102,9 +102,9 @@ static int input_argv(struct argv *a, json_object *input,
     return 0;
   }
   if ((in = obj_at(input, "vcenter"))) {
-    const char *uri = str_at(in, "uri"), *vm = str_at(in, "vm");
+    const char *uri = str_at(in, "url"), *vm = str_at(in, "vm");
     if (!uri || !vm)
-      FAIL("input.vcenter: uri and vm are required");
+      FAIL("input.vcenter: url and vm are required");
     if (add2(a, "-i", "libvirt") < 0 || add2(a, "-ic", uri) < 0 ||
         (files && files->password && add2(a, "-ip", files->password) < 0) ||
         (obj_at(in, "vddk") && vddk_argv(a, obj_at(in, "vddk")) < 0) ||
@@ -115,17 +115,21 @@ static int input_argv(struct argv *a, json_object *input,
   FAIL("input: one of disk, libvirtxml, ova, vmx, vcenter is required");
 }
 
-/* -oo KEY=VALUE for openstack's own settings and its os-* options
- * (virt-v2v hands those to the openstack client as --os-*). */
+/* -o openstack [-os VOLUME_TYPE] -oo KEY=VALUE for its own settings.
+ * Credentials are never options here (-oo os-password=… would show in
+ * ps): the worker puts them into virt-v2v's environment. */
 static int openstack_argv(struct argv *a, json_object *os, const char **why)
 {
   static const char *const keys[][2] = {
     { "server_id", "server-id" }, { "guest_id", "guest-id" },
-    { "dev_disk_by_id", "dev-disk-by-id" },
   };
-  json_object *v, *osopts = obj_at(os, "os");
+  const char *voltype = str_at(os, "volume_type");
+  json_object *v;
 
-  if (add2(a, "-o", "openstack") < 0)
+  if (!str_at(os, "server_id"))
+    FAIL("output.openstack: server_id is required");
+  if (add2(a, "-o", "openstack") < 0 ||
+      (voltype && add2(a, "-os", voltype) < 0))
     return -1;
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     const char *s = str_at(os, keys[i][0]);
@@ -139,15 +143,6 @@ static int openstack_argv(struct argv *a, json_object *os, const char **why)
        argv_addf(a, "verify-server-certificate=%s",
                  json_object_get_boolean(v) ? "true" : "false") < 0))
     return -1;
-  if (osopts) {
-    json_object_object_foreach(osopts, key, val) {
-      if (strcmp(key, "password") == 0 || !json_object_is_type(val, json_type_string))
-        FAIL("output.openstack.os: string settings only, no password");
-      if (argv_add(a, "-oo") < 0 ||
-          argv_addf(a, "os-%s=%s", key, json_object_get_string(val)) < 0)
-        return -1;
-    }
-  }
   return 0;
 }
 
@@ -231,6 +226,7 @@ static int options_argv(struct argv *a, json_object *opts,
 {
   json_object *list;
   const char *root = str_at(opts, "root");
+  int n;
 
   if (root && argv_addf(a, "--root=%s", root) < 0)
     return -1;
@@ -241,12 +237,22 @@ static int options_argv(struct argv *a, json_object *opts,
   if (json_object_object_get_ex(opts, "luks_keys", &list))
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       const char *dev = str_at(json_object_array_get_idx(list, i), "device");
-      if (!dev || !files || !files->luks_keys || !files->luks_keys[i])
+      if (!dev || !files || !files->luks_keys || i >= files->n_luks_keys ||
+          !files->luks_keys[i])
         FAIL("options.luks_keys: device and its key file are required");
       if (argv_add(a, "--key") < 0 ||
           argv_addf(a, "%s:file:%s", dev, files->luks_keys[i]) < 0)
         return -1;
     }
+  /* The appliance's size: virt-v2v's own options where it has them;
+   * older ones (2.2) read LIBGUESTFS_MEMSIZE, set by the worker, and
+   * have nothing for the vCPUs (the worker refuses smp there). */
+  if (files && files->appliance_flags &&
+      ((int_at(opts, "memsize_mib", &n) &&
+        (argv_add(a, "--memsize") < 0 || argv_addf(a, "%d", n) < 0)) ||
+       (int_at(opts, "smp", &n) &&
+        (argv_add(a, "--smp") < 0 || argv_addf(a, "%d", n) < 0))))
+    return -1;
   if (json_object_object_get_ex(opts, "extra_args", &list))
     for (size_t i = 0; i < json_object_array_length(list); i++) {
       const char *arg = json_object_get_string(json_object_array_get_idx(list, i));
@@ -278,17 +284,18 @@ int v2v_argv(struct argv *a, json_object *request,
 }
 
 int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
-                     const char *machine_readable, const char *xml,
+                     const struct v2v_files *files, const char *xml,
                      const char **why)
 {
   json_object *opts = obj_at(request, "options");
 
   *why = NULL;
   if (argv_add(a, program) < 0 ||
-      (machine_readable &&
-       argv_addf(a, "--machine-readable=file:%s", machine_readable) < 0) ||
+      (files && files->machine_readable &&
+       argv_addf(a, "--machine-readable=file:%s",
+                 files->machine_readable) < 0) ||
       add2(a, "-i", "libvirtxml") < 0 ||
-      (opts && options_argv(a, opts, NULL, why) < 0) ||
+      (opts && options_argv(a, opts, files, why) < 0) ||
       argv_add(a, xml) < 0)
     return -1;
   return 0;

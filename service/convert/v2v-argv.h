@@ -10,16 +10,19 @@
  *           | {"vmx": {"path": ABS}}
  *           | {"vmx": {"ssh": {"host": H, "path": ABS, "user"?: U,
  *                              "port"?: INT}}}
- *           | {"vcenter": {"uri": "vpx://...", "vm": NAME,
+ *           | {"vcenter": {"url": "vpx://...", "vm": NAME,
+ *                          "password_file": ABS,   (-ip SECRET)
  *                          "vddk"?: {"libdir"?: ABS, "thumbprint"?: S,
  *                                    "config"?: ABS, "transports"?: S,
  *                                    "snapshot"?: S, "port"?: INT,
  *                                    "cookie"?: S, "nfchostport"?: INT}}}
  *   "output": {"local": {"dir": ABS, "format"?: "raw"|"qcow2",
  *                        "allocation"?: "sparse"|"preallocated"}}
- *           | {"openstack": {"server_id"?: S, "guest_id"?: S,
+ *           | {"block": {"devices": [...]}}    (files->block_dir)
+ *           | {"openstack": {"server_id": S, "guest_id"?: S,
+ *                           "volume_type"?: S,
  *                           "verify_server_certificate"?: bool,
- *                           "os"?: {"auth-url": S, ...}}}
+ *                           "credentials": {...}}}   (environment only)
  *           | {"kubevirt": {"dir": ABS}}
  *   "name"?: NAME                         (-on)
  *   "options"?: {"root"?: "ask"|"single"|"first"|"/dev/...",
@@ -27,13 +30,16 @@
  *                          | {"mac": M, "ip": {"address": A,
  *                             "gateway"?: G, "prefix"?: INT,
  *                             "nameservers"?: [S]}}],
- *                "luks_keys"?: [{"device": S}],     (key in a secret file)
+ *                "luks_keys"?: [{"device": S, "key_file": ABS}],
+ *                                       (the key copied into a secret)
+ *                "memsize_mib"?: INT, "smp"?: INT,  (the appliance)
  *                "extra_args"?: [S]}        (convert_extra_arg_allowed)
  */
 #ifndef UCH_V2V_ARGV_H
 #define UCH_V2V_ARGV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <json-c/json.h>
 
 #include "argv.h"
@@ -43,7 +49,9 @@ struct v2v_files {
   const char *machine_readable;  /* --machine-readable=file:PATH */
   const char *password;          /* vCenter password, "-ip FILE" */
   const char *const *luks_keys;  /* one file per options.luks_keys[i] */
+  size_t n_luks_keys;
   const char *block_dir;         /* -o local into symlinks to devices */
+  bool appliance_flags;          /* virt-v2v has --memsize and --smp */
 };
 
 /* virt-v2v ... for REQUEST.  Returns -1 with *why set (static text) on a
@@ -54,9 +62,10 @@ int v2v_argv(struct argv *a, json_object *request,
 /* PROGRAM [--machine-readable=file:MR] -i libvirtxml [options] XML: an
  * inplace job's run of virt-v2v-in-place (PROGRAM is its full path) on
  * the domain XML the worker wrote.  The request's "options" are read as
- * for convert (root, macs, extra_args). */
+ * for convert (root, macs, LUKS keys, appliance size, extra_args);
+ * FILES as for v2v_argv (machine_readable, luks_keys, appliance_flags). */
 int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
-                     const char *machine_readable, const char *xml,
+                     const struct v2v_files *files, const char *xml,
                      const char **why);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonutil.h"
+#include "openstack_env.h"
 #include "request_check.h"
 
 static bool chars_only(const char *s, const char *set)
@@ -101,16 +103,78 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
   return ip ? check_ip(c, ip, f) : 0;
 }
 
+/* A LUKS selector as virt-v2v's --key takes it: a device of the guest
+ * (/dev/sda2, /dev/VG/LV) or the LUKS UUID. */
+static bool luks_selector_valid(const char *s)
+{
+  if (strncmp(s, "/dev/", 5) == 0)
+    return chars_only(s + 5, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/");
+  return strlen(s) == 36 && chars_only(s, HEX "-");
+}
+
+#define MAX_LUKS_KEYS 16
+
+/* [{"device": SELECTOR, "key_file": ABS}]: each key read here into a
+ * secret (RUNTIME/jobs/ID/secrets/FIELD.luks_keys.I.key_file), the
+ * worker hands virt-v2v that file: --key SELECTOR:file:SECRET. */
+static int check_luks_keys(struct rq_ctx *c, json_object *keys_list,
+                           const char *field)
+{
+  static const char *const keys[] = { "device", "key_file", NULL };
+  char f[FIELD_MAX], g[FIELD_MAX];
+
+  if (json_object_array_length(keys_list) > MAX_LUKS_KEYS)
+    return rq_fail(c, field, "at most %d keys", MAX_LUKS_KEYS);
+  for (size_t i = 0; i < json_object_array_length(keys_list); i++) {
+    json_object *k = json_object_array_get_idx(keys_list, i);
+    const char *dev = NULL, *file = NULL;
+
+    field_index(f, field, i);
+    if (!json_object_is_type(k, json_type_object))
+      return rq_fail(c, f, "must be an object");
+    if (check_known_keys(c, k, f, keys) < 0 ||
+        get_string(c, k, f, "device", true, &dev) < 0)
+      return -1;
+    field_key(g, f, "device");
+    if (!luks_selector_valid(dev))
+      return rq_fail(c, g, "must be a device of the guest (/dev/sda2, "
+                     "/dev/VG/LV) or a LUKS UUID");
+    if (get_abs_path(c, k, f, "key_file", true, &file) < 0)
+      return -1;
+    field_key(g, f, "key_file");
+    if (take_file_secret(c, g, file, g) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int check_convert_options(struct rq_ctx *c, json_object *opts,
                           const char *field)
 {
-  static const char *const keys[] = { "root", "macs", "extra_args", NULL };
-  json_object *macs = NULL, *extra = NULL;
+  static const char *const keys[] = { "root", "macs", "extra_args",
+                                      "luks_keys", "memsize_mib", "smp",
+                                      NULL };
+  json_object *macs = NULL, *extra = NULL, *luks = NULL;
   const char *root = NULL;
+  int64_t n;
   char f[FIELD_MAX], list[FIELD_MAX];
 
   if (check_known_keys(c, opts, field, keys) < 0 ||
-      get_string(c, opts, field, "root", false, &root) < 0)
+      get_int(c, opts, field, "memsize_mib", false, 256, 1024 * 1024,
+              &n) < 0 ||
+      get_int(c, opts, field, "smp", false, 1, 256, &n) < 0 ||
+      get_array(c, opts, field, "luks_keys", false, &luks) < 0)
+    return -1;
+  field_key(list, field, "luks_keys");
+  /* The worker finds a key as the secret of options.luks_keys[i]: a
+   * sync job's inplace step is run under a request of its own. */
+  if (luks && strcmp(field, "options") != 0)
+    return rq_fail(c, list, "not supported here: convert with an "
+                   "inplace job after the cutover");
+  if (luks && check_luks_keys(c, luks, list) < 0)
+    return -1;
+  if (get_string(c, opts, field, "root", false, &root) < 0)
     return -1;
   field_key(f, field, "root");
   /* "ask" would wait for a person at a terminal. */
@@ -179,11 +243,129 @@ static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
                           "input.vmx.ssh.key_file");
 }
 
+/* A string that becomes one argv element (or part of one): no control
+ * characters or spaces where SPACES is false, not an option. */
+static bool arg_safe(const char *s, bool spaces)
+{
+  if (*s == '-')
+    return false;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || (!spaces && *p == ' '))
+      return false;
+  return true;
+}
+
+/* {"libdir": ABS, "thumbprint": "AA:BB:…", "config"?: ABS,
+ *  "transports"?: "nbdssl:nbd", "snapshot"?: MOREF}: virt-v2v -it vddk
+ * with -io vddk-KEY=VALUE each.  Checked on the host when the job runs. */
+static int check_vddk(struct rq_ctx *c, json_object *vddk)
+{
+  static const char *const keys[] = { "libdir", "thumbprint", "config",
+                                      "transports", "snapshot", NULL };
+  static const char *const transports[] = { "file", "nbd", "nbdssl", "san",
+                                            "hotadd", NULL };
+  const char *F = "input.vcenter.vddk";
+  const char *libdir = NULL, *tp = NULL, *config = NULL, *tr = NULL,
+             *snap = NULL;
+
+  if (check_known_keys(c, vddk, F, keys) < 0 ||
+      get_abs_path(c, vddk, F, "libdir", true, &libdir) < 0 ||
+      get_string(c, vddk, F, "thumbprint", true, &tp) < 0 ||
+      get_abs_path(c, vddk, F, "config", false, &config) < 0 ||
+      get_string(c, vddk, F, "transports", false, &tr) < 0 ||
+      get_string(c, vddk, F, "snapshot", false, &snap) < 0)
+    return -1;
+  /* SHA1 as VDDK wants it: 20 hex pairs joined by ':' */
+  if (strlen(tp) != 59 || !chars_only(tp, HEX ":"))
+    return rq_fail(c, "input.vcenter.vddk.thumbprint", "must be the "
+                   "host's SHA1 thumbprint, AA:BB:…, 20 hex pairs "
+                   "(uchctl check --vcenter HOST prints it)");
+  for (int i = 0; i < 59; i++)
+    if ((i % 3 == 2) != (tp[i] == ':'))
+      return rq_fail(c, "input.vcenter.vddk.thumbprint", "must be the "
+                     "host's SHA1 thumbprint, AA:BB:…, 20 hex pairs "
+                     "(uchctl check --vcenter HOST prints it)");
+  if (tr) {
+    char buf[64];
+    if (strlen(tr) >= sizeof buf)
+      return rq_fail(c, "input.vcenter.vddk.transports", "too long");
+    snprintf(buf, sizeof buf, "%s", tr);
+    for (char *save = NULL, *t = strtok_r(buf, ":", &save); t;
+         t = strtok_r(NULL, ":", &save)) {
+      bool known = false;
+      for (int i = 0; transports[i]; i++)
+        known = known || strcmp(t, transports[i]) == 0;
+      if (!known)
+        return rq_fail(c, "input.vcenter.vddk.transports", "must be "
+                       "transports joined by ':' (file, nbd, nbdssl, san, "
+                       "hotadd)");
+    }
+    if (tr[0] == ':' || tr[strlen(tr) - 1] == ':' || strstr(tr, "::"))
+      return rq_fail(c, "input.vcenter.vddk.transports", "must be "
+                     "transports joined by ':' (file, nbd, nbdssl, san, "
+                     "hotadd)");
+  }
+  if (snap && (strlen(snap) > 64 ||
+               !chars_only(snap, "abcdefghijklmnopqrstuvwxyz"
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")))
+    return rq_fail(c, "input.vcenter.vddk.snapshot", "must be a snapshot's "
+                   "moref (snapshot-123)");
+  return 0;
+}
+
+/* {"url": "vpx://USER@VCENTER/DC/CLUSTER/HOST?no_verify=1", "vm": NAME,
+ *  "password_file": ABS, "vddk"?: {...}}: virt-v2v -i libvirt -ic URL
+ * -ip SECRET [-it vddk ...] VM.  The password is read here into the
+ * secret input.vcenter.password_file (0600), never an argument. */
+static int check_vcenter(struct rq_ctx *c, json_object *in)
+{
+  static const char *const keys[] = { "url", "vm", "password_file", "vddk",
+                                      NULL };
+  const char *F = "input.vcenter";
+  const char *url = NULL, *vm = NULL, *pw = NULL;
+  json_object *vddk = NULL;
+
+  if (check_known_keys(c, in, F, keys) < 0 ||
+      get_string(c, in, F, "url", true, &url) < 0)
+    return -1;
+  if (strncmp(url, "vpx://", 6) != 0 || strlen(url) > 1024 ||
+      !arg_safe(url, false) || strchr(url, '\'') || strchr(url, '"'))
+    return rq_fail(c, "input.vcenter.url", "must be a vpx:// URL "
+                   "(vpx://USER@VCENTER/DATACENTER/CLUSTER/HOST?no_verify=1), "
+                   "without spaces or quotes");
+  /* libvirt reads the password from -ip; one in the URL would show */
+  if (strchr(url + 6, '@') && memchr(url + 6, ':', (size_t)(strchr(url + 6, '@') - url - 6)))
+    return rq_fail(c, "input.vcenter.url", "must not hold a password: "
+                   "use password_file");
+  if (get_string(c, in, F, "vm", true, &vm) < 0)
+    return -1;
+  if (strlen(vm) > 255 || !arg_safe(vm, true))
+    return rq_fail(c, "input.vcenter.vm", "must be the VM's name as vCenter "
+                   "shows it (at most 255 characters, no control "
+                   "characters, not starting with '-')");
+  if (get_abs_path(c, in, F, "password_file", true, &pw) < 0 ||
+      take_file_secret(c, "input.vcenter.password_file", pw,
+                       "input.vcenter.password_file") < 0)
+    return -1;
+  /* virt-v2v -ip takes the whole file as the password; the newline
+   * `echo pw >file` leaves would be part of it. */
+  struct secret *s = &c->secrets->v[c->secrets->n - 1];
+  while (s->len > 0 && (s->value[s->len - 1] == '\n' ||
+                        s->value[s->len - 1] == '\r'))
+    s->value[--s->len] = '\0';
+  if (s->len == 0)
+    return rq_fail(c, "input.vcenter.password_file", "%s holds no password",
+                   pw);
+  if (get_object(c, in, F, "vddk", false, &vddk) < 0)
+    return -1;
+  return vddk ? check_vddk(c, vddk) : 0;
+}
+
 /* Exactly one input mode: a local file, or a vmx over SSH. */
 static int check_input(struct rq_ctx *c, json_object *req)
 {
   static const char *const modes[] = { "disk", "libvirtxml", "ova", "vmx",
-                                       NULL };
+                                       "vcenter", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
   static const char *const disk_keys[] = { "path", "format", NULL };
   static const char *const path_keys[] = { "path", NULL };
@@ -195,7 +377,7 @@ static int check_input(struct rq_ctx *c, json_object *req)
     return -1;
   if (json_object_object_length(input) != 1)
     return rq_fail(c, "input", "needs exactly one of disk, libvirtxml, "
-                   "ova, vmx");
+                   "ova, vmx, vcenter");
   for (int i = 0; modes[i]; i++) {
     if (!json_object_object_get_ex(input, modes[i], NULL))
       continue;
@@ -204,6 +386,8 @@ static int check_input(struct rq_ctx *c, json_object *req)
       return -1;
     if (i == 3 && json_object_object_get_ex(in, "ssh", NULL))
       return check_vmx_ssh(c, in);
+    if (i == 4)
+      return check_vcenter(c, in);
     if (
         check_known_keys(c, in, f, i == 0 ? disk_keys : path_keys) < 0 ||
         check_image_path(c, in, f, "path") < 0)
@@ -213,14 +397,153 @@ static int check_input(struct rq_ctx *c, json_object *req)
   json_object_object_foreach(input, key, val) {
     (void)val;
     return rq_fail(c, "input", "\"%.32s\" is not supported by this version "
-                   "(supported: disk, libvirtxml, ova, vmx)", key);
+                   "(supported: disk, libvirtxml, ova, vmx, vcenter)", key);
   }
   return -1;
 }
 
+#define MAX_BLOCK_DEVICES 26
+
+/* {"devices": [{"path": "/dev/..."} | {"volume": ID, "wait_s"?}]}: the
+ * guest's disks in order, each written raw onto a block device.  Here
+ * only what can be seen now; the worker refuses a device the system
+ * uses (mounted, swap, LVM, the boot disk). */
+static int check_block_output(struct rq_ctx *c, json_object *out)
+{
+  static const char *const keys[] = { "devices", NULL };
+  static const char *const dev_keys[] = { "path", "volume", "wait_s", NULL };
+  json_object *devs = NULL;
+  char f[FIELD_MAX], g[FIELD_MAX];
+  size_t n;
+
+  if (check_known_keys(c, out, "output.block", keys) < 0 ||
+      get_array(c, out, "output.block", "devices", true, &devs) < 0)
+    return -1;
+  n = json_object_array_length(devs);
+  if (n < 1 || n > MAX_BLOCK_DEVICES)
+    return rq_fail(c, "output.block.devices", "needs 1 to %d devices",
+                   MAX_BLOCK_DEVICES);
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_object_array_get_idx(devs, i);
+    bool path, volume;
+    const char *p = NULL;
+    struct stat st;
+
+    field_index(f, "output.block.devices", i);
+    if (!json_object_is_type(d, json_type_object))
+      return rq_fail(c, f, "must be an object");
+    if (check_known_keys(c, d, f, dev_keys) < 0)
+      return -1;
+    path = json_object_object_get_ex(d, "path", NULL);
+    volume = json_object_object_get_ex(d, "volume", NULL);
+    if (path == volume)
+      return rq_fail(c, f, "needs exactly one of \"path\", \"volume\"");
+    if (volume) {
+      if (check_volume(c, d, f) < 0)
+        return -1;
+      continue;
+    }
+    field_key(g, f, "wait_s");
+    if (json_object_object_get_ex(d, "wait_s", NULL))
+      return rq_fail(c, g, "only goes with \"volume\"");
+    if (get_abs_path(c, d, f, "path", true, &p) < 0)
+      return -1;
+    field_key(g, f, "path");
+    if (stat(p, &st) < 0)
+      return rq_fail(c, g, "%s: %m", p);
+    if (!S_ISBLK(st.st_mode))
+      return rq_fail(c, g, "%s is not a block device", p);
+  }
+  return 0;
+}
+
+/* The last secret taken: an env_file's content, checked line by line. */
+static int check_env_file(struct rq_ctx *c, const char *field)
+{
+  const struct secret *s = &c->secrets->v[c->secrets->n - 1];
+  int line = openstack_env_parse(s->value, s->len, NULL, NULL);
+
+  if (line < 0)
+    return rq_fail(c, field, "out of memory");
+  if (line > 0)
+    return rq_fail(c, field, "line %d is not OS_NAME=VALUE (openrc form: "
+                   "optional \"export \", a bare or quoted value, no shell "
+                   "expansion), a comment or blank", line);
+  return 0;
+}
+
+/* {"clouds_yaml": ABS, "cloud": NAME} | {"env_file": ABS}: read here into
+ * a secret; the worker gives virt-v2v (and the openstack client it runs)
+ * OS_CLIENT_CONFIG_FILE + OS_CLOUD, or the file's OS_* variables, in its
+ * environment. */
+static int check_openstack_credentials(struct rq_ctx *c, json_object *cr)
+{
+  static const char *const keys[] = { "clouds_yaml", "cloud", "env_file",
+                                      NULL };
+  const char *F = "output.openstack.credentials";
+  const char *yaml = NULL, *cloud = NULL, *env = NULL;
+
+  if (check_known_keys(c, cr, F, keys) < 0 ||
+      get_abs_path(c, cr, F, "clouds_yaml", false, &yaml) < 0 ||
+      get_name(c, cr, F, "cloud", false, &cloud) < 0 ||
+      get_abs_path(c, cr, F, "env_file", false, &env) < 0)
+    return -1;
+  if (!!yaml == !!env)
+    return rq_fail(c, F, "needs exactly one of clouds_yaml (with cloud), "
+                   "env_file");
+  if (env) {
+    if (cloud)
+      return rq_fail(c, "output.openstack.credentials.cloud", "only goes "
+                     "with clouds_yaml");
+    return take_file_secret(c, "output.openstack.credentials.env_file", env,
+                            "output.openstack.credentials.env_file") < 0
+      ? -1 : check_env_file(c, "output.openstack.credentials.env_file");
+  }
+  if (!cloud)
+    return rq_fail(c, "output.openstack.credentials.cloud", "is required "
+                   "with clouds_yaml: the cloud's name in it");
+  return take_file_secret(c, "output.openstack.credentials.clouds_yaml",
+                          yaml, "output.openstack.credentials.clouds_yaml");
+}
+
+/* {"server_id": S, "guest_id"?: S, "volume_type"?: S,
+ *  "verify_server_certificate"?: bool, "credentials": {...}}: virt-v2v
+ * -o openstack [-os VOLUME_TYPE] -oo server-id=S ...; credentials never
+ * as -oo os-*. */
+static int check_openstack_output(struct rq_ctx *c, json_object *out)
+{
+  static const char *const keys[] = { "server_id", "guest_id",
+                                      "volume_type",
+                                      "verify_server_certificate",
+                                      "credentials", NULL };
+  static const char *const strs[] = { "server_id", "guest_id",
+                                      "volume_type", NULL };
+  const char *F = "output.openstack";
+  json_object *cr = NULL;
+  bool verify;
+  char f[FIELD_MAX];
+
+  if (check_known_keys(c, out, F, keys) < 0)
+    return -1;
+  for (int i = 0; strs[i]; i++) {
+    const char *s = NULL;
+    if (get_string(c, out, F, strs[i], i == 0, &s) < 0)
+      return -1;
+    field_key(f, F, strs[i]);
+    if (s && (strlen(s) > 255 || !arg_safe(s, true)))
+      return rq_fail(c, f, "at most 255 characters, no control characters, "
+                     "not starting with '-'");
+  }
+  if (get_bool(c, out, F, "verify_server_certificate", false, &verify) < 0 ||
+      get_object(c, out, F, "credentials", true, &cr) < 0)
+    return -1;
+  return check_openstack_credentials(c, cr);
+}
+
 static int check_output(struct rq_ctx *c, json_object *req)
 {
-  static const char *const modes[] = { "local", "kubevirt", NULL };
+  static const char *const modes[] = { "local", "kubevirt", "block",
+                                       "openstack", NULL };
   static const char *const local_keys[] = { "dir", "format", "allocation",
                                             NULL };
   static const char *const kubevirt_keys[] = { "dir", NULL };
@@ -234,11 +557,15 @@ static int check_output(struct rq_ctx *c, json_object *req)
   if (get_object(c, req, "", "output", true, &output) < 0)
     return -1;
   if (json_object_object_length(output) != 1)
-    return rq_fail(c, "output", "needs exactly one of local, kubevirt");
+    return rq_fail(c, "output", "needs exactly one of local, kubevirt, "
+                   "block, openstack");
   for (int i = 0; modes[i]; i++) {
     if (!json_object_object_get_ex(output, modes[i], NULL))
       continue;
     field_key(f, "output", modes[i]);
+    if (i >= 2)
+      return get_object(c, output, "output", modes[i], true, &out) < 0 ? -1
+        : i == 2 ? check_block_output(c, out) : check_openstack_output(c, out);
     if (get_object(c, output, "output", modes[i], true, &out) < 0 ||
         check_known_keys(c, out, f, i == 0 ? local_keys : kubevirt_keys) < 0 ||
         get_abs_path(c, out, f, "dir", true, &dir) < 0 ||
@@ -255,7 +582,7 @@ static int check_output(struct rq_ctx *c, json_object *req)
   json_object_object_foreach(output, key, val) {
     (void)val;
     return rq_fail(c, "output", "\"%.32s\" is not supported by this version "
-                   "(supported: local, kubevirt)", key);
+                   "(supported: local, kubevirt, block, openstack)", key);
   }
   return -1;
 }
@@ -277,12 +604,17 @@ int check_convert(struct rq_ctx *c, json_object *req)
   static const char *const keys[] = { "type", "id", "labels", "input",
                                       "output", "name", "options", NULL };
   json_object *opts = NULL;
-  const char *name;
+  const char *name = NULL;
 
   if (check_known_keys(c, req, "", keys) < 0 || check_input(c, req) < 0 ||
       check_output(c, req) < 0 ||
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
+  /* The worker links NAME-sdX to each device before virt-v2v runs, so
+   * the name must be known then (virt-v2v's default comes from the
+   * source). */
+  if (!name && json_get(json_get(req, "output"), "block"))
+    return rq_fail(c, "name", "is required with output.block");
   return opts ? check_convert_options(c, opts, "options") : 0;
 }

@@ -104,12 +104,25 @@ int request_disk_uses(json_object *request, struct disk_uses *out)
   json_object *disks = json_get(request, "disks");
   size_t n = disks && json_object_is_type(disks, json_type_array)
                ? json_object_array_length(disks) : 0;
+  /* convert: the block devices it writes the converted disks to */
+  json_object *devs = json_get(json_get(json_get(request, "output"), "block"),
+                               "devices");
+  size_t n_devs = devs && json_object_is_type(devs, json_type_array)
+                    ? json_object_array_length(devs) : 0;
   struct volume_list attached = { 0 };
   int ret = -1;
 
-  if (names_volume(disks, n) && volumes_list(volume_by_id_dir(),
-                                             &attached) < 0)
+  if ((names_volume(disks, n) || names_volume(devs, n_devs)) &&
+      volumes_list(volume_by_id_dir(), &attached) < 0)
     attached.n = 0;           /* by id only */
+  for (size_t i = 0; i < n_devs; i++) {
+    json_object *d = json_object_array_get_idx(devs, i);
+    if (add_use(out, json_get_string(d, "path"), true,
+                "output.block.devices[%zu].path", i) < 0 ||
+        add_volume_use(out, d, true, "output.block.devices[%zu].volume", i,
+                       &attached) < 0)
+      goto out;
+  }
   for (size_t i = 0; i < n; i++) {
     json_object *disk = json_object_array_get_idx(disks, i);
     json_object *src = json_get(disk, "source");

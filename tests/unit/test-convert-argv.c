@@ -1,10 +1,19 @@
 /* virt-v2v command lines of convert jobs, as a person would type them;
  * secrets only ever as file names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "argv.h"
+#include "openstack_env.h"
 #include "cleanup.h"
 #include "request.h"
 #include "tap.h"
 #include "v2v-argv.h"
+#include "v2v-block.h"
+#include "v2v-vcenter.h"
 
 static char *joined;
 static const char *why;
@@ -55,35 +64,131 @@ static void test_inputs(void)
 static void test_vcenter(void)
 {
   const struct v2v_files pw = { .machine_readable = "/r/v2v.json",
-                                .password = "/r/secrets/input.vcenter.password" };
+                                .password = "/r/secrets/input.vcenter.password_file" };
 
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://admin@vc/DC/cl/esx?no_verify=1\","
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://admin@vc/DC/cl/esx?no_verify=1\","
              "\"vm\":\"web 1\"}}" LOCAL "}", &pw),
          HEAD "-i libvirt -ic 'vpx://admin@vc/DC/cl/esx?no_verify=1' "
-              "-ip /r/secrets/input.vcenter.password 'web 1' -o local -os /out",
+              "-ip /r/secrets/input.vcenter.password_file 'web 1' -o local -os /out",
          "vCenter without VDDK: password as -ip FILE");
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\",\"vm\":\"g\","
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://vc/DC/esx\",\"vm\":\"g\","
              "\"vddk\":{\"libdir\":\"/opt/vmware-vix-disklib-distrib\","
              "\"thumbprint\":\"AA:BB:CC\",\"config\":\"/etc/vddk.conf\","
              "\"transports\":\"nbdssl:nbd\",\"snapshot\":\"snapshot-12\","
              "\"port\":902,\"nfchostport\":902,\"cookie\":\"c\"}}}" LOCAL "}", &pw),
-         HEAD "-i libvirt -ic vpx://vc/DC/esx -ip /r/secrets/input.vcenter.password "
+         HEAD "-i libvirt -ic vpx://vc/DC/esx -ip /r/secrets/input.vcenter.password_file "
               "-it vddk -io vddk-libdir=/opt/vmware-vix-disklib-distrib "
               "-io vddk-thumbprint=AA:BB:CC -io vddk-config=/etc/vddk.conf "
               "-io vddk-transports=nbdssl:nbd -io vddk-snapshot=snapshot-12 "
               "-io vddk-cookie=c -io vddk-port=902 -io vddk-nfchostport=902 g "
               "-o local -os /out",
          "vCenter with every VDDK setting");
-  is_str(v2v("{\"input\":{\"vcenter\":{\"uri\":\"vpx://vc/DC/esx\"}}" LOCAL "}", &pw),
+  is_str(v2v("{\"input\":{\"vcenter\":{\"url\":\"vpx://vc/DC/esx\"}}" LOCAL "}", &pw),
          "(failed)", "vCenter without vm refused");
-  is_str(why, "input.vcenter: uri and vm are required", "... saying why");
+  is_str(why, "input.vcenter: url and vm are required", "... saying why");
+}
+
+static void test_vcenter_request_shape(void)
+{
+  const struct v2v_files pw = { .password = "/run/uch/jobs/vc/secrets/input.vcenter.password_file" };
+
+  is_str(v2v("{\"type\":\"convert\",\"name\":\"web\",\"input\":{\"vcenter\":{"
+             "\"url\":\"vpx://administrator%40vsphere.local@vc.example.com/DC/cluster/esxi1?no_verify=1\","
+             "\"vm\":\"web01\",\"password_file\":\"/etc/uch/vc.pw\"}}" LOCAL "}", &pw),
+         "virt-v2v -i libvirt -ic "
+         "'vpx://administrator%40vsphere.local@vc.example.com/DC/cluster/esxi1?no_verify=1' "
+         "-ip /run/uch/jobs/vc/secrets/input.vcenter.password_file web01 "
+         "-o local -os /out -on web",
+         "vCenter without VDDK, as a request gives it");
+  ok(!strstr(joined, "/etc/uch/vc.pw"), "the request's password file never reaches virt-v2v");
+  is_str(v2v("{\"type\":\"convert\",\"input\":{\"vcenter\":{"
+             "\"url\":\"vpx://root@vc/DC/esxi1?no_verify=1\",\"vm\":\"db 2\","
+             "\"password_file\":\"/etc/uch/vc.pw\",\"vddk\":{"
+             "\"libdir\":\"/opt/vmware-vix-disklib-distrib\","
+             "\"thumbprint\":\"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01\","
+             "\"transports\":\"nbdssl\",\"snapshot\":\"snapshot-7\"}}}" LOCAL "}", &pw),
+         "virt-v2v -i libvirt -ic 'vpx://root@vc/DC/esxi1?no_verify=1' "
+         "-ip /run/uch/jobs/vc/secrets/input.vcenter.password_file -it vddk "
+         "-io vddk-libdir=/opt/vmware-vix-disklib-distrib "
+         "-io vddk-thumbprint=AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01 "
+         "-io vddk-transports=nbdssl -io vddk-snapshot=snapshot-7 'db 2' "
+         "-o local -os /out",
+         "vCenter with VDDK, as a request gives it");
+}
+
+static void test_vddk_missing(void)
+{
+  char buf[1024], dir[] = "/tmp/test-vddk-XXXXXX", path[128];
+  FILE *f;
+
+  v2v_vddk_missing("/nonexistent/vddk", 0, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk.libdir: no VDDK library at "
+         "/nonexistent/vddk/lib64/libvixDiskLib.so* (VMware's VDDK, unpacked "
+         "there); nbdkit has no vddk plugin (Debian's nbdkit ships none: build "
+         "nbdkit's plugins/vddk from source, or leave \"vddk\" out)",
+         "both missing: both named");
+  v2v_vddk_missing("/nonexistent/vddk", 1, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk.libdir: no VDDK library at "
+         "/nonexistent/vddk/lib64/libvixDiskLib.so* (VMware's VDDK, unpacked "
+         "there)", "the library missing");
+  if (!mkdtemp(dir))
+    return;
+  snprintf(path, sizeof path, "%s/lib64", dir);
+  mkdir(path, 0700);
+  snprintf(path, sizeof path, "%s/lib64/libvixDiskLib.so.8", dir);
+  if ((f = fopen(path, "w")))
+    fclose(f);
+  v2v_vddk_missing(dir, 0, buf, sizeof buf);
+  is_str(buf, "input.vcenter.vddk: nbdkit has no vddk plugin (Debian's "
+         "nbdkit ships none: build nbdkit's plugins/vddk from source, or "
+         "leave \"vddk\" out)", "the plugin missing");
+  v2v_vddk_missing(dir, 1, buf, sizeof buf);
+  is_str(buf, "", "both there: nothing missing");
+  unlink(path);
+  snprintf(path, sizeof path, "%s/lib64", dir);
+  rmdir(path);
+  rmdir(dir);
+}
+
+static int collect(const char *name, const char *value, void *opaque)
+{
+  char *buf = opaque;
+  size_t n = strlen(buf);
+  snprintf(buf + n, 512 - n, "[%s=%s]", name, value);
+  return 0;
+}
+
+static int openrc(const char *text, char out[512])
+{
+  out[0] = '\0';
+  return openstack_env_parse(text, strlen(text), collect, out);
+}
+
+static void test_openstack_env(void)
+{
+  char vars[512];
+
+  is_int(openrc("# openrc\nexport OS_AUTH_URL=https://ks.example.com:5000/v3\n"
+                "\n  OS_USERNAME=\"uch\"\nexport OS_PASSWORD='p@ss w$rd'\n"
+                "OS_PROJECT_NAME=prod\r\nOS_REGION_NAME=\n", vars), 0,
+         "an openrc file is read");
+  is_str(vars, "[OS_AUTH_URL=https://ks.example.com:5000/v3][OS_USERNAME=uch]"
+         "[OS_PASSWORD=p@ss w$rd][OS_PROJECT_NAME=prod][OS_REGION_NAME=]",
+         "... every OS_* variable, quotes taken off");
+  is_int(openrc("OS_AUTH_URL=x\nPATH=/tmp\n", vars), 2,
+         "a variable other than OS_* refused, by line number");
+  is_int(openrc("OS_PASSWORD=\"$(cat /etc/shadow)\"\n", vars), 1,
+         "shell expansion refused");
+  is_int(openrc("OS_PASSWORD=a b\n", vars), 1, "an unquoted space refused");
+  is_int(openrc("uch:00112233\n", vars), 1, "not an openrc at all");
+  is_int(openrc("OS_=x\n", vars), 1, "no name refused");
 }
 
 static void test_outputs(void)
 {
   const struct v2v_files blk = { .block_dir = "/r/jobs/j/block" };
   const char *luks[] = { "/r/secrets/options.luks_keys.0.key", NULL };
-  const struct v2v_files keys = { .luks_keys = luks };
+  const struct v2v_files keys = { .luks_keys = luks, .n_luks_keys = 1 };
 
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},\"name\":\"web\","
              "\"output\":{\"local\":{\"dir\":\"/out\",\"format\":\"qcow2\","
@@ -91,22 +196,31 @@ static void test_outputs(void)
          "virt-v2v -i disk /g -o local -os /out -of qcow2 -oa preallocated -on web",
          "local output, format, allocation, name");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", &blk),
-         "virt-v2v -i disk /g -o local -os /r/jobs/j/block -of raw -oa preallocated",
-         "block devices: local output into the device links");
+             "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"},{\"volume\":\"v-2\"}]}},\"name\":\"web\"}", &blk),
+         "virt-v2v -i disk /g -o local -os /r/jobs/j/block -of raw -oa preallocated "
+         "-on web", "block devices: local output into the device links");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"block\":{\"devices\":[\"/dev/sdx\"]}}}", NULL),
+             "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"},{\"volume\":\"v-2\"}]}},\"name\":\"web\"}", NULL),
          "(failed)", "block devices without the link directory refused");
-  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"openstack\":{\"server_id\":\"abc\","
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},\"name\":\"web\","
+             "\"output\":{\"openstack\":{\"server_id\":\"conv-appliance 1\","
+             "\"guest_id\":\"web-42\",\"volume_type\":\"ssd\","
              "\"verify_server_certificate\":false,"
-             "\"os\":{\"auth-url\":\"https://ks:5000/v3\",\"project-name\":\"p\"}}}}", NULL),
-         "virt-v2v -i disk /g -o openstack -oo server-id=abc "
-         "-oo verify-server-certificate=false -oo os-auth-url=https://ks:5000/v3 "
-         "-oo os-project-name=p", "openstack output and its os-* options");
+             "\"credentials\":{\"clouds_yaml\":\"/etc/uch/clouds.yaml\","
+             "\"cloud\":\"prod\"}}}}", NULL),
+         "virt-v2v -i disk /g -o openstack -os ssd "
+         "-oo 'server-id=conv-appliance 1' -oo guest-id=web-42 "
+         "-oo verify-server-certificate=false -on web",
+         "openstack output: volume type, server and guest ids, no credentials");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
-             "\"output\":{\"openstack\":{\"os\":{\"password\":\"x\"}}}}", NULL),
-         "(failed)", "openstack password on the command line refused");
+             "\"output\":{\"openstack\":{\"server_id\":\"0b6c4f3e-1d2a-4b5c-8d7e-9f0a1b2c3d4e\","
+             "\"credentials\":{\"env_file\":\"/etc/uch/openrc\"}}}}", NULL),
+         "virt-v2v -i disk /g -o openstack "
+         "-oo server-id=0b6c4f3e-1d2a-4b5c-8d7e-9f0a1b2c3d4e",
+         "openstack output, defaults");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"openstack\":{\"guest_id\":\"x\"}}}", NULL),
+         "(failed)", "openstack without server_id refused");
   is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}},"
              "\"output\":{\"kubevirt\":{\"dir\":\"/k\"}}}", NULL),
          "virt-v2v -i disk /g -o kubevirt -os /k", "kubevirt output");
@@ -147,10 +261,57 @@ static void test_options(void)
   ok(convert_extra_arg_allowed("--compressed"), "--compressed allowed");
 }
 
+static void test_luks_and_appliance(void)
+{
+  const char *luks[] = { "/run/uch/jobs/j/secrets/options.luks_keys.0.key_file",
+                         "/run/uch/jobs/j/secrets/options.luks_keys.1.key_file" };
+  const struct v2v_files two = { .luks_keys = luks, .n_luks_keys = 2 };
+  const struct v2v_files one = { .luks_keys = luks, .n_luks_keys = 1 };
+  const struct v2v_files flags = { .appliance_flags = true };
+#define TWO_KEYS ",\"options\":{\"luks_keys\":[" \
+  "{\"device\":\"/dev/sda2\",\"key_file\":\"/root/k1\"}," \
+  "{\"device\":\"0f8e1ad5-6d7e-4c1c-9e39-0c4a0f3d9b7a\",\"key_file\":\"/root/k2\"}]}"
+
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL TWO_KEYS "}", &two),
+         "virt-v2v -i disk /g -o local -os /out "
+         "--key /dev/sda2:file:/run/uch/jobs/j/secrets/options.luks_keys.0.key_file "
+         "--key 0f8e1ad5-6d7e-4c1c-9e39-0c4a0f3d9b7a:file:"
+         "/run/uch/jobs/j/secrets/options.luks_keys.1.key_file",
+         "two LUKS keys, by device and by UUID, as the job's secret files");
+  ok(!strstr(joined, "/root/k1") && !strstr(joined, "/root/k2"),
+     "the request's own key files never reach virt-v2v");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL TWO_KEYS "}", &one),
+         "(failed)", "a LUKS key without its secret file refused");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"memsize_mib\":4096,\"smp\":4}}", &flags),
+         "virt-v2v -i disk /g -o local -os /out --memsize 4096 --smp 4",
+         "appliance size as virt-v2v's options where it has them");
+  is_str(v2v("{\"input\":{\"disk\":{\"path\":\"/g\"}}" LOCAL ","
+             "\"options\":{\"memsize_mib\":4096}}", NULL),
+         "virt-v2v -i disk /g -o local -os /out",
+         "appliance size not on the command line of a virt-v2v without them "
+         "(LIBGUESTFS_MEMSIZE instead)");
+}
+
+static void test_drive_names(void)
+{
+  char d[8];
+
+  v2v_drive_name(0, d);
+  is_str(d, "sda", "disk 1 is NAME-sda");
+  v2v_drive_name(25, d);
+  is_str(d, "sdz", "disk 26 is NAME-sdz");
+}
+
 int main(void)
 {
+  test_drive_names();
+  test_luks_and_appliance();
   test_inputs();
   test_vcenter();
+  test_vcenter_request_shape();
+  test_vddk_missing();
+  test_openstack_env();
   test_outputs();
   test_options();
   free(joined);

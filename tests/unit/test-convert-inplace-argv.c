@@ -22,12 +22,12 @@ static const char *inplace(const char *json)
   struct argv a = { 0 };
   _cleanup_json_ json_object *req = json_tokener_parse(json);
   const char *why;
+  const struct v2v_files files = { .machine_readable = "/r/v2v-messages.json" };
 
   if (!req)
     return "(bad json)";
   return done(&a, v2v_inplace_argv(&a, "/usr/libexec/virt-v2v-in-place", req,
-                                   "/r/v2v-messages.json", "/r/domain.xml",
-                                   &why));
+                                   &files, "/r/domain.xml", &why));
 }
 
 static void test_overlay_and_commit(void)

@@ -345,11 +345,41 @@ static void test_limits(void)
   free(big);
 }
 
+/* The convert secrets: each file's content under its field's path. */
+static void test_convert_secrets(void)
+{
+  struct uch_error err = { 0 };
+  struct secrets s = { 0 };
+  _cleanup_json_ json_object *san = NULL;
+  const char *req =
+    "{\"type\":\"convert\",\"name\":\"w\",\"input\":{\"vcenter\":{"
+    "\"url\":\"vpx://root@vc/DC/esx\",\"vm\":\"w\","
+    "\"password_file\":\"@T@/password\"}},"
+    "\"output\":{\"openstack\":{\"server_id\":\"a\",\"credentials\":"
+    "{\"clouds_yaml\":\"@T@/psk\",\"cloud\":\"c\"}}},"
+    "\"options\":{\"luks_keys\":[{\"device\":\"/dev/sda2\","
+    "\"key_file\":\"@T@/password\"}]}}";
+
+  is_int(check(req, &san, &s, &err), 0, "convert with three secrets: accepted");
+  is_int(s.n, 3, "three secrets");
+  if (s.n == 3) {
+    is_str(s.v[0].field, "input.vcenter.password_file", "vCenter password field");
+    is_str(s.v[0].value, "s3cret", "vCenter password without its newline");
+    is_int(s.v[0].len, 6, "... and its length");
+    is_str(s.v[1].field, "output.openstack.credentials.clouds_yaml",
+           "clouds.yaml field");
+    is_str(s.v[2].field, "options.luks_keys[0].key_file", "LUKS key field");
+    is_str(s.v[2].value, "s3cret\n", "LUKS key as is (virt-v2v reads it whole)");
+  }
+  secrets_free(&s);
+}
+
 int main(void)
 {
   make_files();
   test_good();
   test_sanitized_and_secrets();
+  test_convert_secrets();
   test_bad();
   test_parse_messages();
   test_limits();

@@ -117,6 +117,19 @@ int main(void)
   disk_uses_free(&u);
   json_object_put(r);
 
+  /* convert writes its output.block devices, by path and by volume. */
+  snprintf(json, sizeof json, "{\"type\":\"convert\",\"name\":\"w\","
+           "\"output\":{\"block\":{\"devices\":[{\"path\":\"%s\"},"
+           "{\"volume\":\"vol-y\"}]}}}", p("a"));
+  r = json_tokener_parse(json);
+  is_int(request_disk_uses(r, &u), 0, "uses of a convert job to block devices");
+  ok(u.n >= 2 && u.v[0].writes && u.v[1].writes, "both devices are written");
+  is_str(u.n >= 1 ? u.v[0].field : "", "output.block.devices[0].path",
+         "device path field");
+  is_str(u.n >= 2 ? u.v[1].name : "", "volume:vol-y", "device volume by its id");
+  disk_uses_free(&u);
+  json_object_put(r);
+
   ok(rm_rf(dir) == 0, "cleaned up");
   return tap_done();
 }
