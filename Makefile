@@ -51,7 +51,8 @@ UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
 .PHONY: all deps check check-fast check-unit check-san run bench demo \
-	install fuzz clean install-appliance image image-centos image-container
+	install fuzz clean install-appliance image image-centos image-container \
+	rpm
 all: $(PROGRAMS) $(MANPAGES)
 
 $(B)/obj/%.o: %.c $(HEADERS) VERSION
@@ -179,6 +180,10 @@ image-centos:
 # The Containerfile, built here on the Debian base (podman import of the
 # same root file system) with podman build --isolation=chroot.  Not in
 # `make check`: it takes several minutes.
+# The RPM the CentOS image's kickstart installs (rpm/uch.spec).
+rpm:
+	@build-aux/make-rpm
+
 image-container: deps
 	@image-build/build-container
 
