@@ -176,16 +176,22 @@ static void guestfs(json_object *caps, const struct preflight_opts *o,
 
 static void space(json_object *caps, json_object *checks)
 {
-  static const struct { const char *key, *name, *why; bool fail; } d[] = {
-    { "state", "space-state", "job state and logs", true },
-    { "runtime", "space-runtime", "virt-v2v's temporary files (each job's "
-      "VIRT_V2V_TMPDIR is under it)", true },
-    { "tmp", "space-tmp", "the libguestfs appliance cache", false },
+  static const struct {
+    const char *key, *name, *why;
+    unsigned long long min;
+    bool fail;
+  } d[] = {
+    { "state", "space-state", "job state and logs, virt-v2v's temporary "
+      "files and inplace overlays (each job's scratch dir is under it)",
+      PROBE_MIN_FREE_BYTES, true },
+    { "runtime", "space-runtime", "jobs' sockets, secrets and small files",
+      PROBE_MIN_RUNTIME_BYTES, true },
+    { "tmp", "space-tmp", "the libguestfs appliance cache",
+      PROBE_MIN_FREE_BYTES, false },
   };
   json_object *sp = json_get(caps, "space");
   char have[32], need[32];
 
-  preflight_bytes(need, PROBE_MIN_FREE_BYTES);
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
     json_object *s = json_get(sp, d[i].key), *fb;
     const char *dir = json_get_string(s, "dir");
@@ -198,7 +204,8 @@ static void space(json_object *caps, json_object *checks)
     }
     long long b = json_object_get_int64(fb);
     preflight_bytes(have, b);
-    if (b >= (long long)PROBE_MIN_FREE_BYTES)
+    preflight_bytes(need, d[i].min);
+    if (b >= (long long)d[i].min)
       preflight_add(checks, d[i].name, "ok", "%s: %s free", dir, have);
     else
       preflight_add(checks, d[i].name, d[i].fail ? "fail" : "warn",

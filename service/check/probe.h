@@ -19,10 +19,14 @@ char *probe_version_of(const char *text);
 #define PROBE_VDDK_LIBDIR "/opt/vmware-vix-disklib-distrib"
 /* virt-v2v's own need in its temporary directory. */
 #define PROBE_MIN_FREE_BYTES (1024ULL * 1024 * 1024)
+/* RUNTIME holds only sockets, secrets and small files: a tmpfs of the
+ * default size is plenty. */
+#define PROBE_MIN_RUNTIME_BYTES (64ULL * 1024 * 1024)
 
 struct probe_env {
-  const char *state_dir;     /* NULL: not looked at */
-  const char *runtime_dir;   /* jobs' VIRT_V2V_TMPDIR is under it */
+  const char *state_dir;     /* NULL: not looked at; jobs' scratch dirs
+                                (VIRT_V2V_TMPDIR) are under it */
+  const char *runtime_dir;
   const char *vddk_libdir;   /* NULL: PROBE_VDDK_LIBDIR */
 };
 

@@ -41,7 +41,7 @@ static const char *message(json_object *checks, const char *name)
   "\"kvm\":true,\"vddk\":true," \
   "\"vddk_library\":{\"libdir\":\"/opt/vddk\",\"found\":true}," \
   "\"guestfs\":{\"ok\":true,\"checked_at\":0,\"message\":\"boots\"}," \
-  "\"space\":{\"state\":{\"dir\":\"/var/lib/uch\",\"free_bytes\":10737418240}," \
+  "\"space\":{\"state\":{\"dir\":\"/var/lib/uch\",\"free_bytes\":536870912}," \
   "\"runtime\":{\"dir\":\"/run/uch\",\"free_bytes\":104857600}," \
   "\"tmp\":{\"dir\":\"/var/tmp\",\"free_bytes\":null}}}"
 
@@ -63,12 +63,12 @@ static void test_good_host(void)
   is_str(status(checks, "kvm"), "ok", "kvm");
   is_str(message(checks, "libguestfs"), "the appliance boots (checked "
          "1970-01-01T00:00:00Z)", "appliance, with when it was checked");
-  is_str(message(checks, "space-state"), "/var/lib/uch: 10.0 GiB free",
-         "state space");
-  is_str(status(checks, "space-runtime"), "fail",
-         "100 MiB for virt-v2v's temp files fails");
-  ok(strstr(message(checks, "space-runtime"), "100 MiB free, below 1.0 GiB") != NULL,
+  is_str(status(checks, "space-state"), "fail",
+         "512 MiB for virt-v2v's temp files (in the jobs' scratch dirs) fails");
+  ok(strstr(message(checks, "space-state"), "512 MiB free, below 1.0 GiB") != NULL,
      "saying how much and how much is needed");
+  is_str(message(checks, "space-runtime"), "/run/uch: 100 MiB free",
+         "100 MiB of runtime tmpfs is plenty");
   is_str(status(checks, "space-tmp"), "fail", "a folder that is not there fails");
   ok(!preflight_passed(checks), "so the check fails");
 }
