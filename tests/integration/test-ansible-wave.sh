@@ -51,6 +51,20 @@ echo 'all: {hosts: {localhost: {}}}' >"$T/empty-inventory.yml"
 out=$(ansible-playbook -i "$T/empty-inventory.yml" --syntax-check "$COLL"/playbooks/*.yml 2>&1) ||
   die "syntax-check: $out"
 pass "--syntax-check passes for $(ls "$COLL"/playbooks/*.yml | wc -l) playbooks"
+# --syntax-check does not read a role's meta/: every YAML file must load
+out=$(python3 - "$COLL" <<'PY' 2>&1
+import pathlib, sys, yaml
+bad = []
+for f in sorted(pathlib.Path(sys.argv[1]).rglob("*.yml")):
+    try:
+        yaml.safe_load(f.read_text())
+    except yaml.YAMLError as e:
+        bad.append("%s: %s" % (f, str(e).splitlines()[0]))
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+) || die "YAML that does not load: $out"
+pass "every YAML file of the collection loads"
 
 # --- the pool ---------------------------------------------------------------
 appliances_init

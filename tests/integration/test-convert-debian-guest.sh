@@ -51,7 +51,8 @@ pass "result: guest $(jq -c .result.guest "$T/job.json"), $disk (qcow2), $xml"
 # appliance boot copies /boot out (the appliance takes minutes here).
 mkdir -p "$T/copy"
 guestfish --ro -a "$disk" -i copy-out /boot "$T/copy" || die "cannot read /boot"
-initrd=$(ls "$T"/copy/boot/initrd.img-* | tail -1)
+# (virt-v2v keeps the one it replaced as initrd.img-VERSION.pre-v2v)
+initrd=$(ls "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
 [ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
 lsinitramfs "$initrd" >"$T/initrd.list"
 for mod in virtio_blk virtio_net virtio_pci; do
