@@ -280,6 +280,24 @@ def job_failure_message(job, log_tail, last_phase=None):
     return msg
 
 
+def nbdkit_problems(nbdkit, plugins, filters):
+    """What is missing of the nbdkit `plugins` and `filters` a role
+    needs, given the nbdkit capabilities uchd or uchctl reported (None
+    or {} when nbdkit itself is missing)."""
+    problems = []
+    if nbdkit:
+        for pl in plugins:
+            if pl not in (nbdkit.get('plugins') or []):
+                problems.append('nbdkit plugin %s is missing' % pl)
+        for fl in filters:
+            if fl not in (nbdkit.get('filters') or []):
+                problems.append('nbdkit filter %s is missing' % fl)
+    elif plugins or filters:
+        problems.append('nbdkit plugins %s and filters %s cannot be there: nbdkit is missing'
+                        % (', '.join(plugins) or '-', ', '.join(filters) or '-'))
+    return problems
+
+
 def pass_summaries(job):
     """A sync job's passes (result.passes), numbered from 1, each with
     its bytes and seconds and a line in words."""

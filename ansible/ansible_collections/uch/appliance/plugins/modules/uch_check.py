@@ -139,6 +139,8 @@ command:
 import json
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
+    nbdkit_problems)
 
 
 def check_argv(p):
@@ -170,18 +172,8 @@ def judge(checks, caps, p):
             problems.append(line)
         else:
             warnings.append(line)
-    nbdkit = caps.get('nbdkit')
-    if nbdkit:
-        for pl in p['require_plugins']:
-            if pl not in (nbdkit.get('plugins') or []):
-                problems.append('nbdkit plugin %s is missing' % pl)
-        for fl in p['require_filters']:
-            if fl not in (nbdkit.get('filters') or []):
-                problems.append('nbdkit filter %s is missing' % fl)
-    elif p['require_plugins'] or p['require_filters']:
-        problems.append('nbdkit plugins %s and filters %s cannot be there: nbdkit is missing'
-                        % (', '.join(p['require_plugins']) or '-',
-                           ', '.join(p['require_filters']) or '-'))
+    problems += nbdkit_problems(caps.get('nbdkit'), p['require_plugins'],
+                                p['require_filters'])
     return problems, warnings
 
 

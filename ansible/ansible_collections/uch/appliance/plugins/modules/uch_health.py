@@ -105,7 +105,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    UchClient, UchError, uch_argument_spec)
+    UchClient, UchError, nbdkit_problems, uch_argument_spec)
 
 TOOLS = ('nbdkit', 'nbdcopy', 'qemu-nbd', 'qemu-img', 'virt-v2v')
 
@@ -159,18 +159,8 @@ def main():
     for t in p['require_tools']:
         if not caps.get(t):
             problems.append('%s is missing (not found on uchd\'s PATH)' % t)
-    nbdkit = caps.get('nbdkit') or {}
-    if nbdkit:
-        for pl in p['require_plugins']:
-            if pl not in (nbdkit.get('plugins') or []):
-                problems.append('nbdkit plugin %s is missing' % pl)
-        for fl in p['require_filters']:
-            if fl not in (nbdkit.get('filters') or []):
-                problems.append('nbdkit filter %s is missing' % fl)
-    elif p['require_plugins'] or p['require_filters']:
-        problems.append('nbdkit plugins %s and filters %s cannot be there: nbdkit is missing'
-                        % (', '.join(p['require_plugins']) or '-',
-                           ', '.join(p['require_filters']) or '-'))
+    problems += nbdkit_problems(caps.get('nbdkit'), p['require_plugins'],
+                                p['require_filters'])
     if p['require_kvm'] and not h['kvm']:
         problems.append('KVM does not work on this host (/dev/kvm)')
     if p['require_vddk'] and not h['vddk']:
