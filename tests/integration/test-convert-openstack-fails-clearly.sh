@@ -115,13 +115,8 @@ SH
 fi
 
 api GET /v1/jobs >>"$T/responses.log"
-for f in "$T/ps.log" "$T/responses.log" "$T/uchd.log" \
-         "$T"/state/jobs/*/state.json "$T"/state/jobs/*/job.log \
-         "$T"/state/jobs/*/request.json; do
-  [ -e "$f" ] || die "$f missing"
-  ! grep -qF -- "$pw" "$f" || die "the password shows in $f"
-done
-! grep -rqF -- "$pw" "$T/state" || die "the password is somewhere in the state dir"
+secret_nowhere "the password" "$pw" "$T/ps.log" "$T/responses.log" "$T/uchd.log" \
+  "$T"/state/jobs/*/state.json "$T"/state/jobs/*/job.log "$T"/state/jobs/*/request.json
 ls "$T/run/jobs" 2>/dev/null | grep -q . && die "runtime dir (secret) left: $(ls "$T/run/jobs")"
 ! pgrep -f -- "(virt-v2v|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "the password is in no command line, file or response; nothing left"

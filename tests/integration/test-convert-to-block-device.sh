@@ -77,13 +77,9 @@ grep -qx viostor.sys <<<"$drivers" || die "no viostor.sys on $dev: $drivers"
 pass "$dev holds the converted guest with viostor.sys"
 
 api GET /v1/jobs >>"$T/responses.log"
-for f in "$T/ps.log" "$T/responses.log" "$T/state/jobs/winblk/state.json" \
-         "$T/state/jobs/winblk/job.log" "$T/state/jobs/winblk/request.json" \
-         "$T/uchd.log"; do
-  [ -e "$f" ] || die "$f missing"
-  ! grep -qF -- "$key" "$f" || die "the LUKS key shows in $f"
-done
-! grep -rqF -- "$key" "$T/state" || die "the LUKS key is somewhere in the state dir"
+secret_nowhere "the LUKS key" "$key" "$T/ps.log" "$T/responses.log" \
+  "$T/state/jobs/winblk/state.json" "$T/state/jobs/winblk/job.log" \
+  "$T/state/jobs/winblk/request.json" "$T/uchd.log"
 [ ! -e "$T/run/jobs/winblk" ] || die "runtime dir (secrets, links) left"
 ! pgrep -f -- "(virt-v2v|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "the LUKS key is in no command line, file or response; nothing left"

@@ -70,13 +70,8 @@ grep -qF -- "-ic 'vpx://root@127.0.0.1:$port/DC1/esxi1?no_verify=1' -ip $T/run/j
 pass "without VDDK: failed in $(( $(date +%s) - start )) s with virt-v2v's words: $msg"
 
 api GET /v1/jobs >>"$T/responses.log"
-for f in "$T/ps.log" "$T/responses.log" "$T/uchd.log" \
-         "$T"/state/jobs/*/state.json "$T"/state/jobs/*/job.log \
-         "$T"/state/jobs/*/request.json; do
-  [ -e "$f" ] || die "$f missing"
-  ! grep -qF -- "$pw" "$f" || die "the password shows in $f"
-done
-! grep -rqF -- "$pw" "$T/state" || die "the password is somewhere in the state dir"
+secret_nowhere "the password" "$pw" "$T/ps.log" "$T/responses.log" "$T/uchd.log" \
+  "$T"/state/jobs/*/state.json "$T"/state/jobs/*/job.log "$T"/state/jobs/*/request.json
 [ ! -e "$T/run/jobs/novddk" ] && [ ! -e "$T/run/jobs/vddk" ] || die "runtime dir (secret) left"
 ! pgrep -f -- "(virt-v2v|nbdkit|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "the password is in no command line, file or response; nothing left"

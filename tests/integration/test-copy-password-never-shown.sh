@@ -49,13 +49,9 @@ pass "the HTTP server received the password"
 
 api GET /v1/jobs >>"$T/responses.log"
 api GET /v1/jobs/pw >>"$T/responses.log"
-for f in "$T/ps.log" "$T/submit.json" "$T/responses.log" \
-         "$T/state/jobs/pw/state.json" "$T/state/jobs/pw/job.log" \
-         "$T/state/jobs/pw/request.json" "$T/uchd.log"; do
-  [ -e "$f" ] || die "$f missing"
-  ! grep -qF -- "$password" "$f" || die "the password shows in $f"
-done
-! grep -rqF -- "$password" "$T/state" || die "the password is somewhere in the state dir"
+secret_nowhere "the password" "$password" "$T/ps.log" "$T/submit.json" \
+  "$T/responses.log" "$T/state/jobs/pw/state.json" "$T/state/jobs/pw/job.log" \
+  "$T/state/jobs/pw/request.json" "$T/uchd.log"
 pass "the password is in no command line, file or response"
 [ ! -e "$T/run/jobs/pw" ] || die "secrets left in the runtime dir"
 pass "secrets removed with the runtime dir"

@@ -113,6 +113,18 @@ debian_overlay() {
   qemu-img create -q -f qcow2 -F "$1" -b "$base" "$T/debian.qcow2"
 }
 
+# secret_nowhere WHAT SECRET FILE...: every FILE exists and holds no
+# SECRET, nor does anything under $T/state; dies naming WHAT and where.
+secret_nowhere() {
+  local what=$1 secret=$2 f
+  shift 2
+  for f; do
+    [ -e "$f" ] || die "$f missing"
+    ! grep -qF -- "$secret" "$f" || die "$what shows in $f"
+  done
+  ! grep -rqF -- "$secret" "$T/state" || die "$what is somewhere in the state dir"
+}
+
 # v2v_phases_followed ID: the convert job in $T/job.json went through
 # virt-v2v's phases (its log says so) and ended at 100 % on its disk.
 v2v_phases_followed() {
