@@ -17,9 +17,7 @@ require jq
 [ "$(id -u)" = 0 ] || skip "needs root for loop devices"
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
-rc=0; "$UCH_TOP/tests/guests/make-windows.sh" "$T/guest" || rc=$?
-[ $rc = 77 ] && skip "cannot build the phony Windows guest"
-[ $rc = 0 ] || die "make-windows.sh failed ($rc)"
+windows_guest
 export VIRTIO_WIN=$T/guest/virtio-win
 
 VOL_ID=5e1f0c2a-$$-4d3e-9f00-b10cdev1ce00

@@ -17,9 +17,7 @@ require ssh-agent
 [ "$(id -u)" = 0 ] || skip "needs root (sshd, the service user's known_hosts)"
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
-rc=0; "$UCH_TOP/tests/guests/make-windows.sh" "$T/guest" || rc=$?
-[ $rc = 77 ] && skip "cannot build the phony Windows guest"
-[ $rc = 0 ] || die "make-windows.sh failed ($rc)"
+windows_guest
 export VIRTIO_WIN=$T/guest/virtio-win
 
 # The datastore folder: ESXi keeps a disk as a descriptor and a flat

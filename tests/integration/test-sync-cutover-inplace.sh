@@ -14,9 +14,7 @@ require jq
 require qemu-img
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 
-rc=0; "$UCH_TOP/tests/guests/make-windows.sh" "$T/guest" || rc=$?
-[ $rc = 77 ] && skip "cannot build the phony Windows guest"
-[ $rc = 0 ] || die "make-windows.sh failed ($rc)"
+windows_guest
 export VIRTIO_WIN=$T/guest/virtio-win
 # the source VM's disk, still "running": raw, so the test can write to it
 qemu-img convert -O raw "$T/guest/windows.img" "$T/src.raw"

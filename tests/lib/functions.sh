@@ -113,6 +113,16 @@ debian_overlay() {
   qemu-img create -q -f qcow2 -F "$1" -b "$base" "$T/debian.qcow2"
 }
 
+# windows_guest: the phony Windows guest (tests/guests/make-windows.sh)
+# in $T/guest: windows.img over the cached image, and virtio-win/;
+# skips when it cannot be built here.
+windows_guest() {
+  local rc=0
+  "$UCH_TOP/tests/guests/make-windows.sh" "$T/guest" || rc=$?
+  [ $rc = 77 ] && skip "cannot build the phony Windows guest"
+  [ $rc = 0 ] || die "make-windows.sh failed ($rc)"
+}
+
 # secret_nowhere WHAT SECRET FILE...: every FILE exists and holds no
 # SECRET, nor does anything under $T/state; dies naming WHAT and where.
 secret_nowhere() {
