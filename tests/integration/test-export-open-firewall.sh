@@ -77,6 +77,14 @@ cancel() {
   api POST "/v1/jobs/$1/cancel" >/dev/null
   [ "$(job_wait "$1" 30)" = cancelled ] || die "$1 not cancelled"
 }
+is_open() { # ID PORT: the fake has exactly that port open
+  [ "$(cat "$T/fw/open")" = "public $2/tcp" ] || die "$1: not open: $(cat "$T/fw/open")"
+}
+closed() { # ID: no port open, and the job's result says closed
+  [ ! -s "$T/fw/open" ] || die "$1: still open: $(cat "$T/fw/open")"
+  [ "$(job_field "$1" .result.firewall.status)" = closed ] ||
+    die "$1: result.firewall $(job_field "$1" .result.firewall)"
+}
 
 # --- opened while serving, closed after cancel
 port=$(free_port)
@@ -87,7 +95,7 @@ api GET /v1/jobs/open >"$T/open.json"
 [ "$(calls_since "$n0")" = "getDefaultZone
 queryPort public $port tcp
 addPort public $port tcp 0" ] || die "calls while serving: $(calls_since "$n0")"
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "open ports: $(cat "$T/fw/open")"
+is_open open "$port"
 jq -e --argjson p "$port" '.result.firewall == {"zone": "public", "port": $p,
   "protocol": "tcp", "status": "open"}' "$T/open.json" >/dev/null ||
   die "result.firewall: $(jq -c .result.firewall "$T/open.json")"
@@ -96,8 +104,7 @@ n1=$(ncalls)
 cancel open
 [ "$(calls_since "$n1")" = "removePort public $port tcp" ] ||
   die "calls at cancel: $(calls_since "$n1")"
-[ ! -s "$T/fw/open" ] || die "still open: $(cat "$T/fw/open")"
-[ "$(job_field open .result.firewall.status)" = closed ] || die "status not closed"
+closed open
 pass "cancel closes it (removePort), result.firewall.status closed"
 
 # --- no field: no call at all
@@ -114,11 +121,11 @@ port=$(free_port)
 n0=$(ncalls)
 tcp_export done "$port" ', "open_firewall": true' client-done
 psk=$(job_field done .result.tls_psk_file)
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "done: not open"
+is_open done "$port"
 nbdcopy "nbds://uch@127.0.0.1:$port/disk0?tls-psk-file=$psk" "$T/back.img" ||
   die "nbdcopy from the export failed"
 [ "$(job_wait done 30)" = succeeded ] || die "client-done export: $(job_field done .error)"
-[ ! -s "$T/fw/open" ] || die "open after success: $(cat "$T/fw/open")"
+closed done
 [ "$(calls_since "$n0" | tail -1)" = "removePort public $port tcp" ] || die "no removePort at success"
 pass "until=client-done: succeeded, port closed"
 
@@ -128,23 +135,21 @@ tcp_export dies "$port" ', "open_firewall": true'
 kit=$(pgrep -f -- "nbdkit.*$T/run/jobs/dies/nbdkit.pid") || die "no nbdkit for dies"
 kill -KILL $kit
 [ "$(job_wait dies 30)" = failed ] || die "dies did not fail"
-[ ! -s "$T/fw/open" ] || die "open after failure: $(cat "$T/fw/open")"
-[ "$(job_field dies .result.firewall.status)" = closed ] || die "dies: status not closed"
+closed dies
 pass "failed export (nbdkit killed): port closed"
 
 # --- worker killed: uchd closes it when it marks the job failed
 port=$(free_port)
 n0=$(ncalls)
 tcp_export killed "$port" ', "open_firewall": true'
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "killed: not open"
+is_open killed "$port"
 wpid=$(jq -r .worker.pid "$T/state/jobs/killed/state.json")
 [ "$wpid" -gt 0 ] 2>/dev/null || die "no worker pid"
 kill -KILL "$wpid"
 [ "$(job_wait killed 30)" = failed ] || die "killed worker: job not failed"
 [ "$(job_field killed .error.code)" = worker_lost ] || die "killed: $(job_field killed .error)"
-[ ! -s "$T/fw/open" ] || die "open after the worker was killed: $(cat "$T/fw/open")"
 [ "$(calls_since "$n0" | tail -1)" = "removePort public $port tcp" ] || die "uchd made no removePort"
-[ "$(job_field killed .result.firewall.status)" = closed ] || die "killed: status not closed"
+closed killed
 grep -q "closed the export's port in firewalld" "$T/uchd.log" || die "uchd did not log it"
 pass "worker killed: uchd closed the port and marked the job failed"
 wait_for 10 sh -c "! pgrep -f -- '[n]bdkit .*$T/run/jobs/killed/' >/dev/null" ||
@@ -154,18 +159,17 @@ wait_for 10 sh -c "! pgrep -f -- '[n]bdkit .*$T/run/jobs/killed/' >/dev/null" ||
 # to close the port (the fake, restarted too, keeps what was open)
 port=$(free_port)
 tcp_export rebus "$port" ', "open_firewall": true'
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "rebus: not open"
+is_open rebus "$port"
 kill "$FAKE_PID" "$BUS_PID"
 wait_for 10 sh -c "! kill -0 $FAKE_PID 2>/dev/null && ! kill -0 $BUS_PID 2>/dev/null" ||
   die "bus did not stop"
 bus_start
 fake_start
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "rebus: the fake forgot the port"
+is_open rebus "$port"
 n0=$(ncalls)
 cancel rebus
 [ "$(calls_since "$n0")" = "removePort public $port tcp" ] || die "rebus calls: $(calls_since "$n0")"
-[ ! -s "$T/fw/open" ] || die "rebus: still open"
-[ "$(job_field rebus .result.firewall.status)" = closed ] || die "rebus: status not closed"
+closed rebus
 pass "dbus-daemon restarted while serving: the worker reconnects and closes the port"
 
 # --- a port open before the job is left open
@@ -179,7 +183,7 @@ tcp_export admin "$port" ', "open_firewall": true'
 [ "$(job_field admin .result.firewall.status)" = already_open ] || die "admin: $(job_field admin .result.firewall)"
 cancel admin
 ! calls_since "$n0" | grep -Eq '^(addPort|removePort)' || die "touched an open port: $(calls_since "$n0")"
-[ "$(cat "$T/fw/open")" = "public $port/tcp" ] || die "an admin's port was closed"
+is_open admin "$port"
 pass "a port open already is left as it was (already_open)"
 
 # --- no firewalld: fails at once, naming it, before nbdkit starts
