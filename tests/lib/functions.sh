@@ -15,7 +15,16 @@ _cleanup_all() {
   for (( i=${#_cleanups[@]}-1; i>=0; i-- )); do
     eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
   done
-  # Anything still running from this test's temp dir is a leak.
+  # Anything still running from this test's temp dir is a leak.  A TERM
+  # first, and time for a worker to stop its tools (5 s grace, then it
+  # kills them and what they left): virt-v2v killed outright leaves its
+  # libguestfs qemu (whose command line does not name $T) running.
+  if pkill -TERM -f -- "$T" >/dev/null 2>&1; then
+    for (( i=0; i<150; i++ )); do
+      pgrep -f -- "$T" >/dev/null 2>&1 || break
+      sleep 0.1
+    done
+  fi
   pkill -KILL -f -- "$T" >/dev/null 2>&1 || true
   rm -rf "$T"
   exit $rc
@@ -258,3 +267,86 @@ worker_leftovers() {
 # job_in_state ID STATE: true when job ID is in STATE now (for wait_for,
 # which must re-run the check: `wait_for 5 test "$(…)"` would not).
 job_in_state() { [ "$(job_field "$1" .state)" = "$2" ]; }
+
+# sshd_loopback: an sshd on 127.0.0.1 for the ESXi-over-SSH transport,
+# with its own config and host key, key auth only, on a free port
+# ($sshd_port); the client key is $T/id_ed25519.  virt-v2v passes ssh no
+# options, so the host key goes where the service user's ssh and libssh
+# look (~/.ssh/known_hosts, under this port), removed at the end.
+sshd_loopback() {
+  [ -x /usr/sbin/sshd ] || skip "sshd not installed"
+  mkdir -p "$T/sshd" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$T/id_ed25519" -C uch-test-key
+  cp "$T/id_ed25519.pub" "$T/sshd/authorized_keys"
+  sshd_port=$(free_port)
+  cat >"$T/sshd/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $sshd_port
+HostKey $T/sshd/host_key
+PidFile $T/sshd/sshd.pid
+AuthorizedKeysFile $T/sshd/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+StrictModes no
+UsePAM no
+# scp speaks SFTP nowadays.
+Subsystem sftp internal-sftp
+CONF
+  /usr/sbin/sshd -D -e -f "$T/sshd/sshd_config" 2>"$T/sshd/log" &
+  cleanup_add "kill $!"
+  wait_for 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$sshd_port" 2>/dev/null ||
+    die "sshd did not listen: $(cat "$T/sshd/log")"
+  mkdir -p ~/.ssh && chmod 700 ~/.ssh
+  echo "[127.0.0.1]:$sshd_port $(cut -d' ' -f1,2 "$T/sshd/host_key.pub")" >>~/.ssh/known_hosts
+  cleanup_add "ssh-keygen -q -R '[127.0.0.1]:$sshd_port' -f ~/.ssh/known_hosts; rm -f ~/.ssh/known_hosts.old"
+}
+
+# esxi_datastore NAME DISK GUESTOS MAC: $T/datastore/NAME as ESXi keeps
+# a VM: NAME.vmx, and its disk as a descriptor NAME.vmdk with a flat
+# extent NAME-flat.vmdk (what virt-v2v reads over SSH).
+esxi_datastore() {
+  local ds=$T/datastore/$1
+  mkdir -p "$ds"
+  qemu-img convert -O vmdk -o subformat=monolithicFlat "$2" "$ds/$1.vmdk"
+  [ -f "$ds/$1-flat.vmdk" ] || die "no flat extent: $(ls "$ds")"
+  cat >"$ds/$1.vmx" <<VMX
+.encoding = "UTF-8"
+config.version = "8"
+virtualHW.version = "14"
+displayName = "$1"
+guestOS = "$3"
+memSize = "2048"
+numvcpus = "2"
+scsi0.present = "TRUE"
+scsi0.virtualDev = "lsisas1068"
+scsi0:0.present = "TRUE"
+scsi0:0.deviceType = "scsi-hardDisk"
+scsi0:0.fileName = "$1.vmdk"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "e1000e"
+ethernet0.networkName = "VM Network"
+ethernet0.addressType = "static"
+ethernet0.address = "$4"
+VMX
+}
+
+# initramfs_has_virtio DISK: the initramfs a converted Linux guest boots
+# with (virt-v2v keeps the one it replaced as initrd.img-VERSION.pre-v2v)
+# holds virtio_blk, virtio_net and virtio_pci; read on the host after one
+# appliance boot copies /boot out.
+initramfs_has_virtio() {
+  local initrd mod
+  rm -rf "$T/copy"; mkdir -p "$T/copy"
+  guestfish --ro -a "$1" -i copy-out /boot "$T/copy" || die "cannot read /boot of $1"
+  initrd=$(ls "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
+  [ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
+  lsinitramfs "$initrd" >"$T/initrd.list"
+  for mod in virtio_blk virtio_net virtio_pci; do
+    grep -q "/$mod\.ko" "$T/initrd.list" || die "$mod not in $initrd"
+  done
+  pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
+}
