@@ -47,18 +47,7 @@ grep -q "bus='virtio'" "$xml" || die "no virtio disk in the domain XML"
 grep -q "debian.org/debian/12" "$xml" || die "no libosinfo debian 12 in the domain XML"
 pass "result: guest $(jq -c .result.guest "$T/job.json"), $disk (qcow2), $xml"
 
-# The initramfs the converted guest boots with, read on the host: one
-# appliance boot copies /boot out (the appliance takes minutes here).
-mkdir -p "$T/copy"
-guestfish --ro -a "$disk" -i copy-out /boot "$T/copy" || die "cannot read /boot"
-# (virt-v2v keeps the one it replaced as initrd.img-VERSION.pre-v2v)
-initrd=$(ls "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
-[ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
-lsinitramfs "$initrd" >"$T/initrd.list"
-for mod in virtio_blk virtio_net virtio_pci; do
-  grep -q "/$mod\.ko" "$T/initrd.list" || die "$mod not in $initrd"
-done
-pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
+initramfs_has_virtio "$disk"
 ! pgrep -f -- "(virt-v2v|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 [ ! -e "$T/run/jobs/deb" ] || die "runtime dir left"
 
