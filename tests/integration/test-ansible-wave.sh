@@ -12,8 +12,8 @@
 # - the same wave again: changed=0 on every host, no job added and no
 #   byte copied (the job histories are the same);
 # - a wave where one VM's source volume is missing: that VM fails with
-#   uchd's own message and the log tail, the other VMs finish equal, and
-#   the report says which VM failed and why;
+#   uchd's own message and the log tail after two attempts, the other
+#   VMs finish equal, and the report says which VM failed and why;
 # - conversion_host (uchctl check --json on each appliance) passes on the
 #   good appliances, and fails up front on one without nbdkit and
 #   qemu-nbd on its PATH, naming both in one message;
@@ -246,6 +246,11 @@ grep -q '0bad0000-dead-4bad-8bad-00000000beef' <<<"$err" || die "report error fo
 grep -q 'last [0-9]* lines of the job log' <<<"$err" || die "no log tail in the report: $err"
 grep -q '| bad | src | dst[12] | failed | .*0bad0000-dead' "$T/reports/w2.md" || die "md w2: $(cat "$T/reports/w2.md")"
 grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task does not show uchd's error: $(grep -A5 'FAILED' "$T/wave2.log" | head -30)"
+# uch_vm_attempts (2): the broken VM was tried twice, its export stopped
+# after each attempt
+[ "$(grep -c 'TASK .*bad: attempt [12] failed' "$T/wave2.log")" = 2 ] &&
+  [ "$(grep -c 'TASK .*bad: stop the export' "$T/wave2.log")" = 2 ] ||
+  die "the broken VM was not tried twice: $(grep 'TASK .*bad:' "$T/wave2.log")"
 [ -z "$(appl_api src GET '/v1/jobs?state=running' | jq -r '.jobs[].id')" ] || die "an export is still running"
 [ -z "$(worker_leftovers)" ] || die "tools left running: $(worker_leftovers)"
 pass "a VM with a missing volume fails with uchd's message and the log tail; the others finish; the report says why ($(( $(date +%s) - start )) s)"

@@ -61,7 +61,16 @@ UsePAM no
 StrictModes no
 Subsystem sftp /usr/lib/openssh/sftp-server
 CFG
-  ip netns exec "$ns" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$d/sshd.log" &
+  # sshd runs in a mount namespace of its own where root's ~/.bashrc is
+  # empty: bash sources it for every command sshd runs (Debian's bash is
+  # built with SSH_SOURCE_BASHRC), so every Ansible task would pay for
+  # whatever the controller's root keeps there (pyenv init: 2 s a
+  # command on a loaded machine), which no appliance's root has
+  : >"$T/appliance-bashrc"
+  ip netns exec "$ns" unshare -m --propagation private sh -c \
+    '[ ! -e "$1" ] || mount --bind "$2" "$1" || exit 1; shift 2; exec "$@"' sh \
+    "$(getent passwd root | cut -d: -f6)/.bashrc" "$T/appliance-bashrc" \
+    /usr/sbin/sshd -D -f "$d/sshd_config" -E "$d/sshd.log" &
   cleanup_add "kill $!"
 
   printf -v "APPL_NS_$name" %s "$ns"

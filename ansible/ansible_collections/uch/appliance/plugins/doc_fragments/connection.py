@@ -24,9 +24,8 @@ options:
     type: str
   token_file:
     description: File whose first line is the token, for I(api_url) without
-      I(token).
+      I(token); C(/var/lib/uch/api-token) when not given.
     type: path
-    default: /var/lib/uch/api-token
   validate_certs:
     description: Check uchd's TLS certificate with https.
     type: bool

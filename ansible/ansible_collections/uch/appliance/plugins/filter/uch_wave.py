@@ -127,6 +127,14 @@ def uch_vm_locations(results, hosts):
     return out
 
 
+def uch_jobs_labelled(jobs, labels):
+    """The jobs (GET /v1/jobs entries) whose request carries every one of
+    labels, as uch_job_info's labels option selects them."""
+    return [j for j in jobs or []
+            if all(((j.get('request') or {}).get('labels') or {}).get(k) == str(v)
+                   for k, v in (labels or {}).items())]
+
+
 def uch_missing_result(name):
     """The report entry of a VM that has no result at all."""
     return dict(name=name, state='failed', source=None, destination=None,
@@ -154,6 +162,7 @@ class FilterModule(object):
                     uch_export_disk=uch_export_disk,
                     uch_with_destination_volume=uch_with_destination_volume,
                     uch_vm_locations=uch_vm_locations,
+                    uch_jobs_labelled=uch_jobs_labelled,
                     uch_missing_result=uch_missing_result,
                     uch_sync_disk=uch_sync_disk,
                     uch_sync_passes=uch_sync_passes)

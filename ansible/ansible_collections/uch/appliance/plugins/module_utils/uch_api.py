@@ -44,6 +44,26 @@ def uch_argument_spec():
     )
 
 
+def nbdkit_argument_spec():
+    """require_plugins and require_filters (doc fragment
+    uch.appliance.nbdkit)."""
+    return dict(
+        require_plugins=dict(type='list', elements='str', default=[]),
+        require_filters=dict(type='list', elements='str', default=[]),
+    )
+
+
+def job_wait_argument_spec(wait_timeout):
+    """wait_timeout, poll_interval and log_lines (doc fragment
+    uch.appliance.job_wait); the modules differ in wait_timeout's
+    default."""
+    return dict(
+        wait_timeout=dict(type='int', default=wait_timeout),
+        poll_interval=dict(type='float', default=1.0),
+        log_lines=dict(type='int', default=20),
+    )
+
+
 class UchError(Exception):
     """An API call that did not succeed: status, code, message, field."""
 
@@ -240,6 +260,7 @@ class UchClient(object):
         """Poll until the job is final (or serving, for an export with
         until='serving').  Returns (job, timed_out)."""
         deadline = time.time() + timeout
+        delays = poll_delays(poll)
         while True:
             job = self.get_job(job_id)
             if job is None:
@@ -250,7 +271,23 @@ class UchClient(object):
                 return job, False
             if time.time() >= deadline:
                 return job, True
-            time.sleep(min(poll, max(0.05, deadline - time.time())))
+            time.sleep(min(next(delays), max(0.05, deadline - time.time())))
+
+
+FIRST_POLL = 0.1
+
+
+def poll_delays(poll):
+    """Seconds to sleep between polls of a job: from FIRST_POLL up to
+    `poll`, half as long again each time.  Most waits of a wave are
+    seconds long (an export starting, a cancel, a small copy): a fixed
+    1 s poll lost half a second on average on each, three times a VM,
+    while a GET on the socket costs a millisecond; long copies still
+    settle at one poll per `poll` seconds."""
+    d = min(FIRST_POLL, poll)
+    while True:
+        yield d
+        d = min(d * 1.5, poll)
 
 
 def volume_matches(vol, volume_id):

@@ -69,21 +69,13 @@ options:
     type: list
     elements: str
     default: [nbdkit, nbdcopy, qemu-img, qemu-nbd, space-state, space-runtime]
-  require_plugins:
-    description: nbdkit plugins that must be present.
-    type: list
-    elements: str
-    default: []
-  require_filters:
-    description: nbdkit filters that must be present.
-    type: list
-    elements: str
-    default: []
   path:
     description: C(PATH) to run uchctl check with, when uchd runs with
       another one than the SSH session has (uchctl looks for the tools
       on its PATH).
     type: str
+extends_documentation_fragment:
+  - uch.appliance.nbdkit
 '''
 
 EXAMPLES = r'''
@@ -140,7 +132,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    nbdkit_problems)
+    nbdkit_argument_spec, nbdkit_problems)
 
 
 def check_argv(p):
@@ -178,7 +170,8 @@ def judge(checks, caps, p):
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(
+    spec = nbdkit_argument_spec()
+    spec.update(
         uchctl=dict(type='str', default='uchctl'),
         state_dir=dict(type='path'),
         runtime_dir=dict(type='path'),
@@ -189,10 +182,9 @@ def main():
         fatal=dict(type='list', elements='str',
                    default=['nbdkit', 'nbdcopy', 'qemu-img', 'qemu-nbd',
                             'space-state', 'space-runtime']),
-        require_plugins=dict(type='list', elements='str', default=[]),
-        require_filters=dict(type='list', elements='str', default=[]),
         path=dict(type='str'),
-    ), supports_check_mode=True)
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     argv = check_argv(p)
     env = {'PATH': p['path']} if p['path'] else None

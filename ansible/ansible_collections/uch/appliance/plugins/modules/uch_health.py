@@ -34,16 +34,6 @@ options:
     type: list
     elements: str
     default: []
-  require_plugins:
-    description: nbdkit plugins that must be present.
-    type: list
-    elements: str
-    default: []
-  require_filters:
-    description: nbdkit filters that must be present.
-    type: list
-    elements: str
-    default: []
   require_kvm:
     description: Fail when KVM does not work on the host.
     type: bool
@@ -63,6 +53,7 @@ options:
     default: 0
 extends_documentation_fragment:
   - uch.appliance.connection
+  - uch.appliance.nbdkit
 '''
 
 EXAMPLES = r'''
@@ -105,18 +96,17 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    UchClient, UchError, nbdkit_problems, uch_argument_spec)
+    UchClient, UchError, nbdkit_argument_spec, nbdkit_problems, uch_argument_spec)
 
 TOOLS = ('nbdkit', 'nbdcopy', 'qemu-nbd', 'qemu-img', 'virt-v2v')
 
 
 def main():
     spec = uch_argument_spec()
+    spec.update(nbdkit_argument_spec())
     spec.update(
         wait_timeout=dict(type='int', default=0),
         require_tools=dict(type='list', elements='str', default=[]),
-        require_plugins=dict(type='list', elements='str', default=[]),
-        require_filters=dict(type='list', elements='str', default=[]),
         require_kvm=dict(type='bool', default=False),
         require_vddk=dict(type='bool', default=False),
         space_paths=dict(type='list', elements='path', default=['/var/lib/uch']),

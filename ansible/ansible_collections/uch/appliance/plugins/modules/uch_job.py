@@ -87,25 +87,14 @@ options:
     choices: [final, serving]
     default: final
   wait_timeout:
-    description: Seconds to wait at most. A job still running after that
-      fails the task (the job keeps running; cancel it with
-      I(state=cancelled) if that is what you want).
-    type: int
     default: 3600
-  poll_interval:
-    description: Seconds between polls while waiting.
-    type: float
-    default: 1.0
-  log_lines:
-    description: How many lines of the job's log to return on failure.
-    type: int
-    default: 20
 notes:
   - Check mode is supported; nothing is submitted, cancelled or written.
   - The connection options are the same in every module of this
     collection.
 extends_documentation_fragment:
   - uch.appliance.connection
+  - uch.appliance.job_wait
 '''
 
 EXAMPLES = r'''
@@ -186,7 +175,8 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    FINAL_STATES, UchClient, UchError, job_failure_message, uch_argument_spec)
+    FINAL_STATES, UchClient, UchError, job_failure_message, job_wait_argument_spec,
+    uch_argument_spec)
 
 SECRET_RE = re.compile(r'@secret:([A-Za-z0-9._-]+)@')
 
@@ -291,10 +281,8 @@ def main():
         remove_secrets=dict(type='bool', default=False),
         wait=dict(type='bool', default=False),
         wait_for=dict(type='str', default='final', choices=['final', 'serving']),
-        wait_timeout=dict(type='int', default=3600),
-        poll_interval=dict(type='float', default=1.0),
-        log_lines=dict(type='int', default=20),
     )
+    spec.update(job_wait_argument_spec(wait_timeout=3600))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_if=[('state', 'present', ['request'])])
     p = module.params

@@ -58,21 +58,12 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait at most.
-    type: int
     default: 86400
-  poll_interval:
-    description: Seconds between polls while waiting.
-    type: float
-    default: 1.0
-  log_lines:
-    description: How many lines of the job's log to return on failure.
-    type: int
-    default: 20
 notes:
   - Check mode is supported; nothing is asked of uchd.
 extends_documentation_fragment:
   - uch.appliance.connection
+  - uch.appliance.job_wait
 '''
 
 EXAMPLES = r'''
@@ -143,8 +134,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    FINAL_STATES, UchError, UchClient, job_failure_message, pass_summaries, quote,
-    uch_argument_spec)
+    FINAL_STATES, UchError, UchClient, job_failure_message, job_wait_argument_spec,
+    pass_summaries, poll_delays, quote, uch_argument_spec)
 
 
 def main():
@@ -154,10 +145,8 @@ def main():
         action=dict(type='str', default='sync', choices=['wait', 'sync', 'cutover']),
         disks=dict(type='list', elements='dict'),
         wait=dict(type='bool', default=True),
-        wait_timeout=dict(type='int', default=86400),
-        poll_interval=dict(type='float', default=1.0),
-        log_lines=dict(type='int', default=20),
     )
+    spec.update(job_wait_argument_spec(wait_timeout=86400))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     job_id = p['id']
@@ -190,6 +179,7 @@ def main():
 
     def wait_for(after, trigger):
         deadline = time.time() + p['wait_timeout']
+        delays = poll_delays(p['poll_interval'])
         while True:
             job = client.get_job(job_id)
             if job is None:
@@ -205,7 +195,7 @@ def main():
                              job_id, 'the ' + trigger + ' pass' if trigger else 'the pass',
                              p['wait_timeout'], job.get('state'), job.get('phase'),
                              (job.get('progress') or {}).get('percent')))
-            time.sleep(p['poll_interval'])
+            time.sleep(next(delays))
 
     try:
         job = client.get_job(job_id)

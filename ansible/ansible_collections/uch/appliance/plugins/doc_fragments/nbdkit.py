@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# Copyright: UCH project
+# GNU General Public License v2.0+
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The nbdkit plugins and filters a role needs, checked by uch_health
+    # (uchd's view) and uch_check (uchctl check's view) alike.
+    DOCUMENTATION = r'''
+options:
+  require_plugins:
+    description: nbdkit plugins that must be present.
+    type: list
+    elements: str
+    default: []
+  require_filters:
+    description: nbdkit filters that must be present.
+    type: list
+    elements: str
+    default: []
+'''
