@@ -50,7 +50,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
-.PHONY: all deps check check-fast check-extra check-unit check-san run bench demo \
+.PHONY: all deps check check-fast check-unit check-san run bench demo \
 	install fuzz clean install-appliance image image-centos image-container \
 	rpm
 all: $(PROGRAMS) $(MANPAGES)
@@ -126,10 +126,6 @@ check: deps
 check-fast: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request
 	@UCH_CHECK_FAST=1 tests/run
-
-check-extra: deps
-	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request
-	@UCH_CHECK_EXTRA=1 tests/run
 
 fuzz: $(B)/fuzz/fuzz-request
 	@mkdir -p $(B)/fuzz/corpus

@@ -33,18 +33,7 @@ pass "Debian 12 converted through the API in $(( $(date +%s) - start )) s"
 v2v_phases_followed deb
 pass "phases followed, disk 1/1 at 100 %"
 
-# virt-v2v names a Debian guest by /etc/debian_version ("12.15").
-jq -e '(.result.guest.product_name | startswith("12.")) and
-       .result.guest.osinfo == "http://debian.org/debian/12"' "$T/job.json" >/dev/null ||
-  die "result.guest: $(jq -c .result.guest "$T/job.json")"
-disk=$(jq -r '.result.disks[0].path' "$T/job.json")
-xml=$(jq -r '.result.metadata' "$T/job.json")
-[ "$disk" = "$T/out/deb12-sda" ] || die "result disk: $disk"
-[ "$xml" = "$T/out/deb12.xml" ] || die "result metadata: $xml"
-qemu-img info --output=json "$disk" | jq -e '.format == "qcow2"' >/dev/null || die "not qcow2"
-grep -q "<name>deb12</name>" "$xml" || die "domain XML: $(cat "$xml")"
-grep -q "bus='virtio'" "$xml" || die "no virtio disk in the domain XML"
-grep -q "debian.org/debian/12" "$xml" || die "no libosinfo debian 12 in the domain XML"
+debian_converted deb12
 pass "result: guest $(jq -c .result.guest "$T/job.json"), $disk (qcow2), $xml"
 
 initramfs_has_virtio "$disk"

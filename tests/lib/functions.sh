@@ -306,38 +306,37 @@ CONF
 }
 
 # esxi_datastore NAME DISK GUESTOS MAC: $T/datastore/NAME as ESXi keeps
-# a VM: NAME.vmx, and its disk as a descriptor NAME.vmdk with a flat
-# extent NAME-flat.vmdk (what virt-v2v reads over SSH).
+# a VM (tests/guests/make-vmx.sh): NAME.vmx, NAME.vmdk, NAME-flat.vmdk.
 esxi_datastore() {
-  local ds=$T/datastore/$1
-  mkdir -p "$ds"
-  qemu-img convert -O vmdk -o subformat=monolithicFlat "$2" "$ds/$1.vmdk"
-  [ -f "$ds/$1-flat.vmdk" ] || die "no flat extent: $(ls "$ds")"
-  cat >"$ds/$1.vmx" <<VMX
-.encoding = "UTF-8"
-config.version = "8"
-virtualHW.version = "14"
-displayName = "$1"
-guestOS = "$3"
-memSize = "2048"
-numvcpus = "2"
-scsi0.present = "TRUE"
-scsi0.virtualDev = "lsisas1068"
-scsi0:0.present = "TRUE"
-scsi0:0.deviceType = "scsi-hardDisk"
-scsi0:0.fileName = "$1.vmdk"
-ethernet0.present = "TRUE"
-ethernet0.virtualDev = "e1000e"
-ethernet0.networkName = "VM Network"
-ethernet0.addressType = "static"
-ethernet0.address = "$4"
-VMX
+  "$UCH_TOP/tests/guests/make-vmx.sh" "$2" "$1" "$3" "$4" "$T/datastore/$1" ||
+    die "make-vmx.sh failed"
+}
+
+# debian_converted NAME: the convert job in $T/job.json turned the Debian
+# 12 test guest into NAME: virt-v2v's guest facts (it names Debian by
+# /etc/debian_version, "12.N"), one qcow2 disk $T/out/NAME-sda and a
+# domain XML of that name with a virtio disk; sets $disk and $xml.
+debian_converted() {
+  jq -e '(.result.guest.product_name | startswith("12.")) and
+         .result.guest.osinfo == "http://debian.org/debian/12"' "$T/job.json" >/dev/null ||
+    die "result.guest: $(jq -c .result.guest "$T/job.json")"
+  disk=$(jq -r '.result.disks[0].path' "$T/job.json")
+  xml=$(jq -r '.result.metadata' "$T/job.json")
+  [ "$disk" = "$T/out/$1-sda" ] || die "result disk: $disk"
+  [ "$xml" = "$T/out/$1.xml" ] || die "result metadata: $xml"
+  qemu-img info --output=json "$disk" | jq -e '.format == "qcow2"' >/dev/null ||
+    die "$disk is not qcow2"
+  grep -q "<name>$1</name>" "$xml" || die "domain XML: $(cat "$xml")"
+  grep -q "bus='virtio'" "$xml" || die "no virtio disk in the domain XML"
+  grep -q "debian.org/debian/12" "$xml" || die "no libosinfo debian 12 in the domain XML"
 }
 
 # initramfs_has_virtio DISK: the initramfs a converted Linux guest boots
 # with (virt-v2v keeps the one it replaced as initrd.img-VERSION.pre-v2v)
 # holds virtio_blk, virtio_net and virtio_pci; read on the host after one
-# appliance boot copies /boot out.
+# appliance boot copies /boot out.  The Debian test guest builds its
+# initramfs with MODULES=dep (make-debian.sh): virtio_blk and virtio_net
+# are there only because virt-v2v listed them.
 initramfs_has_virtio() {
   local initrd mod
   rm -rf "$T/copy"; mkdir -p "$T/copy"
