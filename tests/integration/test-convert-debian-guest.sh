@@ -4,10 +4,10 @@
 # follows virt-v2v's phases, succeeds, reports the guest, the converted
 # disk and the domain XML; the converted disk's initramfs holds the
 # virtio drivers (virt-v2v rebuilt it), and the converted guest boots
-# under qemu from a virtio disk to its login prompt.  ~10 min without
+# under qemu from a virtio disk to its login prompt.  ~6 min without
 # KVM.
 # uch-test: slow
-# uch-test: timeout=2400
+# uch-test: timeout=1800
 source "$UCH_TOP/tests/lib/functions.sh"
 require virt-v2v
 require guestfish
@@ -27,7 +27,7 @@ cat >"$T/deb.json" <<JSON
  "output": {"local": {"dir": "$T/out", "format": "qcow2"}}}
 JSON
 start=$(date +%s)
-job_succeeds deb "$T/deb.json" 1800
+job_succeeds deb "$T/deb.json" 1200
 pass "Debian 12 converted through the API in $(( $(date +%s) - start )) s"
 
 v2v_phases_followed deb

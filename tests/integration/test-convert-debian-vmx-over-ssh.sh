@@ -8,7 +8,7 @@
 # file.  test-convert-debian-guest.sh boots what
 # -i disk gives; the conversion is the same, only the input differs.
 # uch-test: slow
-# uch-test: timeout=2400
+# uch-test: timeout=1800
 source "$UCH_TOP/tests/lib/functions.sh"
 require virt-v2v
 require guestfish
@@ -36,7 +36,7 @@ cat >"$T/req.json" <<JSON
  "output": {"local": {"dir": "$T/out", "format": "qcow2"}}}
 JSON
 start=$(date +%s)
-job_succeeds debvmx "$T/req.json" 1800
+job_succeeds debvmx "$T/req.json" 1200
 pass "Debian 12 converted from a datastore over SSH in $(( $(date +%s) - start )) s"
 v2v_phases_followed debvmx
 pass "phases followed, disk 1/1 at 100 %"
