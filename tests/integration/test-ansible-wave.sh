@@ -13,7 +13,8 @@
 #   byte copied (the job histories are the same);
 # - a wave where one VM's source volume is missing: that VM fails with
 #   uchd's own message and the log tail after two attempts, the other
-#   VMs finish equal, and the report says which VM failed and why;
+#   VMs finish equal, and the report says which VM failed and why (as
+#   for a VM whose description is invalid: not placed);
 # - conversion_host (uchctl check --json on each appliance) passes on the
 #   good appliances, and fails up front on one without nbdkit and
 #   qemu-nbd on its PATH, naming both in one message;
@@ -234,6 +235,10 @@ vms:
       - {name: sdb, source: {volume: 0bad0000-dead-4bad-8bad-00000000beef}, destination: {path: $T/files/bad-b.out}}
   - name: ok2
     disks: [{name: sda, source: {path: $T/files/ok2.img}, destination: {path: $T/files/ok2.out}}]
+  - name: twice
+    disks:
+      - {name: sda, source: {path: $T/files/ok1.img}, destination: {path: $T/files/twice-a.out}}
+      - {name: sda, source: {path: $T/files/ok2.img}, destination: {path: $T/files/twice-b.out}}
 YAML
 start=$(date +%s)
 play wave2.log migrate_wave.yml -e "uch_workloads_file=$T/wave2.yml"
@@ -245,6 +250,11 @@ err=$(jq -r '.vms[] | select(.name == "bad") | .error' "$T/reports/w2.json")
 grep -q '0bad0000-dead-4bad-8bad-00000000beef' <<<"$err" || die "report error for bad: $err"
 grep -q 'last [0-9]* lines of the job log' <<<"$err" || die "no log tail in the report: $err"
 grep -q '| bad | src | dst[12] | failed | .*0bad0000-dead' "$T/reports/w2.md" || die "md w2: $(cat "$T/reports/w2.md")"
+# a VM whose description is wrong (two disks named sda) is not placed,
+# and the report says why; nothing of it ran
+jq -e '.vms[] | select(.name == "twice") | .state == "failed" and (.error | test("invalid description: each disk needs a name of its own"))' \
+  "$T/reports/w2.json" >/dev/null || die "report for twice: $(cat "$T/reports/w2.json")"
+[ ! -e "$T/files/twice-a.out" ] && [ ! -e "$T/files/twice-b.out" ] || die "the invalid VM was copied"
 grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task does not show uchd's error: $(grep -A5 'FAILED' "$T/wave2.log" | head -30)"
 # uch_vm_attempts (2): the broken VM was tried twice, its export stopped
 # after each attempt
@@ -253,5 +263,5 @@ grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task d
   die "the broken VM was not tried twice: $(grep 'TASK .*bad:' "$T/wave2.log")"
 [ -z "$(appl_api src GET '/v1/jobs?state=running' | jq -r '.jobs[].id')" ] || die "an export is still running"
 [ -z "$(worker_leftovers)" ] || die "tools left running: $(worker_leftovers)"
-pass "a VM with a missing volume fails with uchd's message and the log tail; the others finish; the report says why ($(( $(date +%s) - start )) s)"
+pass "a VM with a missing volume fails with uchd's message and the log tail, one with two disks named alike is not placed; the others finish; the report says why ($(( $(date +%s) - start )) s)"
 echo "uchd's words for the broken VM: $(head -c 300 <<<"$err")"

@@ -7,6 +7,8 @@ the wave report as Markdown) and warm_migration (sync disks, passes)."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible.errors import AnsibleFilterError
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import pass_summaries
 
@@ -21,6 +23,27 @@ def _load(vm):
     return len(disks)
 
 
+def _invalid(vm):
+    """Why a VM's description cannot be migrated, or None: what
+    volume_migration's first task asserts, checked here once for a
+    whole wave so that the role need not (a task per VM)."""
+    name = vm.get('name')
+    if not isinstance(name, str) or not re.match(r'^[A-Za-z0-9._-]+$', name):
+        return 'the name must be letters, digits, dots, dashes or underscores'
+    disks = vm.get('disks')
+    if not isinstance(disks, list) or not disks:
+        return 'no disks'
+    if not all(isinstance(d, dict) for d in disks):
+        return 'each disk must be a mapping'
+    names = [d.get('name') for d in disks]
+    if not all(names) or len(set(names)) != len(names):
+        return 'each disk needs a name of its own'
+    for d in disks:
+        if not d.get('source'):
+            return 'disk %s has no source' % d['name']
+    return None
+
+
 def uch_place(vms, sources, destinations, default_source=None, existing=None):
     """Lanes for a wave.
 
@@ -31,7 +54,9 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
     to the least loaded lane of its source (and of its destination, when
     the VM names one).  existing: {VM: destination} where a VM's copy
     jobs already are (an earlier run of the wave): the VM stays there, so
-    a rerun finds its jobs.  Returns {"lanes": [...], "unplaced": [...]}.
+    a rerun finds its jobs.  A VM whose description is invalid (see
+    _invalid) is not placed.  Returns {"lanes": [...], "unplaced": [...]},
+    each unplaced VM with its name and the error saying why.
     """
     existing = existing or {}
     if not isinstance(vms, list):
@@ -62,6 +87,10 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
         if name in names:
             raise AnsibleFilterError('uch_place: VM %s is listed twice' % name)
         names.add(name)
+        why = _invalid(vm)
+        if why:
+            unplaced.append(dict(name=name, error='not placed, invalid description: ' + why))
+            continue
         src = vm.get('source') or default_source
         pin = vm.get('destination') or existing.get(name)
         cand = [l for l in lanes if l['source'] == src and
