@@ -23,10 +23,10 @@ def _load(vm):
     return len(disks)
 
 
-def _invalid(vm):
-    """Why a VM's description cannot be migrated, or None: what
-    volume_migration's first task asserts, checked here once for a
-    whole wave so that the role need not (a task per VM)."""
+def uch_vm_invalid(vm):
+    """Why a VM's description cannot be migrated, or None.  uch_place
+    checks it once for a whole wave (so that volume_migration need not,
+    a task per VM); the role on its own asserts it."""
     name = vm.get('name')
     if not isinstance(name, str) or not re.match(r'^[A-Za-z0-9._-]+$', name):
         return 'the name must be letters, digits, dots, dashes or underscores'
@@ -55,7 +55,7 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
     the VM names one).  existing: {VM: destination} where a VM's copy
     jobs already are (an earlier run of the wave): the VM stays there, so
     a rerun finds its jobs.  A VM whose description is invalid (see
-    _invalid) is not placed.  Returns {"lanes": [...], "unplaced": [...]},
+    uch_vm_invalid) is not placed.  Returns {"lanes": [...], "unplaced": [...]},
     each unplaced VM with its name and the error saying why.
     """
     existing = existing or {}
@@ -87,7 +87,7 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
         if name in names:
             raise AnsibleFilterError('uch_place: VM %s is listed twice' % name)
         names.add(name)
-        why = _invalid(vm)
+        why = uch_vm_invalid(vm)
         if why:
             unplaced.append(dict(name=name, error='not placed, invalid description: ' + why))
             continue
@@ -193,5 +193,6 @@ class FilterModule(object):
                     uch_vm_locations=uch_vm_locations,
                     uch_jobs_labelled=uch_jobs_labelled,
                     uch_missing_result=uch_missing_result,
+                    uch_vm_invalid=uch_vm_invalid,
                     uch_sync_disk=uch_sync_disk,
                     uch_sync_passes=uch_sync_passes)
