@@ -10,7 +10,7 @@
 #   wave's jobs at once than its slots (from each job history); the
 #   report (JSON and Markdown) lists all six;
 # - the same wave again: changed=0 on every host, no job added and no
-#   byte copied (the job histories are the same);
+#   byte copied (the job histories are the same), the same report;
 # - a wave where one VM's source volume is missing: that VM fails with
 #   uchd's own message and the log tail after two attempts, the other
 #   VMs finish equal, and the report says which VM failed and why (as
@@ -206,6 +206,7 @@ pass "no appliance had more jobs at once than its slots; copies ran in parallel 
 
 # --- wave 1 again --------------------------------------------------------------
 history >"$T/history1"
+cp "$T/reports/w1.json" "$T/w1-first.json"
 start=$(date +%s)
 play wave1-again.log migrate_wave.yml -e "uch_workloads_file=$T/wave1.yml"
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1-again.log"; die "wave 1 rerun failed"; }
@@ -217,7 +218,11 @@ if grep -E 'changed=[1-9]' <<<"$recap"; then
 fi
 history >"$T/history2"
 diff "$T/history1" "$T/history2" || die "the rerun added jobs or copied bytes"
-pass "the same wave again: changed=0 everywhere, job histories unchanged ($(( $(date +%s) - start )) s)"
+# its report: the six VMs as the first run left them (from their copies)
+vms_of() { jq -S '[.vms[] | {name, source, destination, state, bytes, jobs}]' "$1"; }
+[ "$(vms_of "$T/w1-first.json")" = "$(vms_of "$T/reports/w1.json")" ] ||
+  die "the rerun's report differs: $(diff <(vms_of "$T/w1-first.json") <(vms_of "$T/reports/w1.json"))"
+pass "the same wave again: changed=0 everywhere, job histories unchanged, the same report ($(( $(date +%s) - start )) s)"
 
 # --- a wave with a broken VM -------------------------------------------------------
 mkdir -p "$T/files"

@@ -164,11 +164,52 @@ def uch_jobs_labelled(jobs, labels):
                    for k, v in (labels or {}).items())]
 
 
-def uch_missing_result(name):
-    """The report entry of a VM that has no result at all."""
-    return dict(name=name, state='failed', source=None, destination=None,
-                bytes=0, seconds=0, jobs=[],
-                error='no result: its lane stopped before reaching it (see the playbook output)')
+def uch_copies_done(jobs, vm):
+    """Whether jobs (this VM's copy jobs on its destination) hold a
+    succeeded copy for each of the VM's disks: an earlier run finished
+    it, and this one has nothing to do."""
+    done = set(j.get('id') for j in jobs or [] if j.get('state') == 'succeeded')
+    return len(done) >= len(vm.get('disks') or [])
+
+
+def uch_vm_result(name, source, destination, state, jobs, error=None):
+    """A VM's entry in the wave report, from its copy jobs as uchd
+    returns them: bytes moved and seconds summed over their disks."""
+    disks = [d for j in jobs or [] for d in ((j.get('result') or {}).get('disks') or [])]
+    return dict(name=name, source=source, destination=destination, state=state,
+                jobs=sorted(j.get('id') for j in jobs or []),
+                bytes=sum(int(d.get('bytes_copied') or 0) for d in disks),
+                seconds=round(sum(float(d.get('seconds') or 0) for d in disks), 2),
+                error=None if state == 'succeeded' else (error or 'failed'))
+
+
+def uch_wave_results(placement, reported, wave_jobs):
+    """Every VM of a wave, for its report.
+
+    placement: uch_place's lanes and unplaced VMs; reported: the results
+    the lanes set (uch_wave_results); wave_jobs: {destination: the
+    wave's copy jobs there when the wave started}.  A placed VM the lanes
+    did not report either was done before this run (its copies say so)
+    or was never reached: its lane stopped first."""
+    by_name = dict((r['name'], r) for r in reported or [])
+    out = []
+    for lane in placement.get('lanes') or []:
+        src, dst = lane['source'], lane['destination']
+        for vm in lane['vms']:
+            if vm['name'] in by_name:
+                out.append(by_name[vm['name']])
+                continue
+            jobs = uch_jobs_labelled((wave_jobs or {}).get(dst), {'vm': vm['name']})
+            done = [j for j in jobs if j.get('state') == 'succeeded']
+            if jobs and uch_copies_done(jobs, vm):
+                out.append(uch_vm_result(vm['name'], src, dst, 'succeeded', done))
+            else:
+                out.append(uch_vm_result(vm['name'], src, dst, 'failed', [],
+                                         'no result: its lane stopped before reaching it'
+                                         ' (see the playbook output)'))
+    for vm in placement.get('unplaced') or []:
+        out.append(uch_vm_result(vm['name'], None, None, 'failed', [], vm.get('error')))
+    return sorted(out, key=lambda r: r['name'])
 
 
 def uch_sync_disk(disk):
@@ -192,7 +233,9 @@ class FilterModule(object):
                     uch_with_destination_volume=uch_with_destination_volume,
                     uch_vm_locations=uch_vm_locations,
                     uch_jobs_labelled=uch_jobs_labelled,
-                    uch_missing_result=uch_missing_result,
+                    uch_copies_done=uch_copies_done,
+                    uch_vm_result=uch_vm_result,
+                    uch_wave_results=uch_wave_results,
                     uch_vm_invalid=uch_vm_invalid,
                     uch_sync_disk=uch_sync_disk,
                     uch_sync_passes=uch_sync_passes)
