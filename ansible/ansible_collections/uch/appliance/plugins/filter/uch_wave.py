@@ -23,6 +23,10 @@ def _load(vm):
     return len(disks)
 
 
+# what a VM's "inplace" may set of an inplace request (docs/api.md)
+INPLACE_FIELDS = ('memory_mib', 'vcpus', 'firmware', 'macs', 'options')
+
+
 def uch_vm_invalid(vm):
     """Why a VM's description cannot be migrated, or None.  uch_place
     checks it once for a whole wave (so that volume_migration need not,
@@ -41,6 +45,12 @@ def uch_vm_invalid(vm):
     for d in disks:
         if not d.get('source'):
             return 'disk %s has no source' % d['name']
+    inplace = vm.get('inplace', False)
+    if not isinstance(inplace, (bool, dict)):
+        return 'inplace must be true, false or a mapping'
+    unknown = sorted(set(inplace or {}) - set(INPLACE_FIELDS)) if isinstance(inplace, dict) else []
+    if unknown:
+        return 'inplace: unknown field %s (known: %s)' % (unknown[0], ', '.join(INPLACE_FIELDS))
     return None
 
 
@@ -164,12 +174,41 @@ def uch_jobs_labelled(jobs, labels):
                    for k, v in (labels or {}).items())]
 
 
-def uch_copies_done(jobs, vm):
-    """Whether jobs (this VM's copy jobs on its destination) hold a
-    succeeded copy for each of the VM's disks: an earlier run finished
-    it, and this one has nothing to do."""
-    done = set(j.get('id') for j in jobs or [] if j.get('state') == 'succeeded')
-    return len(done) >= len(vm.get('disks') or [])
+def _type(job):
+    return (job.get('request') or {}).get('type')
+
+
+def uch_vm_done(jobs, vm, inplace_default=False):
+    """Whether jobs (this VM's jobs on its destination) hold a succeeded
+    copy for each of the VM's disks, and the in-place conversion after
+    them when the VM asks for one: an earlier run finished it, and this
+    one has nothing to do."""
+    done = [j for j in jobs or [] if j.get('state') == 'succeeded']
+    copies = set(j.get('id') for j in done if _type(j) == 'copy')
+    if len(copies) < len(vm.get('disks') or []):
+        return False
+    return (not uch_inplace_wanted(vm, inplace_default)
+            or any(_type(j) == 'inplace' for j in done))
+
+
+def uch_inplace_wanted(vm, default=False):
+    """The VM's own "inplace" (true, or a mapping of request fields),
+    else the role's uch_inplace_after_copy."""
+    want = vm.get('inplace', default)
+    return isinstance(want, dict) or bool(want)
+
+
+def uch_inplace_request(vm, copy_jobs, labels=None):
+    """The inplace request converting a VM's disks where its copy jobs
+    (in disk order) wrote them."""
+    disks = [dict(path=d['path'], format=d.get('format') or 'raw')
+             for j in copy_jobs for d in ((j.get('result') or {}).get('disks') or [])]
+    req = dict(type='inplace', name=vm['name'], disks=disks)
+    if labels:
+        req['labels'] = labels
+    if isinstance(vm.get('inplace'), dict):
+        req.update((k, v) for k, v in vm['inplace'].items() if k in INPLACE_FIELDS)
+    return req
 
 
 def uch_vm_result(name, source, destination, state, jobs, error=None):
@@ -183,7 +222,7 @@ def uch_vm_result(name, source, destination, state, jobs, error=None):
                 error=None if state == 'succeeded' else (error or 'failed'))
 
 
-def uch_wave_results(placement, reported, wave_jobs):
+def uch_wave_results(placement, reported, wave_jobs, inplace_default=False):
     """Every VM of a wave, for its report.
 
     placement: uch_place's lanes and unplaced VMs; reported: the results
@@ -201,7 +240,7 @@ def uch_wave_results(placement, reported, wave_jobs):
                 continue
             jobs = uch_jobs_labelled((wave_jobs or {}).get(dst), {'vm': vm['name']})
             done = [j for j in jobs if j.get('state') == 'succeeded']
-            if jobs and uch_copies_done(jobs, vm):
+            if uch_vm_done(jobs, vm, inplace_default):
                 out.append(uch_vm_result(vm['name'], src, dst, 'succeeded', done))
             else:
                 out.append(uch_vm_result(vm['name'], src, dst, 'failed', [],
@@ -233,7 +272,9 @@ class FilterModule(object):
                     uch_with_destination_volume=uch_with_destination_volume,
                     uch_vm_locations=uch_vm_locations,
                     uch_jobs_labelled=uch_jobs_labelled,
-                    uch_copies_done=uch_copies_done,
+                    uch_vm_done=uch_vm_done,
+                    uch_inplace_wanted=uch_inplace_wanted,
+                    uch_inplace_request=uch_inplace_request,
                     uch_vm_result=uch_vm_result,
                     uch_wave_results=uch_wave_results,
                     uch_vm_invalid=uch_vm_invalid,
