@@ -134,6 +134,8 @@ ansible_setup() {
 [defaults]
 collections_path = $UCH_TOP/ansible
 forks = 10
+# ansible/README.md: the default (0.001) keeps a third of a core busy
+internal_poll_interval = 0.05
 host_key_checking = False
 local_tmp = $T/ansible-tmp
 remote_tmp = $T/ansible-tmp/remote

@@ -212,8 +212,8 @@ def uch_inplace_request(vm, copy_jobs, labels=None):
 
 
 def uch_vm_result(name, source, destination, state, jobs, error=None):
-    """A VM's entry in the wave report, from its copy jobs as uchd
-    returns them: bytes moved and seconds summed over their disks."""
+    """A VM's entry in the wave report, from its jobs as uchd returns
+    them: bytes moved and seconds summed over the copies' disks."""
     disks = [d for j in jobs or [] for d in ((j.get('result') or {}).get('disks') or [])]
     return dict(name=name, source=source, destination=destination, state=state,
                 jobs=sorted(j.get('id') for j in jobs or []),
@@ -227,7 +227,7 @@ def uch_wave_results(placement, reported, wave_jobs, inplace_default=False):
 
     placement: uch_place's lanes and unplaced VMs; reported: the results
     the lanes set (uch_wave_results); wave_jobs: {destination: the
-    wave's copy jobs there when the wave started}.  A placed VM the lanes
+    wave's jobs there when the wave started}.  A placed VM the lanes
     did not report either was done before this run (its copies say so)
     or was never reached: its lane stopped first."""
     by_name = dict((r['name'], r) for r in reported or [])

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The wave's filters (plugins/filter/uch_wave.py) on the cases the wave
+# tests do not reach with real appliances: a rerun's report for a VM
+# finished before, with and without its in-place conversion; a VM its
+# lane never reached; the inplace request made from the copies' results;
+# a VM whose "inplace" is wrong is not placed, saying why.
+source "$UCH_TOP/tests/lib/functions.sh"
+require ansible-playbook
+# the Python Debian's ansible-core runs on
+py=/usr/bin/python3
+
+PYTHONPATH=$UCH_TOP/ansible "$py" - <<'PY' || die "a filter check failed"
+import sys
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
+    uch_place, uch_vm_done, uch_inplace_request, uch_wave_results, uch_vm_invalid)
+
+failed = 0
+def check(what, got, want):
+    global failed
+    if got != want:
+        print("not ok - %s:\n  got  %r\n  want %r" % (what, got, want))
+        failed += 1
+    else:
+        print("ok - %s" % what)
+
+def job(id, type, state, vm, disks=()):
+    return {"id": id, "state": state,
+            "request": {"type": type, "labels": {"uch_wave": "w", "vm": vm}},
+            "result": {"disks": list(disks)} if state == "succeeded" else None}
+
+copy_a = job("w-a-sda", "copy", "succeeded", "a", [{"path": "/dev/vdb", "format": "raw",
+                                                  "bytes_copied": 1000, "seconds": 1.5}])
+copy_a2 = job("w-a-sdb", "copy", "succeeded", "a", [{"path": "/v/a-sdb.qcow2", "format": "qcow2",
+                                                   "bytes_copied": 24, "seconds": 0.25}])
+vm_a = {"name": "a", "disks": [{"name": "sda", "source": {"path": "/x"}},
+                               {"name": "sdb", "source": {"path": "/y"}}]}
+check("two disks, two succeeded copies: done", uch_vm_done([copy_a, copy_a2], vm_a), True)
+check("two disks, one copy: not done", uch_vm_done([copy_a], vm_a), False)
+check("a failed copy does not count",
+      uch_vm_done([copy_a, job("w-a-sdb", "copy", "failed", "a")], vm_a), False)
+vm_ai = dict(vm_a, inplace={"memory_mib": 2048})
+check("copies but no inplace job: not done when the VM asks for one",
+      uch_vm_done([copy_a, copy_a2], vm_ai), False)
+check("... nor when the role asks for it", uch_vm_done([copy_a, copy_a2], vm_a, True), False)
+inpl = job("w-a-inplace", "inplace", "succeeded", "a", [{"path": "/dev/vdb", "format": "raw"}])
+check("copies and the inplace job: done", uch_vm_done([copy_a, copy_a2, inpl], vm_ai), True)
+check("inplace: false wins over the role's default",
+      uch_vm_done([copy_a, copy_a2], dict(vm_a, inplace=False), True), True)
+
+check("the inplace request: the copies' disks in order, the VM's fields",
+      uch_inplace_request(vm_ai, [copy_a, copy_a2], {"vm": "a"}),
+      {"type": "inplace", "name": "a", "labels": {"vm": "a"}, "memory_mib": 2048,
+       "disks": [{"path": "/dev/vdb", "format": "raw"},
+                 {"path": "/v/a-sdb.qcow2", "format": "qcow2"}]})
+check("inplace of a wrong type", uch_vm_invalid(dict(vm_a, inplace="yes")),
+      "inplace must be true, false or a mapping")
+check("inplace with an unknown field", uch_vm_invalid(dict(vm_a, inplace={"memory": 1})),
+      "inplace: unknown field memory (known: memory_mib, vcpus, firmware, macs, options)")
+
+vm_b = {"name": "b", "disks": [{"name": "sda", "source": {"path": "/z"}}]}
+bad = {"name": "c", "disks": [{"name": "sda", "source": {"path": "/z"}}], "inplace": 3}
+placement = uch_place([vm_a, vm_b, bad], {"src": 1}, {"dst": 1}, "src")
+check("one lane, two VMs placed, the bad one not",
+      ([v["name"] for l in placement["lanes"] for v in l["vms"]],
+       [(u["name"], u["error"]) for u in placement["unplaced"]]),
+      (["a", "b"], [("c", "not placed, invalid description: inplace must be true, false or a mapping")]))
+report = uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]})
+check("a rerun's report: a from its copies, b never reached, c not placed",
+      [(r["name"], r["state"], r["source"], r["destination"], r["jobs"], r["bytes"], r["seconds"],
+        (r["error"] or "")[:20]) for r in report],
+      [("a", "succeeded", "src", "dst", ["w-a-sda", "w-a-sdb"], 1024, 1.75, ""),
+       ("b", "failed", "src", "dst", [], 0, 0, "no result: its lane "),
+       ("c", "failed", None, None, [], 0, 0, "not placed, invalid ")])
+mine = {"name": "b", "state": "succeeded", "jobs": ["w-b-sda"]}
+check("a VM the lane reported keeps that entry",
+      [r for r in uch_wave_results(placement, [mine], {}) if r["name"] == "b"], [mine])
+check("with inplace wanted and no inplace job, a is not done before",
+      [r["state"] for r in uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]}, True)
+       if r["name"] == "a"], ["failed"])
+sys.exit(1 if failed else 0)
+PY
+pass "the wave's filters: done-before, inplace request and checks, report entries"
