@@ -52,6 +52,9 @@ check("the inplace request: the copies' disks in order, the VM's fields",
       {"type": "inplace", "name": "a", "labels": {"vm": "a"}, "memory_mib": 2048,
        "disks": [{"path": "/dev/vdb", "format": "raw"},
                  {"path": "/v/a-sdb.qcow2", "format": "qcow2"}]})
+check("a kind a wave does not migrate", uch_vm_invalid(dict(vm_a, kind="warm")),
+      "kind warm: a wave migrates volumes (kind: volume); a warm migration runs with"
+      " playbooks/warm_migration.yml")
 check("inplace of a wrong type", uch_vm_invalid(dict(vm_a, inplace="yes")),
       "inplace must be true, false or a mapping")
 check("inplace with an unknown field", uch_vm_invalid(dict(vm_a, inplace={"memory": 1})),

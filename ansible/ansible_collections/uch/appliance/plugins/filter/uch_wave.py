@@ -34,6 +34,9 @@ def uch_vm_invalid(vm):
     name = vm.get('name')
     if not isinstance(name, str) or not re.match(r'^[A-Za-z0-9._-]+$', name):
         return 'the name must be letters, digits, dots, dashes or underscores'
+    if vm.get('kind', 'volume') != 'volume':
+        return ('kind %s: a wave migrates volumes (kind: volume); a warm migration'
+                ' runs with playbooks/warm_migration.yml' % vm.get('kind'))
     disks = vm.get('disks')
     if not isinstance(disks, list) or not disks:
         return 'no disks'
