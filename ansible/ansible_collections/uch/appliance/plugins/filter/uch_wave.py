@@ -51,7 +51,7 @@ def uch_vm_invalid(vm):
     inplace = vm.get('inplace', False)
     if not isinstance(inplace, (bool, dict)):
         return 'inplace must be true, false or a mapping'
-    unknown = sorted(set(inplace or {}) - set(INPLACE_FIELDS)) if isinstance(inplace, dict) else []
+    unknown = sorted(set(inplace) - set(INPLACE_FIELDS)) if isinstance(inplace, dict) else []
     if unknown:
         return 'inplace: unknown field %s (known: %s)' % (unknown[0], ', '.join(INPLACE_FIELDS))
     return None
@@ -210,7 +210,7 @@ def uch_inplace_request(vm, copy_jobs, labels=None):
     if labels:
         req['labels'] = labels
     if isinstance(vm.get('inplace'), dict):
-        req.update((k, v) for k, v in vm['inplace'].items() if k in INPLACE_FIELDS)
+        req.update(vm['inplace'])     # its fields checked by uch_vm_invalid
     return req
 
 
