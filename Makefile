@@ -18,13 +18,13 @@ GUESTFS_LIBS := $(shell pkg-config --libs libguestfs 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
-UCH_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
-	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' \
-	-Iservice/util -Iservice/jobs -Iservice/api -Iservice/uchd \
-	-Iservice/runner -Iservice/transfer -Iservice/convert -Iservice/ctl -Iservice/volumes \
-	-Iservice/guestfs \
-	-Iservice/check \
-	$(PKG_CFLAGS)
+# CPPFLAGS, CFLAGS and LDFLAGS are the packager's (the RPM's hardening
+# flags); ours come first, so theirs win.  Headers are included by their
+# room: #include "runner/children.h".
+UCH_CPPFLAGS := -D_GNU_SOURCE -DUCH_VERSION='"$(VERSION)"' \
+	-DUCH_LIBEXECDIR='"$(LIBEXECDIR)"' -Iservice $(PKG_CFLAGS)
+UCH_CFLAGS := -std=gnu11 $(WARN)
+COMPILE   = $(CC) $(UCH_CPPFLAGS) $(CPPFLAGS) $(UCH_CFLAGS) $(CFLAGS) -MMD -MP
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -34,9 +34,14 @@ ifeq ($(V),0)
 Q        := @
 say       = @printf '  %-7s %s\n' $(1) $(2);
 endif
-CORE_SRC := $(wildcard service/util/*.c service/jobs/*.c service/volumes/*.c service/check/*.c)
-UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c))
-JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c service/transfer/*.c service/convert/*.c))
+# The rooms of service/, each a folder; docs/internals.md draws their
+# layers and tests/integration/test-service-layers.sh checks them.
+CORE_SRC := $(wildcard service/util/*.c service/volumes/*.c service/firewall/*.c \
+	service/check/*.c service/jobs/*.c)
+UCHD_SRC := $(filter-out %/main.c,$(wildcard service/uchd/*.c service/api/*.c \
+	service/server/*.c))
+JOB_SRC  := $(filter-out %/main.c,$(wildcard service/runner/*.c \
+	service/transfer/*.c service/convert/*.c service/sync/*.c service/worker/*.c))
 CTL_SRC  := $(filter-out %/main.c,$(wildcard service/ctl/*.c))
 GUESTFS_SRC := $(filter-out %/main.c,$(wildcard service/guestfs/*.c))
 LIB_SRC  := $(CORE_SRC) $(UCHD_SRC) $(JOB_SRC) $(CTL_SRC)
@@ -55,12 +60,15 @@ MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 	rpm
 all: $(PROGRAMS) $(MANPAGES)
 
-$(B)/obj/%.o: %.c $(HEADERS) VERSION
+$(B)/obj/%.o: %.c VERSION
 	@mkdir -p $(dir $@)
-	$(call say,CC,$@)$(CC) $(UCH_CFLAGS) $(CFLAGS) -c -o $@ $<
-$(B)/asan/obj/%.o: %.c $(HEADERS) VERSION
+	$(call say,CC,$@)$(COMPILE) -c -o $@ $<
+$(B)/asan/obj/%.o: %.c VERSION
 	@mkdir -p $(dir $@)
-	$(call say,CC,$@)$(CC) $(UCH_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(COMPILE) $(SAN_FLAGS) -c -o $@ $<
+# -MMD -MP: each object and test depends on the headers it includes.
+-include $(wildcard $(B)/obj/service/*/*.d $(B)/asan/obj/service/*/*.d \
+	$(B)/tests/*.d $(B)/asan/tests/*.d)
 
 # One static library per room, so each program (and each unit test)
 # links only what it uses.
@@ -77,31 +85,32 @@ $(eval $(call room_lib,libuchd,$(UCHD_SRC)))
 $(eval $(call room_lib,libuchjob,$(JOB_SRC)))
 $(eval $(call room_lib,libuchctl,$(CTL_SRC)))
 
-$(B)/uchd: $(B)/obj/service/uchd/main.o $(B)/libuchd.a $(B)/libuchcore.a
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
-$(B)/uch-job: $(B)/obj/service/runner/main.o $(B)/libuchjob.a $(B)/libuchcore.a
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/uchd: $(B)/obj/service/server/main.o $(B)/libuchd.a $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/uch-job: $(B)/obj/service/worker/main.o $(B)/libuchjob.a $(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/uch-inspect: $(B)/obj/service/guestfs/main.o $(call obj,$(B),$(GUESTFS_SRC)) $(B)/libuchcore.a
-	$(call say,LINK,$@)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS)
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS)
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*
-# link the core; test-api-*, test-uchd-* uchd's room; test-runner-*,
-# test-transfer-*, test-convert-* the worker's; test-ctl-* uchctl's; any other (test-volumes-*)
+# link the core; test-api-*, test-uchd-*, test-server-* uchd's rooms; test-runner-*,
+# test-transfer-*, test-convert-*, test-sync-*, test-worker-* the worker's;
+# test-ctl-* uchctl's; any other (test-volumes-*)
 # the core only.
-room_of = $(if $(filter test-api-% test-uchd-%,$(1)),libuchd.a,$(if \
-	$(filter test-runner-% test-transfer-% test-convert-%,$(1)),libuchjob.a,$(if \
+room_of = $(if $(filter test-api-% test-uchd-% test-server-%,$(1)),libuchd.a,$(if \
+	$(filter test-runner-% test-transfer-% test-convert-% test-sync-% test-worker-%,$(1)),libuchjob.a,$(if \
 	$(filter test-ctl-%,$(1)),libuchctl.a)))
 test_libs = $(addprefix $(1)/,$(call room_of,$(2)) libuchcore.a)
 .SECONDEXPANSION:
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B),$$*)
 	@mkdir -p $(dir $@)
-	$(call say,LINK,$@)$(CC) $(UCH_CFLAGS) -Itests/unit $(CFLAGS) -o $@ $< \
+	$(call say,LINK,$@)$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< \
 		$(filter %.a,$^) $(PKG_LIBS)
 $(B)/asan/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B)/asan,$$*)
 	@mkdir -p $(dir $@)
-	$(call say,LINK,$@)$(CC) $(UCH_CFLAGS) -Itests/unit $(CFLAGS) $(SAN_FLAGS) -o $@ $< \
+	$(call say,LINK,$@)$(COMPILE) -Itests/unit $(SAN_FLAGS) $(LDFLAGS) -o $@ $< \
 		$(filter %.a,$^) $(PKG_LIBS)
 
 $(B)/man/%: docs/man/%.pod VERSION
@@ -113,7 +122,7 @@ $(B)/man/%: docs/man/%.pod VERSION
 FUZZ_CC ?= clang
 $(B)/fuzz/fuzz-request: tests/fuzz/fuzz-request.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(UCH_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) $(UCH_CPPFLAGS) $(UCH_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(CORE_SRC) $(PKG_LIBS)
 
 deps:

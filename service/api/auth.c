@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,9 +7,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "api/auth.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 static char *token_create(const char *path)
 {

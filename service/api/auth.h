@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The bearer token every TCP request needs (the Unix socket's file mode
  * is its access control). */
 #ifndef UCH_API_AUTH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libmicrohttpd access handler: auth, routing and body limits on the
  * first call (so a bad request is answered before its body is read),
  * then the body, then the route's handler. */
@@ -5,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
-#include "http.h"
+#include "api/auth.h"
+#include "api/http.h"
 
 static bool is_json(const char *content_type)
 {

@@ -1,4 +1,5 @@
-#include "http.h"
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "api/http.h"
 
 enum MHD_Result api_health(struct http_request *r)
 {

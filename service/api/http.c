@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "api/http.h"
 
 static enum MHD_Result queue(struct http_request *r, unsigned code,
                              struct MHD_Response *resp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One HTTP request as the handlers see it, and the ways to answer it.
  * Every answer is JSON except logs and metrics. */
 #ifndef UCH_API_HTTP_H
@@ -8,8 +9,8 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
-#include "router.h"
-#include "uchd.h"
+#include "api/router.h"
+#include "uchd/uchd.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
 /* how much of a too large chunked body is read (and dropped) before the

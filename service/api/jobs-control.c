@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* POST /v1/jobs/{id}/cancel, DELETE /v1/jobs/{id} */
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "log.h"
+#include "api/http.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 enum MHD_Result api_job_cancel(struct http_request *r)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PATCH /v1/jobs/{id}: a running (or queued) copy's limits.  The
  * bandwidth goes to RUNTIME/jobs/ID/bandwidth, the file nbdkit's rate
  * filter in front of each source re-reads (rate-file), so it takes
@@ -6,12 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "request.h"
+#include "api/http.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 static enum MHD_Result bad(struct http_request *r, struct uch_error *err)
 {

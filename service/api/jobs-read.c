@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GET /v1/jobs, GET /v1/jobs/{id}, GET /v1/jobs/{id}/log */
 #include <errno.h>
 #include <fcntl.h>
@@ -7,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "http.h"
+#include "api/http.h"
+#include "util/cleanup.h"
 
 /* docs/api.md: one answer is at most 4 MiB */
 #define LOG_ANSWER_MAX (4ULL * 1024 * 1024)

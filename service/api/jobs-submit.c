@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* POST /v1/jobs: validate, check id and disk conflicts, create, queue. */
 #include <string.h>
 
-#include "cleanup.h"
-#include "conflict.h"
-#include "create.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "request.h"
+#include "api/http.h"
+#include "jobs/request.h"
+#include "uchd/conflict.h"
+#include "uchd/create.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 static void secrets_freep(struct secrets *s) { secrets_free(s); }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* POST /v1/jobs/{id}/sync and /cutover: another pass of a running sync
  * job.  uchd moves no data: it validates the body and leaves it for the
  * worker as a request file (jobs/sync_request.h), which the worker sees
@@ -7,12 +8,12 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "request.h"
-#include "sync_request.h"
+#include "api/http.h"
+#include "jobs/request.h"
+#include "jobs/sync_request.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 static enum MHD_Result conflict(struct http_request *r, struct job *j,
                                 const char *why)

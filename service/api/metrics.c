@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "metrics.h"
+#include "api/http.h"
+#include "api/metrics.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 char *metrics_label_escape(const char *s)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GET /metrics in the Prometheus text format.  The formatting is pure,
  * so unit tests check it line by line. */
 #ifndef UCH_API_METRICS_H
@@ -5,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "store.h"
+#include "uchd/store.h"
 
 struct metrics_input {
   struct job **jobs;

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "job.h"
-#include "router.h"
+#include "api/router.h"
+#include "jobs/job.h"
 
 struct path_routes {
   const char *allow;

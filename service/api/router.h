@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which handler a method and path go to: pure, so it is unit tested. */
 #ifndef UCH_API_ROUTER_H
 #define UCH_API_ROUTER_H

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GET /v1/volumes: the block devices attached to the appliance, which of
  * them the system uses, and which an active job reads or writes. */
 #include <errno.h>
 #include <string.h>
 
-#include "conflict.h"
-#include "http.h"
-#include "jsonutil.h"
-#include "volumes.h"
+#include "api/http.h"
+#include "uchd/conflict.h"
+#include "util/jsonutil.h"
+#include "volumes/volumes.h"
 
 /* The first active job whose request names device `dev`, or NULL. */
 static const char *job_using(struct uchd *d, dev_t dev)

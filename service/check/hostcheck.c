@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +13,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "hostcheck.h"
-#include "jsonutil.h"
-#include "preflight.h"
+#include "check/hostcheck.h"
+#include "check/preflight.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 void hostcheck_thumbprint_format(const unsigned char sha1[20], char out[60])
 {

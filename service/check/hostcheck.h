@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `uchctl check --vcenter HOST / --esxi HOST`: can this appliance reach
  * the VMware host the way virt-v2v and VDDK will: its name resolves,
  * TCP 443 (HTTPS, the API) and 902 (NFC, VDDK's data) answer, and the

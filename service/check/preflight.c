@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "preflight.h"
-#include "probe.h"
+#include "check/preflight.h"
+#include "check/probe.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 void preflight_add(json_object *checks, const char *name, const char *status,
                    const char *fmt, ...)

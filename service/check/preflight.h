@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `uchctl check`: the facts of probe.h (and of hostcheck.h) judged as
  * ok, warn or fail, each with a line a person can act on.  Pure: the
  * same capabilities always give the same verdicts, so tests feed them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "probe.h"
-#include "timeutil.h"
+#include "check/probe.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 extern char **environ;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What this host can do: the tools, KVM, VDDK, the libguestfs appliance
  * (as last checked), free space.  uchd finds it once at start (GET
  * /v1/health "capabilities"); `uchctl check` finds the same facts and
@@ -7,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "argv.h"
+#include "util/argv.h"
 
 /* TOOL --version */
 int probe_version_argv(struct argv *a, const char *tool);

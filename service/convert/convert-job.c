@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -7,18 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "convert-job.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "probe.h"
-#include "v2v-argv.h"
-#include "v2v-block.h"
-#include "v2v-openstack.h"
-#include "v2v-options.h"
-#include "v2v-vcenter.h"
-#include "v2v-progress.h"
-#include "v2v-ssh.h"
+#include "check/probe.h"
+#include "convert/convert-job.h"
+#include "convert/v2v-argv.h"
+#include "convert/v2v-block.h"
+#include "convert/v2v-openstack.h"
+#include "convert/v2v-options.h"
+#include "convert/v2v-progress.h"
+#include "convert/v2v-ssh.h"
+#include "convert/v2v-vcenter.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
 
 struct convert_run {
   struct runner *r;

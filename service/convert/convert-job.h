@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The convert job: one virt-v2v run, its messages turned into phase,
  * per-disk percent and warnings, its own error line into the job's
  * error, and the files it wrote into the result. */
@@ -6,8 +7,8 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
-#include "v2v-progress.h"
+#include "convert/v2v-progress.h"
+#include "runner/runner.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
 int convert_job_run(struct runner *r, json_object *result,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The inplace job: virt-v2v-in-place on disks already copied.  It never
  * writes them directly: each disk gets a qcow2 overlay in the job's
  * scratch dir, the domain XML names the overlays, and only when the
@@ -9,18 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "convert-job.h"
-#include "endpoint.h"
-#include "fs.h"
-#include "inplace-job.h"
-#include "inplace-xml.h"
-#include "jsonutil.h"
-#include "probe.h"
-#include "tool-argv.h"
-#include "v2v-argv.h"
-#include "v2v-options.h"
-#include "volume-open.h"
+#include "check/probe.h"
+#include "convert/convert-job.h"
+#include "convert/inplace-job.h"
+#include "convert/inplace-xml.h"
+#include "convert/v2v-argv.h"
+#include "convert/v2v-options.h"
+#include "runner/volume-wait.h"
+#include "transfer/endpoint.h"
+#include "transfer/tool-argv.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "volumes/volume-open.h"
 
 struct inplace_run {
   struct runner *r;

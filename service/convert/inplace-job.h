@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The inplace job: virt-v2v-in-place on disks already copied, through
  * qcow2 overlays committed only on success (docs/internals.md). */
 #ifndef UCH_INPLACE_JOB_H
@@ -5,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
+#include "runner/runner.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
 int inplace_job_run(struct runner *r, json_object *result,

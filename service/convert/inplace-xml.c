@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inplace-xml.h"
+#include "convert/inplace-xml.h"
 
 void inplace_disk_target(size_t i, char out[8])
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libvirt domain XML that virt-v2v-in-place reads (-i libvirtxml)
  * for disks that are already copied: the guest as the source hypervisor
  * described it, the disks in their order (through the qcow2 overlays

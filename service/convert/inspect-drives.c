@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "inspect-drives.h"
+#include "convert/inspect-drives.h"
+#include "util/cleanup.h"
 
 int inspect_helper_argv(struct argv *a, const char *helper,
                         const char *rt_dir)

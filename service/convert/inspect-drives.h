@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the inspect job hands libguestfs: each disk as a drive spec
  * ({"path", "format"} or {"server", "export"} for NBD), and the command
  * line of the helper process that runs libguestfs. */
@@ -6,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "argv.h"
+#include "util/argv.h"
 
 /* RUNTIME/jobs/ID/ files between the worker and its helper. */
 #define INSPECT_DRIVES_FILE "inspect-drives.json"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -5,13 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "inspect-drives.h"
-#include "inspect-job.h"
-#include "inspect-verdict.h"
-#include "jsonutil.h"
-#include "volume-open.h"
+#include "convert/inspect-drives.h"
+#include "convert/inspect-job.h"
+#include "convert/inspect-verdict.h"
+#include "runner/volume-wait.h"
+#include "transfer/endpoint.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "volumes/volume-open.h"
 
 struct inspect_run {
   struct runner *r;

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "inspect-verdict.h"
-#include "jsonutil.h"
+#include "convert/inspect-verdict.h"
+#include "util/jsonutil.h"
 
 bool inspect_linux_distro_supported(const char *distro)
 {

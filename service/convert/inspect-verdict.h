@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Whether virt-v2v can convert an inspected guest, and why not: pure
  * rules over the facts the inspection found (inspect-guest.c), so they
  * are unit-tested without an appliance. */

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "cleanup.h"
-#include "request.h"
-#include "v2v-argv.h"
+#include "convert/v2v-argv.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
 
 #define FAIL(msg) do { *why = (msg); return -1; } while (0)
 

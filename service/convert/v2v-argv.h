@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The virt-v2v command line of a convert job, built from the job's
  * (already validated) request by one function, so tests compare it as a
  * string.  Secrets reach virt-v2v as files only: "-ip FILE" for the
@@ -42,7 +43,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "argv.h"
+#include "util/argv.h"
 
 /* Files the worker made for this run; NULL where not needed. */
 struct v2v_files {

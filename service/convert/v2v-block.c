@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -6,11 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "v2v-block.h"
-#include "volume-open.h"
+#include "convert/v2v-block.h"
+#include "runner/volume-wait.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "volumes/volume-open.h"
 
 void v2v_drive_name(size_t i, char out[8])
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A convert job's output.block: virt-v2v -o local -of raw into a private
  * directory of the job where DIR/NAME-sdX are symlinks to the block
  * devices, so the converted disks land on the devices. */
@@ -6,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
+#include "runner/runner.h"
 
 struct v2v_block {
   char *dir;              /* RUNTIME/jobs/ID/block (0700) */

@@ -1,15 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "openstack_env.h"
-#include "probe.h"
-#include "request.h"
-#include "v2v-openstack.h"
+#include "check/probe.h"
+#include "convert/v2v-openstack.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/openstack_env.h"
 
 static int set_var(const char *name, const char *value, void *opaque)
 {

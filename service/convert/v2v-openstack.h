@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A convert job's output.openstack: the openstack client virt-v2v runs
  * must be there, and the credentials go into the environment virt-v2v
  * (and that client) inherit, from the job's secret file. */
 #ifndef UCH_V2V_OPENSTACK_H
 #define UCH_V2V_OPENSTACK_H
 
-#include "runner.h"
+#include "runner/runner.h"
 
 /* Nothing without output.openstack.  Else: `openstack` on PATH (else
  * missing_dependency naming it), then OS_CLIENT_CONFIG_FILE=SECRET and

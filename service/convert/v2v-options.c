@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "v2v-options.h"
+#include "convert/v2v-options.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 int v2v_help_argv(struct argv *a, const char *program)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a convert or inplace request's "options" need of the worker
  * before virt-v2v runs: the LUKS keys' secret files, and the
  * appliance's size, as virt-v2v's own options where it has them or
@@ -5,8 +6,8 @@
 #ifndef UCH_V2V_OPTIONS_H
 #define UCH_V2V_OPTIONS_H
 
-#include "runner.h"
-#include "v2v-argv.h"
+#include "convert/v2v-argv.h"
+#include "runner/runner.h"
 
 struct v2v_options_run {
   char **keys;                  /* secret files, one a luks_keys[i] */

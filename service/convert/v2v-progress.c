@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "v2v-progress.h"
+#include "convert/v2v-progress.h"
+#include "util/cleanup.h"
 
 void v2v_progress_init(struct v2v_progress *p)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What virt-v2v says, turned into the job's progress.
  *
  * Two streams: its --machine-readable=file: JSON lines ({"type":

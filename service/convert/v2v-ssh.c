@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -5,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "v2v-ssh.h"
+#include "convert/v2v-ssh.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 int ssh_agent_argv(struct argv *a, const char *sock)
 {

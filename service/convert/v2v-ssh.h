@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vmx over SSH (-i vmx -it ssh): the worker's own ssh-agent holding the
  * request's key, which virt-v2v's ssh, scp and nbdkit-ssh-plugin reach
  * through SSH_AUTH_SOCK; the key itself stays a 0600 file in the job's
@@ -8,8 +9,8 @@
 
 #include <json-c/json.h>
 
-#include "argv.h"
-#include "runner.h"
+#include "runner/runner.h"
+#include "util/argv.h"
 
 struct v2v_ssh {
   struct child *agent;       /* NULL when the request is not vmx over SSH */

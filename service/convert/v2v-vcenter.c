@@ -1,14 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "probe.h"
-#include "request.h"
-#include "v2v-vcenter.h"
+#include "check/probe.h"
+#include "convert/v2v-vcenter.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 void v2v_vddk_missing(const char *libdir, int has_plugin, char *buf,
                       size_t len)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A convert job's input.vcenter: what the host needs before virt-v2v is
  * started, so a missing piece fails the job at once naming it rather
  * than after virt-v2v has opened the source. */
@@ -6,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "runner.h"
-#include "v2v-argv.h"
+#include "convert/v2v-argv.h"
+#include "runner/runner.h"
 
 /* What is missing for VDDK, as one sentence into buf (empty when
  * nothing): the library under LIBDIR (lib64/libvixDiskLib.so*) and

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_args.h"
+#include "ctl/ctl_args.h"
 
 const char ctl_usage_text[] =
   "Usage: uchctl [OPTIONS] COMMAND [ARGS]\n"
@@ -61,14 +62,6 @@ static const struct {
   { "sync", CMD_SYNC, 1, 2 },     { "cutover", CMD_CUTOVER, 1, 2 },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
-
-const char *ctl_command_name(enum ctl_command c)
-{
-  for (size_t i = 0; i < NCOMMANDS; i++)
-    if (commands[i].cmd == c)
-      return commands[i].name;
-  return "";
-}
 
 enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON, OPT_STATE,
        OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_QUICK, OPT_VCENTER, OPT_ESXI,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl's command line: global options anywhere, one command, its
  * arguments.  Parsing is pure (no output), so unit tests call it. */
 #ifndef UCH_CTL_ARGS_H
@@ -51,7 +52,6 @@ struct ctl_options {
 int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
                    char *err, size_t errlen);
 
-const char *ctl_command_name(enum ctl_command c);
 /* The whole --help text. */
 extern const char ctl_usage_text[];
 

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
-#include "jsonutil.h"
+#include "ctl/ctl_commands.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 /* The error's message from {"error":{"code","message","field"}}, else the
  * body's first line, else the status. */

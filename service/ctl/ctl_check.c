@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl check: pre-flight checks of this host, done here (uchd need
  * not run): the facts of service/check/probe.c (the same uchd shows
  * under "capabilities" in GET /v1/health), judged by preflight.c, and
@@ -6,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
-#include "hostcheck.h"
-#include "jsonutil.h"
-#include "preflight.h"
-#include "probe.h"
+#include "check/hostcheck.h"
+#include "check/preflight.h"
+#include "check/probe.h"
+#include "ctl/ctl_commands.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 /* A good appliance check is trusted for a day; a failed one is redone. */
 #define GUESTFS_CACHE_SECONDS (24 * 3600)

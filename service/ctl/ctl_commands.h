@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl's commands.  Each returns the program's exit status. */
 #ifndef UCH_CTL_COMMANDS_H
 #define UCH_CTL_COMMANDS_H
@@ -5,8 +6,8 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-#include "ctl_args.h"
-#include "ctl_http.h"
+#include "ctl/ctl_args.h"
+#include "ctl/ctl_http.h"
 
 enum {
   CTL_EXIT_OK = 0,

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_format.h"
+#include "ctl/ctl_format.h"
 
 /* Wider terminals get a longer line, not a longer bar. */
 #define BAR_MAX 60

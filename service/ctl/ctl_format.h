@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Text output of uchctl that does not depend on the server: byte sizes,
  * tables, progress bars.  Pure functions, so unit tests pin them down. */
 #ifndef UCH_CTL_FORMAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -5,9 +6,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "ctl_http.h"
-#include "fs.h"
+#include "ctl/ctl_http.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 const char *ctl_socket_path(const struct ctl_options *o)
 {

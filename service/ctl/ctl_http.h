@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl's HTTP client: libcurl over uchd's Unix socket, or over TCP with
  * the bearer token.  One handle for the whole run, so polls reuse the
  * connection. */
@@ -7,7 +8,7 @@
 #include <stddef.h>
 #include <curl/curl.h>
 
-#include "ctl_args.h"
+#include "ctl/ctl_args.h"
 
 #define CTL_DEFAULT_SOCKET "/run/uch/uchd.sock"
 #define CTL_DEFAULT_TOKEN_FILE "/var/lib/uch/api-token"

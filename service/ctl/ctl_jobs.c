@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The one-call commands: submit, list, show, cancel, delete, health. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
-#include "ctl_render.h"
-#include "jsonutil.h"
+#include "ctl/ctl_commands.h"
+#include "ctl/ctl_render.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 int ctl_read_stream(FILE *f, char **data, size_t *len)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl logs: print a job's log; with -f keep printing until the job is
  * final and everything it wrote has been printed. */
 #include <stdbool.h>
@@ -5,9 +6,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
-#include "job.h"
+#include "ctl/ctl_commands.h"
+#include "jobs/job.h"
+#include "util/cleanup.h"
 
 #define FOLLOW_POLL_NS 300000000L
 

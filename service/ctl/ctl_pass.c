@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync and cutover: another pass of a sync job, with an optional body
  * (the changed extents) from a file or standard input. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
+#include "ctl/ctl_commands.h"
+#include "util/cleanup.h"
 
 static int pass(struct ctl_ctx *x, const char *suffix, const char *done)
 {

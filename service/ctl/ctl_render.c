@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "ctl_format.h"
-#include "ctl_render.h"
-#include "jsonutil.h"
+#include "ctl/ctl_format.h"
+#include "ctl/ctl_render.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 static const char *str_or_dash(json_object *o, const char *key)
 {

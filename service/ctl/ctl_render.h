@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Jobs as text for people: the list table, the summary of one job, the
  * one-line status `wait` prints when not on a terminal.  Pure: JSON in,
  * malloc'd text out. */

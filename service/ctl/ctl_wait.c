@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl wait: poll jobs until they end.  On a terminal, one progress bar
  * per job redrawn in place; otherwise one line whenever a job's state or
  * phase changes, which reads well in a log. */
@@ -10,13 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "ctl_commands.h"
-#include "ctl_format.h"
-#include "ctl_render.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "timeutil.h"
+#include "ctl/ctl_commands.h"
+#include "ctl/ctl_format.h"
+#include "ctl/ctl_render.h"
+#include "jobs/job.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 #define POLL_SECONDS 0.25
 

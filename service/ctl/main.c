@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl: the command line client of uchd. */
 #include <stdio.h>
 
-#include "ctl_args.h"
-#include "ctl_commands.h"
+#include "ctl/ctl_args.h"
+#include "ctl/ctl_commands.h"
 
 static int (*const handlers[])(struct ctl_ctx *) = {
   [CMD_SUBMIT] = cmd_submit, [CMD_LIST] = cmd_list,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdbool.h>
 #include <stdint.h>
 #include <strings.h>
@@ -6,10 +7,10 @@
 #include <string.h>
 #include <guestfs.h>
 
-#include "cleanup.h"
-#include "inspect-drives.h"
-#include "inspect-guest.h"
-#include "jsonutil.h"
+#include "convert/inspect-drives.h"
+#include "guestfs/inspect-guest.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 static void guestfs_closep(guestfs_h **g)
 {

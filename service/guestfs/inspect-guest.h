@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `uch-inspect RTDIR`: the helper process of an inspect job.
  * It opens the drives listed in RTDIR/inspect-drives.json read-only with
  * the libguestfs C API, inspects them and writes what it found to

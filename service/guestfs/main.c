@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uch-inspect RTDIR: the libguestfs process of an inspect job, started
  * by uch-job.  A program of its own so that only it links libguestfs
  * (and what libguestfs pulls in: qemu, libvirt): uchd and uch-job run
@@ -6,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "inspect-guest.h"
+#include "guestfs/inspect-guest.h"
 
 int main(int argc, char **argv)
 {

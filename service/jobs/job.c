@@ -1,13 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "cleanup.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "timeutil.h"
+#include "jobs/job.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 static const char *const state_names[JOB_STATE_COUNT] = {
   [JOB_QUEUED] = "queued",       [JOB_RUNNING] = "running",

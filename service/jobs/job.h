@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The job: its states, where its files live, and its JSON document
  * (state.json is exactly what GET /v1/jobs/{id} returns). */
 #ifndef UCH_JOB_H

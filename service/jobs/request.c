@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Request validation entry points: parsing the body, dispatching on
  * "type", the fields every type shares, and the sanitised copy. */
 #include <string.h>
 
-#include "cleanup.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "request_check.h"
+#include "jobs/job.h"
+#include "jobs/request.h"
+#include "jobs/request_check.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 /* Deeper than any valid request (which nests 5 levels), shallow enough
  * that hostile input cannot exhaust the stack. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Request validation, shared by uchd (POST /v1/jobs) and `uch-job run`.
  * The schemas are in docs/internals.md and docs/api.md. */
 #ifndef UCH_REQUEST_H
@@ -8,7 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "error.h"
+#include "util/error.h"
 
 /* A secret taken out of a request: the JSON path of the field it came
  * from ("disks[0].source.nbdkit.password") and its bytes. */

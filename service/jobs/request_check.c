@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Typed field checkers for request validation; see request_check.h. */
 #include <errno.h>
 #include <inttypes.h>
@@ -6,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "request_check.h"
-#include "hostport.h"
+#include "jobs/request_check.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/hostport.h"
 
 /* Passwords and PSKs are short; a bigger file was named by mistake. */
 #define SECRET_FILE_MAX 65536

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Building blocks of request validation (internal to jobs/request*.c):
  * JSON paths for error fields, and typed field checkers.  Every checker
  * returns 0 when the field is fine (or absent and optional) and -1 after
@@ -9,8 +10,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "error.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "util/error.h"
 
 /* Long enough for any path the schemas allow; a longer one (only from
  * hostile input) is cut, which is harmless in an error message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "convert" request: one guest through virt-v2v into a directory.
  * The worker builds virt-v2v's command line from it (convert/v2v-argv.c),
  * so everything here ends up as one argv element, never a shell string. */
@@ -5,9 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "jsonutil.h"
-#include "openstack_env.h"
-#include "request_check.h"
+#include "jobs/request_check.h"
+#include "util/jsonutil.h"
+#include "util/openstack_env.h"
 
 static bool chars_only(const char *s, const char *set)
 {

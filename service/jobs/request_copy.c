@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "copy" request: disks, each a SOURCE and a DEST. */
 #include <string.h>
 
-#include "jsonutil.h"
-#include "request_check.h"
+#include "jobs/request_check.h"
+#include "util/jsonutil.h"
 
 #define CHANGES_MAX 65536
 

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "export" request: local images served over NBD until cancelled
  * or until the client is done. */
 #include <stdio.h>
 #include <string.h>
 
-#include "request_check.h"
+#include "jobs/request_check.h"
 
 static int check_export_disk(struct rq_ctx *c, json_object *disk,
                              const char *field, const char **name)

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "inplace" request: disks already copied, converted where they are
  * by virt-v2v-in-place (convert/inplace-job.c).  The worker writes the
  * libvirt XML virt-v2v-in-place reads from these fields, so the guest
  * is described here the way the source hypervisor had it. */
 #include <string.h>
 
-#include "request_check.h"
+#include "jobs/request_check.h"
 
 /* A disk to convert: must exist now (a path) or be attached by id. */
 static int check_inplace_disk(struct rq_ctx *c, json_object *d,

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "inspect" request: disks of one guest, each a SOURCE that
  * libguestfs can open read-only (a path, an NBD URI or a volume). */
-#include "jsonutil.h"
-#include "request_check.h"
+#include "jobs/request_check.h"
+#include "util/jsonutil.h"
 
 static int check_inspect_disk(struct rq_ctx *c, json_object *disk,
                               const char *field)

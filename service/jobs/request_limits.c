@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "limits": {"bandwidth": BW, "cpu": PERCENT, "io": WEIGHT} of a copy
  * request, and the body of
  * PATCH /v1/jobs/{id} that changes them while the job runs.  BW is what
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request_check.h"
+#include "jobs/request_check.h"
 
 bool bandwidth_valid(const char *s)
 {

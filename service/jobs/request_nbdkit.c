@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An nbdkit SOURCE: the plugin, the keys each plugin takes, and its
  * password (inline or from a file), which becomes a secret. */
 #include <string.h>
 
-#include "request_check.h"
+#include "jobs/request_check.h"
 
 enum key_kind {
   K_STRING,    /* non-empty, no control characters */

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SOURCE and DEST objects of a copy request (docs/internals.md). */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "request_check.h"
-#include "volumes.h"
+#include "jobs/request_check.h"
+#include "volumes/volumes.h"
 
 static bool has_prefix(const char *s, const char *prefix)
 {

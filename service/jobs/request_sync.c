@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The "sync" request (a warm migration: one job, many passes) and the
  * body of POST /v1/jobs/{id}/sync and /cutover, which asks for one more
  * pass. */
 #include <string.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "request_check.h"
+#include "jobs/request_check.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 #define SYNC_INTERVAL_MAX 86400
 #define CHANGE_ID_MAX 256

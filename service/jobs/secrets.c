@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Secrets taken out of a request: kept in memory only until stored as
  * 0600 files in the job's runtime dir (see docs/internals.md, Secrets). */
 #include <errno.h>
@@ -6,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "request.h"
-#include "request_check.h"
+#include "jobs/request.h"
+#include "jobs/request_check.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 int secrets_add(struct secrets *s, const char *field, const char *value,
                 size_t len)

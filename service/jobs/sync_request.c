@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "sync_request.h"
-#include "timeutil.h"
+#include "jobs/sync_request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 #define NEXT "next.json"
 #define CUTOVER "cutover"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How uchd asks a running sync job for another pass without moving any
  * data itself: one small file, RUNTIME/jobs/ID/requests/next.json
  * ({"action": "sync"|"cutover", "body": {...}, "requested_at": T}),

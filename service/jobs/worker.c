@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "worker.h"
+#include "jobs/worker.h"
+#include "util/cleanup.h"
 
 int worker_argv(struct argv *a, const char *uch_job, const char *state_dir,
                 const char *runtime_dir, const char *id)

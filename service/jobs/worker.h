@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How uchd starts the worker for a job, and how uch-job is found. */
 #ifndef UCH_WORKER_H
 #define UCH_WORKER_H
 
-#include "argv.h"
+#include "util/argv.h"
 
 /* uch-job --state-dir S --runtime-dir R start ID */
 int worker_argv(struct argv *a, const char *uch_job, const char *state_dir,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Stopping the worker's children: SIGTERM to each tool's process group,
  * SIGKILL after a grace period, then whatever was reparented to us (we
  * are the subreaper), until nothing is left to reap. */
@@ -10,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "children.h"
-#include "cleanup.h"
-#include "timeutil.h"
+#include "runner/children.h"
+#include "util/cleanup.h"
+#include "util/timeutil.h"
 
 #define STOP_GRACE_SECONDS 5.0
 

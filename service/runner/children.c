@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "children.h"
-#include "cleanup.h"
+#include "runner/children.h"
+#include "util/cleanup.h"
 
 extern char **environ;
 
@@ -170,10 +172,18 @@ struct child *child_spawn(struct children *c, const char *tool,
   posix_spawnattr_t attr;
   sigset_t none, dfl;
   int pipefd[2], r;
-  _cleanup_free_ char *cmd = argv_join(a);
-  struct child *ch = calloc(1, sizeof *ch);
+  _cleanup_free_ char *cmd = NULL;
+  struct child *ch;
+  size_t n = 0;
 
-  if (!ch)
+  for (ch = c->list; ch; ch = ch->next)
+    n++;
+  if (n >= CHILDREN_MAX) {
+    errno = EMFILE;
+    return NULL;
+  }
+  cmd = argv_join(a);
+  if (!(ch = calloc(1, sizeof *ch)))
     return NULL;
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
     free(ch);
@@ -253,8 +263,9 @@ static void read_signals(struct children *c)
 
 int children_poll(struct children *c, int extra_fd, int timeout_ms)
 {
-  struct pollfd fds[64];
-  struct child *owner[64];
+  /* the signalfd, extra_fd and one per child */
+  struct pollfd fds[CHILDREN_MAX + 2];
+  struct child *owner[CHILDREN_MAX + 2];
   size_t n = 0;
   int r, extra_ready = 0;
 
@@ -265,9 +276,10 @@ int children_poll(struct children *c, int extra_fd, int timeout_ms)
     fds[n++].events = POLLIN;
   }
   size_t first_child = n;
-  for (struct child *ch = c->list; ch && n < 64; ch = ch->next) {
+  for (struct child *ch = c->list; ch; ch = ch->next) {
     if (ch->out_fd < 0)
       continue;
+    assert(n < sizeof fds / sizeof fds[0]);    /* child_spawn's limit */
     owner[n] = ch;
     fds[n].fd = ch->out_fd;
     fds[n++].events = POLLIN;

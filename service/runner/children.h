@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The worker's children: every tool runs in its own process group with
  * its stdout and stderr captured line by line into job.log.  The worker
  * is a child subreaper, so whatever a tool leaves behind comes back to us
@@ -8,7 +9,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "argv.h"
+#include "util/argv.h"
+
+/* At most this many children at once (each has a pipe children_poll
+ * watches); child_spawn fails with EMFILE past it. */
+#define CHILDREN_MAX 62
 
 struct child {
   struct child *next;
@@ -43,7 +48,8 @@ int children_init(struct children *c, int log_fd);
 void children_done(struct children *c);
 
 /* Spawns argv in a new process group.  When extra_fd >= 0 it becomes the
- * child's fd 3 (nbdcopy --progress=3). */
+ * child's fd 3 (nbdcopy --progress=3).  NULL with errno on failure
+ * (EMFILE: CHILDREN_MAX are running). */
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -8,29 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "convert-job.h"
-#include "copy-job.h"
-#include "export-job.h"
-#include "fs.h"
-#include "inplace-job.h"
-#include "inspect-job.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "runner.h"
-#include "sync-job.h"
-#include "timeutil.h"
+#include "jobs/job.h"
+#include "runner/runner.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 #define PROGRESS_INTERVAL 0.5
-
-void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
-{
-  va_list ap;
-  snprintf(f->code, sizeof f->code, "%s", code);
-  va_start(ap, fmt);
-  vsnprintf(f->message, sizeof f->message, fmt, ap);
-  va_end(ap);
-}
 
 int runner_child_finish(struct runner *r, struct child *ch,
                         struct job_failure *f, const char *code)
@@ -226,28 +212,6 @@ void runner_disk_progress(struct runner *r, size_t disk, double percent,
   runner_write_progress(r);
 }
 
-static int run_by_type(struct runner *r, json_object *result,
-                       struct job_failure *f)
-{
-  const char *type = json_get_string(r->request, "type");
-
-  if (type && strcmp(type, "copy") == 0)
-    return copy_job_run(r, result, f);
-  if (type && strcmp(type, "export") == 0)
-    return export_job_run(r, result, f);
-  if (type && strcmp(type, "convert") == 0)
-    return convert_job_run(r, result, f);
-  if (type && strcmp(type, "inplace") == 0)
-    return inplace_job_run(r, result, f);
-  if (type && strcmp(type, "inspect") == 0)
-    return inspect_job_run(r, result, f);
-  if (type && strcmp(type, "sync") == 0)
-    return sync_job_run(r, result, f);
-  failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
-              "worker", type ? type : "");
-  return -1;
-}
-
 const char *runner_scratch_dir(struct runner *r)
 {
   if (!r->scratch_dir &&
@@ -267,7 +231,7 @@ static void remove_job_dirs(struct runner *r)
     rm_rf(r->scratch_dir);
 }
 
-enum job_outcome runner_run(struct runner *r)
+enum job_outcome runner_run(struct runner *r, runner_job_fn *run)
 {
   struct job_failure f = { "internal", "" };
   json_object *result = json_object_new_object();
@@ -275,7 +239,7 @@ enum job_outcome runner_run(struct runner *r)
   int ret;
 
   json_object_object_add(r->doc, "result", json_object_get(result));
-  ret = run_by_type(r, result, &f);
+  ret = run(r, result, &f);
   json_object_put(result);
   /* Nothing of the job may outlive its final state. */
   children_done(&r->kids);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One job as the worker runs it: where its files are, its document
  * (state.json), and its children.  The same code serves `uch-job start`
  * (under uchd) and `uch-job run` (in the foreground). */
@@ -8,7 +9,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "children.h"
+#include "runner/children.h"
+#include "util/failure.h"
 
 struct runner {
   const char *id;
@@ -38,9 +40,13 @@ enum job_outcome {
  * request.json, becomes the job's owner (state running). */
 int runner_open(struct runner *r, const char *state_dir,
                 const char *runtime_dir, const char *id, bool foreground);
-/* Runs the job by its type and writes the final state; returns the
+/* What runs a job of one type: fills `result`, 0 on success, -1 with
+ * *f set on a failure (or alone on a cancel). */
+typedef int runner_job_fn(struct runner *r, json_object *result,
+                          struct job_failure *f);
+/* Runs the job with `run` and writes the final state; returns the
  * outcome. */
-enum job_outcome runner_run(struct runner *r);
+enum job_outcome runner_run(struct runner *r, runner_job_fn *run);
 /* Kills the children, removes RUNTIME/jobs/ID, closes everything. */
 void runner_close(struct runner *r);
 
@@ -64,13 +70,6 @@ void runner_log(struct runner *r, const char *fmt, ...)
  * failure. */
 const char *runner_scratch_dir(struct runner *r);
 
-/* The failure a job ends with. */
-struct job_failure {
-  char code[32];
-  char message[1024];
-};
-void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
 
 /* Waits for a tool the job runs and forgets it: 0 when it succeeded;
  * -1 with f set to `code` and the tool's own last error line when it

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <libnbd.h>
 
-#include "extents.h"
+#include "transfer/extents.h"
 
 /* Servers may answer less than asked; a request never exceeds this. */
 #define BLOCK_STATUS_CHUNK (1ULL << 30)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,20 +7,21 @@
 #include <unistd.h>
 #include <libnbd.h>
 
-#include "cleanup.h"
-#include "copy-job.h"
-#include "endpoint.h"
-#include "extents.h"
-#include "fs.h"
-#include "incremental.h"
-#include "jsonutil.h"
-#include "nbdcopy.h"
-#include "rate-window.h"
-#include "resumable.h"
-#include "timeutil.h"
-#include "tool-argv.h"
-#include "verify.h"
-#include "volume-open.h"
+#include "runner/volume-wait.h"
+#include "transfer/copy-job.h"
+#include "transfer/endpoint.h"
+#include "transfer/extents.h"
+#include "transfer/incremental.h"
+#include "transfer/nbdcopy.h"
+#include "transfer/rate-window.h"
+#include "transfer/resumable.h"
+#include "transfer/tool-argv.h"
+#include "transfer/verify.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
+#include "volumes/volume-open.h"
 
 /* fd number nbdcopy gets its progress pipe on */
 #define PROGRESS_FD 3

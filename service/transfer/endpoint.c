@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,14 +12,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "timeutil.h"
-#include "tool-argv.h"
+#include "jobs/request.h"
+#include "transfer/endpoint.h"
+#include "transfer/tool-argv.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
-#define READY_TIMEOUT 120.0
 #define VDDK_PLUGIN "nbdkit-vddk-plugin.so"
 
 void nbd_server_stop(struct runner *r, struct nbd_server *s)
@@ -30,104 +30,6 @@ void nbd_server_stop(struct runner *r, struct nbd_server *s)
   }
   free(s->uri);
   s->uri = NULL;
-}
-
-char *runtime_path(struct runner *r, const char *fmt, ...)
-{
-  _cleanup_free_ char *name = NULL;
-  char *p = NULL;
-  va_list ap;
-  int n;
-
-  va_start(ap, fmt);
-  n = vasprintf(&name, fmt, ap);
-  va_end(ap);
-  if (n < 0 || asprintf(&p, "%s/%s", r->rt_dir, name) < 0)
-    return NULL;
-  if (strlen(p) >= sizeof ((struct sockaddr_un *)0)->sun_path) {
-    free(p);
-    errno = ENAMETOOLONG;
-    return NULL;
-  }
-  return p;
-}
-
-static void uri_escape(FILE *f, const char *s)
-{
-  for (; *s; s++) {
-    unsigned char c = *s;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || strchr("-._~/", c))
-      fputc(c, f);
-    else
-      fprintf(f, "%%%02X", c);
-  }
-}
-
-char *nbd_unix_uri(const char *name, const char *sock)
-{
-  char *buf = NULL;
-  size_t len;
-  FILE *f = open_memstream(&buf, &len);
-
-  if (!f)
-    return NULL;
-  fputs("nbd+unix:///", f);
-  uri_escape(f, name);
-  fputs("?socket=", f);
-  uri_escape(f, sock);
-  if (fclose(f) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-int tool_run(struct runner *r, const char *tool, const struct argv *a,
-             struct job_failure *f)
-{
-  struct child *ch = child_spawn(&r->kids, tool, a, -1);
-  char why[512];
-
-  if (!ch) {
-    failure_set(f, "tool_failed", "%s: cannot run: %s", tool, strerror(errno));
-    return -1;
-  }
-  if (child_wait(&r->kids, ch) < 0)
-    return -1;
-  if (!child_succeeded(ch)) {
-    child_describe_failure(ch, why, sizeof why);
-    failure_set(f, "tool_failed", "%s", why);
-    child_release(&r->kids, ch);
-    return -1;
-  }
-  child_release(&r->kids, ch);
-  return 0;
-}
-
-int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
-               struct job_failure *f)
-{
-  double end = time_monotonic() + READY_TIMEOUT;
-  char why[512];
-
-  while (access(pidfile, F_OK) != 0) {
-    if (r->kids.cancelled)
-      return -1;
-    if (ch->exited) {
-      child_wait(&r->kids, ch);         /* its last words */
-      child_describe_failure(ch, why, sizeof why);
-      failure_set(f, "tool_failed", "%s", why);
-      return -1;
-    }
-    if (time_monotonic() > end) {
-      failure_set(f, "timeout", "%s: not ready after %.0f seconds", ch->tool,
-                  READY_TIMEOUT);
-      return -1;
-    }
-    children_poll(&r->kids, -1, 50);
-  }
-  return 0;
 }
 
 static void find_plugindir(struct child *ch, const char *line)

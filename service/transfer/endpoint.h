@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The two ends of a copy as NBD URIs: a source served by nbdkit (or an
  * NBD URI as given), a qcow2 destination served by qemu-nbd, and the
  * tools started for them. */
@@ -7,7 +8,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "runner.h"
+#include "runner/runner.h"
+#include "runner/tools.h"
 
 struct nbd_server {
   struct child *ch;         /* NULL when nothing was started */
@@ -35,18 +37,5 @@ int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
 /* A raw destination: a regular file is created or resized to `size`, a
  * block device must be large enough. */
 int raw_prepare(const char *path, uint64_t size, struct job_failure *f);
-
-/* Spawns a tool and waits for its end; a failure names its message. */
-int tool_run(struct runner *r, const char *tool, const struct argv *a,
-             struct job_failure *f);
-/* Waits for a server's pid file: it is written once it listens. */
-int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
-               struct job_failure *f);
-
-/* nbd+unix:///NAME?socket=SOCK, escaped where a URI needs it. */
-char *nbd_unix_uri(const char *name, const char *sock);
-/* RUNTIME/jobs/ID/NAME if short enough for a Unix socket. */
-char *runtime_path(struct runner *r, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
 
 #endif

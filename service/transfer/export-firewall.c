@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
 
-#include "export-firewall.h"
-#include "firewall.h"
-#include "jsonutil.h"
+#include "firewall/firewall.h"
+#include "transfer/export-firewall.h"
+#include "util/jsonutil.h"
 
 #define FIELD "listen.open_firewall"
 

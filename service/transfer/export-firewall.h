@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The worker's half of listen.open_firewall: the export's TCP port
  * opened in firewalld's default zone once nbdkit listens, closed when
  * the job ends (jobs/firewall.h has the D-Bus calls and uchd's half). */
@@ -8,7 +9,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 
-#include "runner.h"
+#include "runner/runner.h"
 
 struct export_fw {
   sd_bus *bus;              /* NULL: the request did not ask */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,13 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "export-firewall.h"
-#include "export-job.h"
-#include "jsonutil.h"
-#include "export-listen.h"
-#include "volume-open.h"
+#include "runner/volume-wait.h"
+#include "transfer/endpoint.h"
+#include "transfer/export-firewall.h"
+#include "transfer/export-job.h"
+#include "transfer/export-listen.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "volumes/volume-open.h"
 
 static const char *disk_name(json_object *disk, size_t i, char *buf,
                              size_t len)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The export job: the request's disks served read-only by one nbdkit,
  * over a Unix socket or TCP with TLS-PSK, until cancelled or (with
  * until=client-done) until the last client leaves. */
@@ -6,7 +7,7 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
+#include "runner/runner.h"
 
 int export_job_run(struct runner *r, json_object *result,
                    struct job_failure *f);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,12 +7,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "jsonutil.h"
-#include "export-listen.h"
-#include "hostport.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "transfer/endpoint.h"
+#include "transfer/export-listen.h"
+#include "util/cleanup.h"
+#include "util/hostport.h"
+#include "util/jsonutil.h"
 
 char *export_uri(const struct listen_spec *l, const char *name)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where an export listens, from the request's "listen" object, and the
  * URIs a client gives libnbd to reach each disk. */
 #ifndef UCH_EXPORT_LISTEN_H
@@ -5,8 +6,8 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
-#include "tool-argv.h"
+#include "runner/runner.h"
+#include "transfer/tool-argv.h"
 
 struct listen_spec {
   char *unix_sock;          /* Unix: RUNTIME/jobs/ID/nbd.sock */

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 
-#include "extents.h"
+#include "transfer/extents.h"
 
 int extents_add(struct extents *e, uint64_t offset, uint64_t length,
                 bool data)

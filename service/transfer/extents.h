@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which parts of a disk hold data, from NBD block status
  * (base:allocation): holes and zero ranges need no copying, so the
  * allocated bytes are what a copy really moves. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -10,9 +11,9 @@
 #include <unistd.h>
 #include <libnbd.h>
 
-#include "cleanup.h"
-#include "incremental.h"
-#include "jsonutil.h"
+#include "transfer/incremental.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 /* qemu:dirty-bitmap:NAME flags: bit 0 set means dirty */
 #define QEMU_BITMAP_DIRTY 1u

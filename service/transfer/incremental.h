@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A pass of a warm migration: only the changed parts of a source onto a
  * raw destination that already holds an earlier copy.  The changes come
  * from a qemu dirty bitmap over NBD (meta context qemu:dirty-bitmap:NAME)
@@ -11,8 +12,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "extents.h"
-#include "runner.h"
+#include "runner/runner.h"
+#include "transfer/extents.h"
 
 struct pass_result {
   uint64_t changed;         /* bytes the changes cover */

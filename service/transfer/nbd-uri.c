@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A network NBD URI (nbd://, nbds://) as parameters of nbdkit's nbd
  * plugin, so the source can be read through nbdkit's retry and rate
  * filters.  libnbd inside nbdkit refuses a URI naming a local file
@@ -6,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "tool-argv.h"
+#include "transfer/tool-argv.h"
+#include "util/cleanup.h"
 
 static void add(json_object *o, const char *key, const char *start,
                 size_t len)

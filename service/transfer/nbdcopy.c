@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
 
-#include "nbdcopy.h"
-#include "tool-argv.h"
+#include "transfer/nbdcopy.h"
+#include "transfer/tool-argv.h"
 
 int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
                  bool rate_limited, const char *src, const char *dst)

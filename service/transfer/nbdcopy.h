@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nbdcopy --progress=FD writes "N/100\n" lines; this turns a byte
  * stream of them (split anywhere, several per read) into percents. */
 #ifndef UCH_NBDCOPY_H

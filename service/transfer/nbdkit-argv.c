@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <string.h>
 
-#include "jsonutil.h"
-#include "tool-argv.h"
+#include "transfer/tool-argv.h"
+#include "util/jsonutil.h"
 
 static int nbdkit_common(struct argv *a, const char *pidfile)
 {
@@ -73,13 +74,6 @@ int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
       add_filter_params(a, filters) < 0)
     return -1;
   return 0;
-}
-
-int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
-                       const char *pidfile, const char *password_file)
-{
-  return nbdkit_filtered_source_argv(a, source, NULL, sock, pidfile,
-                                     password_file);
 }
 
 /* PLUGIN key=value... */

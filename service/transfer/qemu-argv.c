@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 
-#include "tool-argv.h"
+#include "transfer/tool-argv.h"
 
 int qemu_img_create_argv(struct argv *a, const char *path, uint64_t size)
 {

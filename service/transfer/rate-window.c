@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "rate-window.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "transfer/rate-window.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #define WINDOW_MS 250
 #define WINDOW_MIN (64u << 10)

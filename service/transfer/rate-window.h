@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How much a copy keeps in flight under a bandwidth limit.  Reads wait
  * in nbdkit's rate filter, and the filter applies a new limit (PATCH
  * /v1/jobs/{id}) only to the reads that arrive after it: with the usual

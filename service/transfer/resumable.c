@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -10,13 +11,13 @@
 #include <unistd.h>
 #include <libnbd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "incremental.h"
-#include "jsonutil.h"
-#include "rate-window.h"
-#include "resumable.h"
-#include "timeutil.h"
+#include "transfer/endpoint.h"
+#include "transfer/incremental.h"
+#include "transfer/rate-window.h"
+#include "transfer/resumable.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 /* Like nbdcopy: up to 4 connections (when the server allows several),
  * each with a thread of its own (one thread doing every read and write

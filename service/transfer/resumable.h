@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A full copy onto a raw destination that can resume: libnbd reads the
  * data extents in order (up to 4 connections with 8 reads of 1 MiB in
  * flight each; less under a bandwidth limit, rate-window.h), holes are
@@ -14,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "extents.h"
-#include "runner.h"
+#include "runner/runner.h"
+#include "transfer/extents.h"
 
 struct resumable_result {
   uint64_t resumed_from;    /* offset this run started at */

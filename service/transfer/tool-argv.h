@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every external command line of a data-moving job, each built by one
  * function so tests can compare it as a string.  Secrets are passed as
  * files only ("password=+FILE", "--tls-psk=FILE"). */
@@ -8,15 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "argv.h"
-
-/* nbdkit serving SOURCE read-only on a Unix socket:
- *   nbdkit --exit-with-parent -r -f -U SOCK -P PIDFILE PLUGIN key=value...
- * SOURCE is {"path": P} (file plugin) or {"nbdkit": {...}}; JSON keys
- * become nbdkit parameters (known_hosts -> known-hosts); a password is
- * "password=+PASSWORD_FILE".  Returns -1 on a source it cannot express. */
-int nbdkit_source_argv(struct argv *a, json_object *source, const char *sock,
-                       const char *pidfile, const char *password_file);
+#include "util/argv.h"
 
 /* Filters in front of a source's plugin. */
 struct source_filters {
@@ -29,7 +22,13 @@ struct source_filters {
 /* Bounded: 1+2+4+8+16 s of waiting at most for one request. */
 #define SOURCE_RETRIES 5
 #define SOURCE_RETRY_DELAY 1
-/* nbdkit_source_argv() with filters (NULL: none). */
+/* nbdkit serving SOURCE read-only on a Unix socket:
+ *   nbdkit --exit-with-parent -r -f -U SOCK -P PIDFILE [--filter=F...]
+ *          PLUGIN key=value... [filter params]
+ * SOURCE is {"path": P} (file plugin) or {"nbdkit": {...}}; JSON keys
+ * become nbdkit parameters (known_hosts -> known-hosts); a password is
+ * "password=+PASSWORD_FILE"; filters NULL for none.  Returns -1 on a
+ * source it cannot express. */
 int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
                                 const struct source_filters *filters,
                                 const char *sock, const char *pidfile,

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libnbd.h>
 
-#include "verify.h"
+#include "transfer/verify.h"
 
 #define VERIFY_CHUNK (4u << 20)
 

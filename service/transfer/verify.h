@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads source and copy back over NBD and compares them: the source's
  * data extents byte for byte, and its holes must read as zeroes in the
  * copy (only the copy's data extents there need reading). */
@@ -6,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "extents.h"
-#include "runner.h"
+#include "runner/runner.h"
+#include "transfer/extents.h"
 
 /* Returns 0 with *equal set (and the first difference in f->message when
  * not equal), or -1 on error or cancel. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* After a restart: find which unfinished jobs still have a live worker
  * (their worker.lock is held), watch those again, and settle the rest. */
 #include <errno.h>
@@ -7,9 +8,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "log.h"
-#include "workers.h"
+#include "uchd/workers.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 /* A worker whose lock is held but that cannot be watched through a pidfd
  * is checked again this often. */

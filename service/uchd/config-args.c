@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchd's command line: every flag is the twin of a config-file key. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "uchd/config.h"
 
 static const char usage[] =
   "Usage: uchd [OPTION]...\n"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -6,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "hostport.h"
+#include "uchd/config.h"
+#include "util/cleanup.h"
+#include "util/hostport.h"
 
 enum key_bit {
   K_STATE = 1, K_RUNTIME = 2, K_LISTEN = 4, K_UNIX = 8, K_MAX_JOBS = 16,

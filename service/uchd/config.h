@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchd's settings: command-line flags and their config-file twins.
  * The command line wins over the file. */
 #ifndef UCHD_CONFIG_H
@@ -6,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "util/error.h"
 
 struct uchd_config {
   char *config_file;

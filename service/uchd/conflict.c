@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -5,10 +6,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "conflict.h"
-#include "jsonutil.h"
-#include "volumes.h"
+#include "uchd/conflict.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "volumes/volumes.h"
 
 /* A path that does not exist yet: its directory resolved, plus its name. */
 static char *resolved_name(const char *path)

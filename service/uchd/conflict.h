@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Two active jobs must not write the same file or device, nor may one
  * write what another reads; reading the same one twice is fine.  Files
  * are compared by st_dev+st_ino, block devices by st_rdev, paths that do
@@ -9,8 +10,8 @@
 #include <sys/types.h>
 #include <json-c/json.h>
 
-#include "error.h"
-#include "store.h"
+#include "uchd/store.h"
+#include "util/error.h"
 
 struct disk_use {
   enum { USE_FILE, USE_BLOCK, USE_NAME } kind;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -5,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "create.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "log.h"
+#include "uchd/create.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 static int fsync_dir(const char *path)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The queue: at most max_jobs workers at once; queued jobs start oldest
  * first (created_at), which also holds after a restart since the queue
  * is just the queued jobs on disk. */
@@ -7,10 +8,10 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "log.h"
-#include "workers.h"
+#include "uchd/workers.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 unsigned scheduler_running(struct uchd *d)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Starting a worker as a transient unit through sd-bus
  * (StartTransientUnit), then watching its main process by pidfd like an
  * adopted worker: it is systemd's child, not ours. */
@@ -7,14 +8,14 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
-#include "argv.h"
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "worker.h"
-#include "worker-unit.h"
-#include "store.h"
-#include "workers.h"
+#include "jobs/worker.h"
+#include "uchd/store.h"
+#include "uchd/worker-unit.h"
+#include "uchd/workers.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
+#include "util/log.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,12 +9,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "argv.h"
-#include "cleanup.h"
-#include "log.h"
-#include "worker.h"
-#include "worker-unit.h"
-#include "workers.h"
+#include "jobs/worker.h"
+#include "uchd/worker-unit.h"
+#include "uchd/workers.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 extern char **environ;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every job uchd knows, as parsed state.json documents kept in memory.
  * A document is re-read only when its file's (ino, mtime, size) changed,
  * since the worker owns the file while it runs. */
@@ -10,7 +11,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
 
-#include "job.h"
+#include "jobs/job.h"
 
 struct job {
   char *id;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's state, shared by the event loop, the scheduler and the
  * HTTP handlers (all on one thread). */
 #ifndef UCHD_H
@@ -7,8 +8,8 @@
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "store.h"
+#include "uchd/config.h"
+#include "uchd/store.h"
 
 #define HTTP_CODES 600
 

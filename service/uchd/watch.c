@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -5,11 +6,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "firewall.h"
-#include "fs.h"
-#include "log.h"
-#include "workers.h"
+#include "firewall/firewall.h"
+#include "uchd/workers.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 static int pidfd_open(pid_t pid)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The properties of a worker's transient unit, built apart from sd-bus
  * so unit tests can compare them exactly. */
 #include <errno.h>
@@ -6,9 +7,9 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "cleanup.h"
-#include "jsonutil.h"
-#include "worker-unit.h"
+#include "uchd/worker-unit.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 void worker_limits_from_request(json_object *request, struct worker_limits *l)
 {
@@ -133,47 +134,6 @@ int worker_unit_props(struct unit_props *p, const char *job_id,
   if (l->io_weight && prop_u64(p, "IOWeight", l->io_weight) < 0)
     return -1;
   return prop_env(p, env);
-}
-
-static int append(FILE *f, const struct unit_prop *q)
-{
-  switch (q->type) {
-  case PROP_STRING:
-    return fprintf(f, "%s=%s\n", q->name, q->s);
-  case PROP_U64:
-    return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
-  case PROP_FIELDS:
-  case PROP_STRV:
-  case PROP_EXEC: {
-    _cleanup_free_ char *s = argv_join(&q->v);
-    if (!s)
-      return -1;
-    return fprintf(f, "%s=%s\n", q->name, s);
-  }
-  }
-  return -1;
-}
-
-char *worker_unit_props_text(const struct unit_props *p)
-{
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-
-  if (!f)
-    return NULL;
-  fprintf(f, "Unit=%s\n", p->unit);
-  for (unsigned i = 0; i < p->n; i++)
-    if (append(f, &p->p[i]) < 0) {
-      fclose(f);
-      free(buf);
-      return NULL;
-    }
-  if (fclose(f) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
 }
 
 void worker_unit_props_free(struct unit_props *p)

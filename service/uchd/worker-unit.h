@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Workers as transient systemd units (uch-job-ID.service), for uchd
  * running as a systemd service: each job gets its own cgroup with the
  * CPU and IO limits of its request, and its unit's journal carries
@@ -9,7 +10,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "argv.h"
+#include "util/argv.h"
 
 /* One property of StartTransientUnit, in the few D-Bus types we use. */
 enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't',
@@ -53,8 +54,6 @@ bool worker_env_keep(const char *entry);
 int worker_unit_props(struct unit_props *p, const char *job_id,
                       const struct argv *worker_argv, const char *log_path,
                       const struct worker_limits *l, char *const *env);
-/* "Name=value" lines, in order, for tests and the log. */
-char *worker_unit_props_text(const struct unit_props *p);
 void worker_unit_props_free(struct unit_props *p);
 
 /* True when uchd runs as a systemd service (booted with systemd and

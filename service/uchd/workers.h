@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Starting, watching and adopting uch-job workers (uchd side).  The
  * worker owns state.json while it holds its lock; once it is gone
  * without a final state, uchd writes the job failed ("worker_lost"). */
 #ifndef UCHD_WORKERS_H
 #define UCHD_WORKERS_H
 
-#include "uchd.h"
+#include "uchd/uchd.h"
 
 /* posix_spawn, own session, stdin /dev/null, output appended to job.log;
  * watched with sd_event_add_child.  -1 (errno) when it could not start. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A growable, NULL-terminated argument vector.  Every external command
  * line is built into one of these by a function that unit tests call. */
 #ifndef UCH_ARGV_H

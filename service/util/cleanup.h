@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scope-bound cleanup, in the style of systemd and nbdkit. */
 #ifndef UCH_CLEANUP_H
 #define UCH_CLEANUP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An error a person can act on: a machine code, the field it is about
  * (JSON path such as "disks[0].source.path", or empty), and words. */
 #ifndef UCH_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Files the way a crash cannot half-write them. */
 #ifndef UCH_FS_H
 #define UCH_FS_H

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostport.h"
+#include "util/hostport.h"
 
 int host_port_split(const char *s, char **host, char **port)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "HOST:PORT" and "[V6ADDR]:PORT", as listen addresses are written in
  * requests, uchd's flags and the worker's export.  One parser for all. */
 #ifndef UCH_HOSTPORT_H

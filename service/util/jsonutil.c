@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
 
 json_object *json_read_path(const char *path)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json-c helpers shared by uchd, uch-job and uchctl. */
 #ifndef UCH_JSONUTIL_H
 #define UCH_JSONUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -6,8 +7,8 @@
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
 
-#include "cleanup.h"
-#include "log.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 static const char *log_ident = "uch";
 static bool to_journal;
@@ -35,8 +36,6 @@ void log_init(const char *ident)
   if (getenv("UCH_DEBUG"))
     log_level = LOG_DEBUG;
 }
-
-void log_set_level(int max_prio) { log_level = max_prio; }
 
 static void log_v(int prio, const char *job_id, const char *fmt, va_list ap)
 {

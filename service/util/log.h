@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging: to the journal when stderr is connected to it (under
  * systemd), to stderr otherwise. */
 #ifndef UCH_LOG_H
@@ -11,7 +12,6 @@ void log_job(int prio, const char *job_id, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 void log_msg(int prio, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
-void log_set_level(int max_prio);
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <time.h>
 
-#include "timeutil.h"
+#include "util/timeutil.h"
 
 void time_rfc3339_now(char buf[RFC3339_LEN])
 {
@@ -19,11 +20,4 @@ double time_monotonic(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-uint64_t time_now_usec(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef UCH_TIMEUTIL_H
 #define UCH_TIMEUTIL_H
 
@@ -8,6 +9,5 @@
 #define RFC3339_LEN 32
 void time_rfc3339_now(char buf[RFC3339_LEN]);
 double time_monotonic(void);
-uint64_t time_now_usec(void);
 
 #endif

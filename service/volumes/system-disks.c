@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which whole disks the system itself uses: anything mounted or swapped
  * on them, a partition of them, or a device-mapper/md device stacked on
  * them (the boot disk under LVM).  Such a disk is never a destination. */
@@ -10,8 +11,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "cleanup.h"
-#include "volumes.h"
+#include "util/cleanup.h"
+#include "volumes/volumes.h"
 
 int mountinfo_line_devnum(const char *line, dev_t *dev)
 {

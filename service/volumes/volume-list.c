@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Listing volumes with sd-device (works from /sys alone, without a
  * running udev), and matching them to the ids they are asked for by. */
 #include <dirent.h>
@@ -9,8 +10,8 @@
 #include <sys/stat.h>
 #include <systemd/sd-device.h>
 
-#include "cleanup.h"
-#include "volumes.h"
+#include "util/cleanup.h"
+#include "volumes/volumes.h"
 
 const char *volume_by_id_dir(void)
 {

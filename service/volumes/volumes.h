@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Block devices attached to the appliance ("volumes"), found with
  * sd-device, and the Cinder-style ids they are asked for by: a virtio
  * serial (the first 20 characters of the id) or a /dev/disk/by-id name.

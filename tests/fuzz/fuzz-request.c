@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: any bytes through request_parse and request_validate
  * must give an object or an error, never a crash, leak or undefined
  * behaviour.  Nothing is written: secrets_store is not called. */
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request.h"
+#include "jobs/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

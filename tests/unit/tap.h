@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Minimal TAP for unit tests: each test program prints "ok N - what" or
  * "not ok N - what", then "1..N", and exits non-zero on any failure. */
 #ifndef UCH_TAP_H

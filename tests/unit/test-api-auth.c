@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bearer token check, and the token file created 0600 when missing and
  * read back the same. */
 #include <stdio.h>
@@ -6,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "api/auth.h"
 #include "tap.h"
 
 int main(void)

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The Prometheus text: every series, zero gauges for states with no
  * jobs, progress only for running jobs, label escaping. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "api/metrics.h"
 #include "tap.h"
 
 static struct job *job(const char *id, const char *json)

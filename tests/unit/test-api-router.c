@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Routing: which handler a method and path reach, 404 for unknown paths
  * and bad ids, 405 with the Allow list. */
-#include "router.h"
+#include "api/router.h"
 #include "tap.h"
 
 static enum route r(const char *method, const char *path)

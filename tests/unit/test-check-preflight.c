@@ -1,14 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl check's verdicts over made-up facts: what fails, what only
  * warns, and the words a person reads; the TLS thumbprint's format and
  * the appliance check's command line. */
 #include <string.h>
 
-#include "argv.h"
-#include "cleanup.h"
-#include "hostcheck.h"
-#include "jsonutil.h"
-#include "preflight.h"
-#include "probe.h"
+#include "check/hostcheck.h"
+#include "check/preflight.h"
+#include "check/probe.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 
 static json_object *find(json_object *checks, const char *name)

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The health probe's command lines and how a version is picked out of
  * a tool's --version output. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "probe.h"
+#include "check/probe.h"
+#include "util/cleanup.h"
 #include "tap.h"
 
 static void version_is(const char *text, const char *want)

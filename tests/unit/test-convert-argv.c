@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virt-v2v command lines of convert jobs, as a person would type them;
  * secrets only ever as file names. */
 #include <stdio.h>
@@ -6,14 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "argv.h"
-#include "openstack_env.h"
-#include "cleanup.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
+#include "util/openstack_env.h"
 #include "tap.h"
-#include "v2v-argv.h"
-#include "v2v-block.h"
-#include "v2v-vcenter.h"
+#include "convert/v2v-argv.h"
+#include "convert/v2v-block.h"
+#include "convert/v2v-vcenter.h"
 
 static char *joined;
 static const char *why;

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command lines of an inplace job, as a person would type them:
  * the overlay over each disk, virt-v2v-in-place on the domain XML, and
  * the commit that follows a successful conversion. */
-#include "argv.h"
-#include "cleanup.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "tool-argv.h"
-#include "v2v-argv.h"
+#include "convert/v2v-argv.h"
+#include "transfer/tool-argv.h"
 
 static char *joined;
 

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The domain XML handed to virt-v2v-in-place: disks in order through
  * their overlays, NICs with their MACs, names escaped. */
 #include <errno.h>
 #include <string.h>
 
-#include "inplace-xml.h"
+#include "convert/inplace-xml.h"
 #include "tap.h"
 
 static void test_document(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The inspect job's pure parts: the verdict over inspection facts, the
  * NBD URI as libguestfs's server and export, the helper's command line,
  * image formats by magic. */
@@ -6,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "argv.h"
-#include "cleanup.h"
-#include "inspect-drives.h"
-#include "inspect-verdict.h"
+#include "convert/inspect-drives.h"
+#include "convert/inspect-verdict.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
 
 static char reasons_text[2048];

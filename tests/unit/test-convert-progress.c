@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* virt-v2v's output and machine-readable messages become phase,
  * disk N/M and percent, warnings and its own error line, however the
  * bytes are chunked and whether lines end in "\r" or "\n". */
 #include <string.h>
 
 #include "tap.h"
-#include "v2v-progress.h"
+#include "convert/v2v-progress.h"
 
 /* Feed S one byte at a time: the worst chunking there is. */
 static void bytewise(struct v2v_progress *p, const char *s)

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command lines of the ssh-agent a vmx-over-SSH convert job runs:
  * the key only ever as a file name. */
-#include "argv.h"
-#include "cleanup.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "v2v-ssh.h"
+#include "convert/v2v-ssh.h"
 
 int main(void)
 {

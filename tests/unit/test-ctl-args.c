@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchctl's command line: what parses, what is a usage error. */
-#include "ctl_args.h"
+#include "ctl/ctl_args.h"
 #include "tap.h"
 
 

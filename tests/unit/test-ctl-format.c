@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Byte sizes, percentages, tables and progress bars, exactly. */
 #include <stdint.h>
 
-#include "ctl_format.h"
+#include "ctl/ctl_format.h"
 #include "tap.h"
 
 static const char *bytes(uint64_t n)

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where uchctl looks for uchd and its token: option, then environment,
  * then the default. */
 #include <stdlib.h>
 
-#include "ctl_args.h"
-#include "ctl_http.h"
+#include "ctl/ctl_args.h"
+#include "ctl/ctl_http.h"
 #include "tap.h"
 
 int main(void)

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Jobs as uchctl shows them: the list table, show's summary, wait's
  * status lines. */
 #include <json-c/json.h>
 
-#include "ctl_render.h"
+#include "ctl/ctl_render.h"
 #include "tap.h"
 
 static const char job_json[] =

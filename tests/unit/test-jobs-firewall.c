@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The firewalld calls of listen.open_firewall, exactly: destination,
  * object, interface, method, signature and arguments of each message
  * fw_message() builds; and when uchd has nothing to close. */
@@ -8,8 +9,8 @@
 #include <json-c/json.h>
 #include <systemd/sd-bus.h>
 
-#include "cleanup.h"
-#include "firewall.h"
+#include "firewall/firewall.h"
+#include "util/cleanup.h"
 #include "tap.h"
 
 /* A bus object messages can be made on: sd-bus wants a started one, and

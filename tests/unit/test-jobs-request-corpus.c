@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every request in tests/requests/ through request_parse and
  * request_validate: good/ accepted, bad/NN-x.json rejected naming the
  * field in bad/NN-x.field.  See tests/requests/README for "@T@". */
@@ -6,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/test-jobs-request-corpus.XXXXXX";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* request_parse + request_validate: every request shape, the sanitised
  * copy, secrets, and a table of bad requests with the field each names.
  * "@T@" in a request stands for a temp dir holding disk.img, password
@@ -8,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/test-jobs-request.XXXXXX";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sync job's pass requests: the body of POST /v1/jobs/{id}/sync
  * (request_sync_pass, against the job's request) and the request file
  * uchd leaves for the worker (at most one waiting; nothing after a
@@ -7,11 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "sync_request.h"
+#include "jobs/request.h"
+#include "jobs/sync_request.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 
 static const char job[] =

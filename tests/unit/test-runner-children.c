@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Tools run in their own process groups, their output lands in job.log
  * prefixed with the tool's name, the last error-looking line is kept for
  * the job's error, and nothing they start outlives the worker. */
@@ -8,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "children.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "runner/children.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 #include "tap.h"
 
 static struct child *sh(struct children *c, const char *script)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The job's progress is the disks' progress aggregated: bytes summed,
  * percent the mean of the disks' (so it never goes back when a later
  * disk's size becomes known), and state.json rewritten at most about
@@ -6,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "runner.h"
+#include "jobs/job.h"
+#include "runner/runner.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 
 static double num(json_object *doc, const char *obj, const char *key)

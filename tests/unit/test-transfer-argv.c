@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every command line the worker runs, as a string: what a person would
  * paste into a shell to do the same by hand. */
-#include "argv.h"
-#include "cleanup.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "tool-argv.h"
+#include "transfer/tool-argv.h"
 
 static char *joined;
 
@@ -14,7 +15,8 @@ static const char *source(const char *json, const char *password_file)
 
   free(joined);
   joined = NULL;
-  if (nbdkit_source_argv(&a, src, "/r/s.sock", "/r/s.pid", password_file) < 0)
+  if (nbdkit_filtered_source_argv(&a, src, NULL, "/r/s.sock", "/r/s.pid",
+                                  password_file) < 0)
     return "(failed)";
   joined = argv_join(&a);
   return joined;

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A changed-extent list from a request (CBT): sorted, overlapping and
  * touching ranges merged, clipped to the disk, bad entries refused. */
-#include "cleanup.h"
-#include "incremental.h"
+#include "transfer/incremental.h"
+#include "util/cleanup.h"
 #include "tap.h"
 
 static int list(const char *json, uint64_t size, struct extents *e)

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bytes_done is the data below nbdcopy's position: holes count for
  * nothing, so 100% of the data is bytes_total. */
-#include "extents.h"
+#include "transfer/extents.h"
 #include "tap.h"
 
 #define MiB (1024ULL * 1024)

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Export URIs are what libnbd takes as is. */
-#include "cleanup.h"
-#include "export-listen.h"
-#include "hostport.h"
+#include "transfer/export-listen.h"
+#include "util/cleanup.h"
+#include "util/hostport.h"
 #include "tap.h"
 
 int main(void)

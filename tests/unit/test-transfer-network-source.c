@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A source across a network is read through nbdkit's nbd plugin with the
  * retry and rate filters: the URI taken apart into plugin parameters
  * (libnbd inside nbdkit would refuse tls-psk-file in a URI), and the
  * command lines that result. */
-#include "argv.h"
-#include "cleanup.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "tool-argv.h"
+#include "transfer/tool-argv.h"
 
 static char *joined;
 

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nbdcopy's "N/100" lines arrive in pieces, several at once, or mixed
  * with junk; only complete valid lines count. */
 #include <string.h>
 
-#include "nbdcopy.h"
+#include "transfer/nbdcopy.h"
 #include "tap.h"
 
 static int feed(struct progress_parser *p, const char *s)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A limited copy keeps a quarter second's worth in flight, so that a
  * new limit (and a cancel) takes effect at once; an unlimited one keeps
  * its whole window.  The rate file is read as nbdkit reads it. */
@@ -5,8 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "rate-window.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "transfer/rate-window.h"
 #include "tap.h"
 
 #define KiB 1024ULL

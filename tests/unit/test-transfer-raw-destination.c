@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A raw destination: a missing file is created, an existing one gets the
  * source's size, anything but a file or block device is refused with a
  * message naming it. */
@@ -7,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "endpoint.h"
+#include "transfer/endpoint.h"
 #include "tap.h"
 
 static long long size_of(const char *path)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verify_disk over real NBD servers (nbdkit serving small files): equal
  * copies pass; data where the source has a hole, a changed byte in the
  * data, or a short copy each fail with where it differs. */
@@ -8,12 +9,12 @@
 #include <unistd.h>
 #include <libnbd.h>
 
-#include "cleanup.h"
-#include "endpoint.h"
-#include "extents.h"
-#include "runner.h"
+#include "runner/runner.h"
+#include "transfer/endpoint.h"
+#include "transfer/extents.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "verify.h"
+#include "transfer/verify.h"
 
 #define MiB (1024 * 1024)
 

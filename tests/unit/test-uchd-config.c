@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchd's flags and config file: defaults, the file filling what flags
  * left unset, errors naming the key and line, and the refusal of a
  * non-loopback listener without TLS. */
@@ -6,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "uchd/config.h"
 #include "tap.h"
 
 static enum config_action parse(struct uchd_config *c, struct uch_error *e,

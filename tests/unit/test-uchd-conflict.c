@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which disks a request uses, and when two uses are the same disk:
  * files by inode (a hard link is the same file), block devices by
  * st_rdev (another node of the same device is the same device), paths
@@ -9,8 +10,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "conflict.h"
-#include "fs.h"
+#include "uchd/conflict.h"
+#include "util/fs.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/test-uchd-conflict.XXXXXX";

@@ -1,14 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The transient unit uchd asks systemd for: exact properties, limits
  * from the request, nothing when limits are absent. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
-#include "cleanup.h"
-#include "request.h"
+#include "jobs/request.h"
+#include "util/cleanup.h"
 #include "tap.h"
-#include "worker.h"
-#include "worker-unit.h"
+#include "jobs/worker.h"
+#include "uchd/worker-unit.h"
+
+static int append(FILE *f, const struct unit_prop *q)
+{
+  switch (q->type) {
+  case PROP_STRING:
+    return fprintf(f, "%s=%s\n", q->name, q->s);
+  case PROP_U64:
+    return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
+  case PROP_FIELDS:
+  case PROP_STRV:
+  case PROP_EXEC: {
+    _cleanup_free_ char *s = argv_join(&q->v);
+    if (!s)
+      return -1;
+    return fprintf(f, "%s=%s\n", q->name, s);
+  }
+  }
+  return -1;
+}
+
+/* "Name=value" lines, in order. */
+static char *props_text(const struct unit_props *p)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  if (!f)
+    return NULL;
+  fprintf(f, "Unit=%s\n", p->unit);
+  for (unsigned i = 0; i < p->n; i++)
+    if (append(f, &p->p[i]) < 0) {
+      fclose(f);
+      free(buf);
+      return NULL;
+    }
+  if (fclose(f) != 0) {
+    free(buf);
+    return NULL;
+  }
+  return buf;
+}
 
 static char *props_with_env(const char *request_json, char *const *env)
 {
@@ -23,7 +67,7 @@ static char *props_with_env(const char *request_json, char *const *env)
                   "/run/uch", "j-42") == 0 &&
       worker_unit_props(&p, "j-42", &args, "/var/lib/uch/jobs/j-42/job.log",
                         &l, env) == 0)
-    text = worker_unit_props_text(&p);
+    text = props_text(&p);
   worker_unit_props_free(&p);
   json_object_put(req);
   return text;

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* argv_join quotes what a shell would need quoted, so logged command
  * lines can be pasted back into a shell. */
-#include "argv.h"
-#include "cleanup.h"
+#include "util/argv.h"
+#include "util/cleanup.h"
 #include "tap.h"
 
 int main(void)

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One parser for every listen address: requests, uchd flags, exports. */
 #include <stdlib.h>
 
-#include "cleanup.h"
-#include "hostport.h"
+#include "util/cleanup.h"
+#include "util/hostport.h"
 #include "tap.h"
 
 static void good(const char *s, const char *want_host, const char *want_port)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How a volume id finds its device: virtio serials, by-id names, and
  * which disks the system's mounts and swap put out of bounds. */
 #include <stdio.h>
@@ -6,7 +7,7 @@
 #include <sys/sysmacros.h>
 
 #include "tap.h"
-#include "volumes.h"
+#include "volumes/volumes.h"
 
 #define ID "3f1c2d3e-aaaa-4bbb-8ccc-0123456789ab"
 

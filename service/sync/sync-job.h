@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The sync job (a warm migration): pass 1 copies everything allocated,
  * then the job waits (phase "waiting") and each later pass copies only
  * what changed, when asked (POST /v1/jobs/{id}/sync, a request file, see
@@ -8,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "runner.h"
+#include "runner/runner.h"
 
 /* Fills result.passes and result.disks; returns 0 after the cutover
  * pass, or -1 with f set (or on cancel). */

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The two ways to run a job: `start ID` under uchd, `run FILE` alone. */
-#ifndef UCH_RUNNER_MODES_H
-#define UCH_RUNNER_MODES_H
+#ifndef UCH_WORKER_MODES_H
+#define UCH_WORKER_MODES_H
 
 #define DEFAULT_STATE_DIR "/var/lib/uch"
 #define DEFAULT_RUNTIME_DIR "/run/uch"

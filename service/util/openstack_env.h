@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An OpenStack credentials file in openrc form (what `openstack` users
  * source): lines "[export ] OS_NAME=VALUE", VALUE bare or quoted, blank
  * lines and # comments.  Read by the validator (every line must be one

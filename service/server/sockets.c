@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -7,12 +8,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "hostport.h"
-#include "cleanup.h"
-#include "config.h"
-#include "fs.h"
-#include "listen.h"
-#include "log.h"
+#include "server/listen.h"
+#include "uchd/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/hostport.h"
+#include "util/log.h"
 
 int unix_socket_open(const char *path)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An export's TCP port opened in firewalld for the job's life, when its
  * request asks (listen.open_firewall), through firewalld's D-Bus API
  * (org.fedoraproject.FirewallD1 on the system bus, or on

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "openstack_env.h"
+#include "util/cleanup.h"
+#include "util/openstack_env.h"
 
 /* One line (NUL-terminated, no newline): 1 a variable (*name and
  * *value point into LINE, which is modified), 0 nothing, -1 bad. */

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uch-job: the worker that owns one job.  See docs/internals.md. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "runner-modes.h"
+#include "util/log.h"
+#include "worker/modes.h"
 
 static void usage(FILE *f)
 {

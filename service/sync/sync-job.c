@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,16 +7,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "copy-job.h"
-#include "fs.h"
-#include "inplace-job.h"
-#include "jsonutil.h"
-#include "request.h"
-#include "resumable.h"
-#include "sync-job.h"
-#include "sync_request.h"
-#include "timeutil.h"
+#include "convert/inplace-job.h"
+#include "jobs/request.h"
+#include "jobs/sync_request.h"
+#include "sync/sync-job.h"
+#include "transfer/copy-job.h"
+#include "transfer/resumable.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "util/timeutil.h"
 
 struct sync_job {
   struct runner *r;

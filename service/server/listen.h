@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchd's listeners: one libmicrohttpd daemon each, driven by sd-event
  * through MHD's epoll fd and a timer re-armed from MHD_get_timeout. */
 #ifndef UCHD_LISTEN_H
 #define UCHD_LISTEN_H
 
-#include "uchd.h"
+#include "uchd/uchd.h"
 
 /* Socket activation when sd_listen_fds() gives any, else --unix and
  * every --listen.  -1 with a message logged on failure. */

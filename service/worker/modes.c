@@ -1,16 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "job.h"
-#include "jsonutil.h"
-#include "runner-modes.h"
-#include "request.h"
-#include "runner.h"
+#include "jobs/job.h"
+#include "jobs/request.h"
+#include "runner/runner.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "worker/job-types.h"
+#include "worker/modes.h"
 
 int mode_start(const char *state_dir, const char *runtime_dir, const char *id)
 {
@@ -22,7 +24,7 @@ int mode_start(const char *state_dir, const char *runtime_dir, const char *id)
     return 1;
   }
   if (runner_open(&r, state_dir, runtime_dir, id, false) == 0)
-    status = runner_run(&r);
+    status = runner_run(&r, worker_run_job);
   runner_close(&r);
   return status;
 }
@@ -104,7 +106,7 @@ int mode_run(const char *state_dir, const char *runtime_dir, const char *file)
   if (ret < 0)
     return 1;
   if (runner_open(&r, state_dir, runtime_dir, id, true) == 0) {
-    status = runner_run(&r);
+    status = runner_run(&r, worker_run_job);
     printf("%s\n", json_object_to_json_string_ext(
              r.doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
   }

@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "firewall.h"
-#include "jsonutil.h"
+#include "firewall/firewall.h"
+#include "util/cleanup.h"
+#include "util/jsonutil.h"
 
 /* firewalld answers in well under a second; a hung one must not hold a
  * job (or uchd's loop, when it closes a dead worker's port) for long. */

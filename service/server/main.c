@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* uchd: the UCH API and scheduler.  It never moves data itself: it
  * validates, writes a job's first state, queues it, starts one uch-job
  * worker per job, and serves status from the state files. */
@@ -8,14 +9,14 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "auth.h"
-#include "fs.h"
-#include "listen.h"
-#include "log.h"
-#include "probe.h"
-#include "timeutil.h"
-#include "volumes.h"
-#include "worker.h"
+#include "api/auth.h"
+#include "check/probe.h"
+#include "jobs/worker.h"
+#include "server/listen.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "volumes/volumes.h"
 
 static int setup(struct uchd *d)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,11 +6,11 @@
 #include <systemd/sd-daemon.h>
 #include <microhttpd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "http.h"
-#include "listen.h"
-#include "log.h"
+#include "api/http.h"
+#include "server/listen.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 struct listener {
   struct api_listener_info info;
