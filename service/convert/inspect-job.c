@@ -17,7 +17,7 @@
 
 struct inspect_run {
   struct runner *r;
-  struct nbd_server *servers;   /* one per disk, started for NBD sources */
+  struct endpoint *servers;   /* one per disk, started for NBD sources */
   size_t n_servers;
 };
 
@@ -67,7 +67,7 @@ static int drive_of(struct inspect_run *ir, size_t i, json_object *source,
     json_object_object_add(d, "format", json_object_new_string(format));
     return 0;
   }
-  struct nbd_server *s = &ir->servers[ir->n_servers++];
+  struct endpoint *s = &ir->servers[ir->n_servers++];
   if (source_open(ir->r, i, source, s, f) < 0)
     return -1;
   if (inspect_nbd_drive(s->uri, &server, &exp) < 0) {
@@ -204,7 +204,7 @@ int inspect_job_run(struct runner *r, json_object *result,
   ret = 0;
 out:
   for (size_t i = 0; i < ir.n_servers; i++)
-    nbd_server_stop(r, &ir.servers[i]);
+    endpoint_stop(r, &ir.servers[i]);
   free(ir.servers);
   return ret;
 }

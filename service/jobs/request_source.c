@@ -12,7 +12,7 @@ static bool has_prefix(const char *s, const char *prefix)
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static bool nbd_uri_valid(const char *uri)
+static bool uch_nbd_uri_valid(const char *uri)
 {
   static const char *const unix_schemes[] = { "nbd+unix://", "nbds+unix://",
                                               NULL };
@@ -35,7 +35,7 @@ static bool nbd_uri_valid(const char *uri)
 
 int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field)
 {
-  if (!nbd_uri_valid(uri))
+  if (!uch_nbd_uri_valid(uri))
     return rq_fail(c, field, "must be an NBD URI: nbd://HOST[:PORT][/EXPORT], "
                    "nbds://…, nbd+unix:///[EXPORT]?socket=/PATH or "
                    "nbds+unix://…");

@@ -46,7 +46,7 @@ static void uri_escape(FILE *f, const char *s)
   }
 }
 
-char *nbd_unix_uri(const char *name, const char *sock)
+char *uch_nbd_unix_uri(const char *name, const char *sock)
 {
   char *buf = NULL;
   size_t len;

@@ -12,6 +12,7 @@
 #include "transfer/endpoint.h"
 #include "transfer/extents.h"
 #include "transfer/incremental.h"
+#include "transfer/nbd-connect.h"
 #include "transfer/nbdcopy.h"
 #include "transfer/rate-window.h"
 #include "transfer/resumable.h"
@@ -41,7 +42,7 @@ static void failure_prefix(struct job_failure *f, const char *fmt, size_t i)
 /* When the server we started failed a connection, its own log line
  * says why (ssh: "failed to connect ..."); libnbd only sees the
  * handshake end. */
-static void server_cause(struct runner *r, struct nbd_server *s, char *buf,
+static void server_cause(struct runner *r, struct endpoint *s, char *buf,
                          size_t len)
 {
   if (!s->ch)
@@ -52,17 +53,16 @@ static void server_cause(struct runner *r, struct nbd_server *s, char *buf,
     child_describe_failure(s->ch, buf, len);
 }
 
-static int measure(struct runner *r, struct nbd_server *src,
+static int measure(struct runner *r, struct endpoint *src,
                    struct extents *e, struct job_failure *f)
 {
   char err[512], cause[512] = "";
-  struct nbd_handle *nbd = nbd_open_uri(src->uri, err, sizeof err);
+  struct nbd_handle *nbd = uch_nbd_connect(src->uri, NULL, err, sizeof err);
   int ret = -1;
 
   if (nbd) {
     ret = extents_from_nbd(nbd, e, err, sizeof err);
-    nbd_shutdown(nbd, 0);
-    nbd_close(nbd);
+    uch_nbd_disconnect(nbd, true);
   }
   if (ret == 0)
     return 0;
@@ -142,15 +142,15 @@ static json_object *disk_result(const char *path, const char *format,
 }
 
 struct disk_copy {
-  struct nbd_server src, dst, check;
+  struct endpoint src, dst, check;
   struct extents ext;
 };
 
 static void disk_copy_end(struct runner *r, struct disk_copy *d)
 {
-  nbd_server_stop(r, &d->check);
-  nbd_server_stop(r, &d->dst);
-  nbd_server_stop(r, &d->src);
+  endpoint_stop(r, &d->check);
+  endpoint_stop(r, &d->dst);
+  endpoint_stop(r, &d->src);
   extents_free(&d->ext);
 }
 

@@ -21,7 +21,7 @@
 
 #define VDDK_PLUGIN "nbdkit-vddk-plugin.so"
 
-void nbd_server_stop(struct runner *r, struct nbd_server *s)
+void endpoint_stop(struct runner *r, struct endpoint *s)
 {
   if (s->ch) {
     child_stop(&r->kids, s->ch);
@@ -77,7 +77,7 @@ static int check_vddk(struct runner *r, struct job_failure *f)
 
 static int serve(struct runner *r, json_object *source, const char *tag,
                  const char *password_file,
-                 const struct source_filters *filters, struct nbd_server *s,
+                 const struct source_filters *filters, struct endpoint *s,
                  struct job_failure *f)
 {
   _cleanup_argv_ struct argv a = { 0 };
@@ -106,12 +106,12 @@ static int serve(struct runner *r, json_object *source, const char *tag,
   }
   if (wait_ready(r, s->ch, pidfile, f) < 0)
     return -1;
-  s->uri = nbd_unix_uri("", sock);
+  s->uri = uch_nbd_unix_uri("", sock);
   return s->uri ? 0 : -1;
 }
 
 int source_open(struct runner *r, size_t disk, json_object *source,
-                struct nbd_server *s, struct job_failure *f)
+                struct endpoint *s, struct job_failure *f)
 {
   const char *uri = json_get_string(source, "nbd");
   json_object *nbdkit = json_get(source, "nbdkit");
@@ -123,7 +123,7 @@ int source_open(struct runner *r, size_t disk, json_object *source,
 
   snprintf(tag, sizeof tag, "src%zu", disk);
   if (uri) {
-    int kind = nbd_uri_network_source(uri, &network);
+    int kind = uch_nbd_network_source(uri, &network);
     if (kind < 0) {
       failure_set(f, "source", "%s: cannot be read through nbdkit's nbd "
                   "plugin (only tls-psk-file and tls-username may follow "
@@ -150,7 +150,7 @@ int source_open(struct runner *r, size_t disk, json_object *source,
 }
 
 int path_serve(struct runner *r, const char *path, const char *tag,
-               struct nbd_server *s, struct job_failure *f)
+               struct endpoint *s, struct job_failure *f)
 {
   _cleanup_json_ json_object *source = json_object_new_object();
 
@@ -159,7 +159,7 @@ int path_serve(struct runner *r, const char *path, const char *tag,
 }
 
 int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
-               struct nbd_server *s, struct job_failure *f)
+               struct endpoint *s, struct job_failure *f)
 {
   _cleanup_argv_ struct argv create = { 0 }, serve_argv = { 0 };
   _cleanup_free_ char *sock = runtime_path(r, "dst%zu.sock", disk);
@@ -180,7 +180,7 @@ int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
   }
   if (wait_ready(r, s->ch, pidfile, f) < 0)
     return -1;
-  s->uri = nbd_unix_uri("", sock);
+  s->uri = uch_nbd_unix_uri("", sock);
   return s->uri ? 0 : -1;
 }
 

@@ -11,13 +11,13 @@
 #include "runner/runner.h"
 #include "runner/tools.h"
 
-struct nbd_server {
+struct endpoint {
   struct child *ch;         /* NULL when nothing was started */
   char *uri;
 };
 
 /* Stops the server's tool (if any) and frees it. */
-void nbd_server_stop(struct runner *r, struct nbd_server *s);
+void endpoint_stop(struct runner *r, struct endpoint *s);
 
 /* RUNTIME/jobs/ID/bandwidth: the rate filter's rate-file (bits/s). */
 #define BANDWIDTH_FILE "bandwidth"
@@ -27,13 +27,13 @@ void nbd_server_stop(struct runner *r, struct nbd_server *s);
  * network one (nbd://, nbds://) through the retry filter too; an
  * nbd+unix:// source is read directly. */
 int source_open(struct runner *r, size_t disk, json_object *source,
-                struct nbd_server *s, struct job_failure *f);
+                struct endpoint *s, struct job_failure *f);
 /* A local file or device served read-only (verify reads the copy). */
 int path_serve(struct runner *r, const char *path, const char *tag,
-               struct nbd_server *s, struct job_failure *f);
+               struct endpoint *s, struct job_failure *f);
 /* A new qcow2 image of `size` at path, served by qemu-nbd. */
 int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,
-               struct nbd_server *s, struct job_failure *f);
+               struct endpoint *s, struct job_failure *f);
 /* A raw destination: a regular file is created or resized to `size`, a
  * block device must be large enough. */
 int raw_prepare(const char *path, uint64_t size, struct job_failure *f);

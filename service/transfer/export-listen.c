@@ -20,7 +20,7 @@ char *export_uri(const struct listen_spec *l, const char *name)
   int n;
 
   if (l->unix_sock)
-    return nbd_unix_uri(name, l->unix_sock);
+    return uch_nbd_unix_uri(name, l->unix_sock);
   const char *host = l->advertise ? l->advertise : l->host;
   bool v6 = strchr(host, ':') != NULL;
   n = asprintf(&uri, "nbds://%s@%s%s%s:%s/%s?tls-psk-file=%s", l->username,

@@ -12,6 +12,7 @@
 #include <libnbd.h>
 
 #include "transfer/incremental.h"
+#include "transfer/nbd-connect.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 
@@ -183,25 +184,6 @@ int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
   return 0;
 }
 
-static struct nbd_handle *open_source(const char *uri, const char *bitmap,
-                                      char *ctx, size_t ctxlen)
-{
-  struct nbd_handle *nbd = nbd_create();
-
-  if (!nbd)
-    return NULL;
-  if (bitmap)
-    snprintf(ctx, ctxlen, "qemu:dirty-bitmap:%s", bitmap);
-  if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
-      (bitmap && nbd_add_meta_context(nbd, ctx) < 0) ||
-      nbd_set_uri_allow_local_file(nbd, true) < 0 ||
-      nbd_connect_uri(nbd, uri) < 0) {
-    nbd_close(nbd);
-    return NULL;
-  }
-  return nbd;
-}
-
 static int changed_extents(struct nbd_handle *nbd, json_object *changes,
                            const char *ctx, uint64_t size, struct extents *e,
                            struct job_failure *f)
@@ -270,7 +252,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
                      struct pass_result *res, struct job_failure *f)
 {
   const char *bitmap = json_get_string(changes, "bitmap");
-  char ctx[128] = "";
+  char ctx[128] = "", why[512];
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   struct nbd_handle *nbd = NULL;
   struct extents e = { 0 };
@@ -284,10 +266,15 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
                 "copy)", dst_path, strerror(errno));
     return -1;
   }
-  if (!(nbd = open_source(uri, bitmap, ctx, sizeof ctx)) ||
-      (size = nbd_get_size(nbd)) < 0) {
-    failure_set(f, "source", "%s: %s", uri,
-                nbd_get_error() ? nbd_get_error() : strerror(errno));
+  if (bitmap)
+    snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
+  if (!(nbd = uch_nbd_connect(uri, bitmap, why, sizeof why))) {
+    failure_set(f, "source", "%s: %s", uri, why);
+    goto out;
+  }
+  if ((size = nbd_get_size(nbd)) < 0) {
+    uch_nbd_error(why, sizeof why);
+    failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
   if (changed_extents(nbd, changes, ctx, (uint64_t)size, &e, f) < 0)
@@ -317,10 +304,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   ret = 0;
 out:
   extents_free(&e);
-  if (nbd) {
-    nbd_shutdown(nbd, 0);
-    nbd_close(nbd);
-  }
+  uch_nbd_disconnect(nbd, ret == 0);
   return ret;
 }
 

@@ -58,7 +58,7 @@ static int add_query(json_object *o, const char *q)
   return 0;
 }
 
-int nbd_uri_network_source(const char *uri, json_object **source)
+int uch_nbd_network_source(const char *uri, json_object **source)
 {
   _cleanup_json_ json_object *p = json_object_new_object();
   const char *s, *host, *host_end, *port = NULL, *slash, *query;

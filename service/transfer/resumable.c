@@ -13,6 +13,7 @@
 
 #include "transfer/endpoint.h"
 #include "transfer/incremental.h"
+#include "transfer/nbd-connect.h"
 #include "transfer/rate-window.h"
 #include "transfer/resumable.h"
 #include "util/cleanup.h"
@@ -138,7 +139,7 @@ static void fail(struct conn *k, int err, const char *fmt, ...)
   va_end(ap);
 }
 
-static void nbd_fail(struct conn *k)
+static void read_failed(struct conn *k)
 {
   fail(k, errno, "reading the source: %s",
        nbd_get_error() ? nbd_get_error() : strerror(errno ? errno : EIO));
@@ -211,13 +212,13 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
       if (nbd_aio_pread(k->nbd, k->buf[i], k->slot_len[i], off, cb, 0) < 0) {
         k->in_flight[i] = false;
         k->in_flight_bytes -= n;
-        nbd_fail(k);
+        read_failed(k);
         return -1;
       }
       off += k->slot_len[i];
     }
     if (any_in_flight(k) && nbd_poll(k->nbd, 200) < 0) {
-      nbd_fail(k);
+      read_failed(k);
       return -1;
     }
   }
@@ -308,18 +309,6 @@ static uint64_t written_below(struct copy_run *c)
       w = c->busy[i];
   pthread_mutex_unlock(&c->lock);
   return w;
-}
-
-static struct nbd_handle *connect_one(const char *uri)
-{
-  struct nbd_handle *nbd = nbd_create();
-
-  if (nbd && (nbd_set_uri_allow_local_file(nbd, true) < 0 ||
-              nbd_connect_uri(nbd, uri) < 0)) {
-    nbd_close(nbd);
-    return NULL;
-  }
-  return nbd;
 }
 
 struct disk_run {
@@ -417,6 +406,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   struct stat st;
   size_t conns = 0, started = 0;
   uint64_t start;
+  char why[512];
   int ret = -1;
 
   memset(res, 0, sizeof *res);
@@ -446,14 +436,14 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "internal", "%s", strerror(errno));
     goto out;
   }
-  if (!(k[0].nbd = connect_one(uri))) {
-    failure_set(f, "source", "%s: %s", uri,
-                nbd_get_error() ? nbd_get_error() : strerror(errno));
+  if (!(k[0].nbd = uch_nbd_connect(uri, NULL, why, sizeof why))) {
+    failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
   conns = 1;
   if (nbd_can_multi_conn(k[0].nbd) == 1)
-    while (conns < CONNS_MAX && (k[conns].nbd = connect_one(uri)))
+    while (conns < CONNS_MAX &&
+           (k[conns].nbd = uch_nbd_connect(uri, NULL, why, sizeof why)))
       conns++;
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;
@@ -503,8 +493,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   ret = 0;
 out:
   for (size_t i = 0; i < conns; i++) {
-    nbd_shutdown(k[i].nbd, 0);
-    nbd_close(k[i].nbd);
+    /* after a cancel or an error, reads may still be in flight */
+    uch_nbd_disconnect(k[i].nbd, ret == 0);
     for (size_t j = 0; j < SLOTS; j++)
       free(k[i].buf[j]);
   }

@@ -37,7 +37,7 @@ int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
  * nbds://... as the source {"nbdkit": {"plugin": "nbd", "hostname": ...,
  * "tls": "require", "tls_psk": F, ...}}: 0 and *source; 1 when the URI
  * is not a network one (nbd+unix://); -1 when it cannot be expressed. */
-int nbd_uri_network_source(const char *uri, json_object **source);
+int uch_nbd_network_source(const char *uri, json_object **source);
 
 /* nbdkit --dump-config (where its plugins are) */
 int nbdkit_dump_config_argv(struct argv *a);

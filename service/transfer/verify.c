@@ -5,41 +5,10 @@
 #include <string.h>
 #include <libnbd.h>
 
+#include "transfer/nbd-connect.h"
 #include "transfer/verify.h"
 
 #define VERIFY_CHUNK (4u << 20)
-
-/* "nbd_connect_uri: connect: ..." -> "connect: ...": the function name
- * means nothing to the person reading the job's error. */
-static void nbd_error(char *buf, size_t len)
-{
-  const char *e = nbd_get_error();
-  const char *colon = e ? strstr(e, ": ") : NULL;
-
-  if (!e)
-    e = "unknown libnbd error";
-  else if (strncmp(e, "nbd_", 4) == 0 && colon)
-    e = colon + 2;
-  snprintf(buf, len, "%s", e);
-}
-
-struct nbd_handle *nbd_open_uri(const char *uri, char *errbuf, size_t len)
-{
-  struct nbd_handle *nbd = nbd_create();
-
-  if (!nbd) {
-    nbd_error(errbuf, len);
-    return NULL;
-  }
-  if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
-      nbd_set_uri_allow_local_file(nbd, true) < 0 ||
-      nbd_connect_uri(nbd, uri) < 0) {
-    nbd_error(errbuf, len);
-    nbd_close(nbd);
-    return NULL;
-  }
-  return nbd;
-}
 
 struct compare {
   struct runner *r;
@@ -147,12 +116,12 @@ int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
   char err[512];
   int ret = -1;
 
-  c.src = nbd_open_uri(src_uri, err, sizeof err);
+  c.src = uch_nbd_connect(src_uri, NULL, err, sizeof err);
   if (!c.src) {
     failure_set(f, "verify_failed", "source: %s", err);
     goto out;
   }
-  c.dst = nbd_open_uri(dst_uri, err, sizeof err);
+  c.dst = uch_nbd_connect(dst_uri, NULL, err, sizeof err);
   if (!c.dst) {
     failure_set(f, "verify_failed", "copy: %s", err);
     goto out;

@@ -16,7 +16,4 @@ int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
                 const struct extents *src, bool *equal,
                 struct job_failure *f);
 
-/* A libnbd handle connected to uri, asking for base:allocation. */
-struct nbd_handle *nbd_open_uri(const char *uri, char *errbuf, size_t len);
-
 #endif

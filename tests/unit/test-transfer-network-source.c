@@ -16,7 +16,7 @@ static const char *network(const char *uri)
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_json_ json_object *src = NULL;
   struct source_filters f = { .rate_file = "/r/bandwidth", .retry = true };
-  int kind = nbd_uri_network_source(uri, &src);
+  int kind = uch_nbd_network_source(uri, &src);
 
   free(joined);
   joined = NULL;

@@ -14,6 +14,7 @@
 #include "transfer/extents.h"
 #include "util/cleanup.h"
 #include "tap.h"
+#include "transfer/nbd-connect.h"
 #include "transfer/verify.h"
 
 #define MiB (1024 * 1024)
@@ -37,7 +38,7 @@ static void make_file(const char *path, off_t size, off_t off, size_t len,
 
 static char *serve(const char *path)
 {
-  struct nbd_server s = { 0 };
+  struct endpoint s = { 0 };
   struct job_failure f;
   char tag[16];
 
@@ -59,7 +60,7 @@ static int verify(const char *src, const char *dst, struct job_failure *f)
   bool equal = false;
   int ret = -1;
 
-  if (!su || !du || !(nbd = nbd_open_uri(su, err, sizeof err)))
+  if (!su || !du || !(nbd = uch_nbd_connect(su, NULL, err, sizeof err)))
     return -1;
   if (extents_from_nbd(nbd, &e, err, sizeof err) == 0 &&
       verify_disk(&r, su, du, &e, &equal, f) == 0)
