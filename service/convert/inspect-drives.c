@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "convert/inspect-drives.h"
+#include "util/nbd-uri.h"
 #include "util/cleanup.h"
 
 int inspect_helper_argv(struct argv *a, const char *helper,
@@ -39,66 +40,20 @@ char *inspect_helper_path(void)
   return asprintf(&p, "%s/uch-inspect", self) < 0 ? NULL : p;
 }
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* %XX escapes; NULL when one is malformed or decodes to NUL. */
-static char *unescape(const char *s, size_t len)
-{
-  char *out = malloc(len + 1), *p = out;
-
-  if (!out)
-    return NULL;
-  for (size_t i = 0; i < len; i++) {
-    int h, l;
-    if (s[i] != '%') {
-      *p++ = s[i];
-      continue;
-    }
-    h = i + 2 < len ? hexval(s[i + 1]) : -1;
-    l = i + 2 < len ? hexval(s[i + 2]) : -1;
-    if (h < 0 || l < 0 || (h == 0 && l == 0)) {
-      free(out);
-      return NULL;
-    }
-    *p++ = (char)(h * 16 + l);
-    i += 2;
-  }
-  *p = '\0';
-  return out;
-}
-
 int inspect_nbd_drive(const char *uri, char **server, char **export_name)
 {
-  static const char scheme[] = "nbd+unix:///";
-  const char *name = uri + strlen(scheme), *query, *sock;
-  _cleanup_free_ char *path = NULL, *exp = NULL;
+  struct uch_nbd_uri u;
+  char why[128];
+  int ret = -1;
 
   *server = *export_name = NULL;
-  if (strncmp(uri, scheme, strlen(scheme)) != 0)
-    return -1;
-  query = strchr(name, '?');
-  if (!query || strncmp(query, "?socket=", 8) != 0)
-    return -1;
-  sock = query + 8;
-  if (strchr(sock, '&') || *sock != '/')
-    return -1;
-  exp = unescape(name, query - name);
-  path = unescape(sock, strlen(sock));
-  if (!exp || !path || asprintf(server, "unix:%s", path) < 0) {
-    *server = NULL;
-    return -1;
+  if (uch_nbd_uri_parse(uri, &u, why, sizeof why) == 0 && u.unix_socket &&
+      !u.tls && u.n_params == 1 && asprintf(server, "unix:%s", u.socket) >= 0) {
+    *export_name = steal_ptr(u.export_name);
+    ret = 0;
   }
-  *export_name = steal_ptr(exp);
-  return 0;
+  uch_nbd_uri_free(&u);
+  return ret;
 }
 
 const char *inspect_image_format(const char *path)

@@ -5,40 +5,21 @@
 #include <sys/stat.h>
 
 #include "jobs/request_check.h"
+#include "util/nbd-uri.h"
 #include "volumes/volumes.h"
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-  return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool uch_nbd_uri_valid(const char *uri)
-{
-  static const char *const unix_schemes[] = { "nbd+unix://", "nbds+unix://",
-                                              NULL };
-  static const char *const tcp_schemes[] = { "nbd://", "nbds://", NULL };
-
-  if (strpbrk(uri, " \t\"<>\\"))
-    return false;
-  for (size_t i = 0; unix_schemes[i]; i++)
-    if (has_prefix(uri, unix_schemes[i]))
-      /* nbd+unix:///EXPORT?socket=/PATH: no host, a socket. */
-      return uri[strlen(unix_schemes[i])] == '/' &&
-             (strstr(uri, "?socket=/") || strstr(uri, "&socket=/"));
-  for (size_t i = 0; tcp_schemes[i]; i++)
-    if (has_prefix(uri, tcp_schemes[i])) {
-      const char *host = uri + strlen(tcp_schemes[i]);
-      return *host != '\0' && *host != '/' && *host != ':' && *host != '?';
-    }
-  return false;
-}
 
 int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field)
 {
-  if (!uch_nbd_uri_valid(uri))
-    return rq_fail(c, field, "must be an NBD URI: nbd://HOST[:PORT][/EXPORT], "
-                   "nbds://…, nbd+unix:///[EXPORT]?socket=/PATH or "
-                   "nbds+unix://…");
+  struct uch_nbd_uri u;
+  char why[128];
+  int ret = uch_nbd_uri_parse(uri, &u, why, sizeof why);
+
+  uch_nbd_uri_free(&u);
+  if (ret < 0)
+    return rq_fail(c, field, "must be an NBD URI (%s): "
+                   "nbd://HOST[:PORT][/EXPORT], nbds://…, "
+                   "nbd+unix:///[EXPORT]?socket=/PATH or nbds+unix://…",
+                   why);
   return 0;
 }
 

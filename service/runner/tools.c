@@ -34,37 +34,6 @@ char *runtime_path(struct runner *r, const char *fmt, ...)
   return p;
 }
 
-static void uri_escape(FILE *f, const char *s)
-{
-  for (; *s; s++) {
-    unsigned char c = *s;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || strchr("-._~/", c))
-      fputc(c, f);
-    else
-      fprintf(f, "%%%02X", c);
-  }
-}
-
-char *uch_nbd_unix_uri(const char *name, const char *sock)
-{
-  char *buf = NULL;
-  size_t len;
-  FILE *f = open_memstream(&buf, &len);
-
-  if (!f)
-    return NULL;
-  fputs("nbd+unix:///", f);
-  uri_escape(f, name);
-  fputs("?socket=", f);
-  uri_escape(f, sock);
-  if (fclose(f) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
 int tool_run(struct runner *r, const char *tool, const struct argv *a,
              struct job_failure *f)
 {

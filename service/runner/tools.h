@@ -15,8 +15,6 @@ int tool_run(struct runner *r, const char *tool, const struct argv *a,
 int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
                struct job_failure *f);
 
-/* nbd+unix:///NAME?socket=SOCK, escaped where a URI needs it. */
-char *uch_nbd_unix_uri(const char *name, const char *sock);
 /* RUNTIME/jobs/ID/NAME if short enough for a Unix socket. */
 char *runtime_path(struct runner *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));

@@ -14,6 +14,7 @@
 
 #include "jobs/request.h"
 #include "transfer/endpoint.h"
+#include "util/nbd-uri.h"
 #include "transfer/tool-argv.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"

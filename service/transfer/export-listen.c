@@ -13,20 +13,21 @@
 #include "util/cleanup.h"
 #include "util/hostport.h"
 #include "util/jsonutil.h"
+#include "util/nbd-uri.h"
 
 char *export_uri(const struct listen_spec *l, const char *name)
 {
-  char *uri;
-  int n;
+  struct uch_nbd_uri_param psk = { "tls-psk-file", (char *)l->psk_file };
+  struct uch_nbd_uri u = {
+    .tls = true, .user = (char *)l->username,
+    .host = (char *)(l->advertise ? l->advertise : l->host),
+    .export_name = (char *)name, .params = &psk, .n_params = 1,
+  };
 
   if (l->unix_sock)
     return uch_nbd_unix_uri(name, l->unix_sock);
-  const char *host = l->advertise ? l->advertise : l->host;
-  bool v6 = strchr(host, ':') != NULL;
-  n = asprintf(&uri, "nbds://%s@%s%s%s:%s/%s?tls-psk-file=%s", l->username,
-               v6 ? "[" : "", host, v6 ? "]" : "", l->port, name,
-               l->psk_file);
-  return n < 0 ? NULL : uri;
+  u.port = atoi(l->port);
+  return uch_nbd_uri_format(&u);
 }
 
 int psk_generate(const char *path, const char *username)
