@@ -281,7 +281,8 @@ int convert_job_run(struct runner *r, json_object *result,
     return -1;
   }
   files.machine_readable = mr_path;
-  if (v2v_options_prepare(r, v2v, &opts, &files, f) < 0 ||
+  if (v2v_options_prepare(r, v2v, json_get(r->request, "options"), &opts,
+                          &files, f) < 0 ||
       v2v_vcenter_prepare(r, &files, &password, f) < 0 ||
       v2v_openstack_prepare(r, f) < 0 ||
       v2v_block_prepare(r, &block, f) < 0)

@@ -26,6 +26,7 @@
 
 struct inplace_run {
   struct runner *r;
+  json_object *req;    /* the inplace request */
   size_t n;
   char **paths;        /* the disks, resolved (a volume's device) */
   const char **formats;
@@ -112,7 +113,7 @@ static int make_overlays(struct inplace_run *ir, struct job_failure *f)
 static int write_xml(struct inplace_run *ir, const char *xml_path,
                      struct job_failure *f)
 {
-  json_object *req = ir->r->request, *macs = json_get(req, "macs");
+  json_object *req = ir->req, *macs = json_get(req, "macs");
   size_t n_nics = macs ? json_object_array_length(macs) : 0;
   _cleanup_free_ struct inplace_disk *disks = calloc(ir->n, sizeof *disks);
   _cleanup_free_ struct inplace_nic *nics = calloc(n_nics + 1, sizeof *nics);
@@ -223,12 +224,18 @@ static void add_result(struct inplace_run *ir, json_object *result,
 int inplace_job_run(struct runner *r, json_object *result,
                     struct job_failure *f)
 {
+  return inplace_run(r, r->request, result, f);
+}
+
+int inplace_run(struct runner *r, json_object *req, json_object *result,
+                struct job_failure *f)
+{
   _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
                                                  "/usr/libexec");
   _cleanup_free_ char *qemu_img = probe_find_program("qemu-img", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
   _cleanup_argv_ struct argv a = { 0 };
-  struct inplace_run ir = { .r = r };
+  struct inplace_run ir = { .r = r, .req = req };
   _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
   struct v2v_files files = { 0 };
   struct v2v_progress p;
@@ -252,16 +259,17 @@ int inplace_job_run(struct runner *r, json_object *result,
     failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
     goto out;
   }
-  if (resolve_disks(&ir, json_get(r->request, "disks"), f) < 0)
+  if (resolve_disks(&ir, json_get(req, "disks"), f) < 0)
     goto out;
   v2v_ensure_disks(r, ir.n);
   runner_set_phase(r, "preparing overlays");
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;
   files.machine_readable = mr_path;
-  if (v2v_options_prepare(r, prog, &opts, &files, f) < 0)
+  if (v2v_options_prepare(r, prog, json_get(req, "options"), &opts, &files,
+                          f) < 0)
     goto out;
-  if (v2v_inplace_argv(&a, prog, r->request, &files, xml, &why) < 0) {
+  if (v2v_inplace_argv(&a, prog, req, &files, xml, &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     goto out;
   }

@@ -88,10 +88,9 @@ static int luks_key_files(struct runner *r, json_object *list,
 }
 
 int v2v_options_prepare(struct runner *r, const char *program,
-                        struct v2v_options_run *o, struct v2v_files *files,
-                        struct job_failure *f)
+                        json_object *opts, struct v2v_options_run *o,
+                        struct v2v_files *files, struct job_failure *f)
 {
-  json_object *opts = json_get(r->request, "options");
   json_object *mem = json_get(opts, "memsize_mib"), *smp = json_get(opts, "smp");
   bool both = false;
   char buf[32];

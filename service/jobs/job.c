@@ -29,16 +29,6 @@ int job_state_from_name(const char *name)
   return -1;
 }
 
-bool job_type_known(const char *type)
-{
-  static const char *const types[] = { "copy", "export", "convert", "inplace",
-                                       "inspect", "sync", NULL };
-  for (int i = 0; type && types[i]; i++)
-    if (strcmp(types[i], type) == 0)
-      return true;
-  return false;
-}
-
 bool job_id_valid(const char *id)
 {
   size_t n = id ? strlen(id) : 0;

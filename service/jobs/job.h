@@ -24,7 +24,6 @@ static inline bool job_state_is_final(enum job_state s)
 }
 
 /* Job types; "copy" and "export" are done here, the rest come later. */
-bool job_type_known(const char *type);
 
 /* [A-Za-z0-9._-]{1,64}, not "." or "..". */
 bool job_id_valid(const char *id);

@@ -3,6 +3,7 @@
  * "type", the fields every type shares, and the sanitised copy. */
 #include <string.h>
 
+#include "jobs/job-types.h"
 #include "jobs/job.h"
 #include "jobs/request.h"
 #include "jobs/request_check.h"
@@ -150,7 +151,7 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
     return rq_fail(c, "type", "must be a string (\"copy\", \"export\", \"convert\" or \"inplace\")");
   *type = json_object_get_string(v);
   if (strlen(*type) != (size_t)json_object_get_string_len(v) ||
-      !job_type_known(*type))
+      !job_type_find(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
                    "(supported: copy, export, convert, inplace, inspect, "
                    "sync)", *type);
@@ -193,18 +194,7 @@ int request_validate(json_object *req, json_object **sanitized,
       get_name(&c, req, "", "id", false, &id) < 0 ||
       check_labels(&c, req) < 0)
     goto fail;
-  if (strcmp(type, "copy") == 0)
-    r = check_copy(&c, req);
-  else if (strcmp(type, "convert") == 0)
-    r = check_convert(&c, req);
-  else if (strcmp(type, "inplace") == 0)
-    r = check_inplace(&c, req);
-  else if (strcmp(type, "inspect") == 0)
-    r = check_inspect(&c, req);
-  else if (strcmp(type, "sync") == 0)
-    r = check_sync(&c, req);
-  else
-    r = check_export(&c, req);
+  r = job_type_find(type)->check(&c, req);
   if (r < 0)
     goto fail;
 

@@ -187,7 +187,7 @@ static int convert_in_place(struct sync_job *sj, struct job_failure *f)
   struct runner *r = sj->r;
   json_object *disks = json_get(sj->result, "disks");
   _cleanup_json_ json_object *req = NULL;
-  json_object *list = json_object_new_array(), *job_request = r->request;
+  json_object *list = json_object_new_array();
   json_object *conv = json_object_new_object();
   int ret;
 
@@ -208,9 +208,7 @@ static int convert_in_place(struct sync_job *sj, struct job_failure *f)
   json_object_object_add(req, "type", json_object_new_string("inplace"));
   json_object_object_add(req, "disks", list);
   runner_log(r, "cutover done: converting the destinations in place");
-  r->request = req;
-  ret = inplace_job_run(r, conv, f);
-  r->request = job_request;
+  ret = inplace_run(r, req, conv, f);
   if (ret < 0 && !r->kids.cancelled) {
     char msg[sizeof f->message];
     /* the copy is complete and current: only the conversion is to redo */

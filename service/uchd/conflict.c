@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jobs/job-types.h"
 #include "uchd/conflict.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
@@ -38,15 +39,13 @@ static int push_use(struct disk_uses *u, struct disk_use use)
 }
 
 static int add_use(struct disk_uses *u, const char *path, bool writes,
-                   const char *field_fmt, size_t i)
+                   const char *field)
 {
   struct disk_use use = { .writes = writes };
   struct stat st;
   bool found;
 
-  if (!path)
-    return 0;
-  snprintf(use.field, sizeof use.field, field_fmt, i);
+  snprintf(use.field, sizeof use.field, "%s", field);
   found = stat(path, &st) == 0;
   if (found && S_ISBLK(st.st_mode)) {
     use.kind = USE_BLOCK;
@@ -63,99 +62,58 @@ static int add_use(struct disk_uses *u, const char *path, bool writes,
   return push_use(u, use);
 }
 
+struct walk {
+  struct disk_uses *out;
+  struct volume_list attached;
+  bool listed;
+};
+
 /* {"volume": ID}: by its id, so two jobs naming a volume not attached yet
  * still clash, and by its device when it is attached now. */
-static int add_volume_use(struct disk_uses *u, json_object *o, bool writes,
-                          const char *field_fmt, size_t i,
-                          const struct volume_list *attached)
+static int add_volume_use(struct walk *w, const char *id, bool writes,
+                          const char *field)
 {
-  const char *id = json_get_string(o, "volume");
   struct disk_use use = { .kind = USE_NAME, .writes = writes };
   const struct volume *v;
 
-  if (!id)
-    return 0;
-  snprintf(use.field, sizeof use.field, field_fmt, i);
+  if (!w->listed) {
+    w->listed = true;
+    if (volumes_list(volume_by_id_dir(), &w->attached) < 0)
+      w->attached.n = 0;                  /* by id only */
+  }
+  snprintf(use.field, sizeof use.field, "%s", field);
   if (asprintf(&use.name, "volume:%s", id) < 0)
     return -1;
-  if (push_use(u, use) < 0)
+  if (push_use(w->out, use) < 0)
     return -1;
-  if (!(v = volume_find(attached, id)))
+  if (!(v = volume_find(&w->attached, id)))
     return 0;
   use.kind = USE_BLOCK;
   use.dev = v->devnum;
   use.name = NULL;
-  return push_use(u, use);
+  return push_use(w->out, use);
 }
 
-static bool names_volume(json_object *disks, size_t n)
+static int add_disk(void *opaque, const char *field, const char *path,
+                    const char *volume, bool writes)
 {
-  for (size_t i = 0; i < n; i++) {
-    json_object *disk = json_object_array_get_idx(disks, i);
-    if (json_get(disk, "volume") ||
-        json_get(json_get(disk, "source"), "volume") ||
-        json_get(json_get(disk, "destination"), "volume"))
-      return true;
-  }
-  return false;
+  struct walk *w = opaque;
+
+  if (path)
+    return add_use(w->out, path, writes, field);
+  return add_volume_use(w, volume, writes, field);
 }
 
 int request_disk_uses(json_object *request, struct disk_uses *out)
 {
-  json_object *disks = json_get(request, "disks");
-  size_t n = disks && json_object_is_type(disks, json_type_array)
-               ? json_object_array_length(disks) : 0;
-  /* convert: the block devices it writes the converted disks to */
-  json_object *devs = json_get(json_get(json_get(request, "output"), "block"),
-                               "devices");
-  size_t n_devs = devs && json_object_is_type(devs, json_type_array)
-                    ? json_object_array_length(devs) : 0;
-  struct volume_list attached = { 0 };
-  int ret = -1;
+  const struct job_type *t = job_type_find(json_get_string(request, "type"));
+  struct walk w = { .out = out };
+  int ret;
 
-  if ((names_volume(disks, n) || names_volume(devs, n_devs)) &&
-      volumes_list(volume_by_id_dir(), &attached) < 0)
-    attached.n = 0;           /* by id only */
-  for (size_t i = 0; i < n_devs; i++) {
-    json_object *d = json_object_array_get_idx(devs, i);
-    if (add_use(out, json_get_string(d, "path"), true,
-                "output.block.devices[%zu].path", i) < 0 ||
-        add_volume_use(out, d, true, "output.block.devices[%zu].volume", i,
-                       &attached) < 0)
-      goto out;
-  }
-  for (size_t i = 0; i < n; i++) {
-    json_object *disk = json_object_array_get_idx(disks, i);
-    json_object *src = json_get(disk, "source");
-    const char *plugin = json_get_string(json_get(src, "nbdkit"), "plugin");
-
-    json_object *dest = json_get(disk, "destination");
-
-    if (add_use(out, json_get_string(src, "path"), false,
-                "disks[%zu].source.path", i) < 0)
-      goto out;
-    if (plugin && strcmp(plugin, "file") == 0 &&
-        add_use(out, json_get_string(json_get(src, "nbdkit"), "file"), false,
-                "disks[%zu].source.nbdkit.file", i) < 0)
-      goto out;
-    if (add_use(out, json_get_string(dest, "path"),
-                true, "disks[%zu].destination.path", i) < 0)
-      goto out;
-    if (add_volume_use(out, src, false, "disks[%zu].source.volume", i,
-                       &attached) < 0 ||
-        add_volume_use(out, dest, true, "disks[%zu].destination.volume", i,
-                       &attached) < 0)
-      goto out;
-    /* inplace: the disk itself, written by the commit */
-    if (add_use(out, json_get_string(disk, "path"), true, "disks[%zu].path",
-                i) < 0 ||
-        add_volume_use(out, disk, true, "disks[%zu].volume", i,
-                       &attached) < 0)
-      goto out;
-  }
-  ret = 0;
-out:
-  volume_list_free(&attached);
+  if (!t)
+    return 0;
+  ret = t->disks(request, add_disk, &w) ? -1 : 0;
+  volume_list_free(&w.attached);
   return ret;
 }
 

@@ -131,6 +131,24 @@ int main(void)
   disk_uses_free(&u);
   json_object_put(r);
 
+  /* convert reads its local input: a copy writing it clashes */
+  snprintf(json, sizeof json, "{\"type\":\"convert\",\"name\":\"w\","
+           "\"input\":{\"disk\":{\"path\":\"%s\"}},"
+           "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("a"));
+  r = json_tokener_parse(json);
+  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a disk");
+  is_int(u.n, 1, "its input disk");
+  ok(u.n == 1 && !u.v[0].writes, "read, not written");
+  is_str(u.n == 1 ? u.v[0].field : "", "input.disk.path", "input field");
+  c = copy_req(p("b"), p("a-link"));
+  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 1 &&
+     disk_use_same(&u.v[0], &cu.v[1]) && cu.v[1].writes,
+     "a copy writing the convert's input is the same disk, written");
+  disk_uses_free(&cu);
+  json_object_put(c);
+  disk_uses_free(&u);
+  json_object_put(r);
+
   ok(rm_rf(dir) == 0, "cleaned up");
   return tap_done();
 }

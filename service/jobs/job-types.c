@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "jobs/job-types.h"
+#include "jobs/request_check.h"
+#include "util/jsonutil.h"
+
+/* fn on o's "path" and "volume", field PREFIX[i].KEY... */
+static int path_and_volume(json_object *o, const char *fmt, size_t i,
+                           bool writes, job_disk_fn *fn, void *opaque)
+{
+  char field[96];
+  int r;
+
+  snprintf(field, sizeof field, fmt, i, "path");
+  if (json_get_string(o, "path") &&
+      (r = fn(opaque, field, json_get_string(o, "path"), NULL, writes)))
+    return r;
+  snprintf(field, sizeof field, fmt, i, "volume");
+  if (json_get_string(o, "volume") &&
+      (r = fn(opaque, field, NULL, json_get_string(o, "volume"), writes)))
+    return r;
+  return 0;
+}
+
+static size_t n_disks(json_object *disks)
+{
+  return json_object_is_type(disks, json_type_array)
+           ? json_object_array_length(disks) : 0;
+}
+
+/* disks[i].source: its path, its volume, the nbdkit file plugin's file */
+static int sources(json_object *req, job_disk_fn *fn, void *opaque)
+{
+  json_object *disks = json_get(req, "disks");
+  char field[96];
+  int r;
+
+  for (size_t i = 0; i < n_disks(disks); i++) {
+    json_object *src = json_get(json_object_array_get_idx(disks, i),
+                                "source");
+    json_object *nbdkit = json_get(src, "nbdkit");
+    const char *plugin = json_get_string(nbdkit, "plugin");
+
+    if ((r = path_and_volume(src, "disks[%zu].source.%s", i, false, fn,
+                             opaque)))
+      return r;
+    snprintf(field, sizeof field, "disks[%zu].source.nbdkit.file", i);
+    if (plugin && strcmp(plugin, "file") == 0 &&
+        (r = fn(opaque, field, json_get_string(nbdkit, "file"), NULL, false)))
+      return r;
+  }
+  return 0;
+}
+
+/* copy and sync: the sources, and each destination written */
+static int copy_disks(json_object *req, job_disk_fn *fn, void *opaque)
+{
+  json_object *disks = json_get(req, "disks");
+  int r;
+
+  if ((r = sources(req, fn, opaque)))
+    return r;
+  for (size_t i = 0; i < n_disks(disks); i++)
+    if ((r = path_and_volume(json_get(json_object_array_get_idx(disks, i),
+                                      "destination"),
+                             "disks[%zu].destination.%s", i, true, fn,
+                             opaque)))
+      return r;
+  return 0;
+}
+
+/* inplace: each disk itself, written by the commit */
+static int inplace_disks(json_object *req, job_disk_fn *fn, void *opaque)
+{
+  json_object *disks = json_get(req, "disks");
+  int r;
+
+  for (size_t i = 0; i < n_disks(disks); i++)
+    if ((r = path_and_volume(json_object_array_get_idx(disks, i),
+                             "disks[%zu].%s", i, true, fn, opaque)))
+      return r;
+  return 0;
+}
+
+/* convert: the local input it reads, the block devices it writes */
+static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
+{
+  static const char *const local_inputs[] = { "disk", "libvirtxml", "ova",
+                                              "vmx", NULL };
+  json_object *input = json_get(req, "input");
+  json_object *devs = json_get(json_get(json_get(req, "output"), "block"),
+                               "devices");
+  char field[96];
+  int r;
+
+  for (size_t i = 0; local_inputs[i]; i++) {
+    const char *path = json_get_string(json_get(input, local_inputs[i]),
+                                       "path");
+    snprintf(field, sizeof field, "input.%s.path", local_inputs[i]);
+    if (path && (r = fn(opaque, field, path, NULL, false)))
+      return r;
+  }
+  for (size_t i = 0; i < n_disks(devs); i++)
+    if ((r = path_and_volume(json_object_array_get_idx(devs, i),
+                             "output.block.devices[%zu].%s", i, true, fn,
+                             opaque)))
+      return r;
+  return 0;
+}
+
+static const struct job_type job_types[] = {
+  { "copy", check_copy, copy_disks },
+  { "export", check_export, sources },
+  { "convert", check_convert, convert_disks },
+  { "inplace", check_inplace, inplace_disks },
+  { "inspect", check_inspect, sources },
+  { "sync", check_sync, copy_disks },
+};
+
+const struct job_type *job_type_find(const char *name)
+{
+  for (size_t i = 0; name && i < sizeof job_types / sizeof job_types[0]; i++)
+    if (strcmp(job_types[i].name, name) == 0)
+      return &job_types[i];
+  return NULL;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The job types: one entry each, as a backend is in nbdcopy.  What the
+ * validator and uchd need of a type: its name, how its request is
+ * checked, and the local disks it reads and writes (uchd's conflict
+ * check).  The worker adds how it runs (worker/job-types.c). */
+#ifndef UCH_JOB_TYPES_H
+#define UCH_JOB_TYPES_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+struct rq_ctx;
+
+/* One local disk a request names: `field` its JSON path, and either a
+ * `path` (file or device) or a `volume` id.  Non-zero stops the walk. */
+typedef int job_disk_fn(void *opaque, const char *field, const char *path,
+                        const char *volume, bool writes);
+
+struct job_type {
+  const char *name;                         /* the request's "type" */
+  /* checks what is particular to the type (request.c does type, id and
+   * labels) */
+  int (*check)(struct rq_ctx *c, json_object *req);
+  /* calls fn for every local disk a valid request reads or writes */
+  int (*disks)(json_object *req, job_disk_fn *fn, void *opaque);
+};
+
+/* The entry for `name`, or NULL. */
+const struct job_type *job_type_find(const char *name);
+
+#endif
