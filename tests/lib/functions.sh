@@ -349,3 +349,33 @@ initramfs_has_virtio() {
   done
   pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
 }
+
+_vcsim_up() {
+  [ -s "$T/vcsim/ready" ] && return 0
+  kill -0 "$VCSIM_PID" 2>/dev/null || die "the vCenter simulator exited: $(cat "$T/vcsim.log")"
+  return 1
+}
+
+# vcsim_start USER PASSWORD-FILE [-vm NAME=DIR[,on]]...: the tests'
+# vCenter (tests/vcenter: govmomi's simulator behind our entry point) on
+# a free loopback port, its datastore under $T/vcsim; each -vm is a VM
+# on host DC0_H0 made from an ESXi VM folder (make-vmx.sh).  Skips when
+# it cannot be built here.  Sets VCSIM_PORT, VCSIM_URL (https://…/sdk)
+# and VCSIM_VPX, the vpx:// URL of host DC0_H0 for USER.
+vcsim_start() {
+  local rc=0 bin user=$1 pwfile=$2
+  shift 2
+  bin=$("$UCH_TOP/tests/vcenter/build.sh") || rc=$?
+  [ $rc = 77 ] && skip "cannot build the vCenter simulator here (make deps)"
+  [ $rc = 0 ] || die "tests/vcenter/build.sh failed ($rc)"
+  VCSIM_PORT=$(free_port)
+  mkdir -p "$T/vcsim"
+  TMPDIR=$T/vcsim "$bin" -listen "127.0.0.1:$VCSIM_PORT" -user "$user" \
+    -password-file "$pwfile" -ready "$T/vcsim/ready" "$@" >>"$T/vcsim.log" 2>&1 &
+  VCSIM_PID=$!
+  cleanup_add "kill $VCSIM_PID; sleep 0.2"
+  wait_for 120 _vcsim_up || die "the vCenter simulator not ready after 120 s: $(cat "$T/vcsim.log")"
+  VCSIM_URL=$(cat "$T/vcsim/ready")
+  VCSIM_VPX="vpx://$user@127.0.0.1:$VCSIM_PORT/DC0/DC0_H0?no_verify=1"
+  export VCSIM_PORT VCSIM_URL VCSIM_VPX
+}

@@ -336,6 +336,7 @@ func folderAuth(u *url.URL, next http.Handler) http.Handler {
 		}
 		if user, pw, ok := r.BasicAuth(); ok {
 			if key := login(r.Context(), &sdk, user, pw); key != "" {
+				log.Printf("/folder: %s logged in with Basic (%s %s), cookie set", user, r.Method, r.URL.Path)
 				live.Store(key, true)
 				http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,
 					Value: key, Path: "/", HttpOnly: true, Secure: true})
@@ -343,6 +344,7 @@ func folderAuth(u *url.URL, next http.Handler) http.Handler {
 				return
 			}
 		}
+		log.Printf("/folder: 401 for %s %s", r.Method, r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Basic realm="VMware HTTP server"`)
 		w.WriteHeader(http.StatusUnauthorized)
 	})
