@@ -5,9 +5,17 @@
 # modules and writes the workloads file of a wave: web01 (powered off,
 # one snapshot taken through the API first) and web02 (powered on) with
 # their disk (datastore path, size, controller, mode), NIC (MAC,
-# network), firmware, guest OS, power state and snapshots; db01 left
-# out by the name filter; a folder without VMs gives none; a wrong
-# password fails the playbook, the password nowhere in its output.
+# network), firmware, guest OS, power state and snapshots, web03 (a
+# Solaris guest); db01 left out by the name filter.  The source checks
+# of a cold plan: web01 a warning (its snapshot), web02 blocked
+# (powered on), web03 blocked (a guest virt-v2v does not convert); a
+# wave's placement turns the blocked ones down with every reason; the
+# other rules (RDM, independent, shared disks, datastores, CBT for a
+# warm plan) on descriptions the simulator cannot make.  A folder
+# without VMs gives none; a wrong password fails the playbook, the
+# password nowhere in its output.
+# uch-test: slow
+# uch-test: timeout=900
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 require python3
@@ -20,7 +28,9 @@ pw="vc-pass-$$-$RANDOM-never-shown"
 truncate -s 64M "$T/blank.img"
 "$UCH_TOP/tests/guests/make-vmx.sh" "$T/blank.img" web01 debian11-64 00:50:56:0a:0b:01 "$T/vm" ||
   die "make-vmx.sh failed"
-vcsim_start root "$T/vc.pw" -vm "web01=$T/vm" -vm "web02=$T/vm,on" -vm "db01=$T/vm"
+"$UCH_TOP/tests/guests/make-vmx.sh" "$T/blank.img" web03 solaris11-64 00:50:56:0a:0b:03 "$T/sol" ||
+  die "make-vmx.sh failed"
+vcsim_start root "$T/vc.pw" -vm "web01=$T/vm" -vm "web02=$T/vm,on" -vm "db01=$T/vm" -vm "web03=$T/sol"
 
 mkdir -p "$T/ansible-tmp"
 cat >"$T/ansible.cfg" <<CFG
@@ -76,7 +86,18 @@ def check(cond, what):
         sys.exit("wrong: %s" % what)
 check(doc["wave"] == "wave1", "wave")
 vms = {v["name"]: v for v in doc["vms"]}
-check(sorted(vms) == ["web01", "web02"], "the VMs taken: %s" % sorted(vms))
+check(sorted(vms) == ["web01", "web02", "web03"], "the VMs taken: %s" % sorted(vms))
+check(doc["plan"] == "cold", "plan")
+def reasons(name):
+    return [(r["check"], r["level"]) for r in vms[name]["checks"]["reasons"]]
+check(vms["web01"]["checks"]["verdict"] == "warning" and reasons("web01") == [("snapshots", "warning")],
+      "web01 checks %s" % vms["web01"]["checks"])
+check(vms["web02"]["checks"]["verdict"] == "blocked" and reasons("web02") == [("power", "blocked")],
+      "web02 checks %s" % vms["web02"]["checks"])
+check(vms["web03"]["checks"]["verdict"] == "blocked" and reasons("web03") == [("guest_os", "blocked")],
+      "web03 checks %s" % vms["web03"]["checks"])
+check(vms["web03"]["vmware"]["guest_id"] == "solaris11_64Guest", "web03 guest")
+del vms["web03"]
 for name, power in (("web01", "poweredOff"), ("web02", "poweredOn")):
     vm = vms[name]
     check(vm["kind"] == "vmware", name + " kind")
@@ -99,7 +120,57 @@ check(vms["web01"]["vmware"]["current_snapshot"] == "before-upgrade", "current s
 check(vms["web02"]["vmware"]["snapshots"] == [], "web02 snapshots")
 print("ok")
 PY
-pass "web01 and web02 (not db01): disk, NIC, firmware, guest OS, power state, snapshot"
+pass "web01, web02, web03 (not db01): disk, NIC, firmware, guest OS, power state, snapshot; checks"
+
+# The wave's placement says why the blocked VMs are not placed; the
+# rules the simulator cannot exercise, on descriptions.
+PYTHONPATH=$UCH_TOP/ansible /usr/bin/python3 - "$T/wave1.yml" <<'PY' || die "source checks"
+import sys, yaml
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_place
+from ansible_collections.uch.appliance.plugins.filter.uch_vmware import uch_vmware_checks
+doc = yaml.safe_load(open(sys.argv[1]))
+unplaced = {u["name"]: u["error"] for u in uch_place(doc["vms"], {"src": 1}, {"dst": 1})["unplaced"]}
+def check(cond, what):
+    if not cond:
+        sys.exit("wrong: %s" % what)
+check(unplaced["web02"].startswith("not placed, invalid description: source checks: blocked: powered on"),
+      "web02: %s" % unplaced.get("web02"))
+check("virt-v2v does not convert it" in unplaced["web03"], "web03: %s" % unplaced.get("web03"))
+print("web02:", unplaced["web02"])
+def disk(**kw):
+    src = {"datastore": "ds1", "mode": "persistent", "backing": "FlatVer2", "sharing": "sharingNone"}
+    src.update(kw)
+    return {"name": "scsi0-0", "source": {"vmware": src}}
+def vm(disks, **kw):
+    vw = {"power_state": "poweredOff", "guest_id": "rhel8_64Guest", "firmware": "bios",
+          "cbt": True, "snapshots": []}
+    vw.update(kw)
+    return {"name": "x", "kind": "vmware", "vmware": vw, "disks": disks}
+ds = [{"name": "ds1", "accessible": True}, {"name": "ds2", "accessible": False}]
+def got(v, plan="cold"):
+    c = uch_vmware_checks(v, plan, ds)
+    return c["verdict"], sorted((r["check"], r["level"]) for r in c["reasons"])
+check(got(vm([disk()])) == ("ok", []), "a plain VM: %s" % (got(vm([disk()])),))
+check(got(vm([disk()]), "warm") == ("ok", []), "warm, CBT on")
+check(got(vm([disk()], cbt=False), "warm") == ("blocked", [("cbt", "blocked")]), "warm, CBT off")
+check(got(vm([disk()], cbt=None), "warm") == ("warning", [("cbt", "warning")]), "warm, CBT unknown")
+check(got(vm([disk()], power_state="poweredOn"), "warm") == ("ok", []), "warm, powered on")
+check(got(vm([disk(backing="RawDiskMappingVer1")])) == ("blocked", [("rdm", "blocked")]), "RDM")
+check(got(vm([disk(mode="independent_persistent")])) == ("warning", [("independent", "warning")]), "independent, cold")
+check(got(vm([disk(mode="independent_persistent")]), "warm") == ("blocked", [("independent", "blocked")]), "independent, warm")
+check(got(vm([disk(sharing="sharingMultiWriter")])) == ("blocked", [("shared", "blocked")]), "shared")
+check(got(vm([disk(datastore="ds2")])) == ("blocked", [("datastore", "blocked")]), "inaccessible datastore")
+check(got(vm([disk(datastore="ds9")])) == ("blocked", [("datastore", "blocked")]), "unknown datastore")
+check(got(vm([disk()], guest_id="otherGuest64")) == ("warning", [("guest_os", "warning")]), "other guest")
+check(got(vm([disk()], guest_id="winXPProGuest")) == ("blocked", [("guest_os", "blocked")]), "Windows XP")
+check(got(vm([disk()], firmware="efi", secure_boot=True)) == ("warning", [("firmware", "warning")]), "Secure Boot")
+check(got(vm([])) == ("blocked", [("disks", "blocked")]), "no disks")
+every = got(vm([disk(backing="RawDiskMappingVer1", sharing="sharingMultiWriter")],
+               power_state="poweredOn", snapshots=[{"name": "s"}]))
+check(every == ("blocked", [("power", "blocked"), ("rdm", "blocked"), ("shared", "blocked"),
+                            ("snapshots", "warning")]), "every reason at once: %s" % (every,))
+PY
+pass "source checks: blocked VMs not placed, with why; RDM, independent, shared, datastores, CBT, guest OS, Secure Boot"
 
 ansible_vmware "$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks/discover_vmware.yml" \
   -e uch_workloads_file="$T/none.yml" -e uch_discover_folder=/DC0/vm/nothing-here \

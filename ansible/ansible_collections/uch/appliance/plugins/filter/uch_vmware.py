@@ -144,7 +144,101 @@ def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
     return doc
 
 
+# VMware guest ids (prefixes) of the guests virt-v2v converts, and of
+# those it does not (too old, or not Linux nor Windows); any other one
+# is for virt-v2v's inspection to decide.
+V2V_GUESTS = ('rhel', 'centos', 'oraclelinux', 'rockylinux', 'almalinux',
+              'sles', 'opensuse', 'debian', 'ubuntu', 'fedora',
+              'windows7', 'windows8', 'windows9', 'windows11', 'windows2019',
+              'windows2022')
+NOT_V2V_GUESTS = ('darwin', 'solaris', 'freebsd', 'netware', 'os2', 'dos',
+                  'win31', 'win95', 'win98', 'winme', 'winnt', 'win2000',
+                  'winxp', 'winnet', 'winvista', 'winlonghorn', 'vmkernel',
+                  'unixware', 'openserver', 'eComStation'.lower())
+
+
+def uch_vmware_checks(vm, plan='cold', datastores=None):
+    """The source checks of one VM of discover_vmware's file, before
+    anything moves: {"verdict": ok|warning|blocked, "reasons": [{check,
+    level, message}]}, every reason found.  PLAN cold or warm.
+    DATASTORES: vmware_datastore_info's list (name, accessible), to
+    check the disks' datastores can be reached."""
+    if plan not in ('cold', 'warm'):
+        raise AnsibleFilterError('uch_plan must be cold or warm, not %r' % (plan,))
+    vw = vm.get('vmware') or {}
+    reasons = []
+
+    def add(check, level, msg):
+        reasons.append({'check': check, 'level': level, 'message': msg})
+
+    snaps = vw.get('snapshots') or []
+    if snaps:
+        add('snapshots', 'warning', '%d snapshot(s) (%s): the copy reads through '
+            'every delta disk; delete or consolidate them first'
+            % (len(snaps), ', '.join(str(s.get('name')) for s in snaps)))
+    if plan == 'warm':
+        if vw.get('cbt') is False:
+            add('cbt', 'blocked', 'changed block tracking is off: a warm plan '
+                'needs it (enable it, then take and remove a snapshot)')
+        elif vw.get('cbt') is None:
+            add('cbt', 'warning', 'changed block tracking state unknown '
+                '(not readable here); a warm plan needs it on')
+    if plan == 'cold' and vw.get('power_state') == 'poweredOn':
+        add('power', 'blocked', 'powered on: a cold plan converts a VM that '
+            'is shut down (virt-v2v refuses a running one)')
+    for d in vm.get('disks') or []:
+        src = (d.get('source') or {}).get('vmware') or {}
+        name = d.get('name')
+        backing = src.get('backing') or ''
+        if backing.startswith('RawDiskMapping'):
+            add('rdm', 'blocked', 'disk %s is a raw device mapping (RDM): '
+                'copy the LUN another way or migrate it to a virtual disk' % name)
+        mode = src.get('mode') or ''
+        if mode.startswith('independent'):
+            add('independent', 'blocked' if plan == 'warm' else 'warning',
+                'disk %s is independent (%s): snapshots and CBT leave it out%s'
+                % (name, mode, '' if plan == 'warm' else
+                   '; a cold copy reads it as it is'))
+        if src.get('sharing') == 'sharingMultiWriter':
+            add('shared', 'blocked', 'disk %s is shared (multi-writer): '
+                'another VM may write it during the copy' % name)
+        if datastores is not None:
+            ds = [x for x in datastores if x.get('name') == src.get('datastore')]
+            if not ds:
+                add('datastore', 'blocked', 'disk %s: datastore %s not found'
+                    % (name, src.get('datastore')))
+            elif not ds[0].get('accessible', True):
+                add('datastore', 'blocked', 'disk %s: datastore %s is not '
+                    'accessible' % (name, src.get('datastore')))
+    guest = (vw.get('guest_id') or '').lower()
+    if guest.startswith(NOT_V2V_GUESTS):
+        add('guest_os', 'blocked', 'guest OS %s: virt-v2v does not convert it'
+            % vw.get('guest_id'))
+    elif not guest.startswith(V2V_GUESTS):
+        add('guest_os', 'warning', 'guest OS %s: not one virt-v2v is known to '
+            'convert; its inspection decides' % (vw.get('guest_id') or 'unknown'))
+    if vw.get('firmware') == 'efi' and vw.get('secure_boot'):
+        add('firmware', 'warning', 'UEFI with Secure Boot: the destination '
+            'needs Secure Boot firmware (OVMF) too')
+    if not vm.get('disks'):
+        add('disks', 'blocked', 'no disks')
+    levels = set(r['level'] for r in reasons)
+    verdict = 'blocked' if 'blocked' in levels else 'warning' if levels else 'ok'
+    return {'verdict': verdict, 'reasons': reasons}
+
+
+def uch_vmware_with_checks(doc, plan='cold', datastores=None):
+    """discover_vmware's file with each VM's source checks ("checks")."""
+    out = dict(doc)
+    out['plan'] = plan
+    out['vms'] = [dict(vm, checks=uch_vmware_checks(vm, plan, datastores))
+                  for vm in doc.get('vms') or []]
+    return out
+
+
 class FilterModule(object):
     def filters(self):
         return dict(uch_vmware_select=uch_vmware_select,
-                    uch_vmware_workloads=uch_vmware_workloads)
+                    uch_vmware_workloads=uch_vmware_workloads,
+                    uch_vmware_checks=uch_vmware_checks,
+                    uch_vmware_with_checks=uch_vmware_with_checks)

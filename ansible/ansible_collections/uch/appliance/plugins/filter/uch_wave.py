@@ -34,6 +34,13 @@ def uch_vm_invalid(vm):
     name = vm.get('name')
     if not isinstance(name, str) or not re.match(r'^[A-Za-z0-9._-]+$', name):
         return 'the name must be letters, digits, dots, dashes or underscores'
+    checks = vm.get('checks')   # discover_vmware's source checks
+    if isinstance(checks, dict) and checks.get('verdict') == 'blocked':
+        reasons = checks.get('reasons') or []
+        return 'source checks: blocked: %s%s' % (
+            '; '.join(r.get('message', '') for r in reasons if r.get('level') == 'blocked'),
+            ''.join(' (warning: %s)' % r.get('message', '') for r in reasons
+                    if r.get('level') != 'blocked'))
     if vm.get('kind', 'volume') != 'volume':
         return ('kind %s: a wave migrates volumes (kind: volume); a warm migration'
                 ' runs with playbooks/warm_migration.yml' % vm.get('kind'))
