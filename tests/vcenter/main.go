@@ -73,7 +73,7 @@ func main() {
 	ready := flag.String("ready", "", "file to write the server's URL to once ready")
 	var vms vmFlags
 	flag.Var(&vms, "vm", "NAME=DIR[,on]: a VM made from an ESXi VM folder")
-	flag.BoolVar(&trace, "trace", false, "write each SOAP request and response to stderr")
+	flag.BoolVar(&trace, "trace", false, "write each SOAP request and response to stderr (Login's password too: debugging only)")
 	flag.Parse()
 	log.SetPrefix("uch-vcsim: ")
 	if *pwFile == "" || *ready == "" {
@@ -227,11 +227,11 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 		disk.CapacityInKB = st.Size() / 1024
 		devices = append(devices, disk)
 	}
-	net, err := finder.Network(ctx, vmx["ethernet0.networkname"])
+	network, err := finder.Network(ctx, vmx["ethernet0.networkname"])
 	if err != nil {
 		return err
 	}
-	backing, err := net.EthernetCardBackingInfo(ctx)
+	backing, err := network.EthernetCardBackingInfo(ctx)
 	if err != nil {
 		return err
 	}
@@ -317,7 +317,9 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 // with HTTP Basic credentials logs in (a SOAP Login, so the password is
 // checked as for any client) and gets the session's vmware_soap_session
 // cookie; a request with that cookie (or any live SOAP session's) goes
-// through.  Anything else is 401, as vCenter answers it.
+// through.  Anything else is 401, as vCenter answers it.  A key seen
+// alive is remembered (one SOAP call per session, not per request): a
+// session logged out since still opens /folder, which vCenter's does not.
 func folderAuth(u *url.URL, next http.Handler) http.Handler {
 	var live sync.Map // session keys seen alive
 	sdk := *u
