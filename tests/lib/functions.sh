@@ -349,3 +349,56 @@ initramfs_has_virtio() {
   done
   pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
 }
+
+_vcsim_up() {
+  [ -s "$T/vcsim/ready" ] && return 0
+  kill -0 "$VCSIM_PID" 2>/dev/null || die "the vCenter simulator exited: $(cat "$T/vcsim.log")"
+  return 1
+}
+
+# vcsim_start USER PASSWORD-FILE [-vm NAME=DIR[,on]]...: the tests'
+# vCenter (tests/vcenter: govmomi's simulator behind our entry point) on
+# a free loopback port, its datastore under $T/vcsim; each -vm is a VM
+# on host DC0_H0 made from an ESXi VM folder (make-vmx.sh).  Skips when
+# it cannot be built here.  Sets VCSIM_PORT, VCSIM_URL (https://…/sdk)
+# and VCSIM_VPX, the vpx:// URL of host DC0_H0 for USER.
+vcsim_start() {
+  local rc=0 bin user=$1 pwfile=$2
+  shift 2
+  bin=$("$UCH_TOP/tests/vcenter/build.sh") || rc=$?
+  [ $rc = 77 ] && skip "cannot build the vCenter simulator here (make deps)"
+  [ $rc = 0 ] || die "tests/vcenter/build.sh failed ($rc)"
+  VCSIM_PORT=$(free_port)
+  mkdir -p "$T/vcsim"
+  TMPDIR=$T/vcsim "$bin" -listen "127.0.0.1:$VCSIM_PORT" -user "$user" \
+    -password-file "$pwfile" -ready "$T/vcsim/ready" "$@" >>"$T/vcsim.log" 2>&1 &
+  VCSIM_PID=$!
+  cleanup_add "kill $VCSIM_PID; sleep 0.2"
+  wait_for 120 _vcsim_up || die "the vCenter simulator not ready after 120 s: $(cat "$T/vcsim.log")"
+  VCSIM_URL=$(cat "$T/vcsim/ready")
+  VCSIM_VPX="vpx://$user@127.0.0.1:$VCSIM_PORT/DC0/DC0_H0?no_verify=1"
+  export VCSIM_PORT VCSIM_URL VCSIM_VPX
+}
+
+# debian_boots DISK: the converted Debian guest boots under qemu (TCG)
+# from DISK as a virtio disk (writes go to a throw-away overlay): its
+# kernel sees the disk as vda and the guest comes up to its login
+# prompt on the serial console, or to multi-user.target (systemd says
+# "Reached target multi-user.target"): under heavy load udev can take
+# longer than the 90 s systemd waits for /dev/ttyS0, and then no
+# serial getty ever starts, though the guest is up.
+debian_boots() {
+  local boot_start
+  boot_start=$(date +%s)
+  qemu-system-x86_64 -machine pc,accel=tcg -m 768 -display none -nic none \
+    -drive "file=$1,format=qcow2,if=virtio,snapshot=on" \
+    -serial "file:$T/console.log" -monitor none -pidfile "$T/qemu.pid" \
+    >"$T/qemu.out" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 900 grep -qsaE "uch-debian login:|Reached target .*multi-user.target" "$T/console.log" ||
+    die "the converted guest did not come up: $(tail -c 2000 "$T/console.log" 2>/dev/null) $(cat "$T/qemu.out")"
+  grep -q " vda: vda1" "$T/console.log" ||
+    die "the kernel never saw its disk as virtio vda: $(grep -m5 -i 'sd\|vd' "$T/console.log")"
+  pass "the converted guest boots from a virtio disk, up in $(( $(date +%s) - boot_start )) s: $(grep -aoE "uch-debian login:|Reached target .*multi-user.target" "$T/console.log" | head -1 | tr -d '\033')"
+  kill "$(cat "$T/qemu.pid")"
+}

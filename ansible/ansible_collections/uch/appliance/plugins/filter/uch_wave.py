@@ -34,6 +34,13 @@ def uch_vm_invalid(vm):
     name = vm.get('name')
     if not isinstance(name, str) or not re.match(r'^[A-Za-z0-9._-]+$', name):
         return 'the name must be letters, digits, dots, dashes or underscores'
+    checks = vm.get('checks')   # discover_vmware's source checks
+    if isinstance(checks, dict) and checks.get('verdict') == 'blocked':
+        reasons = checks.get('reasons') or []
+        return 'source checks: blocked: %s%s' % (
+            '; '.join(r.get('message', '') for r in reasons if r.get('level') == 'blocked'),
+            ''.join(' (warning: %s)' % r.get('message', '') for r in reasons
+                    if r.get('level') != 'blocked'))
     if vm.get('kind', 'volume') != 'volume':
         return ('kind %s: a wave migrates volumes (kind: volume); a warm migration'
                 ' runs with playbooks/warm_migration.yml' % vm.get('kind'))
@@ -57,7 +64,14 @@ def uch_vm_invalid(vm):
     return None
 
 
-def uch_place(vms, sources, destinations, default_source=None, existing=None):
+def _esxi_host(vm):
+    """The ESXi host a VM's disks are read from (VDDK's NFC sessions are
+    per host): its esxi_host, else discover_vmware's vmware.host."""
+    return vm.get('esxi_host') or (vm.get('vmware') or {}).get('host')
+
+
+def uch_place(vms, sources, destinations, default_source=None, existing=None,
+              esxi_host_limit=0):
     """Lanes for a wave.
 
     sources, destinations: {appliance: free slots}.  A lane is one slot on
@@ -68,9 +82,21 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
     the VM names one).  existing: {VM: destination} where a VM's copy
     jobs already are (an earlier run of the wave): the VM stays there, so
     a rerun finds its jobs.  A VM whose description is invalid (see
-    uch_vm_invalid) is not placed.  Returns {"lanes": [...], "unplaced": [...]},
-    each unplaced VM with its name and the error saying why.
+    uch_vm_invalid) is not placed.  esxi_host_limit: at most that many
+    lanes (so that many transfers at once, a lane running one VM at a
+    time) hold VMs of one ESXi host (_esxi_host); 0: no limit.  Among the
+    lanes a VM may take, the least loaded wins, then the one holding
+    fewest VMs of its host, so a host's VMs spread up to the limit.
+    Returns {"lanes": [...], "unplaced": [...]}, each unplaced VM with
+    its name and the error saying why.
     """
+    try:
+        esxi_host_limit = int(esxi_host_limit or 0)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError('uch_place: the ESXi host limit must be a number, not %r'
+                                 % (esxi_host_limit,))
+    if esxi_host_limit < 0:
+        raise AnsibleFilterError('uch_place: the ESXi host limit must be 0 (none) or more')
     existing = existing or {}
     if not isinstance(vms, list):
         raise AnsibleFilterError('uch_place: the workloads must be a list of VMs')
@@ -115,7 +141,20 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None):
                    % pin)
             unplaced.append(dict(name=name, error='not placed: ' + why))
             continue
-        lane = min(cand, key=lambda l: (l['load'], len(l['vms']), l['name']))
+        host = _esxi_host(vm)
+        if host and esxi_host_limit:
+            holding = [l for l in lanes if any(_esxi_host(v) == host for v in l['vms'])]
+            if len(holding) >= esxi_host_limit:
+                cand = [l for l in cand if l in holding]
+            if not cand:
+                unplaced.append(dict(name=name, error=(
+                    'not placed: ESXi host %s has its limit of %d lanes, none of '
+                    'them on this VM\'s appliances' % (host, esxi_host_limit))))
+                continue
+
+        def of_host(l):
+            return sum(1 for v in l['vms'] if host and _esxi_host(v) == host)
+        lane = min(cand, key=lambda l: (l['load'], of_host(l), len(l['vms']), l['name']))
         lane['vms'].append(vm)
         lane['load'] += _load(vm)
     for l in lanes:

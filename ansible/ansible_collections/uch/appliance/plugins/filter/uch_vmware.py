@@ -1,0 +1,244 @@
+# -*- coding: utf-8 -*-
+# Copyright: UCH project
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Filters for discover_vmware.yml: which VMs of a vCenter's inventory
+(community.vmware.vmware_vm_info) a discovery takes, and the workloads
+file's entries made from what community.vmware's info modules said of
+each."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+
+def uch_vmware_select(vms, folder=None, names=None, tags=None):
+    """The VMs of vmware_vm_info's list under FOLDER (a folder path such
+    as /DC0/vm/prod, itself or below), whose name matches one of the
+    regular expressions NAMES (all when none), carrying every tag of
+    TAGS (names; needs vmware_vm_info's show_tag).  Sorted by name."""
+    pats = []
+    for n in names or []:
+        try:
+            pats.append(re.compile(n))
+        except re.error as e:
+            raise AnsibleFilterError('uch_discover_names: %r is not a regular '
+                                     'expression: %s' % (n, e))
+    folder = (folder or '').rstrip('/')
+    out = []
+    for vm in vms or []:
+        f = (vm.get('folder') or '').rstrip('/')
+        if folder and f != folder and not f.startswith(folder + '/'):
+            continue
+        if pats and not any(p.search(vm.get('guest_name') or '') for p in pats):
+            continue
+        if tags:
+            have = set(t.get('name') for t in vm.get('tags') or [])
+            if not set(tags) <= have:
+                continue
+        out.append(vm)
+    return sorted(out, key=lambda v: v.get('guest_name') or '')
+
+
+def _by_item(results, key):
+    """A registered loop's results by the moid of their item."""
+    out = {}
+    for r in (results or {}).get('results', []):
+        if r.get('failed'):
+            raise AnsibleFilterError('%s: %s' % (r.get('item', {}).get('guest_name'),
+                                                 r.get('msg')))
+        out[r['item']['moid']] = r.get(key)
+    return out
+
+
+def _snapshots(snaps):
+    """vmware_guest_snapshot_info's snapshots (a flat list already)."""
+    return [{'name': s.get('name'), 'id': s.get('id'),
+             'created': s.get('creation_time'), 'state': s.get('state')}
+            for s in snaps or []]
+
+
+CONTROLLER_PREFIX = (('sata', 'sata'), ('nvme', 'nvme'), ('ide', 'ide'))
+
+
+def _disk_name(d):
+    """scsiB-U (or sataB-U, nvmeB-U, ideB-U): the disk's place, stable
+    and a valid wave disk name."""
+    ctl = d.get('controller_type') or ''
+    prefix = 'scsi'
+    for key, p in CONTROLLER_PREFIX:
+        if key in ctl.lower():
+            prefix = p
+    return '%s%s-%s' % (prefix, d.get('controller_bus_number'), d.get('unit_number'))
+
+
+def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
+                         vcenter=None):
+    """The workloads file of a wave from a discovery: per VM (kind
+    vmware) its disks (datastore path, size, controller, mode, sharing,
+    backing), NICs (MAC, network, type), firmware, guest OS, power
+    state, host and snapshots.  VMS is uch_vmware_select's list; DISKS,
+    NICS, BOOTS, SNAPS the registered loops over it of
+    vmware_guest_disk_info, vmware_guest_network (gather_network_info),
+    vmware_guest_boot_info and vmware_guest_snapshot_info."""
+    d_by = _by_item(disks, 'guest_disk_info')
+    n_by = _by_item(nics, 'network_info')
+    b_by = _by_item(boots, 'vm_boot_info')
+    s_by = _by_item(snaps, 'guest_snapshots')
+    out = []
+    for vm in vms or []:
+        moid = vm['moid']
+        vdisks = []
+        for _, d in sorted((d_by.get(moid) or {}).items(), key=lambda kv: int(kv[0])):
+            size = d.get('capacity_in_bytes') or (d.get('capacity_in_kb') or 0) * 1024
+            vdisks.append({
+                'name': _disk_name(d),
+                'size': size,
+                'source': {'vmware': {
+                    'datastore_path': d.get('backing_filename'),
+                    'datastore': d.get('backing_datastore'),
+                    'controller': d.get('controller_type'),
+                    'bus': d.get('controller_bus_number'),
+                    'unit': d.get('unit_number'),
+                    'mode': d.get('backing_diskmode') or d.get('backing_disk_mode'),
+                    'sharing': d.get('backing_sharing'),
+                    'backing': d.get('backing_type'),
+                    'thin': d.get('backing_thinprovisioned'),
+                }},
+            })
+        vnics = [{'mac': n.get('mac_address'), 'network': n.get('network_name'),
+                  'type': n.get('device_type'), 'connected': n.get('connected')}
+                 for n in n_by.get(moid) or []]
+        snap = s_by.get(moid) or {}
+        boot = b_by.get(moid) or {}
+        out.append({
+            'name': vm.get('guest_name'),
+            'kind': 'vmware',
+            'vmware': {
+                'moid': moid,
+                'uuid': vm.get('uuid'),
+                'datacenter': vm.get('datacenter'),
+                'folder': vm.get('folder'),
+                'cluster': vm.get('cluster'),
+                'host': vm.get('esxi_hostname'),
+                'power_state': vm.get('power_state'),
+                'guest_id': vm.get('guest_fullname'),
+                'firmware': boot.get('current_boot_firmware'),
+                'secure_boot': boot.get('current_secure_boot_enabled'),
+                # no community.vmware module reads
+                # config.changeTrackingEnabled with Debian's pyVmomi
+                # 6.7.1 (vmware_guest_info needs VmomiJSONEncoder)
+                'cbt': None,
+                'tags': [t.get('name') for t in vm.get('tags') or []],
+                'nics': vnics,
+                'snapshots': _snapshots(snap.get('snapshots')),
+                'current_snapshot': (snap.get('current_snapshot') or {}).get('name'),
+            },
+            'disks': vdisks,
+        })
+    doc = {'wave': wave, 'vms': out}
+    if vcenter:
+        doc['vcenter'] = vcenter
+    return doc
+
+
+# VMware guest ids (prefixes) of the guests virt-v2v converts, and of
+# those it does not (too old, or not Linux nor Windows); any other one
+# is for virt-v2v's inspection to decide.
+V2V_GUESTS = ('rhel', 'centos', 'oraclelinux', 'rockylinux', 'almalinux',
+              'sles', 'opensuse', 'debian', 'ubuntu', 'fedora',
+              'windows7', 'windows8', 'windows9', 'windows11', 'windows2019',
+              'windows2022')
+NOT_V2V_GUESTS = ('darwin', 'solaris', 'freebsd', 'netware', 'os2', 'dos',
+                  'win31', 'win95', 'win98', 'winme', 'winnt', 'win2000',
+                  'winxp', 'winnet', 'winvista', 'winlonghorn', 'vmkernel',
+                  'unixware', 'openserver', 'eComStation'.lower())
+
+
+def uch_vmware_checks(vm, plan='cold', datastores=None):
+    """The source checks of one VM of discover_vmware's file, before
+    anything moves: {"verdict": ok|warning|blocked, "reasons": [{check,
+    level, message}]}, every reason found.  PLAN cold or warm.
+    DATASTORES: vmware_datastore_info's list (name, accessible), to
+    check the disks' datastores can be reached."""
+    if plan not in ('cold', 'warm'):
+        raise AnsibleFilterError('uch_plan must be cold or warm, not %r' % (plan,))
+    vw = vm.get('vmware') or {}
+    reasons = []
+
+    def add(check, level, msg):
+        reasons.append({'check': check, 'level': level, 'message': msg})
+
+    snaps = vw.get('snapshots') or []
+    if snaps:
+        add('snapshots', 'warning', '%d snapshot(s) (%s): the copy reads through '
+            'every delta disk; delete or consolidate them first'
+            % (len(snaps), ', '.join(str(s.get('name')) for s in snaps)))
+    if plan == 'warm':
+        if vw.get('cbt') is False:
+            add('cbt', 'blocked', 'changed block tracking is off: a warm plan '
+                'needs it (enable it, then take and remove a snapshot)')
+        elif vw.get('cbt') is None:
+            add('cbt', 'warning', 'changed block tracking state unknown '
+                '(not readable here); a warm plan needs it on')
+    if plan == 'cold' and vw.get('power_state') == 'poweredOn':
+        add('power', 'blocked', 'powered on: a cold plan converts a VM that '
+            'is shut down (virt-v2v refuses a running one)')
+    for d in vm.get('disks') or []:
+        src = (d.get('source') or {}).get('vmware') or {}
+        name = d.get('name')
+        backing = src.get('backing') or ''
+        if backing.startswith('RawDiskMapping'):
+            add('rdm', 'blocked', 'disk %s is a raw device mapping (RDM): '
+                'copy the LUN another way or migrate it to a virtual disk' % name)
+        mode = src.get('mode') or ''
+        if mode.startswith('independent'):
+            add('independent', 'blocked' if plan == 'warm' else 'warning',
+                'disk %s is independent (%s): snapshots and CBT leave it out%s'
+                % (name, mode, '' if plan == 'warm' else
+                   '; a cold copy reads it as it is'))
+        if src.get('sharing') == 'sharingMultiWriter':
+            add('shared', 'blocked', 'disk %s is shared (multi-writer): '
+                'another VM may write it during the copy' % name)
+        if datastores is not None:
+            ds = [x for x in datastores if x.get('name') == src.get('datastore')]
+            if not ds:
+                add('datastore', 'blocked', 'disk %s: datastore %s not found'
+                    % (name, src.get('datastore')))
+            elif not ds[0].get('accessible', True):
+                add('datastore', 'blocked', 'disk %s: datastore %s is not '
+                    'accessible' % (name, src.get('datastore')))
+    guest = (vw.get('guest_id') or '').lower()
+    if guest.startswith(NOT_V2V_GUESTS):
+        add('guest_os', 'blocked', 'guest OS %s: virt-v2v does not convert it'
+            % vw.get('guest_id'))
+    elif not guest.startswith(V2V_GUESTS):
+        add('guest_os', 'warning', 'guest OS %s: not one virt-v2v is known to '
+            'convert; its inspection decides' % (vw.get('guest_id') or 'unknown'))
+    if vw.get('firmware') == 'efi' and vw.get('secure_boot'):
+        add('firmware', 'warning', 'UEFI with Secure Boot: the destination '
+            'needs Secure Boot firmware (OVMF) too')
+    if not vm.get('disks'):
+        add('disks', 'blocked', 'no disks')
+    levels = set(r['level'] for r in reasons)
+    verdict = 'blocked' if 'blocked' in levels else 'warning' if levels else 'ok'
+    return {'verdict': verdict, 'reasons': reasons}
+
+
+def uch_vmware_with_checks(doc, plan='cold', datastores=None):
+    """discover_vmware's file with each VM's source checks ("checks")."""
+    out = dict(doc)
+    out['plan'] = plan
+    out['vms'] = [dict(vm, checks=uch_vmware_checks(vm, plan, datastores))
+                  for vm in doc.get('vms') or []]
+    return out
+
+
+class FilterModule(object):
+    def filters(self):
+        return dict(uch_vmware_select=uch_vmware_select,
+                    uch_vmware_workloads=uch_vmware_workloads,
+                    uch_vmware_checks=uch_vmware_checks,
+                    uch_vmware_with_checks=uch_vmware_with_checks)
