@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make-windows.sh OUT_DIR: a phony Windows 10 guest, made of Debian
 # packages only, that virt-v2v inspects and converts like a real one in
 # well under a minute: an MBR disk with one NTFS filesystem holding the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The appliance's files (appliance/) as `make install-appliance` puts them
 # in an image: systemd-analyze verify accepts the units, tmpfiles makes
 # the directories with their modes, uchd runs from the shipped uchd.conf

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A convert job of a blank disk (real virt-v2v, real appliance) fails
 # with virt-v2v's own error line as error.message, its advice in the job
 # log, and nothing in the output directory; cancelling one mid-way ends

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # output.openstack where there is no OpenStack (as here): the job fails
 # within seconds naming what is missing (the openstack client virt-v2v
 # runs; with one installed, virt-v2v's own words on the unreachable

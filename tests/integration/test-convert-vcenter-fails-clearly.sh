@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # input.vcenter where no vCenter, VDDK or vddk plugin exists (as here):
 # each job fails within seconds, its error naming what is missing (the
 # VDDK library and nbdkit's vddk plugin; the unreachable vCenter in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "verify": true must be able to fail: a source that reads differently
 # every time (nbdkit eval returning fresh random bytes) makes the job
 # fail with a mismatch, recorded as verified: false.

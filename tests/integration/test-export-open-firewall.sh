@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Export jobs with listen.open_firewall, against a fake firewalld on a
 # private D-Bus bus (DBUS_SYSTEM_BUS_ADDRESS): the port is opened in the
 # default zone while the export serves and closed when it ends (cancel,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Export jobs: over a Unix socket (read back by nbdcopy, equal; cancel
 # ends it), over TCP with TLS-PSK (a wrong key is refused, the right one
 # reads the disk), and until=client-done (the job succeeds when the last

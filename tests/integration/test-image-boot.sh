@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uch-test: slow
 # uch-test: timeout=2400
 # The appliance image (make image) boots under qemu (TCG) the way a cloud

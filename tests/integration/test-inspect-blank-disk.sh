@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An inspect job of two disks, one holding only an ext4 filesystem (read
 # through NBD from nbdkit), one a LUKS volume (a path), succeeds with
 # convertible false and reasons naming why (no operating system, LUKS

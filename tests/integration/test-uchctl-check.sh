@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchctl check, as an admin runs it first on a fresh appliance (--quick;
 # the appliance check only where it fails at once, cached for health):
 # exit 0 on a host with every tool; with nbdkit missing from PATH, exit 1

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by the Ansible tests after functions.sh: "appliances" as
 # network namespaces on one bridge, each with its own sshd (own config,
 # host key, port; key auth only) and its own uchd, reached from the root

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by tests/integration/test-*.sh.  Gives each test a private
 # temp dir, a uchd of its own, and cleanup that leaves no process behind.
 set -euo pipefail
@@ -348,4 +349,18 @@ initramfs_has_virtio() {
     grep -q "/$mod\.ko" "$T/initrd.list" || die "$mod not in $initrd"
   done
   pass "${initrd##*/} holds virtio_blk, virtio_net, virtio_pci"
+}
+
+# repo_files: the repository's files, one a line, relative to UCH_TOP:
+# what git tracks plus new files it does not ignore (so a checker sees a
+# script before its commit); every file but build/ outside a git
+# checkout.
+repo_files() {
+  if git -C "$UCH_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$UCH_TOP" ls-files --cached --others --exclude-standard |
+      while IFS= read -r f; do [ -f "$UCH_TOP/$f" ] && printf '%s\n' "$f"; done
+  else
+    (cd "$UCH_TOP" && find . -path ./build -prune -o -path ./var -prune -o \
+       -type f -print | sed 's|^\./||')
+  fi
 }
