@@ -33,7 +33,7 @@ if [ ! -s "$cache/windows.img" ]; then
   python3 "$here/make-win-files.py" "$work"
   for hive in software system; do
     cp "$work/empty.hive" "$work/$hive"
-    HIVE=$(echo $hive | tr a-z A-Z)
+    HIVE=${hive^^}
     hivexregedit --merge "$work/$hive" --prefix "HKEY_LOCAL_MACHINE\\$HIVE" \
       "$here/windows-$hive.reg"
   done

@@ -9,6 +9,7 @@ require jq
 [ -e "$(nbdkit --dump-config | sed -n 's/^plugindir=//p')/nbdkit-eval-plugin.so" ] ||
   skip "nbdkit eval plugin not installed"
 
+# shellcheck disable=SC2016 # $3 is the count nbdkit's eval plugin passes
 nbdkit -r -f -U "$T/rand.sock" -P "$T/rand.pid" eval \
   get_size='echo 4194304' pread='head -c $3 /dev/urandom' \
   >>"$T/nbdkit.log" 2>&1 &

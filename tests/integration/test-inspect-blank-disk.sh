@@ -59,7 +59,7 @@ tree() { # PID
     kids=$(ps -eo pid=,ppid= | awk -v p=" $next " 'index(p, " " $2 " ") {print $1}' | xargs)
     pids="$pids $kids"; next=$kids
   done
-  echo $pids
+  xargs <<<"$pids"
 }
 busy() { job_in_state cancelme running &&
          ps -o comm= -p "$(tree "$(job_field cancelme .worker.pid)" | tr ' ' ,)" | grep -q qemu-system; }
