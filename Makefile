@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # UCH — the Universal Conversion Host.  See README.md.
 
 PREFIX   ?= /usr/local

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The copies of a migration wave submitted straight to uchd from one
 process, for bench/wave to set against the Ansible wave: the same
 placement (the collection's own uch_place), the same lanes in parallel

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make-debian.sh [raw|qcow2|xml|vmx|ova]: a small, real Debian 12 guest
 # made from Debian's packages only, and the fixtures derived from it for
 # each input virt-v2v takes.  Prints the path of what was asked for
@@ -71,6 +72,7 @@ rootfs() {
   # rather than ~10 (755 modules, a dozen execs each, at 60 ms an exec).
   # The guest's own first initramfs, built by the package install, is a
   # MODULES=most one.
+  # shellcheck disable=SC2016 # "$1" in a hook: the root mmdebstrap gives the hook
   mmdebstrap --variant=minbase --mode=root --format=tar \
     --aptopt='Acquire::Check-Valid-Until "false"' \
     --aptopt='APT::Install-Recommends "false"' \
@@ -100,7 +102,15 @@ raw() {
   start=$(date +%s)
   uuid=$(cat /proc/sys/kernel/random/uuid)
   # grub-install and update-grub run from the guest itself (guestfish's
-  # command chroots into /sysroot with /dev, /proc and /sys bound).
+  # sh chroots into /sysroot with the appliance's /dev, /proc and /sys
+  # bound).  grub-install is told the kernel's name for the disk that
+  # holds /boot, as grub-probe finds it, never "/dev/sda": the kernel
+  # probes the appliance's SCSI disks in no fixed order, and libguestfs
+  # translates the names its API takes (part-init /dev/sda is always the
+  # first disk added) but not the words of a command it runs.  When the
+  # appliance's own disk came up as sda, "grub-install /dev/sda" went for
+  # the appliance's ext2 root ("File system `ext2' doesn't support
+  # embedding ... cross-disk install") -- one build in a few.
   guestfish <<GF >&2
 sparse $work/debian.img $disk_size
 run
@@ -112,9 +122,13 @@ mount /dev/sda1 /
 tar-in $work/rootfs.tar / xattrs:true acls:true
 write /etc/fstab "UUID=$uuid / ext4 errors=remount-ro 0 1\n"
 write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
-command "grub-install --target=i386-pc /dev/sda"
+sh "grub-install --target=i386-pc \$(grub-probe --target=disk /boot)"
 command "update-grub"
 GF
+  # boot.img, GRUB's boot sector, in our disk's MBR: grub-install
+  # wrote to this disk and no other.
+  head -c 440 "$work/debian.img" | grep -aq GRUB ||
+    { echo "make-debian.sh: no GRUB boot sector in the disk's MBR" >&2; exit 1; }
   mv "$work/debian.img" "$out"
   took "disk (guestfish)" "$start"
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make-ova.sh DISK NAME OS_TYPE OS_ID OUT.ova: an OVA as VMware exports
 # it, for virt-v2v's -i ova: an OVF (1 vCPU, 1 GiB, one disk on an LSI
 # SCSI controller, an E1000 NIC on "VM Network"), the disk as a

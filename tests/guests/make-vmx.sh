@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make-vmx.sh DISK NAME GUESTOS MAC DIR: DIR as ESXi keeps a VM in its
 # datastore, for virt-v2v's -i vmx (local, NFS or over SSH): NAME.vmx
 # (2 vCPUs, 2 GiB, the disk on an LSI SAS controller, an e1000e NIC on

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the binary pieces of the phony Windows guest into DIR:
 empty.hive (an empty registry hive that hivexregedit can merge .reg text
 into) and cmd.exe (headers of a 64-bit console PE program, which is how

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make-windows.sh OUT_DIR: a phony Windows 10 guest, made of Debian
 # packages only, that virt-v2v inspects and converts like a real one in
 # well under a minute: an MBR disk with one NTFS filesystem holding the
@@ -32,7 +33,7 @@ if [ ! -s "$cache/windows.img" ]; then
   python3 "$here/make-win-files.py" "$work"
   for hive in software system; do
     cp "$work/empty.hive" "$work/$hive"
-    HIVE=$(echo $hive | tr a-z A-Z)
+    HIVE=${hive^^}
     hivexregedit --merge "$work/$hive" --prefix "HKEY_LOCAL_MACHINE\\$HIVE" \
       "$here/windows-$hive.reg"
   done

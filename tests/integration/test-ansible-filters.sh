@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The wave's filters (plugins/filter/uch_wave.py) on the cases the wave
 # tests do not reach with real appliances: a rerun's report for a VM
 # finished before, with and without its in-place conversion; a VM its

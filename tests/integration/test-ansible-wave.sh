@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uch-test: slow
 # uch-test: timeout=900
 # The Ansible collection driving a pool of three appliances (network
@@ -51,7 +52,8 @@ pass "ansible-doc renders ${#mods[@]} modules with options, examples and return 
 echo 'all: {hosts: {localhost: {}}}' >"$T/empty-inventory.yml"
 out=$(ansible-playbook -i "$T/empty-inventory.yml" --syntax-check "$COLL"/playbooks/*.yml 2>&1) ||
   die "syntax-check: $out"
-pass "--syntax-check passes for $(ls "$COLL"/playbooks/*.yml | wc -l) playbooks"
+playbooks=("$COLL"/playbooks/*.yml)
+pass "--syntax-check passes for ${#playbooks[@]} playbooks"
 # --syntax-check does not read a role's meta/: every YAML file must load
 out=$(python3 - "$COLL" <<'PY' 2>&1
 import pathlib, sys, yaml

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 409 when a new job writes a file or device an active (running or
 # queued) job uses, or uses one an active job writes; the same device
 # read twice is fine.  Identity is the file (st_dev+st_ino, so another

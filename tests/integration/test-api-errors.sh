@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # 404, 405 (+Allow), 413 (over 1 MiB, before the body is read), 415,
 # 400 naming the field; none of the rejected requests writes anything,
 # and garbage does not hurt uchd.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # /v1/health answers without a token; every other route over TCP needs
 # the right bearer token (401 without or with a wrong one); the Unix
 # socket needs none.  The token file is created 0600 when missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Submit, get, list (newest first, ?state= and ?type=), and idempotent
 # resubmission: same id + same request -> 200 and the same job, same id
 # with another request -> 409 naming the id.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The job log from an offset (X-Log-Size tells a follower where to go on),
 # /metrics in Prometheus text with the documented series, cancel of a
 # running job, and DELETE: 409 while running, then the job and its files

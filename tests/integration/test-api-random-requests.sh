@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Random and broken HTTP (odd methods, long paths, bad lengths, broken
 # chunking, cut-off requests, deep JSON, binary bodies) for a few seconds:
 # uchd neither crashes nor wedges, answers health after, and writes no

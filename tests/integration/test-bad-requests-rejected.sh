@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every request in tests/requests/bad/ posted to a real uchd gets 400,
 # error.code "invalid_request" and error.field as in its .field file, and
 # none of them leaves anything under the state or runtime job dirs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A convert job of a blank disk (real virt-v2v, real appliance) fails
 # with virt-v2v's own error line as error.message, its advice in the job
 # log, and nothing in the output directory; cancelling one mid-way ends
@@ -49,7 +50,7 @@ tree() { # PID
     kids=$(ps -eo pid=,ppid= | awk -v p=" $next " 'index(p, " " $2 " ") {print $1}' | xargs)
     pids="$pids $kids"; next=$kids
   done
-  echo $pids
+  xargs <<<"$pids"
 }
 busy() { job_in_state cancelme running && tree "$(job_field cancelme .worker.pid)" | grep -q ' ' &&
          ps -o comm= -p "$(tree "$(job_field cancelme .worker.pid)" | tr ' ' ,)" | grep -q qemu-system; }

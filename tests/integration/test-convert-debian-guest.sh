@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real Debian 12 test guest (tests/guests/make-debian.sh) converted by
 # a convert job through the API with -i disk into a local qcow2: the job
 # follows virt-v2v's phases, succeeds, reports the guest, the converted

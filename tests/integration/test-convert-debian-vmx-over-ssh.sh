@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The real Debian 12 test guest as ESXi keeps a VM (NAME.vmx, a vmdk
 # descriptor and its flat extent) in a datastore folder served by an
 # sshd on loopback, converted by a convert job with -i vmx -it ssh: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # output.openstack where there is no OpenStack (as here): the job fails
 # within seconds naming what is missing (the openstack client virt-v2v
 # runs; with one installed, virt-v2v's own words on the unreachable
@@ -117,6 +118,6 @@ fi
 api GET /v1/jobs >>"$T/responses.log"
 secret_nowhere "the password" "$pw" "$T/ps.log" "$T/responses.log" "$T/uchd.log" \
   "$T"/state/jobs/*/state.json "$T"/state/jobs/*/job.log "$T"/state/jobs/*/request.json
-ls "$T/run/jobs" 2>/dev/null | grep -q . && die "runtime dir (secret) left: $(ls "$T/run/jobs")"
+[ -z "$(ls -A "$T/run/jobs" 2>/dev/null)" ] || die "runtime dir (secret) left: $(ls -A "$T/run/jobs")"
 ! pgrep -f -- "(virt-v2v|uch-job).*$T/(run|state)" >/dev/null || die "left running"
 pass "the password is in no command line, file or response; nothing left"

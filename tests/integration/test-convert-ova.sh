@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An OVA as VMware exports it (OVF + streamOptimized VMDK + SHA256
 # manifest; tests/guests/make-ova.sh) converted by a convert job with
 # input "ova": the job succeeds, the guest takes its name, memory and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A phony Windows 10 guest (tests/guests/make-windows.sh) converted by a
 # convert job through the API: the job follows virt-v2v's phases to
 # "copying" and 100 %, succeeds, reports the converted disk, the domain

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # output.block: the phony Windows guest converted by a convert job onto
 # a block device given as an attached volume (a loop device with a by-id
 # name, as uchd finds Cinder volumes): virt-v2v writes through the job's

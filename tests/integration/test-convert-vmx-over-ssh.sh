@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vmx over SSH (-i vmx -it ssh) through the API: an sshd on loopback
 # started here (own config and host key, key auth only, a free high port)
 # serves an ESXi-like datastore folder holding the phony Windows guest

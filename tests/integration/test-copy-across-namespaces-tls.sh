@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The cloud-to-cloud flow between two hosts: a source uchd in its own
 # network namespace exports a 2 GiB disk with scattered data over
 # TLS-PSK; the destination uchd (joined to it by a veth pair, own

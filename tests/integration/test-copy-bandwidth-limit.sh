@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A copy's "limits": {"bandwidth"} holds it to that rate, and PATCH
 # /v1/jobs/{id} changes the rate while it runs: the measured rate follows
 # within seconds (nbdkit's rate filter re-reads its rate-file), onto a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Cancelling a copy mid-way (source slowed by nbdkit's rate filter, read
 # through the worker's own nbdkit, into qcow2 through qemu-nbd) ends the
 # job "cancelled" and leaves no nbdkit, nbdcopy, qemu-nbd or uch-job.

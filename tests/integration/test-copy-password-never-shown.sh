@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An nbdkit source with a password (curl plugin, HTTP server checking
 # what it receives): the password reaches the server, yet it never
 # appears in any command line during the job, nor in state.json,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One job, two disks, "verify": true: a path source into a new qcow2
 # image (qemu-img compare says identical) and an NBD source into a raw
 # file marked is_zero; each disk's result records verified: true.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A copy interrupted resumes from its last durable checkpoint when the
 # same request is submitted again (same id): first with the worker killed
 # outright (SIGKILL, no chance to clean up), then with the source server

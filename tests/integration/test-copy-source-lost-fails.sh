@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The source server dying mid-copy fails the job with libnbd's words for
 # it (the raw copy is the worker's own, transfer/resumable.c), and the
 # worker's tools are all gone afterwards.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A 2 GiB sparse image holding 256 MiB of random data, copied through
 # uchd from an NBD source: the copy is byte-for-byte equal and still
 # sparse, progress ends at 100% and bytes_total counts the data only.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A raw destination that is a block device (a loop device here): a
 # source that fits is copied onto it; one larger than the device fails
 # before anything is written, naming both sizes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # "verify": true must be able to fail: a source that reads differently
 # every time (nbdkit eval returning fresh random bytes) makes the job
 # fail with a mismatch, recorded as verified: false.
@@ -8,6 +9,7 @@ require jq
 [ -e "$(nbdkit --dump-config | sed -n 's/^plugindir=//p')/nbdkit-eval-plugin.so" ] ||
   skip "nbdkit eval plugin not installed"
 
+# shellcheck disable=SC2016 # $3 is the count nbdkit's eval plugin passes
 nbdkit -r -f -U "$T/rand.sock" -P "$T/rand.pid" eval \
   get_size='echo 4194304' pread='head -c $3 /dev/urandom' \
   >>"$T/nbdkit.log" 2>&1 &

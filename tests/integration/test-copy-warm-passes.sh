@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Warm migration by passes: a full copy, then passes that copy only what
 # changed on the source since, onto the same destination:
 # - from a qemu dirty bitmap over NBD (qemu-nbd -B, meta context

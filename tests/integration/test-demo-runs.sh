@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make demo`'s script works end to end and leaves no process behind:
 # the copy equals its source, the export reads back equal, and the
 # convert job (virt-v2v on the phony Windows guest) succeeds with a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Export jobs with listen.open_firewall, against a fake firewalld on a
 # private D-Bus bus (DBUS_SYSTEM_BUS_ADDRESS): the port is opened in the
 # default zone while the export serves and closed when it ends (cancel,
@@ -119,13 +120,13 @@ pass "without open_firewall no firewalld call"
 # --- success (until=client-done) closes it too
 port=$(free_port)
 n0=$(ncalls)
-tcp_export done "$port" ', "open_firewall": true' client-done
-psk=$(job_field done .result.tls_psk_file)
-is_open done "$port"
+tcp_export "done" "$port" ', "open_firewall": true' client-done
+psk=$(job_field "done" .result.tls_psk_file)
+is_open "done" "$port"
 nbdcopy "nbds://uch@127.0.0.1:$port/disk0?tls-psk-file=$psk" "$T/back.img" ||
   die "nbdcopy from the export failed"
-[ "$(job_wait done 30)" = succeeded ] || die "client-done export: $(job_field done .error)"
-closed done
+[ "$(job_wait "done" 30)" = succeeded ] || die "client-done export: $(job_field "done" .error)"
+closed "done"
 [ "$(calls_since "$n0" | tail -1)" = "removePort public $port tcp" ] || die "no removePort at success"
 pass "until=client-done: succeeded, port closed"
 
@@ -133,7 +134,7 @@ pass "until=client-done: succeeded, port closed"
 port=$(free_port)
 tcp_export dies "$port" ', "open_firewall": true'
 kit=$(pgrep -f -- "nbdkit.*$T/run/jobs/dies/nbdkit.pid") || die "no nbdkit for dies"
-kill -KILL $kit
+kill -KILL "$kit"
 [ "$(job_wait dies 30)" = failed ] || die "dies did not fail"
 closed dies
 pass "failed export (nbdkit killed): port closed"

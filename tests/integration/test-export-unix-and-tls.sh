@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Export jobs: over a Unix socket (read back by nbdcopy, equal; cancel
 # ends it), over TCP with TLS-PSK (a wrong key is refused, the right one
 # reads the disk), and until=client-done (the job succeeds when the last
@@ -75,7 +76,7 @@ api POST /v1/jobs/tls/cancel >/dev/null
 port=$(free_port)
 echo "client:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/mine.psk"
 chmod 600 "$T/mine.psk"
-submit done '{"type": "export", "id": "done", "until": "client-done",
+submit "done" '{"type": "export", "id": "done", "until": "client-done",
   "listen": {"tcp": "127.0.0.1:'"$port"'", "tls_psk_file": "'"$T/mine.psk"'",
              "tls_username": "client", "advertise": "localhost"},
   "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "d"}]}'
@@ -85,7 +86,7 @@ submit done '{"type": "export", "id": "done", "until": "client-done",
 nbdcopy "nbds://client@127.0.0.1:$port/d?tls-psk-file=$T/mine.psk" "$T/back-done.img" ||
   die "nbdcopy with the request's PSK failed"
 cmp "$T/disk.img" "$T/back-done.img" || die "read back differs"
-st=$(job_wait done 30)
+st=$(job_wait "done" 30)
 [ "$st" = succeeded ] || die "client-done export ended $st: $(api GET /v1/jobs/done | jq -c .error)"
 pass "until=client-done: succeeded after the last client"
 [ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
@@ -94,7 +95,7 @@ pass "until=client-done: succeeded after the last client"
 submit dies '{"type": "export", "id": "dies", "listen": {"unix": true},
   "disks": [{"source": {"path": "'"$T/disk.img"'"}}]}'
 kit=$(pgrep -f -- "nbdkit.*$T/run/jobs/dies/nbdkit.pid") || die "no nbdkit for dies"
-kill -KILL $kit
+kill -KILL "$kit"
 st=$(job_wait dies 30)
 api GET /v1/jobs/dies >"$T/dies-end.json"
 [ "$st" = failed ] || die "export whose nbdkit died ended $st"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The request validator survives 20 s of libFuzzer (ASan+UBSan) starting
 # from the seeds and the request corpus: no crash, leak or timeout.
 source "$UCH_TOP/tests/lib/functions.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uch-test: slow
 # uch-test: timeout=2400
 # The appliance image (make image) boots under qemu (TCG) the way a cloud
@@ -99,6 +100,7 @@ pass "uchd healthy over TLS ${boot_s}s after power-on"
 # for cloud-init's last stage (boot-finished), allow 60 s a connection.
 cloud_init_done() { guest test -f /var/lib/cloud/instance/boot-finished; }
 wait_for 600 cloud_init_done || { tail -40 "$T/console.log"; die "no ssh, or cloud-init never finished"; }
+# shellcheck disable=SC2016 # the guest's shell expands it
 serials=$(guest 'for f in /sys/block/vd*/serial; do cat "$f"; echo; done')
 for id in "$src_id" "$dst_id"; do
   echo "$serials" | grep -qx "${id:0:20}" || die "guest serials: $serials"
@@ -181,6 +183,7 @@ jq -e 'def st($n): [.checks[] | select(.name == $n) | .status][0];
 pass "uchctl check --json: passed false; the same verdicts and capabilities"
 
 guest 'systemctl poweroff' || true
+# shellcheck disable=SC2016 # eval expands it, each time wait_for tries
 wait_for 180 eval '! kill -0 $QEMU_PID 2>/dev/null' ||
   { tail -30 "$T/console.log"; die "guest did not power off"; }
 grep -q 'reboot: Power down' "$T/console.log" ||

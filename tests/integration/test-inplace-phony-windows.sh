@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copy, then convert in place, through the API: the phony Windows guest
 # (tests/guests/make-windows.sh) copied by a copy job to a raw disk, then
 # an inplace job on that disk succeeds and leaves viostor.sys from

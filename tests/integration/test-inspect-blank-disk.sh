@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An inspect job of two disks, one holding only an ext4 filesystem (read
 # through NBD from nbdkit), one a LUKS volume (a path), succeeds with
 # convertible false and reasons naming why (no operating system, LUKS
@@ -58,7 +59,7 @@ tree() { # PID
     kids=$(ps -eo pid=,ppid= | awk -v p=" $next " 'index(p, " " $2 " ") {print $1}' | xargs)
     pids="$pids $kids"; next=$kids
   done
-  echo $pids
+  xargs <<<"$pids"
 }
 busy() { job_in_state cancelme running &&
          ps -o comm= -p "$(tree "$(job_field cancelme .worker.pid)" | tr ' ' ,)" | grep -q qemu-system; }

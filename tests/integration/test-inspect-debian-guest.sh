@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # An inspect job of the real Debian 12 test guest (tests/guests/
 # make-debian.sh, cached), given as a qcow2 overlay over the cached raw
 # disk: distro debian, major version 12, BIOS firmware, its hostname,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kickstart/uch.ks is well formed: every %section is closed by %end before
 # the next opens, every %post/%pre body passes bash -n, %packages is
 # exactly kickstart/packages.txt, and the units it enables are ours or

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every man page passes podchecker without warnings, and documents every
 # --flag its program's --help lists (so the two cannot drift apart).
 source "$UCH_TOP/tests/lib/functions.sh"

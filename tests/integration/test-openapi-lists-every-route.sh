@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # docs/openapi.yaml lists every route uchd has, and no route it lacks:
 # the routes are read from the router's table (service/api/router.c),
 # then each documented route is tried on a real uchd, which must know it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make rpm` (build-aux/make-rpm, rpm/uch.spec) builds the RPM the
 # CentOS image's kickstart installs: it holds uchd, uchctl, the worker,
 # the inspect helper, the units, tmpfiles.d entry and config (as

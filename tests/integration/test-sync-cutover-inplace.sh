@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A warm migration that ends converted: a sync job with "inplace" copies
 # the phony Windows guest (pass 1), a pass with a changed-extent list
 # brings over what was written to the source since, and POST /cutover

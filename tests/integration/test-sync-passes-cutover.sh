@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A sync job (warm migration) over its whole life: pass 1 copies all
 # that is allocated, then the job waits; each POST /v1/jobs/{id}/sync runs
 # a pass over what changed (the source's dirty bitmap, or a changed-extent

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `uch-job run FILE` without a daemon: progress on stderr, the final job
 # on stdout, exit 0/1/2 for succeeded/failed/cancelled; failures say what
 # to fix; a second worker for a job that has one is refused.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # On a terminal, `uchctl wait` redraws a progress bar in place (\r);
 # `uchctl cancel` ends a running job cancelled and wait then exits 1.
 source "$UCH_TOP/tests/lib/functions.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchctl check, as an admin runs it first on a fresh appliance (--quick;
 # the appliance check only where it fails at once, cached for health):
 # exit 0 on a host with every tool; with nbdkit missing from PATH, exit 1
@@ -111,7 +112,7 @@ for port in $https $nfc; do
   cleanup_add "kill $! 2>/dev/null"
 done
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_for 10 listening $https && wait_for 10 listening $nfc || die "gnutls-serv did not start"
+wait_for 10 listening "$https" && wait_for 10 listening "$nfc" || die "gnutls-serv did not start"
 rc=0; check --esxi 127.0.0.1 --ports "$https,$nfc" >"$T/out" 2>&1 || rc=$?
 [ $rc = 0 ] || die "loopback ESXi: exit $rc: $(cat "$T/out")"
 grep -q "^ok    esxi 127.0.0.1 tcp/$https .*answers" "$T/out" || die "https port: $(cat "$T/out")"

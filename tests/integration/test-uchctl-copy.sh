@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchctl against a real uchd: submit (stdin and file), list, show, wait
 # (exit 0 on success), logs -f, and --json that jq parses.
 source "$UCH_TOP/tests/lib/functions.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchctl's failures: the server's message and exit 1 for a bad request or
 # a failed job, usage and exit 2, "cannot reach" and exit 3.
 source "$UCH_TOP/tests/lib/functions.sh"

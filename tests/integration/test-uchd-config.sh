@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchd's command line and config file as a user meets them: --help and
 # --version, exit 2 with a message naming the flag or the file's line and
 # key, a non-loopback listener refused without TLS, a config file whose

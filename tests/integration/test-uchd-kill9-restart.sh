@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # kill -9 of uchd in the middle of a copy does not stop the job: the
 # worker goes on, a restarted uchd finds it again (running, slot taken),
 # and reports its success; the copy is complete.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # uchd loads 10,000 finished jobs from their state files at start and
 # lists them all, newest first.  The load time is printed (uchd logs it),
 # not asserted: the requirement is under 1 s on the appliance.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --max-jobs 1: the second and third jobs stay queued while the first
 # runs; a queued job cancels at once (no worker ever starts); a restart of
 # uchd (SIGTERM) leaves the running worker alone and keeps the queue; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Under systemd (Type=notify, WatchdogSec=): uchd says READY=1, keeps
 # STATUS= up to date ("N running, M queued"), pings the watchdog, and says
 # STOPPING=1 on SIGTERM; its workers do not inherit NOTIFY_SOCKET.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A worker that dies without writing a final state leaves its job failed
 # with error.code "worker_lost" and a message naming the pid, how it
 # ended, and the job log: whether uchd started it, adopted it after a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The edges of starting a worker, with stand-ins for uch-job ($UCH_JOB):
 # a worker program that cannot be started leaves the job failed with
 # "worker_failed" naming it; a worker that dies of a client's cancel

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # {"volume": ID} sources and destinations, found the way an appliance
 # finds attached Cinder volumes: here loop devices given by-id names in a
 # directory of our own (uchd --volume-by-id-dir), the same code path as

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Sourced by the Ansible tests after functions.sh: "appliances" as
 # network namespaces on one bridge, each with its own sshd (own config,
 # host key, port; key auth only) and its own uchd, reached from the root
@@ -67,6 +69,7 @@ CFG
   # whatever the controller's root keeps there (pyenv init: 2 s a
   # command on a loaded machine), which no appliance's root has
   : >"$T/appliance-bashrc"
+  # shellcheck disable=SC2016 # "$1", "$2", "$@" are the inner sh's arguments
   ip netns exec "$ns" unshare -m --propagation private sh -c \
     '[ ! -e "$1" ] || mount --bind "$2" "$1" || exit 1; shift 2; exec "$@"' sh \
     "$(getent passwd root | cut -d: -f6)/.bashrc" "$T/appliance-bashrc" \

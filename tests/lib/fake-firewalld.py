@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A stand-in for firewalld on a private bus, for tests: the D-Bus calls
 UCH makes (getDefaultZone; zone.queryPort, addPort, removePort), with
 firewalld's signatures and its ALREADY_ENABLED / NOT_ENABLED errors.

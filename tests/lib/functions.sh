@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Sourced by tests/integration/test-*.sh.  Gives each test a private
 # temp dir, a uchd of its own, and cleanup that leaves no process behind.
 set -euo pipefail
@@ -210,6 +212,7 @@ slow_nbd_source() {
     file "$T/$name.img" rate="$rate" >>"$T/nbdkit-$name.log" 2>&1 &
   cleanup_add "kill $!"
   wait_for 10 test -s "$T/$name.pid" || die "nbdkit $name did not start"
+  # shellcheck disable=SC2034 # set for the caller
   SRC_URI="nbd+unix:///?socket=$T/$name.sock"
 }
 
@@ -227,6 +230,7 @@ bitmap_nbd_source() {
     "$T/src.qcow2" >>"$T/qemu-nbd.log" 2>&1 &
   cleanup_add "kill $!; sleep 0.3"
   wait_for 10 test -s "$T/src.pid" || die "qemu-nbd did not start"
+  # shellcheck disable=SC2034 # set for the caller
   SRC_URI="nbd+unix:///?socket=$T/src.sock"
 }
 
@@ -254,6 +258,7 @@ nbdkit_serve() {
     file "file=$image" "${params[@]}" >>"$T/nbdkit-$name.log" 2>&1 &
   cleanup_add "kill $!"
   wait_for 10 test -s "$T/$name.pid" || die "nbdkit $name did not start"
+  # shellcheck disable=SC2034 # set for the caller
   NBD_URI="nbd+unix:///?socket=$T/$name.sock"
 }
 
@@ -341,7 +346,7 @@ initramfs_has_virtio() {
   local initrd mod
   rm -rf "$T/copy"; mkdir -p "$T/copy"
   guestfish --ro -a "$1" -i copy-out /boot "$T/copy" || die "cannot read /boot of $1"
-  initrd=$(ls "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
+  initrd=$(printf '%s\n' "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
   [ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
   lsinitramfs "$initrd" >"$T/initrd.list"
   for mod in virtio_blk virtio_net virtio_pci; do
@@ -401,4 +406,18 @@ debian_boots() {
     die "the kernel never saw its disk as virtio vda: $(grep -m5 -i 'sd\|vd' "$T/console.log")"
   pass "the converted guest boots from a virtio disk, up in $(( $(date +%s) - boot_start )) s: $(grep -aoE "uch-debian login:|Reached target .*multi-user.target" "$T/console.log" | head -1 | tr -d '\033')"
   kill "$(cat "$T/qemu.pid")"
+}
+
+# repo_files: the repository's files, one a line, relative to UCH_TOP:
+# what git tracks plus new files it does not ignore (so a checker sees a
+# script before its commit); every file but build/ outside a git
+# checkout.
+repo_files() {
+  if git -C "$UCH_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$UCH_TOP" ls-files --cached --others --exclude-standard |
+      while IFS= read -r f; do [ -f "$UCH_TOP/$f" ] && printf '%s\n' "$f"; done
+  else
+    (cd "$UCH_TOP" && find . -path ./build -prune -o -path ./var -prune -o \
+       -type f -print | sed 's|^\./||')
+  fi
 }

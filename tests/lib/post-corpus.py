@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Post every bad request of the corpus to uchd's Unix socket, one
 connection each, and check the answer: 400, error.code invalid_request,
 error.field as in the .field file, and no secret echoed back.  One

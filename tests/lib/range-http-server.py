@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A small HTTP server with Range support (nbdkit's curl plugin needs
 it), serving one file, each request delayed a little so a job takes long
 enough to be watched.  Records the Authorization headers it saw.

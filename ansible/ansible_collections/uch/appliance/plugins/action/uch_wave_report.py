@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 """The wave report, written on the controller (see
 plugins/modules/uch_wave_report.py for the documentation): one task
 where a directory, two copies and a summary took four rounds."""

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

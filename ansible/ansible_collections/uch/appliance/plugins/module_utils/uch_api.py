@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 """A small client for uchd's HTTP API, standard library only.
 
 uchd listens on a Unix socket (its file mode is the access control, no
@@ -173,7 +174,7 @@ class UchClient(object):
     def call(self, method, path, body=None, ok=(200, 201, 202, 204)):
         """A JSON call; returns (status, decoded body or None); raises
         UchError with uchd's own message for any other status."""
-        status, _, out = self.raw(method, path, body)
+        status, _headers, out = self.raw(method, path, body)
         doc = None
         if out:
             try:
@@ -228,7 +229,7 @@ class UchClient(object):
                          ok=(204,))
 
     def log(self, job_id):
-        status, _, out = self.raw('GET', '/v1/jobs/%s/log' % quote(job_id, safe=''))
+        status, _headers, out = self.raw('GET', '/v1/jobs/%s/log' % quote(job_id, safe=''))
         if status != 200:
             return ''
         return out.decode('utf-8', 'replace')

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -25,7 +26,7 @@ description:
     of I(require_filters) (from the capabilities C(uchctl check) found).
   - Fails with B(every) problem in one message, before any VM is touched.
   - Reads only; runs in check mode too.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   uchctl:
     description: The uchctl program on the host.

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -22,7 +23,7 @@ description:
     I(require_kvm), I(require_vddk) and I(min_free_bytes), fails listing
     B(every) problem at once, so an appliance that cannot do the work is
     found before any VM is touched.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   wait_timeout:
     description: Seconds to wait for uchd to answer at all.

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -26,7 +27,7 @@ description:
     in a request, a log or a result.
   - Runs on the appliance and talks to uchd's Unix socket, or to I(api_url)
     with a token.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   id:
     description: The job id, C([A-Za-z0-9._-]{1,64}). Derive it from what
@@ -229,7 +230,9 @@ def differences(want, have, path=''):
         for i, (a, b) in enumerate(zip(want, have)):
             out.extend(differences(a, b, '%s[%d]' % (path, i)))
         return out
-    if want != have or type(want) is not type(have) and not (
+    # the same JSON type: isinstance both ways (True is an int, 1 no bool)
+    same_type = isinstance(want, type(have)) and isinstance(have, type(want))
+    if want != have or not same_type and not (
             isinstance(want, (int, float)) and isinstance(have, (int, float))
             and not isinstance(want, bool) and not isinstance(have, bool)):
         return ['%s (%r, the existing job has %r)' % (path, want, have)]

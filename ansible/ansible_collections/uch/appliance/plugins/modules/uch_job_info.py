@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -15,7 +16,7 @@ description:
   - Returns one job by I(id), or every job uchd knows (newest first),
     filtered by I(state), I(type) and I(labels).
   - Never changes anything.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   id:
     description: One job. Without it, the list.

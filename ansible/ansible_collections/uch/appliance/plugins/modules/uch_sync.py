@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -31,7 +32,7 @@ description:
     C(succeeded) (cut over) is left alone, C(changed=false), for every
     action, so a rerun after the cutover does nothing. A C(sync) pass is
     always a change otherwise.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   id:
     description: The sync job's id.
@@ -224,7 +225,7 @@ def main():
         body = {'disks': p['disks']} if p['disks'] is not None else None
         path = '/v1/jobs/%s/%s' % (quote(job_id, safe=''), p['action'])
         try:
-            _, job = client.call('POST', path, body, ok=(202,))
+            _status, job = client.call('POST', path, body, ok=(202,))
         except UchError as e:
             module.fail_json(msg='uchd refused the %s of job %s: %s'
                              % (p['action'], job_id, e.message),

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -16,7 +17,7 @@ description:
     job would (virtio serial = the id's first 20 characters, or a by-id
     name) and waits up to I(wait_timeout) seconds for it to be attached;
     fails naming the id when it does not appear.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   volume:
     description: A volume id (a Cinder volume's UUID).

@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copyright: UCH project
-# GNU General Public License v2.0+
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -20,7 +21,7 @@ description:
     to any host, so a wave's report is one task and no round trip.
   - Fails, after writing both files, when a VM did not succeed, naming
     each such VM and its error.
-author: UCH project
+author: UCH project (!UNKNOWN)
 options:
   wave:
     description: The wave's name, which names the files.
