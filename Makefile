@@ -56,7 +56,7 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 
-.PHONY: all deps check check-fast check-unit check-san run bench demo \
+.PHONY: all deps deps-cloud check check-fast check-unit check-san run bench demo \
 	install fuzz clean install-appliance image image-centos image-container \
 	rpm
 all: $(PROGRAMS) $(MANPAGES)
@@ -128,6 +128,10 @@ $(B)/fuzz/fuzz-request: tests/fuzz/fuzz-request.c $(LIB_SRC) $(HEADERS)
 
 deps:
 	@./build-aux/install-deps
+
+# The test cloud's packages too (tests/cloud/README.md); not in make check.
+deps-cloud:
+	@./build-aux/install-deps --cloud
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request

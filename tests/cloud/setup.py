@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# setup.py identity|ceph|services: the test cloud's set-up (cloud.sh runs
+# it inside the cloud's namespaces), one process per phase instead of a
+# few dozen `openstack` CLI calls (5-8 s of CPU each here).
+#   identity  the service project, users and endpoints; two demo
+#             projects, uch-src and uch-dst, with a member each
+#   ceph      the OSD (bluestore on a sparse file), the manager, the
+#             "volumes" pool (size 1, rbd)
+#   services  waits for every service to answer and every agent and
+#             compute/volume service to report, then makes the flat
+#             network "uchos-net" and the flavors
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+IP = "10.251.0.1"
+SERVICES = [
+    # name, type, url, user
+    ("glance", "image", "http://%s:9292" % IP),
+    ("placement", "placement", "http://%s:8778" % IP),
+    ("nova", "compute", "http://%s:8774/v2.1" % IP),
+    ("cinderv3", "volumev3", "http://%s:8776/v3/%%(project_id)s" % IP),
+    ("cinder", "block-storage", "http://%s:8776/v3/%%(project_id)s" % IP),
+    ("neutron", "network", "http://%s:9696" % IP),
+]
+USERS = ("glance", "placement", "nova", "cinder", "neutron")
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def until(what, fn, limit=300, every=1.0):
+    """Call fn until it returns a true value (exceptions count as not
+    yet); fail naming `what` after `limit` seconds."""
+    end = time.time() + limit
+    last = None
+    while time.time() < end:
+        try:
+            r = fn()
+            if r:
+                return r
+        except Exception as e:  # the service is not up yet
+            last = e
+        time.sleep(every)
+    sys.exit("setup.py: %s: not within %d s (last error: %s)" % (what, limit, last))
+
+
+def identity():
+    import openstack
+    c = openstack.connect(cloud="uchos")
+    admin_role = c.identity.find_role("admin")
+    member = c.identity.find_role("member")
+    service_role = c.identity.find_role("service") or \
+        c.identity.create_role(name="service")
+    default = c.identity.find_domain("default")
+    pw = c.config.config["auth"]["password"]
+    svc = c.identity.find_project("service") or c.identity.create_project(
+        name="service", domain_id=default.id)
+    for u in USERS:
+        user = c.identity.find_user(u) or c.identity.create_user(
+            name=u, password=pw, domain_id=default.id)
+        for r in (admin_role, service_role):
+            c.identity.assign_project_role_to_user(svc, user, r)
+    region = "RegionOne"
+    for name, stype, url in SERVICES:
+        s = c.identity.create_service(name=name, type=stype)
+        for iface in ("public", "internal", "admin"):
+            c.identity.create_endpoint(service_id=s.id, interface=iface,
+                                       url=url, region_id=region)
+    for p in ("uch-src", "uch-dst"):
+        proj = c.identity.create_project(name=p, domain_id=default.id)
+        user = c.identity.create_user(name=p, password=pw,
+                                      domain_id=default.id,
+                                      default_project_id=proj.id)
+        c.identity.assign_project_role_to_user(proj, user, member)
+    log("identity done")
+
+
+def ceph():
+    import rados
+    import rbd
+    r = rados.Rados(conffile="/etc/ceph/ceph.conf")
+    r.connect(timeout=60)
+
+    def mon(cmd, **kw):
+        kw["prefix"] = cmd
+        kw["format"] = "json"
+        ret, out, err = r.mon_command(json.dumps(kw), b"")
+        if ret != 0:
+            raise RuntimeError("%s: %s" % (cmd, err))
+        return json.loads(out) if out else None
+
+    osd_dir = "/var/lib/ceph/osd/ceph-0"
+    if not os.path.exists(osd_dir + "/block"):
+        u = str(uuid.uuid4())
+        osd_id = mon("osd new", uuid=u)
+        assert osd_id["osdid"] == 0, osd_id
+        subprocess.run(["ceph-osd", "-i", "0", "--mkfs", "--osd-uuid", u],
+                       check=True)
+        log("osd mkfs done")
+    logs = "/var/log/ceph"
+    for name, argv in (("ceph-osd", ["ceph-osd", "-f", "-i", "0"]),
+                       ("ceph-mgr", ["ceph-mgr", "-f", "-i", "x"])):
+        with open(os.path.join(logs, name + ".out"), "ab") as f:
+            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=f,
+                             stderr=f, start_new_session=True)
+    until("the OSD up", lambda: mon("osd stat")["num_up_osds"] == 1, 300)
+    log("osd up")
+    if "volumes" not in r.list_pools():
+        mon("osd pool create", pool="volumes", pg_num=8)
+        mon("osd pool set", pool="volumes", var="size", val="1",
+            yes_i_really_mean_it=True)
+        mon("osd pool application enable", pool="volumes", app="rbd")
+    io = r.open_ioctx("volumes")
+
+    def active():   # "pg stat" is the manager's; the mon's status has it
+        pm = mon("status")["pgmap"]
+        act = sum(s["count"] for s in pm.get("pgs_by_state", [])
+                  if s["state_name"] == "active+clean")
+        return pm["num_pgs"] and act == pm["num_pgs"]
+    until("the volumes pool active+clean", active, 300)
+    rbd.RBD().pool_init(io, True)
+    io.close()
+    r.shutdown()
+    log("ceph done")
+
+
+def services():
+    import openstack
+    c = openstack.connect(cloud="uchos")
+    # every API answers
+    until("glance", lambda: list(c.image.images()) is not None, 300)
+    until("placement", lambda: c.session.get(
+        "http://%s:8778/" % IP).status_code == 200, 300)
+    until("neutron", lambda: list(c.network.networks()) is not None, 300)
+    # a fresh neutron-server has answered 500 to the first port listing
+    until("neutron ports", lambda: list(c.network.ports()) is not None, 120)
+    until("cinder", lambda: list(c.block_storage.volumes()) is not None, 300)
+    until("nova", lambda: list(c.compute.flavors()) is not None, 300)
+    log("APIs answer")
+
+    def agents_alive():
+        al = [a for a in c.network.agents() if a.is_alive]
+        types = {a.agent_type for a in al}
+        return {"Linux bridge agent", "DHCP agent"} <= types
+    until("neutron agents alive", agents_alive, 300)
+    log("neutron agents alive")
+
+    def volume_up():
+        # openstacksdk 0.101 has no block_storage.services()
+        svcs = c.block_storage.get("/os-services").json()["services"]
+        return any(s["binary"] == "cinder-volume" and s["state"] == "up"
+                   for s in svcs)
+    until("cinder-volume up", volume_up, 300)
+    log("cinder-volume up")
+
+    def compute_up():
+        return any(s.binary == "nova-compute" and s.state == "up"
+                   for s in c.compute.services()) and \
+            list(c.compute.hypervisors())
+    until("nova-compute up and its hypervisor mapped", compute_up, 600)
+    log("nova-compute up")
+
+    net = c.network.find_network("uchos-net")
+    if not net:
+        net = c.network.create_network(
+            name="uchos-net", shared=True, provider_network_type="flat",
+            provider_physical_network="physnet1",
+            port_security_enabled=False)
+        c.network.create_subnet(
+            network_id=net.id, name="uchos-subnet", ip_version=4,
+            cidr="10.251.0.0/24", gateway_ip=IP, enable_dhcp=True,
+            allocation_pools=[{"start": "10.251.0.100",
+                               "end": "10.251.0.199"}])
+    for name, ram, vcpus, disk in (("uch.appliance", 1536, 1, 4),
+                                   ("uch.guest", 768, 1, 0)):
+        if not c.compute.find_flavor(name):
+            c.compute.create_flavor(name=name, ram=ram, vcpus=vcpus,
+                                    disk=disk, is_public=True)
+    # cinder.conf's default_volume_type: the RBD backend
+    if not c.block_storage.find_type("rbd"):
+        c.block_storage.create_type(name="rbd", extra_specs={
+            "volume_backend_name": "rbd"})
+    log("network, flavors and volume type made")
+
+
+if __name__ == "__main__":
+    {"identity": identity, "ceph": ceph, "services": services}[sys.argv[1]]()

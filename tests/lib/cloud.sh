@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034
+# Sourced by the tests that run on the test cloud (tests/cloud/), after
+# functions.sh: bring it up for this test and down at its end, run
+# openstacksdk scripts and SSH in its namespaces.
+
+CLOUD=$UCH_TOP/tests/cloud/cloud.sh
+CLOUD_ST=$T/cloud
+
+cloud_require() {
+  if [ ! -x /usr/bin/nova-compute ] || [ ! -x /usr/bin/ceph-osd ]; then
+    skip "the cloud's packages are not installed (make deps-cloud)"
+  fi
+  [ "$(id -u)" = 0 ] || skip "the test cloud needs root (namespaces)"
+}
+
+# cloud_up: the cloud for this test; sets CLOUD_UP_S and CLOUD_NS.
+cloud_up() {
+  local t0
+  cleanup_add "'$CLOUD' down '$CLOUD_ST'"
+  t0=$(date +%s)
+  "$CLOUD" up "$CLOUD_ST" 2>"$T/cloud-up.log" || {
+    tail -20 "$T/cloud-up.log"
+    local f
+    for f in "$CLOUD_ST"/log/*.out "$CLOUD_ST"/log/*/*.log; do
+      [ -s "$f" ] || continue; echo "== $f"; tail -8 "$f"
+    done
+    die "the cloud did not come up"
+  }
+  CLOUD_UP_S=$(( $(date +%s) - t0 ))
+  CLOUD_NS=$(cat "$CLOUD_ST/netns")
+}
+
+# cloud_run CMD...: CMD in the cloud's namespaces (the controller).
+cloud_run() { "$CLOUD" run "$CLOUD_ST" "$@"; }
+
+# os_py ARGS... <SCRIPT: a Python script (stdin) with openstacksdk, in
+# the cloud's namespaces, clouds.yaml set.
+os_py() {
+  cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
+    PYTHONPATH="$UCH_TOP/tests/cloud" /usr/bin/python3 - "$@"
+}
+
+# cloud_ssh KEY IP CMD...: root on a guest of the cloud.
+cloud_ssh() {
+  local key=$1 ip=$2; shift 2
+  cloud_run ssh -q -i "$key" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o ConnectTimeout=30 -o BatchMode=yes \
+    "root@$ip" "$@"
+}
+
+# cloud_down_checked: take the cloud down and fail if anything is left.
+# (no process left in the cloud's PID or network namespace).
+cloud_down_checked() {
+  local t0 pidns netns left f
+  pidns=$(readlink "/proc/$(cat "$CLOUD_ST/holder.pid")/ns/pid")
+  netns=$(readlink "/proc/$(cat "$CLOUD_ST/holder.pid")/ns/net")
+  t0=$(date +%s)
+  "$CLOUD" down "$CLOUD_ST"
+  CLOUD_DOWN_S=$(( $(date +%s) - t0 ))
+  [ ! -e "/run/netns/$CLOUD_NS" ] || die "network namespace $CLOUD_NS left behind"
+  left=
+  for f in /proc/[0-9]*/ns; do
+    if [ "$(readlink "$f/pid" 2>/dev/null)" = "$pidns" ] ||
+       [ "$(readlink "$f/net" 2>/dev/null)" = "$netns" ]; then
+      left+=" $(tr '\0' ' ' <"${f%/ns}/cmdline" 2>/dev/null)"
+    fi
+  done
+  [ -z "$left" ] || die "processes left in the cloud's namespaces:$left"
+}
+
+# appliance_user_data KEY.pub TOKEN: the user data docs/appliance.md gives.
+appliance_user_data() {
+  cat <<UD
+#cloud-config
+disable_root: false
+ssh_authorized_keys:
+  - $(cat "$1")
+write_files:
+  - path: /var/lib/uch/api-token
+    permissions: "0600"
+    content: |
+      $2
+UD
+}
