@@ -4,6 +4,7 @@
  * worker per job, and serves status from the state files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ static int instance_lock(struct uchd *d)
 
 static int setup(struct uchd *d)
 {
+  char why[PATH_MAX + 128];
   double t0;
 
   if (mkdir_p(d->cfg.state_dir, 0755) < 0 ||
@@ -74,9 +76,9 @@ static int setup(struct uchd *d)
   }
   if (instance_lock(d) < 0)
     return -1;
-  d->token = token_load_or_create(d->cfg.token_file);
+  d->token = token_load_or_create(d->cfg.token_file, why, sizeof why);
   if (!d->token) {
-    log_error("token file %s: %m", d->cfg.token_file);
+    log_error("token file: %s", why);
     return -1;
   }
   d->uch_job = worker_program();
