@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +37,55 @@ static char *token_create(const char *path)
   return strdup(hex);
 }
 
-char *token_load_or_create(const char *path)
+static char *token_fail(char *why, size_t len, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static char *token_fail(char *why, size_t len, const char *fmt, ...)
 {
-  char *data = NULL;
+  int saved = errno;
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(why, len, fmt, ap);
+  va_end(ap);
+  errno = saved;
+  return NULL;
+}
+
+char *token_load_or_create(const char *path, char *why, size_t why_len)
+{
+  _cleanup_free_ char *data = NULL;
+  char *token;
   size_t len;
 
-  if (read_file(path, &data, &len) < 0) {
-    if (errno != ENOENT)
-      return NULL;
-    return token_create(path);
+  if (check_private_file(path) < 0) {
+    if (errno == ENOENT) {
+      if ((token = token_create(path)))
+        return token;
+      return token_fail(why, why_len, "cannot create %s: %m", path);
+    }
+    if (errno == EPERM)
+      return token_fail(why, why_len, "%s must be readable by its owner "
+                        "only (chmod 600) and owned by root or uchd's user",
+                        path);
+    if (errno == EINVAL)
+      return token_fail(why, why_len, "%s is not a regular file", path);
+    return token_fail(why, why_len, "%s: %m", path);
   }
+  if (read_file(path, &data, &len) < 0)
+    return token_fail(why, why_len, "cannot read %s: %m", path);
   /* the token is the file's first line */
   data[strcspn(data, "\n")] = '\0';
   len = strlen(data);
   while (len > 0 && strchr(" \t\r", data[len - 1]))
     data[--len] = '\0';
-  if (len == 0) {
-    free(data);
+  if (len < TOKEN_MIN) {
     errno = EINVAL;
-    return NULL;
+    return token_fail(why, why_len, "the token in %s (its first line) is "
+                      "shorter than %d bytes", path, TOKEN_MIN);
   }
-  return data;
+  token = data;
+  data = NULL;
+  return token;
 }
 
 bool auth_header_ok(const char *header, const char *token)

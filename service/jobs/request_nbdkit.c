@@ -96,6 +96,22 @@ static bool http_url_valid(const char *url)
          !strpbrk(url, " \t\"<>\\");
 }
 
+/* "USER:PASSWORD@" in the authority: it would show in the job's request,
+ * its log and nbdkit's argv. */
+static bool http_url_has_password(const char *url)
+{
+  const char *a = strstr(url, "://");
+  const char *at;
+  size_t n;
+
+  if (!a)
+    return false;
+  a += 3;
+  n = strcspn(a, "/?#");
+  at = memrchr(a, '@', n);
+  return at && memchr(a, ':', at - a);
+}
+
 static int check_key(struct rq_ctx *c, json_object *o, const char *field,
                      const struct plugin_key *k)
 {
@@ -132,6 +148,9 @@ static int check_key(struct rq_ctx *c, json_object *o, const char *field,
                      "(IPv6 in brackets)");
     break;
   case K_HTTP_URL:
+    if (http_url_has_password(s))
+      return rq_fail(c, f, "must not hold a password (USER:PASSWORD@): "
+                     "give \"user\" and \"password_file\"");
     if (!http_url_valid(s))
       return rq_fail(c, f, "must be an http:// or https:// URL");
     break;

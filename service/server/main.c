@@ -3,23 +3,69 @@
  * validates, writes a job's first state, queues it, starts one uch-job
  * worker per job, and serves status from the state files. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include "api/auth.h"
 #include "check/probe.h"
 #include "jobs/worker.h"
 #include "server/listen.h"
+#include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "volumes/volumes.h"
 
+/* One uchd per state dir: STATE/uchd.lock, held (flock) for our whole
+ * life and holding our pid.  A second uchd started by mistake stops here,
+ * before it removes a socket, a submit in progress or anything else of
+ * the first one's.  Close-on-exec: a worker outliving us must not keep
+ * the next uchd from starting. */
+static int instance_lock(struct uchd *d)
+{
+  _cleanup_free_ char *path = NULL;
+  char pid[32] = "";
+  ssize_t n;
+
+  if (asprintf(&path, "%s/uchd.lock", d->cfg.state_dir) < 0)
+    return -1;
+  d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (d->lock_fd < 0) {
+    log_error("%s: %m", path);
+    return -1;
+  }
+  if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+    int saved = errno;
+    n = pread(d->lock_fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\n")] = '\0';
+    if (saved == EWOULDBLOCK)
+      log_error("another uchd (pid %s) is running with state dir %s "
+                "(it holds %s); not starting", *pid ? pid : "unknown",
+                d->cfg.state_dir, path);
+    else
+      log_error("%s: flock: %s", path, strerror(saved));
+    errno = saved;
+    return -1;
+  }
+  n = snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  if (ftruncate(d->lock_fd, 0) < 0 || pwrite(d->lock_fd, pid, n, 0) != n) {
+    log_error("%s: %m", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int setup(struct uchd *d)
 {
+  char why[PATH_MAX + 128];
   double t0;
 
   if (mkdir_p(d->cfg.state_dir, 0755) < 0 ||
@@ -28,9 +74,11 @@ static int setup(struct uchd *d)
               d->cfg.runtime_dir);
     return -1;
   }
-  d->token = token_load_or_create(d->cfg.token_file);
+  if (instance_lock(d) < 0)
+    return -1;
+  d->token = token_load_or_create(d->cfg.token_file, why, sizeof why);
   if (!d->token) {
-    log_error("token file %s: %m", d->cfg.token_file);
+    log_error("token file: %s", why);
     return -1;
   }
   d->uch_job = worker_program();
@@ -79,7 +127,7 @@ static int run(struct uchd *d)
 
 int main(int argc, char **argv)
 {
-  struct uchd d = { 0 };
+  struct uchd d = { .lock_fd = -1 };
   struct uch_error err = { 0 };
   int rc;
 
@@ -113,5 +161,7 @@ int main(int argc, char **argv)
   }
   sd_event_unref(d.ev);
   config_free(&d.cfg);
+  if (d.lock_fd >= 0)
+    close(d.lock_fd);
   return rc;
 }

@@ -15,6 +15,42 @@
 #include "util/hostport.h"
 #include "util/log.h"
 
+/* A socket left by a uchd that died is removed; one that still answers
+ * (another uchd with another state dir) or anything that is not a socket
+ * is left alone, and we do not start. */
+static int stale_socket_remove(const char *path, const struct sockaddr_un *sa)
+{
+  _cleanup_close_ int probe = -1;
+  struct stat st;
+
+  if (lstat(path, &st) < 0) {
+    if (errno == ENOENT)
+      return 0;
+    log_error("%s: %m", path);
+    return -1;
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    log_error("%s exists and is not a socket; not removed", path);
+    errno = EEXIST;
+    return -1;
+  }
+  probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (probe < 0) {
+    log_error("socket: %m");
+    return -1;
+  }
+  if (connect(probe, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+    log_error("%s: another process is listening on it; not removed", path);
+    errno = EADDRINUSE;
+    return -1;
+  }
+  if (unlink(path) < 0 && errno != ENOENT) {
+    log_error("%s: %m", path);
+    return -1;
+  }
+  return 0;
+}
+
 int unix_socket_open(const char *path)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -34,7 +70,8 @@ int unix_socket_open(const char *path)
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -1;
-  unlink(path);
+  if (stale_socket_remove(path, &sa) < 0)
+    return -1;
   if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
       chmod(path, 0660) < 0 || listen(fd, SOMAXCONN) < 0) {
     log_error("%s: %m", path);

@@ -21,6 +21,7 @@ struct uchd {
   struct store store;
   struct listener **listeners;
   size_t n_listeners;
+  int lock_fd;                     /* STATE/uchd.lock, held (flock) */
   char *token;                     /* bearer token for TCP listeners */
   char *uch_job;                   /* the worker program */
   json_object *capabilities;       /* probed once at start */

@@ -107,6 +107,11 @@ int uch_nbd_uri_parse(const char *s, struct uch_nbd_uri *u, char *why,
     return fail(why, len, "must start with %s://", scheme);
   if (x->fragment)
     return fail(why, len, "a fragment (#...) means nothing in an NBD URI");
+  /* libnbd would take all of it as the TLS user name; a password there
+   * would show in the job's request and log */
+  if (x->user && strchr(x->user, ':'))
+    return fail(why, len, "a password (USER:PASSWORD@) must not be in it: "
+                "an NBD server takes none; TLS takes tls-psk-file=");
   if (x->user && !(u->user = strdup(x->user)))
     return fail(why, len, "%s", strerror(errno));
   if (u->unix_socket) {

@@ -25,3 +25,13 @@ api GET /v1/jobs >/dev/null
 
 [ "$failed" -eq 0 ] || die "$failed of $n bad requests not rejected as expected"
 pass "$n bad requests rejected with 400 and the right field"
+
+# A password inside a URL: the answer points to password_file, and the
+# password (hunter2) is in no answer, log or state.
+api POST /v1/jobs "$UCH_TOP/tests/requests/bad/724-curl-url-password.json" >/dev/null
+[ "$(status)" = 400 ] || die "curl URL with a password: $(status)"
+jq -e '.error.field == "disks[0].source.nbdkit.url" and
+       (.error.message | contains("password_file"))' "$T/body" >/dev/null ||
+  die "curl URL with a password: $(cat "$T/body")"
+secret_nowhere "a password in a URL" hunter2 "$T/uchd.log" "$T/body" "$T/corpus.out"
+pass "a password in a URL: 400 pointing to password_file, shown nowhere"

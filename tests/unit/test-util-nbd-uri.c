@@ -78,6 +78,8 @@ int main(void)
   refused("nbd+unix:///x", "socket=/PATH");
   refused("nbd+unix:///x?socket=relative", "socket=/PATH");
   refused("nbd+unix://host/x?socket=/s", "names no host");
+  refused("nbds://uch:hunter2@h/x", "a password (USER:PASSWORD@)");
+  refused("nbd://:hunter2@h/x", "a password (USER:PASSWORD@)");
   refused("nbd+unix://?socket=/s", "nbd+unix:///[EXPORT]");
   refused("http://h/x", "the scheme must be");
   refused("nbd:h", "must start with nbd://");
