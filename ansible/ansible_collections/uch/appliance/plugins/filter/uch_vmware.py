@@ -91,7 +91,7 @@ def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
     for vm in vms or []:
         moid = vm['moid']
         vdisks = []
-        for _, d in sorted((d_by.get(moid) or {}).items(), key=lambda kv: int(kv[0])):
+        for _key, d in sorted((d_by.get(moid) or {}).items(), key=lambda kv: int(kv[0])):
             size = d.get('capacity_in_bytes') or (d.get('capacity_in_kb') or 0) * 1024
             vdisks.append({
                 'name': _disk_name(d),
