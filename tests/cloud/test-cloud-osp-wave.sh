@@ -32,7 +32,7 @@ require ssh-keygen
 require ansible-playbook
 require jq
 cloud_require
-ansible-doc -t module -l openstack.cloud 2>/dev/null | grep -q server_volume ||
+grep -q server_volume <<<"$(ansible-doc -t module -l openstack.cloud 2>/dev/null)" ||
   skip "openstack.cloud is not installed (Debian package ansible)"
 COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance
 figures=$UCH_BUILD/test-logs/cloud-osp-wave.figures

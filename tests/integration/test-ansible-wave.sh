@@ -31,7 +31,7 @@ require jq
 require nbdkit
 require ssh-keygen
 [ "$(id -u)" = 0 ] || skip "needs root for namespaces and loop devices"
-ansible-doc -t module -l openstack.cloud 2>/dev/null | grep -q server_volume ||
+grep -q server_volume <<<"$(ansible-doc -t module -l openstack.cloud 2>/dev/null)" ||
   skip "openstack.cloud is not installed (Debian package ansible)"
 
 COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance

@@ -102,7 +102,7 @@ done
 for flag in $(uchd --help | grep -o -- '--[a-z-]*' | sort -u); do
   case $flag in --config|--help|--version) continue ;; esac
   k=${flag#--}; k=${k//-/_}
-  echo "$keys" | grep -qx "$k" || die "uchd.conf does not mention $k ($flag)"
+  grep -qx -- "$k" <<<"$keys" || die "uchd.conf does not mention $k ($flag)"
 done
 pass "uchd.conf: every key is a uchd flag and every flag has its key"
 

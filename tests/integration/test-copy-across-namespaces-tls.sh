@@ -84,7 +84,7 @@ submit wrong "nbds://uch@$NET.2:$port/disk0?tls-psk-file=$T/wrong.psk"
 st=$(job_wait wrong 120)
 [ "$st" = failed ] || die "wrong PSK: job ended $st"
 msg=$(job_field wrong .error.message)
-echo "$msg" | grep -qiE 'tls|handshake|psk|decrypt' || die "wrong PSK message: $msg"
+grep -qiE 'tls|handshake|psk|decrypt' <<<"$msg" || die "wrong PSK message: $msg"
 grep -qiE 'tls|psk|handshake' "$T/src-state/jobs/exp/job.log" ||
   die "the export's log says nothing of the refused client"
 [ "$(src_api GET /v1/jobs/exp | jq -r .phase)" = serving ] || die "export stopped"

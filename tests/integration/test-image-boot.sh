@@ -103,7 +103,7 @@ wait_for 600 cloud_init_done || { tail -40 "$T/console.log"; die "no ssh, or clo
 # shellcheck disable=SC2016 # the guest's shell expands it
 serials=$(guest 'for f in /sys/block/vd*/serial; do cat "$f"; echo; done')
 for id in "$src_id" "$dst_id"; do
-  echo "$serials" | grep -qx "${id:0:20}" || die "guest serials: $serials"
+  grep -qx -- "${id:0:20}" <<<"$serials" || die "guest serials: $serials"
 done
 pass "guest sees both volumes by virtio serial"
 

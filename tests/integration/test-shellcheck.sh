@@ -21,7 +21,7 @@ mapfile -t scripts < <(cd "$UCH_TOP" && {
 [ ${#scripts[@]} -ge 60 ] || die "only ${#scripts[@]} scripts found: ${scripts[*]}"
 for must in tests/run build-aux/install-deps tests/lib/functions.sh \
             tests/integration/test-shellcheck.sh appliance/uch-tls-init; do
-  printf '%s\n' "${scripts[@]}" | grep -qx "$must" || die "$must not found as a script"
+  grep -qx -- "$must" <<<"$(printf '%s\n' "${scripts[@]}")" || die "$must not found as a script"
 done
 pass "${#scripts[@]} scripts found"
 
