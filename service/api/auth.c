@@ -63,12 +63,8 @@ char *token_load_or_create(const char *path, char *why, size_t why_len)
         return token;
       return token_fail(why, why_len, "cannot create %s: %m", path);
     }
-    if (errno == EPERM)
-      return token_fail(why, why_len, "%s must be readable by its owner "
-                        "only (chmod 600) and owned by root or uchd's user",
-                        path);
-    if (errno == EINVAL)
-      return token_fail(why, why_len, "%s is not a regular file", path);
+    if (private_file_rule(errno))
+      return token_fail(why, why_len, "%s %s", path, private_file_rule(errno));
     return token_fail(why, why_len, "%s: %m", path);
   }
   if (read_file(path, &data, &len) < 0)

@@ -305,12 +305,8 @@ int take_file_secret(struct rq_ctx *c, const char *path_field,
   int r;
 
   if (check_private_file(path) < 0) {
-    if (errno == EPERM)
-      return rq_fail(c, path_field, "%s must be readable by its owner only "
-                     "(chmod 600) and owned by root or the service user",
-                     path);
-    if (errno == EINVAL)
-      return rq_fail(c, path_field, "%s is not a regular file", path);
+    if (private_file_rule(errno))
+      return rq_fail(c, path_field, "%s %s", path, private_file_rule(errno));
     return rq_fail(c, path_field, "%s: %m", path);
   }
   if (stat(path, &st) == 0 && st.st_size > SECRET_FILE_MAX)

@@ -154,3 +154,16 @@ int check_private_file(const char *path)
   }
   return 0;
 }
+
+const char *private_file_rule(int err)
+{
+  switch (err) {
+  case EPERM:
+    return "must be readable by its owner only (chmod 600) and owned by "
+      "root or uchd's user";
+  case EINVAL:
+    return "is not a regular file";
+  default:
+    return NULL;
+  }
+}

@@ -17,5 +17,8 @@ int rm_rf(const char *path);
 /* A file that may hold a secret: regular, owned by us or root, not
  * readable by group or others. */
 int check_private_file(const char *path);
+/* What check_private_file()'s errno ERR says of the file (EPERM, EINVAL),
+ * for a message "PATH RULE"; NULL for an error of the system (say %m). */
+const char *private_file_rule(int err);
 
 #endif
