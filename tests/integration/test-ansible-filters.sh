@@ -10,19 +10,11 @@ require ansible-playbook
 # the Python Debian's ansible-core runs on
 py=/usr/bin/python3
 
-PYTHONPATH=$UCH_TOP/ansible "$py" - <<'PY' || die "a filter check failed"
-import sys
+PYTHONPATH=$UCH_TOP/ansible:$UCH_TOP/tests/lib "$py" - <<'PY' || die "a filter check failed"
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
     uch_place, uch_vm_done, uch_inplace_request, uch_wave_results, uch_vm_invalid)
 
-failed = 0
-def check(what, got, want):
-    global failed
-    if got != want:
-        print("not ok - %s:\n  got  %r\n  want %r" % (what, got, want))
-        failed += 1
-    else:
-        print("ok - %s" % what)
+from tap import check, finish
 
 def job(id, type, state, vm, disks=()):
     return {"id": id, "state": state,
@@ -81,6 +73,6 @@ check("a VM the lane reported keeps that entry",
 check("with inplace wanted and no inplace job, a is not done before",
       [r["state"] for r in uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]}, True)
        if r["name"] == "a"], ["failed"])
-sys.exit(1 if failed else 0)
+finish()
 PY
 pass "the wave's filters: done-before, inplace request and checks, report entries"

@@ -10,18 +10,11 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 py=/usr/bin/python3
 
-PYTHONPATH=$UCH_TOP/ansible "$py" - <<'PY' || die "a placement check failed"
+PYTHONPATH=$UCH_TOP/ansible:$UCH_TOP/tests/lib "$py" - <<'PY' || die "a placement check failed"
 from ansible.errors import AnsibleFilterError
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_place
 
-failed = 0
-def check(what, got, want):
-    global failed
-    if got != want:
-        print("not ok - %s:\n  got  %r\n  want %r" % (what, got, want))
-        failed += 1
-    else:
-        print("ok - %s" % what)
+from tap import check, finish
 
 def vm(name, host, **kw):
     v = {"name": name, "esxi_host": host, "disks": [{"name": "sda", "source": {"path": "/x"}, "size": 10}]}
@@ -67,6 +60,6 @@ for bad in ("many", -1):
         check("limit %r refused" % (bad,), "accepted", "refused")
     except AnsibleFilterError as e:
         check("limit %r refused: %s" % (bad, e), True, True)
-raise SystemExit(1 if failed else 0)
+finish()
 PY
 pass "per-ESXi-host limits in the wave's placement"
