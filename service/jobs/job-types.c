@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,19 +111,33 @@ static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
   return 0;
 }
 
+/* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {
-  { "copy", check_copy, copy_disks },
-  { "export", check_export, sources },
-  { "convert", check_convert, convert_disks },
-  { "inplace", check_inplace, inplace_disks },
-  { "inspect", check_inspect, sources },
-  { "sync", check_sync, copy_disks },
+  { JOB_COPY, "copy", check_copy, copy_disks },
+  { JOB_EXPORT, "export", check_export, sources },
+  { JOB_CONVERT, "convert", check_convert, convert_disks },
+  { JOB_INPLACE, "inplace", check_inplace, inplace_disks },
+  { JOB_INSPECT, "inspect", check_inspect, sources },
+  { JOB_SYNC, "sync", check_sync, copy_disks },
 };
+_Static_assert(sizeof job_types / sizeof job_types[0] == JOB_KINDS,
+               "one entry per job kind");
 
 const struct job_type *job_type_find(const char *name)
 {
-  for (size_t i = 0; name && i < sizeof job_types / sizeof job_types[0]; i++)
+  for (size_t i = 0; name && i < JOB_KINDS; i++)
     if (strcmp(job_types[i].name, name) == 0)
       return &job_types[i];
   return NULL;
+}
+
+const struct job_type *job_type_of(json_object *request)
+{
+  return job_type_find(json_get_string(request, "type"));
+}
+
+const struct job_type *job_type_get(enum job_kind kind)
+{
+  assert((unsigned)kind < JOB_KINDS && job_types[kind].kind == kind);
+  return &job_types[kind];
 }

@@ -11,12 +11,26 @@
 
 struct rq_ctx;
 
+/* The job types, by number: the worker's table of run functions
+ * (worker/job-types.c) is indexed by it, so a type's name is written
+ * once, here in jobs/, and nothing past the parser compares names. */
+enum job_kind {
+  JOB_COPY,
+  JOB_EXPORT,
+  JOB_CONVERT,
+  JOB_INPLACE,
+  JOB_INSPECT,
+  JOB_SYNC,
+};
+#define JOB_KINDS 6
+
 /* One local disk a request names: `field` its JSON path, and either a
  * `path` (file or device) or a `volume` id.  Non-zero stops the walk. */
 typedef int job_disk_fn(void *opaque, const char *field, const char *path,
                         const char *volume, bool writes);
 
 struct job_type {
+  enum job_kind kind;
   const char *name;                         /* the request's "type" */
   /* checks what is particular to the type (request.c does type, id and
    * labels) */
@@ -27,5 +41,9 @@ struct job_type {
 
 /* The entry for `name`, or NULL. */
 const struct job_type *job_type_find(const char *name);
+/* The entry of a (valid) request's "type", or NULL. */
+const struct job_type *job_type_of(json_object *request);
+/* The entry of `kind`. */
+const struct job_type *job_type_get(enum job_kind kind);
 
 #endif

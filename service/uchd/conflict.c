@@ -106,7 +106,7 @@ static int add_disk(void *opaque, const char *field, const char *path,
 
 int request_disk_uses(json_object *request, struct disk_uses *out)
 {
-  const struct job_type *t = job_type_find(json_get_string(request, "type"));
+  const struct job_type *t = job_type_of(request);
   struct walk w = { .out = out };
   int ret;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <stddef.h>
-#include <string.h>
 
 #include "convert/convert-job.h"
 #include "convert/inplace-job.h"
@@ -11,33 +11,31 @@
 #include "util/jsonutil.h"
 #include "worker/job-types.h"
 
-static const struct worker_job_type job_types[] = {
-  { "copy", copy_job_run },
-  { "export", export_job_run },
-  { "convert", convert_job_run },
-  { "inplace", inplace_job_run },
-  { "inspect", inspect_job_run },
-  { "sync", sync_job_run },
+static runner_job_fn *const job_runs[JOB_KINDS] = {
+  [JOB_COPY] = copy_job_run,
+  [JOB_EXPORT] = export_job_run,
+  [JOB_CONVERT] = convert_job_run,
+  [JOB_INPLACE] = inplace_job_run,
+  [JOB_INSPECT] = inspect_job_run,
+  [JOB_SYNC] = sync_job_run,
 };
 
-const struct worker_job_type *worker_job_type(const char *name)
+runner_job_fn *worker_job_run(enum job_kind kind)
 {
-  for (size_t i = 0; name && i < sizeof job_types / sizeof job_types[0]; i++)
-    if (strcmp(job_types[i].name, name) == 0)
-      return &job_types[i];
-  return NULL;
+  assert((unsigned)kind < JOB_KINDS && job_runs[kind]);
+  return job_runs[kind];
 }
 
 int worker_run_job(struct runner *r, json_object *result,
                    struct job_failure *f)
 {
-  const char *type = json_get_string(r->request, "type");
-  const struct worker_job_type *t = worker_job_type(type);
+  const struct job_type *t = job_type_of(r->request);
 
   if (!t) {
+    const char *type = json_get_string(r->request, "type");
     failure_set(f, "unsupported", "job type \"%s\" is not supported by this "
                 "worker", type ? type : "");
     return -1;
   }
-  return t->run(r, result, f);
+  return worker_job_run(t->kind)(r, result, f);
 }

@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The job types this worker runs: one entry each, found by the
- * request's "type". */
+/* How the worker runs each job type.  The rest of a type's entry (its
+ * name, parse, and disks) is in jobs/job-types.c, a layer below: this
+ * table adds the run function, indexed by enum job_kind, so no type's
+ * name is written twice and nothing here compares names. */
 #ifndef UCH_WORKER_JOB_TYPES_H
 #define UCH_WORKER_JOB_TYPES_H
 
 #include <json-c/json.h>
 
+#include "jobs/job-types.h"
 #include "runner/runner.h"
 
-struct worker_job_type {
-  const char *name;             /* the request's "type" */
-  runner_job_fn *run;
-};
-
-/* The entry for `name`, or NULL. */
-const struct worker_job_type *worker_job_type(const char *name);
+/* The run function of `kind`. */
+runner_job_fn *worker_job_run(enum job_kind kind);
 
 /* Runs r's request by its type; an unknown type fails "unsupported". */
 int worker_run_job(struct runner *r, json_object *result,
