@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
 
 #include "jobs/job-types.h"
 #include "jobs/request_check.h"
+#include "util/cleanup.h"
 #include "util/jsonutil.h"
 
 /* fn on o's "path" and "volume", field PREFIX[i].KEY... */
@@ -85,7 +91,53 @@ static int inplace_disks(json_object *req, job_disk_fn *fn, void *opaque)
   return 0;
 }
 
-/* convert: the local input it reads, the block devices it writes */
+/* Larger than any domain XML; a bigger file's disks are not looked for. */
+#define DOMAIN_XML_MAX (1024 * 1024)
+
+/* The disks of a libvirt domain XML (<disk><source file=|dev=>), which
+ * virt-v2v -i libvirtxml reads: each under the field of the XML file.
+ * Relative names are taken from the XML's folder.  A file that is not
+ * XML names no disk (virt-v2v will fail on it). */
+static int domain_xml_disks(const char *xml, const char *field,
+                            job_disk_fn *fn, void *opaque)
+{
+  static const char *const attrs[] = { "file", "dev" };
+  struct stat st;
+  xmlDocPtr doc;
+  xmlXPathContextPtr ctx = NULL;
+  xmlXPathObjectPtr set = NULL;
+  int r = 0;
+
+  if (stat(xml, &st) < 0 || !S_ISREG(st.st_mode) ||
+      st.st_size > DOMAIN_XML_MAX ||
+      !(doc = xmlReadFile(xml, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                     XML_PARSE_NOWARNING)))
+    return 0;
+  if ((ctx = xmlXPathNewContext(doc)))
+    set = xmlXPathEvalExpression(BAD_CAST "/domain/devices/disk/source",
+                                 ctx);
+  for (int i = 0; set && set->nodesetval && r == 0 &&
+                  i < set->nodesetval->nodeNr; i++)
+    for (size_t a = 0; a < 2 && r == 0; a++) {
+      xmlChar *v = xmlGetProp(set->nodesetval->nodeTab[i],
+                              BAD_CAST attrs[a]);
+      _cleanup_free_ char *d = strdup(xml), *path = NULL;
+
+      if (v && *v && v[0] != '/' && d &&
+          asprintf(&path, "%s/%s", dirname(d), (const char *)v) < 0)
+        path = NULL;
+      if (v && *v && (v[0] == '/' || path))
+        r = fn(opaque, field, path ? path : (const char *)v, NULL, false);
+      xmlFree(v);
+    }
+  xmlXPathFreeObject(set);
+  xmlXPathFreeContext(ctx);
+  xmlFreeDoc(doc);
+  return r;
+}
+
+/* convert: the local input it reads (a domain XML's disks too), the
+ * block devices it writes */
 static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
 {
   static const char *const local_inputs[] = { "disk", "libvirtxml", "ova",
@@ -101,6 +153,9 @@ static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
                                        "path");
     snprintf(field, sizeof field, "input.%s.path", local_inputs[i]);
     if (path && (r = fn(opaque, field, path, NULL, false)))
+      return r;
+    if (path && strcmp(local_inputs[i], "libvirtxml") == 0 &&
+        (r = domain_xml_disks(path, field, fn, opaque)))
       return r;
   }
   for (size_t i = 0; i < n_disks(devs); i++)

@@ -76,6 +76,23 @@ int main(void)
   ok(same(p("new"), p("sub/../new")), "a missing file through ..");
   ok(!same(p("new"), p("new2")), "two missing files differ");
 
+  /* symlinks, dangling or not, are followed to what they name */
+  symlink(p("a"), p("link-a"));
+  ok(same(p("a"), p("link-a")), "a symlink to a file is the file");
+  symlink(p("new"), p("dangling"));
+  ok(same(p("new"), p("dangling")), "a dangling symlink is the missing file");
+  symlink("sub/../new", p("dangling-rel"));
+  ok(same(p("new"), p("dangling-rel")), "a relative dangling symlink too");
+  symlink(p("dangling"), p("dangling2"));
+  ok(same(p("new"), p("dangling2")), "a chain of dangling symlinks too");
+  symlink(p("dirlink/dangling"), p("sub/deep"));
+  ok(same(p("dirlink/new"), p("sub/deep")),
+     "through symlinked dirs on both sides");
+  ok(!same(p("new2"), p("dangling")), "a dangling symlink to another file");
+  symlink(p("loop2"), p("loop1"));
+  symlink(p("loop1"), p("loop2"));
+  ok(!same(p("loop1"), p("new")), "a symlink loop ends");
+
   if (geteuid() == 0 && mknod(p("blk1"), S_IFBLK | 0600, makedev(7, 201)) == 0 &&
       mknod(p("blk2"), S_IFBLK | 0600, makedev(7, 201)) == 0 &&
       mknod(p("blk3"), S_IFBLK | 0600, makedev(7, 202)) == 0) {
@@ -144,6 +161,33 @@ int main(void)
   ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 1 &&
      disk_use_same(&u.v[0], &cu.v[1]) && cu.v[1].writes,
      "a copy writing the convert's input is the same disk, written");
+  disk_uses_free(&cu);
+  json_object_put(c);
+  disk_uses_free(&u);
+  json_object_put(r);
+
+  /* convert of a libvirt XML reads the disks it names */
+  f = fopen(p("dom.xml"), "w");
+  fprintf(f, "<domain type='kvm'><name>g</name><devices>"
+          "<disk type='file' device='disk'><source file='%s'/></disk>"
+          "<disk type='file' device='disk'><source file='b'/></disk>"
+          "<disk type='file' device='cdrom'/>"
+          "</devices></domain>", p("a-link"));
+  fclose(f);
+  snprintf(json, sizeof json, "{\"type\":\"convert\",\"name\":\"w\","
+           "\"input\":{\"libvirtxml\":{\"path\":\"%s\"}},"
+           "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("dom.xml"));
+  r = json_tokener_parse(json);
+  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a domain XML");
+  is_int(u.n, 3, "the XML and its two disks");
+  ok(u.n == 3 && !u.v[0].writes && !u.v[1].writes && !u.v[2].writes,
+     "all read");
+  is_str(u.n == 3 ? u.v[1].field : "", "input.libvirtxml.path",
+         "a disk under the XML's field");
+  c = copy_req(p("b"), p("a"));
+  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 3 &&
+     disk_use_same(&u.v[1], &cu.v[1]) && disk_use_same(&u.v[2], &cu.v[0]),
+     "an absolute and a relative disk of the XML");
   disk_uses_free(&cu);
   json_object_put(c);
   disk_uses_free(&u);
