@@ -256,9 +256,10 @@ int v2v_run(struct runner *r, const char *tool, const struct argv *a,
   return ret;
 }
 
-int convert_job_run(struct runner *r, json_object *result,
-                    struct job_failure *f)
+int convert_job_run(struct runner *r, const struct job_request *req,
+                    json_object *result, struct job_failure *f)
 {
+  (void)req;    /* not typed yet: reads r->request */
   _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *password = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();

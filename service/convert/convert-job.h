@@ -11,8 +11,8 @@
 #include "runner/runner.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
-int convert_job_run(struct runner *r, json_object *result,
-                    struct job_failure *f);
+int convert_job_run(struct runner *r, const struct job_request *req,
+                    json_object *result, struct job_failure *f);
 
 
 /* Shared with the inplace job (inplace-job.c). */

@@ -74,7 +74,7 @@ static int resolve_disks(struct inplace_run *ir, json_object *disks,
       }
       if (block_destination_check(path, f) < 0)
         return -1;
-    } else if (volume_open(r, d, true, &ir->paths[i], f) < 0)
+    } else if (volume_open_json(r, d, true, &ir->paths[i], f) < 0)
       return -1;
     if (access(ir->paths[i], R_OK | W_OK) < 0) {
       failure_set(f, "disk", "disks[%zu]: %s: %s", i, ir->paths[i],
@@ -221,9 +221,10 @@ static void add_result(struct inplace_run *ir, json_object *result,
   json_object_object_add(result, "guest", guest);
 }
 
-int inplace_job_run(struct runner *r, json_object *result,
-                    struct job_failure *f)
+int inplace_job_run(struct runner *r, const struct job_request *req,
+                    json_object *result, struct job_failure *f)
 {
+  (void)req;    /* not typed yet: reads r->request */
   return inplace_run(r, r->request, result, f);
 }
 

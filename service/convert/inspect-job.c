@@ -54,7 +54,7 @@ static int drive_of(struct inspect_run *ir, size_t i, json_object *source,
 
   json_object_array_add(drives, d);
   if (json_get(source, "volume")) {
-    if (volume_open(ir->r, source, false, &dev, f) < 0)
+    if (volume_open_json(ir->r, source, false, &dev, f) < 0)
       return -1;
     path = dev;
   }
@@ -181,9 +181,10 @@ static void fill_result(json_object *result, json_object *facts)
   copy_key(result, facts, "encrypted");
 }
 
-int inspect_job_run(struct runner *r, json_object *result,
-                    struct job_failure *f)
+int inspect_job_run(struct runner *r, const struct job_request *req,
+                    json_object *result, struct job_failure *f)
 {
+  (void)req;    /* not typed yet: reads r->request */
   struct inspect_run ir = { .r = r };
   _cleanup_free_ char *facts_path = NULL;
   _cleanup_json_ json_object *facts = NULL;

@@ -11,7 +11,7 @@
 #include "runner/runner.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
-int inspect_job_run(struct runner *r, json_object *result,
-                    struct job_failure *f);
+int inspect_job_run(struct runner *r, const struct job_request *req,
+                    json_object *result, struct job_failure *f);
 
 #endif

@@ -31,7 +31,7 @@ static int resolve(struct runner *r, json_object *d, size_t i, char **dev,
   const char *path = json_get_string(d, "path");
 
   if (!path) {
-    if (volume_open(r, d, true, dev, f) < 0)
+    if (volume_open_json(r, d, true, dev, f) < 0)
       return -1;
   } else {
     if (!(*dev = strdup(path)))

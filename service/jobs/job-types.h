@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 struct rq_ctx;
+struct job_request;
 
 /* The job types, by number: the worker's table of run functions
  * (worker/job-types.c) is indexed by it, so a type's name is written
@@ -32,9 +33,9 @@ typedef int job_disk_fn(void *opaque, const char *field, const char *path,
 struct job_type {
   enum job_kind kind;
   const char *name;                         /* the request's "type" */
-  /* checks what is particular to the type (request.c does type, id and
-   * labels) */
-  int (*check)(struct rq_ctx *c, json_object *req);
+  /* checks what is particular to the type and fills out->u (request.c
+   * does type, id and labels); a type not typed yet fills nothing */
+  int (*parse)(struct rq_ctx *c, json_object *req, struct job_request *out);
   /* calls fn for every local disk a valid request reads or writes */
   int (*disks)(json_object *req, job_disk_fn *fn, void *opaque);
 };

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Request validation entry points: parsing the body, dispatching on
  * "type", the fields every type shares, and the sanitised copy. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "jobs/job-request.h"
 #include "jobs/job-types.h"
 #include "jobs/job.h"
 #include "jobs/request.h"
@@ -176,26 +178,61 @@ static void sanitize(json_object *copy)
   }
 }
 
+void job_request_free(struct job_request *r)
+{
+  if (!r)
+    return;
+  json_object_put(r->json);
+  free(r);
+}
+
+/* type, id, labels, then the type's own parse into a new *out */
+static int parse_request(struct rq_ctx *c, json_object *req,
+                         struct job_request **out)
+{
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  const struct job_type *t;
+  const char *type = NULL, *id = NULL;
+
+  *out = NULL;
+  if (!req || !json_object_is_type(req, json_type_object))
+    return rq_fail(c, "", "request must be a JSON object");
+  if (check_type(c, req, &type) < 0 ||
+      get_name(c, req, "", "id", false, &id) < 0 ||
+      check_labels(c, req) < 0)
+    return -1;
+  if (!(r = calloc(1, sizeof *r))) {
+    uch_error_set(c->err, "internal", "", "out of memory");
+    return -1;
+  }
+  t = job_type_find(type);
+  r->kind = t->kind;
+  r->id = id;
+  r->json = json_object_get(req);
+  if (t->parse(c, req, r) < 0)
+    return -1;
+  *out = steal_ptr(r);
+  return 0;
+}
+
+int request_load(json_object *req, struct job_request **out,
+                 struct uch_error *err)
+{
+  struct rq_ctx c = { .err = err, .accepted = true };
+
+  return parse_request(&c, req, out);
+}
+
 int request_validate(json_object *req, json_object **sanitized,
                      struct secrets *secrets, struct uch_error *err)
 {
   struct secrets found = { 0 };
   struct rq_ctx c = { .err = err, .secrets = &found };
+  _cleanup_(job_request_freep) struct job_request *typed = NULL;
   json_object *copy = NULL;
-  const char *type = NULL, *id = NULL;
-  int r;
 
   *sanitized = NULL;
-  if (!req || !json_object_is_type(req, json_type_object)) {
-    rq_fail(&c, "", "request must be a JSON object");
-    return -1;
-  }
-  if (check_type(&c, req, &type) < 0 ||
-      get_name(&c, req, "", "id", false, &id) < 0 ||
-      check_labels(&c, req) < 0)
-    goto fail;
-  r = job_type_find(type)->check(&c, req);
-  if (r < 0)
+  if (parse_request(&c, req, &typed) < 0)
     goto fail;
 
   if (json_object_deep_copy(req, &copy, NULL) < 0) {

@@ -32,6 +32,19 @@ struct secrets {
 int request_validate(json_object *req, json_object **sanitized,
                      struct secrets *secrets, struct uch_error *err);
 
+struct job_request;
+/* Parses a request uchd accepted (as the worker finds it in state.json:
+ * sanitised) into a new *out, by the same code as request_validate()
+ * but without its checks of the host (files there, secrets read: the
+ * secrets are in the runtime dir).  -1 and *err when it is not valid. */
+int request_load(json_object *req, struct job_request **out,
+                 struct uch_error *err);
+void job_request_free(struct job_request *r);
+static inline void job_request_freep(struct job_request **r)
+{
+  job_request_free(*r);
+}
+
 /* Parses a request body (at most `len` bytes, one JSON object, nothing
  * after it but whitespace); on failure fills *err naming the position. */
 json_object *request_parse(const char *body, size_t len,

@@ -291,6 +291,8 @@ bool host_port_valid(const char *s)
 int take_inline_secret(struct rq_ctx *c, const char *field,
                        const char *value)
 {
+  if (c->accepted)
+    return 0;
   if (secrets_add(c->secrets, field, value, strlen(value)) < 0)
     return rq_fail(c, field, "cannot keep the secret: %m");
   return 0;
@@ -304,6 +306,8 @@ int take_file_secret(struct rq_ctx *c, const char *path_field,
   size_t len;
   int r;
 
+  if (c->accepted)
+    return 0;
   if (check_private_file(path) < 0) {
     if (private_file_rule(errno))
       return rq_fail(c, path_field, "%s %s", path, private_file_rule(errno));

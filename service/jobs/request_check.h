@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "util/error.h"
 
@@ -20,6 +21,11 @@
 struct rq_ctx {
   struct uch_error *err;
   struct secrets *secrets;
+  /* the worker parsing a request uchd accepted: its checks of the host
+   * (files there, secrets read) were done at submit and are not again:
+   * the secrets are in the runtime dir, a file may be gone (the job
+   * fails on it, naming it, as it would had it gone a moment later) */
+  bool accepted;
 };
 
 /* "parent.key", or "key" at the top level. */
@@ -71,7 +77,6 @@ int take_file_secret(struct rq_ctx *c, const char *path_field,
 int take_inline_secret(struct rq_ctx *c, const char *field,
                        const char *value);
 
-#define REQUEST_MAX_DISKS 64
 /* "disks": an array of 1..REQUEST_MAX_DISKS objects. */
 int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
               size_t *n);
@@ -79,7 +84,7 @@ int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
 /* Per-type and per-object validators. */
 int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
-int check_export(struct rq_ctx *c, json_object *req);
+int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
 int check_convert(struct rq_ctx *c, json_object *req);
 int check_inplace(struct rq_ctx *c, json_object *req);
 /* A convert or inplace request's "options" (root, macs, extra_args),
@@ -112,6 +117,9 @@ int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field);
 int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field);
 /* {"volume": ID, "wait_s"?: N} (o is the source or destination). */
 int check_volume(struct rq_ctx *c, json_object *o, const char *field);
+/* The same, filling *out (wait_s 0 when absent). */
+int parse_volume(struct rq_ctx *c, json_object *o, const char *field,
+                 struct rq_volume *out);
 /* request_limits.c: o's optional "limits" object. */
 int check_limits(struct rq_ctx *c, json_object *o, const char *parent);
 

@@ -350,13 +350,15 @@ static int check_vcenter(struct rq_ctx *c, json_object *in)
     return -1;
   /* virt-v2v -ip takes the whole file as the password; the newline
    * `echo pw >file` leaves would be part of it. */
-  struct secret *s = &c->secrets->v[c->secrets->n - 1];
-  while (s->len > 0 && (s->value[s->len - 1] == '\n' ||
-                        s->value[s->len - 1] == '\r'))
-    s->value[--s->len] = '\0';
-  if (s->len == 0)
-    return rq_fail(c, "input.vcenter.password_file", "%s holds no password",
-                   pw);
+  if (!c->accepted) {
+    struct secret *s = &c->secrets->v[c->secrets->n - 1];
+    while (s->len > 0 && (s->value[s->len - 1] == '\n' ||
+                          s->value[s->len - 1] == '\r'))
+      s->value[--s->len] = '\0';
+    if (s->len == 0)
+      return rq_fail(c, "input.vcenter.password_file", "%s holds no "
+                     "password", pw);
+  }
   if (get_object(c, in, F, "vddk", false, &vddk) < 0)
     return -1;
   return vddk ? check_vddk(c, vddk) : 0;
@@ -450,6 +452,8 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
     if (get_abs_path(c, d, f, "path", true, &p) < 0)
       return -1;
     field_key(g, f, "path");
+    if (c->accepted)
+      continue;
     if (stat(p, &st) < 0)
       return rq_fail(c, g, "%s: %m", p);
     if (!S_ISBLK(st.st_mode))
@@ -461,9 +465,13 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
 /* The last secret taken: an env_file's content, checked line by line. */
 static int check_env_file(struct rq_ctx *c, const char *field)
 {
-  const struct secret *s = &c->secrets->v[c->secrets->n - 1];
-  int line = openstack_env_parse(s->value, s->len, NULL, NULL);
+  const struct secret *s;
+  int line;
 
+  if (c->accepted)
+    return 0;
+  s = &c->secrets->v[c->secrets->n - 1];
+  line = openstack_env_parse(s->value, s->len, NULL, NULL);
   if (line < 0)
     return rq_fail(c, field, "out of memory");
   if (line > 0)
@@ -574,6 +582,8 @@ static int check_output(struct rq_ctx *c, json_object *req)
         get_enum(c, out, f, "allocation", false, allocs, &s) < 0)
       return -1;
     field_key(g, f, "dir");
+    if (c->accepted)
+      return 0;
     if (stat(dir, &st) < 0)
       return rq_fail(c, g, "%s: %m", dir);
     if (!S_ISDIR(st.st_mode))

@@ -6,8 +6,8 @@
 
 #include "jobs/request_check.h"
 
-static int check_export_disk(struct rq_ctx *c, json_object *disk,
-                             const char *field, const char **name)
+static int parse_export_disk(struct rq_ctx *c, json_object *disk,
+                             const char *field, struct export_disk *out)
 {
   static const char *const keys[] = { "source", "name", NULL };
   static const char *const source_keys[] = { "path", "volume", "wait_s",
@@ -25,18 +25,20 @@ static int check_export_disk(struct rq_ctx *c, json_object *disk,
     if (json_object_object_get_ex(source, "path", NULL))
       return rq_fail(c, f, "must have exactly one of \"path\" or "
                      "\"volume\"");
-    if (check_volume(c, source, f) < 0)
+    if (parse_volume(c, source, f, &out->volume) < 0)
       return -1;
   } else if (json_object_object_get_ex(source, "wait_s", NULL)) {
     char g[FIELD_MAX];
     field_key(g, f, "wait_s");
     return rq_fail(c, g, "only goes with \"volume\"");
-  } else if (check_image_path(c, source, f, "path") < 0)
+  } else if (check_image_path(c, source, f, "path") < 0 ||
+             get_abs_path(c, source, f, "path", true, &out->path) < 0)
     return -1;
-  return get_name(c, disk, field, "name", false, name);
+  return get_name(c, disk, field, "name", false, &out->name);
 }
 
-static int check_listen(struct rq_ctx *c, json_object *req)
+static int parse_listen(struct rq_ctx *c, json_object *req,
+                        struct export_listen_request *out)
 {
   static const char *const unix_keys[] = { "unix", NULL };
   static const char *const tcp_keys[] = { "tcp", "tls_psk_file",
@@ -54,6 +56,7 @@ static int check_listen(struct rq_ctx *c, json_object *req)
       return -1;
     if (!is_unix)
       return rq_fail(c, "listen.unix", "must be true (or use \"tcp\")");
+    out->kind = LISTEN_UNIX;
     return 0;
   }
   if (!json_object_object_get_ex(listen, "tcp", NULL))
@@ -65,16 +68,23 @@ static int check_listen(struct rq_ctx *c, json_object *req)
   if (!host_port_valid(tcp))
     return rq_fail(c, "listen.tcp", "must be HOST:PORT with PORT 1 to 65535 "
                    "(IPv6 as [ADDR]:PORT)");
-  if (get_name(c, listen, "listen", "tls_username", false, &s) < 0 ||
+  out->kind = LISTEN_TCP;
+  out->tcp = tcp;
+  out->tls_username = "uch";
+  if (get_name(c, listen, "listen", "tls_username", false,
+               &out->tls_username) < 0 ||
       get_string(c, listen, "listen", "advertise", false, &s) < 0)
     return -1;
+  out->advertise = s;
   if (s && !host_valid(s))
     return rq_fail(c, "listen.advertise", "must be a host name or IP "
                    "address (IPv6 in brackets)");
   if (get_bool(c, listen, "listen", "open_firewall", false, &open_fw) < 0)
     return -1;
+  out->open_firewall = open_fw;
   if (get_abs_path(c, listen, "listen", "tls_psk_file", false, &psk) < 0)
     return -1;
+  out->tls_psk_file = psk != NULL;
   if (psk)
     return take_file_secret(c, "listen.tls_psk_file", psk,
                             "listen.tls_psk_file");
@@ -109,11 +119,12 @@ static int check_export_names(struct rq_ctx *c, const char *const *names,
   return 0;
 }
 
-int check_export(struct rq_ctx *c, json_object *req)
+int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
                                       "listen", "until", NULL };
   static const char *const untils[] = { "cancel", "client-done", NULL };
+  struct export_request *e = &out->u.export;
   const char *names[REQUEST_MAX_DISKS] = { NULL };
   json_object *disks;
   char f[FIELD_MAX];
@@ -124,12 +135,21 @@ int check_export(struct rq_ctx *c, json_object *req)
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {
+    struct export_disk *d = &e->disks[i];
     field_index(f, "disks", i);
-    if (check_export_disk(c, json_object_array_get_idx(disks, i), f,
-                          &names[i]) < 0)
+    if (parse_export_disk(c, json_object_array_get_idx(disks, i), f, d) < 0)
       return -1;
+    names[i] = d->name;
+    snprintf(d->default_name, sizeof d->default_name, "disk%zu", i);
+    if (!d->name)
+      d->name = d->default_name;
   }
-  if (check_export_names(c, names, n) < 0 || check_listen(c, req) < 0)
+  e->n_disks = n;
+  if (check_export_names(c, names, n) < 0 ||
+      parse_listen(c, req, &e->listen) < 0 ||
+      get_enum(c, req, "", "until", false, untils, &until) < 0)
     return -1;
-  return get_enum(c, req, "", "until", false, untils, &until);
+  e->until = until && strcmp(until, "client-done") == 0 ? UNTIL_CLIENT_DONE
+                                                        : UNTIL_CANCEL;
+  return 0;
 }

@@ -46,6 +46,8 @@ int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
   if (get_abs_path(c, o, parent, key, true, &path) < 0)
     return -1;
   field_key(f, parent, key);
+  if (c->accepted)
+    return 0;
   if (stat(path, &st) < 0)
     return rq_fail(c, f, "%s: %m", path);
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
@@ -55,15 +57,22 @@ int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
 
 /* {"volume": ID, "wait_s"?: N}: an attached block device, found by uch-job
  * (service/volumes); wait_s bounds the wait for one still attaching. */
-int check_volume(struct rq_ctx *c, json_object *o, const char *field)
+int parse_volume(struct rq_ctx *c, json_object *o, const char *field,
+                 struct rq_volume *out)
 {
-  const char *id = NULL;
-  int64_t wait_s;
-
-  if (get_name(c, o, field, "volume", true, &id) < 0 ||
-      get_int(c, o, field, "wait_s", false, 0, VOLUME_WAIT_MAX, &wait_s) < 0)
+  out->id = NULL;
+  out->wait_s = 0;
+  if (get_name(c, o, field, "volume", true, &out->id) < 0 ||
+      get_int(c, o, field, "wait_s", false, 0, VOLUME_WAIT_MAX,
+              &out->wait_s) < 0)
     return -1;
   return 0;
+}
+
+int check_volume(struct rq_ctx *c, json_object *o, const char *field)
+{
+  struct rq_volume v;
+  return parse_volume(c, o, field, &v);
 }
 
 static bool has(json_object *o, const char *key)

@@ -44,6 +44,12 @@ int runner_open(struct runner *r, const char *state_dir,
  * *f set on a failure (or alone on a cancel). */
 typedef int runner_job_fn(struct runner *r, json_object *result,
                           struct job_failure *f);
+struct job_request;
+/* What runs a job of one type from its typed request (jobs/job-request.h,
+ * parsed by the worker from the accepted request): the worker's table
+ * (worker/job-types.c) holds one per type. */
+typedef int job_run_fn(struct runner *r, const struct job_request *req,
+                       json_object *result, struct job_failure *f);
 /* Runs the job with `run` and writes the final state; returns the
  * outcome. */
 enum job_outcome runner_run(struct runner *r, runner_job_fn *run);

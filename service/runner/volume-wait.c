@@ -10,12 +10,21 @@
 /* how often an attaching volume is looked for */
 #define POLL_MS 250
 
-int volume_open(struct runner *r, json_object *o, bool destination,
-                char **path, struct job_failure *f)
+int volume_open_json(struct runner *r, json_object *o, bool destination,
+                     char **path, struct job_failure *f)
 {
-  const char *id = json_get_string(o, "volume");
   json_object *w = json_get(o, "wait_s");
-  int64_t wait_s = w ? json_object_get_int64(w) : 0;
+  struct rq_volume v = { json_get_string(o, "volume"),
+                         w ? json_object_get_int64(w) : 0 };
+
+  return volume_open(r, &v, destination, path, f);
+}
+
+int volume_open(struct runner *r, const struct rq_volume *v,
+                bool destination, char **path, struct job_failure *f)
+{
+  const char *id = v->id;
+  int64_t wait_s = v->wait_s;
   double end = time_monotonic() + (double)wait_s;
   const char *dir = volume_by_id_dir();
   bool said = false;

@@ -8,10 +8,15 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 
 /* *path is the device (caller frees); see volume_resolve(). */
-int volume_open(struct runner *r, json_object *o, bool destination,
-                char **path, struct job_failure *f);
+int volume_open(struct runner *r, const struct rq_volume *v,
+                bool destination, char **path, struct job_failure *f);
+/* The same for the {"volume", "wait_s"} object `o` of a request whose
+ * type is not typed yet (jobs/job-types.c). */
+int volume_open_json(struct runner *r, json_object *o, bool destination,
+                     char **path, struct job_failure *f);
 
 #endif

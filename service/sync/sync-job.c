@@ -219,8 +219,10 @@ static int convert_in_place(struct sync_job *sj, struct job_failure *f)
   return ret;
 }
 
-int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
+int sync_job_run(struct runner *r, const struct job_request *req,
+                 json_object *result, struct job_failure *f)
 {
+  (void)req;    /* not typed yet: reads r->request */
   json_object *interval = json_get(r->request, "interval_s");
   struct sync_job sj = { .r = r, .result = result, .ino_fd = -1,
                          .interval = interval ? json_object_get_int64(interval)
@@ -235,19 +237,19 @@ int sync_job_run(struct runner *r, json_object *result, struct job_failure *f)
     goto out;
   forget_checkpoints(r);
   for (;;) {
-    _cleanup_json_ json_object *req = wait_for_pass(&sj);
-    const char *action = json_get_string(req, "action");
+    _cleanup_json_ json_object *pass = wait_for_pass(&sj);
+    const char *action = json_get_string(pass, "action");
     struct uch_error err = { 0 };
     bool cutover = action && strcmp(action, "cutover") == 0;
-    if (!req)
+    if (!pass)
       goto out;
-    if (action && request_sync_pass(json_get(req, "body"), r->request,
+    if (action && request_sync_pass(json_get(pass, "body"), r->request,
                                     &err) < 0) {
       runner_log(r, "%s request refused: %s", action, err.message);
       continue;
     }
     if (run_pass(&sj, false, action ? action : "interval",
-                 json_get(req, "body"), f) < 0)
+                 json_get(pass, "body"), f) < 0)
       goto out;
     if (cutover)
       break;

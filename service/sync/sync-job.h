@@ -13,6 +13,7 @@
 
 /* Fills result.passes and result.disks; returns 0 after the cutover
  * pass, or -1 with f set (or on cancel). */
-int sync_job_run(struct runner *r, json_object *result, struct job_failure *f);
+int sync_job_run(struct runner *r, const struct job_request *req,
+                 json_object *result, struct job_failure *f);
 
 #endif

@@ -196,7 +196,7 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
     format = "raw";
   runner_set_phase(r, "preparing");
   if (json_get(source, "volume")) {
-    if (volume_open(r, source, false, &src_dev, f) < 0) {
+    if (volume_open_json(r, source, false, &src_dev, f) < 0) {
       failure_prefix(f, "disks[%zu].source: ", i);
       goto out;
     }
@@ -205,7 +205,7 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
     source = src_path;
   }
   if (json_get(dest, "volume")) {
-    if (volume_open(r, dest, true, &dst_dev, f) < 0)
+    if (volume_open_json(r, dest, true, &dst_dev, f) < 0)
       goto dest_error;
     path = dst_dev;
   }
@@ -304,8 +304,10 @@ int bandwidth_start(struct runner *r, struct job_failure *f)
   return 0;
 }
 
-int copy_job_run(struct runner *r, json_object *result, struct job_failure *f)
+int copy_job_run(struct runner *r, const struct job_request *req,
+                 json_object *result, struct job_failure *f)
 {
+  (void)req;    /* not typed yet: reads r->request */
   json_object *disks = json_get(r->request, "disks");
   json_object *verify = json_get(r->request, "verify");
   json_object *results = json_object_new_array();

@@ -9,7 +9,8 @@
 #include "runner/runner.h"
 
 /* Fills result.disks; returns 0, or -1 with f set (or on cancel). */
-int copy_job_run(struct runner *r, json_object *result, struct job_failure *f);
+int copy_job_run(struct runner *r, const struct job_request *req,
+                 json_object *result, struct job_failure *f);
 
 /* One disk of a copy request (`disk` as in disks[i], a "changes" one
  * is an incremental pass); appends its result to `results`.  The sync

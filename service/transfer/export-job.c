@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jobs/job-request.h"
 #include "runner/volume-wait.h"
 #include "transfer/endpoint.h"
 #include "transfer/export-firewall.h"
@@ -16,36 +17,21 @@
 #include "util/jsonutil.h"
 #include "volumes/volume-open.h"
 
-static const char *disk_name(json_object *disk, size_t i, char *buf,
-                             size_t len)
-{
-  const char *name = json_get_string(disk, "name");
-  if (name)
-    return name;
-  snprintf(buf, len, "disk%zu", i);
-  return buf;
-}
-
 /* RUNTIME/jobs/ID/exports/NAME -> the disk: nbdkit's file plugin serves
  * each entry of the directory as the export NAME. */
-static int link_disks(struct runner *r, json_object *disks, const char *dir,
-                      struct job_failure *f)
+static int link_disks(struct runner *r, const struct export_request *e,
+                      const char *dir, struct job_failure *f)
 {
-  size_t n = json_object_array_length(disks);
-  char buf[32];
-
   if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
     failure_set(f, "internal", "%s: %s", dir, strerror(errno));
     return -1;
   }
-  for (size_t i = 0; i < n; i++) {
-    json_object *disk = json_object_array_get_idx(disks, i);
-    json_object *source = json_get(disk, "source");
-    const char *path = json_get_string(source, "path");
-    const char *name = disk_name(disk, i, buf, sizeof buf);
+  for (size_t i = 0; i < e->n_disks; i++) {
+    const struct export_disk *disk = &e->disks[i];
+    const char *path = disk->path;
     _cleanup_free_ char *link = NULL, *dev = NULL;
-    if (json_get(source, "volume")) {
-      if (volume_open(r, source, false, &dev, f) < 0) {
+    if (disk->volume.id) {
+      if (volume_open(r, &disk->volume, false, &dev, f) < 0) {
         char msg[sizeof f->message], code[sizeof f->code];
         memcpy(msg, f->message, sizeof msg);
         memcpy(code, f->code, sizeof code);
@@ -59,12 +45,12 @@ static int link_disks(struct runner *r, json_object *disks, const char *dir,
                   path ? path : "missing", strerror(errno));
       return -1;
     }
-    if (asprintf(&link, "%s/%s", dir, name) < 0)
+    if (asprintf(&link, "%s/%s", dir, disk->name) < 0)
       return -1;
     if (symlink(path, link) < 0) {
       if (errno == EEXIST)
         failure_set(f, "invalid_request", "disks[%zu]: the export name "
-                    "\"%s\" is already used by another disk", i, name);
+                    "\"%s\" is already used by another disk", i, disk->name);
       else
         failure_set(f, "internal", "%s: %s", link, strerror(errno));
       return -1;
@@ -73,24 +59,21 @@ static int link_disks(struct runner *r, json_object *disks, const char *dir,
   return 0;
 }
 
-static int add_exports(json_object *result, json_object *disks,
+static int add_exports(json_object *result, const struct export_request *e,
                        const struct listen_spec *l)
 {
   json_object *list = json_object_new_array();
-  size_t n = json_object_array_length(disks);
-  char buf[32];
 
   json_object_object_add(result, "exports", list);
-  for (size_t i = 0; i < n; i++) {
-    json_object *disk = json_object_array_get_idx(disks, i);
-    const char *name = disk_name(disk, i, buf, sizeof buf);
+  for (size_t i = 0; i < e->n_disks; i++) {
+    const char *name = e->disks[i].name;
     char *uri = export_uri(l, name);
     if (!uri)
       return -1;
-    json_object *e = json_object_new_object();
-    json_object_object_add(e, "name", json_object_new_string(name));
-    json_object_object_add(e, "uri", json_object_new_string(uri));
-    json_object_array_add(list, e);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "uri", json_object_new_string(uri));
+    json_object_array_add(list, o);
     free(uri);
   }
   if (l->psk_file)
@@ -128,13 +111,11 @@ static int serve_until_end(struct runner *r, struct child *ch, bool client_done,
   return -1;
 }
 
-int export_job_run(struct runner *r, json_object *result,
-                   struct job_failure *f)
+int export_job_run(struct runner *r, const struct job_request *req,
+                   json_object *result, struct job_failure *f)
 {
-  json_object *disks = json_get(r->request, "disks");
-  json_object *listen = json_get(r->request, "listen");
-  const char *until = json_get_string(r->request, "until");
-  bool client_done = until && strcmp(until, "client-done") == 0;
+  const struct export_request *e = &req->u.export;
+  bool client_done = e->until == UNTIL_CLIENT_DONE;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *dir = NULL, *pidfile = NULL;
   struct listen_spec l;
@@ -144,16 +125,15 @@ int export_job_run(struct runner *r, json_object *result,
   struct child *ch;
   int ret = -1;
 
-  if (listen_prepare(r, listen, &l, f) < 0)
+  if (listen_prepare(r, &e->listen, &l, f) < 0)
     goto out;
-  if (l.port &&
-      json_object_get_boolean(json_get(listen, "open_firewall")) &&
+  if (l.port && e->listen.open_firewall &&
       export_fw_prepare(&fw, l.port, result, f) < 0)
     goto out;
   if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
       !(pidfile = runtime_path(r, "nbdkit.pid")))
     goto out;
-  if (!disks || link_disks(r, disks, dir, f) < 0)
+  if (link_disks(r, e, dir, f) < 0)
     goto out;
   listen_to_export(&l, &el);
   el.exit_after_last_client = client_done;
@@ -165,7 +145,7 @@ int export_job_run(struct runner *r, json_object *result,
     goto out;
   }
   if (wait_ready(r, ch, pidfile, f) < 0 || export_fw_open(r, &fw, f) < 0 ||
-      add_exports(result, disks, &l) < 0)
+      add_exports(result, e, &l) < 0)
     goto out;
   runner_set_phase(r, "serving");
   ret = serve_until_end(r, ch, client_done, f);

@@ -9,7 +9,7 @@
 
 #include "runner/runner.h"
 
-int export_job_run(struct runner *r, json_object *result,
-                   struct job_failure *f);
+int export_job_run(struct runner *r, const struct job_request *req,
+                   json_object *result, struct job_failure *f);
 
 #endif

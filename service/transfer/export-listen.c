@@ -52,15 +52,12 @@ int psk_generate(const char *path, const char *username)
   return ret;
 }
 
-int listen_prepare(struct runner *r, json_object *listen,
+int listen_prepare(struct runner *r,
+                   const struct export_listen_request *listen,
                    struct listen_spec *l, struct job_failure *f)
 {
-  const char *tcp = json_get_string(listen, "tcp");
-  const char *user = json_get_string(listen, "tls_username");
-  const char *adv = json_get_string(listen, "advertise");
-
   memset(l, 0, sizeof *l);
-  if (!tcp) {
+  if (listen->kind == LISTEN_UNIX) {
     l->unix_sock = runtime_path(r, "nbd.sock");
     if (!l->unix_sock) {
       failure_set(f, "internal", "runtime directory %s: %s", r->rt_dir,
@@ -69,14 +66,14 @@ int listen_prepare(struct runner *r, json_object *listen,
     }
     return 0;
   }
-  if (host_port_split(tcp, &l->host, &l->port) < 0) {
+  if (host_port_split(listen->tcp, &l->host, &l->port) < 0) {
     failure_set(f, "invalid_request", "listen.tcp: \"%s\" is not HOST:PORT",
-                tcp);
+                listen->tcp);
     return -1;
   }
-  l->username = strdup(user ? user : "uch");
-  l->advertise = adv ? strdup(adv) : NULL;
-  if (json_get(listen, "tls_psk_file")) {
+  l->username = strdup(listen->tls_username);
+  l->advertise = listen->advertise ? strdup(listen->advertise) : NULL;
+  if (listen->tls_psk_file) {
     l->psk_file = secret_path(r->rt_dir, "listen.tls_psk_file");
     return l->psk_file ? 0 : -1;
   }

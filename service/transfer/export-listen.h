@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 #include "transfer/tool-argv.h"
 
@@ -24,7 +25,8 @@ char *export_uri(const struct listen_spec *l, const char *name);
 int psk_generate(const char *path, const char *username);
 
 /* Fills l from the request; generates a PSK when none was given. */
-int listen_prepare(struct runner *r, json_object *listen,
+int listen_prepare(struct runner *r,
+                   const struct export_listen_request *listen,
                    struct listen_spec *l, struct job_failure *f);
 void listen_free(struct listen_spec *l);
 /* The nbdkit view of it. */

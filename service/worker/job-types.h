@@ -12,9 +12,10 @@
 #include "runner/runner.h"
 
 /* The run function of `kind`. */
-runner_job_fn *worker_job_run(enum job_kind kind);
+job_run_fn *worker_job_run(enum job_kind kind);
 
-/* Runs r's request by its type; an unknown type fails "unsupported". */
+/* Parses r's request (request_load) and runs it by its kind; an unknown
+ * type fails "unsupported". */
 int worker_run_job(struct runner *r, json_object *result,
                    struct job_failure *f);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -375,6 +376,64 @@ static void test_convert_secrets(void)
   secrets_free(&s);
 }
 
+/* request_load: the worker's parse of an accepted request, typed with
+ * its defaults, without reading secrets or looking at files again. */
+static void test_typed_export(void)
+{
+  struct uch_error err = { 0 };
+  struct job_request *r = NULL;
+  _cleanup_free_ char *body = subst(
+    "{\"type\":\"export\",\"id\":\"e1\",\"disks\":["
+    "{\"source\":{\"path\":\"@T@/gone.img\"}},"
+    "{\"source\":{\"volume\":\"vol-1\",\"wait_s\":5},\"name\":\"b\"}],"
+    "\"listen\":{\"tcp\":\"0.0.0.0:10809\","
+    "\"tls_psk_file\":\"@T@/gone.psk\",\"open_firewall\":true},"
+    "\"until\":\"client-done\"}");
+  _cleanup_json_ json_object *req = request_parse(body, strlen(body), &err);
+
+  is_int(request_load(req, &r, &err), 0, "an accepted export loads: %s",
+         err.message);
+  if (!r)
+    return;
+  is_int(r->kind, JOB_EXPORT, "kind");
+  is_str(r->id, "e1", "id");
+  const struct export_request *e = &r->u.export;
+  is_int(e->n_disks, 2, "two disks");
+  is_str(e->disks[0].name, "disk0", "the default name");
+  ok(e->disks[0].path && !e->disks[0].volume.id, "disk 0 by path");
+  is_str(e->disks[1].name, "b", "a name given");
+  is_str(e->disks[1].volume.id, "vol-1", "disk 1 by volume");
+  is_int(e->disks[1].volume.wait_s, 5, "its wait_s");
+  is_int(e->listen.kind, LISTEN_TCP, "TCP");
+  is_str(e->listen.tcp, "0.0.0.0:10809", "listen.tcp");
+  is_str(e->listen.tls_username, "uch", "the default TLS user");
+  ok(e->listen.tls_psk_file && e->listen.open_firewall && !e->listen.advertise,
+     "a PSK file (not read: it is gone), open_firewall, no advertise");
+  is_int(e->until, UNTIL_CLIENT_DONE, "until");
+  job_request_free(r);
+
+  /* at submit the same request is checked against the host */
+  json_object *san = NULL;
+  struct secrets s = { 0 };
+  ok(request_validate(req, &san, &s, &err) < 0 &&
+     strcmp(err.field, "disks[0].source.path") == 0,
+     "validated at submit, the missing file is refused: %s", err.message);
+  secrets_free(&s);
+
+  json_object *u = json_tokener_parse(
+    "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"/x\"}}],"
+    "\"listen\":{\"unix\":true}}");
+  ok(request_load(u, &r, &err) == 0 && r->u.export.listen.kind == LISTEN_UNIX &&
+     r->u.export.until == UNTIL_CANCEL && !r->id,
+     "unix, until cancel by default, no id");
+  job_request_free(r);
+  json_object_put(u);
+  u = json_tokener_parse("{\"type\":\"export\",\"listen\":{\"unix\":true}}");
+  ok(request_load(u, &r, &err) < 0 && !r && strcmp(err.field, "disks") == 0,
+     "an invalid one is refused naming its field");
+  json_object_put(u);
+}
+
 int main(void)
 {
   make_files();
@@ -384,6 +443,7 @@ int main(void)
   test_bad();
   test_parse_messages();
   test_limits();
+  test_typed_export();
   rm_rf(tmp);
   return tap_done();
 }

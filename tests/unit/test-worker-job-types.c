@@ -17,8 +17,8 @@ int main(void)
     const struct job_type *t = job_type_find(names[k]);
     ok(t && t->kind == (enum job_kind)k && job_type_get(t->kind) == t,
        "%s: found by its name, entry of its kind", names[k]);
-    ok(t && t->check && t->disks && worker_job_run(t->kind),
-       "%s: check, disks and run", names[k]);
+    ok(t && t->parse && t->disks && worker_job_run(t->kind),
+       "%s: parse, disks and run", names[k]);
   }
   ok(!job_type_find("Copy") && !job_type_find("") && !job_type_find(NULL),
      "no other name");
