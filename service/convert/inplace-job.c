@@ -17,6 +17,7 @@
 #include "convert/v2v-argv.h"
 #include "convert/v2v-options.h"
 #include "runner/volume-wait.h"
+#include "jobs/job-request.h"
 #include "transfer/endpoint.h"
 #include "transfer/tool-argv.h"
 #include "util/cleanup.h"
@@ -26,7 +27,7 @@
 
 struct inplace_run {
   struct runner *r;
-  json_object *req;    /* the inplace request */
+  const struct inplace_request *req;
   size_t n;
   char **paths;        /* the disks, resolved (a volume's device) */
   const char **formats;
@@ -48,12 +49,11 @@ static void inplace_run_free(struct inplace_run *ir)
 
 /* A disk is written (by the commit), so it is never one the system
  * uses, by path or by volume. */
-static int resolve_disks(struct inplace_run *ir, json_object *disks,
-                         struct job_failure *f)
+static int resolve_disks(struct inplace_run *ir, struct job_failure *f)
 {
   struct runner *r = ir->r;
 
-  ir->n = json_object_array_length(disks);
+  ir->n = ir->req->n_disks;
   ir->paths = calloc(ir->n, sizeof *ir->paths);
   ir->formats = calloc(ir->n, sizeof *ir->formats);
   ir->overlays = calloc(ir->n, sizeof *ir->overlays);
@@ -62,19 +62,17 @@ static int resolve_disks(struct inplace_run *ir, json_object *disks,
     return -1;
   }
   for (size_t i = 0; i < ir->n; i++) {
-    json_object *d = json_object_array_get_idx(disks, i);
-    const char *path = json_get_string(d, "path");
-    const char *fmt = json_get_string(d, "format");
+    const struct rq_inplace_disk *d = &ir->req->disks[i];
 
-    ir->formats[i] = fmt ? fmt : "raw";
-    if (path) {
-      if (!(ir->paths[i] = strdup(path))) {
+    ir->formats[i] = d->format == FORMAT_QCOW2 ? "qcow2" : "raw";
+    if (d->path) {
+      if (!(ir->paths[i] = strdup(d->path))) {
         failure_set(f, "internal", "out of memory");
         return -1;
       }
-      if (block_destination_check(path, f) < 0)
+      if (block_destination_check(d->path, f) < 0)
         return -1;
-    } else if (volume_open_json(r, d, true, &ir->paths[i], f) < 0)
+    } else if (volume_open(r, &d->volume, true, &ir->paths[i], f) < 0)
       return -1;
     if (access(ir->paths[i], R_OK | W_OK) < 0) {
       failure_set(f, "disk", "disks[%zu]: %s: %s", i, ir->paths[i],
@@ -113,17 +111,16 @@ static int make_overlays(struct inplace_run *ir, struct job_failure *f)
 static int write_xml(struct inplace_run *ir, const char *xml_path,
                      struct job_failure *f)
 {
-  json_object *req = ir->req, *macs = json_get(req, "macs");
-  size_t n_nics = macs ? json_object_array_length(macs) : 0;
+  const struct rq_inplace_guest *guest = &ir->req->guest;
+  size_t n_nics = guest->n_nics;
   _cleanup_free_ struct inplace_disk *disks = calloc(ir->n, sizeof *disks);
   _cleanup_free_ struct inplace_nic *nics = calloc(n_nics + 1, sizeof *nics);
   _cleanup_free_ char *doc = NULL;
-  const char *fw = json_get_string(req, "firmware");
   struct inplace_guest g = {
-    .name = json_get_string(req, "name"),
-    .memory_mib = (unsigned)json_object_get_int(json_get(req, "memory_mib")),
-    .vcpus = (unsigned)json_object_get_int(json_get(req, "vcpus")),
-    .uefi = fw && strcmp(fw, "uefi") == 0,
+    .name = guest->name,
+    .memory_mib = guest->memory_mib,
+    .vcpus = guest->vcpus,
+    .uefi = guest->firmware == FIRMWARE_UEFI,
     .disks = disks, .n_disks = ir->n, .nics = nics, .n_nics = n_nics,
   };
 
@@ -133,12 +130,10 @@ static int write_xml(struct inplace_run *ir, const char *xml_path,
   }
   for (size_t i = 0; i < ir->n; i++)
     disks[i] = (struct inplace_disk){ ir->overlays[i], "qcow2" };
-  for (size_t i = 0; i < n_nics; i++) {
-    json_object *m = json_object_array_get_idx(macs, i);
-    nics[i] = (struct inplace_nic){ json_get_string(m, "mac"),
-                                    json_get_string(m, "network"),
-                                    json_get_string(m, "bridge") };
-  }
+  for (size_t i = 0; i < n_nics; i++)
+    nics[i] = (struct inplace_nic){ guest->nics[i].mac,
+                                    guest->nics[i].network,
+                                    guest->nics[i].bridge };
   if (!(doc = inplace_xml(&g)) ||
       write_file_atomic(xml_path, doc, strlen(doc), 0600) < 0) {
     failure_set(f, "internal", "%s: %s", xml_path, strerror(errno));
@@ -224,12 +219,11 @@ static void add_result(struct inplace_run *ir, json_object *result,
 int inplace_job_run(struct runner *r, const struct job_request *req,
                     json_object *result, struct job_failure *f)
 {
-  (void)req;    /* not typed yet: reads r->request */
-  return inplace_run(r, r->request, result, f);
+  return inplace_run(r, &req->u.inplace, result, f);
 }
 
-int inplace_run(struct runner *r, json_object *req, json_object *result,
-                struct job_failure *f)
+int inplace_run(struct runner *r, const struct inplace_request *req,
+                json_object *result, struct job_failure *f)
 {
   _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
                                                  "/usr/libexec");
@@ -260,17 +254,18 @@ int inplace_run(struct runner *r, json_object *req, json_object *result,
     failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
     goto out;
   }
-  if (resolve_disks(&ir, json_get(req, "disks"), f) < 0)
+  if (resolve_disks(&ir, f) < 0)
     goto out;
   v2v_ensure_disks(r, ir.n);
   runner_set_phase(r, "preparing overlays");
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;
   files.machine_readable = mr_path;
-  if (v2v_options_prepare(r, prog, json_get(req, "options"), &opts, &files,
+  if (v2v_options_prepare(r, prog, req->guest.options, &opts, &files,
                           f) < 0)
     goto out;
-  if (v2v_inplace_argv(&a, prog, req, &files, xml, &why) < 0) {
+  if (v2v_inplace_argv(&a, prog, req->guest.options, &files, xml,
+                       &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     goto out;
   }

@@ -6,14 +6,15 @@
 
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 
 /* Returns 0, or -1 with f set (or on cancel). */
 int inplace_job_run(struct runner *r, const struct job_request *req,
                     json_object *result, struct job_failure *f);
-/* The same for `request`, an inplace request: sync's step after its
+/* The same for `req`, an inplace request: sync's step after its
  * cutover builds one of its destinations. */
-int inplace_run(struct runner *r, json_object *request, json_object *result,
-                struct job_failure *f);
+int inplace_run(struct runner *r, const struct inplace_request *req,
+                json_object *result, struct job_failure *f);
 
 #endif

@@ -9,6 +9,7 @@
 #include "convert/inspect-drives.h"
 #include "convert/inspect-job.h"
 #include "convert/inspect-verdict.h"
+#include "jobs/job-request.h"
 #include "runner/volume-wait.h"
 #include "transfer/endpoint.h"
 #include "util/cleanup.h"
@@ -45,16 +46,17 @@ static void prefix(struct job_failure *f, size_t i)
 /* disks[i].source as a libguestfs drive: a file or device with its
  * format, or an NBD server on a local socket (network and TLS sources
  * through nbdkit, as copy jobs read them). */
-static int drive_of(struct inspect_run *ir, size_t i, json_object *source,
-                    json_object *drives, struct job_failure *f)
+static int drive_of(struct inspect_run *ir, size_t i,
+                    const struct rq_source *source, json_object *drives,
+                    struct job_failure *f)
 {
   _cleanup_free_ char *dev = NULL, *server = NULL, *exp = NULL;
   json_object *d = json_object_new_object();
-  const char *path = json_get_string(source, "path"), *format;
+  const char *path = source->path, *format;
 
   json_object_array_add(drives, d);
-  if (json_get(source, "volume")) {
-    if (volume_open_json(ir->r, source, false, &dev, f) < 0)
+  if (source->kind == SOURCE_VOLUME) {
+    if (volume_open(ir->r, &source->volume, false, &dev, f) < 0)
       return -1;
     path = dev;
   }
@@ -68,7 +70,7 @@ static int drive_of(struct inspect_run *ir, size_t i, json_object *source,
     return 0;
   }
   struct endpoint *s = &ir->servers[ir->n_servers++];
-  if (source_open(ir->r, i, source, s, f) < 0)
+  if (source_open_nbd(ir->r, i, source->nbd, s, f) < 0)
     return -1;
   if (inspect_nbd_drive(s->uri, &server, &exp) < 0) {
     failure_set(f, "source", "%s: libguestfs reads NBD only from a local "
@@ -81,11 +83,12 @@ static int drive_of(struct inspect_run *ir, size_t i, json_object *source,
   return 0;
 }
 
-static int write_drives(struct inspect_run *ir, struct job_failure *f)
+static int write_drives(struct inspect_run *ir,
+                        const struct inspect_request *req,
+                        struct job_failure *f)
 {
   struct runner *r = ir->r;
-  json_object *disks = json_get(r->request, "disks");
-  size_t n = json_object_array_length(disks);
+  size_t n = req->n_disks;
   _cleanup_json_ json_object *doc = json_object_new_object();
   json_object *drives = json_object_new_array();
   _cleanup_free_ char *path = NULL;
@@ -98,9 +101,7 @@ static int write_drives(struct inspect_run *ir, struct job_failure *f)
     return -1;
   }
   for (size_t i = 0; i < n; i++) {
-    json_object *source = json_get(json_object_array_get_idx(disks, i),
-                                   "source");
-    if (drive_of(ir, i, source, drives, f) < 0) {
+    if (drive_of(ir, i, &req->sources[i], drives, f) < 0) {
       prefix(f, i);
       return -1;
     }
@@ -184,13 +185,12 @@ static void fill_result(json_object *result, json_object *facts)
 int inspect_job_run(struct runner *r, const struct job_request *req,
                     json_object *result, struct job_failure *f)
 {
-  (void)req;    /* not typed yet: reads r->request */
   struct inspect_run ir = { .r = r };
   _cleanup_free_ char *facts_path = NULL;
   _cleanup_json_ json_object *facts = NULL;
   int ret = -1;
 
-  if (write_drives(&ir, f) < 0 || run_helper(&ir, f) < 0)
+  if (write_drives(&ir, &req->u.inspect, f) < 0 || run_helper(&ir, f) < 0)
     goto out;
   if (asprintf(&facts_path, "%s/%s", r->rt_dir, INSPECT_FACTS_FILE) < 0 ||
       !(facts = json_read_path(facts_path))) {

@@ -284,12 +284,10 @@ int v2v_argv(struct argv *a, json_object *request,
   return 0;
 }
 
-int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
+int v2v_inplace_argv(struct argv *a, const char *program, json_object *opts,
                      const struct v2v_files *files, const char *xml,
                      const char **why)
 {
-  json_object *opts = obj_at(request, "options");
-
   *why = NULL;
   if (argv_add(a, program) < 0 ||
       (files && files->machine_readable &&

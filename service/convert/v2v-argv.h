@@ -62,10 +62,11 @@ int v2v_argv(struct argv *a, json_object *request,
 
 /* PROGRAM [--machine-readable=file:MR] -i libvirtxml [options] XML: an
  * inplace job's run of virt-v2v-in-place (PROGRAM is its full path) on
- * the domain XML the worker wrote.  The request's "options" are read as
- * for convert (root, macs, LUKS keys, appliance size, extra_args);
- * FILES as for v2v_argv (machine_readable, luks_keys, appliance_flags). */
-int v2v_inplace_argv(struct argv *a, const char *program, json_object *request,
+ * the domain XML the worker wrote.  OPTS, the request's "options" (or
+ * NULL), are read as for convert (root, macs, LUKS keys, appliance size,
+ * extra_args); FILES as for v2v_argv (machine_readable, luks_keys,
+ * appliance_flags). */
+int v2v_inplace_argv(struct argv *a, const char *program, json_object *opts,
                      const struct v2v_files *files, const char *xml,
                      const char **why);
 

@@ -22,6 +22,65 @@ struct rq_volume {
   int64_t wait_s;                /* 0 when absent */
 };
 
+/* SOURCE: {"nbd": URI} | {"path": ABS} | {"volume": ID, "wait_s"?}
+ * | {"nbdkit": {...}} (the last one not typed yet: copy and sync) */
+enum source_kind { SOURCE_NBD, SOURCE_PATH, SOURCE_VOLUME, SOURCE_NBDKIT };
+
+struct rq_source {
+  enum source_kind kind;
+  const char *nbd;               /* SOURCE_NBD */
+  const char *path;              /* SOURCE_PATH */
+  struct rq_volume volume;       /* SOURCE_VOLUME */
+};
+
+/* inspect */
+struct inspect_request {
+  size_t n_disks;
+  struct rq_source sources[REQUEST_MAX_DISKS];   /* disks[i].source */
+};
+
+/* inplace, and sync's "inplace" step */
+#define INPLACE_MAX_NICS 32
+enum disk_format { FORMAT_RAW, FORMAT_QCOW2 };
+enum guest_firmware { FIRMWARE_BIOS, FIRMWARE_UEFI };
+
+struct rq_inplace_disk {
+  const char *path;              /* or NULL and ... */
+  struct rq_volume volume;       /* ... a volume (raw) */
+  enum disk_format format;       /* FORMAT_RAW when absent */
+};
+
+struct rq_inplace_nic {
+  const char *mac;
+  const char *network;           /* at most one of network, bridge */
+  const char *bridge;
+};
+
+/* The guest as the source hypervisor had it. */
+struct rq_inplace_guest {
+  const char *name;
+  unsigned memory_mib;           /* 0 when absent: the XML's default */
+  unsigned vcpus;                /* 0 when absent: the XML's default */
+  enum guest_firmware firmware;  /* FIRMWARE_BIOS when absent */
+  size_t n_nics;
+  struct rq_inplace_nic nics[INPLACE_MAX_NICS];
+  /* convert's "options" object or NULL: not typed yet, read as JSON by
+   * convert/v2v-options.c and v2v-argv.c, as a convert's are */
+  json_object *options;
+};
+
+struct inplace_request {
+  size_t n_disks;
+  struct rq_inplace_disk disks[REQUEST_MAX_DISKS];
+  struct rq_inplace_guest guest;
+};
+
+/* sync: only its inplace step is typed yet */
+struct sync_request {
+  bool has_inplace;
+  struct rq_inplace_guest inplace;
+};
+
 /* export */
 enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
 enum export_until { UNTIL_CANCEL, UNTIL_CLIENT_DONE };
@@ -57,6 +116,9 @@ struct job_request {
   json_object *json;             /* a reference: the strings are its */
   union {
     struct export_request export;
+    struct inspect_request inspect;
+    struct inplace_request inplace;
+    struct sync_request sync;
   } u;
 };
 

@@ -177,9 +177,6 @@ static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
   }
 CHECK_ONLY(copy)
 CHECK_ONLY(convert)
-CHECK_ONLY(inplace)
-CHECK_ONLY(inspect)
-CHECK_ONLY(sync)
 
 /* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {

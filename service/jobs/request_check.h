@@ -86,7 +86,7 @@ int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
 int check_convert(struct rq_ctx *c, json_object *req);
-int check_inplace(struct rq_ctx *c, json_object *req);
+int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);
 /* A convert or inplace request's "options" (root, macs, extra_args),
  * whose path is `field`. */
 int check_convert_options(struct rq_ctx *c, json_object *opts,
@@ -94,19 +94,22 @@ int check_convert_options(struct rq_ctx *c, json_object *opts,
 /* What an inplace conversion needs to know of the guest: "name",
  * "memory_mib", "vcpus", "firmware", "macs", "options", in `o` (whose
  * path is `parent`); `keys` are the keys `o` may have. */
-int check_inplace_guest(struct rq_ctx *c, json_object *o, const char *parent,
-                        const char *const *keys);
+int parse_inplace_guest(struct rq_ctx *c, json_object *o, const char *parent,
+                        const char *const *keys, struct rq_inplace_guest *out);
 /* {"mac": "xx:xx:xx:xx:xx:xx", "network"?: NAME, "bridge"?: NAME, ...}
  * with only `keys`: the parts convert's options.macs and inplace's macs
  * share; *net and *bridge are set when given. */
 int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
                     const char *const *keys, const char **net,
                     const char **bridge);
-int check_inspect(struct rq_ctx *c, json_object *req);
-int check_sync(struct rq_ctx *c, json_object *req);
+int parse_inspect(struct rq_ctx *c, json_object *req, struct job_request *out);
+int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out);
 /* [[OFFSET, LENGTH], ...] (request_copy.c) */
 int check_extent_list(struct rq_ctx *c, json_object *list, const char *field);
 int check_source(struct rq_ctx *c, json_object *source, const char *field);
+/* The same, filling *out. */
+int parse_source(struct rq_ctx *c, json_object *source, const char *field,
+                 struct rq_source *out);
 int check_destination(struct rq_ctx *c, json_object *dest,
                       const char *field);
 /* A disk image to read: absolute, and existing now as a regular file or

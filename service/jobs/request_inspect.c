@@ -4,8 +4,8 @@
 #include "jobs/request_check.h"
 #include "util/jsonutil.h"
 
-static int check_inspect_disk(struct rq_ctx *c, json_object *disk,
-                              const char *field)
+static int parse_inspect_disk(struct rq_ctx *c, json_object *disk,
+                              const char *field, struct rq_source *out)
 {
   static const char *const keys[] = { "source", NULL };
   json_object *source = NULL;
@@ -22,10 +22,10 @@ static int check_inspect_disk(struct rq_ctx *c, json_object *disk,
     return rq_fail(c, g, "inspect reads a \"path\", an \"nbd\" URI or a "
                    "\"volume\", not an nbdkit plugin");
   }
-  return check_source(c, source, f);
+  return parse_source(c, source, f, out);
 }
 
-int check_inspect(struct rq_ctx *c, json_object *req)
+int parse_inspect(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks", NULL };
   json_object *disks;
@@ -37,8 +37,10 @@ int check_inspect(struct rq_ctx *c, json_object *req)
     return -1;
   for (size_t i = 0; i < n; i++) {
     field_index(f, "disks", i);
-    if (check_inspect_disk(c, json_object_array_get_idx(disks, i), f) < 0)
+    if (parse_inspect_disk(c, json_object_array_get_idx(disks, i), f,
+                           &out->u.inspect.sources[i]) < 0)
       return -1;
   }
+  out->u.inspect.n_disks = n;
   return 0;
 }

@@ -81,20 +81,24 @@ static bool has(json_object *o, const char *key)
   return json_object_object_get_ex(o, key, &v) && v;
 }
 
-int check_source(struct rq_ctx *c, json_object *source, const char *field)
+int parse_source(struct rq_ctx *c, json_object *source, const char *field,
+                 struct rq_source *out)
 {
   static const char *const kinds[] = { "nbd", "path", "nbdkit", "volume",
                                        "wait_s", NULL };
   json_object *nbdkit = NULL;
   char f[FIELD_MAX];
 
+  memset(out, 0, sizeof *out);
   if (check_known_keys(c, source, field, kinds) < 0)
     return -1;
-  if (has(source, "volume"))
+  if (has(source, "volume")) {
+    out->kind = SOURCE_VOLUME;
     return json_object_object_length(source) > (has(source, "wait_s") ? 2 : 1)
       ? rq_fail(c, field, "must have exactly one of \"nbd\", \"path\", "
                 "\"nbdkit\" or \"volume\"")
-      : check_volume(c, source, field);
+      : parse_volume(c, source, field, &out->volume);
+  }
   if (has(source, "wait_s")) {
     field_key(f, field, "wait_s");
     return rq_fail(c, f, "only goes with \"volume\"");
@@ -102,14 +106,30 @@ int check_source(struct rq_ctx *c, json_object *source, const char *field)
   if (json_object_object_length(source) != 1)
     return rq_fail(c, field, "must have exactly one of \"nbd\", \"path\", "
                    "\"nbdkit\" or \"volume\"");
-  if (json_object_object_get_ex(source, "nbd", NULL))
-    return get_nbd_uri(c, source, field, "nbd");
-  if (json_object_object_get_ex(source, "path", NULL))
-    return check_image_path(c, source, field, "path");
+  if (json_object_object_get_ex(source, "nbd", NULL)) {
+    out->kind = SOURCE_NBD;
+    if (get_nbd_uri(c, source, field, "nbd") < 0)
+      return -1;
+    out->nbd = json_object_get_string(json_object_object_get(source, "nbd"));
+    return 0;
+  }
+  if (json_object_object_get_ex(source, "path", NULL)) {
+    out->kind = SOURCE_PATH;
+    return check_image_path(c, source, field, "path") < 0 ||
+           get_abs_path(c, source, field, "path", true, &out->path) < 0
+           ? -1 : 0;
+  }
+  out->kind = SOURCE_NBDKIT;
   if (get_object(c, source, field, "nbdkit", true, &nbdkit) < 0)
     return -1;
   field_key(f, field, "nbdkit");
   return check_nbdkit(c, nbdkit, f);
+}
+
+int check_source(struct rq_ctx *c, json_object *source, const char *field)
+{
+  struct rq_source s;
+  return parse_source(c, source, field, &s);
 }
 
 int check_destination(struct rq_ctx *c, json_object *dest,

@@ -65,7 +65,8 @@ static int check_sync_disk(struct rq_ctx *c, json_object *disk,
 
 /* "inplace": the guest as an inplace request describes it, converted by
  * virt-v2v-in-place on the destinations after the cutover pass. */
-static int check_sync_inplace(struct rq_ctx *c, json_object *req)
+static int parse_sync_inplace(struct rq_ctx *c, json_object *req,
+                              struct sync_request *out)
 {
   static const char *const keys[] = { "name", "memory_mib", "vcpus",
                                       "firmware", "macs", "options", NULL };
@@ -73,10 +74,12 @@ static int check_sync_inplace(struct rq_ctx *c, json_object *req)
 
   if (get_object(c, req, "", "inplace", false, &inplace) < 0)
     return -1;
-  return inplace ? check_inplace_guest(c, inplace, "inplace", keys) : 0;
+  out->has_inplace = inplace != NULL;
+  return inplace ? parse_inplace_guest(c, inplace, "inplace", keys,
+                                       &out->inplace) : 0;
 }
 
-int check_sync(struct rq_ctx *c, json_object *req)
+int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
                                       "interval_s", "limits", "inplace",
@@ -89,7 +92,8 @@ int check_sync(struct rq_ctx *c, json_object *req)
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_int(c, req, "", "interval_s", false, 1, SYNC_INTERVAL_MAX,
               &interval) < 0 ||
-      check_limits(c, req, "") < 0 || check_sync_inplace(c, req) < 0 ||
+      check_limits(c, req, "") < 0 ||
+      parse_sync_inplace(c, req, &out->u.sync) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {

@@ -182,31 +182,34 @@ static void forget_checkpoints(struct runner *r)
  * destinations converted by virt-v2v-in-place, as an inplace job of
  * those disks would (through overlays, committed only on success);
  * its result goes to result.inplace. */
-static int convert_in_place(struct sync_job *sj, struct job_failure *f)
+static int convert_in_place(struct sync_job *sj,
+                            const struct rq_inplace_guest *guest,
+                            struct job_failure *f)
 {
   struct runner *r = sj->r;
   json_object *disks = json_get(sj->result, "disks");
-  _cleanup_json_ json_object *req = NULL;
-  json_object *list = json_object_new_array();
+  _cleanup_free_ struct inplace_request *req = calloc(1, sizeof *req);
   json_object *conv = json_object_new_object();
   int ret;
 
   json_object_object_add(sj->result, "inplace", conv);
-  if (json_object_deep_copy(json_get(r->request, "inplace"), &req, NULL) < 0) {
-    json_object_put(list);
+  if (!req) {
     failure_set(f, "internal", "out of memory");
     return -1;
   }
-  for (size_t i = 0; i < json_object_array_length(disks); i++) {
-    json_object *d = json_object_new_object();
-    const char *path = json_get_string(json_object_array_get_idx(disks, i),
-                                       "path");
-    json_object_object_add(d, "path", json_object_new_string(path));
-    json_object_object_add(d, "format", json_object_new_string("raw"));
-    json_object_array_add(list, d);
+  /* the guest as the sync request describes it, on the destinations
+   * the passes wrote (the result's paths: a volume's device), raw */
+  req->guest = *guest;
+  req->n_disks = json_object_array_length(disks);
+  if (req->n_disks > REQUEST_MAX_DISKS) {     /* as many as the request */
+    failure_set(f, "internal", "%zu disks", req->n_disks);
+    return -1;
   }
-  json_object_object_add(req, "type", json_object_new_string("inplace"));
-  json_object_object_add(req, "disks", list);
+  for (size_t i = 0; i < req->n_disks; i++)
+    req->disks[i] = (struct rq_inplace_disk){
+      .path = json_get_string(json_object_array_get_idx(disks, i), "path"),
+      .format = FORMAT_RAW,
+    };
   runner_log(r, "cutover done: converting the destinations in place");
   ret = inplace_run(r, req, conv, f);
   if (ret < 0 && !r->kids.cancelled) {
@@ -222,7 +225,6 @@ static int convert_in_place(struct sync_job *sj, struct job_failure *f)
 int sync_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
-  (void)req;    /* not typed yet: reads r->request */
   json_object *interval = json_get(r->request, "interval_s");
   struct sync_job sj = { .r = r, .result = result, .ino_fd = -1,
                          .interval = interval ? json_object_get_int64(interval)
@@ -254,7 +256,8 @@ int sync_job_run(struct runner *r, const struct job_request *req,
     if (cutover)
       break;
   }
-  if (json_get(r->request, "inplace") && convert_in_place(&sj, f) < 0)
+  if (req->u.sync.has_inplace &&
+      convert_in_place(&sj, &req->u.sync.inplace, f) < 0)
     goto out;
   ret = 0;
 out:

@@ -111,6 +111,31 @@ static int serve(struct runner *r, json_object *source, const char *tag,
   return s->uri ? 0 : -1;
 }
 
+int source_open_nbd(struct runner *r, size_t disk, const char *uri,
+                    struct endpoint *s, struct job_failure *f)
+{
+  _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
+  _cleanup_json_ json_object *network = NULL;
+  struct source_filters filters = { .rate_file = rate_file };
+  char tag[32];
+  int kind = uch_nbd_network_source(uri, &network);
+
+  snprintf(tag, sizeof tag, "src%zu", disk);
+  if (kind < 0) {
+    failure_set(f, "source", "%s: cannot be read through nbdkit's nbd "
+                "plugin (only tls-psk-file and tls-username may follow "
+                "'?')", uri);
+    return -1;
+  }
+  if (kind == 0) {
+    /* across a network: retried, and limited by the job's bandwidth */
+    filters.retry = true;
+    return serve(r, network, tag, NULL, &filters, s, f);
+  }
+  s->uri = strdup(uri);
+  return s->uri ? 0 : -1;
+}
+
 int source_open(struct runner *r, size_t disk, json_object *source,
                 struct endpoint *s, struct job_failure *f)
 {
@@ -118,27 +143,12 @@ int source_open(struct runner *r, size_t disk, json_object *source,
   json_object *nbdkit = json_get(source, "nbdkit");
   _cleanup_free_ char *field = NULL, *password_file = NULL;
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
-  _cleanup_json_ json_object *network = NULL;
   struct source_filters filters = { .rate_file = rate_file };
   char tag[32];
 
   snprintf(tag, sizeof tag, "src%zu", disk);
-  if (uri) {
-    int kind = uch_nbd_network_source(uri, &network);
-    if (kind < 0) {
-      failure_set(f, "source", "%s: cannot be read through nbdkit's nbd "
-                  "plugin (only tls-psk-file and tls-username may follow "
-                  "'?')", uri);
-      return -1;
-    }
-    if (kind == 0) {
-      /* across a network: retried, and limited by the job's bandwidth */
-      filters.retry = true;
-      return serve(r, network, tag, NULL, &filters, s, f);
-    }
-    s->uri = strdup(uri);
-    return s->uri ? 0 : -1;
-  }
+  if (uri)
+    return source_open_nbd(r, disk, uri, s, f);
   if (nbdkit) {
     const char *plugin = json_get_string(nbdkit, "plugin");
     if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(r, f) < 0)

@@ -28,6 +28,9 @@ void endpoint_stop(struct runner *r, struct endpoint *s);
  * nbd+unix:// source is read directly. */
 int source_open(struct runner *r, size_t disk, json_object *source,
                 struct endpoint *s, struct job_failure *f);
+/* The same for a source {"nbd": uri}. */
+int source_open_nbd(struct runner *r, size_t disk, const char *uri,
+                    struct endpoint *s, struct job_failure *f);
 /* A local file or device served read-only (verify reads the copy). */
 int path_serve(struct runner *r, const char *path, const char *tag,
                struct endpoint *s, struct job_failure *f);

@@ -4,6 +4,7 @@
  * the commit that follows a successful conversion. */
 #include "util/argv.h"
 #include "util/cleanup.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 #include "convert/v2v-argv.h"
 #include "transfer/tool-argv.h"
@@ -27,8 +28,10 @@ static const char *inplace(const char *json)
 
   if (!req)
     return "(bad json)";
-  return done(&a, v2v_inplace_argv(&a, "/usr/libexec/virt-v2v-in-place", req,
-                                   &files, "/r/domain.xml", &why));
+  /* the request's options, as its typed request holds them */
+  return done(&a, v2v_inplace_argv(&a, "/usr/libexec/virt-v2v-in-place",
+                                   json_get(req, "options"), &files,
+                                   "/r/domain.xml", &why));
 }
 
 static void test_overlay_and_commit(void)

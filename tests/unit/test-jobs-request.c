@@ -434,6 +434,77 @@ static void test_typed_export(void)
   json_object_put(u);
 }
 
+static void test_typed_inspect(void)
+{
+  struct uch_error err = { 0 };
+  struct job_request *r = NULL;
+  json_object *req = json_tokener_parse(
+    "{\"type\":\"inspect\",\"disks\":["
+    "{\"source\":{\"path\":\"/gone.img\"}},"
+    "{\"source\":{\"nbd\":\"nbd+unix:///x?socket=/s\"}},"
+    "{\"source\":{\"volume\":\"vol-2\"}}]}");
+
+  is_int(request_load(req, &r, &err), 0, "an accepted inspect loads: %s",
+         err.message);
+  if (r) {
+    const struct inspect_request *in = &r->u.inspect;
+    is_int(r->kind, JOB_INSPECT, "kind");
+    is_int(in->n_disks, 3, "three disks");
+    ok(in->sources[0].kind == SOURCE_PATH &&
+       strcmp(in->sources[0].path, "/gone.img") == 0, "a path");
+    ok(in->sources[1].kind == SOURCE_NBD &&
+       strcmp(in->sources[1].nbd, "nbd+unix:///x?socket=/s") == 0, "an URI");
+    ok(in->sources[2].kind == SOURCE_VOLUME &&
+       strcmp(in->sources[2].volume.id, "vol-2") == 0 &&
+       in->sources[2].volume.wait_s == 0, "a volume, wait_s 0 by default");
+  }
+  job_request_free(r);
+  json_object_put(req);
+}
+
+static void test_typed_inplace(void)
+{
+  struct uch_error err = { 0 };
+  struct job_request *r = NULL;
+  json_object *req = json_tokener_parse(
+    "{\"type\":\"inplace\",\"name\":\"web1\",\"disks\":["
+    "{\"path\":\"/gone.img\"},{\"path\":\"/b.qcow2\",\"format\":\"qcow2\"},"
+    "{\"volume\":\"vol-3\",\"wait_s\":9}],\"firmware\":\"uefi\","
+    "\"memory_mib\":2048,\"macs\":[{\"mac\":\"52:54:00:01:02:03\","
+    "\"network\":\"n1\"}],\"options\":{\"root\":\"first\"}}");
+
+  is_int(request_load(req, &r, &err), 0, "an accepted inplace loads: %s",
+         err.message);
+  if (r) {
+    const struct inplace_request *in = &r->u.inplace;
+    is_int(in->n_disks, 3, "three disks");
+    ok(in->disks[0].format == FORMAT_RAW && in->disks[1].format == FORMAT_QCOW2,
+       "raw by default, qcow2 given");
+    ok(in->disks[2].volume.id && in->disks[2].volume.wait_s == 9 &&
+       !in->disks[2].path, "a volume");
+    is_str(in->guest.name, "web1", "name");
+    ok(in->guest.memory_mib == 2048 && in->guest.vcpus == 0 &&
+       in->guest.firmware == FIRMWARE_UEFI, "memory, no vcpus, uefi");
+    ok(in->guest.n_nics == 1 && strcmp(in->guest.nics[0].mac,
+                                       "52:54:00:01:02:03") == 0 &&
+       strcmp(in->guest.nics[0].network, "n1") == 0 &&
+       !in->guest.nics[0].bridge, "a NIC");
+    ok(in->guest.options != NULL, "options kept for convert's code");
+  }
+  job_request_free(r);
+  json_object_put(req);
+
+  req = json_tokener_parse(
+    "{\"type\":\"sync\",\"disks\":[{\"source\":{\"path\":\"/x\"},"
+    "\"destination\":{\"path\":\"/y\"}}],\"inplace\":{\"name\":\"g\"}}");
+  ok(request_load(req, &r, &err) == 0 && r->u.sync.has_inplace &&
+     strcmp(r->u.sync.inplace.name, "g") == 0 &&
+     r->u.sync.inplace.firmware == FIRMWARE_BIOS,
+     "a sync request's inplace step, bios by default: %s", err.message);
+  job_request_free(r);
+  json_object_put(req);
+}
+
 int main(void)
 {
   make_files();
@@ -444,6 +515,8 @@ int main(void)
   test_parse_messages();
   test_limits();
   test_typed_export();
+  test_typed_inspect();
+  test_typed_inplace();
   rm_rf(tmp);
   return tap_done();
 }
