@@ -12,7 +12,7 @@ require nbdkit
 require jq
 require losetup
 
-slow_nbd_source slow 32 16M           # keeps the first job running
+slow_nbd_source slow 32 1M            # 32 MiB at 1 Mbit/s: running for minutes
 mkdir "$T/by-id"
 uchd_start --max-jobs 1 --volume-by-id-dir "$T/by-id"   # the rest queued
 
