@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +18,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/jsonutil.h"
+#include "util/spawn.h"
 #include "util/timeutil.h"
-
-extern char **environ;
 
 int probe_version_argv(struct argv *a, const char *tool)
 {
@@ -39,9 +37,7 @@ int probe_nbdkit_config_argv(struct argv *a)
 static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
 {
   int p[2];
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none;
+  struct spawn s;
   pid_t pid;
   char *out = NULL;
   size_t len = 0, cap = 65536;
@@ -49,25 +45,17 @@ static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
 
   if (pipe2(p, O_CLOEXEC) < 0)
     return NULL;
-  sigemptyset(&none);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  if (merge)
-    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-  else
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  int r = posix_spawnp(&pid, a->v[0], &fa, &attr, a->v, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  close(p[1]);
-  if (r != 0) {
+  spawn_init(&s, a);
+  if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||
+      spawn_dup(&s, 1, p[1]) < 0 ||
+      (merge ? spawn_dup(&s, 2, p[1])
+             : spawn_open(&s, 2, "/dev/null", O_WRONLY, 0)) < 0 ||
+      (pid = spawn_start(&s)) < 0) {
     close(p[0]);
+    close(p[1]);
     return NULL;
   }
+  close(p[1]);
   out = malloc(cap + 1);
   for (;;) {
     ssize_t n = out && len < cap ? read(p[0], out + len, cap - len) : 0;
@@ -76,8 +64,8 @@ static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
     len += n;
   }
   close(p[0]);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  if (spawn_wait(pid, &status) < 0)
+    status = -1;
   if (status_out)
     *status_out = status;
   if (!out || (!merge && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))) {
