@@ -113,8 +113,7 @@ static json_object *tool_version(const char *tool)
 }
 
 /* nbdkit-NAME-KIND.so in dir, as a sorted list of NAME. */
-static json_object *list_modules(const char *dir, const char *kind,
-                                 bool *has_vddk)
+static json_object *list_modules(const char *dir, const char *kind)
 {
   json_object *list = json_object_new_array();
   struct dirent **names = NULL;
@@ -129,11 +128,8 @@ static json_object *list_modules(const char *dir, const char *kind,
     if (strncmp(f, "nbdkit-", 7) == 0 && len > 7 + sl &&
         strcmp(f + len - sl, suffix) == 0) {
       _cleanup_free_ char *name = strndup(f + 7, len - 7 - sl);
-      if (name) {
-        if (has_vddk && strcmp(name, "vddk") == 0)
-          *has_vddk = true;
+      if (name)
         json_object_array_add(list, json_object_new_string(name));
-      }
     }
     free(names[i]);
   }
@@ -150,7 +146,7 @@ static char *config_value(const char *config, const char *key)
   return NULL;
 }
 
-static json_object *nbdkit_caps(bool *has_vddk)
+static json_object *nbdkit_caps(void)
 {
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *cfg = NULL, *version = NULL, *plugindir = NULL,
@@ -165,19 +161,34 @@ static json_object *nbdkit_caps(bool *has_vddk)
   json_object_object_add(o, "version",
                          version ? json_object_new_string(version) : NULL);
   json_object_object_add(o, "plugins",
-                         list_modules(plugindir, "plugin", has_vddk));
-  json_object_object_add(o, "filters", list_modules(filterdir, "filter", NULL));
+                         list_modules(plugindir, "plugin"));
+  json_object_object_add(o, "filters", list_modules(filterdir, "filter"));
   return o;
+}
+
+int probe_nbdkit_plugin_argv(struct argv *a, const char *plugin)
+{
+  return argv_add(a, "nbdkit") < 0 || argv_add(a, plugin) < 0 ||
+         argv_add(a, "--version") < 0 ? -1 : 0;
+}
+
+/* As nbdkit-probing(1) says: `nbdkit PLUGIN --version` exits 0 when
+ * nbdkit can load the plugin. */
+int probe_nbdkit_plugin(const char *plugin)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *out = NULL;
+  int status = 0;
+
+  if (probe_nbdkit_plugin_argv(&a, plugin) < 0 ||
+      !(out = run_capture_ex(&a, true, &status)))
+    return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
 }
 
 int probe_nbdkit_vddk(void)
 {
-  _cleanup_json_ json_object *o = NULL;
-  bool vddk = false;
-
-  if (!(o = nbdkit_caps(&vddk)))
-    return -1;
-  return vddk ? 1 : 0;
+  return probe_nbdkit_plugin("vddk");
 }
 
 char *probe_find_program(const char *program, const char *extra_dir)
@@ -327,11 +338,9 @@ json_object *probe_capabilities(const struct probe_env *env)
   json_object *caps = json_object_new_object(), *o;
   _cleanup_free_ char *inplace = NULL, *lib = NULL, *cache = NULL;
   const char *tmp = getenv("TMPDIR");
-  bool vddk = false;
-
   if (!env)
     env = &none;
-  json_object_object_add(caps, "nbdkit", nbdkit_caps(&vddk));
+  json_object_object_add(caps, "nbdkit", nbdkit_caps());
   for (int i = 0; tools[i]; i++)
     json_object_object_add(caps, tools[i], tool_version(tools[i]));
   /* CentOS keeps it out of PATH, in /usr/libexec. */
@@ -342,7 +351,8 @@ json_object *probe_capabilities(const struct probe_env *env)
   json_object_object_add(caps, "virt-v2v-in-place", o);
   json_object_object_add(caps, "kvm",
                          json_object_new_boolean(kvm_usable()));
-  json_object_object_add(caps, "vddk", json_object_new_boolean(vddk));
+  json_object_object_add(caps, "vddk",
+                         json_object_new_boolean(probe_nbdkit_vddk() == 1));
   o = json_object_new_object();
   lib = probe_vddk_library(env->vddk_libdir ? env->vddk_libdir : PROBE_VDDK_LIBDIR);
   json_object_object_add(o, "libdir", json_object_new_string(
