@@ -100,6 +100,24 @@ int main(void)
   child_release(&c, ch);
   c.cancelled = false;
 
+  /* CHILDREN_MAX at once, each polled (children_poll asserts it has
+   * room for every one); one more is refused, never skipped. */
+  {
+    _cleanup_argv_ struct argv a = { 0 };
+    size_t n = 0;
+    argv_add(&a, "sleep");
+    argv_add(&a, "300");
+    for (size_t i = 0; i < CHILDREN_MAX; i++)
+      n += child_spawn(&c, "sleep", &a, -1) != NULL;
+    is_int((long long)n, CHILDREN_MAX, "CHILDREN_MAX children run");
+    errno = 0;
+    ok(sh(&c, "exit 0") == NULL && errno == EMFILE, "one more: EMFILE");
+    is_int(children_poll(&c, -1, 0), 0, "all of them polled");
+    children_done(&c);
+    ok(c.list == NULL, "all stopped and reaped");
+    ok(children_init(&c, log_fd) == 0, "init again");
+  }
+
   /* A grandchild in its own session: reparented to us, still killed. */
   ch = sh(&c, "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!; exit 0");
   child_wait(&c, ch);
