@@ -121,15 +121,18 @@ static __attribute__((noreturn)) void child_fail(int pipe_fd, int step)
   _exit(127);
 }
 
-static void close_from(int first)
+/* Closes every fd from FIRST on but KEEP (the error pipe). */
+static void close_from(int first, int keep)
 {
-  if (close_range(first, ~0U, 0) == 0)
+  if ((keep <= first || close_range(first, keep - 1, 0) == 0) &&
+      close_range(keep < first ? first : keep + 1, ~0U, 0) == 0)
     return;
   struct rlimit rl;
   int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
             ? (int)rl.rlim_cur : 65536;
   for (int fd = first; fd < max; fd++)
-    close(fd);
+    if (fd != keep)
+      close(fd);
 }
 
 static __attribute__((noreturn)) void
@@ -192,7 +195,7 @@ child_run(const struct spawn *s, const char *program, char *const *envp,
     }
   }
   if (s->close_others)
-    close_from(high);   /* the error pipe is close-on-exec */
+    close_from(high, pipe_fd);  /* the error pipe is close-on-exec */
 
   execve(program, s->argv->v, envp);
   child_fail(pipe_fd, STEP_EXEC);

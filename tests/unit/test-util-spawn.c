@@ -101,6 +101,11 @@ int main(void)
     ok(spawn_start(&s) < 0 && errno == EACCES, "exec failure comes back");
     is_str(s.error, "/dev/null: cannot run: Permission denied",
            "exec failure named");
+    spawn_init(&s, &a);
+    s.close_others = true;
+    errno = 0;
+    ok(spawn_start(&s) < 0 && errno == EACCES, "and with every other fd "
+       "closed (not the error pipe)");
   }
 
   {
