@@ -171,7 +171,9 @@ struct child *child_spawn(struct children *c, const char *tool,
     goto fail;
   children_log(c, "uch-job", "running %s", cmd ? cmd : a->v[0]);
   if ((ch->pid = spawn_start(&s)) < 0) {
+    int err = errno;
     children_log(c, "uch-job", "%s", s.error);
+    errno = err;
     goto fail;
   }
   fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
