@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,14 @@ enum {
   STEP_PARENT_GONE,
   STEP_MOVE_FD,
   STEP_EXEC,
+};
+
+/* struct sigaction as the kernel's rt_sigaction takes it */
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
 };
 
 struct spawn_report {
@@ -140,14 +149,18 @@ child_run(const struct spawn *s, const char *program, char *const *envp,
           pid_t parent, int pipe_fd)
 {
   int high = 3, moved[SPAWN_FDS_MAX];
-  struct sigaction dfl;
+  struct kernel_sigaction dfl;
   sigset_t none;
 
+  /* The kernel's call, not glibc's sigaction, which refuses to touch
+   * the two signals it keeps for itself (32, 33), as glibc's own
+   * posix_spawn does: an ignored one would stay ignored past exec.
+   * All zeros is SIG_DFL, no flags, empty mask, whatever the layout. */
   memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
+  dfl.handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      sigaction(sig, &dfl, NULL);   /* EINVAL for glibc's own: fine */
+      syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
   sigemptyset(&none);
   if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
     child_fail(pipe_fd, STEP_SIGNALS);
