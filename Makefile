@@ -10,7 +10,7 @@ DESTDIR  ?=
 
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
-PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls libxml-2.0
+PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls libxml-2.0 inih mount
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libguestfs 2>/dev/null)
 # --as-needed: each program depends only on the libraries it calls.
 PKG_LIBS   := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null)

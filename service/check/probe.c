@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +18,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/jsonutil.h"
+#include "util/spawn.h"
 #include "util/timeutil.h"
-
-extern char **environ;
 
 int probe_version_argv(struct argv *a, const char *tool)
 {
@@ -39,9 +37,7 @@ int probe_nbdkit_config_argv(struct argv *a)
 static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
 {
   int p[2];
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none;
+  struct spawn s;
   pid_t pid;
   char *out = NULL;
   size_t len = 0, cap = 65536;
@@ -49,25 +45,17 @@ static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
 
   if (pipe2(p, O_CLOEXEC) < 0)
     return NULL;
-  sigemptyset(&none);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  if (merge)
-    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-  else
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  int r = posix_spawnp(&pid, a->v[0], &fa, &attr, a->v, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  close(p[1]);
-  if (r != 0) {
+  spawn_init(&s, a);
+  if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||
+      spawn_dup(&s, 1, p[1]) < 0 ||
+      (merge ? spawn_dup(&s, 2, p[1])
+             : spawn_open(&s, 2, "/dev/null", O_WRONLY, 0)) < 0 ||
+      (pid = spawn_start(&s)) < 0) {
     close(p[0]);
+    close(p[1]);
     return NULL;
   }
+  close(p[1]);
   out = malloc(cap + 1);
   for (;;) {
     ssize_t n = out && len < cap ? read(p[0], out + len, cap - len) : 0;
@@ -76,8 +64,8 @@ static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
     len += n;
   }
   close(p[0]);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  if (spawn_wait(pid, &status) < 0)
+    status = -1;
   if (status_out)
     *status_out = status;
   if (!out || (!merge && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))) {
@@ -125,8 +113,7 @@ static json_object *tool_version(const char *tool)
 }
 
 /* nbdkit-NAME-KIND.so in dir, as a sorted list of NAME. */
-static json_object *list_modules(const char *dir, const char *kind,
-                                 bool *has_vddk)
+static json_object *list_modules(const char *dir, const char *kind)
 {
   json_object *list = json_object_new_array();
   struct dirent **names = NULL;
@@ -141,11 +128,8 @@ static json_object *list_modules(const char *dir, const char *kind,
     if (strncmp(f, "nbdkit-", 7) == 0 && len > 7 + sl &&
         strcmp(f + len - sl, suffix) == 0) {
       _cleanup_free_ char *name = strndup(f + 7, len - 7 - sl);
-      if (name) {
-        if (has_vddk && strcmp(name, "vddk") == 0)
-          *has_vddk = true;
+      if (name)
         json_object_array_add(list, json_object_new_string(name));
-      }
     }
     free(names[i]);
   }
@@ -162,7 +146,7 @@ static char *config_value(const char *config, const char *key)
   return NULL;
 }
 
-static json_object *nbdkit_caps(bool *has_vddk)
+static json_object *nbdkit_caps(void)
 {
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *cfg = NULL, *version = NULL, *plugindir = NULL,
@@ -177,19 +161,34 @@ static json_object *nbdkit_caps(bool *has_vddk)
   json_object_object_add(o, "version",
                          version ? json_object_new_string(version) : NULL);
   json_object_object_add(o, "plugins",
-                         list_modules(plugindir, "plugin", has_vddk));
-  json_object_object_add(o, "filters", list_modules(filterdir, "filter", NULL));
+                         list_modules(plugindir, "plugin"));
+  json_object_object_add(o, "filters", list_modules(filterdir, "filter"));
   return o;
+}
+
+int probe_nbdkit_plugin_argv(struct argv *a, const char *plugin)
+{
+  return argv_add(a, "nbdkit") < 0 || argv_add(a, plugin) < 0 ||
+         argv_add(a, "--version") < 0 ? -1 : 0;
+}
+
+/* As nbdkit-probing(1) says: `nbdkit PLUGIN --version` exits 0 when
+ * nbdkit can load the plugin. */
+int probe_nbdkit_plugin(const char *plugin)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *out = NULL;
+  int status = 0;
+
+  if (probe_nbdkit_plugin_argv(&a, plugin) < 0 ||
+      !(out = run_capture_ex(&a, true, &status)))
+    return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
 }
 
 int probe_nbdkit_vddk(void)
 {
-  _cleanup_json_ json_object *o = NULL;
-  bool vddk = false;
-
-  if (!(o = nbdkit_caps(&vddk)))
-    return -1;
-  return vddk ? 1 : 0;
+  return probe_nbdkit_plugin("vddk");
 }
 
 char *probe_find_program(const char *program, const char *extra_dir)
@@ -339,11 +338,9 @@ json_object *probe_capabilities(const struct probe_env *env)
   json_object *caps = json_object_new_object(), *o;
   _cleanup_free_ char *inplace = NULL, *lib = NULL, *cache = NULL;
   const char *tmp = getenv("TMPDIR");
-  bool vddk = false;
-
   if (!env)
     env = &none;
-  json_object_object_add(caps, "nbdkit", nbdkit_caps(&vddk));
+  json_object_object_add(caps, "nbdkit", nbdkit_caps());
   for (int i = 0; tools[i]; i++)
     json_object_object_add(caps, tools[i], tool_version(tools[i]));
   /* CentOS keeps it out of PATH, in /usr/libexec. */
@@ -354,7 +351,8 @@ json_object *probe_capabilities(const struct probe_env *env)
   json_object_object_add(caps, "virt-v2v-in-place", o);
   json_object_object_add(caps, "kvm",
                          json_object_new_boolean(kvm_usable()));
-  json_object_object_add(caps, "vddk", json_object_new_boolean(vddk));
+  json_object_object_add(caps, "vddk",
+                         json_object_new_boolean(probe_nbdkit_vddk() == 1));
   o = json_object_new_object();
   lib = probe_vddk_library(env->vddk_libdir ? env->vddk_libdir : PROBE_VDDK_LIBDIR);
   json_object_object_add(o, "libdir", json_object_new_string(

@@ -51,8 +51,15 @@ char *probe_guestfs_failure(const char *out, int status);
 /* The file's path of a VDDK library under LIBDIR (lib64/libvixDiskLib.so*),
  * malloc'd, or NULL. */
 char *probe_vddk_library(const char *libdir);
-/* Whether nbdkit has its vddk plugin (Debian's has none): 1, 0, or -1
- * when nbdkit cannot be run. */
+/* nbdkit PLUGIN --version */
+int probe_nbdkit_plugin_argv(struct argv *a, const char *plugin);
+/* Whether nbdkit can load PLUGIN, asked as nbdkit-probing(1) says
+ * (`nbdkit PLUGIN --version` exits 0): 1, 0, or -1 when nbdkit cannot
+ * be run. */
+int probe_nbdkit_plugin(const char *plugin);
+/* probe_nbdkit_plugin("vddk"): the one place every caller (health,
+ * uchctl check, copy and convert jobs) asks it.  Debian's nbdkit has
+ * no vddk plugin. */
 int probe_nbdkit_vddk(void);
 /* Where a program is, on PATH or in EXTRA_DIR (NULL: none). */
 char *probe_find_program(const char *program, const char *extra_dir);

@@ -160,13 +160,7 @@ static int commit_one(struct inplace_run *ir, size_t i, struct job_failure *f)
                 strerror(errno));
     return -1;
   }
-  while (!ch->exited || ch->out_fd >= 0) {
-    if (ch->exited) {
-      children_poll(&r->kids, -1, 0);
-      break;
-    }
-    children_poll(&r->kids, -1, 250);
-  }
+  child_wait_for(&r->kids, ch, CHILD_CANCEL_WAITS);
   if (!child_succeeded(ch)) {
     child_describe_failure(ch, why, sizeof why);
     failure_set(f, "commit_failed", "disks[%zu] %s: %s (disks before it are "

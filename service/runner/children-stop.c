@@ -26,6 +26,9 @@ static void wait_exit(struct children *c, struct child *ch, double limit)
 
 void child_stop(struct children *c, struct child *ch)
 {
+  if (ch->stopped)
+    return;     /* its group may be someone else's by now */
+  ch->stopped = true;
   if (!ch->exited) {
     kill(-ch->pid, SIGTERM);
     wait_exit(c, ch, STOP_GRACE_SECONDS);

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,7 @@
 
 #include "runner/children.h"
 #include "util/cleanup.h"
-
-extern char **environ;
+#include "util/spawn.h"
 
 static void sigset_worker(sigset_t *s)
 {
@@ -138,42 +136,14 @@ static void child_read(struct children *c, struct child *ch)
   }
 }
 
-int deathsig_argv(struct argv *out, const struct argv *tool)
-{
-  static const char *const head[] = { "setpriv", "--pdeathsig", "KILL", "--",
-                                      NULL };
-  if (argv_addv(out, head) < 0 ||
-      argv_addv(out, (const char *const *)tool->v) < 0)
-    return -1;
-  return 0;
-}
-
-static int spawn(pid_t *pid, const struct argv *a,
-                 const posix_spawn_file_actions_t *fa,
-                 const posix_spawnattr_t *attr)
-{
-  _cleanup_argv_ struct argv wrapped = { 0 };
-  int r;
-
-  /* If the worker itself is killed (-9), its tools must go too:
-   * posix_spawn cannot set a parent-death signal, setpriv can. */
-  if (deathsig_argv(&wrapped, a) < 0)
-    return ENOMEM;
-  r = posix_spawnp(pid, wrapped.v[0], fa, attr, wrapped.v, environ);
-  if (r == ENOENT)
-    r = posix_spawnp(pid, a->v[0], fa, attr, a->v, environ);
-  return r;
-}
-
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd)
 {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none, dfl;
-  int pipefd[2], r;
   _cleanup_free_ char *cmd = NULL;
+  _cleanup_close_ int out_w = -1;
+  struct spawn s;
   struct child *ch;
+  int pipefd[2];
   size_t n = 0;
 
   for (ch = c->list; ch; ch = ch->next)
@@ -189,31 +159,22 @@ struct child *child_spawn(struct children *c, const char *tool,
     free(ch);
     return NULL;
   }
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-  if (extra_fd >= 0)
-    posix_spawn_file_actions_adddup2(&fa, extra_fd, 3);
-  posix_spawnattr_init(&attr);
-  sigemptyset(&none);
-  sigset_worker(&dfl);
-  sigaddset(&dfl, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &dfl);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  out_w = pipefd[1];
+  /* Its own process group (child_stop signals the group), and SIGKILL
+   * when the worker dies, even killed outright (-9). */
+  spawn_init(&s, a);
+  s.group = SPAWN_GROUP_NEW;
+  s.deathsig = SIGKILL;
+  if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||
+      spawn_dup(&s, 1, out_w) < 0 || spawn_dup(&s, 2, out_w) < 0 ||
+      (extra_fd >= 0 && spawn_dup(&s, 3, extra_fd) < 0))
+    goto fail;
   children_log(c, "uch-job", "running %s", cmd ? cmd : a->v[0]);
-  r = spawn(&ch->pid, a, &fa, &attr);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  close(pipefd[1]);
-  if (r != 0) {
-    close(pipefd[0]);
-    free(ch);
-    errno = r;
-    return NULL;
+  if ((ch->pid = spawn_start(&s)) < 0) {
+    int err = errno;
+    children_log(c, "uch-job", "%s", s.error);
+    errno = err;
+    goto fail;
   }
   fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
   ch->out_fd = pipefd[0];
@@ -221,6 +182,14 @@ struct child *child_spawn(struct children *c, const char *tool,
   ch->next = c->list;
   c->list = ch;
   return ch;
+
+fail: {
+    int err = errno;
+    close(pipefd[0]);
+    free(ch);
+    errno = err;
+    return NULL;
+  }
 }
 
 static struct child *child_by_pid(struct children *c, pid_t pid)
@@ -298,21 +267,32 @@ int children_poll(struct children *c, int extra_fd, int timeout_ms)
   return extra_ready;
 }
 
-int child_wait(struct children *c, struct child *ch)
+int child_wait_for(struct children *c, struct child *ch,
+                   enum child_on_cancel on_cancel)
 {
   while (!ch->exited || ch->out_fd >= 0) {
-    if (c->cancelled)
+    if (c->cancelled && on_cancel == CHILD_CANCEL_STOPS) {
+      child_stop(c, ch);
       return -1;
+    }
     /* The tool may have handed its output pipe to a grandchild; once it
      * has exited, what is left is read without waiting for EOF. */
     if (ch->exited) {
       child_read(c, ch);
       break;
     }
-    if (children_poll(c, -1, 200) < 0)
+    if (children_poll(c, -1, 200) < 0) {
+      if (on_cancel == CHILD_CANCEL_STOPS)
+        child_stop(c, ch);
       return -1;
+    }
   }
   return 0;
+}
+
+int child_wait(struct children *c, struct child *ch)
+{
+  return child_wait_for(c, ch, CHILD_CANCEL_STOPS);
 }
 
 void child_release(struct children *c, struct child *ch)

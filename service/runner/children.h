@@ -24,6 +24,7 @@ struct child {
   size_t len;
   bool exited;
   int status;               /* as from waitpid */
+  bool stopped;             /* child_stop was done: again does nothing */
   char last_line[512];
   char last_error[512];     /* last line that looks like an error */
   /* When set, output lines go here instead of job.log (a tool whose
@@ -47,9 +48,12 @@ int children_init(struct children *c, int log_fd);
 /* Kills everything still running, reaps it, frees the list. */
 void children_done(struct children *c);
 
-/* Spawns argv in a new process group.  When extra_fd >= 0 it becomes the
- * child's fd 3 (nbdcopy --progress=3).  NULL with errno on failure
- * (EMFILE: CHILDREN_MAX are running). */
+/* Spawns argv (util/spawn.h) in a new process group, stdin /dev/null,
+ * stdout and stderr to the worker, with SIGKILL as its parent-death
+ * signal, so it dies with the worker even when the worker is killed
+ * outright.  When extra_fd >= 0 it becomes the child's fd 3 (nbdcopy
+ * --progress=3).  NULL with errno on failure (EMFILE: CHILDREN_MAX are
+ * running), the reason also in job.log. */
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd);
 
@@ -57,14 +61,20 @@ struct child *child_spawn(struct children *c, const char *tool,
  * extra_fd (if >= 0) is readable, 0 on timeout, -1 on error. */
 int children_poll(struct children *c, int extra_fd, int timeout_ms);
 
-/* setpriv --pdeathsig KILL -- TOOL...: what child_spawn runs, so a
- * tool dies with the worker even when the worker is killed outright. */
-int deathsig_argv(struct argv *out, const struct argv *tool);
-
-/* Waits for the child to exit (returns 0) or for a cancel (returns -1
- * with c->cancelled set; the child is left running). */
+/* What a cancel (SIGTERM, SIGINT) does to a wait. */
+enum child_on_cancel {
+  CHILD_CANCEL_STOPS,       /* the child is stopped (child_stop), -1 */
+  CHILD_CANCEL_WAITS,       /* nothing: the child runs to its end (a
+                             * commit that must not stop half way) */
+};
+/* The one wait: until the child has exited and its output is read (0),
+ * or, with CHILD_CANCEL_STOPS, until a cancel (-1 with c->cancelled
+ * set, the child stopped and reaped).  c->cancelled stays as it was. */
+int child_wait_for(struct children *c, struct child *ch,
+                   enum child_on_cancel on_cancel);
+/* child_wait_for(c, ch, CHILD_CANCEL_STOPS) */
 int child_wait(struct children *c, struct child *ch);
-/* SIGTERM to its group, SIGKILL after a few seconds, reaped. */
+/* SIGTERM to its group, SIGKILL after a few seconds, reaped; once. */
 void child_stop(struct children *c, struct child *ch);
 /* Forgets an exited child. */
 void child_release(struct children *c, struct child *ch);

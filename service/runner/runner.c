@@ -24,8 +24,7 @@ int runner_child_finish(struct runner *r, struct child *ch,
   char why[512];
   int ret = -1;
 
-  if (child_wait(&r->kids, ch) < 0) {
-    child_stop(&r->kids, ch);
+  if (child_wait(&r->kids, ch) < 0) {     /* cancelled: it was stopped */
     child_release(&r->kids, ch);
     return -1;
   }

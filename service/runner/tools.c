@@ -44,8 +44,10 @@ int tool_run(struct runner *r, const char *tool, const struct argv *a,
     failure_set(f, "tool_failed", "%s: cannot run: %s", tool, strerror(errno));
     return -1;
   }
-  if (child_wait(&r->kids, ch) < 0)
+  if (child_wait(&r->kids, ch) < 0) {     /* cancelled: it was stopped */
+    child_release(&r->kids, ch);
     return -1;
+  }
   if (!child_succeeded(ch)) {
     child_describe_failure(ch, why, sizeof why);
     failure_set(f, "tool_failed", "%s", why);

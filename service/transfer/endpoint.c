@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check/probe.h"
 #include "jobs/request.h"
 #include "transfer/endpoint.h"
 #include "util/nbd-uri.h"
@@ -19,8 +20,6 @@
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 #include "util/timeutil.h"
-
-#define VDDK_PLUGIN "nbdkit-vddk-plugin.so"
 
 void endpoint_stop(struct runner *r, struct endpoint *s)
 {
@@ -33,47 +32,22 @@ void endpoint_stop(struct runner *r, struct endpoint *s)
   s->uri = NULL;
 }
 
-static void find_plugindir(struct child *ch, const char *line)
-{
-  char *dir = ch->opaque;
-  if (strncmp(line, "plugindir=", 10) == 0)
-    snprintf(dir, PATH_MAX, "%s", line + 10);
-}
-
 /* Debian's nbdkit has no vddk plugin: say what is missing before
  * nbdkit says something vaguer. */
-static int check_vddk(struct runner *r, struct job_failure *f)
+static int check_vddk(struct job_failure *f)
 {
-  _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_free_ char *path = NULL;
-  char dir[PATH_MAX] = "";
-  struct child *ch;
-
-  if (nbdkit_dump_config_argv(&a) < 0 ||
-      !(ch = child_spawn(&r->kids, "nbdkit", &a, -1))) {
+  switch (probe_nbdkit_vddk()) {
+  case 1:
+    return 0;
+  case 0:
+    failure_set(f, "missing_dependency", "nbdkit has no vddk plugin "
+                "(`nbdkit vddk --version` fails): install VMware VDDK and "
+                "nbdkit-vddk-plugin");
+    return -1;
+  default:
     failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
     return -1;
   }
-  ch->on_line = find_plugindir;
-  ch->opaque = dir;
-  if (child_wait(&r->kids, ch) < 0) {
-    ch->on_line = NULL;     /* `dir` goes out of scope; it is still ours */
-    return -1;
-  }
-  child_release(&r->kids, ch);
-  if (!dir[0]) {
-    failure_set(f, "missing_dependency", "nbdkit --dump-config names no "
-                "plugindir");
-    return -1;
-  }
-  if (asprintf(&path, "%s/%s", dir, VDDK_PLUGIN) < 0)
-    return -1;
-  if (access(path, R_OK) != 0) {
-    failure_set(f, "missing_dependency", "nbdkit vddk plugin not found in %s: "
-                "install VMware VDDK and nbdkit-vddk-plugin", dir);
-    return -1;
-  }
-  return 0;
 }
 
 static int serve(struct runner *r, json_object *source, const char *tag,
@@ -151,7 +125,7 @@ int source_open(struct runner *r, size_t disk, json_object *source,
     return source_open_nbd(r, disk, uri, s, f);
   if (nbdkit) {
     const char *plugin = json_get_string(nbdkit, "plugin");
-    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(r, f) < 0)
+    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(f) < 0)
       return -1;
     if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
       return -1;

@@ -124,9 +124,3 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
     return -1;
   return 0;
 }
-
-int nbdkit_dump_config_argv(struct argv *a)
-{
-  static const char *const dump[] = { "nbdkit", "--dump-config", NULL };
-  return argv_addv(a, dump);
-}

@@ -39,9 +39,6 @@ int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
  * is not a network one (nbd+unix://); -1 when it cannot be expressed. */
 int uch_nbd_network_source(const char *uri, json_object **source);
 
-/* nbdkit --dump-config (where its plugins are) */
-int nbdkit_dump_config_argv(struct argv *a);
-
 /* nbdkit serving the files of EXPORT_DIR read-only, one export each. */
 struct export_listen {
   const char *unix_sock;     /* set for a Unix socket ... */

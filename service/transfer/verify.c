@@ -156,8 +156,8 @@ out:
   free(c.b);
   extents_free(&dst);
   if (c.src)
-    nbd_close(c.src);
+    uch_nbd_disconnect(c.src, ret == 0);
   if (c.dst)
-    nbd_close(c.dst);
+    uch_nbd_disconnect(c.dst, ret == 0);
   return ret;
 }

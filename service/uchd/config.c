@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <ini.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,49 +112,111 @@ int config_set(struct uchd_config *c, const char *key, const char *value,
   return -1;
 }
 
-static char *trim(char *s)
+/* uchd.conf is read by inih (Debian's libinih, a well-known small INI
+ * parser): `key = value` lines, `#` or `;` comments, no sections.  Our
+ * reader hands inih one line at a time, counts them (for the errors),
+ * strips their indentation (inih would take an indented line for the
+ * continuation of the previous value) and refuses a line too long for
+ * inih's buffer rather than let inih cut it in two. */
+#define CONFIG_LINE_MAX 200     /* inih's INI_MAX_LINE, as Debian builds it */
+
+struct config_read {
+  FILE *f;
+  const char *path;
+  struct uchd_config *c;
+  struct uch_error *err;
+  unsigned lineno;
+  bool failed;
+};
+
+static void config_fail(struct config_read *r, const char *key,
+                        const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static void config_fail(struct config_read *r, const char *key,
+                        const char *fmt, ...)
 {
-  while (*s == ' ' || *s == '\t')
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && strchr(" \t\r\n", s[n - 1]))
-    s[--n] = '\0';
-  return s;
+  char msg[sizeof r->err->message];
+  va_list ap;
+
+  if (r->failed)
+    return;                             /* the first error is the one */
+  r->failed = true;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  uch_error_set(r->err, "invalid_config", key, "%s line %u: %.400s", r->path,
+                r->lineno, msg);
+}
+
+static char *config_reader(char *str, int num, void *stream)
+{
+  struct config_read *r = stream;
+  char buf[CONFIG_LINE_MAX * 4];
+  size_t n;
+
+  if (r->failed || !fgets(buf, sizeof buf, r->f))
+    return NULL;
+  r->lineno++;
+  n = strlen(buf);
+  if (n == sizeof buf - 1 && buf[n - 1] != '\n') {
+    config_fail(r, "config", "longer than %d characters", num - 2);
+    return NULL;
+  }
+  char *s = buf + strspn(buf, " \t");
+  if (strlen(s) > (size_t)num - 1) {
+    config_fail(r, "config", "longer than %d characters", num - 2);
+    return NULL;
+  }
+  memcpy(str, s, strlen(s) + 1);
+  return str;
+}
+
+static int config_handler(void *user, const char *section, const char *key,
+                          const char *value)
+{
+  struct config_read *r = user;
+
+  if (r->failed)
+    return 0;
+  if (*section) {
+    config_fail(r, key, "section [%s]: uchd.conf has no sections", section);
+    return 0;
+  }
+  if (config_set(r->c, key, value, false, r->err) < 0) {
+    char msg[sizeof r->err->message];
+    memcpy(msg, r->err->message, sizeof msg);
+    config_fail(r, key, "%s", msg);
+    return 0;
+  }
+  return 1;
 }
 
 int config_load_file(struct uchd_config *c, const char *path,
                      struct uch_error *err)
 {
   _cleanup_fclose_ FILE *f = fopen(path, "re");
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  unsigned lineno = 0;
+  struct config_read r = { .f = f, .path = path, .c = c, .err = err };
+  int line;
 
   if (!f) {
     uch_error_set(err, "invalid_config", "config", "%s: %s", path,
                   strerror(errno));
     return -1;
   }
-  while (getline(&line, &cap, f) >= 0) {
-    lineno++;
-    char *s = trim(line);
-    if (*s == '\0' || *s == '#')
-      continue;
-    char *eq = strchr(s, '=');
-    if (!eq) {
-      uch_error_set(err, "invalid_config", "config",
-                    "%s line %u: expected 'key = value'", path, lineno);
-      return -1;
-    }
-    *eq = '\0';
-    char *key = trim(s), *value = trim(eq + 1);
-    if (config_set(c, key, value, false, err) < 0) {
-      char msg[sizeof err->message];
-      memcpy(msg, err->message, sizeof msg);
-      uch_error_set(err, "invalid_config", key, "%s line %u: %.400s", path,
-                    lineno, msg);
-      return -1;
-    }
+  line = ini_parse_stream(config_reader, &r, config_handler, &r);
+  if (r.failed && (line <= 0 || (unsigned)line >= r.lineno))
+    return -1;
+  if (line > 0) {
+    /* inih's own: a line that is not `key = value` (or `[section]`) */
+    r.failed = false;
+    r.lineno = (unsigned)line;
+    config_fail(&r, "config", "expected 'key = value'");
+    return -1;
+  }
+  if (line < 0 || ferror(f)) {
+    uch_error_set(err, "invalid_config", "config", "%s: %s", path,
+                  line == -2 ? "out of memory" : strerror(EIO));
+    return -1;
   }
   return 0;
 }

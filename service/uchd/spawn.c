@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "util/argv.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/spawn.h"
 
 extern char **environ;
 
@@ -51,53 +51,11 @@ static int on_child(sd_event_source *s __attribute__((unused)), const siginfo_t 
   return 0;
 }
 
-/* The child starts with default signal handling and nothing blocked:
- * uchd blocks SIGCHLD/SIGTERM/SIGINT for sd-event. */
-static int spawn_attr(posix_spawnattr_t *attr)
-{
-  sigset_t none, dfl;
-
-  sigemptyset(&none);
-  sigemptyset(&dfl);
-  sigaddset(&dfl, SIGCHLD);
-  sigaddset(&dfl, SIGTERM);
-  sigaddset(&dfl, SIGINT);
-  sigaddset(&dfl, SIGPIPE);
-  sigaddset(&dfl, SIGHUP);
-  if (posix_spawnattr_init(attr) != 0)
-    return -1;
-  if (posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID |
-                               POSIX_SPAWN_SETSIGMASK |
-                               POSIX_SPAWN_SETSIGDEF) != 0 ||
-      posix_spawnattr_setsigmask(attr, &none) != 0 ||
-      posix_spawnattr_setsigdefault(attr, &dfl) != 0) {
-    posix_spawnattr_destroy(attr);
-    return -1;
-  }
-  return 0;
-}
-
-static int spawn_files(posix_spawn_file_actions_t *fa, const char *log_path)
-{
-  if (posix_spawn_file_actions_init(fa) != 0)
-    return -1;
-  if (posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0) ||
-      posix_spawn_file_actions_addopen(fa, 1, log_path,
-                                       O_WRONLY | O_APPEND | O_CREAT, 0644) ||
-      posix_spawn_file_actions_adddup2(fa, 1, 2) ||
-      posix_spawn_file_actions_addclosefrom_np(fa, 3)) {
-    posix_spawn_file_actions_destroy(fa);
-    return -1;
-  }
-  return 0;
-}
-
 int worker_spawn(struct uchd *d, struct job *j)
 {
   _cleanup_argv_ struct argv args = { 0 };
   _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id, "job.log");
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_t fa;
+  struct spawn s;
   pid_t pid;
   int r;
 
@@ -111,18 +69,31 @@ int worker_spawn(struct uchd *d, struct job *j)
   if (!log_path || worker_argv(&args, d->uch_job, d->cfg.state_dir,
                                d->cfg.runtime_dir, j->id) < 0)
     return -1;
-  if (spawn_attr(&attr) < 0)
-    return -1;
-  if (spawn_files(&fa, log_path) < 0) {
-    posix_spawnattr_destroy(&attr);
+  /* Its own session, so it outlives us (even kill -9): no parent-death
+   * signal.  It starts with default signals and nothing blocked (we
+   * block SIGCHLD, SIGTERM, SIGINT for sd-event), stdin /dev/null,
+   * stdout and stderr appended to job.log, none of our fds. */
+  _cleanup_free_ char **env = worker_env();
+  spawn_init(&s, &args);
+  s.group = SPAWN_SESSION_NEW;
+  s.deathsig = 0;
+  s.close_others = true;
+  s.envp = env;
+  _cleanup_close_ int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT |
+                                    O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    int err = errno;
+    log_job(LOG_ERR, j->id, "cannot open %s: %s", log_path, strerror(err));
+    errno = err;
     return -1;
   }
-  _cleanup_free_ char **env = worker_env();
-  r = posix_spawn(&pid, args.v[0], &fa, &attr, args.v, env ? env : environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (r != 0) {
-    errno = r;
+  if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||
+      spawn_dup(&s, 1, log_fd) < 0 || spawn_dup(&s, 2, log_fd) < 0)
+    return -1;
+  if ((pid = spawn_start(&s)) < 0) {
+    int err = errno;
+    log_job(LOG_ERR, j->id, "%s", s.error);
+    errno = err;
     return -1;
   }
   j->pid = pid;

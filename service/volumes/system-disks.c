@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which whole disks the system itself uses: anything mounted or swapped
  * on them, a partition of them, or a device-mapper/md device stacked on
- * them (the boot disk under LVM).  Such a disk is never a destination. */
+ * them (the boot disk under LVM).  Such a disk is never a destination.
+ * Mounts and swaps are read by libmount. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <libmount.h>
+
 #include "util/cleanup.h"
 #include "volumes/volumes.h"
-
-int mountinfo_line_devnum(const char *line, dev_t *dev)
-{
-  unsigned maj, min;
-
-  /* mount-id parent-id major:minor root mount-point ... */
-  if (sscanf(line, "%*u %*u %u:%u ", &maj, &min) != 2)
-    return -1;
-  *dev = makedev(maj, min);
-  return 0;
-}
 
 static int add_dev(dev_t **v, size_t *n, dev_t dev)
 {
@@ -84,32 +77,75 @@ static int add_disks_under(dev_t **v, size_t *n, dev_t dev, int depth)
   return stacked ? 0 : add_dev(v, n, dev);
 }
 
+static void table_freep(struct libmnt_table **t)
+{
+  if (*t) {
+    int saved = errno;
+    mnt_unref_table(*t);
+    errno = saved;
+  }
+}
+
+static void iter_freep(struct libmnt_iter **i)
+{
+  if (*i)
+    mnt_free_iter(*i);
+}
+
+/* Every entry of TB through ADD. */
+static int each_fs(struct libmnt_table *tb, dev_t **out, size_t *n,
+                   bool swaps)
+{
+  _cleanup_(iter_freep) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
+  struct stat st;
+  dev_t dev;
+
+  if (!it) {
+    errno = ENOMEM;
+    return -1;
+  }
+  while (mnt_table_next_fs(tb, it, &fs) == 0) {
+    if (swaps) {
+      /* a swap partition, not a swap file: the disk under it */
+      const char *src = mnt_fs_get_source(fs);
+      if (!src || stat(src, &st) < 0 || !S_ISBLK(st.st_mode))
+        continue;
+      dev = st.st_rdev;
+    } else {
+      dev = mnt_fs_get_devno(fs);
+      if (major(dev) == 0)      /* proc, tmpfs, overlay...: no disk */
+        continue;
+    }
+    if (add_disks_under(out, n, dev, 0) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 int system_disks(const char *mountinfo, const char *swaps, dev_t **out,
                  size_t *n)
 {
-  _cleanup_fclose_ FILE *mi = fopen(mountinfo, "re");
-  _cleanup_fclose_ FILE *sw = fopen(swaps, "re");
-  _cleanup_free_ char *line = NULL;
-  size_t cap = 0;
-  dev_t dev;
-  struct stat st;
+  _cleanup_(table_freep) struct libmnt_table *mi = mnt_new_table();
+  _cleanup_(table_freep) struct libmnt_table *sw = mnt_new_table();
+  int r;
 
   *out = NULL;
   *n = 0;
-  if (!mi)
+  if (!mi || !sw) {
+    errno = ENOMEM;
     return -1;
-  while (getline(&line, &cap, mi) > 0)
-    if (mountinfo_line_devnum(line, &dev) == 0 && major(dev) != 0 &&
-        add_disks_under(out, n, dev, 0) < 0)
-      return -1;
-  while (sw && getline(&line, &cap, sw) > 0) {
-    char *sp = strpbrk(line, " \t");
-    if (line[0] != '/' || !sp)
-      continue;
-    *sp = '\0';
-    if (stat(line, &st) == 0 && S_ISBLK(st.st_mode) &&
-        add_disks_under(out, n, st.st_rdev, 0) < 0)
-      return -1;
   }
+  /* libmount reads both as util-linux does (mountinfo's escapes,
+   * swaps' header and its "(deleted)" files) */
+  if ((r = mnt_table_parse_file(mi, mountinfo)) < 0) {
+    errno = r == -1 ? EINVAL : -r;
+    return -1;
+  }
+  if (each_fs(mi, out, n, false) < 0)
+    return -1;
+  /* no /proc/swaps (swap not built into the kernel): no swap */
+  if (mnt_table_parse_swaps(sw, swaps) == 0 && each_fs(sw, out, n, true) < 0)
+    return -1;
   return 0;
 }

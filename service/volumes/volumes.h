@@ -55,10 +55,10 @@ bool volume_by_id_name_matches(const char *name, const char *id);
 json_object *volume_to_json(const struct volume *v);
 
 /* Whole disks (devnums) that hold something mounted or used as swap.
- * `mountinfo`, `swaps`: /proc/self/mountinfo and /proc/swaps. */
+ * `mountinfo`, `swaps`: /proc/self/mountinfo and /proc/swaps, read by
+ * libmount.  -1 with errno when mountinfo cannot be read (never
+ * "nothing is mounted"); a missing swaps file is no swap. */
 int system_disks(const char *mountinfo, const char *swaps, dev_t **out,
                  size_t *n);
-/* "36 35 98:0 /mnt1 ..." -> 98:0; -1 when the line is not one. */
-int mountinfo_line_devnum(const char *line, dev_t *dev);
 
 #endif

@@ -61,13 +61,13 @@ jq -e --arg p "$T/no/such/dir/out.img" '.error.message ==
 pass "missing destination directory named"
 
 # --- vddk without the plugin: says what to install
-if [ ! -e "$(nbdkit --dump-config | sed -n 's/^plugindir=//p')/nbdkit-vddk-plugin.so" ]; then
+if ! nbdkit vddk --version >/dev/null 2>&1; then
   f=$(req vddk '{"type": "copy", "id": "vddk", "disks": [{"source": {"nbdkit": {"plugin": "vddk",
     "server": "esx.example", "vm": "moref=vm-42", "file": "[ds1] vm/vm.vmdk", "user": "root",
     "password": "x"}}, "destination": {"path": "'"$T/vddk.img"'"}}]}')
   rc=0; uch-job run --state-dir "$T/s" "$f" >"$T/vddk.out" 2>/dev/null || rc=$?
   [ $rc = 1 ] || die "vddk exited $rc"
-  jq -e '.error.message | test("nbdkit vddk plugin not found in /.*: install VMware VDDK and nbdkit-vddk-plugin")' \
+  jq -e '.error.message | test("^disks\\[0\\]\\.source: nbdkit has no vddk plugin .*: install VMware VDDK and nbdkit-vddk-plugin$")' \
     "$T/vddk.out" >/dev/null || die "vddk error: $(jq -c .error "$T/vddk.out")"
   pass "vddk: $(jq -r .error.message "$T/vddk.out")"
 fi

@@ -24,6 +24,24 @@ int main(void)
   is_str(sa = argv_join(&a), "qemu-img --version", "version argv");
   probe_nbdkit_config_argv(&b);
   is_str(sb = argv_join(&b), "nbdkit --dump-config", "nbdkit config argv");
+  {
+    _cleanup_argv_ struct argv c = { 0 };
+    _cleanup_free_ char *sc = NULL;
+    probe_nbdkit_plugin_argv(&c, "vddk");
+    is_str(sc = argv_join(&c), "nbdkit vddk --version",
+           "a plugin asked as nbdkit-probing(1) says");
+  }
+  is_int(probe_nbdkit_plugin("file"), 1, "nbdkit's file plugin is here");
+  is_int(probe_nbdkit_plugin("uch-no-such-plugin"), 0,
+         "a plugin that is not: 0");
+  {
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *saved = path ? strdup(path) : NULL;
+    setenv("PATH", "/nonexistent", 1);
+    is_int(probe_nbdkit_vddk(), -1, "no nbdkit at all: -1");
+    if (saved)
+      setenv("PATH", saved, 1);
+  }
 
   version_is("nbdcopy 1.14.2\nlibnbd 1.14.2\n", "1.14.2");
   version_is("qemu-img version 7.2.22 (Debian 1:7.2+dfsg-7)\nCopyright", "7.2.22");

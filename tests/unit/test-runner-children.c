@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runner/children.h"
@@ -73,6 +74,50 @@ int main(void)
   }
   child_release(&c, ch);
 
+  {
+    _cleanup_argv_ struct argv a = { 0 };
+    argv_add(&a, "uch-no-such-tool");
+    errno = 0;
+    ok(child_spawn(&c, "nope", &a, -1) == NULL && errno == ENOENT,
+       "a missing tool fails the spawn with ENOENT");
+  }
+
+  /* A cancel (SIGTERM to us): the one wait stops the child, or lets a
+   * child that must not stop half way run to its end. */
+  ch = sh(&c, "exec sleep 300");
+  kill(getpid(), SIGTERM);
+  ok(child_wait(&c, ch) == -1 && c.cancelled, "a cancel ends the wait");
+  ok(ch->exited && WIFSIGNALED(ch->status) && WTERMSIG(ch->status) == SIGTERM,
+     "and stops the child (SIGTERM, reaped)");
+  child_stop(&c, ch);       /* again: nothing */
+  child_release(&c, ch);
+  ch = sh(&c, "sleep 1; echo done; exit 5");
+  ok(child_wait_for(&c, ch, CHILD_CANCEL_WAITS) == 0, "a wait that a cancel "
+     "does not stop");
+  ok(ch->exited && WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == 5,
+     "runs the child to its end");
+  is_str(ch->last_line, "done", "its output read to the end");
+  child_release(&c, ch);
+  c.cancelled = false;
+
+  /* CHILDREN_MAX at once, each polled (children_poll asserts it has
+   * room for every one); one more is refused, never skipped. */
+  {
+    _cleanup_argv_ struct argv a = { 0 };
+    size_t n = 0;
+    argv_add(&a, "sleep");
+    argv_add(&a, "300");
+    for (size_t i = 0; i < CHILDREN_MAX; i++)
+      n += child_spawn(&c, "sleep", &a, -1) != NULL;
+    is_int((long long)n, CHILDREN_MAX, "CHILDREN_MAX children run");
+    errno = 0;
+    ok(sh(&c, "exit 0") == NULL && errno == EMFILE, "one more: EMFILE");
+    is_int(children_poll(&c, -1, 0), 0, "all of them polled");
+    children_done(&c);
+    ok(c.list == NULL, "all stopped and reaped");
+    ok(children_init(&c, log_fd) == 0, "init again");
+  }
+
   /* A grandchild in its own session: reparented to us, still killed. */
   ch = sh(&c, "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!; exit 0");
   child_wait(&c, ch);
@@ -83,22 +128,12 @@ int main(void)
   ok(kill(orphan, 0) < 0 && errno == ESRCH, "orphan killed and reaped");
   (void)sleeper;
 
-  {
-    _cleanup_argv_ struct argv tool = { 0 }, wrapped = { 0 };
-    _cleanup_free_ char *s = NULL;
-    argv_add(&tool, "qemu-nbd");
-    argv_add(&tool, "--socket");
-    argv_add(&tool, "/r/d.sock");
-    deathsig_argv(&wrapped, &tool);
-    is_str(s = argv_join(&wrapped),
-           "setpriv --pdeathsig KILL -- qemu-nbd --socket /r/d.sock",
-           "tools run under a parent-death signal");
-  }
-
   read_file(logpath, &log, &len);
   ok(log && strstr(log, "\nsh: hello\n"), "output prefixed in job.log");
   ok(log && strstr(log, "uch-job: running sh -c 'exit 0'\n"),
      "command lines logged");
+  ok(log && strstr(log, "uch-job: cannot run uch-no-such-tool: No such file "
+                   "or directory\n"), "why a spawn failed is logged");
   unlink(logpath);
   close(log_fd);
   return tap_done();

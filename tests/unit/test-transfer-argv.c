@@ -84,15 +84,6 @@ static void test_export(void)
          "export over TCP, TLS-PSK required, exitlast");
 }
 
-static void test_dump_config(void)
-{
-  _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_free_ char *s = NULL;
-
-  nbdkit_dump_config_argv(&a);
-  is_str(s = argv_join(&a), "nbdkit --dump-config", "nbdkit --dump-config");
-}
-
 static void test_qemu_nbdcopy(void)
 {
   _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 },
@@ -126,7 +117,6 @@ int main(void)
   test_sources();
   test_export();
   test_qemu_nbdcopy();
-  test_dump_config();
   free(joined);
   return tap_done();
 }

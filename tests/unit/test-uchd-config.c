@@ -112,6 +112,77 @@ int main(void)
   config_free(&c);
   unlink(conf);
 
+  /* Read by inih: the messages are as they were before it, byte for
+   * byte (the key, the file, the line, the reason in config_set's words,
+   * which name the key again). */
+  {
+    struct { const char *text, *want; } bad[] = {
+      { "state_dir = /x\nbogus = 1\n", "bogus: %s line 2: bogus: unknown key 'bogus'" },
+      { "\n# c\nmax_jobs = many\n",
+        "max_jobs: %s line 3: max_jobs: max_jobs: 'many' is not a number "
+        "from 1 to 1024" },
+      { "state_dir = relative\n",
+        "state_dir: %s line 1: state_dir: state_dir: 'relative' must be an "
+        "absolute path" },
+      { "tls_cert =\n", "tls_cert: %s line 1: tls_cert: tls_cert: empty value" },
+      { "state_dir = /x\njust words\nbogus = 1\n",
+        "config: %s line 2: expected 'key = value'" },
+      { "bogus = 1\njust words\n", "bogus: %s line 1: bogus: unknown key 'bogus'" },
+      { "[server]\nstate_dir = /x\n",
+        "state_dir: %s line 2: section [server]: uchd.conf has no "
+        "sections" },
+      { "listen = 127.0.0.1:1\n  listen = nothost\n",
+        "listen: %s line 2: listen: listen: 'nothost' is not HOST:PORT "
+        "(or 'none')" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      char want[1024];
+      conf = write_conf(bad[i].text);
+      char *av[] = { "uchd", "--config", conf, NULL };
+      snprintf(want, sizeof want, bad[i].want, conf);
+      is_int(parse(&c, &e, av), CONFIG_EXIT_USAGE, "bad file %zu refused", i);
+      is_str(e.message, want, "bad file %zu: its message", i);
+      config_free(&c);
+      unlink(conf);
+    }
+  }
+  {
+    char text[400];
+    memset(text, 0, sizeof text);
+    strcpy(text, "state_dir = /");
+    memset(text + strlen(text), 'x', 250);
+    strcat(text, "\n");
+    conf = write_conf(text);
+    char *av[] = { "uchd", "--config", conf, NULL };
+    is_int(parse(&c, &e, av), CONFIG_EXIT_USAGE, "an over-long line refused");
+    ok(strstr(e.message, " line 1: longer than 198 characters") != NULL,
+       "not cut in two: %s", e.message);
+    config_free(&c);
+    unlink(conf);
+  }
+  {
+    /* indented lines are lines (inih alone would continue the value),
+     * `;` comments too, and CRLF ends */
+    conf = write_conf("state_dir = /s\r\n    runtime_dir = /r\n; note\n"
+                      "\tlisten = 127.0.0.1:5   # a comment line would "
+                      "need its own line\n");
+    char *av[] = { "uchd", "--config", conf, NULL };
+    int rc = parse(&c, &e, av);
+    is_int(rc, CONFIG_EXIT_USAGE, "a # inside a value is not a comment");
+    config_free(&c);
+    unlink(conf);
+    conf = write_conf("state_dir = /s\r\n    runtime_dir = /r\n; note\n"
+                      "\tlisten = 127.0.0.1:5 ; inline comment\n");
+    char *av2[] = { "uchd", "--config", conf, NULL };
+    is_int(parse(&c, &e, av2), CONFIG_RUN, "indented, commented, CRLF: run");
+    is_str(c.state_dir, "/s", "CRLF line");
+    is_str(c.runtime_dir, "/r", "an indented line is its own");
+    ok(c.n_listen == 1 && strcmp(c.listen[0], "127.0.0.1:5") == 0,
+       "`;` starts an inline comment");
+    config_free(&c);
+    unlink(conf);
+  }
+
   char *a8[] = { "uchd", "--listen", "0.0.0.0:10808", NULL };
   is_int(parse(&c, &e, a8), CONFIG_EXIT_USAGE, "non-loopback without TLS");
   ok(strstr(e.message, "0.0.0.0:10808") && strstr(e.message, "tls"),
