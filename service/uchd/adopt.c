@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* After a restart: find which unfinished jobs still have a live worker
  * (their worker.lock is held), watch those again, and settle the rest. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "uchd/workers.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* A worker whose lock is held but that cannot be watched through a pidfd
@@ -95,6 +98,40 @@ static int on_recheck(sd_event_source *s, uint64_t usec,
   return 0;
 }
 
+/* RUNTIME/jobs/ID of no job (uchd killed during a submit, after the
+ * secrets were stored and before the job's directory was renamed into
+ * place: the job is 404 and its secrets would stay on the tmpfs) or of a
+ * finished one (its worker was killed before it cleaned up) goes.  Only
+ * at start, so no submit is in progress. */
+static void runtime_orphans_remove(struct uchd *d)
+{
+  _cleanup_free_ char *dir = NULL;
+  _cleanup_closedir_ DIR *dh = NULL;
+  struct dirent *e;
+
+  if (asprintf(&dir, "%s/jobs", d->cfg.runtime_dir) < 0 ||
+      !(dh = opendir(dir)))
+    return;
+  while ((e = readdir(dh))) {
+    _cleanup_free_ char *path = NULL;
+    struct job *j;
+
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    j = job_id_valid(e->d_name) ? store_find(&d->store, e->d_name) : NULL;
+    if (j && !job_state_is_final(job_state(j)))
+      continue;
+    if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+      continue;
+    if (rm_rf(path) < 0)
+      log_error("%s: cannot remove: %m", path);
+    else
+      log_info("removed %s, left by %s", path,
+               j ? "a finished job" : "a job that does not exist "
+               "(a submit cut short)");
+  }
+}
+
 void scheduler_adopt(struct uchd *d)
 {
   uint64_t now;
@@ -103,6 +140,7 @@ void scheduler_adopt(struct uchd *d)
   sd_event_add_time(d->ev, NULL, CLOCK_MONOTONIC,
                     now + RECHECK_SECONDS * 1000000ULL, 1000000, on_recheck,
                     d);
+  runtime_orphans_remove(d);
   d->adopting = true;
   for (size_t i = 0; i < d->store.n; i++) {
     struct job *j = d->store.v[i];

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "uchd/store.h"
 #include "util/cleanup.h"
@@ -145,6 +148,86 @@ struct job *store_find(struct store *s, const char *id)
   return NULL;
 }
 
+static bool lock_held(const char *state_dir, const char *id)
+{
+  _cleanup_free_ char *path = job_file(state_dir, id, "worker.lock");
+  _cleanup_close_ int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+
+  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+    return false;
+  return errno == EWOULDBLOCK;
+}
+
+/* A job directory whose state.json is missing, empty or not a JSON object
+ * (a crash of the machine while it was written, a full disk in an older
+ * version): the job was hidden and its id taken for ever.  With its
+ * request.json the job comes back: failed (resubmitting the same request
+ * restarts it, a copy from its checkpoint), or running when a worker
+ * still holds its lock (that worker writes the state again, uchd adopts
+ * it).  Without one nothing can be known of it: the directory is moved
+ * aside to .broken-ID-XXXXXX (kept for its log), which frees the id.
+ * The bad state.json is kept as state.json.broken. */
+static struct job *job_recover(struct store *s, const char *dir,
+                               const char *id)
+{
+  _cleanup_free_ char *state = job_file(s->state_dir, id, "state.json");
+  _cleanup_free_ char *req = job_file(s->state_dir, id, "request.json");
+  _cleanup_free_ char *broken = NULL, *jobdir = NULL;
+  json_object *request = NULL, *doc = NULL;
+  struct job *j;
+  char msg[512];
+
+  if (!state || !req || asprintf(&broken, "%s.broken", state) < 0)
+    return NULL;
+  request = json_read_path(req);
+  if (!request || !json_object_is_type(request, json_type_object)) {
+    json_object_put(request);
+    if (asprintf(&jobdir, "%s/%s", dir, id) < 0)
+      return NULL;
+    _cleanup_free_ char *aside = NULL;
+    if (asprintf(&aside, "%s/.broken-%s-XXXXXX", dir, id) < 0 ||
+        !mkdtemp(aside) || rename(jobdir, aside) < 0) {
+      log_error("%s: state.json and request.json unreadable, and it cannot "
+                "be moved aside: %m; job ignored", jobdir);
+      return NULL;
+    }
+    log_warning("%s: state.json and request.json unreadable; moved to %s, "
+                "the id '%s' is free again", jobdir, aside, id);
+    return NULL;
+  }
+  doc = jobdoc_new(id, request);
+  json_object_put(request);
+  if (!doc)
+    return NULL;
+  if (lock_held(s->state_dir, id)) {
+    jobdoc_set_state(doc, JOB_RUNNING);
+    snprintf(msg, sizeof msg, "state.json was unreadable when uchd started; "
+             "a worker still holds the job and will write it again");
+  } else {
+    snprintf(msg, sizeof msg,
+             "state.json was found empty or unreadable when uchd started "
+             "(a crash while it was written?), so this job's outcome is "
+             "unknown; submit the same request again to restart it "
+             "(a copy resumes from its checkpoint)");
+    jobdoc_set_error(doc, "worker_lost", msg);
+    jobdoc_set_state(doc, JOB_FAILED);
+  }
+  if (rename(state, broken) < 0 && errno != ENOENT)
+    log_warning("%s: cannot keep it as %s: %m", state, broken);
+  if (json_write_path(state, doc, 0644) < 0) {
+    log_error("%s: cannot write the recovered state: %m; job ignored", state);
+    json_object_put(doc);
+    return NULL;
+  }
+  j = store_add(s, id, doc);
+  if (!j) {
+    json_object_put(doc);
+    return NULL;
+  }
+  log_warning("job %s: %s (the old file is %s)", id, msg, broken);
+  return j;
+}
+
 int store_load(struct store *s, const char *state_dir)
 {
   _cleanup_free_ char *dir = NULL;
@@ -174,9 +257,8 @@ int store_load(struct store *s, const char *state_dir)
     if (!j)
       return -1;
     if (reread(s, j) < 0) {
-      log_warning("%s/%s/state.json: unreadable, job ignored", dir,
-                  e->d_name);
       store_remove(s, j);
+      job_recover(s, dir, e->d_name);
     }
   }
   return 0;
