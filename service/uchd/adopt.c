@@ -93,6 +93,8 @@ static int on_recheck(sd_event_source *s, uint64_t usec,
     if (j->pid > 0 && !j->worker_src && !worker_lock_held(d, j, &lock_pid))
       worker_ended(d, j, "ended (its lock was released)");
   }
+  /* states uchd could not write (a full state dir) */
+  store_save_pending(&d->store);
   sd_event_source_set_time(s, usec + RECHECK_SECONDS * 1000000ULL);
   sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
   return 0;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "uchd/store.h"
@@ -52,6 +53,8 @@ static int reread(struct store *s, struct job *j)
   _cleanup_free_ char *path = job_file(s->state_dir, j->id, "state.json");
   struct stat st;
 
+  if (j->unsaved)
+    return 0;                  /* ours is newer: it could not be written */
   if (!path || stat(path, &st) < 0)
     return -1;
   if (j->doc && !stamp_changed(j, &st))
@@ -72,16 +75,70 @@ void job_refresh(struct store *s, struct job *j)
   reread(s, j);
 }
 
+/* What uchd keeps free for its own writes of state.json (a failed or
+ * cancelled job's last state) when the state dir fills up. */
+#define UCHD_RESERVE (1024 * 1024)
+
+bool state_dir_full(const char *state_dir)
+{
+  struct statvfs sv;
+
+  return statvfs(state_dir, &sv) == 0 &&
+         (uint64_t)sv.f_bavail * sv.f_frsize < 64 * 1024;
+}
+
+static void reserve_make(struct store *s)
+{
+  _cleanup_free_ char *path = NULL;
+  _cleanup_close_ int fd = -1;
+  int e;
+
+  if (s->reserve || asprintf(&path, "%s/uchd.reserve", s->state_dir) < 0)
+    return;
+  fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || (e = posix_fallocate(fd, 0, UCHD_RESERVE)) != 0) {
+    if (fd >= 0)
+      unlink(path);
+    return;
+  }
+  s->reserve = steal_ptr(path);
+}
+
 int job_save(struct store *s, struct job *j)
 {
   _cleanup_free_ char *path = job_file(s->state_dir, j->id, "state.json");
   struct stat st;
 
-  if (!path || json_write_path(path, j->doc, 0644) < 0)
+  if (!path)
     return -1;
+  if (json_write_path(path, j->doc, 0644) < 0) {
+    if (errno != ENOSPC || !s->reserve) {
+      j->unsaved = true;
+      return -1;
+    }
+    unlink(s->reserve);
+    log_warning("%s: no space left on device; freed %s to write it",
+                path, s->reserve);
+    free(s->reserve);
+    s->reserve = NULL;
+    if (json_write_path(path, j->doc, 0644) < 0) {
+      j->unsaved = true;
+      return -1;
+    }
+  }
+  j->unsaved = false;
   if (stat(path, &st) == 0)
     stamp_set(j, &st);
+  if (!s->reserve && !state_dir_full(s->state_dir))
+    reserve_make(s);
   return 0;
+}
+
+void store_save_pending(struct store *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i]->unsaved && s->v[i]->pid == 0 && job_save(s, s->v[i]) == 0)
+      log_info("job %s: its state is written now", s->v[i]->id);
 }
 
 struct job *store_add(struct store *s, const char *id, json_object *doc)
@@ -237,6 +294,7 @@ int store_load(struct store *s, const char *state_dir)
   s->state_dir = strdup(state_dir);
   if (!s->state_dir || asprintf(&dir, "%s/jobs", state_dir) < 0)
     return -1;
+  reserve_make(s);
   if (mkdir_p(dir, 0755) < 0)
     return -1;
   d = opendir(dir);
@@ -270,6 +328,7 @@ void store_free(struct store *s)
     job_free(s->v[i]);
   free(s->v);
   free(s->state_dir);
+  free(s->reserve);
   memset(s, 0, sizeof *s);
 }
 
