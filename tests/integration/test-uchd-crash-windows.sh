@@ -25,10 +25,10 @@ kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
 
 secret=uch-crash-window-$RANDOM$RANDOM
 # a submit cut short: secrets, no job
-mkdir -p -m 0700 "$T/run/jobs/ghost/secrets"
+mkdir -p "$T/run/jobs/ghost/secrets"; chmod 0700 "$T/run/jobs/ghost/secrets"
 printf '%s' "$secret" >"$T/run/jobs/ghost/secrets/disks.0.source.nbdkit.password"
 # a finished job whose worker died before removing its runtime dir
-mkdir -p -m 0700 "$T/run/jobs/done1/secrets"
+mkdir -p "$T/run/jobs/done1/secrets"; chmod 0700 "$T/run/jobs/done1/secrets"
 printf '%s' "$secret" >"$T/run/jobs/done1/secrets/disks.0.source.nbdkit.password"
 # a 0-byte state.json with its request, and one without
 : >"$T/state/jobs/z1/state.json"
