@@ -140,6 +140,10 @@ int runner_open(struct runner *r, const char *state_dir,
 {
   _cleanup_free_ char *log_path = NULL;
 
+  /* Disk images, sockets and scratch files of a job are nobody else's
+   * (the unit's UMask says the same; a uchd started from a shell may
+   * have 022).  Files meant to be read say their mode explicitly. */
+  umask(0077);
   memset(r, 0, sizeof *r);
   r->id = id;
   r->lock_fd = r->log_fd = -1;

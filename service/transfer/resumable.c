@@ -481,9 +481,15 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     goto out;
   res->copied = c.copied;
   if (c.err || r->kids.cancelled) {
-    if (c.err)
-      failure_set(f, "copy_failed", "%s",
-                  c.why[0] ? c.why : strerror(c.err));
+    /* docs/api.md: the side that failed is the code, and its path is
+     * named (a lost source, an I/O error, a full destination) */
+    static const char dst_prefix[] = "destination: ";
+    if (c.err && strncmp(c.why, dst_prefix, sizeof dst_prefix - 1) == 0)
+      failure_set(f, "destination", "%s: %s", dst_path,
+                  c.why + sizeof dst_prefix - 1);
+    else if (c.err)
+      failure_set(f, "source", "%s (source %s)",
+                  c.why[0] ? c.why : strerror(c.err), uri);
     goto out;
   }
   if (checkpoint(&d, &c, e->size) < 0) {
