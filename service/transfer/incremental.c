@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <libnbd.h>
 
+#include "transfer/dest-generation.h"
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
 #include "util/cleanup.h"
@@ -270,6 +271,15 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "destination", "%s: %s (a pass writes onto an earlier "
                 "copy)", dst_path, strerror(errno));
     return -1;
+  }
+  {
+    /* a pass writes it: no other job's checkpoint of it holds now */
+    char gen[DEST_GENERATION_LEN];
+    if (dest_generation_new(r->job_dir, &st, r->id, gen) < 0) {
+      failure_set(f, "destination", "%s: recording its generation: %s",
+                  dst_path, strerror(errno));
+      return -1;
+    }
   }
   if (bitmap)
     snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
