@@ -219,6 +219,8 @@ struct copy_run {
   uint64_t busy[CONNS_MAX]; /* offset of each thread's chunk, or size */
   size_t running;           /* threads not ended yet */
   uint64_t copied;
+  uint64_t completions;     /* reads and zeroings done (atomic): a stall
+                             * is none for stall_s seconds */
   bool stop;
   int err;
   char why[256];            /* the first thing that went wrong */
@@ -280,6 +282,7 @@ static int slot_done(void *opaque, int *error)
     fail(k, errno, "destination: write: %s", strerror(errno ? errno : EIO));
   k->in_flight[i] = false;
   k->in_flight_bytes -= k->slot_len[i];
+  __atomic_add_fetch(&k->c->completions, 1, __ATOMIC_RELAXED);
   return 1;
 }
 
@@ -367,6 +370,8 @@ static void *conn_thread(void *opaque)
       copy_data(k, ch.off, ch.len);
     else if (!c->is_zero && zero_range(c->fd, c->is_block, ch.off, ch.len) < 0)
       fail(k, errno, "destination: zeroing: %s", strerror(errno));
+    else if (!ch.data)
+      __atomic_add_fetch(&c->completions, 1, __ATOMIC_RELAXED);
     if (k->err)
       k->cut = true;
     pthread_mutex_lock(&c->lock);
@@ -443,6 +448,7 @@ struct disk_run {
   size_t conns;
   int rfd;                  /* the destination, read-only, for digests */
   const char *gen;          /* the destination's generation */
+  unsigned stall_s;
 };
 
 static void window_update(struct disk_run *d, struct copy_run *c)
@@ -490,9 +496,55 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
 
 /* Waits for the threads, checkpointing about once a second and passing
  * a cancel on to them. */
+/* A source that stops answering (a link dropping every packet, a server
+ * that hangs) is not an error libnbd sees: reads just never complete.
+ * No completion for this long stops the copy, naming the stall; the
+ * checkpoint stays, so a resubmit resumes.  UCH_STALL_TIMEOUT_S in the
+ * worker's environment (uchd's, passed on), 1 to 86400; default 120. */
+#define STALL_DEFAULT_S 120
+
+static unsigned stall_seconds(void)
+{
+  const char *v = getenv("UCH_STALL_TIMEOUT_S");
+  char *end;
+  unsigned long n;
+
+  if (!v || !*v)
+    return STALL_DEFAULT_S;
+  errno = 0;
+  n = strtoul(v, &end, 10);
+  if (errno || *end || n < 1 || n > 86400)
+    return STALL_DEFAULT_S;
+  return (unsigned)n;
+}
+
+static void stall_check(struct disk_run *d, struct copy_run *c,
+                        uint64_t *seen, double *since)
+{
+  uint64_t n = __atomic_load_n(&c->completions, __ATOMIC_RELAXED);
+  double now = time_monotonic();
+
+  if (n != *seen) {
+    *seen = n;
+    *since = now;
+    return;
+  }
+  if (now - *since < d->stall_s || stopping(c))
+    return;
+  pthread_mutex_lock(&c->lock);
+  if (!c->err) {
+    c->err = ETIMEDOUT;
+    snprintf(c->why, sizeof c->why, "the source stalled: nothing arrived "
+             "from it for %u s (UCH_STALL_TIMEOUT_S)", d->stall_s);
+  }
+  stop(c);
+  pthread_mutex_unlock(&c->lock);
+}
+
 static void supervise(struct disk_run *d, struct copy_run *c)
 {
-  double last = time_monotonic();
+  double last = time_monotonic(), since = last;
+  uint64_t seen = 0;
   size_t running;
   uint64_t v;
 
@@ -507,6 +559,7 @@ static void supervise(struct disk_run *d, struct copy_run *c)
       continue;
     if (d->r->kids.cancelled)
       stop(c);
+    stall_check(d, c, &seen, &since);
     window_update(d, c);
     /* after a stop or error a thread may have been cut short; its chunk
      * stays busy, but no checkpoint is needed any more either */
@@ -577,7 +630,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                (unsigned long long)e->allocated);
   res->resumed_from = start;
   d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
-                        gen };
+                        gen, stall_seconds() };
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
@@ -637,7 +690,10 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     /* docs/api.md: the side that failed is the code, and its path is
      * named (a lost source, an I/O error, a full destination) */
     static const char dst_prefix[] = "destination: ";
-    if (c.err && strncmp(c.why, dst_prefix, sizeof dst_prefix - 1) == 0)
+    if (c.err == ETIMEDOUT && strncmp(c.why, "the source stalled", 18) == 0)
+      failure_set(f, "timeout", "%s (source %s); the checkpoint is kept: "
+                  "submit the same request again to resume", c.why, uri);
+    else if (c.err && strncmp(c.why, dst_prefix, sizeof dst_prefix - 1) == 0)
       failure_set(f, "destination", "%s: %s", dst_path,
                   c.why + sizeof dst_prefix - 1);
     else if (c.err)
