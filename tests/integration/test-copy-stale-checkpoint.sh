@@ -23,9 +23,9 @@ submit() { # ID SOURCE DEST [LIMITS-JSON]: the HTTP status
 }
 done_at_least() { [ "$(job_field "$1" .progress.bytes_done)" -ge "$2" ]; }
 killed_midway() { # ID SOURCE DEST
-  [ "$(submit "$1" "$2" "$3" '{"bandwidth": "64M"}')" = 201 ] ||
+  [ "$(submit "$1" "$2" "$3" '{"bandwidth": "16M"}')" = 201 ] ||
     die "submit $1: $(status) $(cat "$T/body")"
-  wait_for 60 done_at_least "$1" $((12 * MIB)) || die "$1 made no progress"
+  wait_for 60 done_at_least "$1" $((4 * MIB)) || die "$1 made no progress"
   kill -KILL "$(job_field "$1" .worker.pid)"
   [ "$(job_wait "$1" 30)" = failed ] || die "$1 not failed after the kill"
   [ -s "$T/state/jobs/$1/checkpoint-0.json" ] || die "$1 left no checkpoint"
@@ -33,7 +33,7 @@ killed_midway() { # ID SOURCE DEST
     die "$1's checkpoint is at 0"
 }
 rerun_copies_from_zero() { # ID SOURCE DEST WHY
-  [ "$(submit "$1" "$2" "$3" '{"bandwidth": "64M"}')" = 202 ] ||
+  [ "$(submit "$1" "$2" "$3" '{"bandwidth": "16M"}')" = 202 ] ||
     die "resubmit $1: $(status) $(cat "$T/body")"
   [ "$(job_wait "$1" 120)" = succeeded ] || die "$1: $(job_field "$1" .error)"
   cmp "$2" "$3" || die "$1 succeeded but $3 is not its source (a stale resume)"
