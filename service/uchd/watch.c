@@ -126,11 +126,11 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
       jobdoc_set_state(j->doc, JOB_CANCELLED);
       snprintf(msg, sizeof msg, "cancelled; the worker (pid %d) %s", (int)pid,
                how);
-    } else if (strcmp(how, "exited with status 3") == 0 ||
-               (strncmp(how, "exited with status", 18) == 0 &&
-                state_dir_full(d->cfg.state_dir))) {
-      /* OUTCOME_STATE_UNWRITTEN, or a worker that could not even start
-       * its state: not a lost worker but a full disk, said as such */
+    } else if (strncmp(how, "exited with status", 18) == 0 &&
+               state_dir_full(d->cfg.state_dir)) {
+      /* it exited by itself (status 3: OUTCOME_STATE_UNWRITTEN, or it
+       * could not even write its first state) and the disk is full:
+       * not a lost worker but a full disk, said as such */
       snprintf(msg, sizeof msg,
                "the worker (pid %d) %s without writing a final state: the "
                "state dir %s has no space left on device (ENOSPC); its "

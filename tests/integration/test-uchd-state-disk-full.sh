@@ -20,8 +20,9 @@ mount -t tmpfs -o size=6m,mode=0755 uch-test-state "$T/state" ||
   skip "cannot mount a tmpfs (not root?)"
 cleanup_add "umount -l $T/state"
 
-# 8 MiB at 16 Mbit/s: about 4 s, long enough to fill the disk meanwhile
-slow_nbd_source slow 8 16M
+# 8 MiB at 4 Mbit/s: about 16 s, long enough to fill the disk meanwhile
+# on a loaded machine
+slow_nbd_source slow 8 4M
 uchd_start --max-jobs 1
 copy_request "$T/full1.json" full1 "$SRC_URI" "$T/full1.img"
 api POST /v1/jobs "$T/full1.json" >/dev/null
@@ -48,6 +49,8 @@ grep -q "no space left on device; freed $T/state/uchd.reserve" "$T/uchd.log" ||
   die "uchd's reserve not used: $(tail -5 "$T/uchd.log")"
 pass "a cancel while the state dir is full is written (uchd's reserve)"
 
+# full again (the cancel used uchd's reserve, the rest may be free)
+dd if=/dev/zero of="$T/state/filler2" bs=4k status=none 2>/dev/null || true
 printf '{"type":"copy","id":"n1","disks":[{"source":{"path":"%s"},"destination":{"path":"%s"}}]}\n' \
   "$T/slow.img" "$T/n1.img" >"$T/n1.json"
 api POST /v1/jobs "$T/n1.json" >/dev/null
@@ -66,7 +69,7 @@ jq -e '.state == "succeeded"' "$T/state/jobs/full1/state.json" >/dev/null ||
 pass "the copy that finished while full is succeeded, on disk too"
 
 kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
-rm -f "$T/state/filler"
+rm -f "$T/state/filler" "$T/state/filler2"
 uchd_start --max-jobs 1
 [ "$(job_field full1 .state)" = succeeded ] || die "full1 after restart: $(job_field full1 .)"
 [ "$(job_field q1 .state)" = cancelled ] || die "q1 after restart: $(job_field q1 .)"
