@@ -18,11 +18,63 @@ static bool is_json(const char *content_type)
   return after == '\0' || after == ';' || after == ' ';
 }
 
+struct framing {
+  unsigned n_length, n_encoding;
+  bool length_bad, encoding_bad;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+  struct framing *f = cls;
+
+  (void)kind;
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+    f->n_length++;
+    if (!value || !*value || value[strspn(value, "0123456789")] != '\0')
+      f->length_bad = true;
+  } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+    f->n_encoding++;
+    if (!value || strcasecmp(value, "chunked") != 0)
+      f->encoding_bad = true;
+  }
+  return MHD_YES;
+}
+
+/* Request smuggling: a body's length is told one way only.  Both
+ * Content-Length and Transfer-Encoding, two of either, a Content-Length
+ * that is not a number or a Transfer-Encoding other than "chunked" is
+ * 400 (libmicrohttpd 0.9.75 would take Transfer-Encoding and ignore the
+ * rest, or the first Content-Length); the connection is then closed. */
+static const char *framing_refusal(struct MHD_Connection *conn)
+{
+  struct framing f = { 0 };
+
+  MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+  if (f.n_length && f.n_encoding)
+    return "both Content-Length and Transfer-Encoding";
+  if (f.n_length > 1)
+    return "more than one Content-Length";
+  if (f.n_encoding > 1)
+    return "more than one Transfer-Encoding";
+  if (f.length_bad)
+    return "a Content-Length that is not a number";
+  if (f.encoding_bad)
+    return "a Transfer-Encoding other than chunked";
+  return NULL;
+}
+
 /* The checks made before any of the body is read; MHD_YES with nothing
  * queued means "go on". */
 static enum MHD_Result first_call(struct http_request *r, bool *answered)
 {
+  const char *framing = framing_refusal(r->conn);
+
   *answered = true;
+  if (framing)
+    return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", NULL,
+                      "the request has %s: its body's length must be told "
+                      "one way only", framing);
   if (!r->is_unix && r->route.route != ROUTE_HEALTH &&
       !auth_header_ok(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                   MHD_HTTP_HEADER_AUTHORIZATION),

@@ -54,6 +54,40 @@ void runner_log(struct runner *r, const char *fmt, ...)
     fprintf(stderr, "uch-job: %s\n", msg);
 }
 
+/* Space for the final state.json, taken when the job starts: a state
+ * dir that fills up during a copy (other jobs' scratch files, logs) must
+ * not turn a copy that finished into one reported lost. */
+#define STATE_RESERVE (256 * 1024)
+
+static void reserve_make(struct runner *r)
+{
+  _cleanup_close_ int fd = -1;
+  int e;
+
+  if (asprintf(&r->reserve_path, "%s/state.reserve", r->job_dir) < 0) {
+    r->reserve_path = NULL;
+    return;
+  }
+  fd = open(r->reserve_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+            0600);
+  if (fd < 0 || (e = posix_fallocate(fd, 0, STATE_RESERVE)) != 0) {
+    runner_log(r, "%s: cannot reserve space for the final state: %s",
+               r->reserve_path, strerror(fd < 0 ? errno : e));
+    unlink(r->reserve_path);
+    free(r->reserve_path);
+    r->reserve_path = NULL;
+  }
+}
+
+static void reserve_drop(struct runner *r)
+{
+  if (!r->reserve_path)
+    return;
+  unlink(r->reserve_path);
+  free(r->reserve_path);
+  r->reserve_path = NULL;
+}
+
 /* flock first: until we hold it, the job is not ours to touch. */
 static int take_lock(struct runner *r)
 {
@@ -105,6 +139,10 @@ int runner_open(struct runner *r, const char *state_dir,
 {
   _cleanup_free_ char *log_path = NULL;
 
+  /* Disk images, sockets and scratch files of a job are nobody else's
+   * (the unit's UMask says the same; a uchd started from a shell may
+   * have 022).  Files meant to be read say their mode explicitly. */
+  umask(0077);
   memset(r, 0, sizeof *r);
   r->id = id;
   r->lock_fd = r->log_fd = -1;
@@ -139,6 +177,7 @@ int runner_open(struct runner *r, const char *state_dir,
     fprintf(stderr, "uch-job: %s: %s\n", r->rt_dir, strerror(errno));
     return -1;
   }
+  reserve_make(r);
   jobdoc_set_worker(r->doc, getpid(), proc_start_time(getpid()));
   jobdoc_set_state(r->doc, JOB_RUNNING);
   jobdoc_set_phase(r->doc, "preparing");
@@ -146,14 +185,30 @@ int runner_open(struct runner *r, const char *state_dir,
   return runner_write_state(r);
 }
 
-int runner_write_state(struct runner *r)
+static int write_state(struct runner *r, bool final)
 {
   r->last_write = time_monotonic();
-  if (json_write_path(r->state_path, r->doc, 0644) < 0) {
-    runner_log(r, "writing %s: %s", r->state_path, strerror(errno));
-    return -1;
+  if (json_write_path(r->state_path, r->doc, 0644) == 0) {
+    r->state_full = false;
+    return 0;
   }
-  return 0;
+  if (errno == ENOSPC && final && r->reserve_path) {
+    reserve_drop(r);
+    runner_log(r, "%s: no space left on device; writing the final state "
+               "in the space reserved for it", r->state_path);
+    if (json_write_path(r->state_path, r->doc, 0644) == 0)
+      return 0;
+  }
+  /* said once, not at every progress write while the disk is full */
+  if (errno != ENOSPC || !r->state_full || final)
+    runner_log(r, "writing %s: %s", r->state_path, strerror(errno));
+  r->state_full = errno == ENOSPC;
+  return -1;
+}
+
+int runner_write_state(struct runner *r)
+{
+  return write_state(r, false);
 }
 
 void runner_write_progress(struct runner *r)
@@ -259,7 +314,11 @@ enum job_outcome runner_run(struct runner *r, runner_job_fn *run)
     jobdoc_set_state(r->doc, JOB_SUCCEEDED);
     runner_log(r, "job %s: succeeded", r->id);
   }
-  runner_write_state(r);
+  if (write_state(r, true) < 0) {
+    runner_log(r, "job %s: %s, but its final state cannot be written",
+               r->id, job_state_name(jobdoc_state(r->doc)));
+    return OUTCOME_STATE_UNWRITTEN;
+  }
   return outcome;
 }
 
@@ -268,6 +327,7 @@ void runner_close(struct runner *r)
   children_done(&r->kids);
   if (r->rt_dir && r->doc)
     remove_job_dirs(r);
+  reserve_drop(r);
   if (r->doc)
     json_object_put(r->doc);
   if (r->log_fd >= 0)

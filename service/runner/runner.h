@@ -24,6 +24,8 @@ struct runner {
   int log_fd;
   bool foreground;          /* progress lines on stderr */
   double last_write;
+  char *reserve_path;       /* STATE/jobs/ID/state.reserve, until used */
+  bool state_full;          /* a write of state.json met ENOSPC */
   char last_shown[96];       /* the last progress line on stderr */
   struct children kids;
 };
@@ -33,6 +35,9 @@ enum job_outcome {
   OUTCOME_SUCCEEDED = 0,
   OUTCOME_FAILED = 1,
   OUTCOME_CANCELLED = 2,
+  /* the job ended, but its final state could not be written (its state
+   * dir is full even after the reserve was freed) */
+  OUTCOME_STATE_UNWRITTEN = 3,
 };
 
 /* Opens the job: takes worker.lock (returns -1 with a message on stderr

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <microhttpd.h>
@@ -56,11 +57,36 @@ struct tls_files {
   char *cert, *key;
 };
 
+/* Connections are bounded so that no client, token or not, can take
+ * uchd's descriptors: each listener accepts at most conn_max (a share of
+ * RLIMIT_NOFILE, at most HTTP_CONN_MAX), a TCP one at most
+ * HTTP_CONN_PER_IP from one address, and drops one idle for
+ * HTTP_TCP_IDLE_S (HTTP_UNIX_IDLE_S on the Unix socket, whose file mode
+ * is its access control).  Each listener is its own MHD daemon, so a TCP
+ * flood never takes the Unix socket's share.  STRICT_FOR_CLIENT: a
+ * request without Host, or with spaces in its URL or header names, is
+ * 400; dispatch.c refuses conflicting framing headers. */
+enum {
+  HTTP_CONN_MAX = 256,
+  HTTP_CONN_PER_IP = 64,
+  HTTP_TCP_IDLE_S = 30,
+  HTTP_UNIX_IDLE_S = 300,
+};
+
+static unsigned conn_max;
+
 static int add_listener(struct uchd *d, int fd, bool is_unix,
                         const struct tls_files *t)
 {
   struct listener *l = calloc(1, sizeof *l);
   unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO;
+  unsigned idle = is_unix ? HTTP_UNIX_IDLE_S : HTTP_TCP_IDLE_S;
+  unsigned per_ip = is_unix ? 0 : HTTP_CONN_PER_IP;
+  struct MHD_OptionItem tls_opts[] = {
+    { MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert },
+    { MHD_OPTION_HTTPS_MEM_KEY, 0, t->key },
+    { MHD_OPTION_END, 0, NULL },
+  };
   const union MHD_DaemonInfo *info;
   int r;
 
@@ -70,18 +96,16 @@ static int add_listener(struct uchd *d, int fd, bool is_unix,
   l->info.is_unix = is_unix;
   if (!is_unix && t->cert)
     flags |= MHD_USE_TLS;
-  if (!is_unix && t->cert)
-    l->mhd = MHD_start_daemon(
-      flags, 0, NULL, NULL, api_access, &l->info, MHD_OPTION_LISTEN_SOCKET, fd,
-      MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-      MHD_OPTION_HTTPS_MEM_CERT, t->cert, MHD_OPTION_HTTPS_MEM_KEY, t->key,
-      MHD_OPTION_END);
   else
-    l->mhd = MHD_start_daemon(
-      flags, 0, NULL, NULL, api_access, &l->info, MHD_OPTION_LISTEN_SOCKET, fd,
-      MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_END);
+    tls_opts[0].option = MHD_OPTION_END;
+  l->mhd = MHD_start_daemon(
+    flags, 0, NULL, NULL, api_access, &l->info, MHD_OPTION_LISTEN_SOCKET, fd,
+    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+    MHD_OPTION_CONNECTION_LIMIT, conn_max,
+    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+    MHD_OPTION_CONNECTION_TIMEOUT, idle,
+    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+    MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
   if (!l->mhd) {
     log_error("cannot start the HTTP server on fd %d", fd);
     free(l);
@@ -144,9 +168,26 @@ static int load_tls(struct uchd *d, struct tls_files *t)
 /* MHD may keep pointing at the PEM text, so it lives as long as they do. */
 static struct tls_files tls;
 
+/* Half the descriptors are for connections, shared by the n listeners
+ * (the rest: workers' pidfds, state files, the store, libraries). */
+static void conn_max_set(size_t n)
+{
+  struct rlimit rl;
+  rlim_t share = HTTP_CONN_MAX;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      n > 0)
+    share = rl.rlim_cur / 2 / n;
+  conn_max = share < HTTP_CONN_MAX ? (share < 8 ? 8 : share) : HTTP_CONN_MAX;
+  log_info("at most %u connections per listener, %u per address on TCP",
+           conn_max, HTTP_CONN_PER_IP);
+}
+
 int listeners_open(struct uchd *d)
 {
   int n = sd_listen_fds(1), r = -1;
+
+  conn_max_set(n > 0 ? (size_t)n : 1 + d->cfg.n_listen);
 
   if (load_tls(d, &tls) < 0)
     goto out;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -63,6 +64,21 @@ static int instance_lock(struct uchd *d)
   return 0;
 }
 
+/* The soft descriptor limit up to the hard one (systemd's LimitNOFILE
+ * sets both): listeners take a share of it for connections
+ * (server/listen.c).  select() is not used anywhere, so a soft limit
+ * above 1024 is safe. */
+static void nofile_raise(void)
+{
+  struct rlimit rl;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+    log_warning("cannot raise the descriptor limit: %m");
+}
+
 static int setup(struct uchd *d)
 {
   char why[PATH_MAX + 128];
@@ -76,6 +92,7 @@ static int setup(struct uchd *d)
   }
   if (instance_lock(d) < 0)
     return -1;
+  nofile_raise();
   d->token = token_load_or_create(d->cfg.token_file, why, sizeof why);
   if (!d->token) {
     log_error("token file: %s", why);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <libnbd.h>
 
+#include "transfer/dest-generation.h"
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
 #include "util/cleanup.h"
@@ -129,6 +130,7 @@ struct pending {
   size_t len;
   char *buf;
   int *err;
+  bool *dst_err;
 };
 
 static int read_done(void *opaque, int *error)
@@ -138,8 +140,10 @@ static int read_done(void *opaque, int *error)
   if (*error && !*p->err)
     *p->err = *error;
   else if (!*error && pwrite(p->fd, p->buf, p->len, p->offset) !=
-           (ssize_t)p->len && !*p->err)
+           (ssize_t)p->len && !*p->err) {
     *p->err = errno ? errno : EIO;
+    *p->dst_err = true;
+  }
   free(p->buf);
   free(p);
   return 1;
@@ -158,7 +162,7 @@ int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
 
 /* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
 int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
-               int *err)
+               int *err, bool *dst_err)
 {
   uint64_t end = off + len;
 
@@ -172,7 +176,7 @@ int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
       free(p);
       return -1;
     }
-    *p = (struct pending){ fd, off, n, p->buf, err };
+    *p = (struct pending){ fd, off, n, p->buf, err, dst_err };
     nbd_completion_callback cb = { .callback = read_done, .user_data = p };
     if (nbd_aio_pread(nbd, p->buf, n, off, cb, 0) < 0) {
       free(p->buf);
@@ -215,7 +219,7 @@ static int changed_extents(struct nbd_handle *nbd, json_object *changes,
  * and written where it holds data. */
 static int pass_extent(struct nbd_handle *nbd, int fd, bool is_block,
                        const struct extent *c, struct pass_result *res,
-                       int *err)
+                       int *err, bool *dst_err)
 {
   struct extents alloc = { 0 };
   int ret = -1;
@@ -230,12 +234,13 @@ static int pass_extent(struct nbd_handle *nbd, int fd, bool is_block,
   for (size_t i = 0; i < alloc.n; i++) {
     const struct extent *a = &alloc.v[i];
     if (a->data) {
-      if (copy_range(nbd, fd, a->offset, a->length, err) < 0)
+      if (copy_range(nbd, fd, a->offset, a->length, err, dst_err) < 0)
         goto out;
       res->read += a->length;
     } else {
       if (zero_range(fd, is_block, a->offset, a->length) < 0) {
         *err = errno;
+        *dst_err = true;
         goto out;
       }
       res->zeroed += a->length;
@@ -258,6 +263,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   struct extents e = { 0 };
   struct stat st;
   int err = 0, ret = -1;
+  bool dst_err = false;
   int64_t size;
 
   memset(res, 0, sizeof *res);
@@ -265,6 +271,15 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "destination", "%s: %s (a pass writes onto an earlier "
                 "copy)", dst_path, strerror(errno));
     return -1;
+  }
+  {
+    /* a pass writes it: no other job's checkpoint of it holds now */
+    char gen[DEST_GENERATION_LEN];
+    if (dest_generation_new(r->job_dir, &st, r->id, gen) < 0) {
+      failure_set(f, "destination", "%s: recording its generation: %s",
+                  dst_path, strerror(errno));
+      return -1;
+    }
   }
   if (bitmap)
     snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
@@ -284,15 +299,21 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
              (unsigned long long)e.allocated, bitmap ? ctx : "extent list");
   for (size_t i = 0; i < e.n && !err && !r->kids.cancelled; i++)
     if (e.v[i].data &&
-        pass_extent(nbd, fd, S_ISBLK(st.st_mode), &e.v[i], res, &err) < 0 &&
+        pass_extent(nbd, fd, S_ISBLK(st.st_mode), &e.v[i], res, &err,
+                    &dst_err) < 0 &&
         !err)
       err = errno ? errno : EIO;
   while (!err && nbd_aio_in_flight(nbd) > 0)
     if (nbd_poll(nbd, -1) < 0)
       err = errno ? errno : EIO;
   if (err || r->kids.cancelled) {
-    if (err)
-      failure_set(f, "copy_failed", "pass: %s",
+    /* docs/api.md: a read that fails is the source's, a write or a
+     * zeroing the destination's, each naming its path */
+    if (err && dst_err)
+      failure_set(f, "destination", "%s: pass: writing: %s", dst_path,
+                  strerror(err));
+    else if (err)
+      failure_set(f, "source", "%s: pass: reading: %s", uri,
                   nbd_get_error() ? nbd_get_error() : strerror(err));
     goto out;
   }

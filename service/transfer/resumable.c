@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libnbd.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
+#include "transfer/dest-generation.h"
 #include "transfer/endpoint.h"
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
@@ -57,25 +60,143 @@ static json_object *identity(const struct stat *st, uint64_t size)
   return o;
 }
 
-static uint64_t checkpoint_load(const char *path, json_object *want)
+/* What a checkpoint says of the destination beyond its identity: the
+ * generation of the destination when it was made (dest-generation.h:
+ * no other job wrote it since) and a SHA-256 of up to SAMPLES windows of
+ * SAMPLE_LEN bytes spread over the data below the offset, read back
+ * from the destination after its flush (a writer outside UCH changed
+ * what a resume would keep). */
+#define SAMPLES 16
+#define SAMPLE_LEN (64 * 1024)
+
+struct samples {
+  size_t n;
+  uint64_t off[SAMPLES], len[SAMPLES];
+};
+
+static void samples_pick(const struct extents *e, uint64_t w,
+                         struct samples *sm)
+{
+  uint64_t data = extents_data_below(e, w);
+
+  sm->n = 0;
+  for (size_t k = 0; data && k < SAMPLES; k++) {
+    uint64_t target = data / (2 * SAMPLES) * (2 * k + 1), acc = 0;
+    for (size_t i = 0; i < e->n; i++) {
+      const struct extent *x = &e->v[i];
+      uint64_t l;
+      if (!x->data || x->offset >= w)
+        continue;
+      l = x->offset + x->length > w ? w - x->offset : x->length;
+      if (target < acc + l) {
+        uint64_t o = x->offset + (target - acc);
+        uint64_t n = x->offset + l - o;
+        sm->off[sm->n] = o;
+        sm->len[sm->n] = n < SAMPLE_LEN ? n : SAMPLE_LEN;
+        sm->n++;
+        break;
+      }
+      acc += l;
+    }
+  }
+}
+
+/* hex SHA-256 of the samples as the destination holds them */
+static int samples_digest(int fd, const struct samples *sm,
+                          char hex[2 * 32 + 1])
+{
+  _cleanup_free_ char *buf = malloc(SAMPLE_LEN);
+  gnutls_hash_hd_t h;
+  unsigned char out[32];
+  int ret = -1;
+
+  if (!buf || gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+    return -1;
+  for (size_t i = 0; i < sm->n; i++) {
+    ssize_t got = pread(fd, buf, sm->len[i], (off_t)sm->off[i]);
+    if (got != (ssize_t)sm->len[i]) {
+      if (got >= 0)
+        errno = EIO;
+      goto out;
+    }
+    gnutls_hash(h, buf, sm->len[i]);
+  }
+  ret = 0;
+out:
+  gnutls_hash_deinit(h, out);
+  for (size_t i = 0; i < sizeof out; i++)
+    snprintf(hex + 2 * i, 3, "%02x", out[i]);
+  return ret;
+}
+
+/* The offset to resume at: 0 unless the checkpoint names this same
+ * destination, of a source of the same size, at the destination's
+ * current generation, and the destination still holds what the
+ * checkpoint's digest says.  *why says why not, for the log. */
+static uint64_t checkpoint_load(const char *path, json_object *want,
+                                const char *gen, int rfd, char *why,
+                                size_t why_len)
 {
   _cleanup_json_ json_object *o = json_read_path(path);
+  json_object *v = json_get(o, "samples");
+  const char *g = json_get_string(o, "generation");
+  const char *dg = json_get_string(o, "digest");
+  struct samples sm = { 0 };
+  char hex[2 * 32 + 1];
   int64_t off;
 
+  *why = '\0';
   if (!o || !json_object_equal(json_get(o, "destination"), want))
     return 0;
   off = json_object_get_int64(json_get(o, "offset"));
-  return off > 0 ? (uint64_t)off : 0;
+  if (off <= 0)
+    return 0;
+  if (!g || !gen || strcmp(g, gen) != 0) {
+    snprintf(why, why_len, "another job wrote the destination since the "
+             "checkpoint (its generation is not the checkpoint's)");
+    return 0;
+  }
+  if (!dg || !v || !json_object_is_type(v, json_type_array) ||
+      json_object_array_length(v) > SAMPLES) {
+    snprintf(why, why_len, "the checkpoint has no digest of the destination");
+    return 0;
+  }
+  for (size_t i = 0; i < json_object_array_length(v); i++) {
+    json_object *p = json_object_array_get_idx(v, i);
+    sm.off[i] = (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 0));
+    sm.len[i] = (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 1));
+    if (sm.len[i] == 0 || sm.len[i] > SAMPLE_LEN)
+      return 0;
+    sm.n++;
+  }
+  if (samples_digest(rfd, &sm, hex) < 0 || strcmp(hex, dg) != 0) {
+    snprintf(why, why_len, "the destination no longer holds what the "
+             "checkpoint recorded (another writer changed it)");
+    return 0;
+  }
+  return (uint64_t)off;
 }
 
-static int checkpoint_save(const char *path, json_object *id, uint64_t off)
+static int checkpoint_save(const char *path, json_object *id, uint64_t off,
+                           const char *gen, const struct samples *sm,
+                           const char *digest)
 {
   _cleanup_json_ json_object *o = json_object_new_object();
+  json_object *v = json_object_new_array();
   char now[RFC3339_LEN];
 
   time_rfc3339_now(now);
+  for (size_t i = 0; i < sm->n; i++) {
+    json_object *p = json_object_new_array();
+    json_object_array_add(p, json_object_new_int64((int64_t)sm->off[i]));
+    json_object_array_add(p, json_object_new_int64((int64_t)sm->len[i]));
+    json_object_array_add(v, p);
+  }
   json_object_object_add(o, "destination", json_object_get(id));
   json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
+  json_object_object_add(o, "generation", json_object_new_string(gen));
+  json_object_object_add(o, "samples", v);
+  json_object_object_add(o, "digest", json_object_new_string(digest));
   json_object_object_add(o, "at", json_object_new_string(now));
   return json_write_path(path, o, 0644);
 }
@@ -98,6 +219,8 @@ struct copy_run {
   uint64_t busy[CONNS_MAX]; /* offset of each thread's chunk, or size */
   size_t running;           /* threads not ended yet */
   uint64_t copied;
+  uint64_t completions;     /* reads and zeroings done (atomic): a stall
+                             * is none for stall_s seconds */
   bool stop;
   int err;
   char why[256];            /* the first thing that went wrong */
@@ -159,6 +282,7 @@ static int slot_done(void *opaque, int *error)
     fail(k, errno, "destination: write: %s", strerror(errno ? errno : EIO));
   k->in_flight[i] = false;
   k->in_flight_bytes -= k->slot_len[i];
+  __atomic_add_fetch(&k->c->completions, 1, __ATOMIC_RELAXED);
   return 1;
 }
 
@@ -246,6 +370,8 @@ static void *conn_thread(void *opaque)
       copy_data(k, ch.off, ch.len);
     else if (!c->is_zero && zero_range(c->fd, c->is_block, ch.off, ch.len) < 0)
       fail(k, errno, "destination: zeroing: %s", strerror(errno));
+    else if (!ch.data)
+      __atomic_add_fetch(&c->completions, 1, __ATOMIC_RELAXED);
     if (k->err)
       k->cut = true;
     pthread_mutex_lock(&c->lock);
@@ -320,6 +446,9 @@ struct disk_run {
   uint64_t saved;
   const char *rate_file;
   size_t conns;
+  int rfd;                  /* the destination, read-only, for digests */
+  const char *gen;          /* the destination's generation */
+  unsigned stall_s;
 };
 
 static void window_update(struct disk_run *d, struct copy_run *c)
@@ -353,7 +482,11 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
     pthread_mutex_unlock(&c->lock);
     return -1;
   }
-  if (checkpoint_save(d->ckpt, d->id, w) < 0)
+  struct samples sm;
+  char digest[2 * 32 + 1];
+  samples_pick(d->e, w, &sm);
+  if (samples_digest(d->rfd, &sm, digest) < 0 ||
+      checkpoint_save(d->ckpt, d->id, w, d->gen, &sm, digest) < 0)
     runner_log(d->r, "disk %zu: checkpoint: %s", d->disk + 1,
                strerror(errno));
   d->saved = w;
@@ -363,9 +496,55 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
 
 /* Waits for the threads, checkpointing about once a second and passing
  * a cancel on to them. */
+/* A source that stops answering (a link dropping every packet, a server
+ * that hangs) is not an error libnbd sees: reads just never complete.
+ * No completion for this long stops the copy, naming the stall; the
+ * checkpoint stays, so a resubmit resumes.  UCH_STALL_TIMEOUT_S in the
+ * worker's environment (uchd's, passed on), 1 to 86400; default 120. */
+#define STALL_DEFAULT_S 120
+
+static unsigned stall_seconds(void)
+{
+  const char *v = getenv("UCH_STALL_TIMEOUT_S");
+  char *end;
+  unsigned long n;
+
+  if (!v || !*v)
+    return STALL_DEFAULT_S;
+  errno = 0;
+  n = strtoul(v, &end, 10);
+  if (errno || *end || n < 1 || n > 86400)
+    return STALL_DEFAULT_S;
+  return (unsigned)n;
+}
+
+static void stall_check(struct disk_run *d, struct copy_run *c,
+                        uint64_t *seen, double *since)
+{
+  uint64_t n = __atomic_load_n(&c->completions, __ATOMIC_RELAXED);
+  double now = time_monotonic();
+
+  if (n != *seen) {
+    *seen = n;
+    *since = now;
+    return;
+  }
+  if (now - *since < d->stall_s || stopping(c))
+    return;
+  pthread_mutex_lock(&c->lock);
+  if (!c->err) {
+    c->err = ETIMEDOUT;
+    snprintf(c->why, sizeof c->why, "the source stalled: nothing arrived "
+             "from it for %u s (UCH_STALL_TIMEOUT_S)", d->stall_s);
+  }
+  stop(c);
+  pthread_mutex_unlock(&c->lock);
+}
+
 static void supervise(struct disk_run *d, struct copy_run *c)
 {
-  double last = time_monotonic();
+  double last = time_monotonic(), since = last;
+  uint64_t seen = 0;
   size_t running;
   uint64_t v;
 
@@ -380,6 +559,7 @@ static void supervise(struct disk_run *d, struct copy_run *c)
       continue;
     if (d->r->kids.cancelled)
       stop(c);
+    stall_check(d, c, &seen, &since);
     window_update(d, c);
     /* after a stop or error a thread may have been cut short; its chunk
      * stays busy, but no checkpoint is needed any more either */
@@ -398,6 +578,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   _cleanup_free_ char *ckpt = checkpoint_path(r, disk);
   _cleanup_json_ json_object *id = NULL;
+  _cleanup_close_ int rfd = -1;
+  char gen[DEST_GENERATION_LEN];
   struct copy_run c = { .fd = -1, .done_fd = -1, .size = e->size };
   struct conn k[CONNS_MAX] = { 0 };
   pthread_t tid[CONNS_MAX];
@@ -415,16 +597,40 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     return -1;
   }
   id = identity(&st, e->size);
-  start = checkpoint_load(ckpt, id);
-  if (start > e->size)
-    start = 0;
+  rfd = open(dst_path, O_RDONLY | O_CLOEXEC);
+  if (rfd < 0) {
+    failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
+    return -1;
+  }
+  {
+    char cur[DEST_GENERATION_LEN], last_job[80], stale[256];
+    bool have = dest_generation_read(r->job_dir, &st, cur, last_job,
+                                     sizeof last_job) == 0;
+    start = checkpoint_load(ckpt, id, have ? cur : NULL, rfd, stale,
+                            sizeof stale);
+    if (start > e->size)
+      start = 0;
+    if (start == 0 && stale[0])
+      runner_log(r, "disk %zu: not resuming from the checkpoint: %s%s%s; "
+                 "copying from offset 0", disk + 1, stale,
+                 have ? ", last written by job " : "",
+                 have ? last_job : "");
+    if (start > 0)
+      memcpy(gen, cur, sizeof gen);
+    else if (dest_generation_new(r->job_dir, &st, r->id, gen) < 0) {
+      failure_set(f, "destination", "%s: recording its generation: %s",
+                  dst_path, strerror(errno));
+      return -1;
+    }
+  }
   if (start > 0)
     runner_log(r, "disk %zu: resuming at offset %llu (%llu of %llu data "
                "bytes are there)", disk + 1, (unsigned long long)start,
                (unsigned long long)extents_data_below(e, start),
                (unsigned long long)e->allocated);
   res->resumed_from = start;
-  d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0 };
+  d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
+                        gen, stall_seconds() };
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
@@ -481,9 +687,18 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     goto out;
   res->copied = c.copied;
   if (c.err || r->kids.cancelled) {
-    if (c.err)
-      failure_set(f, "copy_failed", "%s",
-                  c.why[0] ? c.why : strerror(c.err));
+    /* docs/api.md: the side that failed is the code, and its path is
+     * named (a lost source, an I/O error, a full destination) */
+    static const char dst_prefix[] = "destination: ";
+    if (c.err == ETIMEDOUT && strncmp(c.why, "the source stalled", 18) == 0)
+      failure_set(f, "timeout", "%s (source %s); the checkpoint is kept: "
+                  "submit the same request again to resume", c.why, uri);
+    else if (c.err && strncmp(c.why, dst_prefix, sizeof dst_prefix - 1) == 0)
+      failure_set(f, "destination", "%s: %s", dst_path,
+                  c.why + sizeof dst_prefix - 1);
+    else if (c.err)
+      failure_set(f, "source", "%s (source %s)",
+                  c.why[0] ? c.why : strerror(c.err), uri);
     goto out;
   }
   if (checkpoint(&d, &c, e->size) < 0) {

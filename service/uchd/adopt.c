@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* After a restart: find which unfinished jobs still have a live worker
  * (their worker.lock is held), watch those again, and settle the rest. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "uchd/workers.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* A worker whose lock is held but that cannot be watched through a pidfd
@@ -90,9 +93,45 @@ static int on_recheck(sd_event_source *s, uint64_t usec,
     if (j->pid > 0 && !j->worker_src && !worker_lock_held(d, j, &lock_pid))
       worker_ended(d, j, "ended (its lock was released)");
   }
+  /* states uchd could not write (a full state dir) */
+  store_save_pending(&d->store);
   sd_event_source_set_time(s, usec + RECHECK_SECONDS * 1000000ULL);
   sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
   return 0;
+}
+
+/* RUNTIME/jobs/ID of no job (uchd killed during a submit, after the
+ * secrets were stored and before the job's directory was renamed into
+ * place: the job is 404 and its secrets would stay on the tmpfs) or of a
+ * finished one (its worker was killed before it cleaned up) goes.  Only
+ * at start, so no submit is in progress. */
+static void runtime_orphans_remove(struct uchd *d)
+{
+  _cleanup_free_ char *dir = NULL;
+  _cleanup_closedir_ DIR *dh = NULL;
+  struct dirent *e;
+
+  if (asprintf(&dir, "%s/jobs", d->cfg.runtime_dir) < 0 ||
+      !(dh = opendir(dir)))
+    return;
+  while ((e = readdir(dh))) {
+    _cleanup_free_ char *path = NULL;
+    struct job *j;
+
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+      continue;
+    j = job_id_valid(e->d_name) ? store_find(&d->store, e->d_name) : NULL;
+    if (j && !job_state_is_final(job_state(j)))
+      continue;
+    if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+      continue;
+    if (rm_rf(path) < 0)
+      log_error("%s: cannot remove: %m", path);
+    else
+      log_info("removed %s, left by %s", path,
+               j ? "a finished job" : "a job that does not exist "
+               "(a submit cut short)");
+  }
 }
 
 void scheduler_adopt(struct uchd *d)
@@ -103,6 +142,7 @@ void scheduler_adopt(struct uchd *d)
   sd_event_add_time(d->ev, NULL, CLOCK_MONOTONIC,
                     now + RECHECK_SECONDS * 1000000ULL, 1000000, on_recheck,
                     d);
+  runtime_orphans_remove(d);
   d->adopting = true;
   for (size_t i = 0; i < d->store.n; i++) {
     struct job *j = d->store.v[i];

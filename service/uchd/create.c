@@ -95,8 +95,8 @@ struct job *job_create(struct uchd *d, const char *id, json_object *request,
   return j;
 
 fail:
-  uch_error_set(err, "internal", NULL, "cannot create job '%s': %s", id,
-                strerror(errno));
+  uch_error_set(err, "internal", NULL, "cannot create job '%s' in %s: %s",
+                id, d->cfg.state_dir, strerror(errno));
   log_job(LOG_ERR, id, "%s", err->message);
 cleanup:
   {

@@ -29,6 +29,8 @@ static int append_prop(sd_bus_message *m, const struct unit_prop *q)
     return sd_bus_message_append(m, "(sv)", q->name, "s", q->s);
   case PROP_U64:
     return sd_bus_message_append(m, "(sv)", q->name, "t", q->u);
+  case PROP_U32:
+    return sd_bus_message_append(m, "(sv)", q->name, "u", (uint32_t)q->u);
   case PROP_FIELDS:
     /* journal fields may be binary: an array of byte arrays */
     if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||

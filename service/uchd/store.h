@@ -25,10 +25,12 @@ struct job {
   int pidfd;                     /* adopted workers only, else -1 */
   void *daemon;                  /* struct uchd, for event callbacks */
   bool cancel_requested;         /* SIGTERM sent on behalf of a client */
+  bool unsaved;                  /* doc newer than state.json (ENOSPC) */
 };
 
 struct store {
   char *state_dir;
+  char *reserve;                 /* STATE/uchd.reserve, while it is there */
   struct job **v;
   size_t n, cap;
 };
@@ -44,8 +46,13 @@ void store_remove(struct store *s, struct job *j);
 /* Re-reads state.json when it changed on disk; keeps the old document
  * when the file is missing or garbled. */
 void job_refresh(struct store *s, struct job *j);
-/* uchd's own write (queued job, or a dead worker's job). */
+/* uchd's own write (queued job, or a dead worker's job).  On ENOSPC it
+ * frees STATE/uchd.reserve and tries again; a job still not written is
+ * marked unsaved, and store_save_pending() tries again. */
 int job_save(struct store *s, struct job *j);
+void store_save_pending(struct store *s);
+/* Whether the file system of the state dir has (almost) no space left. */
+bool state_dir_full(const char *state_dir);
 enum job_state job_state(const struct job *j);
 const char *job_type(const struct job *j);
 const char *job_created_at(const struct job *j);

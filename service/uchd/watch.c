@@ -126,22 +126,48 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
       jobdoc_set_state(j->doc, JOB_CANCELLED);
       snprintf(msg, sizeof msg, "cancelled; the worker (pid %d) %s", (int)pid,
                how);
+    } else if (strncmp(how, "exited with status", 18) == 0 &&
+               state_dir_full(d->cfg.state_dir)) {
+      /* it exited by itself (status 3: OUTCOME_STATE_UNWRITTEN, or it
+       * could not even write its first state) and the disk is full:
+       * not a lost worker but a full disk, said as such */
+      snprintf(msg, sizeof msg,
+               "the worker (pid %d) %s without writing a final state: the "
+               "state dir %s has no space left on device (ENOSPC); its "
+               "outcome is in the job log %s (GET /v1/jobs/%s/log); free "
+               "space there and submit the same request again to restart it",
+               (int)pid, how, d->cfg.state_dir,
+               log_path ? log_path : "job.log", j->id);
+      jobdoc_set_error(j->doc, "state_dir_full", msg);
+      jobdoc_set_state(j->doc, JOB_FAILED);
     } else {
       snprintf(msg, sizeof msg,
                "the worker (pid %d) %s without writing a final state; "
-               "see the job log %s (GET /v1/jobs/%s/log)",
-               (int)pid, how, log_path ? log_path : "job.log", j->id);
+               "see the job log %s (GET /v1/jobs/%s/log)%s%s%s",
+               (int)pid, how, log_path ? log_path : "job.log", j->id,
+               state_dir_full(d->cfg.state_dir) ? "; the state dir " : "",
+               state_dir_full(d->cfg.state_dir) ? d->cfg.state_dir : "",
+               state_dir_full(d->cfg.state_dir) ?
+                 " has no space left on device" : "");
       jobdoc_set_error(j->doc, "worker_lost", msg);
       jobdoc_set_state(j->doc, JOB_FAILED);
     }
     close_firewall(j);
     if (job_save(&d->store, j) < 0)
-      log_job(LOG_ERR, j->id, "cannot write state: %m");
+      log_job(LOG_ERR, j->id, "cannot write state: %m (tried again every "
+              "few seconds)");
     log_job(LOG_WARNING, j->id, "%s", msg);
     if (rt)
       rm_rf(rt);
     if (scratch)
       rm_rf(scratch);
+  }
+  {
+    /* the space the worker kept for its final state (runner.c) */
+    _cleanup_free_ char *reserve = job_file(d->cfg.state_dir, j->id,
+                                            "state.reserve");
+    if (reserve)
+      unlink(reserve);
   }
   j->cancel_requested = false;
   scheduler_run(d);

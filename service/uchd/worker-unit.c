@@ -128,6 +128,12 @@ int worker_unit_props(struct unit_props *p, const char *job_id,
   if (prop_string(p, "KillMode", "mixed") < 0 ||
       prop_string(p, "CollectMode", "inactive-or-failed") < 0)
     return -1;
+  /* what a worker and its tools create (a qcow2 destination, sockets,
+   * scratch files) is the service's alone; runner_open() sets the same
+   * umask when uchd spawns the worker itself */
+  if (!(q = prop(p, "UMask", PROP_U32)))
+    return -1;
+  q->u = 0077;
   if (l->cpu_percent &&
       prop_u64(p, "CPUQuotaPerSecUSec", l->cpu_percent * 10000) < 0)
     return -1;

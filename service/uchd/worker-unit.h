@@ -13,7 +13,7 @@
 #include "util/argv.h"
 
 /* One property of StartTransientUnit, in the few D-Bus types we use. */
-enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't',
+enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't', PROP_U32 = 'u',
                       PROP_FIELDS = 'y',   /* aay: journal fields */
                       PROP_EXEC = 'x',
                       PROP_STRV = 'a' };   /* as: Environment= */
@@ -21,7 +21,7 @@ struct unit_prop {
   const char *name;
   enum unit_prop_type type;
   char *s;                 /* PROP_STRING */
-  uint64_t u;              /* PROP_U64 */
+  uint64_t u;              /* PROP_U64, PROP_U32 */
   struct argv v;           /* PROP_FIELDS, PROP_STRV, PROP_EXEC (argv;
                               v.v[0] the path) */
 };

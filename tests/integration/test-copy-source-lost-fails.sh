@@ -25,7 +25,7 @@ kill -KILL "$(cat "$T/slow.pid")"
 st=$(job_wait lost 60)
 api GET /v1/jobs/lost >"$T/job.json"
 [ "$st" = failed ] || die "job ended $st"
-jq -e '.error.code == "copy_failed" and (.error.message | startswith("disks[0]: reading the source"))' \
+jq -e '.error.code == "source" and (.error.message | startswith("disks[0]: reading the source")) and (.error.message | contains("(source "))' \
   "$T/job.json" >/dev/null || die "error: $(jq -c .error "$T/job.json")"
 msg=$(jq -r .error.message "$T/job.json")
 grep -qF -- "failed: $msg" "$T/state/jobs/lost/job.log" ||

@@ -18,6 +18,7 @@ static int append(FILE *f, const struct unit_prop *q)
   case PROP_STRING:
     return fprintf(f, "%s=%s\n", q->name, q->s);
   case PROP_U64:
+  case PROP_U32:
     return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
   case PROP_FIELDS:
   case PROP_STRV:
@@ -89,7 +90,8 @@ static const char base[] =
   "StandardErrorFileToAppend=/var/lib/uch/jobs/j-42/job.log\n"
   "LogExtraFields=JOB_ID=j-42\n"
   "KillMode=mixed\n"
-  "CollectMode=inactive-or-failed\n";
+  "CollectMode=inactive-or-failed\n"
+  "UMask=63\n";  /* 0077 */
 
 int main(void)
 {
