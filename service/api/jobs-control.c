@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/http.h"
+#include "api/metrics.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/jsonutil.h"
@@ -47,9 +48,7 @@ enum MHD_Result api_job_delete(struct http_request *r)
                       "cannot remove the files of job '%s': %s", j->id,
                       strerror(errno));
   log_job(LOG_INFO, j->id, "deleted");
-  json_object *done = json_get(json_get(j->doc, "progress"), "bytes_done");
-  if (done)
-    r->d->bytes_forgotten += json_object_get_double(done);
+  metrics_update(r->d);   /* its last bytes and its end, counted */
   store_remove(&r->d->store, j);
   return http_text(r, MHD_HTTP_NO_CONTENT, "application/json", "", 0, NULL,
                    NULL);

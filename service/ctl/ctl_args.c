@@ -43,7 +43,8 @@ const char ctl_usage_text[] =
   "                     a missing VDDK a failure\n"
   "  --state-dir DIR, --runtime-dir DIR\n"
   "                     check: uchd's folders (default /var/lib/uch, /run/uch)\n"
-  "  --help             this text\n"
+  "  --help             this text; 'uchctl CMD --help' or\n"
+  "                     'uchctl help CMD' is CMD's\n"
   "  --version          uchctl's version\n"
   "\n"
   "Exit status: 0 success; 1 the server refused or the job failed;\n"
@@ -62,6 +63,59 @@ static const struct {
   { "sync", CMD_SYNC, 1, 2 },     { "cutover", CMD_CUTOVER, 1, 2 },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
+
+/* Each command's help: `uchctl CMD --help`, `uchctl help CMD`. */
+static const struct {
+  const char *name, *text;
+} command_help[] = {
+  { "submit", "Usage: uchctl submit [FILE|-]\n\n"
+    "Submit a job request (JSON, from FILE or stdin) to uchd; prints the\n"
+    "job id.  docs/api.md describes the requests.\n" },
+  { "list", "Usage: uchctl list [--state STATE]\n\n"
+    "List jobs, newest first.\n\n"
+    "  --state STATE  only jobs in STATE (queued, running, succeeded,\n"
+    "                 failed, cancelled)\n" },
+  { "show", "Usage: uchctl show ID\n\n"
+    "A job's state, progress per disk, error and result.\n" },
+  { "wait", "Usage: uchctl wait ID... [--timeout SECONDS]\n\n"
+    "Wait until the jobs end, showing their progress; exit 1 when one\n"
+    "did not succeed.\n\n"
+    "  --timeout SECONDS  give up after this long (exit 2)\n" },
+  { "cancel", "Usage: uchctl cancel ID\n\nCancel a queued or running job.\n" },
+  { "delete", "Usage: uchctl delete ID\n\n"
+    "Forget a finished job and its files.\n" },
+  { "logs", "Usage: uchctl logs ID [-f]\n\n"
+    "Print a job's log.\n\n"
+    "  -f, --follow  keep printing until the job has ended\n" },
+  { "health", "Usage: uchctl health\n\n"
+    "The daemon's status, its tools and their versions, its slots.\n" },
+  { "check", "Usage: uchctl check [--quick] [--vcenter HOST] [--esxi HOST]\n"
+    "                    [--ports HTTPS,NFC] [--vddk-libdir DIR]\n"
+    "                    [--state-dir DIR] [--runtime-dir DIR]\n\n"
+    "Pre-flight checks of this host; no uchd needed.\n\n"
+    "  --quick             skip booting the libguestfs appliance\n"
+    "  --vcenter HOST, --esxi HOST\n"
+    "                      DNS, TCP 443 and 902, TLS thumbprint of HOST\n"
+    "  --ports HTTPS,NFC   other ports than 443,902\n"
+    "  --vddk-libdir DIR   the VDDK library's folder; naming it makes a\n"
+    "                      missing VDDK a failure\n"
+    "  --state-dir DIR, --runtime-dir DIR\n"
+    "                      uchd's folders (default /var/lib/uch, /run/uch)\n" },
+  { "sync", "Usage: uchctl sync ID [FILE|-]\n\n"
+    "Another pass of a sync job.  FILE (JSON) gives each disk's changed\n"
+    "extents; without it the sources' bitmaps say what changed.\n" },
+  { "cutover", "Usage: uchctl cutover ID [FILE|-]\n\n"
+    "The last pass of a sync job (FILE as for sync); the job then\n"
+    "ends succeeded.\n" },
+};
+
+const char *ctl_command_help(const char *name)
+{
+  for (size_t i = 0; name && i < sizeof command_help / sizeof *command_help; i++)
+    if (strcmp(command_help[i].name, name) == 0)
+      return command_help[i].text;
+  return NULL;
+}
 
 enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON, OPT_STATE,
        OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_QUICK, OPT_VCENTER, OPT_ESXI,
@@ -166,6 +220,15 @@ static int parse_command(int argc, char **argv, struct ctl_options *o,
     snprintf(err, errlen, "no command given");
     return -1;
   }
+  if (strcmp(argv[optind], "help") == 0) {   /* uchctl help [CMD] */
+    if (argc - optind > 2) {
+      snprintf(err, errlen, "'help' takes at most one command");
+      return -1;
+    }
+    o->help = true;
+    o->help_topic = argc - optind == 2 ? argv[optind + 1] : NULL;
+    return 0;
+  }
   for (i = 0; i < NCOMMANDS; i++)
     if (strcmp(argv[optind], commands[i].name) == 0)
       break;
@@ -247,6 +310,8 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
       return -1;
     }
   }
+  if (o->help && optind < argc)     /* uchctl CMD --help */
+    o->help_topic = argv[optind];
   if (o->help || o->version)
     return 0;
   return parse_command(argc, argv, o, err, errlen);

@@ -28,6 +28,7 @@ struct ctl_options {
   const char *token_file;    /* --token-file */
   bool json;
   bool help;
+  const char *help_topic;    /* the command of CMD --help, help CMD */
   bool version;
   bool follow;               /* logs -f */
   const char *state;         /* list --state */
@@ -54,5 +55,7 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
 
 /* The whole --help text. */
 extern const char ctl_usage_text[];
+/* A command's --help text; NULL for no such command. */
+const char *ctl_command_help(const char *name);
 
 #endif

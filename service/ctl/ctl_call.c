@@ -29,6 +29,12 @@ int ctl_call(struct ctl_ctx *x, const char *method, const char *path,
   if (ctl_request(&x->client, method, path, body, body_len, r) < 0) {
     fprintf(stderr, "uchctl: cannot reach uchd at %s: %s\n",
             x->client.where, x->client.error);
+    if (x->o->url)
+      fprintf(stderr, "Is uchd running and listening there?  Try "
+                      "'systemctl status uchd', or another --url.\n");
+    else
+      fprintf(stderr, "Is uchd running?  Try 'systemctl status uchd'; for "
+                      "another uchd, --socket PATH or UCH_SOCKET.\n");
     return CTL_EXIT_UNREACHABLE;
   }
   if (r->status >= 200 && r->status < 300)

@@ -14,6 +14,19 @@ static int (*const handlers[])(struct ctl_ctx *) = {
   [CMD_SYNC] = cmd_sync,     [CMD_CUTOVER] = cmd_cutover,
 };
 
+/* The name of the command parsed (for the hint of a usage error). */
+static const char *argv_command(const struct ctl_options *o)
+{
+  static const char *const names[] = {
+    [CMD_SUBMIT] = "submit", [CMD_LIST] = "list", [CMD_SHOW] = "show",
+    [CMD_WAIT] = "wait", [CMD_CANCEL] = "cancel", [CMD_DELETE] = "delete",
+    [CMD_LOGS] = "logs", [CMD_HEALTH] = "health", [CMD_CHECK] = "check",
+    [CMD_SYNC] = "sync", [CMD_CUTOVER] = "cutover",
+  };
+  return o->command > CMD_NONE && o->command <= CMD_CUTOVER
+           ? names[o->command] : NULL;
+}
+
 int main(int argc, char **argv)
 {
   struct ctl_options o;
@@ -22,8 +35,25 @@ int main(int argc, char **argv)
   int rc;
 
   if (ctl_parse_args(argc, argv, &o, err, sizeof err) < 0) {
-    fprintf(stderr, "uchctl: %s\n\n%s", err, ctl_usage_text);
+    /* one line and a hint, as git and kubectl do, not the whole help */
+    if (o.command != CMD_NONE && ctl_command_help(argv_command(&o)))
+      fprintf(stderr, "uchctl: %s\nTry 'uchctl %s --help'.\n", err,
+              argv_command(&o));
+    else
+      fprintf(stderr, "uchctl: %s\nTry 'uchctl --help'.\n", err);
     return CTL_EXIT_USAGE;
+  }
+  if (o.help && o.help_topic) {
+    const char *text = ctl_command_help(o.help_topic);
+    if (!text) {
+      fprintf(stderr, "uchctl: unknown command '%s'\nTry 'uchctl --help'.\n",
+              o.help_topic);
+      return CTL_EXIT_USAGE;
+    }
+    fputs(text, stdout);
+    printf("\nGlobal options (--socket, --url, --token-file, --json): "
+           "'uchctl --help'.\n");
+    return 0;
   }
   if (o.help) {
     fputs(ctl_usage_text, stdout);

@@ -190,8 +190,8 @@ static bool self_clash(const struct disk_uses *u, struct uch_error *err)
       if ((u->v[i].writes || u->v[k].writes) &&
           disk_use_same(&u->v[i], &u->v[k])) {
         uch_error_set(err, "invalid_request", u->v[k].field,
-                      "%s: the same file or device as %s in this request",
-                      u->v[k].field, u->v[i].field);
+                      "the same file or device as %s in this request",
+                      u->v[i].field);
         return true;
       }
   return false;
@@ -220,8 +220,8 @@ int conflict_check(struct store *store, json_object *request,
     if (request_disk_uses(json_get(j->doc, "request"), &theirs) == 0 &&
         clash(&mine, &theirs, &which)) {
       uch_error_set(err, "conflict", which->field,
-                    "%s: the same file or device is %s by active job '%s' "
-                    "(%s)", which->field,
+                    "the same file or device is %s by active job '%s' "
+                    "(%s)",
                     which->writes ? "in use" : "written", j->id,
                     job_state_name(job_state(j)));
       r = 1;

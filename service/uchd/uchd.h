@@ -26,8 +26,6 @@ struct uchd {
   char *uch_job;                   /* the worker program */
   json_object *capabilities;       /* probed once at start */
   unsigned long long http_responses[HTTP_CODES];
-  /* bytes of deleted jobs, so uch_bytes_copied_total never goes back */
-  double bytes_forgotten;
   char last_status[128];
   bool adopting;                   /* scheduler waits until adoption is done */
 };

@@ -265,9 +265,9 @@ jq -e '.vms[] | select(.name == "twice") | .state == "failed" and (.error | test
 grep -q 'w2-bad-export failed (source)' "$T/wave2.log" || die "the failed task does not show uchd's error: $(grep -A5 'FAILED' "$T/wave2.log" | head -30)"
 # uch_vm_attempts (2): the broken VM was tried twice, its export stopped
 # after each attempt
-[ "$(grep -c 'TASK .*bad: attempt [12] failed' "$T/wave2.log")" = 2 ] &&
-  [ "$(grep -c 'TASK .*bad: stop the export' "$T/wave2.log")" = 2 ] ||
-  die "the broken VM was not tried twice: $(grep 'TASK .*bad:' "$T/wave2.log")"
+[ "$(grep -c 'TASK .*Attempt failed (bad #[12])' "$T/wave2.log")" = 2 ] &&
+  [ "$(grep -c 'TASK .*Stop the export (bad on ' "$T/wave2.log")" = 2 ] ||
+  die "the broken VM was not tried twice: $(grep 'TASK .*(bad[ )]' "$T/wave2.log")"
 [ -z "$(appl_api src GET '/v1/jobs?state=running' | jq -r '.jobs[].id')" ] || die "an export is still running"
 [ -z "$(worker_leftovers)" ] || die "tools left running: $(worker_leftovers)"
 pass "a VM with a missing volume fails with uchd's message and the log tail, one with two disks named alike is not placed; the others finish; the report says why ($(( $(date +%s) - start )) s)"

@@ -15,23 +15,48 @@ expect_exit() { # expect_exit N CMD...: runs CMD, stderr to $T/err
 expect_exit 3 uchctl --socket "$T/nothing.sock" list
 grep -qx "uchctl: cannot reach uchd at $T/nothing.sock: No such file or directory" "$T/err" \
   || die "unreachable socket: $(cat "$T/err")"
+grep -q "systemctl status uchd.*--socket PATH or UCH_SOCKET" "$T/err" ||
+  die "unreachable socket, no hint: $(cat "$T/err")"
 port=$(free_port)
 expect_exit 3 uchctl --url "http://127.0.0.1:$port" health
 grep -qx "uchctl: cannot reach uchd at http://127.0.0.1:$port: Connection refused" "$T/err" \
   || die "unreachable url: $(cat "$T/err")"
-pass "unreachable: exit 3 and the reason"
+grep -q "systemctl status uchd.*another --url" "$T/err" || die "unreachable url, no hint: $(cat "$T/err")"
+pass "unreachable: exit 3, the reason and a hint (systemctl status uchd, --socket)"
 
+# a usage error is one line and a hint, as git and kubectl say it, not
+# the whole help
 expect_exit 2 uchctl frobnicate
-grep -q "unknown command 'frobnicate'" "$T/err" && grep -q '^Usage: uchctl' "$T/err" \
-  || die "unknown command: $(cat "$T/err")"
+[ "$(cat "$T/err")" = "uchctl: unknown command 'frobnicate'"$'\n'"Try 'uchctl --help'." ] ||
+  die "unknown command: $(cat "$T/err")"
 expect_exit 2 uchctl list --bogus
-grep -q '^Usage: uchctl' "$T/err" || die "unknown flag: no usage"
+[ "$(wc -l <"$T/err")" = 2 ] && grep -qx "Try 'uchctl --help'." "$T/err" ||
+  die "unknown flag: $(cat "$T/err")"
 [ -s "$T/out" ] && die "usage went to stdout"
+expect_exit 2 uchctl logs
+[ "$(cat "$T/err")" = "uchctl: 'logs' takes one job id"$'\n'"Try 'uchctl logs --help'." ] ||
+  die "logs without an id: $(cat "$T/err")"
 expect_exit 0 uchctl --help
 grep -q '^Usage: uchctl' "$T/out" || die "--help"
 expect_exit 0 uchctl --version
 grep -qx "uchctl $(cat "$UCH_TOP/VERSION")" "$T/out" || die "--version: $(cat "$T/out")"
-pass "usage errors exit 2 with usage on stderr; --help, --version"
+pass "usage errors exit 2 with one line and a hint on stderr; --help, --version"
+
+# each command's help: uchctl CMD --help, uchctl help CMD, the same
+for cmd in submit list show wait cancel delete logs health check sync cutover; do
+  expect_exit 0 uchctl "$cmd" --help
+  grep -q "^Usage: uchctl $cmd" "$T/out" || die "$cmd --help: $(cat "$T/out")"
+  cp "$T/out" "$T/cmd-help"
+  expect_exit 0 uchctl help "$cmd"
+  cmp -s "$T/out" "$T/cmd-help" || die "help $cmd differs from $cmd --help"
+done
+expect_exit 0 uchctl logs x --help
+grep -q -- '-f, --follow' "$T/out" || die "logs --help: $(cat "$T/out")"
+expect_exit 2 uchctl help frobnicate
+grep -qx "uchctl: unknown command 'frobnicate'" "$T/err" || die "help frobnicate: $(cat "$T/err")"
+expect_exit 0 uchctl help
+grep -q '^Usage: uchctl' "$T/out" || die "help: $(cat "$T/out")"
+pass "uchctl CMD --help and uchctl help CMD for every command"
 
 uchd_start
 export UCH_SOCKET=$UCH_SOCK

@@ -181,6 +181,29 @@ int main(void)
                   NULL };
     is_int(parse(6, v, &o, err), -1, "--socket with --url");
   }
+  {
+    char *v[] = { "uchctl", "logs", "--help", NULL };
+    is_int(parse(3, v, &o, err), 0, "logs --help");
+    ok(o.help && o.help_topic && strcmp(o.help_topic, "logs") == 0,
+       "logs --help: the help of logs");
+  }
+  {
+    char *v[] = { "uchctl", "help", "wait", NULL };
+    is_int(parse(3, v, &o, err), 0, "help wait");
+    ok(o.help && o.help_topic && strcmp(o.help_topic, "wait") == 0,
+       "help wait: the help of wait");
+  }
+  {
+    char *v[] = { "uchctl", "help", NULL };
+    is_int(parse(2, v, &o, err), 0, "help");
+    ok(o.help && !o.help_topic, "help: the whole help");
+  }
+  {
+    char *v[] = { "uchctl", "help", "a", "b", NULL };
+    is_int(parse(4, v, &o, err), -1, "help of two commands");
+  }
+  ok(ctl_command_help("cutover") && !ctl_command_help("frobnicate"),
+     "a command's help, none for no command");
   ok(strstr(ctl_usage_text, "--token-file") != NULL, "usage names flags");
   return tap_done();
 }
