@@ -27,6 +27,12 @@
 //   - folderAuth: /folder takes HTTP Basic credentials and answers with a
 //     vmware_soap_session cookie, and then the cookie, as vCenter does;
 //     vcsim's /folder has no authentication at all.
+//   - cbtShim (cbt.go): Changed Block Tracking, QueryChangedDiskAreas and
+//     the changeId of each snapshot's disks, from a record of the flat
+//     extents' blocks taken at each snapshot.
+//   - guestTools: a VM powered on by -vm NAME=DIR,on runs VMware Tools
+//     (guest.toolsRunningStatus guestToolsRunning), so ShutdownGuest is
+//     asked for as of a real guest; vcsim's VMs never run them.
 package main
 
 import (
@@ -97,7 +103,9 @@ func main() {
 	u := *server.URL // has the user and password
 	// The server is started but nobody knows it is up (the -ready file
 	// is not written yet): wrap its handler with our shims.
-	server.Config.Handler = folderAuth(&u, arrayItemTypes(server.Config.Handler))
+	sdk := u
+	sdk.User = nil
+	server.Config.Handler = folderAuth(&u, arrayItemTypes(cbtShim(&sdk, server.Config.Handler)))
 
 	stop := func() { server.Close(); model.Remove() }
 	sig := make(chan os.Signal, 1)
@@ -308,9 +316,29 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 		if err != nil {
 			return err
 		}
-		return t.Wait(ctx)
+		if err := t.Wait(ctx); err != nil {
+			return err
+		}
+		guestTools(vm.Reference())
 	}
 	return nil
+}
+
+// guestTools (our shim): the VM's guest runs VMware Tools.
+func guestTools(ref types.ManagedObjectReference) {
+	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	if !ok {
+		return
+	}
+	simulator.Map.WithLock(vm, func() {
+		vm.Guest.ToolsRunningStatus = string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+		vm.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+		vm.Guest.ToolsVersion = "11360"
+		if vm.Summary.Guest != nil {
+			vm.Summary.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+			vm.Summary.Guest.ToolsRunningStatus = vm.Guest.ToolsRunningStatus
+		}
+	})
 }
 
 // folderAuth (our shim): vCenter's /folder wants a session.  A request
