@@ -236,9 +236,35 @@ def uch_vmware_with_checks(doc, plan='cold', datastores=None):
     return out
 
 
+def uch_vmware_sync_disk(pair, user, password_file, sslverify=True):
+    """A sync job's disk from (a disk of uch_vmware_vm's answer, its
+    entry in uch_vm.disks): the source is the disk's flat extent over the
+    vCenter's HTTPS /folder (nbdkit-curl logs in with USER and the
+    password in PASSWORD_FILE, on the appliance, and reads with the
+    session cookie), the destination the entry's."""
+    disk, want = pair
+    if not disk.get('url'):
+        raise AnsibleFilterError('disk %s (%s) has no datastore file to read over /folder'
+                                 % (disk.get('key'), disk.get('label')))
+    return {'source': {'nbdkit': {'plugin': 'curl', 'url': disk['url'], 'user': user,
+                                  'password_file': password_file,
+                                  'sslverify': bool(sslverify)}},
+            'destination': want['destination']}
+
+
+def uch_vmware_pass_disk(disk):
+    """A sync pass's disk from a disk of uch_vmware_vm's changes answer:
+    its changed areas and the snapshot's changeId as the marker."""
+    if disk.get('extents') is None or not disk.get('change_id'):
+        raise AnsibleFilterError('disk %s: no changed areas or changeId read' % disk.get('key'))
+    return {'changed_extents': disk['extents'], 'change_id': disk['change_id']}
+
+
 class FilterModule(object):
     def filters(self):
         return dict(uch_vmware_select=uch_vmware_select,
                     uch_vmware_workloads=uch_vmware_workloads,
                     uch_vmware_checks=uch_vmware_checks,
-                    uch_vmware_with_checks=uch_vmware_with_checks)
+                    uch_vmware_with_checks=uch_vmware_with_checks,
+                    uch_vmware_sync_disk=uch_vmware_sync_disk,
+                    uch_vmware_pass_disk=uch_vmware_pass_disk)
