@@ -39,6 +39,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/xml"
 	"flag"
@@ -348,8 +349,11 @@ func guestTools(ref types.ManagedObjectReference) {
 // through.  Anything else is 401, as vCenter answers it.  A key seen
 // alive is remembered (one SOAP call per session, not per request): a
 // session logged out since still opens /folder, which vCenter's does not.
+// So are Basic credentials that logged in (by their hash), with their
+// session: one login per user and password, not one per request.
 func folderAuth(u *url.URL, next http.Handler) http.Handler {
-	var live sync.Map // session keys seen alive
+	var live sync.Map  // session keys seen alive
+	var creds sync.Map // sha256(user NUL password) -> its session key
 	sdk := *u
 	sdk.User = nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -365,7 +369,19 @@ func folderAuth(u *url.URL, next http.Handler) http.Handler {
 			}
 		}
 		if user, pw, ok := r.BasicAuth(); ok {
+			// credentials seen good: their session again, no new login
+			// per request (nbdkit-curl sends Basic with every read)
+			cred := sha256.Sum256([]byte(user + "\x00" + pw))
+			if k, ok := creds.Load(cred); ok {
+				if _, alive := live.Load(k); alive {
+					http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,
+						Value: k.(string), Path: "/", HttpOnly: true, Secure: true})
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
 			if key := login(r.Context(), &sdk, user, pw); key != "" {
+				creds.Store(cred, key)
 				log.Printf("/folder: %s logged in with Basic (%s %s), cookie set", user, r.Method, r.URL.Path)
 				live.Store(key, true)
 				http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,
