@@ -15,10 +15,10 @@ version_added: "0.1.0"
 description:
   - Reads with pyVmomi's property collector what community.vmware's
     modules cannot give under Debian's pyVmomi 6.7.1 (vmware_guest_info
-    fails there): change tracking, encryption, a vTPM, VMware Tools.
+    fails there) - change tracking, encryption, a vTPM, VMware Tools.
   - C(action=state) reads the VM; C(action=enable_cbt) turns change
     tracking on (ReconfigVM_Task, C(changed) only when it was off).
-  - C(action=changes) reads the disks of the VM's snapshot I(snapshot):
+  - C(action=changes) reads the disks of the snapshot I(snapshot) of the VM -
     each disk's changeId and, for each disk named in I(since), the areas
     changed since that changeId (QueryChangedDiskAreas, asked again
     until the whole disk is covered), as a UCH sync pass's
@@ -33,7 +33,7 @@ description:
   - C(action=power_off) shuts the guest down through VMware Tools
     (ShutdownGuest) and waits up to I(timeout) seconds for the VM to be
     off; with I(hard) it powers the VM off (PowerOffVM_Task) instead.
-    A guest whose Tools are not running fails, naming I(hard): a hard
+    A guest whose Tools are not running fails, naming I(hard) - a hard
     power-off is for the plan to ask for, never a fallback.
     (community.vmware's vmware_guest_powerstate fails under pyVmomi
     6.7.1.)
