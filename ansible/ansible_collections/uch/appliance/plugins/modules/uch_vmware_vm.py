@@ -330,7 +330,7 @@ def run(module, content, p):
             module.fail_json(msg='%s: disk %s: QueryChangedDiskAreas: %s' % (who, d['key'], e), vm=info)
         except vmodl.MethodFault as e:
             module.fail_json(msg='%s: disk %s: QueryChangedDiskAreas since %s: %s'
-                             % (who, d['key'], since, e.msg or type(e).__name__), vm=info)
+                             % (who, d['key'], since, e.msg or e.__class__.__name__), vm=info)
         d['changed_bytes'] = extents_bytes(d['extents'])
         d['since'] = since
     out['disks'] = disks
@@ -356,7 +356,7 @@ def power_off(module, vm, p, out):
         try:
             vm.ShutdownGuest()
         except vmodl.MethodFault as e:
-            module.fail_json(msg='%s: ShutdownGuest: %s' % (who, e.msg or type(e).__name__), vm=info)
+            module.fail_json(msg='%s: ShutdownGuest: %s' % (who, e.msg or e.__class__.__name__), vm=info)
         deadline = time.time() + p['timeout']
         while str(vm.runtime.powerState) != 'poweredOff':
             if time.time() > deadline:
@@ -372,7 +372,7 @@ def wait_task(module, task, what):
     try:
         WaitForTask(task)
     except vmodl.MethodFault as e:
-        module.fail_json(msg='%s: %s' % (what, e.msg or type(e).__name__))
+        module.fail_json(msg='%s: %s' % (what, e.msg or e.__class__.__name__))
 
 
 if __name__ == '__main__':
