@@ -15,6 +15,8 @@ enum key_kind {
   K_HTTP_URL,
   K_NBD_URI,
   K_MOREF,     /* "moref=vm-123" */
+  K_VDDK_COMPRESSION,   /* nbdkit-vddk-plugin's compression= */
+  K_VDDK_CONFIG,        /* {VixDiskLib config entry: integer}, below */
 };
 
 struct plugin_key {
@@ -62,8 +64,97 @@ static const struct plugin plugins[] = {
       { "snapshot", K_STRING, false },
       { "transports", K_STRING, false },
       { "config", K_ABS, false },
+      { "compression", K_VDDK_COMPRESSION, false },
+      { "config_entries", K_VDDK_CONFIG, false },
       } },
 };
+
+/* The VixDiskLib config entries a user may tune (VDDK's names, so they
+ * are pasted from VMware's documentation), each an integer in range;
+ * the worker writes them to a config file it passes as config=.  The
+ * NFC AIO buffers: size in 64 KiB units (VDDK's default 4, at most 16,
+ * 1 MiB) and count (default 4); the NFC timeouts in milliseconds. */
+static const struct vddk_entry {
+  const char *name;
+  int64_t min, max;
+} vddk_entries[] = {
+  { "vixDiskLib.nfcAio.Session.BufSizeIn64KB", 1, 16 },
+  { "vixDiskLib.nfcAio.Session.BufCount", 1, 64 },
+  { "vixDiskLib.nfc.ReadTimeoutMsecs", 1000, 3600000 },
+  { "vixDiskLib.nfc.WriteTimeoutMsecs", 1000, 3600000 },
+};
+
+static const char *const vddk_compressions[] = { "none", "zlib", "fastlz",
+                                                 "skipz", NULL };
+
+static int check_vddk_config(struct rq_ctx *c, json_object *nbdkit,
+                             const char *field)
+{
+  json_object *entries = NULL;
+  const char *file = NULL;
+  char f[FIELD_MAX];
+  int64_t n;
+
+  if (get_object(c, nbdkit, field, "config_entries", false, &entries) < 0)
+    return -1;
+  if (!entries)
+    return 0;
+  field_key(f, field, "config_entries");
+  if (json_object_object_length(entries) == 0)
+    return rq_fail(c, f, "must name at least one entry");
+  if (get_abs_path(c, nbdkit, field, "config", false, &file) < 0)
+    return -1;
+  if (file)
+    return rq_fail(c, f, "give either \"config\" (a file) or "
+                   "\"config_entries\", not both");
+  json_object_object_foreach(entries, key, val) {
+    const struct vddk_entry *e = NULL;
+    (void)val;
+    for (size_t i = 0; i < sizeof vddk_entries / sizeof vddk_entries[0]; i++)
+      if (strcmp(vddk_entries[i].name, key) == 0)
+        e = &vddk_entries[i];
+    if (!e) {
+      char g[FIELD_MAX];
+      field_key(g, f, key);
+      return rq_fail(c, g, "is not a VDDK config entry UCH passes (known: "
+                     "vixDiskLib.nfcAio.Session.BufSizeIn64KB, "
+                     "vixDiskLib.nfcAio.Session.BufCount, "
+                     "vixDiskLib.nfc.ReadTimeoutMsecs, "
+                     "vixDiskLib.nfc.WriteTimeoutMsecs)");
+    }
+    if (get_int(c, entries, f, key, true, e->min, e->max, &n) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* compression= is for the NBD transports only (VDDK ignores it on the
+ * others): refuse it where the transports asked for cannot use it. */
+static int check_vddk_compression(struct rq_ctx *c, json_object *nbdkit,
+                                  const char *field)
+{
+  const char *comp = NULL, *tr = NULL;
+  char f[FIELD_MAX];
+
+  if (get_enum(c, nbdkit, field, "compression", false, vddk_compressions,
+               &comp) < 0 ||
+      get_string(c, nbdkit, field, "transports", false, &tr) < 0)
+    return -1;
+  if (!comp || strcmp(comp, "none") == 0 || !tr)
+    return 0;
+  for (const char *p = tr; *p; ) {
+    size_t len = strcspn(p, ":");
+    if ((len == 3 && strncmp(p, "nbd", 3) == 0) ||
+        (len == 6 && strncmp(p, "nbdssl", 6) == 0))
+      return 0;
+    p += len;
+    if (*p == ':')
+      p++;
+  }
+  field_key(f, field, "compression");
+  return rq_fail(c, f, "needs the nbd or nbdssl transport, and transports "
+                 "is \"%.64s\"", tr);
+}
 
 static const struct plugin *plugin_find(const char *name)
 {
@@ -130,6 +221,10 @@ static int check_key(struct rq_ctx *c, json_object *o, const char *field,
     return get_int(c, o, field, k->name, k->required, 1, 86400, &n);
   case K_ABS:
     return get_abs_path(c, o, field, k->name, k->required, &s);
+  case K_VDDK_COMPRESSION:
+    return check_vddk_compression(c, o, field);
+  case K_VDDK_CONFIG:
+    return check_vddk_config(c, o, field);
   default:
     break;
   }

@@ -18,6 +18,7 @@
 #include "util/nbd-uri.h"
 #include "transfer/tool-argv.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/jsonutil.h"
 #include "util/timeutil.h"
 
@@ -110,6 +111,31 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
   return s->uri ? 0 : -1;
 }
 
+/* A vddk source with config_entries: they go to RUNTIME/jobs/ID/TAG-vddk.conf
+ * (0600), passed as config=. */
+static int serve_vddk_config(struct runner *r, size_t disk,
+                             json_object *source, const char *tag,
+                             const struct source_filters *filters,
+                             struct endpoint *s, struct job_failure *f)
+{
+  _cleanup_free_ char *conf = runtime_path(r, "%s-vddk.conf", tag);
+  _cleanup_free_ char *text = NULL, *field = NULL, *password_file = NULL;
+  _cleanup_json_ json_object *src = NULL;
+
+  if (!conf ||
+      !(text = vddk_config_text(json_get(json_get(source, "nbdkit"),
+                                         "config_entries"))) ||
+      write_file_atomic(conf, text, strlen(text), 0600) < 0 ||
+      !(src = vddk_source_with_config(source, conf)) ||
+      asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0) {
+    failure_set(f, "internal", "the VDDK config file in %s: %s", r->rt_dir,
+                strerror(errno));
+    return -1;
+  }
+  password_file = secret_path(r->rt_dir, field);
+  return serve(r, src, tag, password_file, filters, s, f);
+}
+
 int source_open(struct runner *r, size_t disk, json_object *source,
                 struct endpoint *s, struct job_failure *f)
 {
@@ -127,6 +153,9 @@ int source_open(struct runner *r, size_t disk, json_object *source,
     const char *plugin = json_get_string(nbdkit, "plugin");
     if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(f) < 0)
       return -1;
+    if (plugin && strcmp(plugin, "vddk") == 0 &&
+        json_get(nbdkit, "config_entries"))
+      return serve_vddk_config(r, disk, source, tag, &filters, s, f);
     if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
       return -1;
     password_file = secret_path(r->rt_dir, field);

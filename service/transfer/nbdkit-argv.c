@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "transfer/tool-argv.h"
@@ -123,4 +124,41 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
   if (argv_add(a, "file") < 0 || argv_addf(a, "dir=%s", export_dir) < 0)
     return -1;
   return 0;
+}
+
+/* VixDiskLib's config file: one "KEY=VALUE" line per entry, in the
+ * request's order. */
+char *vddk_config_text(json_object *entries)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  if (!f)
+    return NULL;
+  json_object_object_foreach(entries, key, v)
+    fprintf(f, "%s=%lld\n", key, (long long)json_object_get_int64(v));
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* A copy of a vddk source with config=FILE in place of its
+ * config_entries (FILE holds them). */
+json_object *vddk_source_with_config(json_object *source, const char *file)
+{
+  json_object *copy = NULL, *nbdkit;
+
+  if (json_object_deep_copy(source, &copy, NULL) < 0)
+    return NULL;
+  nbdkit = json_get(copy, "nbdkit");
+  if (!nbdkit) {
+    json_object_put(copy);
+    return NULL;
+  }
+  json_object_object_del(nbdkit, "config_entries");
+  json_object_object_add(nbdkit, "config", json_object_new_string(file));
+  return copy;
 }

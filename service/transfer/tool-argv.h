@@ -33,6 +33,11 @@ int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
                                 const struct source_filters *filters,
                                 const char *sock, const char *pidfile,
                                 const char *password_file);
+/* A vddk source's config_entries as VixDiskLib's config file text
+ * ("KEY=VALUE" lines), and a copy of the source with config=FILE in
+ * their place; NULL on allocation failure. */
+char *vddk_config_text(json_object *entries);
+json_object *vddk_source_with_config(json_object *source, const char *file);
 /* nbd://[USER@]HOST[:PORT][/EXPORT][?tls-psk-file=F&tls-username=U] and
  * nbds://... as the source {"nbdkit": {"plugin": "nbd", "hostname": ...,
  * "tls": "require", "tls_psk": F, ...}}: 0 and *source; 1 when the URI

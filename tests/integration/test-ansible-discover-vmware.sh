@@ -5,7 +5,8 @@
 # modules and writes the workloads file of a wave: web01 (powered off,
 # one snapshot taken through the API first) and web02 (powered on) with
 # their disk (datastore path, size, controller, mode), NIC (MAC,
-# network), firmware, guest OS, power state and snapshots, web03 (a
+# network), firmware, guest OS, power state, snapshots, CBT, encryption,
+# vTPM and VMware Tools (uch_vmware_vm), web03 (a
 # Solaris guest); db01 left out by the name filter.  The source checks
 # of a cold plan: web01 a warning (its snapshot), web02 blocked
 # (powered on), web03 blocked (a guest virt-v2v does not convert); a
@@ -118,6 +119,10 @@ snaps = vms["web01"]["vmware"]["snapshots"]
 check([s["name"] for s in snaps] == ["before-upgrade"], "web01 snapshots %s" % snaps)
 check(vms["web01"]["vmware"]["current_snapshot"] == "before-upgrade", "current snapshot")
 check(vms["web02"]["vmware"]["snapshots"] == [], "web02 snapshots")
+for name, tools in (("web01", False), ("web02", True)):
+    vw = vms[name]["vmware"]
+    got = (vw["cbt"], vw["encrypted"], vw["vtpm"], vw["tools_running"])
+    check(got == (False, False, False, tools), name + " cbt, encrypted, vtpm, tools: %s" % (got,))
 print("ok")
 PY
 pass "web01, web02, web03 (not db01): disk, NIC, firmware, guest OS, power state, snapshot; checks"
@@ -165,12 +170,18 @@ check(got(vm([disk()], guest_id="otherGuest64")) == ("warning", [("guest_os", "w
 check(got(vm([disk()], guest_id="winXPProGuest")) == ("blocked", [("guest_os", "blocked")]), "Windows XP")
 check(got(vm([disk()], firmware="efi", secure_boot=True)) == ("warning", [("firmware", "warning")]), "Secure Boot")
 check(got(vm([])) == ("blocked", [("disks", "blocked")]), "no disks")
+check(got(vm([disk()], encrypted=True)) == ("blocked", [("encrypted", "blocked")]), "encrypted")
+check(got(vm([disk()], vtpm=True)) == ("warning", [("vtpm", "warning")]), "vTPM")
+check(got(vm([disk()], power_state="poweredOn", tools_running=False), "warm") ==
+      ("warning", [("tools", "warning")]), "warm, Tools not running")
+check(got(vm([disk()], power_state="poweredOn", tools_running=False)) ==
+      ("blocked", [("power", "blocked")]), "cold, Tools not running: only the power state")
 every = got(vm([disk(backing="RawDiskMappingVer1", sharing="sharingMultiWriter")],
                power_state="poweredOn", snapshots=[{"name": "s"}]))
 check(every == ("blocked", [("power", "blocked"), ("rdm", "blocked"), ("shared", "blocked"),
                             ("snapshots", "warning")]), "every reason at once: %s" % (every,))
 PY
-pass "source checks: blocked VMs not placed, with why; RDM, independent, shared, datastores, CBT, guest OS, Secure Boot"
+pass "source checks: blocked VMs not placed, with why; RDM, independent, shared, datastores, CBT, guest OS, Secure Boot, encryption, vTPM, Tools"
 
 ansible_vmware "$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks/discover_vmware.yml" \
   -e uch_workloads_file="$T/none.yml" -e uch_discover_folder=/DC0/vm/nothing-here \

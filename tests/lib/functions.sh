@@ -385,6 +385,71 @@ vcsim_start() {
   export VCSIM_PORT VCSIM_URL VCSIM_VPX
 }
 
+# vmware_ansible USER PASSWORD-FILE: ansible.cfg (our collection and
+# Debian's community.vmware), an inventory whose host dst is this
+# machine's uchd ($UCH_SOCK) and $T/vc-vars.yml, the vCenter's variables
+# for the tests' vCenter (vcsim_start first); exports ANSIBLE_CONFIG.
+vmware_ansible() {
+  /usr/bin/python3 -c 'import pyVmomi' 2>/dev/null || skip "python3-pyvmomi not installed"
+  [ -d /usr/lib/python3/dist-packages/ansible_collections/community/vmware ] ||
+    skip "community.vmware not installed (Debian's ansible package)"
+  mkdir -p "$T/ansible-tmp"
+  cat >"$T/ansible.cfg" <<CFG
+[defaults]
+collections_path = $UCH_TOP/ansible:/usr/lib/python3/dist-packages
+local_tmp = $T/ansible-tmp
+interpreter_python = /usr/bin/python3
+retry_files_enabled = False
+CFG
+  cat >"$T/inventory.yml" <<YAML
+all:
+  hosts:
+    dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
+YAML
+  cat >"$T/vc-vars.yml" <<YAML
+uch_vcenter_hostname: 127.0.0.1
+uch_vcenter_port: $VCSIM_PORT
+uch_vcenter_username: $1
+uch_vcenter_password: $(head -1 "$2")
+uch_vcenter_validate_certs: false
+uch_vmware_password_file: $2
+YAML
+  chmod 600 "$T/vc-vars.yml"
+  export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home ANSIBLE_NOCOLOR=1
+}
+
+# cbt_changed CHANGEID: the bytes the tests' vCenter answered as changed
+# (its CBT shim's QueryChangedDiskAreas, all answers) for the snapshot
+# whose disk carries CHANGEID.
+cbt_changed() {
+  grep -F "(snapshot's changeId \"$1\")" "$T/vcsim.log" |
+    sed -n 's/.*: [0-9]* areas, \([0-9]*\) bytes, .*/\1/p' | awk '{s += $1} END {print s + 0}'
+}
+
+# vm_facts USER PASSWORD-FILE NAME: VM NAME of the tests' vCenter as
+# pyVmomi reads it, JSON: {"power": STATE, "snapshots": [NAMES], "cbt": B}.
+vm_facts() {
+  /usr/bin/python3 - "$@" <<'PY'
+import json, os, ssl, sys
+from pyVim.connect import SmartConnect
+from pyVmomi import vim
+user, pwfile, name = sys.argv[1:4]
+si = SmartConnect(host="127.0.0.1", port=int(os.environ["VCSIM_PORT"]), user=user,
+                  pwd=open(pwfile).readline().strip(), sslContext=ssl._create_unverified_context())
+c = si.RetrieveContent()
+v = c.viewManager.CreateContainerView(c.rootFolder, [vim.VirtualMachine], True)
+vm = [x for x in v.view if x.name == name][0]
+names = []
+def walk(t):
+    for s in t or []:
+        names.append(s.name)
+        walk(s.childSnapshotList)
+walk(vm.snapshot.rootSnapshotList if vm.snapshot else [])
+print(json.dumps({"power": str(vm.runtime.powerState), "snapshots": names,
+                  "cbt": bool(vm.config.changeTrackingEnabled)}))
+PY
+}
+
 # debian_boots DISK: the converted Debian guest boots under qemu (TCG)
 # from DISK as a virtio disk (writes go to a throw-away overlay): its
 # kernel sees the disk as vda and the guest comes up to its login

@@ -278,6 +278,38 @@ static void test_bad(void)
       "disks[0].source.nbdkit.password");
   bad(NBDKIT("\"plugin\":\"vddk\",\"server\":\"s\",\"file\":\"f\","
              "\"vm\":\"vm-1\""), "disks[0].source.nbdkit.vm");
+  /* VDDK's tunables: compression and the VixDiskLib config entries */
+#define VDDK_PRE "\"plugin\":\"vddk\",\"server\":\"s\",\"file\":\"f\"," \
+                 "\"vm\":\"moref=vm-1\","
+  good(COPY_PRE "{\"nbdkit\":{" VDDK_PRE "\"compression\":\"zlib\","
+       "\"transports\":\"nbdssl:nbd\",\"config_entries\":"
+       "{\"vixDiskLib.nfcAio.Session.BufSizeIn64KB\":16,"
+       "\"vixDiskLib.nfcAio.Session.BufCount\":4,"
+       "\"vixDiskLib.nfc.ReadTimeoutMsecs\":60000}}}" COPY_DST);
+  good(COPY_PRE "{\"nbdkit\":{" VDDK_PRE "\"compression\":\"none\","
+       "\"transports\":\"san\"}}" COPY_DST);
+  bad(NBDKIT(VDDK_PRE "\"compression\":\"gzip\""),
+      "disks[0].source.nbdkit.compression");
+  bad(NBDKIT(VDDK_PRE "\"compression\":\"zlib\",\"transports\":\"san:hotadd\""),
+      "disks[0].source.nbdkit.compression");
+  bad(NBDKIT(VDDK_PRE "\"config_entries\":"
+             "{\"vixDiskLib.nfcAio.Session.BufSizeIn64KB\":32}"),
+      "disks[0].source.nbdkit.config_entries."
+      "vixDiskLib.nfcAio.Session.BufSizeIn64KB");
+  bad(NBDKIT(VDDK_PRE "\"config_entries\":"
+             "{\"vixDiskLib.nfcAio.Session.BufCount\":\"4\"}"),
+      "disks[0].source.nbdkit.config_entries.vixDiskLib.nfcAio.Session.BufCount");
+  bad(NBDKIT(VDDK_PRE "\"config_entries\":{\"vixDiskLib.transport.LogLevel\":4}"),
+      "disks[0].source.nbdkit.config_entries.vixDiskLib.transport.LogLevel");
+  bad(NBDKIT(VDDK_PRE "\"config_entries\":{}"),
+      "disks[0].source.nbdkit.config_entries");
+  bad(NBDKIT(VDDK_PRE "\"config_entries\":[1]"),
+      "disks[0].source.nbdkit.config_entries");
+  bad(NBDKIT(VDDK_PRE "\"config\":\"/etc/vddk.conf\",\"config_entries\":"
+             "{\"vixDiskLib.nfcAio.Session.BufCount\":4}"),
+      "disks[0].source.nbdkit.config_entries");
+  bad(NBDKIT("\"plugin\":\"curl\",\"url\":\"https://h/x\",\"compression\":\"zlib\""),
+      "disks[0].source.nbdkit.compression");
   bad(NBDKIT("\"plugin\":\"nbd\",\"uri\":\"nbd:/x\""),
       "disks[0].source.nbdkit.uri");
   bad(EXPORT_PRE "{\"unix\":false}}", "listen.unix");

@@ -3,6 +3,7 @@
  * paste into a shell to do the same by hand. */
 #include "util/argv.h"
 #include "util/cleanup.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 #include "transfer/tool-argv.h"
 
@@ -61,6 +62,38 @@ static void test_sources(void)
   is_str(source("{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\",\"path\":\"/d\","
                 "\"password\":\"***\"}}", NULL),
          "(failed)", "a password without its file is refused");
+  is_str(source("{\"nbdkit\":{\"plugin\":\"vddk\",\"server\":\"esx\","
+                "\"vm\":\"moref=vm-1\",\"file\":\"[ds] vm/vm.vmdk\","
+                "\"transports\":\"nbdssl\",\"compression\":\"fastlz\"}}", NULL),
+         HEAD "vddk server=esx vm=moref=vm-1 'file=[ds] vm/vm.vmdk' "
+              "transports=nbdssl compression=fastlz",
+         "vddk: compression= passed");
+  {
+    _cleanup_json_ json_object *src = json_tokener_parse(
+      "{\"nbdkit\":{\"plugin\":\"vddk\",\"server\":\"esx\","
+      "\"vm\":\"moref=vm-1\",\"file\":\"[ds] vm/vm.vmdk\","
+      "\"config_entries\":{\"vixDiskLib.nfcAio.Session.BufSizeIn64KB\":16,"
+      "\"vixDiskLib.nfcAio.Session.BufCount\":4}}}");
+    _cleanup_json_ json_object *conf = NULL;
+    _cleanup_free_ char *text = vddk_config_text(
+      json_get(json_get(src, "nbdkit"), "config_entries"));
+    _cleanup_argv_ struct argv a = { 0 };
+    _cleanup_free_ char *line = NULL;
+
+    is_str(text, "vixDiskLib.nfcAio.Session.BufSizeIn64KB=16\n"
+                 "vixDiskLib.nfcAio.Session.BufCount=4\n",
+           "vddk: config_entries as VixDiskLib's config file");
+    is_str(source(json_object_to_json_string(src), NULL), "(failed)",
+           "vddk: config_entries never reach the command line as they are");
+    conf = vddk_source_with_config(src, "/r/src0-vddk.conf");
+    ok(conf && nbdkit_filtered_source_argv(&a, conf, NULL, "/r/s.sock",
+                                           "/r/s.pid", NULL) == 0,
+       "vddk: the source with its config file");
+    line = argv_join(&a);
+    is_str(line, HEAD "vddk server=esx vm=moref=vm-1 'file=[ds] vm/vm.vmdk' "
+                      "config=/r/src0-vddk.conf",
+           "vddk: config_entries become config=FILE");
+  }
 }
 
 static void test_export(void)

@@ -4,7 +4,7 @@
 # Debian's golang-go and golang-github-vmware-govmomi-dev, and prints the
 # path of the binary.  Cached as
 # ${UCH_CACHE:-$HOME/.cache/uch}/tools/vcsim-HASH, HASH of this script,
-# main.go and the two packages' versions; built into a temporary name
+# the .go files and the two packages' versions; built into a temporary name
 # and renamed, under a lock, so concurrent tests build it once (Go's
 # build cache beside it, tools/go-build, keeps a rebuild short).  Exits
 # 77 when the packages are missing (make deps).
@@ -15,7 +15,7 @@ if ! command -v go >/dev/null || [ ! -d "$gopath/src/github.com/vmware/govmomi/s
   echo "build.sh: golang-go or golang-github-vmware-govmomi-dev is not installed (make deps)" >&2
   exit 77
 fi
-hash=$( { cat "$here/build.sh" "$here/main.go"
+hash=$( { cat "$here/build.sh" "$here"/*.go
           dpkg-query -W golang-go golang-github-vmware-govmomi-dev; } | sha256sum | cut -c1-16)
 tools=${UCH_CACHE:-$HOME/.cache/uch}/tools
 bin=$tools/vcsim-$hash

@@ -27,12 +27,19 @@
 //   - folderAuth: /folder takes HTTP Basic credentials and answers with a
 //     vmware_soap_session cookie, and then the cookie, as vCenter does;
 //     vcsim's /folder has no authentication at all.
+//   - cbtShim (cbt.go): Changed Block Tracking, QueryChangedDiskAreas and
+//     the changeId of each snapshot's disks, from a record of the flat
+//     extents' blocks taken at each snapshot.
+//   - guestTools: a VM powered on by -vm NAME=DIR,on runs VMware Tools
+//     (guest.toolsRunningStatus guestToolsRunning), so ShutdownGuest is
+//     asked for as of a real guest; vcsim's VMs never run them.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/xml"
 	"flag"
@@ -97,7 +104,9 @@ func main() {
 	u := *server.URL // has the user and password
 	// The server is started but nobody knows it is up (the -ready file
 	// is not written yet): wrap its handler with our shims.
-	server.Config.Handler = folderAuth(&u, arrayItemTypes(server.Config.Handler))
+	sdk := u
+	sdk.User = nil
+	server.Config.Handler = folderAuth(&u, arrayItemTypes(cbtShim(&sdk, server.Config.Handler)))
 
 	stop := func() { server.Close(); model.Remove() }
 	sig := make(chan os.Signal, 1)
@@ -308,9 +317,29 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 		if err != nil {
 			return err
 		}
-		return t.Wait(ctx)
+		if err := t.Wait(ctx); err != nil {
+			return err
+		}
+		guestTools(vm.Reference())
 	}
 	return nil
+}
+
+// guestTools (our shim): the VM's guest runs VMware Tools.
+func guestTools(ref types.ManagedObjectReference) {
+	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	if !ok {
+		return
+	}
+	simulator.Map.WithLock(vm, func() {
+		vm.Guest.ToolsRunningStatus = string(types.VirtualMachineToolsRunningStatusGuestToolsRunning)
+		vm.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+		vm.Guest.ToolsVersion = "11360"
+		if vm.Summary.Guest != nil {
+			vm.Summary.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
+			vm.Summary.Guest.ToolsRunningStatus = vm.Guest.ToolsRunningStatus
+		}
+	})
 }
 
 // folderAuth (our shim): vCenter's /folder wants a session.  A request
@@ -320,8 +349,11 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 // through.  Anything else is 401, as vCenter answers it.  A key seen
 // alive is remembered (one SOAP call per session, not per request): a
 // session logged out since still opens /folder, which vCenter's does not.
+// So are Basic credentials that logged in (by their hash), with their
+// session: one login per user and password, not one per request.
 func folderAuth(u *url.URL, next http.Handler) http.Handler {
-	var live sync.Map // session keys seen alive
+	var live sync.Map  // session keys seen alive
+	var creds sync.Map // sha256(user NUL password) -> its session key
 	sdk := *u
 	sdk.User = nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -337,7 +369,19 @@ func folderAuth(u *url.URL, next http.Handler) http.Handler {
 			}
 		}
 		if user, pw, ok := r.BasicAuth(); ok {
+			// credentials seen good: their session again, no new login
+			// per request (nbdkit-curl sends Basic with every read)
+			cred := sha256.Sum256([]byte(user + "\x00" + pw))
+			if k, ok := creds.Load(cred); ok {
+				if _, alive := live.Load(k); alive {
+					http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,
+						Value: k.(string), Path: "/", HttpOnly: true, Secure: true})
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
 			if key := login(r.Context(), &sdk, user, pw); key != "" {
+				creds.Store(cred, key)
 				log.Printf("/folder: %s logged in with Basic (%s %s), cookie set", user, r.Method, r.URL.Path)
 				live.Store(key, true)
 				http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,

@@ -75,18 +75,21 @@ def _disk_name(d):
 
 
 def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
-                         vcenter=None):
+                         vcenter=None, states=None):
     """The workloads file of a wave from a discovery: per VM (kind
     vmware) its disks (datastore path, size, controller, mode, sharing,
     backing), NICs (MAC, network, type), firmware, guest OS, power
     state, host and snapshots.  VMS is uch_vmware_select's list; DISKS,
     NICS, BOOTS, SNAPS the registered loops over it of
     vmware_guest_disk_info, vmware_guest_network (gather_network_info),
-    vmware_guest_boot_info and vmware_guest_snapshot_info."""
+    vmware_guest_boot_info and vmware_guest_snapshot_info; STATES the
+    registered loop of uch_vmware_vm (action state): CBT, encryption,
+    vTPM and VMware Tools, null where not read."""
     d_by = _by_item(disks, 'guest_disk_info')
     n_by = _by_item(nics, 'network_info')
     b_by = _by_item(boots, 'vm_boot_info')
     s_by = _by_item(snaps, 'guest_snapshots')
+    st_by = _by_item(states, 'vm') if states else {}
     out = []
     for vm in vms or []:
         moid = vm['moid']
@@ -127,10 +130,13 @@ def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
                 'guest_id': vm.get('guest_fullname'),
                 'firmware': boot.get('current_boot_firmware'),
                 'secure_boot': boot.get('current_secure_boot_enabled'),
-                # no community.vmware module reads
+                # uch_vmware_vm's: no community.vmware module reads
                 # config.changeTrackingEnabled with Debian's pyVmomi
                 # 6.7.1 (vmware_guest_info needs VmomiJSONEncoder)
-                'cbt': None,
+                'cbt': (st_by.get(moid) or {}).get('cbt'),
+                'encrypted': (st_by.get(moid) or {}).get('encrypted'),
+                'vtpm': (st_by.get(moid) or {}).get('vtpm'),
+                'tools_running': (st_by.get(moid) or {}).get('tools_running'),
                 'tags': [t.get('name') for t in vm.get('tags') or []],
                 'nics': vnics,
                 'snapshots': _snapshots(snap.get('snapshots')),
@@ -183,6 +189,18 @@ def uch_vmware_checks(vm, plan='cold', datastores=None):
         elif vw.get('cbt') is None:
             add('cbt', 'warning', 'changed block tracking state unknown '
                 '(not readable here); a warm plan needs it on')
+    if vw.get('encrypted'):
+        add('encrypted', 'blocked', 'the VM is encrypted (VM encryption): its '
+            'disks read as ciphertext outside vSphere; decrypt it first')
+    if vw.get('vtpm'):
+        add('vtpm', 'warning', 'the VM has a vTPM: its secrets (BitLocker or '
+            'LUKS keys sealed to it) do not move; suspend them or keep '
+            'recovery keys at hand')
+    if plan == 'warm' and vw.get('power_state') == 'poweredOn' and \
+            vw.get('tools_running') is False:
+        add('tools', 'warning', 'VMware Tools are not running: the cutover '
+            'cannot shut the guest down through them (a hard power-off '
+            'only if the plan says so)')
     if plan == 'cold' and vw.get('power_state') == 'poweredOn':
         add('power', 'blocked', 'powered on: a cold plan converts a VM that '
             'is shut down (virt-v2v refuses a running one)')
@@ -236,9 +254,35 @@ def uch_vmware_with_checks(doc, plan='cold', datastores=None):
     return out
 
 
+def uch_vmware_sync_disk(pair, user, password_file, sslverify=True):
+    """A sync job's disk from (a disk of uch_vmware_vm's answer, its
+    entry in uch_vm.disks): the source is the disk's flat extent over the
+    vCenter's HTTPS /folder (nbdkit-curl logs in with USER and the
+    password in PASSWORD_FILE, on the appliance, and reads with the
+    session cookie), the destination the entry's."""
+    disk, want = pair
+    if not disk.get('url'):
+        raise AnsibleFilterError('disk %s (%s) has no datastore file to read over /folder'
+                                 % (disk.get('key'), disk.get('label')))
+    return {'source': {'nbdkit': {'plugin': 'curl', 'url': disk['url'], 'user': user,
+                                  'password_file': password_file,
+                                  'sslverify': bool(sslverify)}},
+            'destination': want['destination']}
+
+
+def uch_vmware_pass_disk(disk):
+    """A sync pass's disk from a disk of uch_vmware_vm's changes answer:
+    its changed areas and the snapshot's changeId as the marker."""
+    if disk.get('extents') is None or not disk.get('change_id'):
+        raise AnsibleFilterError('disk %s: no changed areas or changeId read' % disk.get('key'))
+    return {'changed_extents': disk['extents'], 'change_id': disk['change_id']}
+
+
 class FilterModule(object):
     def filters(self):
         return dict(uch_vmware_select=uch_vmware_select,
                     uch_vmware_workloads=uch_vmware_workloads,
                     uch_vmware_checks=uch_vmware_checks,
-                    uch_vmware_with_checks=uch_vmware_with_checks)
+                    uch_vmware_with_checks=uch_vmware_with_checks,
+                    uch_vmware_sync_disk=uch_vmware_sync_disk,
+                    uch_vmware_pass_disk=uch_vmware_pass_disk)

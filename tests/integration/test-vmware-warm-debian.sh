@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The real Debian 12 test guest migrated warm from the tests' vCenter
+# (tests/vcenter, with our CBT shim) by the playbook warm_vmware: CBT on,
+# a snapshot, pass 1 of its 2 GiB disk over HTTPS /folder, then sync
+# passes of what QueryChangedDiskAreas answered while the "guest" writes
+# files (guestfish on the VM's flat disk, so the file system's own
+# blocks change too), the guest shut down through VMware Tools at the
+# cutover flag, the last pass, and virt-v2v-in-place on the destination
+# in the same sync job.  Each incremental pass read what CBT said
+# changed and at most 5 % more (uchd's bytes_read against the shim's
+# answers); the destination after the last pass equals the VM's disk
+# (copied while virt-v2v-in-place works on its overlay, before it
+# commits), so it holds the files written during the migration; the
+# converted disk has an initramfs with virtio drivers; no snapshot is
+# left; the password nowhere.  ~15 min without KVM on an idle machine
+# (two libguestfs appliances and a conversion under TCG).
+# uch-test: slow
+# uch-test: timeout=3600
+source "$UCH_TOP/tests/lib/functions.sh"
+pass() { echo "ok - $* [${SECONDS}s]"; }
+require ansible-playbook
+require virt-v2v
+require guestfish
+require lsinitramfs
+require nbdkit
+require jq
+nbdkit curl --version >/dev/null 2>&1 || skip "nbdkit's curl plugin is not installed"
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+
+rc=0
+vmx=$("$UCH_TOP/tests/guests/make-debian.sh" vmx) || rc=$?
+[ $rc = 77 ] && skip "cannot build the Debian guest here"
+[ $rc = 0 ] || die "make-debian.sh failed ($rc)"
+# the cached guest stays read-only: the VM gets its own copy
+mkdir -p "$T/deb"
+cp --sparse=always "$(dirname "$vmx")"/* "$T/deb/"
+flat=$T/deb/debian-flat.vmdk
+pw="vc-pass-$$-$RANDOM-never-shown"
+( umask 077; printf '%s\n' "$pw" >"$T/vc.pw" )
+vcsim_start 'administrator@vsphere.local' "$T/vc.pw" -vm "deb12-vm=$T/deb,on"
+uchd_start
+vmware_ansible 'administrator@vsphere.local' "$T/vc.pw"
+
+cat >"$T/warm.yml" <<YAML
+uch_wave: w7
+uch_vmware_enable_cbt: true
+uch_vmware_warm_vms:
+  - name: deb12-vm
+    disks: [{destination: {path: $T/dst.img}}]
+    inplace: {name: deb12, memory_mib: 2048, vcpus: 1}
+YAML
+ansible-playbook -i "$T/inventory.yml" "$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks/warm_vmware.yml" \
+  -e "@$T/vc-vars.yml" -e "@$T/warm.yml" -e uch_destination_appliance=dst \
+  -e "uch_warm_cutover_flag=$T/cut" -e uch_warm_interval=5 >"$T/warm.log" 2>&1 &
+pb=$!
+cleanup_add "kill $pb 2>/dev/null"
+job=w7-deb12-vm
+passes() { job_field $job '.result.passes'; }
+has_passes() { [ "$(passes | jq 'length')" -ge "$1" ]; }
+alive_or() { kill -0 $pb 2>/dev/null || return 0; "$@"; }
+wait_for 900 alive_or has_passes 1 && has_passes 1 || { cat "$T/warm.log"; die "pass 1 did not end"; }
+pass "pass 1: $(passes | jq '.[0].bytes') bytes over /folder in $(passes | jq '.[0].seconds') s"
+
+# the guest writes files (and so its journal, inodes, bitmaps): one
+# libguestfs appliance (guestfish --listen) for both writes, each synced
+# to the disk; it exits before the cutover, as the guest shuts down
+head -c 768K /dev/urandom >"$T/file1"
+head -c 1M /dev/urandom >"$T/file2"
+eval "$(guestfish --listen --format=raw -a "$flat")" || die "guestfish --listen"
+gf() { guestfish --remote="$GUESTFISH_PID" -- "$@"; }
+cleanup_add "guestfish --remote=$GUESTFISH_PID -- exit 2>/dev/null"
+gf run && gf mount /dev/sda1 / || die "guestfish cannot mount the guest's root"
+gf upload "$T/file1" /root/uch-warm-1 && gf sync || die "guestfish write 1"
+n1=$(passes | jq length)
+wait_for 900 alive_or has_passes $((n1 + 2)) && has_passes $((n1 + 2)) || { cat "$T/warm.log"; die "no sync pass after the first write"; }
+gf upload "$T/file2" /root/uch-warm-2 && gf sync && gf umount-all && gf exit || die "guestfish write 2"
+touch "$T/cut"
+
+# the cutover pass, then virt-v2v-in-place on a qcow2 overlay of the
+# destination: the destination is the last pass's until it commits
+converting() { grep -q "running: [^ ]*virt-v2v-in-place " "$T/state/jobs/$job/job.log" 2>/dev/null; }
+wait_for 1800 alive_or converting && converting || { cat "$T/warm.log"; die "virt-v2v-in-place never started"; }
+cp --sparse=always "$T/dst.img" "$T/dst-before.img"
+[ "$(job_field $job .state)" = running ] && [ "$(job_field $job .phase)" != committing ] &&
+  ! grep -q "running: [^ ]*qemu-img commit" "$T/state/jobs/$job/job.log" ||
+  die "the conversion ended before the test could copy the destination: $(tail -5 "$T/state/jobs/$job/job.log")"
+cmp "$flat" "$T/dst-before.img" || die "after the cutover pass the destination differs from the VM's disk"
+rm -f "$T/dst-before.img"
+pass "after the cutover pass the destination equals the VM's disk"
+
+wait $pb || { cat "$T/warm.log"; die "the warm_vmware playbook failed"; }
+api GET /v1/jobs/$job >"$T/job.json"
+[ "$(jq -r .state "$T/job.json")" = succeeded ] || die "the sync job: $(jq -c '{state,error}' "$T/job.json")"
+n=$(passes | jq length)
+[ "$(passes | jq -r '.[-1].trigger')" = cutover ] || die "the last pass: $(passes | jq -c '.[-1]')"
+grep -q 'power off for the cutover (guest shutdown)' "$T/warm.log" || die "no guest shutdown"
+[ "$(vm_facts 'administrator@vsphere.local' "$T/vc.pw" deb12-vm | jq -r .power)" = poweredOff ] ||
+  die "the VM is not off"
+total=0
+for i in $(seq 1 $((n - 1))); do
+  id=$(passes | jq -r ".[$i].disks[0].marker")
+  read_b=$(passes | jq ".[$i].disks[0].pass.bytes_read")
+  changed=$(cbt_changed "$id")
+  [ "$read_b" -ge "$changed" ] && [ "$read_b" -le $(( changed * 105 / 100 )) ] ||
+    die "pass $((i + 1)) (changeId $id) read $read_b bytes, CBT said $changed changed"
+  echo "# pass $((i + 1)) ($(passes | jq -r ".[$i].trigger")): CBT changed $changed, read $read_b bytes in $(passes | jq ".[$i].seconds") s"
+  total=$((total + changed))
+done
+[ "$total" -ge $(( (768 + 1024) * 1024 )) ] || die "CBT answered $total changed bytes for 1.75 MiB of files written"
+pass "$n passes; the incremental ones read what CBT answered ($total bytes in all), the guest shut down"
+
+jq -e '(.result.inplace.guest.product_name | startswith("12."))' "$T/job.json" >/dev/null ||
+  die "result.inplace: $(jq -c .result.inplace "$T/job.json")"
+initramfs_has_virtio "$T/dst.img"
+pass "converted in place: Debian $(jq -r .result.inplace.guest.product_name "$T/job.json")"
+
+[ "$(vm_facts 'administrator@vsphere.local' "$T/vc.pw" deb12-vm | jq -c .snapshots)" = "[]" ] || die "snapshots left"
+secret_nowhere "the password" "$pw" "$T/uchd.log" "$T/state/jobs/$job/job.log" "$T/state/jobs/$job/request.json" "$T/warm.log" "$T/job.json"
+! pgrep -f -- "(virt-v2v|nbdkit|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
+pass "no snapshot left, no process, the password nowhere"
