@@ -539,11 +539,13 @@ daemon nova-api nova-api --config-file /etc/nova/nova.conf
 daemon nova-conductor nova-conductor --config-file /etc/nova/nova.conf
 daemon nova-scheduler nova-scheduler --config-file /etc/nova/nova.conf
 daemon nova-compute nova-compute --config-file /etc/nova/nova.conf
-# neutron-server's API and RPC workers write one sqlite file: its
-# transactions begin IMMEDIATE (sqlite-immediate.py says why; without
-# it one port binding in three answered nova 500, "database is locked")
-daemon neutron-server /usr/bin/python3 "$here/sqlite-immediate.py" /usr/bin/neutron-server \
-  --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini
+# neutron-server's workers share one sqlite file: a transaction whose
+# snapshot another one made stale is retried as after a deadlock
+# (neutron-server-sqlite.py says why; without it one port binding in
+# three answered nova 500, "database is locked")
+daemon neutron-server /usr/bin/python3 "$here/neutron-server-sqlite.py" \
+  --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini \
+  --log-file /var/log/neutron/neutron-server.log
 daemon neutron-linuxbridge-agent neutron-linuxbridge-agent \
   --config-file /etc/neutron/neutron.conf \
   --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini
