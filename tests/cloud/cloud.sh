@@ -40,7 +40,10 @@ die() { echo "cloud.sh: $*" >&2; exit 1; }
 holder_pid() { cat "$state/holder.pid" 2>/dev/null; }
 # Debian's python (not a pyenv one ahead on PATH) and the sudo shim
 syspath=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-inns() { nsenter -t "$(holder_pid)" -n -m -u -p -- env PATH="$state/bin:$syspath" "$@"; }
+# PYTHONPATH: pylib/sitecustomize.py, sqlite's lost races retried as
+# deadlocks by the services (it says why)
+inns() { nsenter -t "$(holder_pid)" -n -m -u -p -- env PATH="$state/bin:$syspath" \
+  PYTHONPATH="$here/pylib" "$@"; }
 # daemon NAME CMD...: start CMD in the cloud, detached; output to
 # STATE/log/NAME.out.
 daemon() {
@@ -539,13 +542,8 @@ daemon nova-api nova-api --config-file /etc/nova/nova.conf
 daemon nova-conductor nova-conductor --config-file /etc/nova/nova.conf
 daemon nova-scheduler nova-scheduler --config-file /etc/nova/nova.conf
 daemon nova-compute nova-compute --config-file /etc/nova/nova.conf
-# neutron-server's workers share one sqlite file: a transaction whose
-# snapshot another one made stale is retried as after a deadlock
-# (neutron-server-sqlite.py says why; without it one port binding in
-# three answered nova 500, "database is locked")
-daemon neutron-server /usr/bin/python3 "$here/neutron-server-sqlite.py" \
-  --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini \
-  --log-file /var/log/neutron/neutron-server.log
+daemon neutron-server neutron-server --config-file /etc/neutron/neutron.conf \
+  --config-file /etc/neutron/plugins/ml2/ml2_conf.ini
 daemon neutron-linuxbridge-agent neutron-linuxbridge-agent \
   --config-file /etc/neutron/neutron.conf \
   --config-file /etc/neutron/plugins/ml2/linuxbridge_agent.ini
