@@ -5,7 +5,9 @@
 # Seed 003 on the test cloud: an OpenStack -> OpenStack volume migration
 # through migrate_wave.yml with uch_cloud: openstack, the collection's
 # uch_os_* modules over Debian's openstacksdk (openstack.cloud 1.10, which
-# Debian 12's ansible ships, refuses that openstacksdk: ansible/README.md).  Source and destination "clouds" are two
+# Debian 12's ansible ships, refuses that openstacksdk: ansible/README.md).
+# NOT YET PASSED: its one run stopped at the set-up on sqlite's races
+# (fixed since, README.md); not run again yet.  Source and destination "clouds" are two
 # projects of the one test cloud (clouds.yaml entries uchos-src and
 # uchos-dst): each sees only its own servers and volumes, which is what
 # the role's steps rely on, and a second cloud would not fit the
