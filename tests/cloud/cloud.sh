@@ -114,8 +114,18 @@ for s in keystone glance placement nova cinder neutron libvirt ceph rabbitmq; do
   rm -rf "${state:?}/etc/$s"
   if [ -d "/etc/$s" ]; then cp -a "/etc/$s" "$state/etc/$s"; else mkdir -p "$state/etc/$s"; fi
 done
-if [ -s "$state/password" ]; then pw=$(cat "$state/password"); else
-  pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+='); fi
+# the databases' cache (below) holds keystone's users: their password
+# is the one the services' configuration must have
+cache=${UCH_CACHE:-$HOME/.cache/uch}/cloud
+pkgs=$(dpkg-query -W -f='${Package}=${Version}\n' keystone glance-api \
+  placement-api nova-api nova-compute cinder-volume neutron-server \
+  python3-openstacksdk 2>/dev/null)
+hash=$( { cat "$here/cloud.sh" "$here/setup.py" "$here/holder.py"; echo "$pkgs"; } |
+  sha256sum | cut -c1-16)
+dbtar=$cache/db-$hash.tar
+if [ -s "$state/password" ]; then pw=$(cat "$state/password")
+elif [ -s "$dbtar" ]; then pw=$(tar -xOf "$dbtar" password)
+else pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+='); fi
 ksauth() {   # the [keystone_authtoken]-style auth options for user $1
   cat <<EOF
 auth_type = password
@@ -404,14 +414,7 @@ daemon ceph-mon ceph-mon -f -i a
 mark "rabbitmq, libvirtd, ceph-mon started"
 
 # --- databases: from the cache, or migrated now ---
-cache=${UCH_CACHE:-$HOME/.cache/uch}/cloud
 mkdir -p "$cache"
-pkgs=$(dpkg-query -W -f='${Package}=${Version}\n' keystone glance-api \
-  placement-api nova-api nova-compute cinder-volume neutron-server \
-  python3-openstacksdk 2>/dev/null)
-hash=$( { cat "$here/cloud.sh" "$here/setup.py" "$here/holder.py"; echo "$pkgs"; } |
-  sha256sum | cut -c1-16)
-dbtar=$cache/db-$hash.tar
 exec 9>"$cache/.lock-$hash"
 flock 9
 if [ -s "$dbtar" ]; then
