@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # uch-test: slow
 # uch-test: timeout=3000
+# NOT YET PASSED (README.md): written and started twice, never to the end.
 # The collection's uch_os_* modules (ansible/README.md: openstack.cloud
 # does not run with Debian 12's openstacksdk) on the test cloud, the
 # steps the volume_migration role takes, through ansible-playbook on the
