@@ -40,7 +40,10 @@ die() { echo "cloud.sh: $*" >&2; exit 1; }
 holder_pid() { cat "$state/holder.pid" 2>/dev/null; }
 # Debian's python (not a pyenv one ahead on PATH) and the sudo shim
 syspath=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-inns() { nsenter -t "$(holder_pid)" -n -m -u -p -- env PATH="$state/bin:$syspath" "$@"; }
+# PYTHONPATH: pylib/sitecustomize.py, sqlite's lost races retried as
+# deadlocks by the services (it says why)
+inns() { nsenter -t "$(holder_pid)" -n -m -u -p -- env PATH="$state/bin:$syspath" \
+  PYTHONPATH="$here/pylib" "$@"; }
 # daemon NAME CMD...: start CMD in the cloud, detached; output to
 # STATE/log/NAME.out.
 daemon() {
@@ -111,8 +114,18 @@ for s in keystone glance placement nova cinder neutron libvirt ceph rabbitmq; do
   rm -rf "${state:?}/etc/$s"
   if [ -d "/etc/$s" ]; then cp -a "/etc/$s" "$state/etc/$s"; else mkdir -p "$state/etc/$s"; fi
 done
-if [ -s "$state/password" ]; then pw=$(cat "$state/password"); else
-  pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+='); fi
+# the databases' cache (below) holds keystone's users: their password
+# is the one the services' configuration must have
+cache=${UCH_CACHE:-$HOME/.cache/uch}/cloud
+pkgs=$(dpkg-query -W -f='${Package}=${Version}\n' keystone glance-api \
+  placement-api nova-api nova-compute cinder-volume neutron-server \
+  python3-openstacksdk 2>/dev/null)
+hash=$( { cat "$here/cloud.sh" "$here/setup.py" "$here/holder.py"; echo "$pkgs"; } |
+  sha256sum | cut -c1-16)
+dbtar=$cache/db-$hash.tar
+if [ -s "$state/password" ]; then pw=$(cat "$state/password")
+elif [ -s "$dbtar" ]; then pw=$(tar -xOf "$dbtar" password)
+else pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+='); fi
 ksauth() {   # the [keystone_authtoken]-style auth options for user $1
   cat <<EOF
 auth_type = password
@@ -401,14 +414,7 @@ daemon ceph-mon ceph-mon -f -i a
 mark "rabbitmq, libvirtd, ceph-mon started"
 
 # --- databases: from the cache, or migrated now ---
-cache=${UCH_CACHE:-$HOME/.cache/uch}/cloud
 mkdir -p "$cache"
-pkgs=$(dpkg-query -W -f='${Package}=${Version}\n' keystone glance-api \
-  placement-api nova-api nova-compute cinder-volume neutron-server \
-  python3-openstacksdk 2>/dev/null)
-hash=$( { cat "$here/cloud.sh" "$here/setup.py" "$here/holder.py"; echo "$pkgs"; } |
-  sha256sum | cut -c1-16)
-dbtar=$cache/db-$hash.tar
 exec 9>"$cache/.lock-$hash"
 flock 9
 if [ -s "$dbtar" ]; then

@@ -138,8 +138,6 @@ def services():
     until("placement", lambda: c.session.get(
         "http://%s:8778/" % IP).status_code == 200, 300)
     until("neutron", lambda: list(c.network.networks()) is not None, 300)
-    # a fresh neutron-server has answered 500 to the first port listing
-    until("neutron ports", lambda: list(c.network.ports()) is not None, 120)
     until("cinder", lambda: list(c.block_storage.volumes()) is not None, 300)
     until("nova", lambda: list(c.compute.flavors()) is not None, 300)
     log("APIs answer")

@@ -2,13 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # uch-test: slow
 # uch-test: timeout=4200
-# DRAFT, NOT YET RUN, kept out of tests/integration: every
-# openstack.cloud module fails here before doing anything, as Debian
-# 12's openstack.cloud 1.10.0 refuses Debian 12's openstacksdk 0.101.0
-# (README.md in this folder).  It is written for the role as it is.
 # Seed 003 on the test cloud: an OpenStack -> OpenStack volume migration
-# through migrate_wave.yml with uch_cloud: openstack and the real
-# openstack.cloud modules.  Source and destination "clouds" are two
+# through migrate_wave.yml with uch_cloud: openstack, the collection's
+# uch_os_* modules over Debian's openstacksdk (openstack.cloud 1.10, which
+# Debian 12's ansible ships, refuses that openstacksdk: ansible/README.md).
+# NOT YET PASSED: its one run stopped at the set-up on sqlite's races
+# (fixed since, README.md); not run again yet.  Source and destination "clouds" are two
 # projects of the one test cloud (clouds.yaml entries uchos-src and
 # uchos-dst): each sees only its own servers and volumes, which is what
 # the role's steps rely on, and a second cloud would not fit the
@@ -18,7 +17,8 @@
 #   SSH from the controller, healthy (the wave's uch_health);
 # - a workload server "web01" in uch-src booted from a volume made from
 #   the Debian test guest, with a data volume (random data);
-# - the wave stops it, moves its volumes to the source appliance, creates
+# - the wave stops it, moves its data volume to the source appliance
+#   (and a clone of its root volume: Nova does not detach that), creates
 #   new volumes in uch-dst attached to the destination appliance, copies
 #   over TLS-PSK, boots a new "web01" in uch-dst from the copies, and
 #   gives the old volumes back to the old server;
@@ -28,12 +28,11 @@
 # Phase times go to build/test-logs/cloud-osp-wave.figures.
 source "$UCH_TOP/tests/lib/functions.sh"
 source "$UCH_TOP/tests/lib/cloud.sh"
+source "$UCH_TOP/tests/lib/appliances.sh"   # ansible_setup
 require ssh-keygen
 require ansible-playbook
 require jq
 cloud_require
-grep -q server_volume <<<"$(ansible-doc -t module -l openstack.cloud 2>/dev/null)" ||
-  skip "openstack.cloud is not installed (Debian package ansible)"
 COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance
 figures=$UCH_BUILD/test-logs/cloud-osp-wave.figures
 : >"$T/figures"
@@ -122,40 +121,14 @@ fig appliances_ssh_s $(( $(date +%s) - start ))
 pass "both appliances reachable by SSH, cloud-init done"
 
 # --- the wave -----------------------------------------------------------------
-mkdir -p "$T/ansible-tmp" "$T/cp" "$T/psk"
-cat >"$T/ansible.cfg" <<CFG
-[defaults]
-collections_path = $UCH_TOP/ansible
-forks = 10
-internal_poll_interval = 0.05
-host_key_checking = False
-local_tmp = $T/ansible-tmp
-remote_tmp = /tmp/ansible-tmp
-interpreter_python = /usr/bin/python3
-retry_files_enabled = False
-[ssh_connection]
-pipelining = True
-control_path_dir = $T/cp
-ssh_args = -o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no
-CFG
-cat >"$T/inventory.yml" <<INV
-all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: $T/id_controller
-    ansible_python_interpreter: /usr/bin/python3
-  hosts:
-    localhost:
-      ansible_connection: local
-      ansible_python_interpreter: /usr/bin/python3
-  children:
-    uch_sources:
-      hosts:
-        src: {ansible_host: $src_ip, uch_export_address: $src_ip, uch_os_server: uch-src-appliance}
-    uch_destinations:
-      hosts:
-        dst: {ansible_host: $dst_ip, uch_os_server: uch-dst-appliance}
+# the appliances are guests of the cloud: ansible-playbook runs in its
+# namespaces (the controller), the ansible.cfg and inventory of the other
+# Ansible tests (tests/lib/appliances.sh)
+cat >"$T/inventory.hosts" <<INV
+    src: {ansible_host: $src_ip, uch_export_address: $src_ip, uch_os_server: uch-src-appliance}
+    dst: {ansible_host: $dst_ip, uch_os_server: uch-dst-appliance}
 INV
+ansible_setup uch_sources=src uch_destinations=dst
 cat >"$T/wave.yml" <<WL
 wave: osp1
 vms:
@@ -171,8 +144,7 @@ vms:
 WL
 play() { # LOG: the wave, its rc in $T/rc
   set +e
-  cloud_run env ANSIBLE_CONFIG="$T/ansible.cfg" ANSIBLE_HOME="$T/ansible-home" \
-    ANSIBLE_NOCOLOR=1 OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
+  cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
     ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
     -e "uch_workloads_file=$T/wave.yml" -e uch_cloud=openstack \
     -e uch_os_source_cloud=uchos-src -e uch_os_destination_cloud=uchos-dst \

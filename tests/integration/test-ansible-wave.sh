@@ -20,7 +20,7 @@
 #   good appliances, and fails up front on one without nbdkit and
 #   qemu-nbd on its PATH, naming both in one message;
 # - ansible-doc renders every module; --syntax-check passes for every
-#   playbook (the openstack.cloud ones included).
+#   playbook.
 source "$UCH_TOP/tests/lib/functions.sh"
 source "$UCH_TOP/tests/lib/appliances.sh"
 pass() { echo "ok - $* [${SECONDS}s]"; }
@@ -31,8 +31,6 @@ require jq
 require nbdkit
 require ssh-keygen
 [ "$(id -u)" = 0 ] || skip "needs root for namespaces and loop devices"
-grep -q server_volume <<<"$(ansible-doc -t module -l openstack.cloud 2>/dev/null)" ||
-  skip "openstack.cloud is not installed (Debian package ansible)"
 
 COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance
 MIB=$((1024 * 1024))

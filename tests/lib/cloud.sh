@@ -15,8 +15,17 @@ cloud_require() {
 }
 
 # cloud_up: the cloud for this test; sets CLOUD_UP_S and CLOUD_NS.
+# With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR) is
+# used and left up: for working on a test, not for a run that counts
+# (what an earlier run left in it stays).
 cloud_up() {
   local t0
+  if [ -n "${UCH_CLOUD_STATE:-}" ]; then
+    CLOUD_ST=$UCH_CLOUD_STATE
+    "$CLOUD" status "$CLOUD_ST" || die "UCH_CLOUD_STATE=$CLOUD_ST: no cloud up there"
+    CLOUD_UP_S=0 CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    return 0
+  fi
   cleanup_add "'$CLOUD' down '$CLOUD_ST'"
   t0=$(date +%s)
   "$CLOUD" up "$CLOUD_ST" 2>"$T/cloud-up.log" || {
@@ -53,6 +62,7 @@ cloud_ssh() {
 # (no process left in the cloud's PID or network namespace).
 cloud_down_checked() {
   local t0 pidns netns left f
+  if [ -n "${UCH_CLOUD_STATE:-}" ]; then CLOUD_DOWN_S=0; return 0; fi
   pidns=$(readlink "/proc/$(cat "$CLOUD_ST/holder.pid")/ns/pid")
   netns=$(readlink "/proc/$(cat "$CLOUD_ST/holder.pid")/ns/net")
   t0=$(date +%s)

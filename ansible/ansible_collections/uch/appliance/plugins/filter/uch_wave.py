@@ -187,13 +187,22 @@ def uch_export_disk(disk):
     return dict(source=disk['source'], name=disk['name'])
 
 
-def uch_with_destination_volume(pair):
-    """(disk, new volume id) -> the disk copying onto that volume,
-    waiting for it to be attached."""
-    disk, vol = pair
-    d = dict(disk)
-    d['destination'] = dict(volume=vol, wait_s=300)
-    return d
+def uch_os_prepared_disks(disks, new_ids, clones=None):
+    """uch_cloud=openstack: the VM's disks as its copies see them, each
+    copying onto its new volume (new_ids, in the disks' order; waiting
+    for it to be attached) and exported from the volume the source
+    appliance has: the clone (clones, {source volume id: clone id}) for
+    the volume the server boots from, which Nova does not detach."""
+    clones = clones or {}
+    out = []
+    for disk, vol in zip(disks, new_ids):
+        d = dict(disk)
+        src = (disk.get('source') or {}).get('volume')
+        if src in clones:
+            d['source'] = dict(disk['source'], volume=clones[src])
+        d['destination'] = dict(volume=vol, wait_s=300)
+        out.append(d)
+    return out
 
 
 def uch_vm_locations(results, hosts):
@@ -312,7 +321,7 @@ class FilterModule(object):
     def filters(self):
         return dict(uch_place=uch_place, uch_report_md=uch_report_md,
                     uch_export_disk=uch_export_disk,
-                    uch_with_destination_volume=uch_with_destination_volume,
+                    uch_os_prepared_disks=uch_os_prepared_disks,
                     uch_vm_locations=uch_vm_locations,
                     uch_jobs_labelled=uch_jobs_labelled,
                     uch_vm_done=uch_vm_done,

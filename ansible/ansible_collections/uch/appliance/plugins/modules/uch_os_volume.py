@@ -1,0 +1,174 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright: UCH project
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: uch_os_volume
+short_description: Create or delete a Cinder volume (over Debian 12's openstacksdk)
+version_added: "0.1.0"
+description:
+  - Makes sure a volume of this I(name) exists in the project (empty, from
+    an image, or a clone of another volume) or does not.
+  - A volume of that name already there is left as it is (C(changed=false));
+    when its size is not I(size), the task fails saying so rather than use it.
+  - Used by the volume_migration role instead of openstack.cloud.volume,
+    which does not run with Debian 12's openstacksdk (see notes).
+author: UCH project (!UNKNOWN)
+options:
+  name:
+    description: The volume's name (unique in the project) or id.
+    type: str
+    required: true
+  state:
+    description: C(present) or C(absent). A volume still attached to a
+      server is not deleted (the task fails naming the server).
+    type: str
+    choices: [present, absent]
+    default: present
+  size:
+    description: Size in GiB, for a new volume (required unless
+      I(source_volume) gives it).
+    type: int
+  image:
+    description: Name or id of an image to make the new volume from.
+    type: str
+  source_volume:
+    description: Name or id of a volume to clone (Cinder allows an
+      C(in-use) one; stop its server first for a consistent copy).
+    type: str
+  volume_type:
+    description: The new volume's type (the cloud's default when not given).
+    type: str
+  description:
+    description: The new volume's description.
+    type: str
+extends_documentation_fragment:
+  - uch.appliance.openstack
+'''
+
+EXAMPLES = r'''
+- name: A 10 GiB volume for a copy
+  uch.appliance.uch_os_volume:
+    cloud: destination
+    name: wave1-web01-sda
+    size: 10
+  delegate_to: localhost
+  register: vol
+
+- name: A clone of a server's root volume (which Nova does not detach)
+  uch.appliance.uch_os_volume:
+    cloud: source
+    name: wave1-web01-sda-src
+    source_volume: 3f1c2d3e-aaaa-4bbb-8ccc-0123456789ab
+  delegate_to: localhost
+
+- name: Gone
+  uch.appliance.uch_os_volume:
+    cloud: source
+    name: wave1-web01-sda-src
+    state: absent
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+volume:
+  description: The volume (id, name, size in GiB, status, bootable,
+    volume_type, attachments with server_id and device); in check mode,
+    for a volume that would be created, only the name.
+  returned: when state is present
+  type: dict
+id:
+  description: The volume's id (none in check mode for a volume that
+    would be created, or after state absent found none).
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
+    OsModule, os_argument_spec, volume_dict, volume_servers)
+
+
+def main():
+    spec = os_argument_spec(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        size=dict(type='int'),
+        image=dict(type='str'),
+        source_volume=dict(type='str'),
+        volume_type=dict(type='str'),
+        description=dict(type='str'),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           mutually_exclusive=[('image', 'source_volume')])
+    p = module.params
+    if p['size'] is not None and p['size'] <= 0:
+        module.fail_json(msg='size: must be a positive number of GiB, not %d' % p['size'])
+    osm = OsModule(module)
+    c = osm.conn
+    v = osm.find_volume(p['name'], required=False)
+
+    if p['state'] == 'absent':
+        if v is None:
+            module.exit_json(changed=False, id=None)
+        if volume_servers(v):
+            module.fail_json(msg='volume %s (%s): still attached to server %s; detach it first' % (
+                p['name'], v.id, ', '.join(volume_servers(v))), volume=volume_dict(v), id=v.id)
+        if not module.check_mode:
+            try:
+                c.block_storage.delete_volume(v)
+                if p['wait']:
+                    c.block_storage.wait_for_delete(v, interval=2, wait=p['timeout'])
+            except Exception as e:
+                osm.fail('volume %s (%s): delete' % (p['name'], v.id), e)
+        module.exit_json(changed=True, id=v.id)
+
+    if v is not None:
+        if p['size'] is not None and v.size != p['size']:
+            module.fail_json(msg='volume %s (%s) exists with size %s GiB, not %d' % (
+                p['name'], v.id, v.size, p['size']), volume=volume_dict(v), id=v.id)
+        if v.status in ('creating', 'downloading') and p['wait'] and not module.check_mode:
+            v = osm.wait_volume(v, 'available', 'volume %s' % p['name'])
+        elif v.status.startswith('error'):
+            module.fail_json(msg='volume %s (%s) exists in status %s' % (p['name'], v.id, v.status),
+                             volume=volume_dict(v), id=v.id)
+        module.exit_json(changed=False, volume=volume_dict(v), id=v.id)
+
+    attrs = dict(name=p['name'])
+    if p['source_volume']:
+        attrs['source_volume_id'] = osm.find_volume(p['source_volume']).id
+    elif p['size'] is None:
+        module.fail_json(msg='size: required to create volume %s (or give source_volume)' % p['name'])
+    if p['size'] is not None:
+        attrs['size'] = p['size']
+    if p['image']:
+        try:
+            img = c.image.find_image(p['image'], ignore_missing=True)
+        except Exception as e:
+            osm.fail('image %s: look-up' % p['image'], e)
+        if img is None:
+            module.fail_json(msg='image: no image %s' % p['image'])
+        attrs['image_id'] = img.id
+    if p['volume_type']:
+        attrs['volume_type'] = p['volume_type']
+    if p['description']:
+        attrs['description'] = p['description']
+    if module.check_mode:
+        module.exit_json(changed=True, volume=dict(name=p['name']), id=None)
+    try:
+        v = c.block_storage.create_volume(**attrs)
+    except Exception as e:
+        osm.fail('volume %s: create' % p['name'], e)
+    if p['wait']:
+        v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
+    module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
+
+
+if __name__ == '__main__':
+    main()
