@@ -80,7 +80,7 @@ wait $pb || { cat "$T/warm.log"; die "the warm_vmware playbook failed"; }
 [ "$(job_field $job .state)" = succeeded ] || die "the sync job is $(job_field $job .state): $(job_field $job .error)"
 n=$(passes | jq length)
 [ "$(passes | jq -r '.[-1].trigger')" = cutover ] || die "the last pass: $(passes | jq -c '.[-1]')"
-grep -q '"how": "guest"' "$T/warm.log" || grep -q 'power off for the cutover (guest shutdown)' "$T/warm.log" ||
+grep -q 'Power off for the cutover (web01, guest shutdown)' "$T/warm.log" ||
   die "no guest shutdown in the playbook's output"
 [ "$(facts web01 | jq -r .power)" = poweredOff ] || die "web01 is $(facts web01 | jq -r .power) after the cutover"
 pass "$n passes, the guest shut down through Tools, the cutover pass last"
@@ -127,7 +127,7 @@ uch_vmware_warm_vms:
     disks: [{destination: {path: relative/dst.img}}]
 YAML
 ! warm warm3.log "$T/warm3.yml" || die "a job uchd must refuse went on"
-grep -q "snapshot for pass 1" "$T/warm3.log" || die "no snapshot was taken: $(tail -20 "$T/warm3.log")"
-grep -q "remove every snapshot the migration made" "$T/warm3.log" || die "no cleanup ran"
+grep -q "Snapshot for pass 1 (web02)" "$T/warm3.log" || die "no snapshot was taken: $(tail -20 "$T/warm3.log")"
+grep -q "Remove every snapshot the migration made (web02)" "$T/warm3.log" || die "no cleanup ran"
 [ "$(facts web02 | jq -c .snapshots)" = "[]" ] || die "snapshots left after the failure: $(facts web02 | jq -c .snapshots)"
 pass "a failed migration removes the snapshot it made"

@@ -94,7 +94,7 @@ api GET /v1/jobs/$job >"$T/job.json"
 [ "$(jq -r .state "$T/job.json")" = succeeded ] || die "the sync job: $(jq -c '{state,error}' "$T/job.json")"
 n=$(passes | jq length)
 [ "$(passes | jq -r '.[-1].trigger')" = cutover ] || die "the last pass: $(passes | jq -c '.[-1]')"
-grep -q 'power off for the cutover (guest shutdown)' "$T/warm.log" || die "no guest shutdown"
+grep -q 'Power off for the cutover (deb12-vm, guest shutdown)' "$T/warm.log" || die "no guest shutdown"
 [ "$(vm_facts 'administrator@vsphere.local' "$T/vc.pw" deb12-vm | jq -r .power)" = poweredOff ] ||
   die "the VM is not off"
 total=0
