@@ -11,8 +11,9 @@ socket, no Ansible.
     vmware_warm_direct.py CONF.json  -> prints the seconds
 
 CONF.json: {"host", "port", "user", "password_file", "vm", "socket",
-"job", "destination", "passes", "before_pass": a command run before each
-pass after the first (the bench's writer)}.
+"job", "destination", "passes", "before_cutover": a command run before
+the guest is shut down (the bench stops its writer, which stands for the
+guest)}.
 """
 import json
 import os
@@ -73,8 +74,8 @@ def main():
     WaitForTask(s.RemoveSnapshot_Task(False))
     for n in range(2, conf['passes'] + 2):
         cut = n == conf['passes'] + 1
-        subprocess.run(conf['before_pass'], shell=False, check=True)
         if cut:
+            subprocess.run(conf['before_cutover'], shell=False, check=True)
             vm.ShutdownGuest()
             while str(vm.runtime.powerState) != 'poweredOff':
                 time.sleep(0.2)
