@@ -350,10 +350,13 @@ func guestTools(ref types.ManagedObjectReference) {
 // alive is remembered (one SOAP call per session, not per request): a
 // session logged out since still opens /folder, which vCenter's does not.
 // So are Basic credentials that logged in (by their hash), with their
-// session: one login per user and password, not one per request.
+// session: one login per user and password, not one per request; the
+// first such request of each method and path is logged, so a test sees
+// who came with a password (nbdkit-curl sends Basic with every read).
 func folderAuth(u *url.URL, next http.Handler) http.Handler {
 	var live sync.Map  // session keys seen alive
 	var creds sync.Map // sha256(user NUL password) -> its session key
+	var again sync.Map // user, method and path logged as "with Basic again"
 	sdk := *u
 	sdk.User = nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -374,6 +377,9 @@ func folderAuth(u *url.URL, next http.Handler) http.Handler {
 			cred := sha256.Sum256([]byte(user + "\x00" + pw))
 			if k, ok := creds.Load(cred); ok {
 				if _, alive := live.Load(k); alive {
+					if _, seen := again.LoadOrStore(user+" "+r.Method+" "+r.URL.Path, true); !seen {
+						log.Printf("/folder: %s with Basic again (%s %s), its session's cookie set", user, r.Method, r.URL.Path)
+					}
 					http.SetCookie(w, &http.Cookie{Name: soap.SessionCookieName,
 						Value: k.(string), Path: "/", HttpOnly: true, Secure: true})
 					next.ServeHTTP(w, r)
