@@ -22,15 +22,58 @@ struct rq_volume {
   int64_t wait_s;                /* 0 when absent */
 };
 
+/* {"nbdkit": {"plugin": P, ...plugin keys..., "password"?,
+ * "password_file"?, "config_entries"? (vddk)}} of a copy or sync
+ * source (jobs/request_nbdkit.c). */
+enum nbdkit_plugin { PLUGIN_FILE, PLUGIN_SSH, PLUGIN_CURL, PLUGIN_NBD,
+                     PLUGIN_VDDK };
+enum nbdkit_param_type { PARAM_STRING, PARAM_BOOL, PARAM_INT };
+#define NBDKIT_MAX_PARAMS 16
+#define VDDK_MAX_CONFIG 4          /* the entries UCH passes */
+
+/* One plugin key as the request gave it: `key` is the request's name
+ * ("known_hosts"; nbdkit's is "known-hosts"). */
+struct rq_nbdkit_param {
+  const char *key;
+  enum nbdkit_param_type type;
+  const char *s;                 /* PARAM_STRING */
+  bool b;                        /* PARAM_BOOL */
+  int64_t n;                     /* PARAM_INT */
+};
+
+/* A VixDiskLib config entry of "config_entries": VDDK's name, value. */
+struct rq_vddk_entry {
+  const char *name;
+  int64_t value;
+};
+
+struct rq_nbdkit {
+  enum nbdkit_plugin plugin;
+  const char *plugin_name;       /* "ssh": nbdkit's name of it */
+  /* every plugin key but the password, in the request's order */
+  size_t n_params;
+  struct rq_nbdkit_param params[NBDKIT_MAX_PARAMS];
+  const char *file;              /* PLUGIN_FILE: its "file" */
+  /* "password" or "password_file" was given: the secret
+   * disks.I.source.nbdkit.password holds it (never the value here) */
+  bool password;
+  /* vddk's "config_entries", in the request's order: the worker writes
+   * them to a file passed as config= */
+  size_t n_vddk_config;
+  struct rq_vddk_entry vddk_config[VDDK_MAX_CONFIG];
+};
+
 /* SOURCE: {"nbd": URI} | {"path": ABS} | {"volume": ID, "wait_s"?}
- * | {"nbdkit": {...}} (the last one not typed yet: copy and sync) */
+ * | {"nbdkit": {...}} (copy and sync only) */
 enum source_kind { SOURCE_NBD, SOURCE_PATH, SOURCE_VOLUME, SOURCE_NBDKIT };
 
 struct rq_source {
   enum source_kind kind;
   const char *nbd;               /* SOURCE_NBD */
+  const char *bitmap;            /* sync, SOURCE_NBD: a dirty bitmap */
   const char *path;              /* SOURCE_PATH */
   struct rq_volume volume;       /* SOURCE_VOLUME */
+  struct rq_nbdkit nbdkit;       /* SOURCE_NBDKIT */
 };
 
 /* inspect */
@@ -75,11 +118,82 @@ struct inplace_request {
   struct rq_inplace_guest guest;
 };
 
-/* sync: only its inplace step is typed yet */
+/* ---- copy and sync (jobs/request_copy.c, request_sync.c) ---- */
+
+/* DEST: {"path": ABS, "format"?, "is_zero"?} | {"volume": ID, "wait_s"?,
+ * "format"?: "raw", "is_zero"?} */
+struct rq_destination {
+  const char *path;              /* or NULL and ... */
+  struct rq_volume volume;       /* ... a volume (a block device, raw) */
+  enum disk_format format;       /* FORMAT_RAW when absent */
+  bool is_zero;                  /* false when absent */
+};
+
+/* Memory a parsed request owns (freed with it). */
+struct rq_owned;
+
+/* [OFFSET, LENGTH] of a list of changed extents */
+struct rq_extent {
+  uint64_t offset;
+  uint64_t length;
+};
+
+/* What changed since the copy on the destination: a warm pass.  A
+ * copy's disks[i].changes, or a sync pass's disks[i]. */
+enum changes_kind { CHANGES_NONE, CHANGES_BITMAP, CHANGES_EXTENTS };
+struct rq_changes {
+  enum changes_kind kind;
+  const char *bitmap;            /* CHANGES_BITMAP */
+  size_t n_extents;              /* CHANGES_EXTENTS: in the request's */
+  const struct rq_extent *extents;   /* order, owned by the request */
+};
+
+/* "limits": {"bandwidth"?: BW, "cpu"?: PERCENT, "io"?: WEIGHT} */
+struct rq_limits {
+  const char *bandwidth;         /* "50M", NULL when absent */
+  unsigned cpu_percent;          /* 0 when absent */
+  unsigned io_weight;            /* 0 when absent */
+};
+
+struct copy_disk_request {
+  struct rq_source source;
+  struct rq_destination destination;
+  struct rq_changes changes;     /* CHANGES_NONE: a whole copy */
+};
+
+struct copy_request {
+  size_t n_disks;
+  struct copy_disk_request disks[REQUEST_MAX_DISKS];
+  bool verify;                   /* false when absent */
+  struct rq_limits limits;
+};
+
+/* sync: each disk's source (an "nbd" one may name a "bitmap") and its
+ * raw destination; the disks' changes are CHANGES_NONE */
 struct sync_request {
+  size_t n_disks;
+  struct copy_disk_request disks[REQUEST_MAX_DISKS];
+  int64_t interval_s;            /* 0 when absent: passes on request */
+  struct rq_limits limits;
   bool has_inplace;
   struct rq_inplace_guest inplace;
 };
+
+/* The body of POST /v1/jobs/ID/sync or /cutover (jobs/request_sync.c):
+ * what changed on each disk of the job, and the marker the pass brings
+ * it up to (change_id, else the bitmap's name). */
+struct sync_pass_disk {
+  /* the body's changed_extents, else its bitmap, else the source's */
+  struct rq_changes changes;
+  const char *change_id;         /* NULL when absent */
+};
+struct sync_pass {
+  json_object *json;             /* a reference: the strings are its */
+  size_t n_disks;                /* the job's */
+  struct sync_pass_disk disks[REQUEST_MAX_DISKS];
+  struct rq_owned *owned;        /* what the extent lists point into */
+};
+/* ---- end of copy and sync ---- */
 
 /* export */
 enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
@@ -119,7 +233,13 @@ struct job_request {
     struct inspect_request inspect;
     struct inplace_request inplace;
     struct sync_request sync;
+    struct copy_request copy;
   } u;
+  /* copy and sync: what the extent lists of the request point into */
+  struct rq_owned *owned;
 };
+
+/* The limits of a copy or sync request, NULL for any other. */
+const struct rq_limits *job_request_limits(const struct job_request *r);
 
 #endif

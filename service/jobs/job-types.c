@@ -175,7 +175,6 @@ static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
     (void)out;                                                          \
     return check_##type(c, req);                                        \
   }
-CHECK_ONLY(copy)
 CHECK_ONLY(convert)
 
 /* In the order of enum job_kind: entry k is kind k. */

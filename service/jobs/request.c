@@ -182,6 +182,7 @@ void job_request_free(struct job_request *r)
 {
   if (!r)
     return;
+  rq_owned_free(&r->owned);
   json_object_put(r->json);
   free(r);
 }

@@ -55,11 +55,19 @@ json_object *request_parse(const char *body, size_t len,
 bool convert_extra_arg_allowed(const char *arg);
 
 /* The body of POST /v1/jobs/{id}/sync or /cutover for the sync job whose
- * (sanitised) request is `job_request`: {"disks"?: [{"changed_extents"?:
- * [[OFFSET, LENGTH], ...], "bitmap"?: NAME, "change_id"?: STR}, ...]}.
- * A disk whose source has no bitmap needs changed_extents. */
-int request_sync_pass(json_object *body, json_object *job_request,
-                      struct uch_error *err);
+ * request is `job`: {"disks"?: [{"changed_extents"?: [[OFFSET, LENGTH],
+ * ...], "bitmap"?: NAME, "change_id"?: STR}, ...]}.  A disk whose source
+ * has no bitmap needs changed_extents.  Parsed into a new *out (when
+ * out is not NULL). */
+struct sync_request;
+struct sync_pass;
+int request_sync_pass(json_object *body, const struct sync_request *job,
+                      struct sync_pass **out, struct uch_error *err);
+void sync_pass_free(struct sync_pass *p);
+static inline void sync_pass_freep(struct sync_pass **p)
+{
+  sync_pass_free(*p);
+}
 
 /* BW of "limits": {"bandwidth": BW}: "50M", bits per second. */
 bool bandwidth_valid(const char *s);

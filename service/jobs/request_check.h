@@ -83,7 +83,7 @@ int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
 
 /* Per-type and per-object validators. */
 int check_labels(struct rq_ctx *c, json_object *req);
-int check_copy(struct rq_ctx *c, json_object *req);
+int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
 int check_convert(struct rq_ctx *c, json_object *req);
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);
@@ -104,27 +104,37 @@ int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
                     const char **bridge);
 int parse_inspect(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out);
-/* [[OFFSET, LENGTH], ...] (request_copy.c) */
-int check_extent_list(struct rq_ctx *c, json_object *list, const char *field);
-int check_source(struct rq_ctx *c, json_object *source, const char *field);
-/* The same, filling *out. */
+/* Memory a parsed request owns (request_copy.c): n zeroed elements of
+ * `size` added to *list; NULL when out of memory. */
+void *rq_owned_alloc(struct rq_owned **list, size_t n, size_t size);
+void rq_owned_free(struct rq_owned **list);
+/* [[OFFSET, LENGTH], ...] into out (CHANGES_EXTENTS), its extents
+ * owned by *owned (request_copy.c) */
+int parse_extent_list(struct rq_ctx *c, json_object *list, const char *field,
+                      struct rq_owned **owned, struct rq_changes *out);
+/* SOURCE, filling *out (an nbdkit one for copy and sync only: the
+ * callers of other types refuse it first). */
 int parse_source(struct rq_ctx *c, json_object *source, const char *field,
                  struct rq_source *out);
-int check_destination(struct rq_ctx *c, json_object *dest,
-                      const char *field);
+/* DEST, filling *out. */
+int parse_destination(struct rq_ctx *c, json_object *dest, const char *field,
+                      struct rq_destination *out);
 /* A disk image to read: absolute, and existing now as a regular file or
  * block device. */
 int check_image_path(struct rq_ctx *c, json_object *o, const char *parent,
                      const char *key);
 int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field);
-int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field);
+int parse_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field,
+                 struct rq_nbdkit *out);
 /* {"volume": ID, "wait_s"?: N} (o is the source or destination). */
 int check_volume(struct rq_ctx *c, json_object *o, const char *field);
 /* The same, filling *out (wait_s 0 when absent). */
 int parse_volume(struct rq_ctx *c, json_object *o, const char *field,
                  struct rq_volume *out);
-/* request_limits.c: o's optional "limits" object. */
-int check_limits(struct rq_ctx *c, json_object *o, const char *parent);
+/* request_limits.c: o's optional "limits" object (*out zero when
+ * absent). */
+int parse_limits(struct rq_ctx *c, json_object *o, const char *parent,
+                 struct rq_limits *out);
 
 /* secrets.c */
 int secrets_add(struct secrets *s, const char *field, const char *value,

@@ -41,14 +41,16 @@ uint64_t bandwidth_bits(const char *s)
   }
 }
 
-int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
+int parse_limits(struct rq_ctx *c, json_object *o, const char *parent,
+                 struct rq_limits *out)
 {
   static const char *const keys[] = { "bandwidth", "cpu", "io", NULL };
   json_object *limits = NULL;
   const char *bw = NULL;
-  int64_t n;
+  int64_t cpu = 0, io = 0;
   char f[FIELD_MAX];
 
+  memset(out, 0, sizeof *out);
   if (get_object(c, o, parent, "limits", false, &limits) < 0)
     return -1;
   if (!limits)
@@ -58,8 +60,8 @@ int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
    * worker's systemd unit (uchd/worker-unit.c) */
   if (check_known_keys(c, limits, f, keys) < 0 ||
       get_string(c, limits, f, "bandwidth", false, &bw) < 0 ||
-      get_int(c, limits, f, "cpu", false, 1, 100000, &n) < 0 ||
-      get_int(c, limits, f, "io", false, 1, 10000, &n) < 0)
+      get_int(c, limits, f, "cpu", false, 1, 100000, &cpu) < 0 ||
+      get_int(c, limits, f, "io", false, 1, 10000, &io) < 0)
     return -1;
   if (bw && !bandwidth_valid(bw)) {
     char g[FIELD_MAX];
@@ -67,6 +69,8 @@ int check_limits(struct rq_ctx *c, json_object *o, const char *parent)
     return rq_fail(c, g, "must be bits per second: a number, optionally "
                    "followed by K, M or G (\"50M\")");
   }
+  *out = (struct rq_limits){ .bandwidth = bw, .cpu_percent = (unsigned)cpu,
+                             .io_weight = (unsigned)io };
   return 0;
 }
 
@@ -86,5 +90,5 @@ int request_limits_patch(json_object *body, struct uch_error *err)
     return rq_fail(&c, "limits.cpu", "can only be set when the job is submitted");
   if (json_object_object_get_ex(limits, "io", NULL))
     return rq_fail(&c, "limits.io", "can only be set when the job is submitted");
-  return check_limits(&c, body, "");
+  return parse_limits(&c, body, "", &(struct rq_limits){ 0 });
 }

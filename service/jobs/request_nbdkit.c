@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An nbdkit SOURCE: the plugin, the keys each plugin takes, and its
  * password (inline or from a file), which becomes a secret. */
+#include <assert.h>
 #include <string.h>
 
 #include "jobs/request_check.h"
+#include "util/jsonutil.h"
 
 enum key_kind {
   K_STRING,    /* non-empty, no control characters */
@@ -27,15 +29,16 @@ struct plugin_key {
 
 struct plugin {
   const char *name;
+  enum nbdkit_plugin kind;
   bool takes_password;
   struct plugin_key keys[12];   /* ends at the first NULL name */
 };
 
 static const struct plugin plugins[] = {
-  { "file", false, {
+  { "file", PLUGIN_FILE, false, {
       { "file", K_ABS, true },
       } },
-  { "ssh", true, {
+  { "ssh", PLUGIN_SSH, true, {
       { "host", K_HOST, true },
       { "path", K_STRING, true },
       { "user", K_STRING, false },
@@ -44,17 +47,17 @@ static const struct plugin plugins[] = {
       { "known_hosts", K_ABS, false },
       { "verify_remote_host", K_BOOL, false },
       } },
-  { "curl", true, {
+  { "curl", PLUGIN_CURL, true, {
       { "url", K_HTTP_URL, true },
       { "user", K_STRING, false },
       { "sslverify", K_BOOL, false },
       { "cainfo", K_ABS, false },
       { "timeout", K_SECONDS, false },
       } },
-  { "nbd", false, {
+  { "nbd", PLUGIN_NBD, false, {
       { "uri", K_NBD_URI, true },
       } },
-  { "vddk", true, {
+  { "vddk", PLUGIN_VDDK, true, {
       { "server", K_HOST, true },
       { "file", K_STRING, true },
       { "vm", K_MOREF, true },
@@ -87,8 +90,8 @@ static const struct vddk_entry {
 static const char *const vddk_compressions[] = { "none", "zlib", "fastlz",
                                                  "skipz", NULL };
 
-static int check_vddk_config(struct rq_ctx *c, json_object *nbdkit,
-                             const char *field)
+static int parse_vddk_config(struct rq_ctx *c, json_object *nbdkit,
+                             const char *field, struct rq_nbdkit *out)
 {
   json_object *entries = NULL;
   const char *file = NULL;
@@ -124,6 +127,10 @@ static int check_vddk_config(struct rq_ctx *c, json_object *nbdkit,
     }
     if (get_int(c, entries, f, key, true, e->min, e->max, &n) < 0)
       return -1;
+    /* the keys of an object are distinct, and each is a known entry */
+    if (out->n_vddk_config < VDDK_MAX_CONFIG)
+      out->vddk_config[out->n_vddk_config++] =
+        (struct rq_vddk_entry){ e->name, n };
   }
   return 0;
 }
@@ -203,39 +210,10 @@ static bool http_url_has_password(const char *url)
   return at && memchr(a, ':', at - a);
 }
 
-static int check_key(struct rq_ctx *c, json_object *o, const char *field,
-                     const struct plugin_key *k)
+/* The rules of a string key's kind, for its value s. */
+static int check_string_key(struct rq_ctx *c, const char *f,
+                            const struct plugin_key *k, const char *s)
 {
-  char f[FIELD_MAX];
-  const char *s = NULL;
-  bool b;
-  int64_t n;
-
-  field_key(f, field, k->name);
-  switch (k->kind) {
-  case K_BOOL:
-    return get_bool(c, o, field, k->name, k->required, &b);
-  case K_PORT:
-    return get_int(c, o, field, k->name, k->required, 1, 65535, &n);
-  case K_SECONDS:
-    return get_int(c, o, field, k->name, k->required, 1, 86400, &n);
-  case K_ABS:
-    return get_abs_path(c, o, field, k->name, k->required, &s);
-  case K_VDDK_COMPRESSION:
-    return check_vddk_compression(c, o, field);
-  case K_VDDK_CONFIG:
-    return check_vddk_config(c, o, field);
-  default:
-    break;
-  }
-  if (get_string(c, o, field, k->name, k->required, &s) < 0)
-    return -1;
-  if (!s)
-    return 0;
-  /* A plugin parameter starting with "+" or "-" would be read by nbdkit
-   * as a file reference or an option. */
-  if (s[0] == '-' || s[0] == '+')
-    return rq_fail(c, f, "must not start with \"%c\"", s[0]);
   switch (k->kind) {
   case K_HOST:
     if (!host_valid(s))
@@ -263,8 +241,63 @@ static int check_key(struct rq_ctx *c, json_object *o, const char *field,
   return 0;
 }
 
-static int check_password(struct rq_ctx *c, json_object *nbdkit,
-                          const char *field, const struct plugin *p)
+/* Checks plugin key k of `o`, filling *v (v->key NULL when absent). */
+static int parse_key(struct rq_ctx *c, json_object *o, const char *field,
+                     const struct plugin_key *k, struct rq_nbdkit *out,
+                     struct rq_nbdkit_param *v)
+{
+  char f[FIELD_MAX];
+  const char *s = NULL;
+  bool b = false;
+  int64_t n = 0;
+
+  field_key(f, field, k->name);
+  v->key = NULL;
+  switch (k->kind) {
+  case K_BOOL:
+    if (get_bool(c, o, field, k->name, k->required, &b) < 0)
+      return -1;
+    if (json_get(o, k->name))
+      *v = (struct rq_nbdkit_param){ k->name, PARAM_BOOL, .b = b };
+    return 0;
+  case K_PORT:
+  case K_SECONDS:
+    if (get_int(c, o, field, k->name, k->required, 1,
+                k->kind == K_PORT ? 65535 : 86400, &n) < 0)
+      return -1;
+    if (json_get(o, k->name))
+      *v = (struct rq_nbdkit_param){ k->name, PARAM_INT, .n = n };
+    return 0;
+  case K_ABS:
+    if (get_abs_path(c, o, field, k->name, k->required, &s) < 0)
+      return -1;
+    break;
+  case K_VDDK_COMPRESSION:
+    if (check_vddk_compression(c, o, field) < 0 ||
+        get_string(c, o, field, k->name, false, &s) < 0)
+      return -1;
+    break;
+  case K_VDDK_CONFIG:
+    return parse_vddk_config(c, o, field, out);
+  default:
+    if (get_string(c, o, field, k->name, k->required, &s) < 0)
+      return -1;
+    if (s && (s[0] == '-' || s[0] == '+'))
+      /* A plugin parameter starting with "+" or "-" would be read by
+       * nbdkit as a file reference or an option. */
+      return rq_fail(c, f, "must not start with \"%c\"", s[0]);
+    if (s && check_string_key(c, f, k, s) < 0)
+      return -1;
+    break;
+  }
+  if (s)
+    *v = (struct rq_nbdkit_param){ k->name, PARAM_STRING, .s = s };
+  return 0;
+}
+
+static int parse_password(struct rq_ctx *c, json_object *nbdkit,
+                          const char *field, const struct plugin *p,
+                          bool *given)
 {
   char f[FIELD_MAX], ff[FIELD_MAX];
   const char *password = NULL, *file = NULL;
@@ -282,6 +315,7 @@ static int check_password(struct rq_ctx *c, json_object *nbdkit,
   if (has_inline && has_file)
     return rq_fail(c, ff, "give either \"password\" or \"password_file\", "
                    "not both");
+  *given = has_inline || has_file;
   if (has_inline) {
     if (!json_object_is_type(v, json_type_string))
       return rq_fail(c, f, "must be a string");
@@ -301,12 +335,17 @@ static int check_password(struct rq_ctx *c, json_object *nbdkit,
   return 0;
 }
 
-int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field)
+int parse_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field,
+                 struct rq_nbdkit *out)
 {
+  struct rq_nbdkit_param vals[sizeof plugins[0].keys /
+                              sizeof plugins[0].keys[0]];
   const struct plugin *p;
   const char *name = NULL;
   char f[FIELD_MAX];
+  size_t i;
 
+  memset(out, 0, sizeof *out);
   if (get_string(c, nbdkit, field, "plugin", true, &name) < 0)
     return -1;
   p = plugin_find(name);
@@ -322,8 +361,24 @@ int check_nbdkit(struct rq_ctx *c, json_object *nbdkit, const char *field)
     field_key(f, field, key);
     return rq_fail(c, f, "unknown key for the %s plugin", p->name);
   }
-  for (const struct plugin_key *k = p->keys; k->name; k++)
-    if (check_key(c, nbdkit, field, k) < 0)
+  /* checked in the table's order (which error comes first), passed on
+   * in the request's */
+  for (i = 0; p->keys[i].name; i++)
+    if (parse_key(c, nbdkit, field, &p->keys[i], out, &vals[i]) < 0)
       return -1;
-  return check_password(c, nbdkit, field, p);
+  if (parse_password(c, nbdkit, field, p, &out->password) < 0)
+    return -1;
+  out->plugin = p->kind;
+  out->plugin_name = p->name;
+  json_object_object_foreach(nbdkit, k2, v2) {
+    const struct plugin_key *k = key_find(p, k2);
+    (void)v2;
+    if (!k || !vals[k - p->keys].key)
+      continue;
+    assert(out->n_params < NBDKIT_MAX_PARAMS);
+    out->params[out->n_params++] = vals[k - p->keys];
+    if (p->kind == PLUGIN_FILE && strcmp(k2, "file") == 0)
+      out->file = vals[k - p->keys].s;
+  }
+  return 0;
 }

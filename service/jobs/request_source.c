@@ -123,26 +123,20 @@ int parse_source(struct rq_ctx *c, json_object *source, const char *field,
   if (get_object(c, source, field, "nbdkit", true, &nbdkit) < 0)
     return -1;
   field_key(f, field, "nbdkit");
-  return check_nbdkit(c, nbdkit, f);
+  return parse_nbdkit(c, nbdkit, f, &out->nbdkit);
 }
 
-int check_source(struct rq_ctx *c, json_object *source, const char *field)
-{
-  struct rq_source s;
-  return parse_source(c, source, field, &s);
-}
-
-int check_destination(struct rq_ctx *c, json_object *dest,
-                      const char *field)
+int parse_destination(struct rq_ctx *c, json_object *dest, const char *field,
+                      struct rq_destination *out)
 {
   static const char *const keys[] = { "path", "volume", "wait_s", "format",
                                       "is_zero", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
   static const char *const raw_only[] = { "raw", NULL };
-  const char *s = NULL;
+  const char *format = NULL;
   char f[FIELD_MAX];
-  bool b;
 
+  memset(out, 0, sizeof *out);
   if (check_known_keys(c, dest, field, keys) < 0)
     return -1;
   if (has(dest, "path") && has(dest, "volume"))
@@ -150,16 +144,16 @@ int check_destination(struct rq_ctx *c, json_object *dest,
                    "\"volume\"");
   if (has(dest, "volume")) {
     /* a volume is a block device: written as it is, raw */
-    if (check_volume(c, dest, field) < 0 ||
-        get_enum(c, dest, field, "format", false, raw_only, &s) < 0)
+    if (parse_volume(c, dest, field, &out->volume) < 0 ||
+        get_enum(c, dest, field, "format", false, raw_only, &format) < 0)
       return -1;
   } else if (has(dest, "wait_s")) {
     field_key(f, field, "wait_s");
     return rq_fail(c, f, "only goes with \"volume\"");
-  } else if (get_abs_path(c, dest, field, "path", true, &s) < 0 ||
-             get_enum(c, dest, field, "format", false, formats, &s) < 0)
+  } else if (get_abs_path(c, dest, field, "path", true, &out->path) < 0 ||
+             get_enum(c, dest, field, "format", false, formats, &format) < 0)
     return -1;
-  if (get_bool(c, dest, field, "is_zero", false, &b) < 0)
-    return -1;
-  return 0;
+  out->format = format && strcmp(format, "qcow2") == 0 ? FORMAT_QCOW2
+                                                       : FORMAT_RAW;
+  return get_bool(c, dest, field, "is_zero", false, &out->is_zero);
 }

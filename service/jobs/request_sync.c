@@ -2,6 +2,7 @@
 /* The "sync" request (a warm migration: one job, many passes) and the
  * body of POST /v1/jobs/{id}/sync and /cutover, which asks for one more
  * pass. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "jobs/request_check.h"
@@ -19,15 +20,15 @@ static bool has(json_object *o, const char *key)
 
 /* SOURCE with an optional "bitmap" next to "nbd": the dirty bitmap the
  * NBD server offers, read by every incremental pass. */
-static int check_sync_source(struct rq_ctx *c, json_object *source,
-                             const char *field)
+static int parse_sync_source(struct rq_ctx *c, json_object *source,
+                             const char *field, struct rq_source *out)
 {
   _cleanup_json_ json_object *plain = NULL;
   const char *bitmap = NULL;
   char f[FIELD_MAX];
 
   if (!has(source, "bitmap"))
-    return check_source(c, source, field);
+    return parse_source(c, source, field, out);
   field_key(f, field, "bitmap");
   if (!has(source, "nbd"))
     return rq_fail(c, f, "only goes with \"nbd\" (a dirty bitmap is read "
@@ -37,11 +38,16 @@ static int check_sync_source(struct rq_ctx *c, json_object *source,
   if (json_object_deep_copy(source, &plain, NULL) < 0)
     return rq_fail(c, field, "out of memory");
   json_object_object_del(plain, "bitmap");
-  return check_source(c, plain, field);
+  if (parse_source(c, plain, field, out) < 0)
+    return -1;
+  /* the strings of the request itself, not of its copy */
+  out->nbd = json_get_string(source, "nbd");
+  out->bitmap = bitmap;
+  return 0;
 }
 
-static int check_sync_disk(struct rq_ctx *c, json_object *disk,
-                           const char *field)
+static int parse_sync_disk(struct rq_ctx *c, json_object *disk,
+                           const char *field, struct copy_disk_request *out)
 {
   static const char *const keys[] = { "source", "destination", NULL };
   static const char *const raw_only[] = { "raw", NULL };
@@ -49,15 +55,16 @@ static int check_sync_disk(struct rq_ctx *c, json_object *disk,
   const char *format = NULL;
   char f[FIELD_MAX];
 
+  memset(out, 0, sizeof *out);
   if (check_known_keys(c, disk, field, keys) < 0 ||
       get_object(c, disk, field, "source", true, &source) < 0)
     return -1;
   field_key(f, field, "source");
-  if (check_sync_source(c, source, f) < 0 ||
+  if (parse_sync_source(c, source, f, &out->source) < 0 ||
       get_object(c, disk, field, "destination", true, &dest) < 0)
     return -1;
   field_key(f, field, "destination");
-  if (check_destination(c, dest, f) < 0)
+  if (parse_destination(c, dest, f, &out->destination) < 0)
     return -1;
   /* passes write changed ranges in place: a raw file or device */
   return get_enum(c, dest, f, "format", false, raw_only, &format);
@@ -84,76 +91,99 @@ int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
   static const char *const keys[] = { "type", "id", "labels", "disks",
                                       "interval_s", "limits", "inplace",
                                       NULL };
+  struct sync_request *sync = &out->u.sync;
   json_object *disks;
   char f[FIELD_MAX];
-  int64_t interval = 0;
   size_t n;
 
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_int(c, req, "", "interval_s", false, 1, SYNC_INTERVAL_MAX,
-              &interval) < 0 ||
-      check_limits(c, req, "") < 0 ||
-      parse_sync_inplace(c, req, &out->u.sync) < 0 ||
+              &sync->interval_s) < 0 ||
+      parse_limits(c, req, "", &sync->limits) < 0 ||
+      parse_sync_inplace(c, req, sync) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {
-    json_object *disk = json_object_array_get_idx(disks, i);
     field_index(f, "disks", i);
-    if (check_sync_disk(c, disk, f) < 0)
+    if (parse_sync_disk(c, json_object_array_get_idx(disks, i), f,
+                        &sync->disks[i]) < 0)
       return -1;
     /* a pass nobody asked for has no extent list: it needs a bitmap */
-    if (interval > 0 && !has(json_get(disk, "source"), "bitmap"))
+    if (sync->interval_s > 0 && !sync->disks[i].source.bitmap)
       return rq_fail(c, "interval_s", "passes on an interval read a dirty "
                      "bitmap, and %s.source has none", f);
   }
+  sync->n_disks = n;
   return 0;
 }
 
-static int check_pass_disk(struct rq_ctx *c, json_object *disk,
-                           json_object *job_disk, const char *field)
+static int parse_pass_disk(struct rq_ctx *c, json_object *disk,
+                           const struct rq_source *job_source,
+                           const char *field, struct rq_owned **owned,
+                           struct sync_pass_disk *out)
 {
   static const char *const keys[] = { "changed_extents", "bitmap",
                                       "change_id", NULL };
   json_object *list = NULL;
-  const char *bitmap = NULL, *change_id = NULL;
+  const char *bitmap = NULL;
   char f[FIELD_MAX];
 
+  memset(out, 0, sizeof *out);
   if (check_known_keys(c, disk, field, keys) < 0 ||
       get_array(c, disk, field, "changed_extents", false, &list) < 0 ||
       get_name(c, disk, field, "bitmap", false, &bitmap) < 0 ||
-      get_string(c, disk, field, "change_id", false, &change_id) < 0)
+      get_string(c, disk, field, "change_id", false, &out->change_id) < 0)
     return -1;
   if (list && bitmap)
     return rq_fail(c, field, "must have at most one of \"changed_extents\" "
                    "or \"bitmap\"");
   field_key(f, field, "change_id");
-  if (change_id && strlen(change_id) > CHANGE_ID_MAX)
+  if (out->change_id && strlen(out->change_id) > CHANGE_ID_MAX)
     return rq_fail(c, f, "is longer than %d bytes", CHANGE_ID_MAX);
   field_key(f, field, "bitmap");
-  if (bitmap && !has(json_get(job_disk, "source"), "nbd"))
+  if (bitmap && job_source->kind != SOURCE_NBD)
     return rq_fail(c, f, "the job's source is not \"nbd\": a bitmap is read "
                    "over NBD");
   field_key(f, field, "changed_extents");
   if (list)
-    return check_extent_list(c, list, f);
-  if (!bitmap && !has(json_get(job_disk, "source"), "bitmap"))
+    return parse_extent_list(c, list, f, owned, &out->changes);
+  if (!bitmap && !job_source->bitmap)
     return rq_fail(c, f, "is required: the job's source has no bitmap to "
                    "tell what changed");
+  out->changes = (struct rq_changes){ .kind = CHANGES_BITMAP,
+                                      .bitmap = bitmap ? bitmap
+                                                       : job_source->bitmap };
   return 0;
 }
 
-int request_sync_pass(json_object *body, json_object *job_request,
-                      struct uch_error *err)
+void sync_pass_free(struct sync_pass *p)
+{
+  if (!p)
+    return;
+  rq_owned_free(&p->owned);
+  json_object_put(p->json);
+  free(p);
+}
+
+int request_sync_pass(json_object *body, const struct sync_request *job,
+                      struct sync_pass **out, struct uch_error *err)
 {
   static const char *const keys[] = { "disks", NULL };
   struct rq_ctx c = { .err = err };
-  json_object *job_disks = json_get(job_request, "disks");
+  _cleanup_(sync_pass_freep) struct sync_pass *p = calloc(1, sizeof *p);
   json_object *disks = NULL;
-  size_t n = job_disks ? json_object_array_length(job_disks) : 0;
+  size_t n = job->n_disks;
   char f[FIELD_MAX];
 
+  if (out)
+    *out = NULL;
+  if (!p) {
+    uch_error_set(err, "internal", "", "out of memory");
+    return -1;
+  }
   if (!body || !json_object_is_type(body, json_type_object))
     return rq_fail(&c, "", "the body must be a JSON object");
+  p->json = json_object_get(body);
   if (check_known_keys(&c, body, "", keys) < 0 ||
       get_array(&c, body, "", "disks", false, &disks) < 0)
     return -1;
@@ -169,10 +199,14 @@ int request_sync_pass(json_object *body, json_object *job_request,
       return rq_fail(&c, f, "must be an object");
     if (!disk)
       disk = empty = json_object_new_object();
-    r = check_pass_disk(&c, disk, json_object_array_get_idx(job_disks, i), f);
+    r = parse_pass_disk(&c, disk, &job->disks[i].source, f, &p->owned,
+                        &p->disks[i]);
     json_object_put(empty);
     if (r < 0)
       return -1;
   }
+  p->n_disks = n;
+  if (out)
+    *out = steal_ptr(p);
   return 0;
 }

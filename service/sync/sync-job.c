@@ -20,63 +20,42 @@
 
 struct sync_job {
   struct runner *r;
+  const struct sync_request *req;
   json_object *result;
   json_object *passes;      /* result.passes */
   int ino_fd;               /* inotify on RUNTIME/jobs/ID/requests */
-  int64_t interval;         /* seconds, 0: passes only on request */
   double next_due;          /* monotonic time of the next interval pass */
 };
 
-/* A copy request's disk for this pass: the source without its bitmap,
- * the destination, and for an incremental pass what changed.  *marker:
- * what the pass brings the destination up to (the bitmap's name or the
- * orchestrator's change id), or NULL. */
-static json_object *pass_disk(json_object *job_disk, json_object *asked,
-                              bool full, const char **marker)
+/* A copy request's disk for this pass: the job's source and
+ * destination, and for an incremental pass what changed (`asked`, the
+ * pass body's disk, NULL for an interval pass: the source's bitmap).
+ * *marker: what the pass brings the destination up to (the
+ * orchestrator's change id or the bitmap's name), or NULL. */
+static void pass_disk(const struct copy_disk_request *job_disk,
+                      const struct sync_pass_disk *asked, bool full,
+                      struct copy_disk_request *out, const char **marker)
 {
-  json_object *source = json_get(job_disk, "source");
-  const char *bitmap = json_get_string(source, "bitmap");
-  json_object *list = json_get(asked, "changed_extents");
-  json_object *d = json_object_new_object(), *src = NULL, *changes;
-
-  if (!d || json_object_deep_copy(source, &src, NULL) < 0) {
-    json_object_put(d);
-    return NULL;
-  }
-  json_object_object_del(src, "bitmap");
-  json_object_object_add(d, "source", src);
-  json_object_object_add(d, "destination",
-                         json_object_get(json_get(job_disk, "destination")));
-  *marker = json_get_string(asked, "change_id");
-  if (full) {
-    if (!*marker)
-      *marker = bitmap;
-    return d;
-  }
-  changes = json_object_new_object();
-  if (list)
-    json_object_object_add(changes, "extents", json_object_get(list));
-  else {
-    if (json_get_string(asked, "bitmap"))
-      bitmap = json_get_string(asked, "bitmap");
-    json_object_object_add(changes, "bitmap",
-                           json_object_new_string(bitmap ? bitmap : ""));
-    if (!*marker)
-      *marker = bitmap;
-  }
-  json_object_object_add(d, "changes", changes);
-  return d;
+  *out = *job_disk;
+  out->changes = (struct rq_changes){ .kind = CHANGES_NONE };
+  *marker = asked ? asked->change_id : NULL;
+  if (!full)
+    out->changes = asked ? asked->changes
+                         : (struct rq_changes){
+                             .kind = CHANGES_BITMAP,
+                             .bitmap = job_disk->source.bitmap };
+  if (!*marker)
+    *marker = out->changes.kind == CHANGES_BITMAP ? out->changes.bitmap
+            : full ? job_disk->source.bitmap : NULL;
 }
 
-/* One pass over every disk.  `body` is the request's body (NULL for the
- * first pass and for interval passes). */
+/* One pass over every disk.  `asked` is the request's body (NULL for
+ * the first pass and for interval passes). */
 static int run_pass(struct sync_job *sj, bool full, const char *trigger,
-                    json_object *body, struct job_failure *f)
+                    const struct sync_pass *asked, struct job_failure *f)
 {
   struct runner *r = sj->r;
-  json_object *disks = json_get(r->request, "disks");
-  json_object *asked = json_get(body, "disks");
-  size_t n = disks ? json_object_array_length(disks) : 0;
+  size_t n = sj->req->n_disks;
   _cleanup_json_ json_object *results = json_object_new_array();
   json_object *pass;
   char started[RFC3339_LEN];
@@ -88,19 +67,15 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
              full ? "full" : "incremental", trigger);
   for (size_t i = 0; i < n; i++) {
     const char *marker = NULL;
-    _cleanup_json_ json_object *d =
-      pass_disk(json_object_array_get_idx(disks, i),
-                asked ? json_object_array_get_idx(asked, i) : NULL, full,
-                &marker);
-    if (!d) {
-      failure_set(f, "internal", "out of memory");
-      return -1;
-    }
-    if (copy_disk(r, i, d, false, results, f) < 0 || r->kids.cancelled)
+    struct copy_disk_request d;
+    json_object *res;
+    pass_disk(&sj->req->disks[i], asked ? &asked->disks[i] : NULL, full, &d,
+              &marker);
+    if (copy_disk(r, i, &d, false, results, f) < 0 || r->kids.cancelled)
       return -1;
     /* copy_disk returned after the destination was flushed (nbdcopy
      * --flush, fdatasync): only now may the marker move */
-    json_object *res = json_object_array_get_idx(results, i);
+    res = json_object_array_get_idx(results, i);
     bytes += json_object_get_int64(json_get(res, "bytes_copied"));
     if (marker)
       json_object_object_add(res, "marker", json_object_new_string(marker));
@@ -118,7 +93,7 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
   json_object_object_add(sj->result, "disks", json_object_get(results));
   runner_log(r, "pass %zu done: %lld bytes",
              json_object_array_length(sj->passes), (long long)bytes);
-  sj->next_due = time_monotonic() + (double)sj->interval;
+  sj->next_due = time_monotonic() + (double)sj->req->interval_s;
   return runner_write_state(r);
 }
 
@@ -137,7 +112,7 @@ static json_object *wait_for_pass(struct sync_job *sj)
       return req;
     if (errno != ENOENT)
       runner_log(r, "a pass request was unreadable, dropped");
-    if (sj->interval > 0) {
+    if (sj->req->interval_s > 0) {
       double left = sj->next_due - time_monotonic();
       if (left <= 0)
         return json_object_new_object();
@@ -167,10 +142,8 @@ static int watch_requests(struct sync_job *sj, struct job_failure *f)
 /* Pass 1's checkpoints say what the destination held of a source that
  * has changed since: a restarted job copies in full again (resuming
  * only a pass 1 that was cut short), later passes catch up from there. */
-static void forget_checkpoints(struct runner *r)
+static void forget_checkpoints(struct runner *r, size_t n)
 {
-  size_t n = json_object_array_length(json_get(r->request, "disks"));
-
   for (size_t i = 0; i < n; i++) {
     _cleanup_free_ char *p = checkpoint_path(r, i);
     if (p)
@@ -225,39 +198,39 @@ static int convert_in_place(struct sync_job *sj,
 int sync_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
-  json_object *interval = json_get(r->request, "interval_s");
-  struct sync_job sj = { .r = r, .result = result, .ino_fd = -1,
-                         .interval = interval ? json_object_get_int64(interval)
-                                              : 0 };
+  struct sync_job sj = { .r = r, .req = &req->u.sync, .result = result,
+                         .ino_fd = -1 };
   int ret = -1;
 
   sj.passes = json_object_new_array();
   json_object_object_add(result, "passes", sj.passes);
   /* made before pass 1, so a pass asked for during it is not lost */
-  if (watch_requests(&sj, f) < 0 || bandwidth_start(r, f) < 0 ||
+  if (watch_requests(&sj, f) < 0 ||
+      bandwidth_start(r, &sj.req->limits, f) < 0 ||
       run_pass(&sj, true, "start", NULL, f) < 0)
     goto out;
-  forget_checkpoints(r);
+  forget_checkpoints(r, sj.req->n_disks);
   for (;;) {
+    /* the request file uchd left (jobs/sync_request.h): its action, and
+     * the body parsed as uchd did */
     _cleanup_json_ json_object *pass = wait_for_pass(&sj);
+    _cleanup_(sync_pass_freep) struct sync_pass *asked = NULL;
     const char *action = json_get_string(pass, "action");
     struct uch_error err = { 0 };
     bool cutover = action && strcmp(action, "cutover") == 0;
     if (!pass)
       goto out;
-    if (action && request_sync_pass(json_get(pass, "body"), r->request,
+    if (action && request_sync_pass(json_get(pass, "body"), sj.req, &asked,
                                     &err) < 0) {
       runner_log(r, "%s request refused: %s", action, err.message);
       continue;
     }
-    if (run_pass(&sj, false, action ? action : "interval",
-                 json_get(pass, "body"), f) < 0)
+    if (run_pass(&sj, false, action ? action : "interval", asked, f) < 0)
       goto out;
     if (cutover)
       break;
   }
-  if (req->u.sync.has_inplace &&
-      convert_in_place(&sj, &req->u.sync.inplace, f) < 0)
+  if (sj.req->has_inplace && convert_in_place(&sj, &sj.req->inplace, f) < 0)
     goto out;
   ret = 0;
 out:

@@ -20,7 +20,6 @@
 #include "transfer/verify.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-#include "util/jsonutil.h"
 #include "util/timeutil.h"
 #include "volumes/volume-open.h"
 
@@ -176,36 +175,32 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
   return equal ? 0 : -1;
 }
 
-int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
-              json_object *results, struct job_failure *f)
+int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
+              bool verify, json_object *results, struct job_failure *f)
 {
-  json_object *dest = json_get(disk, "destination");
-  json_object *source = json_get(disk, "source");
-  const char *path = json_get_string(dest, "path");
-  const char *format = json_get_string(dest, "format");
-  json_object *is_zero = json_get(dest, "is_zero");
+  const struct rq_destination *dest = &disk->destination;
+  const struct rq_source *source = &disk->source;
+  const char *path = dest->path;
+  const char *format = dest->format == FORMAT_QCOW2 ? "qcow2" : "raw";
   _cleanup_free_ char *src_dev = NULL, *dst_dev = NULL;
-  _cleanup_json_ json_object *src_path = NULL;
+  struct rq_source src_path;
   struct disk_copy d = { 0 };
   json_object *res;
   const char *target;
   double start;
   int ret = -1;
 
-  if (!format)
-    format = "raw";
   runner_set_phase(r, "preparing");
-  if (json_get(source, "volume")) {
-    if (volume_open_json(r, source, false, &src_dev, f) < 0) {
+  if (source->kind == SOURCE_VOLUME) {
+    if (volume_open(r, &source->volume, false, &src_dev, f) < 0) {
       failure_prefix(f, "disks[%zu].source: ", i);
       goto out;
     }
-    src_path = json_object_new_object();
-    json_object_object_add(src_path, "path", json_object_new_string(src_dev));
-    source = src_path;
+    src_path = (struct rq_source){ .kind = SOURCE_PATH, .path = src_dev };
+    source = &src_path;
   }
-  if (json_get(dest, "volume")) {
-    if (volume_open_json(r, dest, true, &dst_dev, f) < 0)
+  if (dest->volume.id) {
+    if (volume_open(r, &dest->volume, true, &dst_dev, f) < 0)
       goto dest_error;
     path = dst_dev;
   }
@@ -220,15 +215,15 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
              (unsigned long long)d.ext.size,
              (unsigned long long)d.ext.allocated);
   runner_disk_progress(r, i, 0, 0, d.ext.allocated);
-  if (json_get(disk, "changes")) {
+  if (disk->changes.kind != CHANGES_NONE) {
     /* a warm pass: bitmaps are read from the server that has them, not
      * through nbdkit (which passes on base:allocation only) */
-    const char *uri = json_get_string(source, "nbd");
+    const char *uri = source->kind == SOURCE_NBD ? source->nbd : NULL;
     struct pass_result pass;
     runner_set_phase(r, "copying");
     start = time_monotonic();
-    if (incremental_pass(r, i, uri ? uri : d.src.uri,
-                         json_get(disk, "changes"), path, &pass, f) < 0) {
+    if (incremental_pass(r, i, uri ? uri : d.src.uri, &disk->changes, path,
+                         &pass, f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }
@@ -237,7 +232,7 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
     json_object_object_add(res, "pass", pass_result_json(&pass));
     goto done;
   }
-  if (strcmp(format, "qcow2") == 0) {
+  if (dest->format == FORMAT_QCOW2) {
     if (qcow2_open(r, i, path, d.ext.size, &d.dst, f) < 0)
       goto dest_error;
     target = d.dst.uri;
@@ -248,11 +243,10 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
   }
   runner_set_phase(r, "copying");
   start = time_monotonic();
-  if (strcmp(format, "raw") == 0) {
+  if (dest->format == FORMAT_RAW) {
     /* raw: our own copy, which checkpoints, so a rerun resumes */
     struct resumable_result rr;
-    if (resumable_copy(r, i, d.src.uri, &d.ext, path,
-                       is_zero && json_object_get_boolean(is_zero), &rr,
+    if (resumable_copy(r, i, d.src.uri, &d.ext, path, dest->is_zero, &rr,
                        f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
@@ -263,8 +257,7 @@ int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
                              json_object_new_int64((int64_t)rr.resumed_from));
     goto done;
   }
-  if (nbdcopy_run(r, i, d.src.uri, target,
-                  is_zero && json_object_get_boolean(is_zero), &d.ext, f) < 0) {
+  if (nbdcopy_run(r, i, d.src.uri, target, dest->is_zero, &d.ext, f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);
     goto out;
   }
@@ -288,10 +281,10 @@ out:
 }
 
 /* The request's limit, unless PATCH /v1/jobs/{id} already set one. */
-int bandwidth_start(struct runner *r, struct job_failure *f)
+int bandwidth_start(struct runner *r, const struct rq_limits *limits,
+                    struct job_failure *f)
 {
-  const char *bw = json_get_string(json_get(r->request, "limits"),
-                                   "bandwidth");
+  const char *bw = limits->bandwidth;
   _cleanup_free_ char *file = runtime_path(r, BANDWIDTH_FILE);
 
   if (!bw || !file || access(file, F_OK) == 0)
@@ -307,18 +300,14 @@ int bandwidth_start(struct runner *r, struct job_failure *f)
 int copy_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
-  (void)req;    /* not typed yet: reads r->request */
-  json_object *disks = json_get(r->request, "disks");
-  json_object *verify = json_get(r->request, "verify");
+  const struct copy_request *copy = &req->u.copy;
   json_object *results = json_object_new_array();
-  size_t n = disks ? json_object_array_length(disks) : 0;
 
   json_object_object_add(result, "disks", results);
-  if (bandwidth_start(r, f) < 0)
+  if (bandwidth_start(r, &copy->limits, f) < 0)
     return -1;
-  for (size_t i = 0; i < n; i++) {
-    if (copy_disk(r, i, json_object_array_get_idx(disks, i),
-                  verify && json_object_get_boolean(verify), results, f) < 0)
+  for (size_t i = 0; i < copy->n_disks; i++) {
+    if (copy_disk(r, i, &copy->disks[i], copy->verify, results, f) < 0)
       return -1;
     if (r->kids.cancelled)
       return -1;

@@ -6,19 +6,21 @@
 
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 
 /* Fills result.disks; returns 0, or -1 with f set (or on cancel). */
 int copy_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f);
 
-/* One disk of a copy request (`disk` as in disks[i], a "changes" one
+/* One disk of a copy request (one whose changes are not CHANGES_NONE
  * is an incremental pass); appends its result to `results`.  The sync
  * job runs its passes through this. */
-int copy_disk(struct runner *r, size_t i, json_object *disk, bool verify,
-              json_object *results, struct job_failure *f);
+int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
+              bool verify, json_object *results, struct job_failure *f);
 /* Writes the request's limits.bandwidth to the rate file unless PATCH
  * already set one. */
-int bandwidth_start(struct runner *r, struct job_failure *f);
+int bandwidth_start(struct runner *r, const struct rq_limits *limits,
+                    struct job_failure *f);
 
 #endif

@@ -19,7 +19,6 @@
 #include "transfer/tool-argv.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-#include "util/jsonutil.h"
 #include "util/timeutil.h"
 
 void endpoint_stop(struct runner *r, struct endpoint *s)
@@ -51,10 +50,9 @@ static int check_vddk(struct job_failure *f)
   }
 }
 
-static int serve(struct runner *r, json_object *source, const char *tag,
-                 const char *password_file,
-                 const struct source_filters *filters, struct endpoint *s,
-                 struct job_failure *f)
+static int serve(struct runner *r, const struct nbdkit_source *source,
+                 const char *tag, const struct source_filters *filters,
+                 struct endpoint *s, struct job_failure *f)
 {
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *sock = runtime_path(r, "%s.sock", tag);
@@ -70,8 +68,7 @@ static int serve(struct runner *r, json_object *source, const char *tag,
    * the new server being ready */
   unlink(sock);
   unlink(pidfile);
-  if (nbdkit_filtered_source_argv(&a, source, filters, sock, pidfile,
-                                  password_file) < 0) {
+  if (nbdkit_filtered_source_argv(&a, source, filters, sock, pidfile) < 0) {
     failure_set(f, "internal", "cannot build the nbdkit command line");
     return -1;
   }
@@ -90,10 +87,10 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
                     struct endpoint *s, struct job_failure *f)
 {
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
-  _cleanup_json_ json_object *network = NULL;
+  struct nbd_network_source network;
   struct source_filters filters = { .rate_file = rate_file };
   char tag[32];
-  int kind = uch_nbd_network_source(uri, &network);
+  int kind = uch_nbd_network_source(uri, &network), ret;
 
   snprintf(tag, sizeof tag, "src%zu", disk);
   if (kind < 0) {
@@ -105,7 +102,10 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
   if (kind == 0) {
     /* across a network: retried, and limited by the job's bandwidth */
     filters.retry = true;
-    return serve(r, network, tag, NULL, &filters, s, f);
+    ret = serve(r, &(struct nbdkit_source){ .nbdkit = &network.nbdkit },
+                tag, &filters, s, f);
+    nbd_network_source_free(&network);
+    return ret;
   }
   s->uri = strdup(uri);
   return s->uri ? 0 : -1;
@@ -113,63 +113,68 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
 
 /* A vddk source with config_entries: they go to RUNTIME/jobs/ID/TAG-vddk.conf
  * (0600), passed as config=. */
-static int serve_vddk_config(struct runner *r, size_t disk,
-                             json_object *source, const char *tag,
-                             const struct source_filters *filters,
-                             struct endpoint *s, struct job_failure *f)
+static int write_vddk_config(struct runner *r, const struct rq_nbdkit *nbdkit,
+                             const char *tag, char **conf,
+                             struct job_failure *f)
 {
-  _cleanup_free_ char *conf = runtime_path(r, "%s-vddk.conf", tag);
-  _cleanup_free_ char *text = NULL, *field = NULL, *password_file = NULL;
-  _cleanup_json_ json_object *src = NULL;
+  _cleanup_free_ char *text = NULL;
 
-  if (!conf ||
-      !(text = vddk_config_text(json_get(json_get(source, "nbdkit"),
-                                         "config_entries"))) ||
-      write_file_atomic(conf, text, strlen(text), 0600) < 0 ||
-      !(src = vddk_source_with_config(source, conf)) ||
-      asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0) {
+  if (!(*conf = runtime_path(r, "%s-vddk.conf", tag)) ||
+      !(text = vddk_config_text(nbdkit)) ||
+      write_file_atomic(*conf, text, strlen(text), 0600) < 0) {
     failure_set(f, "internal", "the VDDK config file in %s: %s", r->rt_dir,
                 strerror(errno));
     return -1;
   }
-  password_file = secret_path(r->rt_dir, field);
-  return serve(r, src, tag, password_file, filters, s, f);
+  return 0;
 }
 
-int source_open(struct runner *r, size_t disk, json_object *source,
+int source_open(struct runner *r, size_t disk, const struct rq_source *source,
                 struct endpoint *s, struct job_failure *f)
 {
-  const char *uri = json_get_string(source, "nbd");
-  json_object *nbdkit = json_get(source, "nbdkit");
-  _cleanup_free_ char *field = NULL, *password_file = NULL;
+  _cleanup_free_ char *field = NULL, *password_file = NULL, *conf = NULL;
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
   struct source_filters filters = { .rate_file = rate_file };
+  const struct rq_nbdkit *nbdkit = &source->nbdkit;
   char tag[32];
 
   snprintf(tag, sizeof tag, "src%zu", disk);
-  if (uri)
-    return source_open_nbd(r, disk, uri, s, f);
-  if (nbdkit) {
-    const char *plugin = json_get_string(nbdkit, "plugin");
-    if (plugin && strcmp(plugin, "vddk") == 0 && check_vddk(f) < 0)
-      return -1;
-    if (plugin && strcmp(plugin, "vddk") == 0 &&
-        json_get(nbdkit, "config_entries"))
-      return serve_vddk_config(r, disk, source, tag, &filters, s, f);
-    if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
-      return -1;
-    password_file = secret_path(r->rt_dir, field);
+  switch (source->kind) {
+  case SOURCE_NBD:
+    return source_open_nbd(r, disk, source->nbd, s, f);
+  case SOURCE_PATH:
+    return serve(r, &(struct nbdkit_source){ .path = source->path }, tag,
+                 &filters, s, f);
+  case SOURCE_VOLUME:
+    /* the caller opens the volume and gives its device as a path */
+    failure_set(f, "internal", "volume %s not opened", source->volume.id);
+    return -1;
+  case SOURCE_NBDKIT:
+    break;
   }
-  return serve(r, source, tag, password_file, &filters, s, f);
+  if (nbdkit->plugin == PLUGIN_VDDK && check_vddk(f) < 0)
+    return -1;
+  if (nbdkit->n_vddk_config > 0 &&
+      write_vddk_config(r, nbdkit, tag, &conf, f) < 0)
+    return -1;
+  if (nbdkit->password) {
+    if (asprintf(&field, "disks[%zu].source.nbdkit.password", disk) < 0)
+      field = NULL;
+    if (!field || !(password_file = secret_path(r->rt_dir, field))) {
+      failure_set(f, "internal", "out of memory");
+      return -1;
+    }
+  }
+  return serve(r, &(struct nbdkit_source){ .nbdkit = nbdkit,
+                                           .password_file = password_file,
+                                           .vddk_config = conf },
+               tag, &filters, s, f);
 }
 
 int path_serve(struct runner *r, const char *path, const char *tag,
                struct endpoint *s, struct job_failure *f)
 {
-  _cleanup_json_ json_object *source = json_object_new_object();
-
-  json_object_object_add(source, "path", json_object_new_string(path));
-  return serve(r, source, tag, NULL, NULL, s, f);
+  return serve(r, &(struct nbdkit_source){ .path = path }, tag, NULL, s, f);
 }
 
 int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,

@@ -6,8 +6,8 @@
 #define UCH_ENDPOINT_H
 
 #include <stdint.h>
-#include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 #include "runner/tools.h"
 
@@ -26,7 +26,7 @@ void endpoint_stop(struct runner *r, struct endpoint *s);
  * source nbdkit serves goes through the rate filter (BANDWIDTH_FILE), a
  * network one (nbd://, nbds://) through the retry filter too; an
  * nbd+unix:// source is read directly. */
-int source_open(struct runner *r, size_t disk, json_object *source,
+int source_open(struct runner *r, size_t disk, const struct rq_source *source,
                 struct endpoint *s, struct job_failure *f);
 /* The same for a source {"nbd": uri}. */
 int source_open_nbd(struct runner *r, size_t disk, const char *uri,

@@ -15,7 +15,6 @@
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
 #include "util/cleanup.h"
-#include "util/jsonutil.h"
 
 /* qemu:dirty-bitmap:NAME flags: bit 0 set means dirty */
 #define QEMU_BITMAP_DIRTY 1u
@@ -29,27 +28,25 @@ static int by_offset(const void *a, const void *b)
   return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-int changes_from_list(json_object *list, uint64_t size, struct extents *e)
+int changes_from_list(const struct rq_extent *list, size_t n, uint64_t size,
+                      struct extents *e)
 {
-  size_t n = json_object_array_length(list);
   struct extent *v = calloc(n ? n : 1, sizeof *v);
   size_t k = 0;
 
   if (!v)
     return -1;
   for (size_t i = 0; i < n; i++) {
-    json_object *pair = json_object_array_get_idx(list, i);
-    int64_t off = json_object_get_int64(json_object_array_get_idx(pair, 0));
-    int64_t len = json_object_get_int64(json_object_array_get_idx(pair, 1));
-    if (off < 0 || len <= 0) {
+    uint64_t off = list[i].offset, len = list[i].length;
+    if (len == 0) {
       free(v);
       return -1;
     }
-    if ((uint64_t)off >= size)
+    if (off >= size)
       continue;
-    if ((uint64_t)len > size - off)
+    if (len > size - off)
       len = size - off;
-    v[k++] = (struct extent){ (uint64_t)off, (uint64_t)len, true };
+    v[k++] = (struct extent){ off, len, true };
   }
   qsort(v, k, sizeof *v, by_offset);
   e->size = size;
@@ -188,14 +185,14 @@ int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
   return 0;
 }
 
-static int changed_extents(struct nbd_handle *nbd, json_object *changes,
+static int changed_extents(struct nbd_handle *nbd,
+                           const struct rq_changes *changes,
                            const char *ctx, uint64_t size, struct extents *e,
                            struct job_failure *f)
 {
-  json_object *list = json_get(changes, "extents");
-
-  if (list) {
-    if (changes_from_list(list, size, e) < 0) {
+  if (changes->kind == CHANGES_EXTENTS) {
+    if (changes_from_list(changes->extents, changes->n_extents, size,
+                          e) < 0) {
       failure_set(f, "invalid_request", "changes.extents: malformed");
       return -1;
     }
@@ -253,10 +250,11 @@ out:
 }
 
 int incremental_pass(struct runner *r, size_t disk, const char *uri,
-                     json_object *changes, const char *dst_path,
+                     const struct rq_changes *changes, const char *dst_path,
                      struct pass_result *res, struct job_failure *f)
 {
-  const char *bitmap = json_get_string(changes, "bitmap");
+  const char *bitmap = changes->kind == CHANGES_BITMAP ? changes->bitmap
+                                                       : NULL;
   char ctx[128] = "", why[512];
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   struct nbd_handle *nbd = NULL;

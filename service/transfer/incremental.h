@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 #include "transfer/extents.h"
 
@@ -21,18 +22,19 @@ struct pass_result {
   uint64_t zeroed;          /* bytes zeroed without reading */
 };
 
-/* `changes` is disks[i].changes: {"bitmap": NAME} or {"extents":
- * [[OFFSET, LENGTH], ...]}.  `uri` is the source. */
+/* `changes` is what changed: a bitmap's name or a list of extents
+ * (CHANGES_BITMAP or CHANGES_EXTENTS).  `uri` is the source. */
 int incremental_pass(struct runner *r, size_t disk, const char *uri,
-                     json_object *changes, const char *dst_path,
+                     const struct rq_changes *changes, const char *dst_path,
                      struct pass_result *res, struct job_failure *f);
 
 /* {"changed_bytes", "bytes_read", "bytes_zeroed"} */
 json_object *pass_result_json(const struct pass_result *p);
 
-/* The changed extents of a request's list, sorted and merged, clipped
- * to `size`; -1 when one is malformed. */
-int changes_from_list(json_object *list, uint64_t size, struct extents *e);
+/* The n changed extents of a request's list, sorted and merged,
+ * clipped to `size`; -1 when one is empty. */
+int changes_from_list(const struct rq_extent *list, size_t n, uint64_t size,
+                      struct extents *e);
 
 /* Building blocks shared with resumable.c. */
 struct nbd_handle;

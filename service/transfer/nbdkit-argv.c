@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "transfer/tool-argv.h"
-#include "util/jsonutil.h"
 
 static int nbdkit_common(struct argv *a, const char *pidfile)
 {
@@ -17,26 +16,23 @@ static int nbdkit_common(struct argv *a, const char *pidfile)
 }
 
 /* "known_hosts" -> "known-hosts": nbdkit's spelling of the request keys. */
-static int add_param(struct argv *a, const char *key, json_object *v)
+static int add_param(struct argv *a, const struct rq_nbdkit_param *p)
 {
   char name[64];
   size_t i;
 
-  for (i = 0; key[i] && i < sizeof name - 1; i++)
-    name[i] = key[i] == '_' ? '-' : key[i];
+  for (i = 0; p->key[i] && i < sizeof name - 1; i++)
+    name[i] = p->key[i] == '_' ? '-' : p->key[i];
   name[i] = '\0';
-  switch (json_object_get_type(v)) {
-  case json_type_string:
-    return argv_addf(a, "%s=%s", name, json_object_get_string(v));
-  case json_type_boolean:
-    return argv_addf(a, "%s=%s", name,
-                     json_object_get_boolean(v) ? "true" : "false");
-  case json_type_int:
-    return argv_addf(a, "%s=%lld", name,
-                     (long long)json_object_get_int64(v));
-  default:
-    return -1;
+  switch (p->type) {
+  case PARAM_STRING:
+    return argv_addf(a, "%s=%s", name, p->s);
+  case PARAM_BOOL:
+    return argv_addf(a, "%s=%s", name, p->b ? "true" : "false");
+  case PARAM_INT:
+    return argv_addf(a, "%s=%lld", name, (long long)p->n);
   }
+  return -1;
 }
 
 /* --filter=NAME before the plugin ... */
@@ -61,46 +57,41 @@ static int add_filter_params(struct argv *a, const struct source_filters *f)
   return 0;
 }
 
-static int add_plugin(struct argv *a, json_object *source,
-                      const char *password_file);
+static int add_plugin(struct argv *a, const struct nbdkit_source *source);
 
-int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
+int nbdkit_filtered_source_argv(struct argv *a,
+                                const struct nbdkit_source *source,
                                 const struct source_filters *filters,
-                                const char *sock, const char *pidfile,
-                                const char *password_file)
+                                const char *sock, const char *pidfile)
 {
   if (nbdkit_common(a, pidfile) < 0 || argv_add(a, "-U") < 0 ||
       argv_add(a, sock) < 0 || add_filters(a, filters) < 0 ||
-      add_plugin(a, source, password_file) < 0 ||
-      add_filter_params(a, filters) < 0)
+      add_plugin(a, source) < 0 || add_filter_params(a, filters) < 0)
     return -1;
   return 0;
 }
 
 /* PLUGIN key=value... */
-static int add_plugin(struct argv *a, json_object *source,
-                      const char *password_file)
+static int add_plugin(struct argv *a, const struct nbdkit_source *source)
 {
-  const char *path = json_get_string(source, "path");
-  json_object *nbdkit = json_get(source, "nbdkit");
-  const char *plugin = json_get_string(nbdkit, "plugin");
+  const struct rq_nbdkit *nbdkit = source->nbdkit;
 
-  if (path)
-    return argv_add(a, "file") < 0 ? -1 : argv_addf(a, "file=%s", path);
-  if (!plugin || argv_add(a, plugin) < 0)
+  if (source->path)
+    return argv_add(a, "file") < 0 ? -1
+                                   : argv_addf(a, "file=%s", source->path);
+  if (!nbdkit || argv_add(a, nbdkit->plugin_name) < 0)
     return -1;
-  json_object_object_foreach(nbdkit, key, v) {
-    if (strcmp(key, "plugin") == 0 || strcmp(key, "password") == 0 ||
-        strcmp(key, "password_file") == 0)
-      continue;
-    if (add_param(a, key, v) < 0)
+  for (size_t i = 0; i < nbdkit->n_params; i++)
+    if (add_param(a, &nbdkit->params[i]) < 0)
       return -1;
-  }
-  if (json_get(nbdkit, "password") || json_get(nbdkit, "password_file")) {
-    if (!password_file)
-      return -1;
-    return argv_addf(a, "password=+%s", password_file);
-  }
+  if (nbdkit->n_vddk_config > 0 &&
+      (!source->vddk_config ||
+       argv_addf(a, "config=%s", source->vddk_config) < 0))
+    return -1;
+  if (nbdkit->password &&
+      (!source->password_file ||
+       argv_addf(a, "password=+%s", source->password_file) < 0))
+    return -1;
   return 0;
 }
 
@@ -128,7 +119,7 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
 
 /* VixDiskLib's config file: one "KEY=VALUE" line per entry, in the
  * request's order. */
-char *vddk_config_text(json_object *entries)
+char *vddk_config_text(const struct rq_nbdkit *nbdkit)
 {
   char *text = NULL;
   size_t len = 0;
@@ -136,29 +127,12 @@ char *vddk_config_text(json_object *entries)
 
   if (!f)
     return NULL;
-  json_object_object_foreach(entries, key, v)
-    fprintf(f, "%s=%lld\n", key, (long long)json_object_get_int64(v));
+  for (size_t i = 0; i < nbdkit->n_vddk_config; i++)
+    fprintf(f, "%s=%lld\n", nbdkit->vddk_config[i].name,
+            (long long)nbdkit->vddk_config[i].value);
   if (fclose(f) != 0) {
     free(text);
     return NULL;
   }
   return text;
-}
-
-/* A copy of a vddk source with config=FILE in place of its
- * config_entries (FILE holds them). */
-json_object *vddk_source_with_config(json_object *source, const char *file)
-{
-  json_object *copy = NULL, *nbdkit;
-
-  if (json_object_deep_copy(source, &copy, NULL) < 0)
-    return NULL;
-  nbdkit = json_get(copy, "nbdkit");
-  if (!nbdkit) {
-    json_object_put(copy);
-    return NULL;
-  }
-  json_object_object_del(nbdkit, "config_entries");
-  json_object_object_add(nbdkit, "config", json_object_new_string(file));
-  return copy;
 }

@@ -7,54 +7,67 @@
 #include <string.h>
 
 #include "transfer/tool-argv.h"
-#include "util/cleanup.h"
 #include "util/nbd-uri.h"
 
-static void add(json_object *o, const char *key, const char *value)
+/* key=value, replacing an earlier value of the same key in its place */
+static int add(struct rq_nbdkit *k, const char *key,
+               enum nbdkit_param_type type, const char *s, int64_t n)
 {
-  json_object_object_add(o, key, json_object_new_string(value));
+  struct rq_nbdkit_param p = { .key = key, .type = type, .s = s, .n = n };
+
+  for (size_t i = 0; i < k->n_params; i++)
+    if (strcmp(k->params[i].key, key) == 0) {
+      k->params[i] = p;
+      return 0;
+    }
+  if (k->n_params >= NBDKIT_MAX_PARAMS)
+    return -1;
+  k->params[k->n_params++] = p;
+  return 0;
 }
 
-int uch_nbd_network_source(const char *uri, json_object **source)
+void nbd_network_source_free(struct nbd_network_source *s)
 {
-  _cleanup_json_ json_object *p = NULL;
-  struct uch_nbd_uri u;
-  char why[128], port[8];
-  int ret = -1;
+  uch_nbd_uri_free(&s->uri);
+  memset(s, 0, sizeof *s);
+}
 
-  *source = NULL;
-  if (uch_nbd_uri_parse(uri, &u, why, sizeof why) < 0)
-    goto out;
-  if (u.unix_socket) {
-    ret = 1;                                /* not across a network */
-    goto out;
+int uch_nbd_network_source(const char *uri, struct nbd_network_source *out)
+{
+  struct rq_nbdkit *k = &out->nbdkit;
+  struct uch_nbd_uri *u = &out->uri;
+  char why[128];
+
+  memset(out, 0, sizeof *out);
+  if (uch_nbd_uri_parse(uri, u, why, sizeof why) < 0)
+    goto fail;
+  if (u->unix_socket) {
+    nbd_network_source_free(out);
+    return 1;                               /* not across a network */
   }
-  p = json_object_new_object();
-  add(p, "plugin", "nbd");
-  add(p, "hostname", u.host);
-  if (u.port) {
-    snprintf(port, sizeof port, "%d", u.port);
-    add(p, "port", port);
-  }
-  if (u.export_name[0])
-    add(p, "export", u.export_name);
-  if (u.tls)
-    add(p, "tls", "require");
-  if (u.user && u.tls)
-    add(p, "tls_username", u.user);
-  for (size_t i = 0; i < u.n_params; i++) {
-    if (strcmp(u.params[i].key, "tls-psk-file") == 0)
-      add(p, "tls_psk", u.params[i].value);
-    else if (strcmp(u.params[i].key, "tls-username") == 0)
-      add(p, "tls_username", u.params[i].value);
+  k->plugin = PLUGIN_NBD;
+  k->plugin_name = "nbd";
+  if (add(k, "hostname", PARAM_STRING, u->host, 0) < 0 ||
+      (u->port && add(k, "port", PARAM_INT, NULL, u->port) < 0) ||
+      (u->export_name[0] &&
+       add(k, "export", PARAM_STRING, u->export_name, 0) < 0) ||
+      (u->tls && add(k, "tls", PARAM_STRING, "require", 0) < 0) ||
+      (u->user && u->tls &&
+       add(k, "tls_username", PARAM_STRING, u->user, 0) < 0))
+    goto fail;
+  for (size_t i = 0; i < u->n_params; i++) {
+    const char *key;
+    if (strcmp(u->params[i].key, "tls-psk-file") == 0)
+      key = "tls_psk";
+    else if (strcmp(u->params[i].key, "tls-username") == 0)
+      key = "tls_username";
     else
-      goto out;                   /* a parameter we would silently drop */
+      goto fail;                  /* a parameter we would silently drop */
+    if (add(k, key, PARAM_STRING, u->params[i].value, 0) < 0)
+      goto fail;
   }
-  *source = json_object_new_object();
-  json_object_object_add(*source, "nbdkit", p);
-  p = NULL;
-  ret = 0;
-out:
-  uch_nbd_uri_free(&u);
-  return ret;
+  return 0;
+fail:
+  nbd_network_source_free(out);
+  return -1;
 }

@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <json-c/json.h>
-
+#include "jobs/job-request.h"
 #include "util/argv.h"
+#include "util/nbd-uri.h"
 
 /* Filters in front of a source's plugin. */
 struct source_filters {
@@ -22,27 +22,43 @@ struct source_filters {
 /* Bounded: 1+2+4+8+16 s of waiting at most for one request. */
 #define SOURCE_RETRIES 5
 #define SOURCE_RETRY_DELAY 1
+/* What nbdkit serves: a file, or a plugin as a request names it. */
+struct nbdkit_source {
+  const char *path;                 /* the file plugin on path, or ... */
+  const struct rq_nbdkit *nbdkit;   /* ... this plugin and its keys */
+  /* the stored secret, which nbdkit->password needs */
+  const char *password_file;
+  /* the file holding nbdkit->vddk_config, which they need */
+  const char *vddk_config;
+};
 /* nbdkit serving SOURCE read-only on a Unix socket:
  *   nbdkit --exit-with-parent -r -f -U SOCK -P PIDFILE [--filter=F...]
- *          PLUGIN key=value... [filter params]
- * SOURCE is {"path": P} (file plugin) or {"nbdkit": {...}}; JSON keys
- * become nbdkit parameters (known_hosts -> known-hosts); a password is
- * "password=+PASSWORD_FILE"; filters NULL for none.  Returns -1 on a
- * source it cannot express. */
-int nbdkit_filtered_source_argv(struct argv *a, json_object *source,
+ *          PLUGIN key=value... [config=VDDK_CONFIG]
+ *          [password=+PASSWORD_FILE] [filter params]
+ * keys in the request's order, named as nbdkit spells them
+ * (known_hosts -> known-hosts); filters NULL for none.  Returns -1 on
+ * a source it cannot express (a password or config entries without
+ * their file). */
+int nbdkit_filtered_source_argv(struct argv *a,
+                                const struct nbdkit_source *source,
                                 const struct source_filters *filters,
-                                const char *sock, const char *pidfile,
-                                const char *password_file);
+                                const char *sock, const char *pidfile);
 /* A vddk source's config_entries as VixDiskLib's config file text
- * ("KEY=VALUE" lines), and a copy of the source with config=FILE in
- * their place; NULL on allocation failure. */
-char *vddk_config_text(json_object *entries);
-json_object *vddk_source_with_config(json_object *source, const char *file);
+ * ("KEY=VALUE" lines); NULL on allocation failure. */
+char *vddk_config_text(const struct rq_nbdkit *nbdkit);
+/* A network NBD URI as nbdkit's nbd plugin: nbdkit's strings point
+ * into uri. */
+struct nbd_network_source {
+  struct rq_nbdkit nbdkit;
+  struct uch_nbd_uri uri;
+};
+void nbd_network_source_free(struct nbd_network_source *s);
 /* nbd://[USER@]HOST[:PORT][/EXPORT][?tls-psk-file=F&tls-username=U] and
- * nbds://... as the source {"nbdkit": {"plugin": "nbd", "hostname": ...,
- * "tls": "require", "tls_psk": F, ...}}: 0 and *source; 1 when the URI
- * is not a network one (nbd+unix://); -1 when it cannot be expressed. */
-int uch_nbd_network_source(const char *uri, json_object **source);
+ * nbds://... as the plugin nbd with hostname=, port=, export=,
+ * tls=require, tls-username=, tls-psk=: 0 and *out (free it); 1 when
+ * the URI is not a network one (nbd+unix://); -1 when it cannot be
+ * expressed. */
+int uch_nbd_network_source(const char *uri, struct nbd_network_source *out);
 
 /* nbdkit serving the files of EXPORT_DIR read-only, one export each. */
 struct export_listen {

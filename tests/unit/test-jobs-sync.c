@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "jobs/sync_request.h"
 #include "util/cleanup.h"
@@ -27,9 +28,12 @@ static const char *pass_field(const char *body)
   static char field[128];
   _cleanup_json_ json_object *req = json_tokener_parse(job);
   _cleanup_json_ json_object *b = json_tokener_parse(body);
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
   struct uch_error err = { 0 };
 
-  if (request_sync_pass(b, req, &err) == 0)
+  if (request_load(req, &r, &err) < 0)
+    return "(job refused)";
+  if (request_sync_pass(b, &r->u.sync, NULL, &err) == 0)
     return "ok";
   snprintf(field, sizeof field, "%s", err.field);
   return field;
@@ -59,6 +63,42 @@ static void pass_bodies(void)
   is_str(pass_field("{\"disks\": [{}, {\"changed_extents\": []}], \"x\": 1}"),
          "x", "an unknown top-level key");
   is_str(pass_field("[]"), "", "not an object");
+}
+
+/* The typed pass: what changed on each disk, and its marker. */
+static void pass_typed(void)
+{
+  _cleanup_json_ json_object *req = json_tokener_parse(job);
+  _cleanup_json_ json_object *b = json_tokener_parse(
+    "{\"disks\": [{\"change_id\": \"c1\"},"
+    " {\"changed_extents\": [[4096, 512], [0, 1]]}]}");
+  _cleanup_json_ json_object *b2 = json_tokener_parse(
+    "{\"disks\": [{\"bitmap\": \"b9\"}, {\"changed_extents\": []}]}");
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  _cleanup_(sync_pass_freep) struct sync_pass *p = NULL, *p2 = NULL;
+  struct uch_error err = { 0 };
+
+  if (request_load(req, &r, &err) < 0 ||
+      request_sync_pass(b, &r->u.sync, &p, &err) < 0 ||
+      request_sync_pass(b2, &r->u.sync, &p2, &err) < 0) {
+    ok(0, "typed passes: %s", err.message);
+    return;
+  }
+  is_int((int)p->n_disks, 2, "a pass has the job's disks");
+  ok(p->disks[0].changes.kind == CHANGES_BITMAP, "disk 0: a bitmap");
+  is_str(p->disks[0].changes.bitmap, "b0", "the source's, by default");
+  is_str(p->disks[0].change_id, "c1", "the change id");
+  ok(p->disks[1].changes.kind == CHANGES_EXTENTS &&
+     p->disks[1].changes.n_extents == 2, "disk 1: two extents");
+  ok(p->disks[1].changes.extents[0].offset == 4096 &&
+     p->disks[1].changes.extents[0].length == 512 &&
+     p->disks[1].changes.extents[1].offset == 0 &&
+     p->disks[1].changes.extents[1].length == 1,
+     "in the request's order, as given");
+  ok(p->disks[1].change_id == NULL, "no change id: NULL");
+  is_str(p2->disks[0].changes.bitmap, "b9", "the body's bitmap wins");
+  ok(p2->disks[1].changes.kind == CHANGES_EXTENTS &&
+     p2->disks[1].changes.n_extents == 0, "an empty list: nothing changed");
 }
 
 static void request_files(void)
@@ -95,6 +135,7 @@ static void request_files(void)
 int main(void)
 {
   pass_bodies();
+  pass_typed();
   request_files();
   return tap_done();
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Every command line the worker runs, as a string: what a person would
  * paste into a shell to do the same by hand. */
+#include <stdio.h>
+
+#include "jobs/job-request.h"
+#include "jobs/request.h"
 #include "util/argv.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
@@ -9,18 +13,40 @@
 
 static char *joined;
 
-static const char *source(const char *json, const char *password_file)
+/* The nbdkit command line of SOURCE, as the worker has it: parsed by
+ * the request parser (as uchd accepted it), the password a file. */
+static const char *source_ex(const char *json, const char *password_file,
+                             const char *vddk_config)
 {
   _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_json_ json_object *src = json_tokener_parse(json);
+  _cleanup_free_ char *req = NULL;
+  _cleanup_json_ json_object *o = NULL;
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  struct uch_error err = { 0 };
+  const struct rq_source *src;
 
   free(joined);
   joined = NULL;
-  if (nbdkit_filtered_source_argv(&a, src, NULL, "/r/s.sock", "/r/s.pid",
-                                  password_file) < 0)
+  if (asprintf(&req, "{\"type\":\"copy\",\"disks\":[{\"source\":%s,"
+               "\"destination\":{\"path\":\"/d\"}}]}", json) < 0 ||
+      !(o = json_tokener_parse(req)) || request_load(o, &r, &err) < 0)
+    return "(invalid)";
+  src = &r->u.copy.disks[0].source;
+  if (nbdkit_filtered_source_argv(&a, &(struct nbdkit_source){
+                                        .path = src->path,
+                                        .nbdkit = src->kind == SOURCE_NBDKIT
+                                                    ? &src->nbdkit : NULL,
+                                        .password_file = password_file,
+                                        .vddk_config = vddk_config },
+                                  NULL, "/r/s.sock", "/r/s.pid") < 0)
     return "(failed)";
   joined = argv_join(&a);
   return joined;
+}
+
+static const char *source(const char *json, const char *password_file)
+{
+  return source_ex(json, password_file, NULL);
 }
 
 #define HEAD "nbdkit --exit-with-parent -r -f -P /r/s.pid -U /r/s.sock "
@@ -69,31 +95,37 @@ static void test_sources(void)
               "transports=nbdssl compression=fastlz",
          "vddk: compression= passed");
   {
-    _cleanup_json_ json_object *src = json_tokener_parse(
+    static const char vddk[] =
       "{\"nbdkit\":{\"plugin\":\"vddk\",\"server\":\"esx\","
       "\"vm\":\"moref=vm-1\",\"file\":\"[ds] vm/vm.vmdk\","
       "\"config_entries\":{\"vixDiskLib.nfcAio.Session.BufSizeIn64KB\":16,"
-      "\"vixDiskLib.nfcAio.Session.BufCount\":4}}}");
-    _cleanup_json_ json_object *conf = NULL;
-    _cleanup_free_ char *text = vddk_config_text(
-      json_get(json_get(src, "nbdkit"), "config_entries"));
-    _cleanup_argv_ struct argv a = { 0 };
-    _cleanup_free_ char *line = NULL;
+      "\"vixDiskLib.nfcAio.Session.BufCount\":4}}}";
+    _cleanup_json_ json_object *o = json_tokener_parse(
+      "{\"type\":\"copy\",\"disks\":[{\"source\":{\"nbdkit\":{"
+      "\"plugin\":\"vddk\",\"server\":\"esx\",\"vm\":\"moref=vm-1\","
+      "\"file\":\"f\",\"config_entries\":{"
+      "\"vixDiskLib.nfcAio.Session.BufSizeIn64KB\":16,"
+      "\"vixDiskLib.nfcAio.Session.BufCount\":4}}},"
+      "\"destination\":{\"path\":\"/d\"}}]}");
+    _cleanup_(job_request_freep) struct job_request *r = NULL;
+    _cleanup_free_ char *text = NULL;
+    struct uch_error err = { 0 };
 
+    ok(request_load(o, &r, &err) == 0, "vddk with config_entries parsed");
+    text = r ? vddk_config_text(&r->u.copy.disks[0].source.nbdkit) : NULL;
     is_str(text, "vixDiskLib.nfcAio.Session.BufSizeIn64KB=16\n"
                  "vixDiskLib.nfcAio.Session.BufCount=4\n",
            "vddk: config_entries as VixDiskLib's config file");
-    is_str(source(json_object_to_json_string(src), NULL), "(failed)",
+    is_str(source(vddk, NULL), "(failed)",
            "vddk: config_entries never reach the command line as they are");
-    conf = vddk_source_with_config(src, "/r/src0-vddk.conf");
-    ok(conf && nbdkit_filtered_source_argv(&a, conf, NULL, "/r/s.sock",
-                                           "/r/s.pid", NULL) == 0,
-       "vddk: the source with its config file");
-    line = argv_join(&a);
-    is_str(line, HEAD "vddk server=esx vm=moref=vm-1 'file=[ds] vm/vm.vmdk' "
-                      "config=/r/src0-vddk.conf",
+    is_str(source_ex(vddk, NULL, "/r/src0-vddk.conf"),
+           HEAD "vddk server=esx vm=moref=vm-1 'file=[ds] vm/vm.vmdk' "
+                "config=/r/src0-vddk.conf",
            "vddk: config_entries become config=FILE");
   }
+  is_str(source("{\"nbdkit\":{\"plugin\":\"ssh\",\"host\":\"h\","
+                "\"path\":\"/d\",\"user\":null}}", NULL),
+         HEAD "ssh host=h path=/d", "a null key is absent");
 }
 
 static void test_export(void)

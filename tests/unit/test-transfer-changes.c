@@ -2,14 +2,25 @@
 /* A changed-extent list from a request (CBT): sorted, overlapping and
  * touching ranges merged, clipped to the disk, bad entries refused. */
 #include "transfer/incremental.h"
+#include "util/jsonutil.h"
 #include "util/cleanup.h"
 #include "tap.h"
 
+/* [[OFFSET, LENGTH], ...] as the request's parser leaves it */
 static int list(const char *json, uint64_t size, struct extents *e)
 {
   _cleanup_json_ json_object *o = json_tokener_parse(json);
+  size_t n = json_object_array_length(o);
+  struct rq_extent v[16];
+
+  for (size_t i = 0; i < n && i < 16; i++) {
+    json_object *p = json_object_array_get_idx(o, i);
+    v[i] = (struct rq_extent){
+      (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 0)),
+      (uint64_t)json_object_get_int64(json_object_array_get_idx(p, 1)) };
+  }
   *e = (struct extents){ 0 };
-  return changes_from_list(o, size, e);
+  return changes_from_list(v, n, size, e);
 }
 
 int main(void)
@@ -40,7 +51,6 @@ int main(void)
 
   ok(list("[[0, 0]]", 4096, &e) < 0, "a zero length is refused");
   extents_free(&e);
-  ok(list("[[-1, 10]]", 4096, &e) < 0, "a negative offset is refused");
-  extents_free(&e);
+  /* a negative offset never gets here: test-jobs-request */
   return tap_done();
 }

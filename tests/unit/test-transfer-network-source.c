@@ -14,9 +14,9 @@ static char *joined;
 static const char *network(const char *uri)
 {
   _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_json_ json_object *src = NULL;
+  struct nbd_network_source src;
   struct source_filters f = { .rate_file = "/r/bandwidth", .retry = true };
-  int kind = uch_nbd_network_source(uri, &src);
+  int kind = uch_nbd_network_source(uri, &src), r;
 
   free(joined);
   joined = NULL;
@@ -24,8 +24,11 @@ static const char *network(const char *uri)
     return "(not network)";
   if (kind < 0)
     return "(refused)";
-  if (nbdkit_filtered_source_argv(&a, src, &f, "/r/s.sock", "/r/s.pid",
-                                  NULL) < 0)
+  r = nbdkit_filtered_source_argv(&a, &(struct nbdkit_source){
+                                      .nbdkit = &src.nbdkit },
+                                  &f, "/r/s.sock", "/r/s.pid");
+  nbd_network_source_free(&src);
+  if (r < 0)
     return "(failed)";
   joined = argv_join(&a);
   return joined;
@@ -50,6 +53,9 @@ int main(void)
          HEAD "hostname=fd00::7 port=10809 'export=a b' tls=require "
               "tls-psk=/p tls-username=x" TAIL,
          "IPv6, escaped export name, username from the query");
+  is_str(network("nbds://u@h/x?tls-username=v"),
+         HEAD "hostname=h export=x tls=require tls-username=v" TAIL,
+         "the query's username replaces the URI's, in its place");
   is_str(network("nbd+unix:///?socket=/s"), "(not network)",
          "a Unix socket is read directly");
   is_str(network("nbds://h/x?tls-certificates=/etc/pki"), "(refused)",
@@ -58,11 +64,10 @@ int main(void)
   is_str(network("nbd://:10809/x"), "(refused)", "no host");
 
   _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_json_ json_object *path = json_tokener_parse(
-    "{\"path\":\"/dev/vdb\"}");
   struct source_filters rate_only = { .rate_file = "/r/bandwidth" };
-  nbdkit_filtered_source_argv(&a, path, &rate_only, "/r/s.sock", "/r/s.pid",
-                              NULL);
+  nbdkit_filtered_source_argv(&a, &(struct nbdkit_source){
+                                    .path = "/dev/vdb" },
+                              &rate_only, "/r/s.sock", "/r/s.pid");
   free(joined);
   joined = argv_join(&a);
   is_str(joined, "nbdkit --exit-with-parent -r -f -P /r/s.pid -U /r/s.sock "
