@@ -61,23 +61,6 @@ static int sources(json_object *req, job_disk_fn *fn, void *opaque)
   return 0;
 }
 
-/* copy and sync: the sources, and each destination written */
-static int copy_disks(json_object *req, job_disk_fn *fn, void *opaque)
-{
-  json_object *disks = json_get(req, "disks");
-  int r;
-
-  if ((r = sources(req, fn, opaque)))
-    return r;
-  for (size_t i = 0; i < n_disks(disks); i++)
-    if ((r = path_and_volume(json_get(json_object_array_get_idx(disks, i),
-                                      "destination"),
-                             "disks[%zu].destination.%s", i, true, fn,
-                             opaque)))
-      return r;
-  return 0;
-}
-
 /* inplace: each disk itself, written by the commit */
 static int inplace_disks(json_object *req, job_disk_fn *fn, void *opaque)
 {

@@ -84,6 +84,12 @@ int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
 /* Per-type and per-object validators. */
 int check_labels(struct rq_ctx *c, json_object *req);
 int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out);
+/* copy and sync (jobs/copy-disks.c): every source read (a path, a
+ * volume, the nbdkit file plugin's file), then every destination
+ * written, from the typed disks; copy_disks() parses `req` for them. */
+int copy_request_disks(const struct copy_disk_request *disks, size_t n,
+                       job_disk_fn *fn, void *opaque);
+int copy_disks(json_object *req, job_disk_fn *fn, void *opaque);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
 int check_convert(struct rq_ctx *c, json_object *req);
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);
