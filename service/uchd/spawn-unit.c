@@ -8,6 +8,8 @@
 #include <time.h>
 #include <systemd/sd-bus.h>
 
+#include "jobs/job-request.h"
+#include "jobs/request.h"
 #include "jobs/worker.h"
 #include "uchd/store.h"
 #include "uchd/worker-unit.h"
@@ -134,6 +136,8 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
   _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id, "job.log");
   struct unit_props props;
   struct worker_limits limits;
+  _cleanup_(job_request_freep) struct job_request *req = NULL;
+  struct uch_error err = { 0 };
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus *bus = NULL;
   pid_t pid;
@@ -142,7 +146,11 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
   if (!log_path || worker_argv(&args, d->uch_job, d->cfg.state_dir,
                                d->cfg.runtime_dir, j->id) < 0)
     return -1;
-  worker_limits_from_request(json_get(j->doc, "request"), &limits);
+  /* the request as its worker will parse it; one that does not parse
+   * gets no limits (its worker fails on it, naming the field) */
+  if (request_load(json_get(j->doc, "request"), &req, &err) < 0)
+    req = NULL;
+  worker_limits_from_request(req, &limits);
   if (worker_unit_props(&props, j->id, &args, log_path, &limits,
                         environ) < 0) {
     worker_unit_props_free(&props);

@@ -7,24 +7,18 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "jobs/job-request.h"
 #include "uchd/worker-unit.h"
 #include "util/cleanup.h"
-#include "util/jsonutil.h"
 
-void worker_limits_from_request(json_object *request, struct worker_limits *l)
+void worker_limits_from_request(const struct job_request *request,
+                                struct worker_limits *l)
 {
-  json_object *limits = request ? json_get(request, "limits") : NULL;
-  json_object *cpu = limits ? json_get(limits, "cpu") : NULL;
-  json_object *io = limits ? json_get(limits, "io") : NULL;
+  const struct rq_limits *limits =
+    request ? job_request_limits(request) : NULL;
 
-  l->cpu_percent = 0;
-  l->io_weight = 0;
-  if (cpu && json_object_is_type(cpu, json_type_int) &&
-      json_object_get_int64(cpu) > 0)
-    l->cpu_percent = (uint64_t)json_object_get_int64(cpu);
-  if (io && json_object_is_type(io, json_type_int) &&
-      json_object_get_int64(io) > 0)
-    l->io_weight = (uint64_t)json_object_get_int64(io);
+  l->cpu_percent = limits ? limits->cpu_percent : 0;
+  l->io_weight = limits ? limits->io_weight : 0;
 }
 
 static struct unit_prop *prop(struct unit_props *p, const char *name,

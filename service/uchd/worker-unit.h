@@ -31,14 +31,15 @@ struct unit_props {
   unsigned n;
 };
 
-/* "limits": {"cpu": PERCENT, "io": WEIGHT} of a request: CPU as percent
- * of one core (1-100000, CPUQuota=), IO as a weight (1-10000, IOWeight=).
- * 0 when not set. */
+/* "limits": {"cpu": PERCENT, "io": WEIGHT} of a (copy or sync) request:
+ * CPU as percent of one core (1-100000, CPUQuota=), IO as a weight
+ * (1-10000, IOWeight=).  0 when not set, or request NULL. */
 struct worker_limits {
   uint64_t cpu_percent;
   uint64_t io_weight;
 };
-void worker_limits_from_request(json_object *request,
+struct job_request;
+void worker_limits_from_request(const struct job_request *request,
                                 struct worker_limits *l);
 
 /* Whether an environment entry ("NAME=value") of uchd's goes to its

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "util/cleanup.h"
 #include "tap.h"
@@ -55,15 +56,22 @@ static char *props_text(const struct unit_props *p)
   return buf;
 }
 
+#define DISKS "\"disks\": [{\"source\": {\"path\": \"/s\"}, " \
+  "\"destination\": {\"path\": \"/d\"}}]"
+
 static char *props_with_env(const char *request_json, char *const *env)
 {
   _cleanup_argv_ struct argv args = { 0 };
   struct worker_limits l;
   struct unit_props p = { 0 };
   json_object *req = json_tokener_parse(request_json);
+  _cleanup_(job_request_freep) struct job_request *typed = NULL;
+  struct uch_error err = { 0 };
   char *text = NULL;
 
-  worker_limits_from_request(req, &l);
+  if (request_load(req, &typed, &err) < 0)
+    typed = NULL;
+  worker_limits_from_request(typed, &l);
   if (worker_argv(&args, "/usr/libexec/uch/uch-job", "/var/lib/uch",
                   "/run/uch", "j-42") == 0 &&
       worker_unit_props(&p, "j-42", &args, "/var/lib/uch/jobs/j-42/job.log",
@@ -95,18 +103,20 @@ static const char base[] =
 
 int main(void)
 {
-  _cleanup_free_ char *none = props_for("{\"type\": \"copy\"}");
+  _cleanup_free_ char *none = props_for("{\"type\": \"copy\", " DISKS "}");
   is_str(none, base, "no limits: no CPU or IO properties");
 
   _cleanup_free_ char *both = props_for(
-    "{\"type\": \"copy\", \"limits\": {\"cpu\": 150, \"io\": 50}}");
+    "{\"type\": \"copy\", " DISKS ", \"limits\": {\"cpu\": 150, "
+    "\"io\": 50}}");
   _cleanup_free_ char *want = NULL;
   if (asprintf(&want, "%sCPUQuotaPerSecUSec=1500000\nIOWeight=50\n", base) < 0)
     want = NULL;
   is_str(both, want, "cpu 150%% is 1.5 s of CPU a second; io is IOWeight");
 
   _cleanup_free_ char *cpu = props_for(
-    "{\"limits\": {\"cpu\": 25, \"bandwidth\": \"10M\"}}");
+    "{\"type\": \"sync\", " DISKS ", \"limits\": {\"cpu\": 25, "
+    "\"bandwidth\": \"10M\"}}");
   ok(cpu && strstr(cpu, "CPUQuotaPerSecUSec=250000\n") &&
      !strstr(cpu, "IOWeight"), "cpu alone; bandwidth is not a unit property");
 
@@ -117,7 +127,8 @@ int main(void)
                         "JOURNAL_STREAM=8:9", "LISTEN_FDS=2",
                         "SYSTEMD_EXEC_PID=12",
                         "VIRTIO_WIN=/usr/share/virtio-win", NULL };
-  _cleanup_free_ char *withenv = props_with_env("{\"type\": \"copy\"}", env);
+  _cleanup_free_ char *withenv = props_with_env("{\"type\": \"copy\", " DISKS "}",
+                                                env);
   _cleanup_free_ char *wantenv = NULL;
   if (asprintf(&wantenv, "%sEnvironment=PATH=/usr/sbin:/usr/bin "
                "LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
@@ -130,10 +141,9 @@ int main(void)
      "worker_env_keep drops systemd's variables only");
 
   struct worker_limits l;
-  json_object *bad = json_tokener_parse("{\"limits\": {\"cpu\": \"9\", \"io\": -3}}");
-  worker_limits_from_request(bad, &l);
-  ok(l.cpu_percent == 0 && l.io_weight == 0, "non-numbers and negatives ignored");
-  json_object_put(bad);
+  _cleanup_free_ char *bad = props_for(
+    "{\"type\": \"copy\", " DISKS ", \"limits\": {\"cpu\": \"9\"}}");
+  is_str(bad, base, "a request that does not parse: no limits");
   worker_limits_from_request(NULL, &l);
   ok(l.cpu_percent == 0 && l.io_weight == 0, "no request, no limits");
 
