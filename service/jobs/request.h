@@ -64,6 +64,13 @@ struct sync_pass;
 int request_sync_pass(json_object *body, const struct sync_request *job,
                       struct sync_pass **out, struct uch_error *err);
 void sync_pass_free(struct sync_pass *p);
+/* A pass request file the worker took (jobs/sync_request.h: {"action",
+ * "body", "requested_at"}), or an empty object for an interval pass:
+ * its trigger, and its body parsed into *out (NULL for an interval). */
+enum pass_trigger { PASS_INTERVAL, PASS_SYNC, PASS_CUTOVER };
+int request_sync_pass_file(json_object *file, const struct sync_request *job,
+                           enum pass_trigger *trigger, struct sync_pass **out,
+                           struct uch_error *err);
 static inline void sync_pass_freep(struct sync_pass **p)
 {
   sync_pass_free(*p);

@@ -210,3 +210,27 @@ int request_sync_pass(json_object *body, const struct sync_request *job,
     *out = steal_ptr(p);
   return 0;
 }
+
+int request_sync_pass_file(json_object *file, const struct sync_request *job,
+                           enum pass_trigger *trigger, struct sync_pass **out,
+                           struct uch_error *err)
+{
+  const char *action = json_get_string(file, "action");
+
+  *out = NULL;
+  if (!action) {
+    /* no file: the interval's pass, which reads the sources' bitmaps */
+    *trigger = PASS_INTERVAL;
+    return 0;
+  }
+  if (strcmp(action, "sync") == 0)
+    *trigger = PASS_SYNC;
+  else if (strcmp(action, "cutover") == 0)
+    *trigger = PASS_CUTOVER;
+  else {
+    uch_error_set(err, "invalid_request", "action", "\"%.32s\" is not "
+                  "\"sync\" or \"cutover\"", action);
+    return -1;
+  }
+  return request_sync_pass(json_get(file, "body"), job, out, err);
+}

@@ -25,6 +25,8 @@ struct sync_job {
   json_object *passes;      /* result.passes */
   int ino_fd;               /* inotify on RUNTIME/jobs/ID/requests */
   double next_due;          /* monotonic time of the next interval pass */
+  /* what the last pass wrote and copied, disk by disk */
+  struct copy_disk_done done[REQUEST_MAX_DISKS];
 };
 
 /* A copy request's disk for this pass: the job's source and
@@ -71,12 +73,13 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
     json_object *res;
     pass_disk(&sj->req->disks[i], asked ? &asked->disks[i] : NULL, full, &d,
               &marker);
-    if (copy_disk(r, i, &d, false, results, f) < 0 || r->kids.cancelled)
+    if (copy_disk(r, i, &d, false, results, &sj->done[i], f) < 0 ||
+        r->kids.cancelled)
       return -1;
     /* copy_disk returned after the destination was flushed (nbdcopy
      * --flush, fdatasync): only now may the marker move */
     res = json_object_array_get_idx(results, i);
-    bytes += json_object_get_int64(json_get(res, "bytes_copied"));
+    bytes += (int64_t)sj->done[i].bytes_copied;
     if (marker)
       json_object_object_add(res, "marker", json_object_new_string(marker));
   }
@@ -160,7 +163,6 @@ static int convert_in_place(struct sync_job *sj,
                             struct job_failure *f)
 {
   struct runner *r = sj->r;
-  json_object *disks = json_get(sj->result, "disks");
   _cleanup_free_ struct inplace_request *req = calloc(1, sizeof *req);
   json_object *conv = json_object_new_object();
   int ret;
@@ -171,18 +173,12 @@ static int convert_in_place(struct sync_job *sj,
     return -1;
   }
   /* the guest as the sync request describes it, on the destinations
-   * the passes wrote (the result's paths: a volume's device), raw */
+   * the passes wrote (a volume's device), raw */
   req->guest = *guest;
-  req->n_disks = json_object_array_length(disks);
-  if (req->n_disks > REQUEST_MAX_DISKS) {     /* as many as the request */
-    failure_set(f, "internal", "%zu disks", req->n_disks);
-    return -1;
-  }
+  req->n_disks = sj->req->n_disks;
   for (size_t i = 0; i < req->n_disks; i++)
-    req->disks[i] = (struct rq_inplace_disk){
-      .path = json_get_string(json_object_array_get_idx(disks, i), "path"),
-      .format = FORMAT_RAW,
-    };
+    req->disks[i] = (struct rq_inplace_disk){ .path = sj->done[i].path,
+                                              .format = FORMAT_RAW };
   runner_log(r, "cutover done: converting the destinations in place");
   ret = inplace_run(r, req, conv, f);
   if (ret < 0 && !r->kids.cancelled) {
@@ -213,21 +209,23 @@ int sync_job_run(struct runner *r, const struct job_request *req,
   for (;;) {
     /* the request file uchd left (jobs/sync_request.h): its action, and
      * the body parsed as uchd did */
+    static const char *const triggers[] = { [PASS_INTERVAL] = "interval",
+                                            [PASS_SYNC] = "sync",
+                                            [PASS_CUTOVER] = "cutover" };
     _cleanup_json_ json_object *pass = wait_for_pass(&sj);
     _cleanup_(sync_pass_freep) struct sync_pass *asked = NULL;
-    const char *action = json_get_string(pass, "action");
+    enum pass_trigger trigger = PASS_INTERVAL;
     struct uch_error err = { 0 };
-    bool cutover = action && strcmp(action, "cutover") == 0;
     if (!pass)
       goto out;
-    if (action && request_sync_pass(json_get(pass, "body"), sj.req, &asked,
-                                    &err) < 0) {
-      runner_log(r, "%s request refused: %s", action, err.message);
+    if (request_sync_pass_file(pass, sj.req, &trigger, &asked, &err) < 0) {
+      runner_log(r, "%s request refused: %s", triggers[trigger],
+                 err.message);
       continue;
     }
-    if (run_pass(&sj, false, action ? action : "interval", asked, f) < 0)
+    if (run_pass(&sj, false, triggers[trigger], asked, f) < 0)
       goto out;
-    if (cutover)
+    if (trigger == PASS_CUTOVER)
       break;
   }
   if (sj.req->has_inplace && convert_in_place(&sj, &sj.req->inplace, f) < 0)
@@ -236,5 +234,7 @@ int sync_job_run(struct runner *r, const struct job_request *req,
 out:
   if (sj.ino_fd >= 0)
     close(sj.ino_fd);
+  for (size_t i = 0; i < REQUEST_MAX_DISKS; i++)
+    free(sj.done[i].path);
   return ret;
 }

@@ -176,7 +176,8 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
 }
 
 int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
-              bool verify, json_object *results, struct job_failure *f)
+              bool verify, json_object *results, struct copy_disk_done *info,
+              struct job_failure *f)
 {
   const struct rq_destination *dest = &disk->destination;
   const struct rq_source *source = &disk->source;
@@ -187,6 +188,7 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
   struct disk_copy d = { 0 };
   json_object *res;
   const char *target;
+  uint64_t bytes;
   double start;
   int ret = -1;
 
@@ -228,7 +230,8 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
       goto out;
     }
     runner_disk_progress(r, i, 100, pass.changed, pass.changed);
-    res = disk_result(path, "raw", pass.read, time_monotonic() - start);
+    bytes = pass.read;
+    res = disk_result(path, "raw", bytes, time_monotonic() - start);
     json_object_object_add(res, "pass", pass_result_json(&pass));
     goto done;
   }
@@ -251,7 +254,8 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }
-    res = disk_result(path, format, rr.copied, time_monotonic() - start);
+    bytes = rr.copied;
+    res = disk_result(path, format, bytes, time_monotonic() - start);
     if (rr.resumed_from)
       json_object_object_add(res, "resumed_from",
                              json_object_new_int64((int64_t)rr.resumed_from));
@@ -262,13 +266,22 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
     goto out;
   }
   runner_disk_progress(r, i, 100, d.ext.allocated, d.ext.allocated);
-  res = disk_result(path, format, d.ext.allocated, time_monotonic() - start);
+  bytes = d.ext.allocated;
+  res = disk_result(path, format, bytes, time_monotonic() - start);
 done:
   json_object_array_add(results, res);
   runner_write_state(r);
   if (verify && verify_copy(r, i, &d, path, res, f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);
     goto out;
+  }
+  if (info) {
+    info->bytes_copied = bytes;
+    free(info->path);
+    if (!(info->path = strdup(path))) {
+      failure_set(f, "internal", "out of memory");
+      goto out;
+    }
   }
   ret = 0;
   goto out;
@@ -307,7 +320,8 @@ int copy_job_run(struct runner *r, const struct job_request *req,
   if (bandwidth_start(r, &copy->limits, f) < 0)
     return -1;
   for (size_t i = 0; i < copy->n_disks; i++) {
-    if (copy_disk(r, i, &copy->disks[i], copy->verify, results, f) < 0)
+    if (copy_disk(r, i, &copy->disks[i], copy->verify, results, NULL,
+                  f) < 0)
       return -1;
     if (r->kids.cancelled)
       return -1;

@@ -4,6 +4,7 @@
 #ifndef UCH_COPY_JOB_H
 #define UCH_COPY_JOB_H
 
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "jobs/job-request.h"
@@ -13,11 +14,18 @@
 int copy_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f);
 
+/* What copy_disk() did: the bytes it copied and the destination it
+ * wrote (a volume's device), which replaces info->path (free it). */
+struct copy_disk_done {
+  uint64_t bytes_copied;
+  char *path;
+};
 /* One disk of a copy request (one whose changes are not CHANGES_NONE
- * is an incremental pass); appends its result to `results`.  The sync
- * job runs its passes through this. */
+ * is an incremental pass); appends its result to `results`, and fills
+ * *info when not NULL.  The sync job runs its passes through this. */
 int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
-              bool verify, json_object *results, struct job_failure *f);
+              bool verify, json_object *results, struct copy_disk_done *info,
+              struct job_failure *f);
 /* Writes the request's limits.bandwidth to the rate file unless PATCH
  * already set one. */
 int bandwidth_start(struct runner *r, const struct rq_limits *limits,
