@@ -176,7 +176,6 @@ static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
     return check_##type(c, req);                                        \
   }
 CHECK_ONLY(copy)
-CHECK_ONLY(convert)
 
 /* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {

@@ -85,12 +85,12 @@ int get_disks(struct rq_ctx *c, json_object *req, json_object **disks,
 int check_labels(struct rq_ctx *c, json_object *req);
 int check_copy(struct rq_ctx *c, json_object *req);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
-int check_convert(struct rq_ctx *c, json_object *req);
+int parse_convert(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);
-/* A convert or inplace request's "options" (root, macs, extra_args),
- * whose path is `field`. */
-int check_convert_options(struct rq_ctx *c, json_object *opts,
-                          const char *field);
+/* A convert or inplace request's "options" (root, macs, luks_keys,
+ * memsize_mib, smp, extra_args), whose path is `field`, into *out. */
+int parse_convert_options(struct rq_ctx *c, json_object *opts,
+                          const char *field, struct v2v_options *out);
 /* What an inplace conversion needs to know of the guest: "name",
  * "memory_mib", "vcpus", "firmware", "macs", "options", in `o` (whose
  * path is `parent`); `keys` are the keys `o` may have. */
