@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check/caps.h"
 #include "check/preflight.h"
 #include "check/probe.h"
 #include "util/cleanup.h"
@@ -46,84 +47,78 @@ void preflight_bytes(char out[32], long long bytes)
     snprintf(out, 32, "%lld MiB", bytes / (1024 * 1024));
 }
 
-static const char *version_of(json_object *caps, const char *tool)
+static const char *version_of(const struct caps_tool *t)
 {
-  const char *v = json_get_string(json_get(caps, tool), "version");
-  return v ? v : "unknown version";
+  return t->version ? t->version : "unknown version";
 }
 
-static void tools(json_object *caps, json_object *checks)
+static void tools(const struct host_caps *caps, json_object *checks)
 {
-  static const struct { const char *tool, *package, *needed_for; } t[] = {
-    { "virt-v2v", "virt-v2v", "convert jobs" },
-    { "nbdcopy", "libnbd-bin", "copy jobs" },
-    { "qemu-img", "qemu-utils", "qcow2 destinations and inplace jobs" },
-    { "qemu-nbd", "qemu-utils", "qcow2 destinations" },
+  const struct {
+    const char *tool, *package, *needed_for;
+    const struct caps_tool *t;
+  } t[] = {
+    { "virt-v2v", "virt-v2v", "convert jobs", &caps->virt_v2v },
+    { "nbdcopy", "libnbd-bin", "copy jobs", &caps->nbdcopy },
+    { "qemu-img", "qemu-utils", "qcow2 destinations and inplace jobs",
+      &caps->qemu_img },
+    { "qemu-nbd", "qemu-utils", "qcow2 destinations", &caps->qemu_nbd },
   };
 
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-    if (json_get(caps, t[i].tool))
+    if (t[i].t->present)
       preflight_add(checks, t[i].tool, "ok", "%s %s", t[i].tool,
-                    version_of(caps, t[i].tool));
+                    version_of(t[i].t));
     else
       preflight_add(checks, t[i].tool, "fail", "%s is not installed (needed "
                     "for %s; Debian: apt-get install %s)", t[i].tool,
                     t[i].needed_for, t[i].package);
   }
-  if (json_get(caps, "virt-v2v-in-place"))
+  if (caps->virt_v2v_in_place.present)
     preflight_add(checks, "virt-v2v-in-place", "ok", "%s",
-                  json_get_string(json_get(caps, "virt-v2v-in-place"), "path"));
+                  caps->virt_v2v_in_place.path);
   else
     preflight_add(checks, "virt-v2v-in-place", "fail", "virt-v2v-in-place is "
                   "not on PATH nor in /usr/libexec (needed for inplace jobs; "
                   "Debian: apt-get install virt-v2v)");
 }
 
-static void nbdkit(json_object *caps, json_object *checks)
+static void nbdkit(const struct host_caps *caps, json_object *checks)
 {
-  json_object *nbdkit = json_get(caps, "nbdkit"), *plugins;
   _cleanup_free_ char *list = NULL;
-  size_t len = 0, n;
+  size_t len = 0, n = caps->n_plugins;
   FILE *f;
 
-  if (!nbdkit) {
+  if (!caps->nbdkit.present) {
     preflight_add(checks, "nbdkit", "fail", "nbdkit is not installed (needed "
                   "for copy and export jobs; Debian: apt-get install nbdkit)");
     return;
   }
-  plugins = json_get(nbdkit, "plugins");
-  n = plugins ? json_object_array_length(plugins) : 0;
   if (!(f = open_memstream(&list, &len)))
     return;
   for (size_t i = 0; i < n; i++)
-    fprintf(f, "%s%s", i ? " " : "",
-            json_object_get_string(json_object_array_get_idx(plugins, i)));
+    fprintf(f, "%s%s", i ? " " : "", caps->plugins[i]);
   fclose(f);
   preflight_add(checks, "nbdkit", "ok", "nbdkit %s, plugins: %s",
-                version_of(caps, "nbdkit"), n ? list : "none");
+                version_of(&caps->nbdkit), n ? list : "none");
 }
 
-static void vddk(json_object *caps, const struct preflight_opts *o,
+static void vddk(const struct host_caps *caps, const struct preflight_opts *o,
                  json_object *checks)
 {
-  json_object *lib = json_get(caps, "vddk_library"), *v;
-  const char *libdir = json_get_string(lib, "libdir");
-  bool plugin = json_object_object_get_ex(caps, "vddk", &v) &&
-                json_object_get_boolean(v);
-  bool found = json_object_object_get_ex(lib, "found", &v) &&
-               json_object_get_boolean(v);
+  const char *libdir = caps->vddk_libdir;
   const char *bad = o->vddk_required ? "fail" : "warn";
 
-  if (!json_get(caps, "nbdkit"))
+  if (!caps->nbdkit.present)
     return;
-  if (!plugin)
+  if (!caps->vddk_plugin)
     preflight_add(checks, "vddk-plugin", bad, "nbdkit has no vddk plugin "
                   "(Debian's nbdkit has no vddk plugin): transfers from "
                   "vCenter/ESXi through VDDK cannot run on this host");
   else
     preflight_add(checks, "vddk-plugin", "ok", "nbdkit's vddk plugin is "
                   "installed");
-  if (found)
+  if (caps->vddk_found)
     preflight_add(checks, "vddk-library", "ok", "VDDK library in %s/lib64",
                   libdir ? libdir : "?");
   else
@@ -132,11 +127,9 @@ static void vddk(json_object *caps, const struct preflight_opts *o,
                   "there", libdir ? libdir : PROBE_VDDK_LIBDIR);
 }
 
-static void kvm(json_object *caps, json_object *checks)
+static void kvm(const struct host_caps *caps, json_object *checks)
 {
-  json_object *v;
-
-  if (json_object_object_get_ex(caps, "kvm", &v) && json_object_get_boolean(v))
+  if (caps->kvm)
     preflight_add(checks, "kvm", "ok", "/dev/kvm works");
   else
     preflight_add(checks, "kvm", "warn", "no usable /dev/kvm (absent, no "
@@ -144,84 +137,87 @@ static void kvm(json_object *caps, json_object *checks)
                   "libguestfs appliance under TCG, many times slower");
 }
 
-static void guestfs(json_object *caps, const struct preflight_opts *o,
-                    json_object *checks)
+static void guestfs(const struct host_caps *caps,
+                    const struct preflight_opts *o, json_object *checks)
 {
-  json_object *g = json_get(caps, "guestfs"), *v;
   char when[32] = "";
   time_t t;
 
-  if (!g) {
+  switch (caps->guestfs) {
+  case CAPS_GUESTFS_UNCHECKED:
     preflight_add(checks, "libguestfs", "warn", "appliance not checked%s",
                   o->quick ? " (--quick)" : "");
     return;
-  }
-  if (json_object_object_get_ex(g, "installed", &v) &&
-      !json_object_get_boolean(v)) {
+  case CAPS_GUESTFS_NOT_INSTALLED:
     preflight_add(checks, "libguestfs", "fail", "libguestfs is not installed: "
                   "no guestfish on PATH (needed for convert, inplace and "
                   "inspect jobs; Debian: apt-get install guestfish)");
     return;
+  case CAPS_GUESTFS_OK:
+  case CAPS_GUESTFS_FAILED:
+    break;
   }
-  t = (time_t)json_object_get_int64(json_get(g, "checked_at"));
+  t = (time_t)caps->guestfs_checked_at;
   strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-  if (json_object_object_get_ex(g, "ok", &v) && json_object_get_boolean(v))
+  if (caps->guestfs == CAPS_GUESTFS_OK)
     preflight_add(checks, "libguestfs", "ok", "the appliance boots (checked "
                   "%s)", when);
   else
     preflight_add(checks, "libguestfs", "fail", "the appliance does not boot "
                   "(checked %s): %s", when,
-                  json_get_string(g, "message") ? json_get_string(g, "message")
-                                                : "no reason given");
+                  caps->guestfs_message ? caps->guestfs_message
+                                        : "no reason given");
 }
 
-static void space(json_object *caps, json_object *checks)
+static void space(const struct host_caps *caps, json_object *checks)
 {
-  static const struct {
-    const char *key, *name, *why;
+  const struct {
+    const struct caps_space *s;
+    const char *name, *why;
     unsigned long long min;
     bool fail;
   } d[] = {
-    { "state", "space-state", "job state and logs, virt-v2v's temporary "
-      "files and inplace overlays (each job's scratch dir is under it)",
-      PROBE_MIN_FREE_BYTES, true },
-    { "runtime", "space-runtime", "jobs' sockets, secrets and small files",
-      PROBE_MIN_RUNTIME_BYTES, true },
-    { "tmp", "space-tmp", "the libguestfs appliance cache",
+    { &caps->space_state, "space-state", "job state and logs, virt-v2v's "
+      "temporary files and inplace overlays (each job's scratch dir is "
+      "under it)", PROBE_MIN_FREE_BYTES, true },
+    { &caps->space_runtime, "space-runtime", "jobs' sockets, secrets and "
+      "small files", PROBE_MIN_RUNTIME_BYTES, true },
+    { &caps->space_tmp, "space-tmp", "the libguestfs appliance cache",
       PROBE_MIN_FREE_BYTES, false },
   };
-  json_object *sp = json_get(caps, "space");
   char have[32], need[32];
 
   for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-    json_object *s = json_get(sp, d[i].key), *fb;
-    const char *dir = json_get_string(s, "dir");
-    if (!s)
+    const struct caps_space *s = d[i].s;
+    if (!s->present)
       continue;
-    if (!json_object_object_get_ex(s, "free_bytes", &fb) || !fb) {
+    if (!s->known) {
       preflight_add(checks, d[i].name, "fail", "%s: cannot tell its free "
-                    "space (does it exist?)", dir);
+                    "space (does it exist?)", s->dir);
       continue;
     }
-    long long b = json_object_get_int64(fb);
+    long long b = s->free_bytes;
     preflight_bytes(have, b);
     preflight_bytes(need, d[i].min);
     if (b >= (long long)d[i].min)
-      preflight_add(checks, d[i].name, "ok", "%s: %s free", dir, have);
+      preflight_add(checks, d[i].name, "ok", "%s: %s free", s->dir, have);
     else
       preflight_add(checks, d[i].name, d[i].fail ? "fail" : "warn",
-                    "%s: %s free, below %s (for %s)", dir, have, need,
+                    "%s: %s free, below %s (for %s)", s->dir, have, need,
                     d[i].why);
   }
 }
 
-void preflight_judge(json_object *caps, const struct preflight_opts *o,
+void preflight_judge(json_object *doc, const struct preflight_opts *o,
                      json_object *checks)
 {
-  tools(caps, checks);
-  nbdkit(caps, checks);
-  vddk(caps, o, checks);
-  kvm(caps, checks);
-  guestfs(caps, o, checks);
-  space(caps, checks);
+  struct host_caps caps;
+
+  caps_parse(doc, &caps);
+  tools(&caps, checks);
+  nbdkit(&caps, checks);
+  vddk(&caps, o, checks);
+  kvm(&caps, checks);
+  guestfs(&caps, o, checks);
+  space(&caps, checks);
 }

@@ -170,11 +170,10 @@ void v2v_add_warnings(json_object *result, const struct v2v_progress *p)
   json_object_object_add(result, "warnings", list);
 }
 
-static const char *output_dir(json_object *request)
+static const char *output_dir(const struct convert_request *req)
 {
-  json_object *out = json_get(request, "output");
-  const char *dir = json_get_string(json_get(out, "local"), "dir");
-  return dir ? dir : json_get_string(json_get(out, "kubevirt"), "dir");
+  return req->output.kind == CONVERT_OUT_LOCAL ||
+         req->output.kind == CONVERT_OUT_KUBEVIRT ? req->output.dir : NULL;
 }
 
 /* virt-v2v's temporary overlays go under the job's runtime directory
@@ -256,10 +255,10 @@ int v2v_run(struct runner *r, const char *tool, const struct argv *a,
   return ret;
 }
 
-int convert_job_run(struct runner *r, const struct job_request *req,
+int convert_job_run(struct runner *r, const struct job_request *job,
                     json_object *result, struct job_failure *f)
 {
-  (void)req;    /* not typed yet: reads r->request */
+  const struct convert_request *req = &job->u.convert;
   _cleanup_free_ char *v2v = probe_find_program("virt-v2v", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *password = NULL;
   _cleanup_json_ json_object *before = json_object_new_object();
@@ -269,7 +268,7 @@ int convert_job_run(struct runner *r, const struct job_request *req,
   struct v2v_ssh ssh = { 0 };
   _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
   _cleanup_(v2v_block_free) struct v2v_block block = { 0 };
-  const char *dir = output_dir(r->request), *why = NULL;
+  const char *dir = output_dir(req), *why = NULL;
   int ret;
 
   if (!v2v) {
@@ -282,15 +281,14 @@ int convert_job_run(struct runner *r, const struct job_request *req,
     return -1;
   }
   files.machine_readable = mr_path;
-  if (v2v_options_prepare(r, v2v, json_get(r->request, "options"), &opts,
-                          &files, f) < 0 ||
-      v2v_vcenter_prepare(r, &files, &password, f) < 0 ||
-      v2v_openstack_prepare(r, f) < 0 ||
-      v2v_block_prepare(r, &block, f) < 0)
+  if (v2v_options_prepare(r, v2v, &req->options, &opts, &files, f) < 0 ||
+      v2v_vcenter_prepare(r, req, &files, &password, f) < 0 ||
+      v2v_openstack_prepare(r, req, f) < 0 ||
+      v2v_block_prepare(r, req, &block, f) < 0)
     return -1;
   if (block.dir)
     dir = files.block_dir = block.dir;
-  if (v2v_argv(&a, r->request, &files, &why) < 0) {
+  if (v2v_argv(&a, req, &files, &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     return -1;
   }
@@ -299,7 +297,7 @@ int convert_job_run(struct runner *r, const struct job_request *req,
     failure_set(f, "internal", "%s: %s", dir, strerror(errno));
     return -1;
   }
-  if (v2v_ssh_start(r, &ssh, f) < 0)
+  if (v2v_ssh_start(r, req, &ssh, f) < 0)
     return -1;
   v2v_progress_init(&p);
   ret = v2v_run(r, "virt-v2v", &a, mr_path, &p, f);

@@ -255,10 +255,10 @@ int inplace_run(struct runner *r, const struct inplace_request *req,
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;
   files.machine_readable = mr_path;
-  if (v2v_options_prepare(r, prog, req->guest.options, &opts, &files,
+  if (v2v_options_prepare(r, prog, &req->guest.options, &opts, &files,
                           f) < 0)
     goto out;
-  if (v2v_inplace_argv(&a, prog, req->guest.options, &files, xml,
+  if (v2v_inplace_argv(&a, prog, &req->guest.options, &files, xml,
                        &why) < 0) {
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     goto out;

@@ -7,111 +7,71 @@
 
 #define FAIL(msg) do { *why = (msg); return -1; } while (0)
 
-static const char *str_at(json_object *o, const char *key)
-{
-  json_object *v;
-  if (!o || !json_object_object_get_ex(o, key, &v) ||
-      !json_object_is_type(v, json_type_string))
-    return NULL;
-  return json_object_get_string(v);
-}
-
-static json_object *obj_at(json_object *o, const char *key)
-{
-  json_object *v;
-  if (!o || !json_object_object_get_ex(o, key, &v) ||
-      !json_object_is_type(v, json_type_object))
-    return NULL;
-  return v;
-}
-
-static bool int_at(json_object *o, const char *key, int *out)
-{
-  json_object *v;
-  if (!o || !json_object_object_get_ex(o, key, &v) ||
-      !json_object_is_type(v, json_type_int))
-    return false;
-  *out = json_object_get_int(v);
-  return true;
-}
-
 static int add2(struct argv *a, const char *opt, const char *val)
 {
   return argv_add(a, opt) < 0 || argv_add(a, val) < 0 ? -1 : 0;
 }
 
-/* -io vddk-KEY=VALUE for each VDDK setting given. */
-static int vddk_argv(struct argv *a, json_object *vddk)
+static const char *format_name(enum v2v_format f)
 {
-  static const char *const str_keys[] = {
-    "libdir", "thumbprint", "config", "transports", "snapshot", "cookie",
-    NULL,
+  return f == V2V_FORMAT_QCOW2 ? "qcow2" : f == V2V_FORMAT_RAW ? "raw" : NULL;
+}
+
+/* -io vddk-KEY=VALUE for each VDDK setting given. */
+static int vddk_argv(struct argv *a, const struct convert_vddk *vddk)
+{
+  const struct { const char *key, *value; } set[] = {
+    { "libdir", vddk->libdir }, { "thumbprint", vddk->thumbprint },
+    { "config", vddk->config }, { "transports", vddk->transports },
+    { "snapshot", vddk->snapshot },
   };
-  static const char *const int_keys[] = { "port", "nfchostport", NULL };
-  int n;
 
   if (add2(a, "-it", "vddk") < 0)
     return -1;
-  for (int i = 0; str_keys[i]; i++) {
-    const char *v = str_at(vddk, str_keys[i]);
-    if (v && (argv_add(a, "-io") < 0 ||
-              argv_addf(a, "vddk-%s=%s", str_keys[i], v) < 0))
-      return -1;
-  }
-  for (int i = 0; int_keys[i]; i++)
-    if (int_at(vddk, int_keys[i], &n) &&
-        (argv_add(a, "-io") < 0 ||
-         argv_addf(a, "vddk-%s=%d", int_keys[i], n) < 0))
+  for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+    if (set[i].value && (argv_add(a, "-io") < 0 ||
+                         argv_addf(a, "vddk-%s=%s", set[i].key,
+                                   set[i].value) < 0))
       return -1;
   return 0;
 }
 
-static int vmx_ssh_argv(struct argv *a, json_object *ssh, const char **why)
+static int vmx_ssh_argv(struct argv *a, const struct convert_vmx_ssh *ssh)
 {
-  const char *host = str_at(ssh, "host"), *path = str_at(ssh, "path");
-  const char *user = str_at(ssh, "user");
-  int port = 0;
+  const char *user = ssh->user;
 
-  if (!host || !path || path[0] != '/')
-    FAIL("input.vmx.ssh: host and an absolute path are required");
-  int_at(ssh, "port", &port);
   if (add2(a, "-i", "vmx") < 0 || add2(a, "-it", "ssh") < 0 ||
-      argv_addf(a, "ssh://%s%s%s%s%.0d%s", user ? user : "", user ? "@" : "",
-                host, port ? ":" : "", port, path) < 0)
+      argv_addf(a, "ssh://%s%s%s%s%.0u%s", user ? user : "", user ? "@" : "",
+                ssh->host, ssh->port ? ":" : "", ssh->port, ssh->path) < 0)
     return -1;
   return 0;
 }
 
-static int input_argv(struct argv *a, json_object *input,
+static int input_argv(struct argv *a, const struct convert_input *in,
                       const struct v2v_files *files, const char **why)
 {
-  static const char *const path_modes[] = { "disk", "libvirtxml", "ova",
-                                            "vmx", NULL };
-  json_object *in;
+  static const char *const modes[] = {
+    [CONVERT_IN_DISK] = "disk", [CONVERT_IN_LIBVIRTXML] = "libvirtxml",
+    [CONVERT_IN_OVA] = "ova", [CONVERT_IN_VMX] = "vmx",
+  };
+  const char *format = format_name(in->format);
 
-  for (int i = 0; path_modes[i]; i++) {
-    if (!(in = obj_at(input, path_modes[i])))
-      continue;
-    if (obj_at(in, "ssh"))
-      return vmx_ssh_argv(a, obj_at(in, "ssh"), why);
-    const char *path = str_at(in, "path"), *format = str_at(in, "format");
-    if (!path)
-      FAIL("input: path is required");
-    if (add2(a, "-i", path_modes[i]) < 0 ||
-        (format && add2(a, "-if", format) < 0) || argv_add(a, path) < 0)
-      return -1;
-    return 0;
-  }
-  if ((in = obj_at(input, "vcenter"))) {
-    const char *uri = str_at(in, "url"), *vm = str_at(in, "vm");
-    if (!uri || !vm)
-      FAIL("input.vcenter: url and vm are required");
-    if (add2(a, "-i", "libvirt") < 0 || add2(a, "-ic", uri) < 0 ||
-        (files && files->password && add2(a, "-ip", files->password) < 0) ||
-        (obj_at(in, "vddk") && vddk_argv(a, obj_at(in, "vddk")) < 0) ||
-        argv_add(a, vm) < 0)
-      return -1;
-    return 0;
+  switch (in->kind) {
+  case CONVERT_IN_DISK:
+  case CONVERT_IN_LIBVIRTXML:
+  case CONVERT_IN_OVA:
+  case CONVERT_IN_VMX:
+    return add2(a, "-i", modes[in->kind]) < 0 ||
+      (in->kind == CONVERT_IN_DISK && format && add2(a, "-if", format) < 0) ||
+      argv_add(a, in->path) < 0 ? -1 : 0;
+  case CONVERT_IN_VMX_SSH:
+    return vmx_ssh_argv(a, &in->ssh);
+  case CONVERT_IN_VCENTER:
+    return add2(a, "-i", "libvirt") < 0 ||
+      add2(a, "-ic", in->vcenter.url) < 0 ||
+      (files && files->password && add2(a, "-ip", files->password) < 0) ||
+      (in->vcenter.has_vddk && vddk_argv(a, &in->vcenter.vddk) < 0) ||
+      argv_add(a, in->vcenter.vm) < 0 ? -1 : 0;
   }
   FAIL("input: one of disk, libvirtxml, ova, vmx, vcenter is required");
 }
@@ -119,172 +79,140 @@ static int input_argv(struct argv *a, json_object *input,
 /* -o openstack [-os VOLUME_TYPE] -oo KEY=VALUE for its own settings.
  * Credentials are never options here (-oo os-password=… would show in
  * ps): the worker puts them into virt-v2v's environment. */
-static int openstack_argv(struct argv *a, json_object *os, const char **why)
+static int openstack_argv(struct argv *a, const struct convert_openstack *os)
 {
-  static const char *const keys[][2] = {
-    { "server_id", "server-id" }, { "guest_id", "guest-id" },
+  const struct { const char *key, *value; } oo[] = {
+    { "server-id", os->server_id }, { "guest-id", os->guest_id },
   };
-  const char *voltype = str_at(os, "volume_type");
-  json_object *v;
 
-  if (!str_at(os, "server_id"))
-    FAIL("output.openstack: server_id is required");
   if (add2(a, "-o", "openstack") < 0 ||
-      (voltype && add2(a, "-os", voltype) < 0))
+      (os->volume_type && add2(a, "-os", os->volume_type) < 0))
     return -1;
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-    const char *s = str_at(os, keys[i][0]);
-    if (s && (argv_add(a, "-oo") < 0 ||
-              argv_addf(a, "%s=%s", keys[i][1], s) < 0))
+  for (size_t i = 0; i < sizeof oo / sizeof oo[0]; i++)
+    if (oo[i].value && (argv_add(a, "-oo") < 0 ||
+                        argv_addf(a, "%s=%s", oo[i].key, oo[i].value) < 0))
       return -1;
-  }
-  if (json_object_object_get_ex(os, "verify_server_certificate", &v) &&
-      json_object_is_type(v, json_type_boolean) &&
+  if (os->verify_server_certificate != V2V_UNSET &&
       (argv_add(a, "-oo") < 0 ||
        argv_addf(a, "verify-server-certificate=%s",
-                 json_object_get_boolean(v) ? "true" : "false") < 0))
+                 os->verify_server_certificate == V2V_TRUE ? "true"
+                                                           : "false") < 0))
     return -1;
   return 0;
 }
 
-static int output_argv(struct argv *a, json_object *output,
+static int output_argv(struct argv *a, const struct convert_output *out,
                        const struct v2v_files *files, const char **why)
 {
-  json_object *out;
+  const char *format = format_name(out->format);
+  const char *alloc = out->allocation == V2V_ALLOC_SPARSE ? "sparse"
+    : out->allocation == V2V_ALLOC_PREALLOCATED ? "preallocated" : NULL;
 
-  if ((out = obj_at(output, "local"))) {
-    const char *dir = str_at(out, "dir"), *format = str_at(out, "format");
-    const char *alloc = str_at(out, "allocation");
-    if (!dir)
-      FAIL("output.local: dir is required");
-    if (add2(a, "-o", "local") < 0 || add2(a, "-os", dir) < 0 ||
-        (format && add2(a, "-of", format) < 0) ||
-        (alloc && add2(a, "-oa", alloc) < 0))
-      return -1;
-    return 0;
-  }
-  if ((out = obj_at(output, "block"))) {
+  switch (out->kind) {
+  case CONVERT_OUT_LOCAL:
+    return add2(a, "-o", "local") < 0 || add2(a, "-os", out->dir) < 0 ||
+      (format && add2(a, "-of", format) < 0) ||
+      (alloc && add2(a, "-oa", alloc) < 0) ? -1 : 0;
+  case CONVERT_OUT_BLOCK:
     /* virt-v2v -o local writes DIR/NAME-sdX; the worker made each a
      * symlink to the device, so raw data lands on the devices. */
     if (!files || !files->block_dir)
       FAIL("output.block: no directory of device links");
-    if (add2(a, "-o", "local") < 0 || add2(a, "-os", files->block_dir) < 0 ||
-        add2(a, "-of", "raw") < 0 || add2(a, "-oa", "preallocated") < 0)
-      return -1;
-    return 0;
-  }
-  if ((out = obj_at(output, "openstack")))
-    return openstack_argv(a, out, why);
-  if ((out = obj_at(output, "kubevirt"))) {
-    const char *dir = str_at(out, "dir");
-    if (!dir)
-      FAIL("output.kubevirt: dir is required");
-    return add2(a, "-o", "kubevirt") < 0 || add2(a, "-os", dir) < 0 ? -1 : 0;
+    return add2(a, "-o", "local") < 0 || add2(a, "-os", files->block_dir) < 0 ||
+      add2(a, "-of", "raw") < 0 || add2(a, "-oa", "preallocated") < 0
+      ? -1 : 0;
+  case CONVERT_OUT_OPENSTACK:
+    return openstack_argv(a, &out->openstack);
+  case CONVERT_OUT_KUBEVIRT:
+    return add2(a, "-o", "kubevirt") < 0 || add2(a, "-os", out->dir) < 0
+      ? -1 : 0;
   }
   FAIL("output: one of local, block, openstack, kubevirt is required");
 }
 
 /* --mac MAC:network:NAME, MAC:bridge:NAME or MAC:ip:IP,GW,LEN,NS,NS... */
-static int mac_argv(struct argv *a, json_object *m, const char **why)
+static int mac_argv(struct argv *a, const struct v2v_mac *m)
 {
-  const char *mac = str_at(m, "mac"), *net = str_at(m, "network");
-  const char *bridge = str_at(m, "bridge");
-  json_object *ip = obj_at(m, "ip"), *ns = NULL;
   _cleanup_free_ char *spec = NULL;
   size_t len;
   FILE *f;
-  int prefix = 0;
 
-  if (!mac)
-    FAIL("options.macs: mac is required");
-  if (net || bridge)
+  if (m->kind != V2V_MAC_IP)
     return argv_add(a, "--mac") < 0 ||
-      argv_addf(a, "%s:%s:%s", mac, net ? "network" : "bridge",
-                net ? net : bridge) < 0 ? -1 : 0;
-  if (!ip || !str_at(ip, "address"))
-    FAIL("options.macs: network, bridge or ip.address is required");
+      argv_addf(a, "%s:%s:%s", m->mac,
+                m->kind == V2V_MAC_NETWORK ? "network" : "bridge",
+                m->name) < 0 ? -1 : 0;
   if (!(f = open_memstream(&spec, &len)))
     return -1;
-  fprintf(f, "%s:ip:%s", mac, str_at(ip, "address"));
+  fprintf(f, "%s:ip:%s", m->mac, m->address);
   /* virt-v2v reads the fields by position: a later one needs the
    * earlier ones, empty where not given. */
-  int_at(ip, "prefix", &prefix);
-  json_object_object_get_ex(ip, "nameservers", &ns);
-  if (str_at(ip, "gateway") || prefix || ns)
-    fprintf(f, ",%s", str_at(ip, "gateway") ? str_at(ip, "gateway") : "");
-  if (prefix || ns)
-    fprintf(f, ",%.0d", prefix);
-  for (size_t i = 0; ns && json_object_is_type(ns, json_type_array) &&
-         i < json_object_array_length(ns); i++)
-    fprintf(f, ",%s", json_object_get_string(json_object_array_get_idx(ns, i)));
+  if (m->gateway || m->prefix || m->n_nameservers)
+    fprintf(f, ",%s", m->gateway ? m->gateway : "");
+  if (m->prefix || m->n_nameservers)
+    fprintf(f, ",%.0u", m->prefix);
+  for (size_t i = 0; i < m->n_nameservers; i++)
+    fprintf(f, ",%s", m->nameservers[i]);
   if (fclose(f) != 0)
     return -1;
   return add2(a, "--mac", spec);
 }
 
-static int options_argv(struct argv *a, json_object *opts,
+static int options_argv(struct argv *a, const struct v2v_options *opts,
                         const struct v2v_files *files, const char **why)
 {
-  json_object *list;
-  const char *root = str_at(opts, "root");
-  int n;
+  const char *root = opts->root == V2V_ROOT_SINGLE ? "single"
+    : opts->root == V2V_ROOT_FIRST ? "first"
+    : opts->root == V2V_ROOT_DEVICE ? opts->root_device : NULL;
 
   if (root && argv_addf(a, "--root=%s", root) < 0)
     return -1;
-  if (json_object_object_get_ex(opts, "macs", &list))
-    for (size_t i = 0; i < json_object_array_length(list); i++)
-      if (mac_argv(a, json_object_array_get_idx(list, i), why) < 0)
-        return -1;
-  if (json_object_object_get_ex(opts, "luks_keys", &list))
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-      const char *dev = str_at(json_object_array_get_idx(list, i), "device");
-      if (!dev || !files || !files->luks_keys || i >= files->n_luks_keys ||
-          !files->luks_keys[i])
-        FAIL("options.luks_keys: device and its key file are required");
-      if (argv_add(a, "--key") < 0 ||
-          argv_addf(a, "%s:file:%s", dev, files->luks_keys[i]) < 0)
-        return -1;
-    }
+  for (size_t i = 0; i < opts->n_macs; i++)
+    if (mac_argv(a, &opts->macs[i]) < 0)
+      return -1;
+  for (size_t i = 0; i < opts->n_luks_keys; i++) {
+    if (!files || !files->luks_keys || i >= files->n_luks_keys ||
+        !files->luks_keys[i])
+      FAIL("options.luks_keys: device and its key file are required");
+    if (argv_add(a, "--key") < 0 ||
+        argv_addf(a, "%s:file:%s", opts->luks_devices[i],
+                  files->luks_keys[i]) < 0)
+      return -1;
+  }
   /* The appliance's size: virt-v2v's own options where it has them;
    * older ones (2.2) read LIBGUESTFS_MEMSIZE, set by the worker, and
    * have nothing for the vCPUs (the worker refuses smp there). */
   if (files && files->appliance_flags &&
-      ((int_at(opts, "memsize_mib", &n) &&
-        (argv_add(a, "--memsize") < 0 || argv_addf(a, "%d", n) < 0)) ||
-       (int_at(opts, "smp", &n) &&
-        (argv_add(a, "--smp") < 0 || argv_addf(a, "%d", n) < 0))))
+      ((opts->memsize_mib &&
+        (argv_add(a, "--memsize") < 0 ||
+         argv_addf(a, "%u", opts->memsize_mib) < 0)) ||
+       (opts->smp &&
+        (argv_add(a, "--smp") < 0 || argv_addf(a, "%u", opts->smp) < 0))))
     return -1;
-  if (json_object_object_get_ex(opts, "extra_args", &list))
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-      const char *arg = json_object_get_string(json_object_array_get_idx(list, i));
-      if (!convert_extra_arg_allowed(arg))
-        FAIL("options.extra_args: argument not allowed");
-      if (argv_add(a, arg) < 0)
-        return -1;
-    }
+  for (size_t i = 0; i < opts->n_extra_args; i++)
+    if (argv_add(a, opts->extra_args[i]) < 0)
+      return -1;
   return 0;
 }
 
-int v2v_argv(struct argv *a, json_object *request,
+int v2v_argv(struct argv *a, const struct convert_request *req,
              const struct v2v_files *files, const char **why)
 {
-  const char *name = str_at(request, "name");
-  json_object *opts = obj_at(request, "options");
-
   *why = NULL;
   if (argv_add(a, "virt-v2v") < 0 ||
       (files && files->machine_readable &&
        argv_addf(a, "--machine-readable=file:%s",
                  files->machine_readable) < 0) ||
-      input_argv(a, obj_at(request, "input"), files, why) < 0 ||
-      output_argv(a, obj_at(request, "output"), files, why) < 0 ||
-      (name && add2(a, "-on", name) < 0) ||
-      (opts && options_argv(a, opts, files, why) < 0))
+      input_argv(a, &req->input, files, why) < 0 ||
+      output_argv(a, &req->output, files, why) < 0 ||
+      (req->name && add2(a, "-on", req->name) < 0) ||
+      options_argv(a, &req->options, files, why) < 0)
     return -1;
   return 0;
 }
 
-int v2v_inplace_argv(struct argv *a, const char *program, json_object *opts,
+int v2v_inplace_argv(struct argv *a, const char *program,
+                     const struct v2v_options *opts,
                      const struct v2v_files *files, const char *xml,
                      const char **why)
 {

@@ -5,44 +5,15 @@
  * hypervisor password, "--key DEV:file:FILE" for LUKS keys; an ssh key
  * goes to an ssh-agent, never to argv.
  *
- * The request part it reads (docs/api.md has the user-facing text):
- *   "input":  {"disk": {"path": ABS, "format"?: "raw"|"qcow2"}}
- *           | {"libvirtxml": {"path": ABS}} | {"ova": {"path": ABS}}
- *           | {"vmx": {"path": ABS}}
- *           | {"vmx": {"ssh": {"host": H, "path": ABS, "user"?: U,
- *                              "port"?: INT}}}
- *           | {"vcenter": {"url": "vpx://...", "vm": NAME,
- *                          "password_file": ABS,   (-ip SECRET)
- *                          "vddk"?: {"libdir"?: ABS, "thumbprint"?: S,
- *                                    "config"?: ABS, "transports"?: S,
- *                                    "snapshot"?: S, "port"?: INT,
- *                                    "cookie"?: S, "nfchostport"?: INT}}}
- *   "output": {"local": {"dir": ABS, "format"?: "raw"|"qcow2",
- *                        "allocation"?: "sparse"|"preallocated"}}
- *           | {"block": {"devices": [...]}}    (files->block_dir)
- *           | {"openstack": {"server_id": S, "guest_id"?: S,
- *                           "volume_type"?: S,
- *                           "verify_server_certificate"?: bool,
- *                           "credentials": {...}}}   (environment only)
- *           | {"kubevirt": {"dir": ABS}}
- *   "name"?: NAME                         (-on)
- *   "options"?: {"root"?: "ask"|"single"|"first"|"/dev/...",
- *                "macs"?: [{"mac": M, "network"|"bridge": S}
- *                          | {"mac": M, "ip": {"address": A,
- *                             "gateway"?: G, "prefix"?: INT,
- *                             "nameservers"?: [S]}}],
- *                "luks_keys"?: [{"device": S, "key_file": ABS}],
- *                                       (the key copied into a secret)
- *                "memsize_mib"?: INT, "smp"?: INT,  (the appliance)
- *                "extra_args"?: [S]}        (convert_extra_arg_allowed)
+ * It reads the typed request (struct convert_request,
+ * jobs/job-request.h, filled by jobs/request_convert.c), never JSON.
  */
 #ifndef UCH_V2V_ARGV_H
 #define UCH_V2V_ARGV_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <json-c/json.h>
-
+#include "jobs/job-request.h"
 #include "util/argv.h"
 
 /* Files the worker made for this run; NULL where not needed. */
@@ -57,16 +28,17 @@ struct v2v_files {
 
 /* virt-v2v ... for REQUEST.  Returns -1 with *why set (static text) on a
  * request it cannot express; argv is then incomplete. */
-int v2v_argv(struct argv *a, json_object *request,
+int v2v_argv(struct argv *a, const struct convert_request *request,
              const struct v2v_files *files, const char **why);
 
 /* PROGRAM [--machine-readable=file:MR] -i libvirtxml [options] XML: an
  * inplace job's run of virt-v2v-in-place (PROGRAM is its full path) on
- * the domain XML the worker wrote.  OPTS, the request's "options" (or
- * NULL), are read as for convert (root, macs, LUKS keys, appliance size,
+ * the domain XML the worker wrote.  OPTS, the request's typed "options"
+ * (or NULL), are read as for convert (root, macs, LUKS keys, appliance size,
  * extra_args); FILES as for v2v_argv (machine_readable, luks_keys,
  * appliance_flags). */
-int v2v_inplace_argv(struct argv *a, const char *program, json_object *opts,
+int v2v_inplace_argv(struct argv *a, const char *program,
+                     const struct v2v_options *opts,
                      const struct v2v_files *files, const char *xml,
                      const char **why);
 

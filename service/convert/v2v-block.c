@@ -11,7 +11,6 @@
 #include "runner/volume-wait.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-#include "util/jsonutil.h"
 #include "volumes/volume-open.h"
 
 void v2v_drive_name(size_t i, char out[8])
@@ -25,13 +24,13 @@ static int oom(struct job_failure *f)
   return -1;
 }
 
-static int resolve(struct runner *r, json_object *d, size_t i, char **dev,
-                   struct job_failure *f)
+static int resolve(struct runner *r, const struct convert_block_device *d,
+                   size_t i, char **dev, struct job_failure *f)
 {
-  const char *path = json_get_string(d, "path");
+  const char *path = d->path;
 
   if (!path) {
-    if (volume_open_json(r, d, true, dev, f) < 0)
+    if (volume_open(r, &d->volume, true, dev, f) < 0)
       return -1;
   } else {
     if (!(*dev = strdup(path)))
@@ -47,16 +46,14 @@ static int resolve(struct runner *r, json_object *d, size_t i, char **dev,
   return 0;
 }
 
-int v2v_block_prepare(struct runner *r, struct v2v_block *b,
-                      struct job_failure *f)
+int v2v_block_prepare(struct runner *r, const struct convert_request *req,
+                      struct v2v_block *b, struct job_failure *f)
 {
-  json_object *devs = json_get(json_get(json_get(r->request, "output"),
-                                        "block"), "devices");
-
-  if (!devs)
+  if (req->output.kind != CONVERT_OUT_BLOCK)
     return 0;
-  b->name = json_get_string(r->request, "name");
-  b->n = json_object_array_length(devs);
+  b->name = req->name;
+  b->n = req->output.n_devices;
+  b->req = req->output.devices;
   if (!b->name || b->n > 26) {
     failure_set(f, "invalid_request", "output.block needs a name and at "
                 "most 26 devices");
@@ -75,8 +72,7 @@ int v2v_block_prepare(struct runner *r, struct v2v_block *b,
   for (size_t i = 0; i < b->n; i++) {
     char drive[8];
 
-    if (resolve(r, json_object_array_get_idx(devs, i), i, &b->devices[i],
-                f) < 0)
+    if (resolve(r, &b->req[i], i, &b->devices[i], f) < 0)
       return -1;
     v2v_drive_name(i, drive);
     if (asprintf(&b->links[i], "%s/%s-%s", b->dir, b->name, drive) < 0) {
@@ -174,13 +170,10 @@ int v2v_block_result(struct runner *r, struct v2v_block *b, int copied,
   }
   for (size_t i = 0; i < b->n && (copied <= 0 || i < (size_t)copied); i++) {
     json_object *o = json_object_new_object();
-    json_object *dev = json_object_array_get_idx(
-      json_get(json_get(json_get(r->request, "output"), "block"), "devices"),
-      i);
     json_object_object_add(o, "path", json_object_new_string(b->devices[i]));
-    if (json_get_string(dev, "volume"))
+    if (b->req[i].volume.id)
       json_object_object_add(o, "volume",
-                             json_object_new_string(json_get_string(dev, "volume")));
+                             json_object_new_string(b->req[i].volume.id));
     json_object_array_add(disks, o);
   }
   json_object_object_add(result, "metadata", json_object_new_string(dest));

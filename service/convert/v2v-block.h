@@ -7,11 +7,13 @@
 
 #include <json-c/json.h>
 
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 
 struct v2v_block {
   char *dir;              /* RUNTIME/jobs/ID/block (0700) */
   const char *name;       /* the request's name */
+  const struct convert_block_device *req; /* output.block.devices */
   size_t n;
   char **devices;         /* resolved: a volume's device */
   char **links;           /* DIR/NAME-sdX */
@@ -23,8 +25,8 @@ void v2v_drive_name(size_t i, char out[8]);
 /* Resolves output.block.devices (a volume waited for; never a disk the
  * system uses, and writable), makes DIR and the links.  Nothing is
  * prepared when the request has no output.block.  0, or -1 with f set. */
-int v2v_block_prepare(struct runner *r, struct v2v_block *b,
-                      struct job_failure *f);
+int v2v_block_prepare(struct runner *r, const struct convert_request *req,
+                      struct v2v_block *b, struct job_failure *f);
 /* After virt-v2v succeeded: every link still a link and nothing else
  * written (a guest with more disks than devices fails the job);
  * result.disks = the devices written (the first COPIED, as virt-v2v

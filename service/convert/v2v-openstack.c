@@ -9,7 +9,6 @@
 #include "jobs/request.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
-#include "util/jsonutil.h"
 #include "util/openstack_env.h"
 
 static int set_var(const char *name, const char *value, void *opaque)
@@ -42,14 +41,14 @@ static int from_env_file(struct runner *r, struct job_failure *f)
   return 0;
 }
 
-int v2v_openstack_prepare(struct runner *r, struct job_failure *f)
+int v2v_openstack_prepare(struct runner *r, const struct convert_request *req,
+                          struct job_failure *f)
 {
-  json_object *os = json_get(json_get(r->request, "output"), "openstack");
-  json_object *cr = json_get(os, "credentials");
+  const struct convert_openstack *os = &req->output.openstack;
   _cleanup_free_ char *client = NULL, *yaml = NULL;
-  const char *cloud = json_get_string(cr, "cloud");
+  const char *cloud = os->cloud;
 
-  if (!os)
+  if (req->output.kind != CONVERT_OUT_OPENSTACK)
     return 0;
   /* virt-v2v runs it for everything (server show, volume create, …) */
   if (!(client = probe_find_program("openstack", NULL))) {
@@ -59,7 +58,7 @@ int v2v_openstack_prepare(struct runner *r, struct job_failure *f)
                 "python3-openstackclient)");
     return -1;
   }
-  if (json_get(cr, "env_file")) {
+  if (os->credentials == OPENSTACK_ENV_FILE) {
     if (from_env_file(r, f) < 0)
       return -1;
     runner_log(r, "OpenStack credentials: OS_* from the request's env_file");

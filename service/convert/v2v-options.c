@@ -8,7 +8,6 @@
 #include "convert/v2v-options.h"
 #include "jobs/request.h"
 #include "util/cleanup.h"
-#include "util/jsonutil.h"
 
 int v2v_help_argv(struct argv *a, const char *program)
 {
@@ -57,10 +56,9 @@ static int appliance_flags(struct runner *r, const char *program,
   return 0;
 }
 
-static int luks_key_files(struct runner *r, json_object *list,
+static int luks_key_files(struct runner *r, size_t n,
                           struct v2v_options_run *o, struct job_failure *f)
 {
-  size_t n = list ? json_object_array_length(list) : 0;
   struct stat st;
 
   if (n == 0)
@@ -88,14 +86,15 @@ static int luks_key_files(struct runner *r, json_object *list,
 }
 
 int v2v_options_prepare(struct runner *r, const char *program,
-                        json_object *opts, struct v2v_options_run *o,
+                        const struct v2v_options *opts,
+                        struct v2v_options_run *o,
                         struct v2v_files *files, struct job_failure *f)
 {
-  json_object *mem = json_get(opts, "memsize_mib"), *smp = json_get(opts, "smp");
+  unsigned mem = opts->memsize_mib, smp = opts->smp;
   bool both = false;
   char buf[32];
 
-  if (luks_key_files(r, json_get(opts, "luks_keys"), o, f) < 0)
+  if (luks_key_files(r, opts->n_luks_keys, o, f) < 0)
     return -1;
   files->luks_keys = (const char *const *)o->keys;
   files->n_luks_keys = o->n_keys;
@@ -114,7 +113,7 @@ int v2v_options_prepare(struct runner *r, const char *program,
   }
   /* libguestfs reads it when virt-v2v makes its handle; virt-v2v may
    * raise it further for the conversion. */
-  snprintf(buf, sizeof buf, "%d", json_object_get_int(mem));
+  snprintf(buf, sizeof buf, "%u", mem);
   if (setenv("LIBGUESTFS_MEMSIZE", buf, 1) < 0) {
     failure_set(f, "internal", "setenv: %s", strerror(errno));
     return -1;

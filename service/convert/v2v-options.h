@@ -18,12 +18,13 @@ struct v2v_options_run {
 int v2v_help_argv(struct argv *a, const char *program);
 
 /* Fills files->luks_keys, n_luks_keys and appliance_flags from
- * `options`, the request's (PROGRAM: virt-v2v or virt-v2v-in-place, full
+ * `options`, the request's typed ones (PROGRAM: virt-v2v or virt-v2v-in-place, full
  * path).  memsize_mib without virt-v2v's --memsize becomes
  * LIBGUESTFS_MEMSIZE; smp without --smp fails naming the field.
  * Returns 0, or -1 with f set. */
 int v2v_options_prepare(struct runner *r, const char *program,
-                        json_object *options, struct v2v_options_run *o,
+                        const struct v2v_options *options,
+                        struct v2v_options_run *o,
                         struct v2v_files *files, struct job_failure *f);
 void v2v_options_free(struct v2v_options_run *o);
 

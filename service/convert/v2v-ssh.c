@@ -9,7 +9,6 @@
 #include "convert/v2v-ssh.h"
 #include "jobs/request.h"
 #include "util/cleanup.h"
-#include "util/jsonutil.h"
 
 int ssh_agent_argv(struct argv *a, const char *sock)
 {
@@ -49,15 +48,14 @@ static int run_ssh_add(struct runner *r, const char *key, struct job_failure *f)
   return 0;
 }
 
-int v2v_ssh_start(struct runner *r, struct v2v_ssh *s, struct job_failure *f)
+int v2v_ssh_start(struct runner *r, const struct convert_request *req,
+                  struct v2v_ssh *s, struct job_failure *f)
 {
-  json_object *ssh = json_get(json_get(json_get(r->request, "input"), "vmx"),
-                              "ssh");
   _cleanup_free_ char *key = NULL;
   _cleanup_argv_ struct argv a = { 0 };
   struct stat st;
 
-  if (!ssh)
+  if (req->input.kind != CONVERT_IN_VMX_SSH)
     return 0;
   key = secret_path(r->rt_dir, "input.vmx.ssh.key_file");
   if (!key || asprintf(&s->sock, "%s/ssh-agent.sock", r->rt_dir) < 0) {

@@ -7,8 +7,7 @@
 #ifndef UCH_V2V_SSH_H
 #define UCH_V2V_SSH_H
 
-#include <json-c/json.h>
-
+#include "jobs/job-request.h"
 #include "runner/runner.h"
 #include "util/argv.h"
 
@@ -25,7 +24,8 @@ int ssh_add_argv(struct argv *a, const char *key_file);
 /* Nothing to do (0) unless the request's input is vmx over SSH; then
  * starts the agent, adds the key and sets SSH_AUTH_SOCK for the
  * worker's later children.  -1 with F filled on failure (agent stopped). */
-int v2v_ssh_start(struct runner *r, struct v2v_ssh *s, struct job_failure *f);
+int v2v_ssh_start(struct runner *r, const struct convert_request *req,
+                  struct v2v_ssh *s, struct job_failure *f);
 /* Stops the agent and removes its socket; safe to call twice. */
 void v2v_ssh_stop(struct runner *r, struct v2v_ssh *s);
 

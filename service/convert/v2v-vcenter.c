@@ -9,7 +9,6 @@
 #include "convert/v2v-vcenter.h"
 #include "jobs/request.h"
 #include "util/cleanup.h"
-#include "util/jsonutil.h"
 
 void v2v_vddk_missing(const char *libdir, int has_plugin, char *buf,
                       size_t len)
@@ -30,15 +29,15 @@ void v2v_vddk_missing(const char *libdir, int has_plugin, char *buf,
              has_plugin < 0 ? " (nbdkit did not run)" : "");
 }
 
-int v2v_vcenter_prepare(struct runner *r, struct v2v_files *files,
+int v2v_vcenter_prepare(struct runner *r, const struct convert_request *req,
+                        struct v2v_files *files,
                         char **password, struct job_failure *f)
 {
-  json_object *vc = json_get(json_get(r->request, "input"), "vcenter");
-  json_object *vddk = json_get(vc, "vddk");
+  const struct convert_vcenter *vc = &req->input.vcenter;
   struct stat st;
   char why[1024];
 
-  if (!vc)
+  if (req->input.kind != CONVERT_IN_VCENTER)
     return 0;
   if (!(*password = secret_path(r->rt_dir, "input.vcenter.password_file"))) {
     failure_set(f, "internal", "out of memory");
@@ -50,9 +49,9 @@ int v2v_vcenter_prepare(struct runner *r, struct v2v_files *files,
     return -1;
   }
   files->password = *password;
-  if (!vddk)
+  if (!vc->has_vddk)
     return 0;
-  v2v_vddk_missing(json_get_string(vddk, "libdir"), probe_nbdkit_vddk(),
+  v2v_vddk_missing(vc->vddk.libdir, probe_nbdkit_vddk(),
                    why, sizeof why);
   if (why[0]) {
     failure_set(f, "missing_dependency", "%s", why);

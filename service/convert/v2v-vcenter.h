@@ -20,7 +20,8 @@ void v2v_vddk_missing(const char *libdir, int has_plugin, char *buf,
  * job's secret file of the password (files->password points at it) and,
  * with vddk, the library and plugin are checked.  0, or -1 with f set
  * (missing_dependency naming what is missing). */
-int v2v_vcenter_prepare(struct runner *r, struct v2v_files *files,
+int v2v_vcenter_prepare(struct runner *r, const struct convert_request *req,
+                        struct v2v_files *files,
                         char **password, struct job_failure *f);
 
 #endif

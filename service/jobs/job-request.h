@@ -76,6 +76,140 @@ struct rq_source {
   struct rq_nbdkit nbdkit;       /* SOURCE_NBDKIT */
 };
 
+/* convert (and the "options" inplace and sync's inplace step share):
+ * virt-v2v's input, output and options, each one of a set as an enum,
+ * defaults applied once here.  A *_DEFAULT value is an option the
+ * request left out, so virt-v2v's own default holds (nothing on its
+ * command line). */
+enum v2v_format { V2V_FORMAT_DEFAULT, V2V_FORMAT_RAW, V2V_FORMAT_QCOW2 };
+enum v2v_allocation { V2V_ALLOC_DEFAULT, V2V_ALLOC_SPARSE,
+                      V2V_ALLOC_PREALLOCATED };
+enum v2v_root { V2V_ROOT_DEFAULT, V2V_ROOT_SINGLE, V2V_ROOT_FIRST,
+                V2V_ROOT_DEVICE };
+enum v2v_mac_kind { V2V_MAC_NETWORK, V2V_MAC_BRIDGE, V2V_MAC_IP };
+
+#define V2V_MAX_MACS 64
+#define V2V_MAX_NAMESERVERS 8
+#define V2V_MAX_LUKS_KEYS 16
+#define V2V_MAX_EXTRA_ARGS 16
+
+/* options.macs[i]: --mac MAC:network:N | MAC:bridge:B | MAC:ip:... */
+struct v2v_mac {
+  const char *mac;
+  enum v2v_mac_kind kind;
+  const char *name;              /* V2V_MAC_NETWORK, V2V_MAC_BRIDGE */
+  const char *address;           /* V2V_MAC_IP: ip.address, ... */
+  const char *gateway;           /* NULL when absent */
+  unsigned prefix;               /* 0 when absent */
+  size_t n_nameservers;
+  const char *nameservers[V2V_MAX_NAMESERVERS];
+};
+
+/* "options" of a convert, an inplace and a sync's inplace step; all
+ * zero (every default) when the request has none.  The LUKS keys' files
+ * are the job's secrets options.luks_keys.I.key_file, not named here. */
+struct v2v_options {
+  enum v2v_root root;
+  const char *root_device;       /* V2V_ROOT_DEVICE: /dev/... */
+  size_t n_macs;
+  struct v2v_mac macs[V2V_MAX_MACS];
+  size_t n_luks_keys;
+  const char *luks_devices[V2V_MAX_LUKS_KEYS];   /* luks_keys[i].device */
+  unsigned memsize_mib;          /* 0 when absent */
+  unsigned smp;                  /* 0 when absent */
+  size_t n_extra_args;
+  const char *extra_args[V2V_MAX_EXTRA_ARGS];    /* allowed ones only */
+};
+
+enum convert_input_kind {
+  CONVERT_IN_DISK,               /* input.disk.path (format) */
+  CONVERT_IN_LIBVIRTXML,         /* input.libvirtxml.path */
+  CONVERT_IN_OVA,                /* input.ova.path */
+  CONVERT_IN_VMX,                /* input.vmx.path, a local file */
+  CONVERT_IN_VMX_SSH,            /* input.vmx.ssh */
+  CONVERT_IN_VCENTER,            /* input.vcenter */
+};
+
+/* input.vmx.ssh; its key is the job's secret input.vmx.ssh.key_file */
+struct convert_vmx_ssh {
+  const char *host;
+  const char *path;
+  const char *user;              /* NULL when absent */
+  unsigned port;                 /* 0 when absent */
+};
+
+/* input.vcenter.vddk (each NULL when absent) */
+struct convert_vddk {
+  const char *libdir;
+  const char *thumbprint;
+  const char *config;
+  const char *transports;
+  const char *snapshot;
+};
+
+/* input.vcenter; the password is the job's secret
+ * input.vcenter.password_file */
+struct convert_vcenter {
+  const char *url;
+  const char *vm;
+  bool has_vddk;
+  struct convert_vddk vddk;
+};
+
+struct convert_input {
+  enum convert_input_kind kind;
+  const char *path;              /* DISK, LIBVIRTXML, OVA, VMX */
+  enum v2v_format format;        /* DISK: V2V_FORMAT_DEFAULT probes */
+  struct convert_vmx_ssh ssh;    /* VMX_SSH */
+  struct convert_vcenter vcenter; /* VCENTER */
+};
+
+enum convert_output_kind {
+  CONVERT_OUT_LOCAL,             /* output.local */
+  CONVERT_OUT_KUBEVIRT,          /* output.kubevirt */
+  CONVERT_OUT_BLOCK,             /* output.block */
+  CONVERT_OUT_OPENSTACK,         /* output.openstack */
+};
+
+#define CONVERT_MAX_BLOCK_DEVICES 26
+
+/* output.block.devices[i]: a path, or a volume */
+struct convert_block_device {
+  const char *path;              /* or NULL and ... */
+  struct rq_volume volume;       /* ... a volume */
+};
+
+enum openstack_credentials { OPENSTACK_CLOUDS_YAML, OPENSTACK_ENV_FILE };
+enum v2v_tristate { V2V_UNSET, V2V_FALSE, V2V_TRUE };
+
+/* output.openstack; the credentials file is the job's secret
+ * output.openstack.credentials.clouds_yaml or .env_file */
+struct convert_openstack {
+  const char *server_id;
+  const char *guest_id;          /* NULL when absent */
+  const char *volume_type;       /* NULL when absent */
+  enum v2v_tristate verify_server_certificate;
+  enum openstack_credentials credentials;
+  const char *cloud;             /* OPENSTACK_CLOUDS_YAML */
+};
+
+struct convert_output {
+  enum convert_output_kind kind;
+  const char *dir;               /* LOCAL, KUBEVIRT */
+  enum v2v_format format;        /* LOCAL */
+  enum v2v_allocation allocation; /* LOCAL */
+  size_t n_devices;              /* BLOCK */
+  struct convert_block_device devices[CONVERT_MAX_BLOCK_DEVICES];
+  struct convert_openstack openstack; /* OPENSTACK */
+};
+
+struct convert_request {
+  struct convert_input input;
+  struct convert_output output;
+  const char *name;              /* -on; NULL: virt-v2v's from the source */
+  struct v2v_options options;
+};
+
 /* inspect */
 struct inspect_request {
   size_t n_disks;
@@ -107,9 +241,7 @@ struct rq_inplace_guest {
   enum guest_firmware firmware;  /* FIRMWARE_BIOS when absent */
   size_t n_nics;
   struct rq_inplace_nic nics[INPLACE_MAX_NICS];
-  /* convert's "options" object or NULL: not typed yet, read as JSON by
-   * convert/v2v-options.c and v2v-argv.c, as a convert's are */
-  json_object *options;
+  struct v2v_options options;    /* convert's; zero when absent */
 };
 
 struct inplace_request {
@@ -234,6 +366,7 @@ struct job_request {
     struct inplace_request inplace;
     struct sync_request sync;
     struct copy_request copy;
+    struct convert_request convert;
   } u;
   /* copy and sync: what the extent lists of the request point into */
   struct rq_owned *owned;

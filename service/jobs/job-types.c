@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <assert.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
 
+#include "jobs/convert-disks.h"
 #include "jobs/job-types.h"
 #include "jobs/request_check.h"
 #include "util/cleanup.h"
@@ -73,92 +69,6 @@ static int inplace_disks(json_object *req, job_disk_fn *fn, void *opaque)
       return r;
   return 0;
 }
-
-/* Larger than any domain XML; a bigger file's disks are not looked for. */
-#define DOMAIN_XML_MAX (1024 * 1024)
-
-/* The disks of a libvirt domain XML (<disk><source file=|dev=>), which
- * virt-v2v -i libvirtxml reads: each under the field of the XML file.
- * Relative names are taken from the XML's folder.  A file that is not
- * XML names no disk (virt-v2v will fail on it). */
-static int domain_xml_disks(const char *xml, const char *field,
-                            job_disk_fn *fn, void *opaque)
-{
-  static const char *const attrs[] = { "file", "dev" };
-  struct stat st;
-  xmlDocPtr doc;
-  xmlXPathContextPtr ctx = NULL;
-  xmlXPathObjectPtr set = NULL;
-  int r = 0;
-
-  if (stat(xml, &st) < 0 || !S_ISREG(st.st_mode) ||
-      st.st_size > DOMAIN_XML_MAX ||
-      !(doc = xmlReadFile(xml, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                     XML_PARSE_NOWARNING)))
-    return 0;
-  if ((ctx = xmlXPathNewContext(doc)))
-    set = xmlXPathEvalExpression(BAD_CAST "/domain/devices/disk/source",
-                                 ctx);
-  for (int i = 0; set && set->nodesetval && r == 0 &&
-                  i < set->nodesetval->nodeNr; i++)
-    for (size_t a = 0; a < 2 && r == 0; a++) {
-      xmlChar *v = xmlGetProp(set->nodesetval->nodeTab[i],
-                              BAD_CAST attrs[a]);
-      _cleanup_free_ char *d = strdup(xml), *path = NULL;
-
-      if (v && *v && v[0] != '/' && d &&
-          asprintf(&path, "%s/%s", dirname(d), (const char *)v) < 0)
-        path = NULL;
-      if (v && *v && (v[0] == '/' || path))
-        r = fn(opaque, field, path ? path : (const char *)v, NULL, false);
-      xmlFree(v);
-    }
-  xmlXPathFreeObject(set);
-  xmlXPathFreeContext(ctx);
-  xmlFreeDoc(doc);
-  return r;
-}
-
-/* convert: the local input it reads (a domain XML's disks too), the
- * block devices it writes */
-static int convert_disks(json_object *req, job_disk_fn *fn, void *opaque)
-{
-  static const char *const local_inputs[] = { "disk", "libvirtxml", "ova",
-                                              "vmx", NULL };
-  json_object *input = json_get(req, "input");
-  json_object *devs = json_get(json_get(json_get(req, "output"), "block"),
-                               "devices");
-  char field[96];
-  int r;
-
-  for (size_t i = 0; local_inputs[i]; i++) {
-    const char *path = json_get_string(json_get(input, local_inputs[i]),
-                                       "path");
-    snprintf(field, sizeof field, "input.%s.path", local_inputs[i]);
-    if (path && (r = fn(opaque, field, path, NULL, false)))
-      return r;
-    if (path && strcmp(local_inputs[i], "libvirtxml") == 0 &&
-        (r = domain_xml_disks(path, field, fn, opaque)))
-      return r;
-  }
-  for (size_t i = 0; i < n_disks(devs); i++)
-    if ((r = path_and_volume(json_object_array_get_idx(devs, i),
-                             "output.block.devices[%zu].%s", i, true, fn,
-                             opaque)))
-      return r;
-  return 0;
-}
-
-/* The types whose requests past the parser are still read as JSON:
- * their parse only checks. */
-#define CHECK_ONLY(type)                                                \
-  static int parse_##type(struct rq_ctx *c, json_object *req,           \
-                          struct job_request *out)                      \
-  {                                                                     \
-    (void)out;                                                          \
-    return check_##type(c, req);                                        \
-  }
-CHECK_ONLY(convert)
 
 /* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {

@@ -91,12 +91,12 @@ int copy_request_disks(const struct copy_disk_request *disks, size_t n,
                        job_disk_fn *fn, void *opaque);
 int copy_disks(json_object *req, job_disk_fn *fn, void *opaque);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
-int check_convert(struct rq_ctx *c, json_object *req);
+int parse_convert(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);
-/* A convert or inplace request's "options" (root, macs, extra_args),
- * whose path is `field`. */
-int check_convert_options(struct rq_ctx *c, json_object *opts,
-                          const char *field);
+/* A convert or inplace request's "options" (root, macs, luks_keys,
+ * memsize_mib, smp, extra_args), whose path is `field`, into *out. */
+int parse_convert_options(struct rq_ctx *c, json_object *opts,
+                          const char *field, struct v2v_options *out);
 /* What an inplace conversion needs to know of the guest: "name",
  * "memory_mib", "vcpus", "firmware", "macs", "options", in `o` (whose
  * path is `parent`); `keys` are the keys `o` may have. */

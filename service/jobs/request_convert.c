@@ -28,7 +28,7 @@ static bool mac_valid(const char *s)
 }
 
 static int get_ip_addr(struct rq_ctx *c, json_object *o, const char *parent,
-                       const char *key, bool required)
+                       const char *key, bool required, const char **out)
 {
   const char *s = NULL;
   char f[FIELD_MAX];
@@ -38,25 +38,28 @@ static int get_ip_addr(struct rq_ctx *c, json_object *o, const char *parent,
   field_key(f, parent, key);
   if (s && (!chars_only(s, HEX ".:") || strlen(s) > 45))
     return rq_fail(c, f, "must be an IPv4 or IPv6 address");
+  *out = s;
   return 0;
 }
 
-static int check_ip(struct rq_ctx *c, json_object *ip, const char *field)
+static int parse_ip(struct rq_ctx *c, json_object *ip, const char *field,
+                    struct v2v_mac *out)
 {
   static const char *const keys[] = { "address", "gateway", "prefix",
                                       "nameservers", NULL };
   json_object *ns = NULL;
-  int64_t prefix;
+  int64_t prefix = 0;
   char f[FIELD_MAX], g[FIELD_MAX];
 
   if (check_known_keys(c, ip, field, keys) < 0 ||
-      get_ip_addr(c, ip, field, "address", true) < 0 ||
-      get_ip_addr(c, ip, field, "gateway", false) < 0 ||
+      get_ip_addr(c, ip, field, "address", true, &out->address) < 0 ||
+      get_ip_addr(c, ip, field, "gateway", false, &out->gateway) < 0 ||
       get_int(c, ip, field, "prefix", false, 1, 128, &prefix) < 0 ||
       get_array(c, ip, field, "nameservers", false, &ns) < 0)
     return -1;
+  out->prefix = (unsigned)prefix;
   field_key(f, field, "nameservers");
-  if (ns && json_object_array_length(ns) > 8)
+  if (ns && json_object_array_length(ns) > V2V_MAX_NAMESERVERS)
     return rq_fail(c, f, "at most 8 name servers");
   for (size_t i = 0; ns && i < json_object_array_length(ns); i++) {
     json_object *v = json_object_array_get_idx(ns, i);
@@ -64,6 +67,7 @@ static int check_ip(struct rq_ctx *c, json_object *ip, const char *field)
     if (!json_object_is_type(v, json_type_string) ||
         !chars_only(json_object_get_string(v), HEX ".:"))
       return rq_fail(c, g, "must be an IPv4 or IPv6 address");
+    out->nameservers[out->n_nameservers++] = json_object_get_string(v);
   }
   return 0;
 }
@@ -87,7 +91,8 @@ int check_mac_entry(struct rq_ctx *c, json_object *m, const char *field,
          get_name(c, m, field, "bridge", false, bridge) < 0 ? -1 : 0;
 }
 
-static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
+static int parse_mac(struct rq_ctx *c, json_object *m, const char *field,
+                     struct v2v_mac *out)
 {
   static const char *const keys[] = { "mac", "network", "bridge", "ip",
                                       NULL };
@@ -100,8 +105,11 @@ static int check_mac(struct rq_ctx *c, json_object *m, const char *field)
     return -1;
   if (!!net + !!bridge + !!ip != 1)
     return rq_fail(c, field, "needs exactly one of network, bridge, ip");
+  out->mac = json_object_get_string(json_object_object_get(m, "mac"));
+  out->kind = net ? V2V_MAC_NETWORK : bridge ? V2V_MAC_BRIDGE : V2V_MAC_IP;
+  out->name = net ? net : bridge;
   field_key(f, field, "ip");
-  return ip ? check_ip(c, ip, f) : 0;
+  return ip ? parse_ip(c, ip, f, out) : 0;
 }
 
 /* A LUKS selector as virt-v2v's --key takes it: a device of the guest
@@ -114,19 +122,18 @@ static bool luks_selector_valid(const char *s)
   return strlen(s) == 36 && chars_only(s, HEX "-");
 }
 
-#define MAX_LUKS_KEYS 16
 
 /* [{"device": SELECTOR, "key_file": ABS}]: each key read here into a
  * secret (RUNTIME/jobs/ID/secrets/FIELD.luks_keys.I.key_file), the
  * worker hands virt-v2v that file: --key SELECTOR:file:SECRET. */
-static int check_luks_keys(struct rq_ctx *c, json_object *keys_list,
-                           const char *field)
+static int parse_luks_keys(struct rq_ctx *c, json_object *keys_list,
+                           const char *field, struct v2v_options *out)
 {
   static const char *const keys[] = { "device", "key_file", NULL };
   char f[FIELD_MAX], g[FIELD_MAX];
 
-  if (json_object_array_length(keys_list) > MAX_LUKS_KEYS)
-    return rq_fail(c, field, "at most %d keys", MAX_LUKS_KEYS);
+  if (json_object_array_length(keys_list) > V2V_MAX_LUKS_KEYS)
+    return rq_fail(c, field, "at most %d keys", V2V_MAX_LUKS_KEYS);
   for (size_t i = 0; i < json_object_array_length(keys_list); i++) {
     json_object *k = json_object_array_get_idx(keys_list, i);
     const char *dev = NULL, *file = NULL;
@@ -146,34 +153,38 @@ static int check_luks_keys(struct rq_ctx *c, json_object *keys_list,
     field_key(g, f, "key_file");
     if (take_file_secret(c, g, file, g) < 0)
       return -1;
+    out->luks_devices[out->n_luks_keys++] = dev;
   }
   return 0;
 }
 
-int check_convert_options(struct rq_ctx *c, json_object *opts,
-                          const char *field)
+int parse_convert_options(struct rq_ctx *c, json_object *opts,
+                          const char *field, struct v2v_options *out)
 {
   static const char *const keys[] = { "root", "macs", "extra_args",
                                       "luks_keys", "memsize_mib", "smp",
                                       NULL };
   json_object *macs = NULL, *extra = NULL, *luks = NULL;
   const char *root = NULL;
-  int64_t n;
+  int64_t mem = 0, smp = 0;
   char f[FIELD_MAX], list[FIELD_MAX];
 
+  memset(out, 0, sizeof *out);
   if (check_known_keys(c, opts, field, keys) < 0 ||
       get_int(c, opts, field, "memsize_mib", false, 256, 1024 * 1024,
-              &n) < 0 ||
-      get_int(c, opts, field, "smp", false, 1, 256, &n) < 0 ||
+              &mem) < 0 ||
+      get_int(c, opts, field, "smp", false, 1, 256, &smp) < 0 ||
       get_array(c, opts, field, "luks_keys", false, &luks) < 0)
     return -1;
+  out->memsize_mib = (unsigned)mem;
+  out->smp = (unsigned)smp;
   field_key(list, field, "luks_keys");
   /* The worker finds a key as the secret of options.luks_keys[i]: a
    * sync job's inplace step is run under a request of its own. */
   if (luks && strcmp(field, "options") != 0)
     return rq_fail(c, list, "not supported here: convert with an "
                    "inplace job after the cutover");
-  if (luks && check_luks_keys(c, luks, list) < 0)
+  if (luks && parse_luks_keys(c, luks, list, out) < 0)
     return -1;
   if (get_string(c, opts, field, "root", false, &root) < 0)
     return -1;
@@ -185,16 +196,26 @@ int check_convert_options(struct rq_ctx *c, json_object *opts,
                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/")))
     return rq_fail(c, f, "must be \"single\", \"first\" or "
                    "a device (/dev/sda2, /dev/VG/LV)");
+  out->root = !root ? V2V_ROOT_DEFAULT
+            : strcmp(root, "single") == 0 ? V2V_ROOT_SINGLE
+            : strcmp(root, "first") == 0 ? V2V_ROOT_FIRST : V2V_ROOT_DEVICE;
+  out->root_device = out->root == V2V_ROOT_DEVICE ? root : NULL;
   if (get_array(c, opts, field, "macs", false, &macs) < 0 ||
       get_array(c, opts, field, "extra_args", false, &extra) < 0)
     return -1;
   field_key(list, field, "macs");
+  if (macs && json_object_array_length(macs) > V2V_MAX_MACS)
+    return rq_fail(c, list, "at most %d MAC mappings", V2V_MAX_MACS);
   for (size_t i = 0; macs && i < json_object_array_length(macs); i++) {
     field_index(f, list, i);
-    if (check_mac(c, json_object_array_get_idx(macs, i), f) < 0)
+    if (parse_mac(c, json_object_array_get_idx(macs, i), f,
+                  &out->macs[i]) < 0)
       return -1;
+    out->n_macs = i + 1;
   }
   field_key(list, field, "extra_args");
+  if (extra && json_object_array_length(extra) > V2V_MAX_EXTRA_ARGS)
+    return rq_fail(c, list, "at most %d arguments", V2V_MAX_EXTRA_ARGS);
   for (size_t i = 0; extra && i < json_object_array_length(extra); i++) {
     json_object *v = json_object_array_get_idx(extra, i);
     field_index(f, list, i);
@@ -202,6 +223,7 @@ int check_convert_options(struct rq_ctx *c, json_object *opts,
         !convert_extra_arg_allowed(json_object_get_string(v)))
       return rq_fail(c, f, "not an allowed virt-v2v argument "
                      "(allowed: -v, -x, --compressed)");
+    out->extra_args[out->n_extra_args++] = json_object_get_string(v);
   }
   return 0;
 }
@@ -212,7 +234,8 @@ int check_convert_options(struct rq_ctx *c, json_object *opts,
  * and libssh (nbdkit-ssh-plugin) both find ~/.ssh through the password
  * database, not $HOME, and virt-v2v passes them no options, so the host
  * key must be in the service user's known_hosts. */
-static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
+static int parse_vmx_ssh(struct rq_ctx *c, json_object *vmx,
+                         struct convert_vmx_ssh *out)
 {
   static const char *const vmx_keys[] = { "ssh", NULL };
   static const char *const keys[] = { "host", "path", "user", "port",
@@ -220,7 +243,7 @@ static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
   const char *F = "input.vmx.ssh";
   json_object *ssh = NULL;
   const char *host = NULL, *path = NULL, *user = NULL, *key = NULL;
-  int64_t port;
+  int64_t port = 0;
 
   if (check_known_keys(c, vmx, "input.vmx", vmx_keys) < 0 ||
       get_object(c, vmx, "input.vmx", "ssh", true, &ssh) < 0 ||
@@ -240,6 +263,10 @@ static int check_vmx_ssh(struct rq_ctx *c, json_object *vmx)
                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/"))
     return rq_fail(c, "input.vmx.ssh.path", "characters other than "
                    "letters, digits and ._-/ are not supported");
+  out->host = host;
+  out->path = path;
+  out->user = user;
+  out->port = (unsigned)port;
   return take_file_secret(c, "input.vmx.ssh.key_file", key,
                           "input.vmx.ssh.key_file");
 }
@@ -259,7 +286,8 @@ static bool arg_safe(const char *s, bool spaces)
 /* {"libdir": ABS, "thumbprint": "AA:BB:…", "config"?: ABS,
  *  "transports"?: "nbdssl:nbd", "snapshot"?: MOREF}: virt-v2v -it vddk
  * with -io vddk-KEY=VALUE each.  Checked on the host when the job runs. */
-static int check_vddk(struct rq_ctx *c, json_object *vddk)
+static int parse_vddk(struct rq_ctx *c, json_object *vddk,
+                      struct convert_vddk *out)
 {
   static const char *const keys[] = { "libdir", "thumbprint", "config",
                                       "transports", "snapshot", NULL };
@@ -311,6 +339,11 @@ static int check_vddk(struct rq_ctx *c, json_object *vddk)
                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")))
     return rq_fail(c, "input.vcenter.vddk.snapshot", "must be a snapshot's "
                    "moref (snapshot-123)");
+  out->libdir = libdir;
+  out->thumbprint = tp;
+  out->config = config;
+  out->transports = tr;
+  out->snapshot = snap;
   return 0;
 }
 
@@ -318,7 +351,8 @@ static int check_vddk(struct rq_ctx *c, json_object *vddk)
  *  "password_file": ABS, "vddk"?: {...}}: virt-v2v -i libvirt -ic URL
  * -ip SECRET [-it vddk ...] VM.  The password is read here into the
  * secret input.vcenter.password_file (0600), never an argument. */
-static int check_vcenter(struct rq_ctx *c, json_object *in)
+static int parse_vcenter(struct rq_ctx *c, json_object *in,
+                         struct convert_vcenter *out)
 {
   static const char *const keys[] = { "url", "vm", "password_file", "vddk",
                                       NULL };
@@ -361,19 +395,27 @@ static int check_vcenter(struct rq_ctx *c, json_object *in)
   }
   if (get_object(c, in, F, "vddk", false, &vddk) < 0)
     return -1;
-  return vddk ? check_vddk(c, vddk) : 0;
+  out->url = url;
+  out->vm = vm;
+  out->has_vddk = vddk != NULL;
+  return vddk ? parse_vddk(c, vddk, &out->vddk) : 0;
 }
 
 /* Exactly one input mode: a local file, or a vmx over SSH. */
-static int check_input(struct rq_ctx *c, json_object *req)
+static int parse_input(struct rq_ctx *c, json_object *req,
+                       struct convert_input *out)
 {
   static const char *const modes[] = { "disk", "libvirtxml", "ova", "vmx",
                                        "vcenter", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
   static const char *const disk_keys[] = { "path", "format", NULL };
   static const char *const path_keys[] = { "path", NULL };
+  static const enum convert_input_kind kinds[] = {
+    CONVERT_IN_DISK, CONVERT_IN_LIBVIRTXML, CONVERT_IN_OVA, CONVERT_IN_VMX,
+    CONVERT_IN_VCENTER,
+  };
   json_object *input = NULL, *in = NULL;
-  const char *fmt;
+  const char *fmt = NULL;
   char f[FIELD_MAX];
 
   if (get_object(c, req, "", "input", true, &input) < 0)
@@ -387,15 +429,24 @@ static int check_input(struct rq_ctx *c, json_object *req)
     field_key(f, "input", modes[i]);
     if (get_object(c, input, "input", modes[i], true, &in) < 0)
       return -1;
-    if (i == 3 && json_object_object_get_ex(in, "ssh", NULL))
-      return check_vmx_ssh(c, in);
+    out->kind = kinds[i];
+    if (i == 3 && json_object_object_get_ex(in, "ssh", NULL)) {
+      out->kind = CONVERT_IN_VMX_SSH;
+      return parse_vmx_ssh(c, in, &out->ssh);
+    }
     if (i == 4)
-      return check_vcenter(c, in);
+      return parse_vcenter(c, in, &out->vcenter);
     if (
         check_known_keys(c, in, f, i == 0 ? disk_keys : path_keys) < 0 ||
-        check_image_path(c, in, f, "path") < 0)
+        check_image_path(c, in, f, "path") < 0 ||
+        get_abs_path(c, in, f, "path", true, &out->path) < 0)
       return -1;
-    return i == 0 ? get_enum(c, in, f, "format", false, formats, &fmt) : 0;
+    if (i == 0 && get_enum(c, in, f, "format", false, formats, &fmt) < 0)
+      return -1;
+    out->format = !fmt ? V2V_FORMAT_DEFAULT
+                : strcmp(fmt, "qcow2") == 0 ? V2V_FORMAT_QCOW2
+                                            : V2V_FORMAT_RAW;
+    return 0;
   }
   json_object_object_foreach(input, key, val) {
     (void)val;
@@ -405,13 +456,13 @@ static int check_input(struct rq_ctx *c, json_object *req)
   return -1;
 }
 
-#define MAX_BLOCK_DEVICES 26
 
 /* {"devices": [{"path": "/dev/..."} | {"volume": ID, "wait_s"?}]}: the
  * guest's disks in order, each written raw onto a block device.  Here
  * only what can be seen now; the worker refuses a device the system
  * uses (mounted, swap, LVM, the boot disk). */
-static int check_block_output(struct rq_ctx *c, json_object *out)
+static int parse_block_output(struct rq_ctx *c, json_object *out,
+                              struct convert_output *o)
 {
   static const char *const keys[] = { "devices", NULL };
   static const char *const dev_keys[] = { "path", "volume", "wait_s", NULL };
@@ -423,9 +474,9 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
       get_array(c, out, "output.block", "devices", true, &devs) < 0)
     return -1;
   n = json_object_array_length(devs);
-  if (n < 1 || n > MAX_BLOCK_DEVICES)
+  if (n < 1 || n > CONVERT_MAX_BLOCK_DEVICES)
     return rq_fail(c, "output.block.devices", "needs 1 to %d devices",
-                   MAX_BLOCK_DEVICES);
+                   CONVERT_MAX_BLOCK_DEVICES);
   for (size_t i = 0; i < n; i++) {
     json_object *d = json_object_array_get_idx(devs, i);
     bool path, volume;
@@ -441,8 +492,9 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
     volume = json_object_object_get_ex(d, "volume", NULL);
     if (path == volume)
       return rq_fail(c, f, "needs exactly one of \"path\", \"volume\"");
+    o->n_devices = i + 1;
     if (volume) {
-      if (check_volume(c, d, f) < 0)
+      if (parse_volume(c, d, f, &o->devices[i].volume) < 0)
         return -1;
       continue;
     }
@@ -451,6 +503,7 @@ static int check_block_output(struct rq_ctx *c, json_object *out)
       return rq_fail(c, g, "only goes with \"volume\"");
     if (get_abs_path(c, d, f, "path", true, &p) < 0)
       return -1;
+    o->devices[i].path = p;
     field_key(g, f, "path");
     if (c->accepted)
       continue;
@@ -485,7 +538,8 @@ static int check_env_file(struct rq_ctx *c, const char *field)
  * a secret; the worker gives virt-v2v (and the openstack client it runs)
  * OS_CLIENT_CONFIG_FILE + OS_CLOUD, or the file's OS_* variables, in its
  * environment. */
-static int check_openstack_credentials(struct rq_ctx *c, json_object *cr)
+static int parse_openstack_credentials(struct rq_ctx *c, json_object *cr,
+                                       struct convert_openstack *out)
 {
   static const char *const keys[] = { "clouds_yaml", "cloud", "env_file",
                                       NULL };
@@ -500,6 +554,8 @@ static int check_openstack_credentials(struct rq_ctx *c, json_object *cr)
   if (!!yaml == !!env)
     return rq_fail(c, F, "needs exactly one of clouds_yaml (with cloud), "
                    "env_file");
+  out->credentials = env ? OPENSTACK_ENV_FILE : OPENSTACK_CLOUDS_YAML;
+  out->cloud = cloud;
   if (env) {
     if (cloud)
       return rq_fail(c, "output.openstack.credentials.cloud", "only goes "
@@ -519,7 +575,8 @@ static int check_openstack_credentials(struct rq_ctx *c, json_object *cr)
  *  "verify_server_certificate"?: bool, "credentials": {...}}: virt-v2v
  * -o openstack [-os VOLUME_TYPE] -oo server-id=S ...; credentials never
  * as -oo os-*. */
-static int check_openstack_output(struct rq_ctx *c, json_object *out)
+static int parse_openstack_output(struct rq_ctx *c, json_object *out,
+                                  struct convert_openstack *o)
 {
   static const char *const keys[] = { "server_id", "guest_id",
                                       "volume_type",
@@ -528,8 +585,9 @@ static int check_openstack_output(struct rq_ctx *c, json_object *out)
   static const char *const strs[] = { "server_id", "guest_id",
                                       "volume_type", NULL };
   const char *F = "output.openstack";
+  const char **to[] = { &o->server_id, &o->guest_id, &o->volume_type };
   json_object *cr = NULL;
-  bool verify;
+  bool verify = false;
   char f[FIELD_MAX];
 
   if (check_known_keys(c, out, F, keys) < 0)
@@ -542,14 +600,20 @@ static int check_openstack_output(struct rq_ctx *c, json_object *out)
     if (s && (strlen(s) > 255 || !arg_safe(s, true)))
       return rq_fail(c, f, "at most 255 characters, no control characters, "
                      "not starting with '-'");
+    *to[i] = s;
   }
+  o->verify_server_certificate = V2V_UNSET;
   if (get_bool(c, out, F, "verify_server_certificate", false, &verify) < 0 ||
       get_object(c, out, F, "credentials", true, &cr) < 0)
     return -1;
-  return check_openstack_credentials(c, cr);
+  if (json_object_object_get_ex(out, "verify_server_certificate", NULL) &&
+      json_object_object_get(out, "verify_server_certificate"))
+    o->verify_server_certificate = verify ? V2V_TRUE : V2V_FALSE;
+  return parse_openstack_credentials(c, cr, o);
 }
 
-static int check_output(struct rq_ctx *c, json_object *req)
+static int parse_output(struct rq_ctx *c, json_object *req,
+                        struct convert_output *o)
 {
   static const char *const modes[] = { "local", "kubevirt", "block",
                                        "openstack", NULL };
@@ -558,8 +622,12 @@ static int check_output(struct rq_ctx *c, json_object *req)
   static const char *const kubevirt_keys[] = { "dir", NULL };
   static const char *const formats[] = { "raw", "qcow2", NULL };
   static const char *const allocs[] = { "sparse", "preallocated", NULL };
+  static const enum convert_output_kind kinds[] = {
+    CONVERT_OUT_LOCAL, CONVERT_OUT_KUBEVIRT, CONVERT_OUT_BLOCK,
+    CONVERT_OUT_OPENSTACK,
+  };
   json_object *output = NULL, *out = NULL;
-  const char *dir = NULL, *s;
+  const char *dir = NULL, *fmt = NULL, *alloc = NULL;
   struct stat st;
   char f[FIELD_MAX], g[FIELD_MAX];
 
@@ -572,15 +640,23 @@ static int check_output(struct rq_ctx *c, json_object *req)
     if (!json_object_object_get_ex(output, modes[i], NULL))
       continue;
     field_key(f, "output", modes[i]);
+    o->kind = kinds[i];
     if (i >= 2)
       return get_object(c, output, "output", modes[i], true, &out) < 0 ? -1
-        : i == 2 ? check_block_output(c, out) : check_openstack_output(c, out);
+        : i == 2 ? parse_block_output(c, out, o)
+                 : parse_openstack_output(c, out, &o->openstack);
     if (get_object(c, output, "output", modes[i], true, &out) < 0 ||
         check_known_keys(c, out, f, i == 0 ? local_keys : kubevirt_keys) < 0 ||
         get_abs_path(c, out, f, "dir", true, &dir) < 0 ||
-        get_enum(c, out, f, "format", false, formats, &s) < 0 ||
-        get_enum(c, out, f, "allocation", false, allocs, &s) < 0)
+        get_enum(c, out, f, "format", false, formats, &fmt) < 0 ||
+        get_enum(c, out, f, "allocation", false, allocs, &alloc) < 0)
       return -1;
+    o->dir = dir;
+    o->format = !fmt ? V2V_FORMAT_DEFAULT
+              : strcmp(fmt, "qcow2") == 0 ? V2V_FORMAT_QCOW2 : V2V_FORMAT_RAW;
+    o->allocation = !alloc ? V2V_ALLOC_DEFAULT
+                  : strcmp(alloc, "sparse") == 0 ? V2V_ALLOC_SPARSE
+                                                 : V2V_ALLOC_PREALLOCATED;
     field_key(g, f, "dir");
     if (c->accepted)
       return 0;
@@ -610,22 +686,25 @@ bool convert_extra_arg_allowed(const char *arg)
   return false;
 }
 
-int check_convert(struct rq_ctx *c, json_object *req)
+int parse_convert(struct rq_ctx *c, json_object *req, struct job_request *r)
 {
   static const char *const keys[] = { "type", "id", "labels", "input",
                                       "output", "name", "options", NULL };
+  struct convert_request *out = &r->u.convert;
   json_object *opts = NULL;
   const char *name = NULL;
 
-  if (check_known_keys(c, req, "", keys) < 0 || check_input(c, req) < 0 ||
-      check_output(c, req) < 0 ||
+  if (check_known_keys(c, req, "", keys) < 0 ||
+      parse_input(c, req, &out->input) < 0 ||
+      parse_output(c, req, &out->output) < 0 ||
       get_name(c, req, "", "name", false, &name) < 0 ||
       get_object(c, req, "", "options", false, &opts) < 0)
     return -1;
+  out->name = name;
   /* The worker links NAME-sdX to each device before virt-v2v runs, so
    * the name must be known then (virt-v2v's default comes from the
    * source). */
-  if (!name && json_get(json_get(req, "output"), "block"))
+  if (!name && out->output.kind == CONVERT_OUT_BLOCK)
     return rq_fail(c, "name", "is required with output.block");
-  return opts ? check_convert_options(c, opts, "options") : 0;
+  return opts ? parse_convert_options(c, opts, "options", &out->options) : 0;
 }

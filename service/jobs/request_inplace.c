@@ -100,9 +100,8 @@ int parse_inplace_guest(struct rq_ctx *c, json_object *o, const char *parent,
   out->n_nics = macs ? json_object_array_length(macs) : 0;
   if (get_object(c, o, parent, "options", false, &opts) < 0)
     return -1;
-  out->options = opts;
   field_key(f, parent, "options");
-  return opts ? check_convert_options(c, opts, f) : 0;
+  return opts ? parse_convert_options(c, opts, f, &out->options) : 0;
 }
 
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out)

@@ -91,7 +91,7 @@ refused c3 disks[0].destination.path cx
 pass "409 writing a disk a convert's domain XML names"
 
 # a convert may not read what a copy writes
-printf '{"type":"convert","id":"cv2","name":"g2","input":{"disk":{"path":"%s","format":"raw"}},"output":{"local":{"dir":"%s"}}}' \
+printf '{"type":"convert","id":"cv2","name":"g4","input":{"disk":{"path":"%s","format":"raw"}},"output":{"local":{"dir":"%s"}}}' \
   "$T/link-a.img" "$T/out" >"$T/cv2.json"
 api POST /v1/jobs "$T/cv2.json" >/dev/null
 [ "$(status)" = 409 ] || die "convert of a.img: $(status) $(cat "$T/body")"

@@ -4,6 +4,7 @@
  * the appliance check's command line. */
 #include <string.h>
 
+#include "check/caps.h"
 #include "check/hostcheck.h"
 #include "check/preflight.h"
 #include "check/probe.h"
@@ -169,8 +170,35 @@ static void test_pure_bits(void)
   is_str(b, "1.5 GiB", "GiB");
 }
 
+/* The document read once into typed facts: what the verdicts judge. */
+static void test_caps_typed(void)
+{
+  _cleanup_json_ json_object *doc = json_tokener_parse(GOOD);
+  _cleanup_json_ json_object *none = json_tokener_parse("{\"nbdkit\":null,"
+    "\"guestfs\":{\"installed\":false}}");
+  struct host_caps c;
+
+  caps_parse(doc, &c);
+  ok(c.virt_v2v.present && strcmp(c.virt_v2v.version, "2.2.0") == 0 &&
+     c.virt_v2v_in_place.present && !c.virt_v2v_in_place.version,
+     "tools present, with a version where there is one");
+  ok(c.nbdkit.present && c.n_plugins == 2 && strcmp(c.plugins[1], "vddk") == 0,
+     "nbdkit and its plugins");
+  ok(c.vddk_plugin && c.vddk_found && strcmp(c.vddk_libdir, "/opt/vddk") == 0 &&
+     c.kvm, "vddk and kvm flags");
+  ok(c.guestfs == CAPS_GUESTFS_OK && c.guestfs_checked_at == 0, "appliance ok");
+  ok(c.space_state.present && c.space_state.known &&
+     c.space_state.free_bytes == 536870912 && c.space_tmp.present &&
+     !c.space_tmp.known, "space known, and not known (null)");
+  caps_parse(none, &c);
+  ok(!c.nbdkit.present && !c.virt_v2v.present && c.n_plugins == 0 &&
+     c.guestfs == CAPS_GUESTFS_NOT_INSTALLED && !c.space_state.present,
+     "absent and null facts are absent");
+}
+
 int main(void)
 {
+  test_caps_typed();
   test_good_host();
   test_debian_without_vddk();
   test_no_nbdkit();

@@ -2,6 +2,8 @@
 /* The command lines of an inplace job, as a person would type them:
  * the overlay over each disk, virt-v2v-in-place on the domain XML, and
  * the commit that follows a successful conversion. */
+#include "jobs/job-request.h"
+#include "jobs/request.h"
 #include "util/argv.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
@@ -23,14 +25,19 @@ static const char *inplace(const char *json)
 {
   struct argv a = { 0 };
   _cleanup_json_ json_object *req = json_tokener_parse(json);
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  struct uch_error err = { 0 };
   const char *why;
   const struct v2v_files files = { .machine_readable = "/r/v2v-messages.json" };
 
   if (!req)
     return "(bad json)";
-  /* the request's options, as its typed request holds them */
+  /* the request's options, as the parser typed them (accepted: the
+   * files it names need not be here) */
+  if (request_load(req, &r, &err) < 0)
+    return done(&a, -1);
   return done(&a, v2v_inplace_argv(&a, "/usr/libexec/virt-v2v-in-place",
-                                   json_get(req, "options"), &files,
+                                   &r->u.inplace.guest.options, &files,
                                    "/r/domain.xml", &why));
 }
 

@@ -521,7 +521,8 @@ static void test_typed_inplace(void)
                                        "52:54:00:01:02:03") == 0 &&
        strcmp(in->guest.nics[0].network, "n1") == 0 &&
        !in->guest.nics[0].bridge, "a NIC");
-    ok(in->guest.options != NULL, "options kept for convert's code");
+    ok(in->guest.options.root == V2V_ROOT_FIRST && in->guest.options.n_macs == 0,
+       "options typed for convert's code: root first");
   }
   job_request_free(r);
   json_object_put(req);
@@ -537,6 +538,165 @@ static void test_typed_inplace(void)
   json_object_put(req);
 }
 
+/* A convert request as the parser types it; `text` is accepted (files
+ * need not be there).  NULL and a failed test when it is not. */
+static struct job_request *load_convert(const char *text, json_object **req)
+{
+  struct uch_error err = { 0 };
+  struct job_request *r = NULL;
+
+  *req = json_tokener_parse(text);
+  if (request_load(*req, &r, &err) < 0) {
+    ok(0, "loads: %s", err.message);
+    return NULL;
+  }
+  return r;
+}
+
+static void load_fails(const char *text, const char *field, const char *msg)
+{
+  struct uch_error err = { 0 };
+  struct job_request *r = NULL;
+  _cleanup_json_ json_object *req = json_tokener_parse(text);
+
+  ok(request_load(req, &r, &err) < 0 && !r, "refused: %.60s", text);
+  is_str(err.field, field, "  naming %s", field);
+  ok(strstr(err.message, msg) != NULL, "  saying %s (%s)", msg, err.message);
+  job_request_free(r);
+}
+
+static void test_typed_convert(void)
+{
+  json_object *req = NULL;
+  struct job_request *r;
+  char big[8192];
+  size_t n;
+
+  r = load_convert("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/d/g.img\"}},"
+                   "\"output\":{\"local\":{\"dir\":\"/out\"}}}", &req);
+  if (r) {
+    const struct convert_request *c = &r->u.convert;
+    ok(r->kind == JOB_CONVERT, "kind convert");
+    ok(c->input.kind == CONVERT_IN_DISK && strcmp(c->input.path, "/d/g.img") == 0,
+       "disk input and its path");
+    ok(c->input.format == V2V_FORMAT_DEFAULT, "format left to virt-v2v by default");
+    ok(c->output.kind == CONVERT_OUT_LOCAL && strcmp(c->output.dir, "/out") == 0 &&
+       c->output.format == V2V_FORMAT_DEFAULT &&
+       c->output.allocation == V2V_ALLOC_DEFAULT, "local output, defaults");
+    ok(!c->name && c->options.root == V2V_ROOT_DEFAULT && c->options.n_macs == 0 &&
+       c->options.memsize_mib == 0 && c->options.smp == 0 &&
+       c->options.n_luks_keys == 0 && c->options.n_extra_args == 0,
+       "no name, every option at its default");
+  }
+  job_request_free(r);
+  json_object_put(req);
+
+  r = load_convert("{\"type\":\"convert\",\"name\":\"web\","
+                   "\"input\":{\"disk\":{\"path\":\"/d/g.qcow2\",\"format\":\"qcow2\"}},"
+                   "\"output\":{\"local\":{\"dir\":\"/out\",\"format\":\"raw\","
+                   "\"allocation\":\"sparse\"}},"
+                   "\"options\":{\"root\":\"/dev/vg/root\",\"memsize_mib\":2048,\"smp\":2,"
+                   "\"macs\":[{\"mac\":\"52:54:00:00:00:01\",\"bridge\":\"br0\"},"
+                   "{\"mac\":\"52:54:00:00:00:02\",\"ip\":{\"address\":\"10.0.0.5\","
+                   "\"prefix\":24,\"nameservers\":[\"10.0.0.2\"]}}],"
+                   "\"luks_keys\":[{\"device\":\"/dev/sda2\",\"key_file\":\"/k\"}],"
+                   "\"extra_args\":[\"-v\",\"--compressed\"]}}", &req);
+  if (r) {
+    const struct convert_request *c = &r->u.convert;
+    const struct v2v_options *o = &c->options;
+    ok(c->input.format == V2V_FORMAT_QCOW2 && c->output.format == V2V_FORMAT_RAW &&
+       c->output.allocation == V2V_ALLOC_SPARSE, "formats and allocation as enums");
+    is_str(c->name, "web", "name");
+    ok(o->root == V2V_ROOT_DEVICE && strcmp(o->root_device, "/dev/vg/root") == 0,
+       "root a device");
+    ok(o->memsize_mib == 2048 && o->smp == 2, "appliance size");
+    ok(o->n_macs == 2 && o->macs[0].kind == V2V_MAC_BRIDGE &&
+       strcmp(o->macs[0].name, "br0") == 0 && o->macs[1].kind == V2V_MAC_IP &&
+       strcmp(o->macs[1].address, "10.0.0.5") == 0 && !o->macs[1].gateway &&
+       o->macs[1].prefix == 24 && o->macs[1].n_nameservers == 1,
+       "MAC mappings typed, a bridge and a static IP");
+    ok(o->n_luks_keys == 1 && strcmp(o->luks_devices[0], "/dev/sda2") == 0,
+       "a LUKS key's device (its file is the job's secret)");
+    ok(o->n_extra_args == 2 && strcmp(o->extra_args[1], "--compressed") == 0,
+       "extra args in order");
+  }
+  job_request_free(r);
+  json_object_put(req);
+
+  r = load_convert("{\"type\":\"convert\",\"name\":\"g\",\"input\":{\"vmx\":{\"ssh\":"
+                   "{\"host\":\"esx1\",\"path\":\"/vmfs/g.vmx\",\"port\":22,"
+                   "\"key_file\":\"/k\"}}},\"output\":{\"block\":{\"devices\":["
+                   "{\"path\":\"/dev/sdx\"},{\"volume\":\"vol-1\",\"wait_s\":5}]}}}", &req);
+  if (r) {
+    const struct convert_request *c = &r->u.convert;
+    ok(c->input.kind == CONVERT_IN_VMX_SSH && strcmp(c->input.ssh.host, "esx1") == 0 &&
+       c->input.ssh.port == 22 && !c->input.ssh.user, "vmx over ssh");
+    ok(c->output.kind == CONVERT_OUT_BLOCK && c->output.n_devices == 2 &&
+       strcmp(c->output.devices[0].path, "/dev/sdx") == 0 &&
+       !c->output.devices[1].path &&
+       strcmp(c->output.devices[1].volume.id, "vol-1") == 0 &&
+       c->output.devices[1].volume.wait_s == 5, "block devices, a path and a volume");
+  }
+  job_request_free(r);
+  json_object_put(req);
+
+  r = load_convert("{\"type\":\"convert\",\"input\":{\"vcenter\":{\"url\":\"vpx://vc/DC/h\","
+                   "\"vm\":\"w\",\"password_file\":\"/pw\"}},\"output\":{\"openstack\":"
+                   "{\"server_id\":\"s\",\"verify_server_certificate\":false,"
+                   "\"credentials\":{\"env_file\":\"/e\"}}}}", &req);
+  if (r) {
+    const struct convert_request *c = &r->u.convert;
+    ok(c->input.kind == CONVERT_IN_VCENTER && !c->input.vcenter.has_vddk &&
+       strcmp(c->input.vcenter.vm, "w") == 0, "vCenter without VDDK");
+    ok(c->output.kind == CONVERT_OUT_OPENSTACK &&
+       c->output.openstack.verify_server_certificate == V2V_FALSE &&
+       c->output.openstack.credentials == OPENSTACK_ENV_FILE &&
+       !c->output.openstack.guest_id, "openstack output, verify false, env_file");
+  }
+  job_request_free(r);
+  json_object_put(req);
+
+  r = load_convert("{\"type\":\"convert\",\"input\":{\"ova\":{\"path\":\"/g.ova\"}},"
+                   "\"output\":{\"kubevirt\":{\"dir\":\"/k\"}}}", &req);
+  ok(r && r->u.convert.input.kind == CONVERT_IN_OVA &&
+     r->u.convert.output.kind == CONVERT_OUT_KUBEVIRT &&
+     strcmp(r->u.convert.output.dir, "/k") == 0, "ova into kubevirt");
+  job_request_free(r);
+  json_object_put(req);
+
+  /* errors name their field */
+  load_fails("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/g\",\"format\":\"vmdk\"}},"
+             "\"output\":{\"local\":{\"dir\":\"/o\"}}}", "input.disk.format", "must be one of");
+  load_fails("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"local\":{\"dir\":\"/o\",\"allocation\":\"thin\"}}}",
+             "output.local.allocation", "must be one of");
+  load_fails("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"block\":{\"devices\":[{\"path\":\"/dev/sdx\"}]}}}",
+             "name", "is required with output.block");
+  load_fails("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"local\":{\"dir\":\"/o\"}},\"options\":{\"root\":\"ask\"}}",
+             "options.root", "must be \"single\"");
+  load_fails("{\"type\":\"convert\",\"input\":{\"disk\":{\"path\":\"/g\"}},"
+             "\"output\":{\"openstack\":{\"server_id\":\"s\",\"credentials\":"
+             "{\"clouds_yaml\":\"/c\"}}}}", "output.openstack.credentials.cloud",
+             "is required with clouds_yaml");
+  n = (size_t)snprintf(big, sizeof big, "{\"type\":\"convert\",\"input\":{\"disk\":"
+                       "{\"path\":\"/g\"}},\"output\":{\"local\":{\"dir\":\"/o\"}},"
+                       "\"options\":{\"macs\":[");
+  for (int i = 0; i <= V2V_MAX_MACS; i++)
+    n += (size_t)snprintf(big + n, sizeof big - n, "%s{\"mac\":\"52:54:00:00:00:%02x\","
+                          "\"network\":\"n\"}", i ? "," : "", i);
+  snprintf(big + n, sizeof big - n, "]}}");
+  load_fails(big, "options.macs", "at most 64 MAC mappings");
+  n = (size_t)snprintf(big, sizeof big, "{\"type\":\"convert\",\"input\":{\"disk\":"
+                       "{\"path\":\"/g\"}},\"output\":{\"local\":{\"dir\":\"/o\"}},"
+                       "\"options\":{\"extra_args\":[");
+  for (int i = 0; i <= V2V_MAX_EXTRA_ARGS; i++)
+    n += (size_t)snprintf(big + n, sizeof big - n, "%s\"-v\"", i ? "," : "");
+  snprintf(big + n, sizeof big - n, "]}}");
+  load_fails(big, "options.extra_args", "at most 16 arguments");
+}
+
 int main(void)
 {
   make_files();
@@ -549,6 +709,7 @@ int main(void)
   test_typed_export();
   test_typed_inspect();
   test_typed_inplace();
+  test_typed_convert();
   rm_rf(tmp);
   return tap_done();
 }

@@ -143,6 +143,8 @@ int main(void)
 
   /* convert writes its output.block devices, by path and by volume. */
   snprintf(json, sizeof json, "{\"type\":\"convert\",\"name\":\"w\","
+           "\"input\":{\"vmx\":{\"ssh\":{\"host\":\"h\",\"path\":\"/g.vmx\","
+           "\"key_file\":\"/k\"}}},"   /* remote: no local disk */
            "\"output\":{\"block\":{\"devices\":[{\"path\":\"%s\"},"
            "{\"volume\":\"vol-y\"}]}}}", p("a"));
   r = json_tokener_parse(json);
@@ -160,11 +162,18 @@ int main(void)
            "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("a"));
   r = json_tokener_parse(json);
   is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a disk");
-  is_int(u.n, 1, "its input disk");
-  ok(u.n == 1 && !u.v[0].writes, "read, not written");
-  is_str(u.n == 1 ? u.v[0].field : "", "input.disk.path", "input field");
+  /* and the files it writes into output.local.dir: w-sda .. w-sdz and
+   * w.xml */
+  is_int(u.n, 28, "its input disk and its output files");
+  ok(u.n == 28 && !u.v[0].writes, "read, not written");
+  is_str(u.n == 28 ? u.v[0].field : "", "input.disk.path", "input field");
+  ok(u.n == 28 && u.v[1].writes && u.v[1].kind == USE_NAME &&
+     strcmp(u.v[1].name, "/tmp/w-sda") == 0 &&
+     strcmp(u.v[27].name, "/tmp/w.xml") == 0 &&
+     strcmp(u.v[27].field, "output.local.dir") == 0,
+     "NAME-sda .. and NAME.xml in the output dir, written");
   c = copy_req(p("b"), p("a-link"));
-  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 1 &&
+  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 28 &&
      disk_use_same(&u.v[0], &cu.v[1]) && cu.v[1].writes,
      "a copy writing the convert's input is the same disk, written");
   disk_uses_free(&cu);
@@ -185,17 +194,51 @@ int main(void)
            "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("dom.xml"));
   r = json_tokener_parse(json);
   is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a domain XML");
-  is_int(u.n, 3, "the XML and its two disks");
-  ok(u.n == 3 && !u.v[0].writes && !u.v[1].writes && !u.v[2].writes,
+  is_int(u.n, 30, "the XML, its two disks and the output files");
+  ok(u.n == 30 && !u.v[0].writes && !u.v[1].writes && !u.v[2].writes,
      "all read");
-  is_str(u.n == 3 ? u.v[1].field : "", "input.libvirtxml.path",
+  is_str(u.n == 30 ? u.v[1].field : "", "input.libvirtxml.path",
          "a disk under the XML's field");
   c = copy_req(p("b"), p("a"));
-  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 3 &&
+  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 30 &&
      disk_use_same(&u.v[1], &cu.v[1]) && disk_use_same(&u.v[2], &cu.v[0]),
      "an absolute and a relative disk of the XML");
   disk_uses_free(&cu);
   json_object_put(c);
+  disk_uses_free(&u);
+  json_object_put(r);
+
+  /* convert of a vmx reads the .vmdk files it names and their
+   * extents; without a name, virt-v2v names the guest by displayName */
+  f = fopen(p("g.vmx"), "w");
+  fprintf(f, ".encoding = \"UTF-8\"\ndisplayName = \"web one\"\n"
+          "scsi0:0.fileName = \"g.vmdk\"\nscsi0:1.fileName = \"%s\"\n"
+          "ide1:0.fileName = \"cd.iso\"\n", p("h.vmdk"));
+  fclose(f);
+  f = fopen(p("g.vmdk"), "w");
+  fprintf(f, "# Disk DescriptorFile\nversion=1\n"
+          "RW 2048 VMFS \"b\"\n");
+  fclose(f);
+  snprintf(json, sizeof json, "{\"type\":\"convert\","
+           "\"input\":{\"vmx\":{\"path\":\"%s\"}},"
+           "\"output\":{\"kubevirt\":{\"dir\":\"/tmp\"}}}", p("g.vmx"));
+  r = json_tokener_parse(json);
+  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a vmx");
+  is_int(u.n, 31, "the vmx, two vmdks, an extent, the output files");
+  ok(u.n == 31 && !u.v[1].writes && !u.v[2].writes && !u.v[3].writes &&
+     strcmp(u.v[1].field, "input.vmx.path") == 0, "vmdks read, under the "
+     "vmx's field");
+  c = copy_req(p("a"), p("b"));
+  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 31 &&
+     disk_use_same(&u.v[2], &cu.v[1]), "a vmdk's extent, relative to it");
+  disk_uses_free(&cu);
+  json_object_put(c);
+  ok(u.n == 31 && u.v[3].kind == USE_NAME &&
+     strcmp(u.v[3].name, p("h.vmdk")) == 0, "an absolute vmdk not there yet");
+  ok(u.n == 31 && strcmp(u.v[4].name, "/tmp/web one-sda") == 0 &&
+     strcmp(u.v[30].name, "/tmp/web one.yaml") == 0 &&
+     strcmp(u.v[30].field, "output.kubevirt.dir") == 0,
+     "kubevirt output files named by the vmx's displayName");
   disk_uses_free(&u);
   json_object_put(r);
 

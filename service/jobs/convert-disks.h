@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The local disks a convert request reads and writes, for uchd's
+ * conflict check (the job type's `disks`, jobs/job-types.c). */
+#ifndef UCH_CONVERT_DISKS_H
+#define UCH_CONVERT_DISKS_H
+
+#include <json-c/json.h>
+
+#include "jobs/job-types.h"
+
+/* From the typed request (parsed here as the worker parses it): the
+ * input file read (input.disk/libvirtxml/ova/vmx.path), the disks a
+ * libvirt domain XML names and the .vmdk files a .vmx names with their
+ * extents (each under the field of the XML or vmx, relative names from
+ * its folder); written: output.block's devices, and the files virt-v2v
+ * will write into output.local.dir or output.kubevirt.dir (NAME-sda ..
+ * NAME-sdz and NAME.xml or NAME.yaml), NAME the request's or, without
+ * one, the name virt-v2v gives the guest where it can be known before
+ * (a disk's file name, the domain XML's <name>, the vmx's displayName,
+ * the vCenter VM).  Remote inputs (vmx over SSH, vCenter) name no local
+ * disk; an ova without a name names no output file. */
+int convert_disks(json_object *req, job_disk_fn *fn, void *opaque);
+
+#endif
