@@ -2,23 +2,12 @@
 #include <stdint.h>
 
 #include "runner/volume-wait.h"
-#include "util/jsonutil.h"
 #include "util/timeutil.h"
 #include "volumes/volume-open.h"
 #include "volumes/volumes.h"
 
 /* how often an attaching volume is looked for */
 #define POLL_MS 250
-
-int volume_open_json(struct runner *r, json_object *o, bool destination,
-                     char **path, struct job_failure *f)
-{
-  json_object *w = json_get(o, "wait_s");
-  struct rq_volume v = { json_get_string(o, "volume"),
-                         w ? json_object_get_int64(w) : 0 };
-
-  return volume_open(r, &v, destination, path, f);
-}
 
 int volume_open(struct runner *r, const struct rq_volume *v,
                 bool destination, char **path, struct job_failure *f)
