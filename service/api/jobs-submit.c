@@ -4,6 +4,7 @@
 
 #include "api/http.h"
 #include "jobs/request.h"
+#include "uchd/confine.h"
 #include "uchd/conflict.h"
 #include "uchd/create.h"
 #include "util/cleanup.h"
@@ -15,6 +16,10 @@ static void secrets_freep(struct secrets *s) { secrets_free(s); }
 static enum MHD_Result error_reply(struct http_request *r, unsigned code,
                                    const struct uch_error *err)
 {
+  if (strcmp(err->code, "forbidden_path") == 0)
+    code = MHD_HTTP_FORBIDDEN;
+  else if (strcmp(err->code, "internal") == 0)
+    code = MHD_HTTP_INTERNAL_SERVER_ERROR;
   return http_error(r, code, err->code[0] ? err->code : "invalid_request",
                     err->field, "%s", err->message);
 }
@@ -64,7 +69,12 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
   req = request_parse(r->body ? r->body : "", r->len, &err);
   if (!req)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
-  if (request_validate(req, &sanitized, &secrets, &err) < 0)
+  /* the confinement policy judges each path as the validator meets it,
+   * before it reads any; then the disks only the request's files name
+   * (a domain XML's) */
+  if (request_validate_paths(req, &sanitized, &secrets, confine_request_path,
+                             &r->d->confine, &err) < 0 ||
+      confine_request_disks(&r->d->confine, sanitized, &err) < 0)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
   id = json_get_string(sanitized, "id");
   if (id && (j = store_find(&r->d->store, id)))
