@@ -108,33 +108,54 @@ int confine_role_of(enum job_kind kind, const char *field)
   return CONFINE_UNKNOWN;
 }
 
+/* `dir` (resolved) and `base` joined: "." and ".." taken lexically. */
+static char *join(const char *dir, const char *base)
+{
+  char *out;
+
+  if (strcmp(base, ".") == 0 || strcmp(base, "/") == 0)
+    return strdup(dir);
+  if (strcmp(base, "..") == 0) {
+    const char *slash = strrchr(dir, '/');
+    return slash && slash != dir ? strndup(dir, (size_t)(slash - dir))
+                                 : strdup("/");
+  }
+  return asprintf(&out, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0
+    ? NULL : out;
+}
+
 char *confine_resolve(const char *path)
 {
   _cleanup_free_ char *cur = strdup(path);
 
   for (int links = 0; cur && links <= MAX_LINKS; links++) {
     _cleanup_free_ char *d = strdup(cur), *b = strdup(cur), *next = NULL;
+    _cleanup_free_ char *dir = NULL;
     char real[PATH_MAX], target[PATH_MAX];
-    const char *base;
+    const char *parent;
     ssize_t len;
 
     if (!d || !b)
       return NULL;
     if (realpath(cur, real))          /* there after all */
       return strdup(real);
-    if (!realpath(dirname(d), real))
+    if (strcmp(cur, "/") == 0 || cur[0] != '/')
       return steal_ptr(cur);
-    base = basename(b);
+    /* its folder resolved, there or not (then by the same rule) */
+    parent = dirname(d);
+    if (realpath(parent, real))
+      dir = strdup(real);
+    else
+      dir = confine_resolve(parent);
+    if (!dir)
+      return NULL;
     len = readlinkat(AT_FDCWD, cur, target, sizeof target - 1);
-    if (len < 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-      char *out;                      /* not a link: not there yet */
-      return asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "",
-                      base) < 0 ? NULL : out;
-    }
+    if (len < 0)                      /* not a link: not there yet */
+      return join(dir, basename(b));
     target[len] = '\0';
     if (target[0] == '/')
       next = strdup(target);
-    else if (asprintf(&next, "%s/%s", real, target) < 0)
+    else if (asprintf(&next, "%s/%s", dir, target) < 0)
       next = NULL;
     free(cur);
     cur = steal_ptr(next);
