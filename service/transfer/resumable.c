@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "runner/tools.h"
 #include "transfer/dest-generation.h"
 #include "transfer/endpoint.h"
 #include "transfer/incremental.h"
@@ -498,26 +499,8 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
  * a cancel on to them. */
 /* A source that stops answering (a link dropping every packet, a server
  * that hangs) is not an error libnbd sees: reads just never complete.
- * No completion for this long stops the copy, naming the stall; the
- * checkpoint stays, so a resubmit resumes.  UCH_STALL_TIMEOUT_S in the
- * worker's environment (uchd's, passed on), 1 to 86400; default 120. */
-#define STALL_DEFAULT_S 120
-
-static unsigned stall_seconds(void)
-{
-  const char *v = getenv("UCH_STALL_TIMEOUT_S");
-  char *end;
-  unsigned long n;
-
-  if (!v || !*v)
-    return STALL_DEFAULT_S;
-  errno = 0;
-  n = strtoul(v, &end, 10);
-  if (errno || *end || n < 1 || n > 86400)
-    return STALL_DEFAULT_S;
-  return (unsigned)n;
-}
-
+ * No completion for stall_timeout_s() (uchd's stall_timeout) stops the
+ * copy, naming the stall; the checkpoint stays, so a resubmit resumes. */
 static void stall_check(struct disk_run *d, struct copy_run *c,
                         uint64_t *seen, double *since)
 {
@@ -535,7 +518,7 @@ static void stall_check(struct disk_run *d, struct copy_run *c,
   if (!c->err) {
     c->err = ETIMEDOUT;
     snprintf(c->why, sizeof c->why, "the source stalled: nothing arrived "
-             "from it for %u s (UCH_STALL_TIMEOUT_S)", d->stall_s);
+             "from it for %u s (stall_timeout)", d->stall_s);
   }
   stop(c);
   pthread_mutex_unlock(&c->lock);
@@ -630,7 +613,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                (unsigned long long)e->allocated);
   res->resumed_from = start;
   d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
-                        gen, stall_seconds() };
+                        gen, stall_timeout_s() };
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
