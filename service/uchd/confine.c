@@ -350,7 +350,8 @@ static int read_line(const char *file, char *buf, size_t size)
 }
 
 /* The loop device (its devnum) of c->sys_block whose backing file is
- * the file `st` describes, in use by the system; 0 when none. */
+ * the file or device `st` describes, in use by the system; 0 when
+ * none. */
 static dev_t backed_loop_in_use(const struct confine *c, const struct stat *st,
                                 const dev_t *sys, size_t n_sys)
 {
@@ -372,8 +373,10 @@ static dev_t backed_loop_in_use(const struct confine *c, const struct stat *st,
     /* the kernel says " (deleted)" after a file since removed */
     if ((del = strstr(back, " (deleted)")) && del[10] == '\0')
       *del = '\0';
-    if (stat(back, &bst) < 0 || bst.st_dev != st->st_dev ||
-        bst.st_ino != st->st_ino)
+    if (stat(back, &bst) < 0 ||
+        (S_ISBLK(st->st_mode)
+           ? !S_ISBLK(bst.st_mode) || bst.st_rdev != st->st_rdev
+           : bst.st_dev != st->st_dev || bst.st_ino != st->st_ino))
       continue;
     snprintf(file, sizeof file, "%s/%s/dev", c->sys_block, e->d_name);
     if (read_line(file, num, sizeof num) < 0 ||
@@ -422,7 +425,6 @@ static int not_in_use(const struct confine *c, const char *field,
                     "mounted or swap): never a job's disk", field, path);
       return -1;
     }
-    return 0;
   }
   if ((loop = backed_loop_in_use(c, st, sys, n_sys))) {
     uch_error_set(err, "forbidden_path", field, "%s: %s backs loop device "

@@ -11,10 +11,11 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
 
-mkdir -p "$T/images" "$T/secrets" "$T/outside"
+mkdir -p "$T/images" "$T/secrets" "$T/outside" "$T/by-id"
+# shellcheck disable=SC2034 # read by uchd_start
 UCHD_ROOTS="--source-root $T/images --destination-root $T/images
   --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start
+uchd_start --volume-by-id-dir "$T/by-id"
 
 # what an attacker wants: a root-only file outside every root
 ( umask 077; echo "root-only secret" >"$T/outside/shadow" )
@@ -115,6 +116,24 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
       [ "$(submit ddev "$(copy ddev "$SRC" "$dev")")" = 403 ] || die "ddev: $(cat "$T/body")"
       refused ddev disks[0].destination.path "$dev is in use by the system"
       umount "$T/mnt"
+      # an attached volume (a by-id name) that backs a mounted loop
+      truncate -s 16M "$T/outside/vol.img"
+      if vol=$(losetup -f --show "$T/outside/vol.img" 2>/dev/null); then
+        cleanup_add "losetup -d $vol"
+        ln -s "$vol" "$T/by-id/virtio-confinevol1"
+        [ "$(submit vok "$(copy vok "$SRC" "$vol")")" = 201 ] || die "vok: $(cat "$T/body")"
+        [ "$(job_wait vok 60)" = succeeded ] || die "vok: $(job_field vok .error)"
+        pass "an attached volume's device is a destination, outside the roots"
+        mkfs.ext4 -q -F "$vol"
+        if top=$(losetup -f --show "$vol" 2>/dev/null); then
+          cleanup_add "losetup -d $top"
+          mount "$top" "$T/mnt"
+          cleanup_add "umount $T/mnt"
+          [ "$(submit dvol "$(copy dvol "$SRC" "$vol")")" = 403 ] || die "dvol: $(cat "$T/body")"
+          refused dvol disks[0].destination.path "$vol backs loop device"
+          umount "$T/mnt"
+        fi
+      fi
       # unmounted, the file is an ordinary image in the root again
       [ "$(submit dfree "$(copy dfree "$SRC" "$T/images/fs.img")")" = 201 ] || die "dfree: $(cat "$T/body")"
       api POST /v1/jobs/dfree/cancel >/dev/null
