@@ -541,3 +541,50 @@ int confine_request_disks(const struct confine *c, json_object *request,
   w.kind = t->kind;
   return t->disks(request, check_disk, &w) ? -1 : 0;
 }
+
+int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
+                      const char *path, struct uch_error *err)
+{
+  struct confine_pass *p = opaque;
+  int role = confine_role_of(kind, field);
+  struct confine_path *v;
+
+  if (role == CONFINE_REMOTE)
+    return 0;
+  if (role == CONFINE_SECRET || role == CONFINE_UNKNOWN)
+    return confine_check(p->c, role, field, path, err);
+  if (!(v = realloc(p->v, (p->n + 1) * sizeof *v))) {
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  p->v = v;
+  v[p->n] = (struct confine_path){ kind, strdup(field), strdup(path) };
+  if (!v[p->n].field || !v[p->n].path) {
+    free(v[p->n].field);
+    free(v[p->n].path);
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  p->n++;
+  return 0;
+}
+
+int confine_pass_check(struct confine_pass *p, struct uch_error *err)
+{
+  for (size_t i = 0; i < p->n; i++)
+    if (confine_request_path((void *)p->c, p->v[i].kind, p->v[i].field,
+                             p->v[i].path, err) < 0)
+      return -1;
+  return 0;
+}
+
+void confine_pass_free(struct confine_pass *p)
+{
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->v[i].field);
+    free(p->v[i].path);
+  }
+  free(p->v);
+  p->v = NULL;
+  p->n = 0;
+}

@@ -74,6 +74,27 @@ int confine_check(const struct confine *c, enum confine_role role,
 int confine_request_path(void *opaque, enum job_kind kind, const char *field,
                          const char *path, struct uch_error *err);
 
+/* One submit's judgement: secret files are judged as the validator
+ * meets them (it reads them next), the other paths once the request is
+ * otherwise valid (confine_pass_check()), so that a request with a
+ * mistake in it is told of the mistake first. */
+struct confine_path {
+  enum job_kind kind;
+  char *field;
+  char *path;
+};
+struct confine_pass {
+  const struct confine *c;
+  struct confine_path *v;
+  size_t n;
+};
+/* A request_path_fn over a struct confine_pass *. */
+int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
+                      const char *path, struct uch_error *err);
+/* The paths put off, in the order met: 0, or -1 and *err. */
+int confine_pass_check(struct confine_pass *p, struct uch_error *err);
+void confine_pass_free(struct confine_pass *p);
+
 /* confine_request_path() on every local disk the (valid) request's job
  * type names (jobs/job-types.c: the disks a domain XML names too). */
 int confine_request_disks(const struct confine *c, json_object *request,

@@ -67,6 +67,14 @@ ln -s "$UCH_TOKEN_FILE" "$T/images/token-link"
 refused dtoken disks[0].destination.path "is uchd's API token file: never a job's file"
 cmp -s "$T/outside/shadow" "$T/shadow.orig" || die "the root-only file changed"
 
+# a request with a mistake in it is told of the mistake first, even
+# when a path of it is out of bounds
+[ "$(submit mistake "$(copy mistake "$SRC" "$T/outside/x.img" | sed 's/"path"/"format":"qcow3","path"/2')")" = 400 ] ||
+  die "mistake: $(status) $(cat "$T/body")"
+jq -e '.error.code == "invalid_request" and .error.field == "disks[0].destination.format"' \
+  "$T/body" >/dev/null || die "mistake: $(cat "$T/body")"
+pass "a wrong format with a destination out of bounds: 400 on the format"
+
 # a root-only file as a copy source, and as an export
 [ "$(submit sshadow "$(copy sshadow "{\"path\":\"$T/outside/shadow\"}" "$T/images/x.img")")" = 403 ] ||
   die "sshadow: $(cat "$T/body")"

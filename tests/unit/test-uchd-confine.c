@@ -237,6 +237,28 @@ static void checks(void)
   confine_free(&c);
 }
 
+/* A submit's pass: a secret refused at once, a disk path put off. */
+static void pass(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct confine_pass cp = { .c = &c };
+  struct uch_error err = { 0 };
+
+  ok(confine_pass_path(&cp, JOB_COPY, "disks[0].destination.path",
+                       p("outside/x"), &err) == 0 && cp.n == 1,
+     "a destination outside is put off");
+  ok(confine_pass_path(&cp, JOB_COPY, "disks[0].source.nbdkit.password_file",
+                       p("outside/secret"), &err) < 0 &&
+     strcmp(err.field, "disks[0].source.nbdkit.password_file") == 0,
+     "a secret outside is refused at once: %s", err.message);
+  memset(&err, 0, sizeof err);
+  ok(confine_pass_check(&cp, &err) < 0 &&
+     strcmp(err.field, "disks[0].destination.path") == 0,
+     "then the put-off path: %s", err.message);
+  confine_pass_free(&cp);
+  confine_free(&c);
+}
+
 static void bad_roots(void)
 {
   static const struct { const char *root, *words; } cases[] = {
@@ -297,6 +319,7 @@ int main(void)
   roles();
   corpus(top ? top : ".");
   checks();
+  pass();
   bad_roots();
   rm_rf(tmp);
   return tap_done();
