@@ -164,9 +164,11 @@ fuzz: $(B)/fuzz/fuzz-request
 		$(B)/fuzz/corpus tests/fuzz/seeds
 
 run: all
-	@mkdir -p var/run
+	@mkdir -p var/run var/images var/secrets
 	$(B)/uchd --state-dir $(CURDIR)/var/lib --runtime-dir $(CURDIR)/var/run \
-		--listen 127.0.0.1:10808 --unix $(CURDIR)/var/run/uchd.sock
+		--listen 127.0.0.1:10808 --unix $(CURDIR)/var/run/uchd.sock \
+		--source-root $(CURDIR)/var/images --destination-root $(CURDIR)/var/images \
+		--export-root $(CURDIR)/var/images --secret-root $(CURDIR)/var/secrets
 
 bench: deps all
 	@bench/run

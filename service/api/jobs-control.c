@@ -5,6 +5,7 @@
 
 #include "api/http.h"
 #include "api/metrics.h"
+#include "uchd/destinations.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/jsonutil.h"
@@ -50,6 +51,7 @@ enum MHD_Result api_job_delete(struct http_request *r)
   log_job(LOG_INFO, j->id, "deleted");
   metrics_update(r->d);   /* its last bytes and its end, counted */
   store_remove(&r->d->store, j);
+  destinations_prune(&r->d->store, r->d->cfg.state_dir);
   return http_text(r, MHD_HTTP_NO_CONTENT, "application/json", "", 0, NULL,
                    NULL);
 }

@@ -4,6 +4,7 @@
 
 #include "api/http.h"
 #include "jobs/request.h"
+#include "uchd/confine.h"
 #include "uchd/conflict.h"
 #include "uchd/create.h"
 #include "util/cleanup.h"
@@ -11,10 +12,15 @@
 #include "util/log.h"
 
 static void secrets_freep(struct secrets *s) { secrets_free(s); }
+static void confine_passp(struct confine_pass *p) { confine_pass_free(p); }
 
 static enum MHD_Result error_reply(struct http_request *r, unsigned code,
                                    const struct uch_error *err)
 {
+  if (strcmp(err->code, "forbidden_path") == 0)
+    code = MHD_HTTP_FORBIDDEN;
+  else if (strcmp(err->code, "internal") == 0)
+    code = MHD_HTTP_INTERNAL_SERVER_ERROR;
   return http_error(r, code, err->code[0] ? err->code : "invalid_request",
                     err->field, "%s", err->message);
 }
@@ -57,6 +63,7 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
   struct uch_error err = { 0 };
   _cleanup_json_ json_object *req = NULL, *sanitized = NULL;
   _cleanup_(secrets_freep) struct secrets secrets = { 0 };
+  _cleanup_(confine_passp) struct confine_pass cp = { .c = &r->d->confine };
   char generated[17];
   const char *id;
   struct job *j;
@@ -64,7 +71,14 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
   req = request_parse(r->body ? r->body : "", r->len, &err);
   if (!req)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
-  if (request_validate(req, &sanitized, &secrets, &err) < 0)
+  /* the confinement policy: a secret file judged as the validator
+   * meets it (before it is read), the other paths once the request is
+   * otherwise valid; then the disks only the request's files name (a
+   * domain XML's) */
+  if (request_validate_paths(req, &sanitized, &secrets, confine_pass_path,
+                             &cp, &err) < 0 ||
+      confine_pass_check(&cp, &err) < 0 ||
+      confine_request_disks(&r->d->confine, sanitized, &err) < 0)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
   id = json_get_string(sanitized, "id");
   if (id && (j = store_find(&r->d->store, id)))

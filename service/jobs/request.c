@@ -207,6 +207,7 @@ static int parse_request(struct rq_ctx *c, json_object *req,
     return -1;
   }
   t = job_type_find(type);
+  c->kind = t->kind;
   r->kind = t->kind;
   r->id = id;
   r->json = json_object_get(req);
@@ -227,8 +228,16 @@ int request_load(json_object *req, struct job_request **out,
 int request_validate(json_object *req, json_object **sanitized,
                      struct secrets *secrets, struct uch_error *err)
 {
+  return request_validate_paths(req, sanitized, secrets, NULL, NULL, err);
+}
+
+int request_validate_paths(json_object *req, json_object **sanitized,
+                           struct secrets *secrets, request_path_fn *fn,
+                           void *opaque, struct uch_error *err)
+{
   struct secrets found = { 0 };
-  struct rq_ctx c = { .err = err, .secrets = &found };
+  struct rq_ctx c = { .err = err, .secrets = &found, .path_fn = fn,
+                      .path_opaque = opaque };
   _cleanup_(job_request_freep) struct job_request *typed = NULL;
   json_object *copy = NULL;
 

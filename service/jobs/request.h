@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "jobs/job-types.h"
 #include "util/error.h"
 
 /* A secret taken out of a request: the JSON path of the field it came
@@ -31,6 +32,20 @@ struct secrets {
  * (code "invalid_request"); *sanitized stays NULL. */
 int request_validate(json_object *req, json_object **sanitized,
                      struct secrets *secrets, struct uch_error *err);
+
+/* Asked by the validator about every local file or device path a
+ * request names (each `*_file`, source, destination, output dir, the
+ * tls-psk-file= of an NBD URI), `field` its JSON path and `kind` the
+ * request's job type, before anything reads it: non-zero and *err
+ * filled (its own code and words) refuses the request.  uchd's
+ * confinement policy (uchd/confine.c) is one. */
+typedef int request_path_fn(void *opaque, enum job_kind kind,
+                            const char *field, const char *path,
+                            struct uch_error *err);
+/* request_validate() that asks `fn` (with `opaque`) about each path. */
+int request_validate_paths(json_object *req, json_object **sanitized,
+                           struct secrets *secrets, request_path_fn *fn,
+                           void *opaque, struct uch_error *err);
 
 struct job_request;
 /* Parses a request uchd accepted (as the worker finds it in state.json:

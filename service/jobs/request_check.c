@@ -212,8 +212,17 @@ int get_abs_path(struct rq_ctx *c, json_object *o, const char *parent,
   for (const char *p = s; (p = strstr(p, "..")); p += 2)
     if (p[-1] == '/' && (p[2] == '/' || p[2] == '\0'))
       return rq_fail(c, f, "must not contain \"..\" components");
+  if (rq_path_allowed(c, f, s) < 0)
+    return -1;
   *out = s;
   return 0;
+}
+
+int rq_path_allowed(struct rq_ctx *c, const char *field, const char *path)
+{
+  if (!c->path_fn || c->accepted)
+    return 0;
+  return c->path_fn(c->path_opaque, c->kind, field, path, c->err) ? -1 : 0;
 }
 
 int get_name(struct rq_ctx *c, json_object *o, const char *parent,

@@ -26,6 +26,10 @@ struct rq_ctx {
    * the secrets are in the runtime dir, a file may be gone (the job
    * fails on it, naming it, as it would had it gone a moment later) */
   bool accepted;
+  /* asked about every path (request_validate_paths()), or NULL */
+  request_path_fn *path_fn;
+  void *path_opaque;
+  enum job_kind kind;            /* set once "type" is known */
 };
 
 /* "parent.key", or "key" at the top level. */
@@ -54,7 +58,11 @@ int get_bool(struct rq_ctx *c, json_object *o, const char *parent,
 int get_int(struct rq_ctx *c, json_object *o, const char *parent,
             const char *key, bool required, int64_t min, int64_t max,
             int64_t *out);
-/* Absolute, no ".." component. */
+/* Asks c->path_fn (when there is one, and not for an accepted
+ * request) about `path`, named by `field`: -1 with c->err filled when
+ * it refuses. */
+int rq_path_allowed(struct rq_ctx *c, const char *field, const char *path);
+/* Absolute, no ".." component; then rq_path_allowed(). */
 int get_abs_path(struct rq_ctx *c, json_object *o, const char *parent,
                  const char *key, bool required, const char **out);
 /* [A-Za-z0-9._-]{1,64}, not "." or "..". */

@@ -13,14 +13,20 @@ int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field)
   struct uch_nbd_uri u;
   char why[128];
   int ret = uch_nbd_uri_parse(uri, &u, why, sizeof why);
+  const char *psk;
 
-  uch_nbd_uri_free(&u);
-  if (ret < 0)
+  if (ret < 0) {
+    uch_nbd_uri_free(&u);
     return rq_fail(c, field, "must be an NBD URI (%s): "
                    "nbd://HOST[:PORT][/EXPORT], nbds://…, "
                    "nbd+unix:///[EXPORT]?socket=/PATH or nbds+unix://…",
                    why);
-  return 0;
+  }
+  /* a file the client reads as root: a secret file like any other */
+  psk = uch_nbd_uri_param(&u, "tls-psk-file");
+  ret = psk ? rq_path_allowed(c, field, psk) : 0;
+  uch_nbd_uri_free(&u);
+  return ret;
 }
 
 static int get_nbd_uri(struct rq_ctx *c, json_object *o, const char *parent,

@@ -5,6 +5,12 @@
 
 #include "util/argv.h"
 
+/* Seconds a copy may go without progress before it stops (code
+ * timeout): uchd's stall_timeout, handed to its workers in their
+ * environment; the worker's default when unset. */
+#define STALL_TIMEOUT_ENV "UCH_STALL_TIMEOUT_S"
+#define STALL_TIMEOUT_DEFAULT_S 120
+
 /* uch-job --state-dir S --runtime-dir R start ID */
 int worker_argv(struct argv *a, const char *uch_job, const char *state_dir,
                 const char *runtime_dir, const char *id);

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "jobs/worker.h"
 #include "runner/tools.h"
 #include "util/cleanup.h"
 #include "util/timeutil.h"
@@ -81,4 +82,19 @@ int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
     children_poll(&r->kids, -1, 50);
   }
   return 0;
+}
+
+unsigned stall_timeout_s(void)
+{
+  const char *v = getenv(STALL_TIMEOUT_ENV);
+  char *end;
+  unsigned long n;
+
+  if (!v || !*v)
+    return STALL_TIMEOUT_DEFAULT_S;
+  errno = 0;
+  n = strtoul(v, &end, 10);
+  if (errno || *end || n < 1 || n > 86400)
+    return STALL_TIMEOUT_DEFAULT_S;
+  return (unsigned)n;
 }

@@ -15,6 +15,11 @@ int tool_run(struct runner *r, const char *tool, const struct argv *a,
 int wait_ready(struct runner *r, struct child *ch, const char *pidfile,
                struct job_failure *f);
 
+/* Seconds a copy may go with nothing arriving from its source before
+ * it stops as stalled: uchd's stall_timeout (STALL_TIMEOUT_ENV in the
+ * worker's environment), 1 to 86400, else STALL_TIMEOUT_DEFAULT_S. */
+unsigned stall_timeout_s(void);
+
 /* RUNTIME/jobs/ID/NAME if short enough for a Unix socket. */
 char *runtime_path(struct runner *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));

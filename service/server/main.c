@@ -17,6 +17,7 @@
 #include "api/auth.h"
 #include "check/probe.h"
 #include "jobs/worker.h"
+#include "uchd/confine.h"
 #include "server/listen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -160,12 +161,41 @@ int main(int argc, char **argv)
   case CONFIG_RUN:
     break;
   }
+  /* every worker inherits it (the copy's stall bound) */
+  if (d.cfg.stall_timeout_s) {
+    char s[16];
+    snprintf(s, sizeof s, "%d", d.cfg.stall_timeout_s);
+    if (setenv(STALL_TIMEOUT_ENV, s, 1) < 0) {
+      fprintf(stderr, "uchd: %s\n", strerror(errno));
+      config_free(&d.cfg);
+      return 1;
+    }
+  }
   /* GET /v1/volumes reads it here, and every worker inherits it */
   if (d.cfg.volume_by_id_dir &&
       setenv(VOLUME_BY_ID_ENV, d.cfg.volume_by_id_dir, 1) < 0) {
     fprintf(stderr, "uchd: %s\n", strerror(errno));
     config_free(&d.cfg);
     return 1;
+  }
+  /* made here (setup() would make them) so that the policy resolves
+   * them as they will be */
+  if (mkdir_p(d.cfg.state_dir, 0755) < 0 ||
+      mkdir_p(d.cfg.runtime_dir, 0755) < 0) {
+    fprintf(stderr, "uchd: cannot create %s or %s: %s\n", d.cfg.state_dir,
+            d.cfg.runtime_dir, strerror(errno));
+    config_free(&d.cfg);
+    return 1;
+  }
+  if (confine_init(&d.confine, d.cfg.roots, d.cfg.n_roots, d.cfg.state_dir,
+                   d.cfg.runtime_dir,
+                   (const char *const[3]){ d.cfg.token_file, d.cfg.tls_key,
+                                           d.cfg.tls_cert },
+                   volume_by_id_dir(), &err) < 0) {
+    fprintf(stderr, "uchd: %s\n", err.message);
+    confine_free(&d.confine);
+    config_free(&d.cfg);
+    return 2;
   }
   rc = run(&d) < 0 ? 1 : 0;
   listeners_close(&d);
@@ -177,6 +207,7 @@ int main(int argc, char **argv)
     free(d.token);
   }
   sd_event_unref(d.ev);
+  confine_free(&d.confine);
   config_free(&d.cfg);
   if (d.lock_fd >= 0)
     close(d.lock_fd);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libnbd.h>
 
+#include "runner/tools.h"
 #include "runner/volume-wait.h"
 #include "transfer/copy-job.h"
 #include "transfer/endpoint.h"
@@ -73,29 +75,47 @@ static int measure(struct runner *r, struct endpoint *src,
   return -1;
 }
 
-static void read_progress(struct runner *r, size_t disk, int *fd,
-                          struct progress_parser *p, const struct extents *e)
+/* The percent nbdcopy last said, or -1. */
+static int read_progress(struct runner *r, size_t disk, int *fd,
+                         struct progress_parser *p, const struct extents *e)
 {
   char buf[256];
   ssize_t n = read(*fd, buf, sizeof buf);
 
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
-    return;
+    return -1;
   if (n <= 0) {
     close(*fd);
     *fd = -1;
-    return;
+    return -1;
   }
   int percent = progress_feed(p, buf, n);
   if (percent >= 0)
     runner_disk_progress(r, disk, percent,
                          extents_done_at_percent(e, percent), e->allocated);
+  return percent;
 }
 
-static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
-                       const char *dst, bool is_zero, const struct extents *e,
-                       struct job_failure *f)
+/* What has reached the destination file: its allocated blocks. */
+static long long dest_blocks(const char *path)
 {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long long)st.st_blocks : -1;
+}
+
+/* nbdcopy from src to dst (served from the file dst_path).  A source
+ * that stops answering: nbdcopy waits for ever; its percent not moving
+ * and nothing new allocated in dst_path for stall_timeout_s() stops it
+ * (code timeout).  A percent can take long on a big disk, but data
+ * arriving grows the file all the while. */
+static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
+                       const char *dst, const char *dst_path, bool is_zero,
+                       const struct extents *e, struct job_failure *f)
+{
+  unsigned stall_s = stall_timeout_s();
+  long long blocks = dest_blocks(dst_path), b;
+  double since = time_monotonic(), now;
+  int last = -1, pct;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
   struct progress_parser parser;
@@ -120,8 +140,24 @@ static int nbdcopy_run(struct runner *r, size_t disk, const char *src,
   progress_parser_init(&parser);
   while (pipefd[0] >= 0 && !r->kids.cancelled) {
     int ready = children_poll(&r->kids, pipefd[0], 200);
-    if (ready > 0)
-      read_progress(r, disk, &pipefd[0], &parser, e);
+    pct = ready > 0 ? read_progress(r, disk, &pipefd[0], &parser, e) : -1;
+    now = time_monotonic();
+    b = dest_blocks(dst_path);
+    if ((pct >= 0 && pct != last) || b != blocks) {
+      if (pct >= 0)
+        last = pct;
+      blocks = b;
+      since = now;
+    } else if (pipefd[0] >= 0 && now - since >= stall_s) {
+      close(pipefd[0]);
+      child_stop(&r->kids, ch);
+      child_release(&r->kids, ch);
+      failure_set(f, "timeout", "the source stalled: nothing arrived from "
+                  "it for %u s (stall_timeout; source %s); a qcow2 copy "
+                  "cannot resume: submit the same request again to copy "
+                  "it anew", stall_s, src);
+      return -1;
+    }
   }
   if (pipefd[0] >= 0)
     close(pipefd[0]);
@@ -261,7 +297,8 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
                              json_object_new_int64((int64_t)rr.resumed_from));
     goto done;
   }
-  if (nbdcopy_run(r, i, d.src.uri, target, dest->is_zero, &d.ext, f) < 0) {
+  if (nbdcopy_run(r, i, d.src.uri, target, path, dest->is_zero, &d.ext,
+                  f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);
     goto out;
   }

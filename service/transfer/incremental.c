@@ -11,10 +11,12 @@
 #include <unistd.h>
 #include <libnbd.h>
 
+#include "runner/tools.h"
 #include "transfer/dest-generation.h"
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
 #include "util/cleanup.h"
+#include "util/timeutil.h"
 
 /* qemu:dirty-bitmap:NAME flags: bit 0 set means dirty */
 #define QEMU_BITMAP_DIRTY 1u
@@ -121,6 +123,23 @@ static int walk(struct nbd_handle *nbd, const char *context, uint32_t flags,
   return 0;
 }
 
+/* A pass's reads in flight, and how it waits for them: nbd_poll() a
+ * second at a time, reading signals between (a cancel), and nothing
+ * completing for stall_s is a stall: a source that stops answering
+ * ends the pass in bounded time, not never. */
+struct pass_io {
+  struct nbd_handle *nbd;
+  struct runner *r;
+  int fd;
+  int *err;
+  bool *dst_err;
+  uint64_t completions;     /* reads done */
+  uint64_t seen;            /* completions at `since` */
+  double since;
+  unsigned stall_s;
+  bool stalled;
+};
+
 struct pending {
   int fd;
   uint64_t offset;
@@ -128,12 +147,14 @@ struct pending {
   char *buf;
   int *err;
   bool *dst_err;
+  uint64_t *completions;
 };
 
 static int read_done(void *opaque, int *error)
 {
   struct pending *p = opaque;
 
+  (*p->completions)++;
   if (*error && !*p->err)
     *p->err = *error;
   else if (!*error && pwrite(p->fd, p->buf, p->len, p->offset) !=
@@ -157,23 +178,49 @@ int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
   return fallocate(fd, FALLOC_FL_ZERO_RANGE, off, len);
 }
 
-/* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
-int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
-               int *err, bool *dst_err)
+/* Waits until fewer than `limit` reads are in flight: -1 on a cancel,
+ * an error, or a stall (*io->err ETIMEDOUT, io->stalled). */
+static int pass_wait(struct pass_io *io, int limit)
 {
+  while (nbd_aio_in_flight(io->nbd) >= limit) {
+    double now;
+
+    if (nbd_poll(io->nbd, 1000) < 0)
+      return -1;
+    now = time_monotonic();
+    if (io->completions != io->seen) {
+      io->seen = io->completions;
+      io->since = now;
+    } else if (now - io->since >= io->stall_s) {
+      io->stalled = true;
+      if (!*io->err)
+        *io->err = ETIMEDOUT;
+      return -1;
+    }
+    children_poll(&io->r->kids, -1, 0);
+    if (io->r->kids.cancelled || *io->err)
+      return -1;
+  }
+  return 0;
+}
+
+/* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
+static int copy_range(struct pass_io *io, uint64_t off, uint64_t len)
+{
+  struct nbd_handle *nbd = io->nbd;
   uint64_t end = off + len;
 
-  while (off < end && !*err) {
-    while (nbd_aio_in_flight(nbd) >= IN_FLIGHT)
-      if (nbd_poll(nbd, -1) < 0)
-        return -1;
+  while (off < end && !*io->err) {
+    if (pass_wait(io, IN_FLIGHT) < 0)
+      return *io->err || io->r->kids.cancelled ? 0 : -1;
     size_t n = end - off < REQUEST_MAX ? end - off : REQUEST_MAX;
     struct pending *p = malloc(sizeof *p);
     if (!p || !(p->buf = malloc(n))) {
       free(p);
       return -1;
     }
-    *p = (struct pending){ fd, off, n, p->buf, err, dst_err };
+    *p = (struct pending){ io->fd, off, n, p->buf, io->err, io->dst_err,
+                           &io->completions };
     nbd_completion_callback cb = { .callback = read_done, .user_data = p };
     if (nbd_aio_pread(nbd, p->buf, n, off, cb, 0) < 0) {
       free(p->buf);
@@ -214,10 +261,12 @@ static int changed_extents(struct nbd_handle *nbd,
 
 /* One changed extent: zeroed where the source reads as zeroes, read
  * and written where it holds data. */
-static int pass_extent(struct nbd_handle *nbd, int fd, bool is_block,
-                       const struct extent *c, struct pass_result *res,
-                       int *err, bool *dst_err)
+static int pass_extent(struct pass_io *io, bool is_block,
+                       const struct extent *c, struct pass_result *res)
 {
+  struct nbd_handle *nbd = io->nbd;
+  int fd = io->fd, *err = io->err;
+  bool *dst_err = io->dst_err;
   struct extents alloc = { 0 };
   int ret = -1;
 
@@ -231,7 +280,7 @@ static int pass_extent(struct nbd_handle *nbd, int fd, bool is_block,
   for (size_t i = 0; i < alloc.n; i++) {
     const struct extent *a = &alloc.v[i];
     if (a->data) {
-      if (copy_range(nbd, fd, a->offset, a->length, err, dst_err) < 0)
+      if (copy_range(io, a->offset, a->length) < 0)
         goto out;
       res->read += a->length;
     } else {
@@ -258,6 +307,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   char ctx[128] = "", why[512];
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   struct nbd_handle *nbd = NULL;
+  struct pass_io io;
   struct extents e = { 0 };
   struct stat st;
   int err = 0, ret = -1;
@@ -295,19 +345,25 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   res->changed = e.allocated;
   runner_log(r, "disk %zu: pass over %llu changed bytes (%s)", disk + 1,
              (unsigned long long)e.allocated, bitmap ? ctx : "extent list");
+  io = (struct pass_io){ .nbd = nbd, .r = r, .fd = fd, .err = &err,
+                         .dst_err = &dst_err, .since = time_monotonic(),
+                         .stall_s = stall_timeout_s() };
   for (size_t i = 0; i < e.n && !err && !r->kids.cancelled; i++)
     if (e.v[i].data &&
-        pass_extent(nbd, fd, S_ISBLK(st.st_mode), &e.v[i], res, &err,
-                    &dst_err) < 0 &&
-        !err)
+        pass_extent(&io, S_ISBLK(st.st_mode), &e.v[i], res) < 0 && !err)
       err = errno ? errno : EIO;
-  while (!err && nbd_aio_in_flight(nbd) > 0)
-    if (nbd_poll(nbd, -1) < 0)
-      err = errno ? errno : EIO;
+  if (!err && !r->kids.cancelled && pass_wait(&io, 1) < 0 && !err &&
+      !r->kids.cancelled)
+    err = errno ? errno : EIO;
   if (err || r->kids.cancelled) {
     /* docs/api.md: a read that fails is the source's, a write or a
      * zeroing the destination's, each naming its path */
-    if (err && dst_err)
+    if (io.stalled)
+      failure_set(f, "timeout", "the source stalled: nothing arrived from "
+                  "it for %u s (stall_timeout) in a pass (source %s); "
+                  "the destination holds the last whole pass and part of "
+                  "this one: submit the same request again", io.stall_s, uri);
+    else if (err && dst_err)
       failure_set(f, "destination", "%s: pass: writing: %s", dst_path,
                   strerror(err));
     else if (err)

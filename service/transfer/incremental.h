@@ -38,12 +38,6 @@ int changes_from_list(const struct rq_extent *list, size_t n, uint64_t size,
 
 /* Building blocks shared with resumable.c. */
 struct nbd_handle;
-/* Queues reads of [off, off+len) (1 MiB each, at most 16 in flight) whose
- * completions pwrite to fd; the first error lands in *err, and
- * *dst_err says whether it was the destination's.  Returns with the
- * last reads still in flight. */
-int copy_range(struct nbd_handle *nbd, int fd, uint64_t off, uint64_t len,
-               int *err, bool *dst_err);
 /* Zeroes a range of a file (punched) or block device (BLKZEROOUT). */
 int zero_range(int fd, bool is_block, uint64_t off, uint64_t len);
 

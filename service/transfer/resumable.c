@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "runner/tools.h"
 #include "transfer/dest-generation.h"
 #include "transfer/endpoint.h"
 #include "transfer/incremental.h"
@@ -196,7 +197,8 @@ static int checkpoint_save(const char *path, json_object *id, uint64_t off,
   json_object_object_add(o, "offset", json_object_new_int64((int64_t)off));
   json_object_object_add(o, "generation", json_object_new_string(gen));
   json_object_object_add(o, "samples", v);
-  json_object_object_add(o, "digest", json_object_new_string(digest));
+  if (digest)               /* without one, never resumed from */
+    json_object_object_add(o, "digest", json_object_new_string(digest));
   json_object_object_add(o, "at", json_object_new_string(now));
   return json_write_path(path, o, 0644);
 }
@@ -449,6 +451,11 @@ struct disk_run {
   int rfd;                  /* the destination, read-only, for digests */
   const char *gen;          /* the destination's generation */
   unsigned stall_s;
+  /* bench/digest only (UCH_BENCH_NO_DIGEST=1): checkpoints without a
+   * digest, so never resumed from, to measure what the digest costs */
+  bool no_digest;
+  unsigned digests;         /* made, and the seconds they took */
+  double digest_s;
 };
 
 static void window_update(struct disk_run *d, struct copy_run *c)
@@ -482,11 +489,18 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
     pthread_mutex_unlock(&c->lock);
     return -1;
   }
-  struct samples sm;
+  struct samples sm = { 0 };
   char digest[2 * 32 + 1];
-  samples_pick(d->e, w, &sm);
-  if (samples_digest(d->rfd, &sm, digest) < 0 ||
-      checkpoint_save(d->ckpt, d->id, w, d->gen, &sm, digest) < 0)
+  double t0 = time_monotonic();
+  int r = 0;
+  if (!d->no_digest) {
+    samples_pick(d->e, w, &sm);
+    r = samples_digest(d->rfd, &sm, digest);
+    d->digests++;
+    d->digest_s += time_monotonic() - t0;
+  }
+  if (r < 0 || checkpoint_save(d->ckpt, d->id, w, d->gen, &sm,
+                               d->no_digest ? NULL : digest) < 0)
     runner_log(d->r, "disk %zu: checkpoint: %s", d->disk + 1,
                strerror(errno));
   d->saved = w;
@@ -498,26 +512,8 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
  * a cancel on to them. */
 /* A source that stops answering (a link dropping every packet, a server
  * that hangs) is not an error libnbd sees: reads just never complete.
- * No completion for this long stops the copy, naming the stall; the
- * checkpoint stays, so a resubmit resumes.  UCH_STALL_TIMEOUT_S in the
- * worker's environment (uchd's, passed on), 1 to 86400; default 120. */
-#define STALL_DEFAULT_S 120
-
-static unsigned stall_seconds(void)
-{
-  const char *v = getenv("UCH_STALL_TIMEOUT_S");
-  char *end;
-  unsigned long n;
-
-  if (!v || !*v)
-    return STALL_DEFAULT_S;
-  errno = 0;
-  n = strtoul(v, &end, 10);
-  if (errno || *end || n < 1 || n > 86400)
-    return STALL_DEFAULT_S;
-  return (unsigned)n;
-}
-
+ * No completion for stall_timeout_s() (uchd's stall_timeout) stops the
+ * copy, naming the stall; the checkpoint stays, so a resubmit resumes. */
 static void stall_check(struct disk_run *d, struct copy_run *c,
                         uint64_t *seen, double *since)
 {
@@ -535,7 +531,7 @@ static void stall_check(struct disk_run *d, struct copy_run *c,
   if (!c->err) {
     c->err = ETIMEDOUT;
     snprintf(c->why, sizeof c->why, "the source stalled: nothing arrived "
-             "from it for %u s (UCH_STALL_TIMEOUT_S)", d->stall_s);
+             "from it for %u s (stall_timeout)", d->stall_s);
   }
   stop(c);
   pthread_mutex_unlock(&c->lock);
@@ -630,7 +626,9 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                (unsigned long long)e->allocated);
   res->resumed_from = start;
   d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
-                        gen, stall_seconds() };
+                        gen, stall_timeout_s(), false, 0, 0 };
+  d.no_digest = getenv("UCH_BENCH_NO_DIGEST") &&
+                strcmp(getenv("UCH_BENCH_NO_DIGEST"), "1") == 0;
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
@@ -705,6 +703,10 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "destination", "%s", c.why);
     goto out;
   }
+  /* what the digests cost (bench/digest reads it) */
+  runner_log(r, "disk %zu: checkpoint digests: %u in %.3f s%s", disk + 1,
+             d.digests, d.digest_s,
+             d.no_digest ? " (UCH_BENCH_NO_DIGEST: none made)" : "");
   ret = 0;
 out:
   for (size_t i = 0; i < conns; i++) {

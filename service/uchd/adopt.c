@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "uchd/destinations.h"
 #include "uchd/workers.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -150,5 +151,6 @@ void scheduler_adopt(struct uchd *d)
       adopt_one(d, j);
   }
   d->adopting = false;
+  destinations_prune(&d->store, d->cfg.state_dir);
   scheduler_run(d);
 }

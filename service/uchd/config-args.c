@@ -25,10 +25,24 @@ static const char usage[] =
   "                       (default /dev/disk/by-id)\n"
   "  --vddk-libdir DIR    where VDDK is unpacked, for GET /v1/health\n"
   "                       (default /opt/vmware-vix-disklib-distrib)\n"
+  "  --source-root DIR    a folder whose files jobs may read (repeatable;\n"
+  "                       default /var/lib/uch/images)\n"
+  "  --destination-root DIR  a folder jobs may write in (repeatable;\n"
+  "                       default /var/lib/uch/images)\n"
+  "  --export-root DIR    a folder whose files exports may serve (repeatable;\n"
+  "                       default /var/lib/uch/images)\n"
+  "  --secret-root DIR    a folder of password, key and PSK files (repeatable;\n"
+  "                       default /var/lib/uch/secrets)\n"
+  "  --library-root DIR   a folder a request's VDDK libdir may be in\n"
+  "                       (repeatable; default the --vddk-libdir folder)\n"
+  "  --stall-timeout S    seconds a copy may make no progress before it\n"
+  "                       stops, code timeout (default 120)\n"
   "  --version            print the version and exit\n"
   "  --help               print this help and exit\n";
 
-enum { OPT_CONFIG = 256, OPT_VERSION, OPT_HELP };
+enum { OPT_CONFIG = 256, OPT_VERSION, OPT_HELP, OPT_SOURCE_ROOT,
+       OPT_DESTINATION_ROOT, OPT_EXPORT_ROOT, OPT_SECRET_ROOT,
+       OPT_LIBRARY_ROOT, OPT_STALL_TIMEOUT };
 
 static const struct option options[] = {
   { "config", required_argument, NULL, OPT_CONFIG },
@@ -42,6 +56,12 @@ static const struct option options[] = {
   { "tls-key", required_argument, NULL, 'k' },
   { "volume-by-id-dir", required_argument, NULL, 'v' },
   { "vddk-libdir", required_argument, NULL, 'V' },
+  { "source-root", required_argument, NULL, OPT_SOURCE_ROOT },
+  { "destination-root", required_argument, NULL, OPT_DESTINATION_ROOT },
+  { "export-root", required_argument, NULL, OPT_EXPORT_ROOT },
+  { "secret-root", required_argument, NULL, OPT_SECRET_ROOT },
+  { "library-root", required_argument, NULL, OPT_LIBRARY_ROOT },
+  { "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
   { "version", no_argument, NULL, OPT_VERSION },
   { "help", no_argument, NULL, OPT_HELP },
   { NULL, 0, NULL, 0 },
@@ -60,6 +80,12 @@ static const char *key_of(int opt)
   case 'k': return "tls_key";
   case 'v': return "volume_by_id_dir";
   case 'V': return "vddk_libdir";
+  case OPT_SOURCE_ROOT: return "source_root";
+  case OPT_DESTINATION_ROOT: return "destination_root";
+  case OPT_EXPORT_ROOT: return "export_root";
+  case OPT_SECRET_ROOT: return "secret_root";
+  case OPT_LIBRARY_ROOT: return "library_root";
+  case OPT_STALL_TIMEOUT: return "stall_timeout";
   }
   return NULL;
 }

@@ -16,7 +16,8 @@
 enum key_bit {
   K_STATE = 1, K_RUNTIME = 2, K_LISTEN = 4, K_UNIX = 8, K_MAX_JOBS = 16,
   K_TOKEN = 32, K_TLS_CERT = 64, K_TLS_KEY = 128, K_VOLUME_BY_ID = 256,
-  K_VDDK_LIBDIR = 512,
+  K_VDDK_LIBDIR = 512, K_STALL = 1024,
+  K_ROOT = 2048,            /* + role: one bit each */
 };
 
 static const struct {
@@ -35,7 +36,58 @@ static const struct {
   { "volume_by_id_dir", K_VOLUME_BY_ID,
     offsetof(struct uchd_config, volume_by_id_dir) },
   { "vddk_libdir", K_VDDK_LIBDIR, offsetof(struct uchd_config, vddk_libdir) },
+  { "stall_timeout", K_STALL, 0 },
+  { "source_root", K_ROOT << CONFINE_SOURCE, 0 },
+  { "destination_root", K_ROOT << CONFINE_DESTINATION, 0 },
+  { "export_root", K_ROOT << CONFINE_EXPORT, 0 },
+  { "secret_root", K_ROOT << CONFINE_SECRET, 0 },
+  { "library_root", K_ROOT << CONFINE_LIBRARY, 0 },
 };
+
+static int push_str(char ***v, size_t *n, const char *value)
+{
+  char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+
+  if (!nv)
+    return -1;
+  *v = nv;
+  if (!(nv[*n] = strdup(value)))
+    return -1;
+  (*n)++;
+  return 0;
+}
+
+/* source_root = DIR, ...: repeatable, absolute */
+static int add_root(struct uchd_config *c, int role, const char *key,
+                    const char *value, struct uch_error *err)
+{
+  if (value[0] != '/') {
+    uch_error_set(err, "invalid_config", key,
+                  "%s: '%s' must be an absolute path", key, value);
+    return -1;
+  }
+  if (push_str(&c->roots[role], &c->n_roots[role], value) < 0) {
+    uch_error_set(err, "internal", key, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+static int set_stall(struct uchd_config *c, const char *value,
+                     struct uch_error *err)
+{
+  char *end;
+  errno = 0;
+  long n = strtol(value, &end, 10);
+  if (errno || end == value || *end || n < 1 || n > 86400) {
+    uch_error_set(err, "invalid_config", "stall_timeout",
+                  "stall_timeout: '%s' is not a number of seconds from 1 "
+                  "to 86400", value);
+    return -1;
+  }
+  c->stall_timeout_s = (int)n;
+  return 0;
+}
 
 static int add_listen(struct uchd_config *c, const char *value,
                       struct uch_error *err)
@@ -96,6 +148,11 @@ int config_set(struct uchd_config *c, const char *key, const char *value,
       return add_listen(c, value, err);
     if (keys[i].bit == K_MAX_JOBS)
       return set_max_jobs(c, value, err);
+    if (keys[i].bit == K_STALL)
+      return set_stall(c, value, err);
+    for (int role = 0; role < CONFINE_ROLES; role++)
+      if (keys[i].bit == (unsigned)K_ROOT << role)
+        return add_root(c, role, key, value, err);
     if ((keys[i].bit & (K_STATE | K_RUNTIME | K_UNIX | K_TOKEN | K_TLS_CERT |
                         K_TLS_KEY | K_VOLUME_BY_ID | K_VDDK_LIBDIR)) &&
         value[0] != '/') {
@@ -260,6 +317,15 @@ int config_finish(struct uchd_config *c, struct uch_error *err)
   }
   if (c->max_jobs == 0)
     c->max_jobs = default_max_jobs();
+  for (int role = 0; role < CONFINE_ROLES; role++) {
+    const char *def = role == CONFINE_SECRET ? DEFAULT_SECRET_ROOT
+      : role == CONFINE_LIBRARY
+        ? (c->vddk_libdir ? c->vddk_libdir : DEFAULT_VDDK_LIBDIR)
+        : DEFAULT_IMAGE_ROOT;
+    if (c->n_roots[role] == 0 &&
+        push_str(&c->roots[role], &c->n_roots[role], def) < 0)
+      return -1;
+  }
   if (!c->tls_cert != !c->tls_key) {
     uch_error_set(err, "invalid_config", c->tls_cert ? "tls_key" : "tls_cert",
                   "tls_cert and tls_key must be given together");
@@ -290,6 +356,11 @@ void config_free(struct uchd_config *c)
   free(c->tls_key);
   free(c->volume_by_id_dir);
   free(c->vddk_libdir);
+  for (int role = 0; role < CONFINE_ROLES; role++) {
+    for (size_t i = 0; i < c->n_roots[role]; i++)
+      free(c->roots[role][i]);
+    free(c->roots[role]);
+  }
   memset(c, 0, sizeof *c);
 }
 

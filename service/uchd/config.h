@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "uchd/confine.h"
 #include "util/error.h"
 
 struct uchd_config {
@@ -23,6 +24,14 @@ struct uchd_config {
   char *tls_key;
   char *volume_by_id_dir; /* where volumes' by-id names are (tests) */
   char *vddk_libdir;      /* VDDK's folder, for health; NULL: the default */
+  /* the confinement policy's roots (source_root, ...), each repeatable;
+   * defaults when a role has none (config_finish) */
+  char **roots[CONFINE_ROLES];
+  size_t n_roots[CONFINE_ROLES];
+  /* stall_timeout: seconds a copy may go without progress, passed to
+   * workers as UCH_STALL_TIMEOUT_S; 0: not set (the environment's, or
+   * the worker's default, 120) */
+  int stall_timeout_s;
   /* which keys the command line set, so the file cannot override them */
   unsigned cli_set;
 };
@@ -40,6 +49,11 @@ int config_load_file(struct uchd_config *c, const char *path,
                      struct uch_error *err);
 int config_finish(struct uchd_config *c, struct uch_error *err);
 void config_free(struct uchd_config *c);
+
+/* What config_finish() gives a role that names no root. */
+#define DEFAULT_IMAGE_ROOT "/var/lib/uch/images"
+#define DEFAULT_SECRET_ROOT "/var/lib/uch/secrets"
+#define DEFAULT_VDDK_LIBDIR "/opt/vmware-vix-disklib-distrib"
 
 /* 127.0.0.0/8, ::1, localhost (with or without [brackets]). */
 bool listen_is_loopback(const char *host_port);

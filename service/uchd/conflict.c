@@ -9,53 +9,11 @@
 #include <unistd.h>
 
 #include "jobs/job-types.h"
+#include "uchd/confine.h"
 #include "uchd/conflict.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 #include "volumes/volumes.h"
-
-/* Symlinks followed on the way to one that is not there: more than
- * the kernel's 40 is a loop. */
-#define MAX_LINKS 40
-
-/* `path` with every symlink followed, a dangling one too (to the path it
- * points at): the name a file not there yet will have once it is
- * written, whichever link the request named it by.  Its directory is
- * resolved by realpath(); a directory that is not there leaves the
- * path as given. */
-static char *resolved_name(const char *path)
-{
-  _cleanup_free_ char *cur = strdup(path);
-
-  for (int links = 0; cur && links <= MAX_LINKS; links++) {
-    _cleanup_free_ char *d = strdup(cur), *b = strdup(cur), *next = NULL;
-    char real[PATH_MAX], target[PATH_MAX];
-    const char *base;
-    ssize_t len;
-
-    if (!d || !b)
-      return NULL;
-    if (realpath(cur, real))          /* there after all */
-      return strdup(real);
-    if (!realpath(dirname(d), real))
-      return steal_ptr(cur);
-    base = basename(b);
-    len = readlinkat(AT_FDCWD, cur, target, sizeof target - 1);
-    if (len < 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-      char *out;                      /* not a link: not there yet */
-      return asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "",
-                      base) < 0 ? NULL : out;
-    }
-    target[len] = '\0';
-    if (target[0] == '/')
-      next = strdup(target);
-    else if (asprintf(&next, "%s/%s", real, target) < 0)
-      next = NULL;
-    free(cur);
-    cur = steal_ptr(next);
-  }
-  return cur ? steal_ptr(cur) : NULL;   /* a loop: by its own name */
-}
 
 static int push_use(struct disk_uses *u, struct disk_use use)
 {
@@ -87,7 +45,7 @@ static int add_use(struct disk_uses *u, const char *path, bool writes,
     use.ino = st.st_ino;
   } else {
     use.kind = USE_NAME;
-    if (!(use.name = resolved_name(path)))
+    if (!(use.name = confine_resolve(path)))
       return -1;
   }
   return push_use(u, use);

@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "uchd/config.h"
+#include "uchd/confine.h"
 #include "uchd/store.h"
 
 #define HTTP_CODES 600
@@ -17,6 +18,7 @@ struct listener;
 
 struct uchd {
   struct uchd_config cfg;
+  struct confine confine;          /* the paths requests may name */
   sd_event *ev;
   struct store store;
   struct listener **listeners;

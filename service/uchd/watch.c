@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "firewall/firewall.h"
+#include "uchd/destinations.h"
 #include "uchd/workers.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -170,5 +171,6 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
       unlink(reserve);
   }
   j->cancel_requested = false;
+  destinations_prune(&d->store, d->cfg.state_dir);
   scheduler_run(d);
 }

@@ -52,6 +52,16 @@ grep -q "last written by job r2" "$T/state/jobs/r1/job.log" || die "r2 not named
 pass "r1 killed, r2 wrote F, r1 again: copied from 0, F equals s1"
 
 killed_midway r3 "$T/s1.img" "$T/G.img"
+# STATE/destinations: a marker a resume needs stays (r3's, of G), the
+# others go once their jobs end (F's: r1 and r2 succeeded)
+markers() { find "$T/state/destinations" -name '*.json' -printf '%f\n' | sort | tr '\n' ' '; }
+g_marker="dev-$(stat -c %d "$T/G.img")-ino-$(stat -c %i "$T/G.img").json"
+markers_are() { [ "$(markers)" = "$1" ]; }
+wait_for 10 markers_are "$g_marker " ||
+  die "markers with r3 failed: $(markers), wanted $g_marker"
+pass "the marker r3's resume needs stays, F's is gone: $(markers)"
 dd if="$T/s2.img" of="$T/G.img" bs=1M conv=notrunc status=none
 rerun_copies_from_zero r3 "$T/s1.img" "$T/G.img" "the destination no longer holds what the checkpoint recorded"
 pass "r3 killed, G overwritten outside UCH, r3 again: copied from 0, G equals s1"
+wait_for 10 markers_are "" || die "markers left once every job succeeded: $(markers)"
+pass "every job done: no destination marker left"

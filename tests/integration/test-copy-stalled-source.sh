@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A source that stops answering mid-copy (its nbdkit stopped with
 # SIGSTOP: the connection stays up, nothing comes back, as with a link
-# dropping every packet) ends the job after UCH_STALL_TIMEOUT_S (3 s
-# here) with code timeout and a message naming the stall, not never.
+# dropping every packet) ends the job after uchd's stall_timeout (3 s
+# here, --stall-timeout) with code timeout and a message naming the stall, not never.
 # Once the source answers again (a new server), the same request resumes from the
 # checkpoint and the copy equals the source.  And a source whose every
 # read is delayed for an hour by nbdkit's delay filter ends the same way.
@@ -13,8 +13,7 @@ require jq
 
 MIB=$((1024 * 1024))
 make_sparse_image "$T/src.img" $((128 * MIB)) 48
-export UCH_STALL_TIMEOUT_S=3
-uchd_start
+uchd_start --stall-timeout 3
 nbdkit_serve src "$T/src.img" --filter=rate -- rate=16M
 printf '{"type": "copy", "id": "st1", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
   "$NBD_URI" "$T/dst.img" >"$T/st1.json"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A raw destination that is a block device (a loop device here): a
-# source that fits is copied onto it; one larger than the device fails
-# before anything is written, naming both sizes.
+# A raw destination that is a block device (a loop device here, attached
+# as a volume: a by-id name, so the confinement policy lets a request
+# name it by its path): a source that fits is copied onto it; one larger
+# than the device fails before anything is written, naming both sizes.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require losetup
@@ -14,7 +15,9 @@ dev=$(losetup -f --show "$T/backing.img" 2>/dev/null) || skip "no loop device he
 cleanup_add "losetup -d $dev"
 make_sparse_image "$T/small.img" $((4 * 1024 * 1024)) 2
 make_sparse_image "$T/big.img" $((16 * 1024 * 1024)) 2
-uchd_start
+mkdir "$T/by-id"
+ln -s "$dev" "$T/by-id/virtio-copyblockdev1"
+uchd_start --volume-by-id-dir "$T/by-id"
 
 submit() { # ID SOURCE
   cat >"$T/$1.json" <<JSON

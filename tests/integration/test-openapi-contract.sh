@@ -122,6 +122,8 @@ expect 409 "a copy onto r1's destination"
 # the message names the field once, at its start
 [ "$(jq -r .error.message "$T/b" | grep -o 'disks\[0\]\.destination\.path' | wc -l)" = 1 ] ||
   die "the 409 message names its field twice: $(cat "$T/b")"
+x POST /v1/jobs '{"type": "copy", "id": "tok", "disks": [{"source": {"path": "'"$T"'/small.img"}, "destination": {"path": "'"$UCH_TOKEN_FILE"'"}}]}'
+expect 403 "a copy onto the token file"
 # the third slot: a sync job, pass 1 then waiting
 s1='{"type": "sync", "id": "s1", "disks": [{"source": {"path": "'"$T"'/small.img"}, "destination": {"path": "'"$T"'/s1.img"}}]}'
 x POST /v1/jobs "$s1"; expect 201 "submit s1"

@@ -87,13 +87,14 @@ CFG
 }
 
 _uchd_start() { # NS DIR SLOTS [ENV...]
-  local ns=$1 d=$2 slots=$3; shift 3
+  local ns=$1 d=$2 slots=$3 roots; shift 3
   mkdir -p "$d/state" "$d/run" "$d/by-id" "$d/secrets"
   chmod 700 "$d/secrets"
+  mapfile -t roots < <(uchd_root_args)    # the test's $T, as uchd_start
   ip netns exec "$ns" env "$@" "$UCH_BUILD/uchd" --state-dir "$d/state" \
     --runtime-dir "$d/run" --listen none --unix "$d/run/uchd.sock" \
     --token-file "$d/state/api-token" --max-jobs "$slots" \
-    --volume-by-id-dir "$d/by-id" >>"$d/uchd.log" 2>&1 &
+    --volume-by-id-dir "$d/by-id" "${roots[@]}" >>"$d/uchd.log" 2>&1 &
   cleanup_add "kill $!; sleep 0.2"
   wait_for 30 curl -sf --unix-socket "$d/run/uchd.sock" http://uch/v1/health -o /dev/null ||
     { cat "$d/uchd.log" >&2; die "uchd in $ns not up"; }

@@ -43,17 +43,32 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# uchd's confinement roots for a test: every role's root is $T (its
+# state and runtime dirs, inside, stay out of reach), unless the test
+# sets UCHD_ROOTS to its own flags (--source-root DIR ...).
+uchd_root_args() {
+  if [ -n "${UCHD_ROOTS+set}" ]; then
+    # shellcheck disable=SC2086 # flags, split on purpose
+    printf '%s\n' $UCHD_ROOTS
+    return
+  fi
+  printf '%s\n' --source-root "$T" --destination-root "$T" --export-root "$T" \
+    --secret-root "$T" --library-root "$T"
+}
+
 # Start uchd with state under $T; extra args are passed through.
 # Sets UCHD_PID, UCH_SOCK, UCH_PORT, UCH_URL, UCH_TOKEN_FILE.
 uchd_start() {
+  local roots
   UCH_SOCK=$T/run/uchd.sock
   UCH_PORT=${UCH_PORT:-$(free_port)}
   UCH_URL=http://127.0.0.1:$UCH_PORT
   UCH_TOKEN_FILE=$T/state/api-token
   mkdir -p "$T/state" "$T/run"
+  mapfile -t roots < <(uchd_root_args)
   uchd --state-dir "$T/state" --runtime-dir "$T/run" \
        --listen "127.0.0.1:$UCH_PORT" --unix "$UCH_SOCK" \
-       --token-file "$UCH_TOKEN_FILE" "$@" >>"$T/uchd.log" 2>&1 &
+       --token-file "$UCH_TOKEN_FILE" "${roots[@]}" "$@" >>"$T/uchd.log" 2>&1 &
   UCHD_PID=$!
   cleanup_add "kill $UCHD_PID; sleep 0.2"
   uchd_wait_ready

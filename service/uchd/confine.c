@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The confinement policy (see confine.h and docs/api.md, Confinement). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "uchd/confine.h"
+#include "util/cleanup.h"
+#include "volumes/volumes.h"
+
+/* Symlinks followed on the way to one that is not there: more than
+ * the kernel's 40 is a loop. */
+#define MAX_LINKS 40
+
+static const char *const role_keys[CONFINE_ROLES] = {
+  [CONFINE_SOURCE] = "source_root",
+  [CONFINE_DESTINATION] = "destination_root",
+  [CONFINE_EXPORT] = "export_root",
+  [CONFINE_SECRET] = "secret_root",
+  [CONFINE_LIBRARY] = "library_root",
+};
+
+static const char *const role_words[CONFINE_ROLES] = {
+  [CONFINE_SOURCE] = "files a job reads",
+  [CONFINE_DESTINATION] = "files a job writes",
+  [CONFINE_EXPORT] = "files an export serves",
+  [CONFINE_SECRET] = "secret files (passwords, keys, PSKs, CA and host keys)",
+  [CONFINE_LIBRARY] = "VDDK library folders",
+};
+
+const char *confine_role_key(enum confine_role role)
+{
+  return (unsigned)role < CONFINE_ROLES ? role_keys[role] : "?";
+}
+
+/* Fields by job type, indices written "#" (disks[3] is disks.#): every
+ * path a request names is one of these.  A field with no rule is
+ * refused, so a new path field cannot slip by unjudged. */
+#define K(kind) (1u << (kind))
+#define COPYISH (K(JOB_COPY) | K(JOB_SYNC))
+#define ALL ((1u << JOB_KINDS) - 1)
+static const struct rule {
+  unsigned kinds;
+  const char *field;         /* fnmatch pattern */
+  int role;
+} rules[] = {
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.path", CONFINE_SOURCE },
+  { K(JOB_EXPORT), "disks.#.source.path", CONFINE_EXPORT },
+  /* a URI's tls-psk-file= */
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.file", CONFINE_SOURCE },
+  { COPYISH, "disks.#.source.nbdkit.uri", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.password_file", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.identity", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.known_hosts", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.cainfo", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.config", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.libdir", CONFINE_LIBRARY },
+  { COPYISH, "disks.#.destination.path", CONFINE_DESTINATION },
+  { K(JOB_EXPORT), "listen.tls_psk_file", CONFINE_SECRET },
+  { K(JOB_INPLACE), "disks.#.path", CONFINE_DESTINATION },
+  { K(JOB_CONVERT), "input.disk.path", CONFINE_SOURCE },
+  { K(JOB_CONVERT), "input.libvirtxml.path", CONFINE_SOURCE },
+  { K(JOB_CONVERT), "input.ova.path", CONFINE_SOURCE },
+  { K(JOB_CONVERT), "input.vmx.path", CONFINE_SOURCE },
+  { K(JOB_CONVERT), "input.vmx.ssh.path", CONFINE_REMOTE },
+  { K(JOB_CONVERT), "input.vmx.ssh.key_file", CONFINE_SECRET },
+  { K(JOB_CONVERT), "input.vcenter.password_file", CONFINE_SECRET },
+  { K(JOB_CONVERT), "input.vcenter.vddk.libdir", CONFINE_LIBRARY },
+  { K(JOB_CONVERT), "input.vcenter.vddk.config", CONFINE_SECRET },
+  { K(JOB_CONVERT), "output.local.dir", CONFINE_DESTINATION },
+  { K(JOB_CONVERT), "output.kubevirt.dir", CONFINE_DESTINATION },
+  { K(JOB_CONVERT), "output.block.devices.#.path", CONFINE_DESTINATION },
+  { K(JOB_CONVERT), "output.openstack.credentials.clouds_yaml",
+    CONFINE_SECRET },
+  { K(JOB_CONVERT), "output.openstack.credentials.env_file", CONFINE_SECRET },
+  /* convert's and inplace's options, sync's inplace step's */
+  { ALL, "*options.luks_keys.#.key_file", CONFINE_SECRET },
+};
+
+int confine_role_of(enum job_kind kind, const char *field)
+{
+  char norm[256], *o = norm;
+
+  /* "disks[12].x" -> "disks.#.x" */
+  for (const char *p = field; *p && o < norm + sizeof norm - 3; p++) {
+    if (*p == '[') {
+      *o++ = '.';
+      *o++ = '#';
+      p += strspn(p + 1, "0123456789") + 1;  /* on the ']' */
+      continue;
+    }
+    *o++ = *p;
+  }
+  *o = '\0';
+  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+    if ((rules[i].kinds & K(kind)) && fnmatch(rules[i].field, norm, 0) == 0)
+      return rules[i].role;
+  return CONFINE_UNKNOWN;
+}
+
+/* `dir` (resolved) and `base` joined: "." and ".." taken lexically. */
+static char *join(const char *dir, const char *base)
+{
+  char *out;
+
+  if (strcmp(base, ".") == 0 || strcmp(base, "/") == 0)
+    return strdup(dir);
+  if (strcmp(base, "..") == 0) {
+    const char *slash = strrchr(dir, '/');
+    return slash && slash != dir ? strndup(dir, (size_t)(slash - dir))
+                                 : strdup("/");
+  }
+  return asprintf(&out, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0
+    ? NULL : out;
+}
+
+char *confine_resolve(const char *path)
+{
+  _cleanup_free_ char *cur = strdup(path);
+
+  for (int links = 0; cur && links <= MAX_LINKS; links++) {
+    _cleanup_free_ char *d = strdup(cur), *b = strdup(cur), *next = NULL;
+    _cleanup_free_ char *dir = NULL;
+    char real[PATH_MAX], target[PATH_MAX];
+    const char *parent;
+    ssize_t len;
+
+    if (!d || !b)
+      return NULL;
+    if (realpath(cur, real))          /* there after all */
+      return strdup(real);
+    if (strcmp(cur, "/") == 0 || cur[0] != '/')
+      return steal_ptr(cur);
+    /* its folder resolved, there or not (then by the same rule) */
+    parent = dirname(d);
+    if (realpath(parent, real))
+      dir = strdup(real);
+    else
+      dir = confine_resolve(parent);
+    if (!dir)
+      return NULL;
+    len = readlinkat(AT_FDCWD, cur, target, sizeof target - 1);
+    if (len < 0)                      /* not a link: not there yet */
+      return join(dir, basename(b));
+    target[len] = '\0';
+    if (target[0] == '/')
+      next = strdup(target);
+    else if (asprintf(&next, "%s/%s", dir, target) < 0)
+      next = NULL;
+    free(cur);
+    cur = steal_ptr(next);
+  }
+  return cur ? steal_ptr(cur) : NULL;   /* a loop: by its own name */
+}
+
+/* `path` is `dir` or below it (both resolved). */
+static bool under(const char *path, const char *dir)
+{
+  size_t n = strlen(dir);
+
+  if (n == 1 && dir[0] == '/')
+    return true;
+  return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static int add_root(struct confine_roots *r, const char *root)
+{
+  char **v = realloc(r->v, (r->n + 1) * sizeof *v);
+
+  if (!v)
+    return -1;
+  r->v = v;
+  if (!(r->v[r->n] = confine_resolve(root)))
+    return -1;
+  r->n++;
+  return 0;
+}
+
+static char *resolved_or_null(const char *path)
+{
+  return path ? confine_resolve(path) : NULL;
+}
+
+/* What uchd keeps in its state dir: never inside a root. */
+static const char *const state_own[] = { "jobs", "destinations", "check",
+                                         NULL };
+
+static int check_root(const struct confine *c, int role, const char *root,
+                      struct uch_error *err)
+{
+  const char *key = role_keys[role];
+
+  /* a root may hold them (they stay out of reach), not be them */
+  if (under(root, c->runtime_dir)) {
+    uch_error_set(err, "invalid_config", key, "%s: %s is in uchd's runtime "
+                  "dir %s, which no job may use", key, root, c->runtime_dir);
+    return -1;
+  }
+  if (strcmp(root, c->state_dir) == 0) {
+    uch_error_set(err, "invalid_config", key, "%s: %s is uchd's state dir; "
+                  "name the folders in it jobs may use", key, root);
+    return -1;
+  }
+  if (!under(root, c->state_dir))
+    return 0;
+  for (size_t i = 0; state_own[i]; i++) {
+    _cleanup_free_ char *own = NULL;
+    if (asprintf(&own, "%s/%s", c->state_dir, state_own[i]) < 0)
+      return -1;
+    if (under(root, own) || under(own, root)) {
+      uch_error_set(err, "invalid_config", key, "%s: %s is or holds %s, "
+                    "where uchd keeps its own files", key, root, own);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int confine_init(struct confine *c, char **const roots[CONFINE_ROLES],
+                 const size_t n_roots[CONFINE_ROLES], const char *state_dir,
+                 const char *runtime_dir, const char *const never[3],
+                 const char *by_id_dir, struct uch_error *err)
+{
+  memset(c, 0, sizeof *c);
+  if (!(c->state_dir = confine_resolve(state_dir)) ||
+      !(c->runtime_dir = confine_resolve(runtime_dir)) ||
+      !(c->by_id_dir = strdup(by_id_dir)) ||
+      !(c->mountinfo = strdup("/proc/self/mountinfo")) ||
+      !(c->swaps = strdup("/proc/swaps")) ||
+      !(c->sys_block = strdup("/sys/block")))
+    goto oom;
+  for (size_t i = 0; i < 3; i++)
+    if (never[i] && !(c->never[i] = resolved_or_null(never[i])))
+      goto oom;
+  for (int role = 0; role < CONFINE_ROLES; role++)
+    for (size_t i = 0; i < n_roots[role]; i++) {
+      if (roots[role][i][0] != '/') {
+        uch_error_set(err, "invalid_config", role_keys[role],
+                      "%s: '%s' must be an absolute path", role_keys[role],
+                      roots[role][i]);
+        return -1;
+      }
+      if (add_root(&c->roots[role], roots[role][i]) < 0)
+        goto oom;
+      if (check_root(c, role, c->roots[role].v[c->roots[role].n - 1],
+                     err) < 0)
+        return -1;
+    }
+  return 0;
+
+oom:
+  uch_error_set(err, "internal", "", "out of memory");
+  return -1;
+}
+
+void confine_free(struct confine *c)
+{
+  for (int role = 0; role < CONFINE_ROLES; role++) {
+    for (size_t i = 0; i < c->roots[role].n; i++)
+      free(c->roots[role].v[i]);
+    free(c->roots[role].v);
+  }
+  for (size_t i = 0; i < 3; i++)
+    free(c->never[i]);
+  free(c->state_dir);
+  free(c->runtime_dir);
+  free(c->by_id_dir);
+  free(c->mountinfo);
+  free(c->swaps);
+  free(c->sys_block);
+  memset(c, 0, sizeof *c);
+}
+
+/* Under a root inside the state dir: a folder uchd was told jobs use. */
+static bool in_state_root(const struct confine *c, const char *real)
+{
+  for (int role = 0; role < CONFINE_ROLES; role++)
+    for (size_t i = 0; i < c->roots[role].n; i++)
+      if (under(c->roots[role].v[i], c->state_dir) &&
+          under(real, c->roots[role].v[i]))
+        return true;
+  return false;
+}
+
+static const char *const never_words[3] = {
+  "uchd's API token file", "uchd's TLS key", "uchd's TLS certificate",
+};
+
+/* uchd's own: -1 and *err when `real` (or the file `st` describes, by
+ * inode: a hard link) is one of its files. */
+static int not_uchds(const struct confine *c, const char *field,
+                     const char *path, const char *real,
+                     const struct stat *st, struct uch_error *err)
+{
+  for (size_t i = 0; i < 3; i++) {
+    struct stat nst;
+    if (!c->never[i])
+      continue;
+    if (strcmp(real, c->never[i]) == 0 ||
+        (st && S_ISREG(st->st_mode) && stat(c->never[i], &nst) == 0 &&
+         nst.st_dev == st->st_dev && nst.st_ino == st->st_ino)) {
+      uch_error_set(err, "forbidden_path", field, "%s: %s is %s: never a "
+                    "job's file", field, path, never_words[i]);
+      return -1;
+    }
+  }
+  if (under(real, c->runtime_dir)) {
+    uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is in uchd's "
+                  "runtime dir %s (jobs' sockets and secrets): never a "
+                  "job's file", field, path, strcmp(path, real) ? " -> " : "",
+                  strcmp(path, real) ? real : "", c->runtime_dir);
+    return -1;
+  }
+  if (under(real, c->state_dir) && !in_state_root(c, real)) {
+    uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is in uchd's "
+                  "state dir %s (jobs' state, logs, checkpoints): never a "
+                  "job's file", field, path, strcmp(path, real) ? " -> " : "",
+                  strcmp(path, real) ? real : "", c->state_dir);
+    return -1;
+  }
+  return 0;
+}
+
+static bool dev_in(const dev_t *v, size_t n, dev_t d)
+{
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == d)
+      return true;
+  return false;
+}
+
+static int read_line(const char *file, char *buf, size_t size)
+{
+  _cleanup_fclose_ FILE *f = fopen(file, "re");
+
+  if (!f || !fgets(buf, (int)size, f))
+    return -1;
+  buf[strcspn(buf, "\n")] = '\0';
+  return 0;
+}
+
+/* The loop device (its devnum) of c->sys_block whose backing file is
+ * the file or device `st` describes, in use by the system; 0 when
+ * none. */
+static dev_t backed_loop_in_use(const struct confine *c, const struct stat *st,
+                                const dev_t *sys, size_t n_sys)
+{
+  _cleanup_closedir_ DIR *d = opendir(c->sys_block);
+  struct dirent *e;
+
+  while (d && (e = readdir(d))) {
+    char file[PATH_MAX], back[PATH_MAX], num[32];
+    unsigned maj, min;
+    struct stat bst;
+    char *del;
+
+    if (strncmp(e->d_name, "loop", 4) != 0)
+      continue;
+    snprintf(file, sizeof file, "%s/%s/loop/backing_file", c->sys_block,
+             e->d_name);
+    if (read_line(file, back, sizeof back) < 0)
+      continue;
+    /* the kernel says " (deleted)" after a file since removed */
+    if ((del = strstr(back, " (deleted)")) && del[10] == '\0')
+      *del = '\0';
+    if (stat(back, &bst) < 0 ||
+        (S_ISBLK(st->st_mode)
+           ? !S_ISBLK(bst.st_mode) || bst.st_rdev != st->st_rdev
+           : bst.st_dev != st->st_dev || bst.st_ino != st->st_ino))
+      continue;
+    snprintf(file, sizeof file, "%s/%s/dev", c->sys_block, e->d_name);
+    if (read_line(file, num, sizeof num) < 0 ||
+        sscanf(num, "%u:%u", &maj, &min) != 2)
+      continue;
+    if (dev_in(sys, n_sys, makedev(maj, min)))
+      return makedev(maj, min);
+  }
+  return 0;
+}
+
+/* Mounted or swap, or under either (for a device); backing a loop
+ * device that is (for a file): -1 and *err. */
+static int not_in_use(const struct confine *c, const char *field,
+                      const char *path, const struct stat *st,
+                      struct uch_error *err)
+{
+  _cleanup_free_ dev_t *sys = NULL;
+  size_t n_sys = 0;
+  dev_t loop;
+
+  if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode))
+    return 0;
+  if (system_disks(c->mountinfo, c->swaps, &sys, &n_sys) < 0) {
+    uch_error_set(err, "internal", field, "%s: cannot tell whether %s is "
+                  "in use: reading %s: %s", field, path, c->mountinfo,
+                  strerror(errno));
+    return -1;
+  }
+  if (S_ISBLK(st->st_mode)) {
+    dev_t whole = st->st_rdev;
+    char sysf[PATH_MAX], num[32];
+    unsigned maj, min;
+
+    /* a partition counts as its disk */
+    snprintf(sysf, sizeof sysf, "/sys/dev/block/%u:%u/../dev",
+             major(st->st_rdev), minor(st->st_rdev));
+    snprintf(num, sizeof num, "/sys/dev/block/%u:%u/partition",
+             major(st->st_rdev), minor(st->st_rdev));
+    if (access(num, F_OK) == 0 && read_line(sysf, num, sizeof num) == 0 &&
+        sscanf(num, "%u:%u", &maj, &min) == 2)
+      whole = makedev(maj, min);
+    if (dev_in(sys, n_sys, whole)) {
+      uch_error_set(err, "forbidden_path", field, "%s: %s is in use by the "
+                    "system (it, a partition of it or a device on it is "
+                    "mounted or swap): never a job's disk", field, path);
+      return -1;
+    }
+  }
+  if ((loop = backed_loop_in_use(c, st, sys, n_sys))) {
+    uch_error_set(err, "forbidden_path", field, "%s: %s backs loop device "
+                  "%u:%u, which the system uses (mounted or swap): never a "
+                  "job's file", field, path, major(loop), minor(loop));
+    return -1;
+  }
+  return 0;
+}
+
+/* A block device attached as a volume (it has a by-id name). */
+static bool attached_volume(const struct confine *c, dev_t rdev)
+{
+  struct volume_list l = { 0 };
+  bool found = false;
+
+  if (volumes_list(c->by_id_dir, &l) < 0)
+    return false;
+  for (size_t i = 0; i < l.n && !found; i++)
+    found = l.v[i].devnum == rdev && l.v[i].n_ids > 0;
+  volume_list_free(&l);
+  return found;
+}
+
+static void list_roots(const struct confine_roots *r, char *out, size_t size)
+{
+  size_t len = 0;
+
+  out[0] = '\0';
+  for (size_t i = 0; i < r->n && len < size; i++)
+    len += (size_t)snprintf(out + len, size - len, "%s%s", i ? ", " : "",
+                            r->v[i]);
+  if (r->n == 0)
+    snprintf(out, size, "none");
+}
+
+int confine_check(const struct confine *c, enum confine_role role,
+                  const char *field, const char *path, struct uch_error *err)
+{
+  _cleanup_free_ char *real = NULL;
+  char roots[256];
+  struct stat st;
+  bool there;
+
+  if ((unsigned)role >= CONFINE_ROLES) {
+    uch_error_set(err, "forbidden_path", field, "%s: uchd has no "
+                  "confinement rule for this field, so refuses it (a bug: "
+                  "please report it)", field);
+    return -1;
+  }
+  if (!(real = confine_resolve(path))) {
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  there = stat(real, &st) == 0;
+  if (not_uchds(c, field, path, real, there ? &st : NULL, err) < 0)
+    return -1;
+  if (there && not_in_use(c, field, path, &st, err) < 0)
+    return -1;
+  if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
+      role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
+    return 0;
+  for (size_t i = 0; i < c->roots[role].n; i++)
+    if (under(real, c->roots[role].v[i]))
+      return 0;
+  list_roots(&c->roots[role], roots, sizeof roots);
+  uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is not under a "
+                "folder allowed for %s (%s in uchd.conf: %s)%s", field, path,
+                strcmp(path, real) ? " -> " : "",
+                strcmp(path, real) ? real : "", role_words[role],
+                role_keys[role], roots,
+                there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
+                role != CONFINE_LIBRARY
+                  ? ", nor an attached volume" : "");
+  return -1;
+}
+
+int confine_request_path(void *opaque, enum job_kind kind, const char *field,
+                         const char *path, struct uch_error *err)
+{
+  int role = confine_role_of(kind, field);
+
+  if (role == CONFINE_REMOTE)
+    return 0;
+  return confine_check(opaque, role, field, path, err);
+}
+
+struct disk_walk {
+  const struct confine *c;
+  enum job_kind kind;
+  struct uch_error *err;
+};
+
+static int check_disk(void *opaque, const char *field, const char *path,
+                      const char *volume, bool writes)
+{
+  struct disk_walk *w = opaque;
+
+  (void)volume;
+  (void)writes;
+  if (!path)                 /* a volume: an attached device by its id */
+    return 0;
+  return confine_request_path((void *)w->c, w->kind, field, path, w->err);
+}
+
+int confine_request_disks(const struct confine *c, json_object *request,
+                          struct uch_error *err)
+{
+  const struct job_type *t = job_type_of(request);
+  struct disk_walk w = { .c = c, .err = err };
+
+  if (!t)
+    return 0;
+  w.kind = t->kind;
+  return t->disks(request, check_disk, &w) ? -1 : 0;
+}
+
+int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
+                      const char *path, struct uch_error *err)
+{
+  struct confine_pass *p = opaque;
+  int role = confine_role_of(kind, field);
+  struct confine_path *v;
+
+  if (role == CONFINE_REMOTE)
+    return 0;
+  if (role == CONFINE_SECRET || role == CONFINE_UNKNOWN)
+    return confine_check(p->c, role, field, path, err);
+  if (!(v = realloc(p->v, (p->n + 1) * sizeof *v))) {
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  p->v = v;
+  v[p->n] = (struct confine_path){ kind, strdup(field), strdup(path) };
+  if (!v[p->n].field || !v[p->n].path) {
+    free(v[p->n].field);
+    free(v[p->n].path);
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  p->n++;
+  return 0;
+}
+
+int confine_pass_check(struct confine_pass *p, struct uch_error *err)
+{
+  for (size_t i = 0; i < p->n; i++)
+    if (confine_request_path((void *)p->c, p->v[i].kind, p->v[i].field,
+                             p->v[i].path, err) < 0)
+      return -1;
+  return 0;
+}
+
+void confine_pass_free(struct confine_pass *p)
+{
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->v[i].field);
+    free(p->v[i].path);
+  }
+  free(p->v);
+  p->v = NULL;
+  p->n = 0;
+}

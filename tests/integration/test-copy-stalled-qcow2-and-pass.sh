@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The stall bound (uchd.conf stall_timeout, --stall-timeout 3 here) for
+# the copies that are not raw: a qcow2 copy (nbdcopy) and a warm pass
+# of a sync job, each from a source whose every read nbdkit's delay
+# filter holds for an hour, end in bounded time with code timeout and a
+# message naming the stall; nothing is left running.  Then, the source
+# answering again, the same requests run to the end.
+source "$UCH_TOP/tests/lib/functions.sh"
+require nbdkit
+require nbdcopy
+require qemu-img
+require jq
+
+MIB=$((1024 * 1024))
+make_sparse_image "$T/src.img" $((64 * MIB)) 16
+uchd_start --stall-timeout 3
+
+# a qcow2 destination: nbdcopy, which waits for ever on its own
+nbdkit_serve slow "$T/src.img" --filter=delay -- rdelay=3600
+printf '{"type": "copy", "id": "q1", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s", "format": "qcow2"}}]}\n' \
+  "$NBD_URI" "$T/dst.qcow2" >"$T/q1.json"
+api POST /v1/jobs "$T/q1.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit q1: $(status) $(cat "$T/body")"
+[ "$(job_wait q1 90)" = failed ] || die "q1 did not end: $(job_field q1 '{state,phase}')"
+api GET /v1/jobs/q1 >"$T/q1.out"
+jq -e '.error.code == "timeout" and
+       (.error.message | contains("the source stalled: nothing arrived from it for 3 s (stall_timeout"))' \
+  "$T/q1.out" >/dev/null || die "q1: $(jq -c .error "$T/q1.out")"
+[ -z "$(worker_leftovers)" ] || die "q1 left: $(worker_leftovers)"
+pass "qcow2: $(jq -r .error.message "$T/q1.out")"
+
+# the source back (a fresh server on the same socket): the same request
+# copies it all
+kill -KILL "$(cat "$T/slow.pid")"
+rm -f "$T/slow.sock" "$T/slow.pid"
+nbdkit_serve slow "$T/src.img"
+api POST /v1/jobs "$T/q1.json" >/dev/null
+[ "$(status)" = 202 ] || die "resubmit q1: $(status) $(cat "$T/body")"
+[ "$(job_wait q1 120)" = succeeded ] || die "q1 again: $(job_field q1 .error)"
+qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/dst.qcow2" || die "the qcow2 differs"
+pass "once the source answers, the resubmitted qcow2 copy is equal"
+
+# a sync job: pass 1 from a source that answers, then the source hangs
+# and a pass over a changed extent waits on it
+printf '{"type": "sync", "id": "s1", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
+  "$NBD_URI" "$T/dst.img" >"$T/s1.json"
+api POST /v1/jobs "$T/s1.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit s1: $(status) $(cat "$T/body")"
+waiting() { [ "$(job_field s1 .phase)" = waiting ]; }
+wait_for 90 waiting || die "pass 1 did not end: $(job_field s1 '{state,phase,error}')"
+kill -KILL "$(cat "$T/slow.pid")"
+rm -f "$T/slow.sock" "$T/slow.pid"
+nbdkit_serve slow "$T/src.img" --filter=delay -- rdelay=3600
+echo '{"disks": [{"changed_extents": [[0, 4194304]]}]}' >"$T/pass.json"
+api POST /v1/jobs/s1/sync "$T/pass.json" >/dev/null
+[ "$(status)" = 202 ] || die "pass 2: $(status) $(cat "$T/body")"
+[ "$(job_wait s1 90)" = failed ] || die "s1 did not end: $(job_field s1 '{state,phase}')"
+api GET /v1/jobs/s1 >"$T/s1.out"
+jq -e '.error.code == "timeout" and
+       (.error.message | contains("the source stalled: nothing arrived from it for 3 s (stall_timeout) in a pass"))' \
+  "$T/s1.out" >/dev/null || die "s1: $(jq -c .error "$T/s1.out")"
+[ -z "$(worker_leftovers)" ] || die "s1 left: $(worker_leftovers)"
+pass "warm pass: $(jq -r .error.message "$T/s1.out")"
+
+# the same request once the source answers: copied whole, waiting
+kill -KILL "$(cat "$T/slow.pid")"
+rm -f "$T/slow.sock" "$T/slow.pid"
+nbdkit_serve slow "$T/src.img"
+api POST /v1/jobs "$T/s1.json" >/dev/null
+[ "$(status)" = 202 ] || die "resubmit s1: $(status) $(cat "$T/body")"
+wait_for 90 waiting || die "s1 again, pass 1: $(job_field s1 '{state,phase,error}')"
+cmp "$T/src.img" "$T/dst.img" || die "the sync's destination differs"
+pass "once the source answers, the resubmitted sync copies it whole and waits"
+api POST /v1/jobs/s1/cancel >/dev/null
+[ "$(job_wait s1 30)" = cancelled ] || die "s1 not cancelled"

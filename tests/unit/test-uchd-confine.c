@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The confinement policy (uchd/confine.c): every path field of every
+ * good request in tests/requests/ has a role (a field without a rule
+ * would be refused); every absolute path in those requests is judged;
+ * roots, symlinks (dangling ones too), uchd's own files, and the roots
+ * uchd refuses to start with. */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jobs/request.h"
+#include "uchd/confine.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/jsonutil.h"
+#include "tap.h"
+
+static char tmp[] = "/tmp/test-uchd-confine.XXXXXX";
+
+static char *p(const char *name)
+{
+  static char buf[8][512];
+  static int i;
+  i = (i + 1) % 8;
+  snprintf(buf[i], sizeof buf[i], "%s/%s", tmp, name);
+  return buf[i];
+}
+
+/* The paths the validator asked about, each with its role. */
+struct seen {
+  char paths[64][512];
+  size_t n;
+  int unknown;               /* fields with no rule */
+  char last_unknown[128];
+};
+
+static int record(void *opaque, enum job_kind kind, const char *field,
+                  const char *path, struct uch_error *err)
+{
+  struct seen *s = opaque;
+  int role = confine_role_of(kind, field);
+
+  (void)err;
+  if (role == CONFINE_UNKNOWN) {
+    s->unknown++;
+    snprintf(s->last_unknown, sizeof s->last_unknown, "%s", field);
+  }
+  if (s->n < 64)
+    snprintf(s->paths[s->n++], sizeof s->paths[0], "%s", path);
+  return 0;
+}
+
+static char *subst(const char *s)
+{
+  size_t tl = strlen(tmp), n = strlen(s), o = 0;
+  char *out = malloc(n * (tl / 3 + 1) + 1);
+
+  for (size_t i = 0; i < n;) {
+    if (strncmp(s + i, "@T@", 3) == 0) {
+      memcpy(out + o, tmp, tl);
+      o += tl;
+      i += 3;
+    } else
+      out[o++] = s[i++];
+  }
+  out[o] = '\0';
+  return out;
+}
+
+static bool was_seen(const struct seen *s, const char *path)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->paths[i], path) == 0)
+      return true;
+  return false;
+}
+
+/* Every string in o under our temp dir (a local path) was asked about. */
+static void all_seen(json_object *o, const struct seen *s, const char *name,
+                     size_t *missed)
+{
+  if (json_object_is_type(o, json_type_object)) {
+    json_object_object_foreach(o, k, v) {
+      (void)k;
+      all_seen(v, s, name, missed);
+    }
+  } else if (json_object_is_type(o, json_type_array)) {
+    for (size_t i = 0; i < json_object_array_length(o); i++)
+      all_seen(json_object_array_get_idx(o, i), s, name, missed);
+  } else if (json_object_is_type(o, json_type_string)) {
+    const char *v = json_object_get_string(o), *at = strstr(v, tmp);
+    /* a URI's socket= is a socket, not a file a job reads or writes */
+    if (at && !strstr(v, "socket=") && !was_seen(s, at)) {
+      (*missed)++;
+      printf("#   %s: %s not judged\n", name, v);
+    }
+  }
+}
+
+static void corpus(const char *top)
+{
+  _cleanup_free_ char *dir = NULL;
+  _cleanup_closedir_ DIR *d = NULL;
+  struct dirent *e;
+  size_t n = 0, unknown = 0, missed = 0;
+
+  if (asprintf(&dir, "%s/tests/requests/good", top) < 0 || !(d = opendir(dir)))
+    exit(1);
+  while ((e = readdir(d))) {
+    _cleanup_free_ char *path = NULL, *raw = NULL, *body = NULL;
+    _cleanup_json_ json_object *req = NULL, *san = NULL;
+    struct secrets sec = { 0 };
+    struct uch_error err = { 0 };
+    struct seen s = { 0 };
+    size_t len;
+
+    if (!strstr(e->d_name, ".json"))
+      continue;
+    if (asprintf(&path, "%s/%s", dir, e->d_name) < 0 ||
+        read_file(path, &raw, &len) < 0)
+      exit(1);
+    body = subst(raw);
+    req = request_parse(body, strlen(body), &err);
+    if (!req || request_validate_paths(req, &san, &sec, record, &s,
+                                       &err) < 0) {
+      ok(0, "good/%s valid: %s", e->d_name, err.message);
+      continue;
+    }
+    secrets_free(&sec);
+    n++;
+    if (s.unknown) {
+      unknown++;
+      printf("#   %s: no rule for %s\n", e->d_name, s.last_unknown);
+    }
+    all_seen(req, &s, e->d_name, &missed);
+  }
+  ok(n >= 30, "%zu good requests", n);
+  is_int(unknown, 0, "every path field of every good request has a role");
+  is_int(missed, 0, "every local path of every good request is judged");
+}
+
+static void roles(void)
+{
+  is_int(confine_role_of(JOB_COPY, "disks[3].destination.path"),
+         CONFINE_DESTINATION, "copy destination");
+  is_int(confine_role_of(JOB_EXPORT, "disks[0].source.path"), CONFINE_EXPORT,
+         "an export's source is an export");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.path"), CONFINE_SOURCE,
+         "a copy's source");
+  is_int(confine_role_of(JOB_CONVERT, "input.vmx.ssh.path"), CONFINE_REMOTE,
+         "a path on the ESXi host is not ours");
+  is_int(confine_role_of(JOB_SYNC, "inplace.options.luks_keys[2].key_file"),
+         CONFINE_SECRET, "sync's inplace LUKS key");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.nbdkit.libdir"),
+         CONFINE_LIBRARY, "VDDK's libdir");
+  is_int(confine_role_of(JOB_EXPORT, "disks[0].destination.path"),
+         CONFINE_UNKNOWN, "a field without a rule");
+}
+
+static struct confine policy(char *img, char *sec)
+{
+  struct confine c;
+  struct uch_error err = { 0 };
+  char *r_img[] = { img }, *r_sec[] = { sec };
+  char **roots[CONFINE_ROLES] = { r_img, r_img, r_img, r_sec, r_sec };
+  size_t n[CONFINE_ROLES] = { 1, 1, 1, 1, 1 };
+
+  if (confine_init(&c, roots, n, p("state"), p("run"),
+                   (const char *const[3]){ p("token"), NULL, NULL },
+                   p("by-id"), &err) < 0) {
+    printf("# %s\n", err.message);
+    exit(1);
+  }
+  return c;
+}
+
+static bool allowed(const struct confine *c, int role, const char *path,
+                    struct uch_error *err)
+{
+  memset(err, 0, sizeof *err);
+  return confine_check(c, role, "f", path, err) == 0;
+}
+
+static void checks(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct uch_error err;
+
+  ok(allowed(&c, CONFINE_DESTINATION, p("images/new.img"), &err),
+     "a new file in the root");
+  ok(allowed(&c, CONFINE_SOURCE, p("images/a.img"), &err),
+     "a file in the root");
+  ok(!allowed(&c, CONFINE_SOURCE, p("outside/secret"), &err) &&
+     strcmp(err.code, "forbidden_path") == 0 && strcmp(err.field, "f") == 0,
+     "a file outside: %s", err.message);
+  ok(!allowed(&c, CONFINE_DESTINATION, p("images/link"), &err) &&
+     strstr(err.message, "-> ") && strstr(err.message, "outside/secret"),
+     "a link out of the root is what it names: %s", err.message);
+  ok(!allowed(&c, CONFINE_DESTINATION, p("images/dangling"), &err) &&
+     strstr(err.message, "outside/new"),
+     "a dangling link is the file it would make: %s", err.message);
+  ok(allowed(&c, CONFINE_DESTINATION, p("images/inside-link"), &err),
+     "a link within the root");
+  ok(!allowed(&c, CONFINE_SECRET, p("images/a.img"), &err) &&
+     strstr(err.message, "secret_root"), "roots are per role: %s",
+     err.message);
+  ok(!allowed(&c, CONFINE_SECRET, p("secrets/token-link"), &err) &&
+     strstr(err.message, "API token file"), "the token, by a link: %s",
+     err.message);
+  ok(!allowed(&c, CONFINE_SECRET, p("secrets/token-hard"), &err) &&
+     strstr(err.message, "API token file"), "the token, by a hard link: %s",
+     err.message);
+  ok(!allowed(&c, CONFINE_ROLES, p("images/a.img"), &err) &&
+     strstr(err.message, "no confinement rule"), "no role, no way: %s",
+     err.message);
+  confine_free(&c);
+
+  /* roots that hold the state and runtime dirs: those stay out */
+  c = policy(tmp, tmp);
+  ok(allowed(&c, CONFINE_SOURCE, p("outside/secret"), &err), "a wide root");
+  ok(!allowed(&c, CONFINE_DESTINATION, p("state/jobs/j1/state.json"), &err) &&
+     strstr(err.message, "state dir"), "a job's state: %s", err.message);
+  ok(!allowed(&c, CONFINE_DESTINATION, p("run/jobs/j1/secrets/x"), &err) &&
+     strstr(err.message, "runtime dir"), "the runtime dir: %s", err.message);
+  confine_free(&c);
+
+  /* a root inside the state dir: that folder only */
+  c = policy(p("state/images"), p("secrets"));
+  ok(allowed(&c, CONFINE_DESTINATION, p("state/images/x.img"), &err),
+     "a root inside the state dir");
+  ok(!allowed(&c, CONFINE_DESTINATION, p("state/images/../jobs/x"), &err),
+     "not beside it");
+  confine_free(&c);
+}
+
+/* A submit's pass: a secret refused at once, a disk path put off. */
+static void pass(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct confine_pass cp = { .c = &c };
+  struct uch_error err = { 0 };
+
+  ok(confine_pass_path(&cp, JOB_COPY, "disks[0].destination.path",
+                       p("outside/x"), &err) == 0 && cp.n == 1,
+     "a destination outside is put off");
+  ok(confine_pass_path(&cp, JOB_COPY, "disks[0].source.nbdkit.password_file",
+                       p("outside/secret"), &err) < 0 &&
+     strcmp(err.field, "disks[0].source.nbdkit.password_file") == 0,
+     "a secret outside is refused at once: %s", err.message);
+  memset(&err, 0, sizeof err);
+  ok(confine_pass_check(&cp, &err) < 0 &&
+     strcmp(err.field, "disks[0].destination.path") == 0,
+     "then the put-off path: %s", err.message);
+  confine_pass_free(&cp);
+  confine_free(&c);
+}
+
+static void bad_roots(void)
+{
+  static const struct { const char *root, *words; } cases[] = {
+    { "state", "is uchd's state dir" },
+    { "state/jobs", "where uchd keeps its own files" },
+    { "state/destinations/x", "where uchd keeps its own files" },
+    { "run/x", "runtime dir" },
+    { "images/../state", "is uchd's state dir" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct confine c;
+    struct uch_error err = { 0 };
+    char *r[] = { p(cases[i].root) };
+    char **roots[CONFINE_ROLES] = { NULL, r };
+    size_t n[CONFINE_ROLES] = { 0, 1 };
+    int rc = confine_init(&c, roots, n, p("state"), p("run"),
+                          (const char *const[3]){ NULL, NULL, NULL },
+                          p("by-id"), &err);
+    ok(rc < 0 && strcmp(err.field, "destination_root") == 0 &&
+       strstr(err.message, cases[i].words), "root %s refused: %s",
+       cases[i].root, err.message);
+    confine_free(&c);
+  }
+}
+
+int main(void)
+{
+  const char *top = getenv("UCH_TOP");
+  static const struct { const char *name, *data; int mode; } files[] = {
+    { "disk.img", "not really a disk image\n", 0644 },
+    { "password", "s3cret\n", 0600 },
+    { "psk", "uch:00112233445566778899aabbccddeeff\n", 0600 },
+    { "public", "not-a-secret\n", 0644 },
+    { "images/a.img", "x", 0644 },
+    { "outside/secret", "y", 0600 },
+    { "token", "0123456789abcdef0123\n", 0600 },
+  };
+
+  if (!mkdtemp(tmp))
+    return 1;
+  mkdir(p("images"), 0755);
+  mkdir(p("secrets"), 0755);
+  mkdir(p("outside"), 0755);
+  mkdir(p("state"), 0755);
+  mkdir(p("state/images"), 0755);
+  mkdir(p("run"), 0755);
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    if (write_file_atomic(p(files[i].name), files[i].data,
+                          strlen(files[i].data), files[i].mode) < 0)
+      return 1;
+  if (symlink(p("outside/secret"), p("images/link")) < 0 ||
+      symlink(p("outside/new"), p("images/dangling")) < 0 ||
+      symlink("a.img", p("images/inside-link")) < 0 ||
+      symlink(p("token"), p("secrets/token-link")) < 0 ||
+      link(p("token"), p("secrets/token-hard")) < 0)
+    return 1;
+
+  roles();
+  corpus(top ? top : ".");
+  checks();
+  pass();
+  bad_roots();
+  rm_rf(tmp);
+  return tap_done();
+}
