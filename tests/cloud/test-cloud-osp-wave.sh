@@ -67,11 +67,15 @@ t0 = time.time()
 def step(what):
     print("%s_s %.0f" % (what, time.time() - t0), flush=True)
 imgs = {}
-for name, f, fmt in (("uch-appliance", app_img, "qcow2"),
-                     ("debian", guest_img, "qcow2"), ("data", data_img, "raw")):
+# (an image of the name with the same checksums is reused: on a cloud
+# another test started, the appliance is there already)
+# "data" boots nothing (db01 sits in its firmware): Nova stops it at once
+for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
+                           ("debian", guest_img, "qcow2", {}),
+                           ("data", data_img, "raw", {"os_shutdown_timeout": "0"})):
     imgs[name] = admin.create_image(name, filename=f, disk_format=fmt,
                                     container_format="bare", visibility="public",
-                                    wait=True)
+                                    meta=meta, wait=True)
 step("images_uploaded")
 net = admin.network.find_network("uchos-net")
 ud = base64.b64encode(open(user_data, "rb").read()).decode()
@@ -85,19 +89,26 @@ root = src.block_storage.create_volume(name="web01-root", size=3,
                                        image_id=imgs["debian"].id)
 data = src.block_storage.create_volume(name="web01-data", size=1,
                                        image_id=imgs["data"].id)
-for v in (root, data):
+# db01, the VM whose copy fails: its data volume is 2 GiB, the wave says 1
+db_root = src.block_storage.create_volume(name="db01-root", size=1,
+                                          image_id=imgs["data"].id)
+db_data = src.block_storage.create_volume(name="db01-data", size=2)
+for v in (root, data, db_root, db_data):
     src.block_storage.wait_for_status(v, "available", failures=["error"], wait=900)
 step("workload_volumes_available")
-web = src.compute.create_server(
-    name="web01", flavor_id=src.compute.find_flavor("uch.guest").id,
-    networks=[{"uuid": net.id}],
-    block_device_mapping_v2=[
-        {"boot_index": 0, "uuid": root.id, "source_type": "volume",
-         "destination_type": "volume", "delete_on_termination": False},
-        {"boot_index": -1, "uuid": data.id, "source_type": "volume",
-         "destination_type": "volume", "delete_on_termination": False}])
+def boot(name, vols):
+    return src.compute.create_server(
+        name=name, flavor_id=src.compute.find_flavor("uch.guest").id,
+        networks=[{"uuid": net.id}],
+        block_device_mapping=[
+            {"boot_index": 0 if i == 0 else -1, "uuid": v.id, "source_type": "volume",
+             "destination_type": "volume", "delete_on_termination": False}
+            for i, v in enumerate(vols)])
+web = boot("web01", (root, data))
+db = boot("db01", (db_root, db_data))
 web = src.compute.wait_for_server(web, wait=1200, interval=3)
-step("web01_active")
+db = src.compute.wait_for_server(db, wait=1200, interval=3)
+step("workloads_active")
 ips = {}
 for name, s in appl.items():
     conn = src if "src" in name else dst
@@ -105,12 +116,12 @@ for name, s in appl.items():
     ips[name] = [a["addr"] for n in s.addresses.values() for a in n][0]
 step("appliances_active")
 with open(out, "w") as f:
-    f.write("%s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
-                               root.id, data.id))
+    f.write("%s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
+                                     root.id, data.id, db_root.id, db_data.id))
 PY
   { cat "$T/sdk.log"; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
-read -r src_ip dst_ip root_id data_id <"$T/ids"
+read -r src_ip dst_ip root_id data_id db_root_id db_data_id <"$T/ids"
 pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id"
 
 for ip in "$src_ip" "$dst_ip"; do
@@ -142,18 +153,18 @@ vms:
         size: $((1024 * 1024 * 1024))
     openstack: {server: web01, flavor: uch.guest, network: uchos-net}
 WL
-play() { # LOG: the wave, its rc in $T/rc
+play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
   set +e
   cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
     ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
-    -e "uch_workloads_file=$T/wave.yml" -e uch_cloud=openstack \
+    -e "uch_workloads_file=$T/$1.yml" -e uch_cloud=openstack \
     -e uch_os_source_cloud=uchos-src -e uch_os_destination_cloud=uchos-dst \
-    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" >"$T/$1" 2>&1
+    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" >"$T/$2" 2>&1
   echo $? >"$T/rc"
   set -e
 }
 start=$(date +%s)
-play wave1.log
+play wave wave1.log
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "the wave failed"; }
 fig wave_s $(( $(date +%s) - start ))
 pass "the wave ran ($(( $(date +%s) - start )) s)"
@@ -196,7 +207,7 @@ pass "web01 in uch-dst boots from the copied root volume (login prompt); its dat
 
 cp "$T/reports/osp1.json" "$T/report1.json"
 start=$(date +%s)
-play wave2.log
+play wave wave2.log
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave2.log"; die "the second run of the wave failed"; }
 if grep -qE ' changed=[1-9]' "$T/wave2.log"; then
   sed -n '/PLAY RECAP/,$p' "$T/wave2.log"; die "the rerun changed something"
@@ -205,6 +216,54 @@ cmp <(jq -S 'del(.generated_at)' "$T/report1.json") <(jq -S 'del(.generated_at)'
   die "the rerun's report differs"
 fig wave_rerun_s $(( $(date +%s) - start ))
 pass "the wave again: nothing changed, the same report"
+
+# --- a VM whose copy fails: both clouds as they were ----------------------------
+# db01's data volume is 2 GiB; the wave says 1, so its new volume is too
+# small and the copy fails (twice: uch_vm_attempts)
+cat >"$T/wave-fail.yml" <<WL
+wave: osp2
+vms:
+  - name: db01
+    disks:
+      - name: root
+        source: {volume: $db_root_id}
+        size: $((1024 * 1024 * 1024))
+      - name: data
+        source: {volume: $db_data_id}
+        size: $((1024 * 1024 * 1024))
+    openstack: {server: db01, flavor: uch.guest, network: uchos-net}
+WL
+# what a user of either project sees: servers (status, volumes) and
+# volumes (name, status, servers)
+clouds_now() {
+  os_py <<'PY'
+import json, openstack
+out = {}
+for cloud in ("uchos-src", "uchos-dst"):
+    c = openstack.connect(cloud=cloud)
+    out[cloud] = {
+        "servers": {s.name: [s.status, sorted(a["id"] for a in s.attached_volumes or [])]
+                    for s in c.compute.servers()},
+        "volumes": {v.id: [v.name, v.status, sorted(a["server_id"] for a in v.attachments or [])]
+                    for v in c.block_storage.volumes()}}
+print(json.dumps(out, indent=1, sort_keys=True))
+PY
+}
+clouds_now >"$T/clouds-before" || die "cannot read the clouds"
+jq -e '."uchos-src".servers.db01[0] == "ACTIVE"' "$T/clouds-before" >/dev/null ||
+  die "db01 is not ACTIVE before the wave: $(jq -c '."uchos-src".servers.db01' "$T/clouds-before")"
+start=$(date +%s)
+play wave-fail wave-fail.log
+[ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-fail.log"; die "a wave whose copy fails succeeded"; }
+jq -e '.vms[0] | .name == "db01" and .state == "failed"' "$T/reports/osp2.json" >/dev/null ||
+  { cat "$T/reports/osp2.json"; die "the report does not say db01 failed"; }
+grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" ||
+  die "no rollback in the failed wave"
+fig wave_failed_s $(( $(date +%s) - start ))
+clouds_now >"$T/clouds-after" || die "cannot read the clouds"
+diff -u "$T/clouds-before" "$T/clouds-after" ||
+  { sed -n '/TASK/h;/fatal\|FAILED/{x;p;x;p}' "$T/wave-fail.log"; die "the failed wave left the clouds changed"; }
+pass "db01's copy failed, reported as failed ($(jq -r '.vms[0].error' "$T/reports/osp2.json" | head -c 200)); both clouds as they were, db01 ACTIVE with its volumes"
 
 cloud_down_checked
 fig cloud_down_s "$CLOUD_DOWN_S"
