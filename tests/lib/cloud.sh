@@ -15,15 +15,19 @@ cloud_require() {
 }
 
 # cloud_up: the cloud for this test; sets CLOUD_UP_S and CLOUD_NS.
-# With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR) is
-# used and left up: for working on a test, not for a run that counts
-# (what an earlier run left in it stays).
+# With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR;
+# tests/cloud/with-cloud for make check-cloud's tests) is used and left
+# up, one test at a time: the servers and volumes of the projects
+# uch-src and uch-dst, an earlier test's, are deleted first (the images
+# stay: the tests upload theirs by name and checksum, reused).
 cloud_up() {
   local t0
   if [ -n "${UCH_CLOUD_STATE:-}" ]; then
     CLOUD_ST=$UCH_CLOUD_STATE
     "$CLOUD" status "$CLOUD_ST" || die "UCH_CLOUD_STATE=$CLOUD_ST: no cloud up there"
-    CLOUD_UP_S=0 CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    CLOUD_UP_S=${UCH_CLOUD_UP_S:-0} CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    cloud_wipe >"$T/cloud-wipe.log" 2>&1 ||
+      { cat "$T/cloud-wipe.log"; die "cannot empty the shared cloud's projects"; }
     return 0
   fi
   cleanup_add "'$CLOUD' down '$CLOUD_ST'"
@@ -40,11 +44,36 @@ cloud_up() {
   CLOUD_NS=$(cat "$CLOUD_ST/netns")
 }
 
+# cloud_wipe: delete every server, then every volume, of the projects
+# uch-src and uch-dst (what an earlier test on a shared cloud left).
+cloud_wipe() {
+  os_py <<'PY'
+import openstack
+for cloud in ("uchos-src", "uchos-dst"):
+    c = openstack.connect(cloud=cloud)
+    servers = list(c.compute.servers())
+    for s in servers:
+        c.compute.delete_server(s)
+    for s in servers:
+        c.compute.wait_for_delete(s, interval=2, wait=600)
+    vols = list(c.block_storage.volumes())
+    for v in vols:
+        if v.status not in ("available", "error"):
+            v = c.block_storage.wait_for_status(v, "available", failures=["error"],
+                                                interval=2, wait=300)
+        c.block_storage.delete_volume(v)
+    for v in vols:
+        c.block_storage.wait_for_delete(v, interval=2, wait=300)
+    print(cloud, len(servers), "servers,", len(vols), "volumes deleted")
+PY
+}
+
 # cloud_run CMD...: CMD in the cloud's namespaces (the controller).
 cloud_run() { "$CLOUD" run "$CLOUD_ST" "$@"; }
 
 # os_py ARGS... <SCRIPT: a Python script (stdin) with openstacksdk, in
 # the cloud's namespaces, clouds.yaml set.
+# shellcheck disable=SC2120  # (cloud_wipe passes none)
 os_py() {
   cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
     PYTHONPATH="$UCH_TOP/tests/cloud" /usr/bin/python3 - "$@"
