@@ -17,9 +17,11 @@ cloud_require() {
 # cloud_up: the cloud for this test; sets CLOUD_UP_S and CLOUD_NS.
 # With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR;
 # tests/cloud/with-cloud for make check-cloud's tests) is used and left
-# up, one test at a time: the servers and volumes of the projects
-# uch-src and uch-dst, an earlier test's, are deleted first (the images
-# stay: the tests upload theirs by name and checksum, reused).
+# up: the servers and volumes of the projects the test owns
+# (CLOUD_PROJECTS, clouds.yaml entries; uchos-src and uchos-dst unless
+# the test says otherwise), an earlier test's, are deleted first (the
+# images stay: the tests upload theirs by name and checksum, reused).
+# Tests that own different projects can run side by side on it.
 cloud_up() {
   local t0
   if [ -n "${UCH_CLOUD_STATE:-}" ]; then
@@ -45,11 +47,14 @@ cloud_up() {
 }
 
 # cloud_wipe: delete every server, then every volume, of the projects
-# uch-src and uch-dst (what an earlier test on a shared cloud left).
+# of CLOUD_PROJECTS (what an earlier test on a shared cloud left).
+CLOUD_PROJECTS=${CLOUD_PROJECTS:-uchos-src uchos-dst}
 cloud_wipe() {
-  os_py <<'PY'
+  # shellcheck disable=SC2086  # one word a project
+  os_py $CLOUD_PROJECTS <<'PY'
+import sys
 import openstack
-for cloud in ("uchos-src", "uchos-dst"):
+for cloud in sys.argv[1:]:
     c = openstack.connect(cloud=cloud)
     servers = list(c.compute.servers())
     for s in servers:
@@ -73,7 +78,6 @@ cloud_run() { "$CLOUD" run "$CLOUD_ST" "$@"; }
 
 # os_py ARGS... <SCRIPT: a Python script (stdin) with openstacksdk, in
 # the cloud's namespaces, clouds.yaml set.
-# shellcheck disable=SC2120  # (cloud_wipe passes none)
 os_py() {
   cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
     PYTHONPATH="$UCH_TOP/tests/cloud" /usr/bin/python3 - "$@"
