@@ -39,9 +39,12 @@ head -c $((1024 * 1024)) /dev/zero >"$T/blank.img"
 os_py "$T/blank.img" <<'PY' >"$T/img.log" 2>&1 || { cat "$T/img.log"; die "image upload failed"; }
 import sys, openstack
 c = openstack.connect(cloud="uchos")
-c.create_image("uch-blank", filename=sys.argv[1], disk_format="raw",
-               container_format="bare", visibility="public",
-               meta={"os_shutdown_timeout": "0"}, wait=True)
+# on a shared cloud an earlier test may have put it there (create_image
+# would upload it again under the same name)
+if not c.image.find_image("uch-blank"):
+    c.create_image("uch-blank", filename=sys.argv[1], disk_format="raw",
+                   container_format="bare", visibility="public",
+                   meta={"os_shutdown_timeout": "0"}, wait=True)
 PY
 
 mkdir -p "$T/ansible-tmp"
@@ -129,9 +132,10 @@ c = openstack.connect(cloud="uchos")
 s = c.compute.find_server("m-srv")
 print("server", s.status if s else "none")
 for n in ("m-root", "m-data", "m-root-src", "m-never"):
-    v = c.block_storage.find_volume(n)
+    v = c.block_storage.find_volume(n)   # by name: the list's entry, get it whole
+    v = v and c.block_storage.get_volume(v.id)
     print(n, v.status if v else "none",
-          "on-srv" if v and s and any(a["server_id"] == s.id for a in v.attachments) else "-")
+          "on-srv" if v and s and any(a["server_id"] == s.id for a in v.attachments or []) else "-")
 PY
 }
 

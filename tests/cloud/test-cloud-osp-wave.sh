@@ -63,7 +63,7 @@ appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
 start=$(date +%s)
 os_py "$appliance_image" "$guest_image" "$T/data.img" "$T/user-data" "$T/ids" \
   <<'PY' >"$T/sdk.log" 2>&1 ||
-import base64, sys, time
+import base64, os, sys, time
 import openstack
 app_img, guest_img, data_img, user_data, out = sys.argv[1:6]
 admin = openstack.connect(cloud="uchos")
@@ -73,15 +73,19 @@ t0 = time.time()
 def step(what):
     print("%s_s %.0f" % (what, time.time() - t0), flush=True)
 imgs = {}
-# (an image of the name with the same checksums is reused: on a cloud
-# another test started, the appliance is there already)
+# named after their cached files (which are named by their recipes'
+# hashes): on a shared cloud an image of the name is the same file, and
+# is reused (create_image would upload it again under the same name);
 # "data" boots nothing (db01 sits in its firmware): Nova stops it at once
+def key(f):
+    return os.path.basename(os.path.dirname(f)) + "-" + os.path.basename(f)
 for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
                            ("debian", guest_img, "qcow2", {"os_shutdown_timeout": "0"}),
                            ("data", data_img, "raw", {"os_shutdown_timeout": "0"})):
-    imgs[name] = admin.create_image(name, filename=f, disk_format=fmt,
-                                    container_format="bare", visibility="public",
-                                    meta=meta, wait=True)
+    iname = "uch-test-" + (key(f) if name != "data" else "data-" + str(os.getpid()))
+    imgs[name] = admin.image.find_image(iname) or admin.create_image(
+        iname, filename=f, disk_format=fmt, container_format="bare",
+        visibility="public", meta=meta, wait=True)
 step("images_uploaded")
 net = admin.network.find_network("uchos-net")
 ud = base64.b64encode(open(user_data, "rb").read()).decode()
