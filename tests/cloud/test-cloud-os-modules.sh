@@ -129,7 +129,8 @@ state() {
   os_py <<'PY'
 import openstack
 c = openstack.connect(cloud="uchos")
-s = c.compute.find_server("m-srv")
+s = c.compute.find_server("m-srv")   # by name: the list's entry, get it whole
+s = s and c.compute.get_server(s.id)
 print("server", s.status if s else "none")
 for n in ("m-root", "m-data", "m-root-src", "m-never"):
     v = c.block_storage.find_volume(n)   # by name: the list's entry, get it whole
