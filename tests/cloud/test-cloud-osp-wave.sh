@@ -6,8 +6,7 @@
 # through migrate_wave.yml with uch_cloud: openstack, the collection's
 # uch_os_* modules over Debian's openstacksdk (openstack.cloud 1.10, which
 # Debian 12's ansible ships, refuses that openstacksdk: ansible/README.md).
-# NOT YET PASSED: its one run stopped at the set-up on sqlite's races
-# (fixed since, README.md); not run again yet.  Source and destination "clouds" are two
+# Source and destination "clouds" are two
 # projects of the one test cloud (clouds.yaml entries uchos-src and
 # uchos-dst): each sees only its own servers and volumes, which is what
 # the role's steps rely on, and a second cloud would not fit the
@@ -16,7 +15,8 @@
 #   (project uch-src) and a destination appliance (uch-dst), reachable by
 #   SSH from the controller, healthy (the wave's uch_health);
 # - a workload server "web01" in uch-src booted from a volume made from
-#   the Debian test guest, with a data volume (random data);
+#   the Debian test guest, with a data volume (random data), stopped;
+#   "db01", ACTIVE, booted from a blank volume, with a 2 GiB data volume;
 # - the wave stops it, moves its data volume to the source appliance
 #   (and a clone of its root volume: Nova does not detach that), creates
 #   new volumes in uch-dst attached to the destination appliance, copies
@@ -24,7 +24,12 @@
 #   gives the old volumes back to the old server;
 # - the new server boots (its console shows the login prompt) and its
 #   data volume holds what the old one held (read from Ceph);
-# - the same wave again changes nothing and reports the same.
+# - the same wave again changes nothing and reports the same;
+# - a wave of db01 saying its data volume is 1 GiB: the new volume is
+#   too small, the copy fails (both attempts), the wave fails naming it,
+#   and both projects are as they were before it (servers, their status
+#   and volumes; volumes, their status and servers): the role's
+#   rollback.
 # Phase times go to build/test-logs/cloud-osp-wave.figures.
 source "$UCH_TOP/tests/lib/functions.sh"
 source "$UCH_TOP/tests/lib/cloud.sh"
@@ -32,6 +37,7 @@ source "$UCH_TOP/tests/lib/appliances.sh"   # ansible_setup
 require ssh-keygen
 require ansible-playbook
 require jq
+require curl
 cloud_require
 COLL=$UCH_TOP/ansible/ansible_collections/uch/appliance
 figures=$UCH_BUILD/test-logs/cloud-osp-wave.figures
@@ -57,7 +63,7 @@ appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
 start=$(date +%s)
 os_py "$appliance_image" "$guest_image" "$T/data.img" "$T/user-data" "$T/ids" \
   <<'PY' >"$T/sdk.log" 2>&1 ||
-import base64, sys, time
+import base64, os, sys, time
 import openstack
 app_img, guest_img, data_img, user_data, out = sys.argv[1:6]
 admin = openstack.connect(cloud="uchos")
@@ -67,11 +73,19 @@ t0 = time.time()
 def step(what):
     print("%s_s %.0f" % (what, time.time() - t0), flush=True)
 imgs = {}
-for name, f, fmt in (("uch-appliance", app_img, "qcow2"),
-                     ("debian", guest_img, "qcow2"), ("data", data_img, "raw")):
-    imgs[name] = admin.create_image(name, filename=f, disk_format=fmt,
-                                    container_format="bare", visibility="public",
-                                    wait=True)
+# named after their cached files (which are named by their recipes'
+# hashes): on a shared cloud an image of the name is the same file, and
+# is reused (create_image would upload it again under the same name);
+# "data" boots nothing (db01 sits in its firmware): Nova stops it at once
+def key(f):
+    return os.path.basename(os.path.dirname(f)) + "-" + os.path.basename(f)
+for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
+                           ("debian", guest_img, "qcow2", {"os_shutdown_timeout": "0"}),
+                           ("data", data_img, "raw", {"os_shutdown_timeout": "0"})):
+    iname = "uch-test-" + (key(f) if name != "data" else "data-" + str(os.getpid()))
+    imgs[name] = admin.image.find_image(iname) or admin.create_image(
+        iname, filename=f, disk_format=fmt, container_format="bare",
+        visibility="public", meta=meta, wait=True)
 step("images_uploaded")
 net = admin.network.find_network("uchos-net")
 ud = base64.b64encode(open(user_data, "rb").read()).decode()
@@ -81,23 +95,37 @@ for conn, name in ((src, "uch-src-appliance"), (dst, "uch-dst-appliance")):
         name=name, image_id=imgs["uch-appliance"].id,
         flavor_id=conn.compute.find_flavor("uch.appliance").id,
         networks=[{"uuid": net.id}], config_drive=True, user_data=ud)
-root = src.block_storage.create_volume(name="web01-root", size=3,
+# the guest's own size (2 GiB): every byte goes through two TCG
+# appliances over TLS-PSK, ~2 MB/s at load 19 (bench/README.md)
+root = src.block_storage.create_volume(name="web01-root", size=2,
                                        image_id=imgs["debian"].id)
 data = src.block_storage.create_volume(name="web01-data", size=1,
                                        image_id=imgs["data"].id)
-for v in (root, data):
+# db01, the VM whose copy fails: its data volume is 2 GiB, the wave says 1
+db_root = src.block_storage.create_volume(name="db01-root", size=1,
+                                          image_id=imgs["data"].id)
+db_data = src.block_storage.create_volume(name="db01-data", size=2)
+for v in (root, data, db_root, db_data):
     src.block_storage.wait_for_status(v, "available", failures=["error"], wait=900)
 step("workload_volumes_available")
-web = src.compute.create_server(
-    name="web01", flavor_id=src.compute.find_flavor("uch.guest").id,
-    networks=[{"uuid": net.id}],
-    block_device_mapping_v2=[
-        {"boot_index": 0, "uuid": root.id, "source_type": "volume",
-         "destination_type": "volume", "delete_on_termination": False},
-        {"boot_index": -1, "uuid": data.id, "source_type": "volume",
-         "destination_type": "volume", "delete_on_termination": False}])
+def boot(name, vols):
+    return src.compute.create_server(
+        name=name, flavor_id=src.compute.find_flavor("uch.guest").id,
+        networks=[{"uuid": net.id}],
+        block_device_mapping=[
+            {"boot_index": 0 if i == 0 else -1, "uuid": v.id, "source_type": "volume",
+             "destination_type": "volume", "delete_on_termination": False}
+            for i, v in enumerate(vols)])
+web = boot("web01", (root, data))
+db = boot("db01", (db_root, db_data))
 web = src.compute.wait_for_server(web, wait=1200, interval=3)
-step("web01_active")
+# web01 stopped, as the issue has it (and its TCG boot no longer takes
+# CPU from the appliances'); db01 stays ACTIVE: the wave stops it, its
+# failure's rollback starts it again
+src.compute.stop_server(web)
+db = src.compute.wait_for_server(db, wait=1200, interval=3)
+web = src.compute.wait_for_server(web, status="SHUTOFF", wait=600, interval=3)
+step("workloads_active")
 ips = {}
 for name, s in appl.items():
     conn = src if "src" in name else dst
@@ -105,12 +133,12 @@ for name, s in appl.items():
     ips[name] = [a["addr"] for n in s.addresses.values() for a in n][0]
 step("appliances_active")
 with open(out, "w") as f:
-    f.write("%s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
-                               root.id, data.id))
+    f.write("%s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
+                                     root.id, data.id, db_root.id, db_data.id))
 PY
   { cat "$T/sdk.log"; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
-read -r src_ip dst_ip root_id data_id <"$T/ids"
+read -r src_ip dst_ip root_id data_id db_root_id db_data_id <"$T/ids"
 pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id"
 
 for ip in "$src_ip" "$dst_ip"; do
@@ -118,7 +146,12 @@ for ip in "$src_ip" "$dst_ip"; do
   wait_for 1200 ready || die "no ssh to the appliance at $ip, or cloud-init never finished"
 done
 fig appliances_ssh_s $(( $(date +%s) - start ))
-pass "both appliances reachable by SSH, cloud-init done"
+for ip in "$src_ip" "$dst_ip"; do
+  code=$(cloud_run curl -sk -o /dev/null -w '%{http_code}' \
+    -H "Authorization: Bearer $token" "https://$ip:10808/v1/health")
+  [ "$code" = 200 ] || die "uchd at $ip: health over TLS with the token: $code"
+done
+pass "both appliances reachable by SSH, cloud-init done, uchd healthy over TLS with the token from the config drive"
 
 # --- the wave -----------------------------------------------------------------
 # the appliances are guests of the cloud: ansible-playbook runs in its
@@ -136,24 +169,26 @@ vms:
     disks:
       - name: root
         source: {volume: $root_id}
-        size: $((3 * 1024 * 1024 * 1024))
+        size: $((2 * 1024 * 1024 * 1024))
       - name: data
         source: {volume: $data_id}
         size: $((1024 * 1024 * 1024))
     openstack: {server: web01, flavor: uch.guest, network: uchos-net}
 WL
-play() { # LOG: the wave, its rc in $T/rc
+play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
   set +e
+  # profile_tasks: each task's time in the log (bench/README.md)
   cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
+    ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=all \
     ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
-    -e "uch_workloads_file=$T/wave.yml" -e uch_cloud=openstack \
+    -e "uch_workloads_file=$T/$1.yml" -e uch_cloud=openstack \
     -e uch_os_source_cloud=uchos-src -e uch_os_destination_cloud=uchos-dst \
-    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" >"$T/$1" 2>&1
+    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" >"$T/$2" 2>&1
   echo $? >"$T/rc"
   set -e
 }
 start=$(date +%s)
-play wave1.log
+play wave wave1.log
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "the wave failed"; }
 fig wave_s $(( $(date +%s) - start ))
 pass "the wave ran ($(( $(date +%s) - start )) s)"
@@ -196,7 +231,7 @@ pass "web01 in uch-dst boots from the copied root volume (login prompt); its dat
 
 cp "$T/reports/osp1.json" "$T/report1.json"
 start=$(date +%s)
-play wave2.log
+play wave wave2.log
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave2.log"; die "the second run of the wave failed"; }
 if grep -qE ' changed=[1-9]' "$T/wave2.log"; then
   sed -n '/PLAY RECAP/,$p' "$T/wave2.log"; die "the rerun changed something"
@@ -205,6 +240,54 @@ cmp <(jq -S 'del(.generated_at)' "$T/report1.json") <(jq -S 'del(.generated_at)'
   die "the rerun's report differs"
 fig wave_rerun_s $(( $(date +%s) - start ))
 pass "the wave again: nothing changed, the same report"
+
+# --- a VM whose copy fails: both clouds as they were ----------------------------
+# db01's data volume is 2 GiB; the wave says 1, so its new volume is too
+# small and the copy fails (twice: uch_vm_attempts)
+cat >"$T/wave-fail.yml" <<WL
+wave: osp2
+vms:
+  - name: db01
+    disks:
+      - name: root
+        source: {volume: $db_root_id}
+        size: $((1024 * 1024 * 1024))
+      - name: data
+        source: {volume: $db_data_id}
+        size: $((1024 * 1024 * 1024))
+    openstack: {server: db01, flavor: uch.guest, network: uchos-net}
+WL
+# what a user of either project sees: servers (status, volumes) and
+# volumes (name, status, servers)
+clouds_now() {
+  os_py <<'PY'
+import json, openstack
+out = {}
+for cloud in ("uchos-src", "uchos-dst"):
+    c = openstack.connect(cloud=cloud)
+    out[cloud] = {
+        "servers": {s.name: [s.status, sorted(a["id"] for a in s.attached_volumes or [])]
+                    for s in c.compute.servers()},
+        "volumes": {v.id: [v.name, v.status, sorted(a["server_id"] for a in v.attachments or [])]
+                    for v in c.block_storage.volumes()}}
+print(json.dumps(out, indent=1, sort_keys=True))
+PY
+}
+clouds_now >"$T/clouds-before" || die "cannot read the clouds"
+jq -e '."uchos-src".servers.db01[0] == "ACTIVE"' "$T/clouds-before" >/dev/null ||
+  die "db01 is not ACTIVE before the wave: $(jq -c '."uchos-src".servers.db01' "$T/clouds-before")"
+start=$(date +%s)
+play wave-fail wave-fail.log
+[ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-fail.log"; die "a wave whose copy fails succeeded"; }
+jq -e '.vms[0] | .name == "db01" and .state == "failed"' "$T/reports/osp2.json" >/dev/null ||
+  { cat "$T/reports/osp2.json"; die "the report does not say db01 failed"; }
+grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" ||
+  die "no rollback in the failed wave"
+fig wave_failed_s $(( $(date +%s) - start ))
+clouds_now >"$T/clouds-after" || die "cannot read the clouds"
+diff -u "$T/clouds-before" "$T/clouds-after" ||
+  { sed -n '/TASK/h;/fatal\|FAILED/{x;p;x;p}' "$T/wave-fail.log"; die "the failed wave left the clouds changed"; }
+pass "db01's copy failed, reported as failed ($(jq -r '.vms[0].error' "$T/reports/osp2.json" | head -c 200)); both clouds as they were, db01 ACTIVE with its volumes"
 
 cloud_down_checked
 fig cloud_down_s "$CLOUD_DOWN_S"

@@ -44,13 +44,16 @@ import base64, sys, time
 import openstack
 image_file, user_data, out = sys.argv[1:4]
 c = openstack.connect(cloud="uchos-src")
+admin = openstack.connect(cloud="uchos")
 t = time.time()
 def step(what):
     global t
     print("%s %.0f" % (what, time.time() - t), flush=True)
     t = time.time()
-img = c.create_image("uch-appliance", filename=image_file, disk_format="qcow2",
-                     container_format="bare", wait=True)
+# public, as the other tests upload it (one image of the name, reused
+# on a shared cloud when its checksums match)
+img = admin.create_image("uch-appliance", filename=image_file, disk_format="qcow2",
+                         container_format="bare", visibility="public", wait=True)
 step("image_upload_s")
 vol = c.block_storage.create_volume(name="data1", size=1)
 vol = c.block_storage.wait_for_status(vol, "available", failures=["error"], wait=300)

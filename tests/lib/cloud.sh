@@ -15,15 +15,21 @@ cloud_require() {
 }
 
 # cloud_up: the cloud for this test; sets CLOUD_UP_S and CLOUD_NS.
-# With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR) is
-# used and left up: for working on a test, not for a run that counts
-# (what an earlier run left in it stays).
+# With UCH_CLOUD_STATE=DIR, a cloud already up there (cloud.sh up DIR;
+# tests/cloud/with-cloud for make check-cloud's tests) is used and left
+# up: the servers and volumes of the projects the test owns
+# (CLOUD_PROJECTS, clouds.yaml entries; uchos-src and uchos-dst unless
+# the test says otherwise), an earlier test's, are deleted first (the
+# images stay: the tests upload theirs by name and checksum, reused).
+# Tests that own different projects can run side by side on it.
 cloud_up() {
   local t0
   if [ -n "${UCH_CLOUD_STATE:-}" ]; then
     CLOUD_ST=$UCH_CLOUD_STATE
     "$CLOUD" status "$CLOUD_ST" || die "UCH_CLOUD_STATE=$CLOUD_ST: no cloud up there"
-    CLOUD_UP_S=0 CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    CLOUD_UP_S=${UCH_CLOUD_UP_S:-0} CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    cloud_wipe >"$T/cloud-wipe.log" 2>&1 ||
+      { cat "$T/cloud-wipe.log"; die "cannot empty the shared cloud's projects"; }
     return 0
   fi
   cleanup_add "'$CLOUD' down '$CLOUD_ST'"
@@ -38,6 +44,33 @@ cloud_up() {
   }
   CLOUD_UP_S=$(( $(date +%s) - t0 ))
   CLOUD_NS=$(cat "$CLOUD_ST/netns")
+}
+
+# cloud_wipe: delete every server, then every volume, of the projects
+# of CLOUD_PROJECTS (what an earlier test on a shared cloud left).
+CLOUD_PROJECTS=${CLOUD_PROJECTS:-uchos-src uchos-dst}
+cloud_wipe() {
+  # shellcheck disable=SC2086  # one word a project
+  os_py $CLOUD_PROJECTS <<'PY'
+import sys
+import openstack
+for cloud in sys.argv[1:]:
+    c = openstack.connect(cloud=cloud)
+    servers = list(c.compute.servers())
+    for s in servers:
+        c.compute.delete_server(s)
+    for s in servers:
+        c.compute.wait_for_delete(s, interval=2, wait=600)
+    vols = list(c.block_storage.volumes())
+    for v in vols:
+        if v.status not in ("available", "error"):
+            v = c.block_storage.wait_for_status(v, "available", failures=["error"],
+                                                interval=2, wait=300)
+        c.block_storage.delete_volume(v)
+    for v in vols:
+        c.block_storage.wait_for_delete(v, interval=2, wait=300)
+    print(cloud, len(servers), "servers,", len(vols), "volumes deleted")
+PY
 }
 
 # cloud_run CMD...: CMD in the cloud's namespaces (the controller).

@@ -67,7 +67,8 @@ EXAMPLES = r'''
 RETURN = r'''
 volume:
   description: The volume afterwards (id, name, size, status, bootable,
-    volume_type, attachments with server_id and device).
+    volume_type, attachments with server_id and device); null when
+    state is absent and there is no such volume.
   returned: always
   type: dict
 server_id:
@@ -107,7 +108,9 @@ def main():
     osm = OsModule(module)
     c = osm.conn
     s = osm.find_server(p['server'])
-    v = osm.find_volume(p['volume'])
+    v = osm.find_volume(p['volume'], required=p['state'] == 'present')
+    if v is None:   # absent: no such volume is attached anywhere
+        module.exit_json(changed=False, volume=None, server_id=s.id)
     what = 'volume %s on server %s' % (p['volume'], p['server'])
     # an attach or detach under way (an earlier run cut short): let it end
     if v.status in TRANSIENT and not module.check_mode:
