@@ -10,7 +10,7 @@ require nbdkit
 require jq
 [ "$(id -u)" = 0 ] || skip "mknod of block device nodes needs root"
 
-slow_nbd_source slow 32 16M           # keeps the first job running
+slow_nbd_source slow 32 4M            # keeps the first job running (64 s)
 uchd_start --max-jobs 1               # so the others stay queued (active)
 
 submit() { # submit NAME JSON: prints the status
