@@ -484,12 +484,13 @@ int confine_check(const struct confine *c, enum confine_role role,
     return -1;
   if (there && not_in_use(c, field, path, &st, err) < 0)
     return -1;
-  if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
-      role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
-    return 0;
   for (size_t i = 0; i < c->roots[role].n; i++)
     if (under(real, c->roots[role].v[i]))
       return 0;
+  /* last, as listing the volumes takes a while (sd-device) */
+  if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
+      role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
+    return 0;
   list_roots(&c->roots[role], roots, sizeof roots);
   uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is not under a "
                 "folder allowed for %s (%s in uchd.conf: %s)%s", field, path,
