@@ -309,22 +309,22 @@ static int not_uchds(const struct confine *c, const char *field,
     if (strcmp(real, c->never[i]) == 0 ||
         (st && S_ISREG(st->st_mode) && stat(c->never[i], &nst) == 0 &&
          nst.st_dev == st->st_dev && nst.st_ino == st->st_ino)) {
-      uch_error_set(err, "forbidden_path", field, "%s: %s is %s: never a "
-                    "job's file", field, path, never_words[i]);
+      uch_error_set(err, "forbidden_path", field, "%s is %s: never a "
+                    "job's file", path, never_words[i]);
       return -1;
     }
   }
   if (under(real, c->runtime_dir)) {
-    uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is in uchd's "
+    uch_error_set(err, "forbidden_path", field, "%s%s%s is in uchd's "
                   "runtime dir %s (jobs' sockets and secrets): never a "
-                  "job's file", field, path, strcmp(path, real) ? " -> " : "",
+                  "job's file", path, strcmp(path, real) ? " -> " : "",
                   strcmp(path, real) ? real : "", c->runtime_dir);
     return -1;
   }
   if (under(real, c->state_dir) && !in_state_root(c, real)) {
-    uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is in uchd's "
+    uch_error_set(err, "forbidden_path", field, "%s%s%s is in uchd's "
                   "state dir %s (jobs' state, logs, checkpoints): never a "
-                  "job's file", field, path, strcmp(path, real) ? " -> " : "",
+                  "job's file", path, strcmp(path, real) ? " -> " : "",
                   strcmp(path, real) ? real : "", c->state_dir);
     return -1;
   }
@@ -401,8 +401,8 @@ static int not_in_use(const struct confine *c, const char *field,
   if (!S_ISBLK(st->st_mode) && !S_ISREG(st->st_mode))
     return 0;
   if (system_disks(c->mountinfo, c->swaps, &sys, &n_sys) < 0) {
-    uch_error_set(err, "internal", field, "%s: cannot tell whether %s is "
-                  "in use: reading %s: %s", field, path, c->mountinfo,
+    uch_error_set(err, "internal", field, "cannot tell whether %s is "
+                  "in use: reading %s: %s", path, c->mountinfo,
                   strerror(errno));
     return -1;
   }
@@ -420,16 +420,16 @@ static int not_in_use(const struct confine *c, const char *field,
         sscanf(num, "%u:%u", &maj, &min) == 2)
       whole = makedev(maj, min);
     if (dev_in(sys, n_sys, whole)) {
-      uch_error_set(err, "forbidden_path", field, "%s: %s is in use by the "
+      uch_error_set(err, "forbidden_path", field, "%s is in use by the "
                     "system (it, a partition of it or a device on it is "
-                    "mounted or swap): never a job's disk", field, path);
+                    "mounted or swap): never a job's disk", path);
       return -1;
     }
   }
   if ((loop = backed_loop_in_use(c, st, sys, n_sys))) {
-    uch_error_set(err, "forbidden_path", field, "%s: %s backs loop device "
+    uch_error_set(err, "forbidden_path", field, "%s backs loop device "
                   "%u:%u, which the system uses (mounted or swap): never a "
-                  "job's file", field, path, major(loop), minor(loop));
+                  "job's file", path, major(loop), minor(loop));
     return -1;
   }
   return 0;
@@ -470,9 +470,9 @@ int confine_check(const struct confine *c, enum confine_role role,
   bool there;
 
   if ((unsigned)role >= CONFINE_ROLES) {
-    uch_error_set(err, "forbidden_path", field, "%s: uchd has no "
+    uch_error_set(err, "forbidden_path", field, "uchd has no "
                   "confinement rule for this field, so refuses it (a bug: "
-                  "please report it)", field);
+                  "please report it)");
     return -1;
   }
   if (!(real = confine_resolve(path))) {
@@ -484,15 +484,16 @@ int confine_check(const struct confine *c, enum confine_role role,
     return -1;
   if (there && not_in_use(c, field, path, &st, err) < 0)
     return -1;
-  if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
-      role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
-    return 0;
   for (size_t i = 0; i < c->roots[role].n; i++)
     if (under(real, c->roots[role].v[i]))
       return 0;
+  /* last, as listing the volumes takes a while (sd-device) */
+  if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
+      role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
+    return 0;
   list_roots(&c->roots[role], roots, sizeof roots);
-  uch_error_set(err, "forbidden_path", field, "%s: %s%s%s is not under a "
-                "folder allowed for %s (%s in uchd.conf: %s)%s", field, path,
+  uch_error_set(err, "forbidden_path", field, "%s%s%s is not under a "
+                "folder allowed for %s (%s in uchd.conf: %s)%s", path,
                 strcmp(path, real) ? " -> " : "",
                 strcmp(path, real) ? real : "", role_words[role],
                 role_keys[role], roots,

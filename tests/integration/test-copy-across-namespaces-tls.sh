@@ -38,9 +38,10 @@ allocated=$(( $(stat -c %b "$T/disk.img") * 512 ))
 
 # the source host: uchd inside the namespace, Unix socket API only
 mkdir -p "$T/src-state" "$T/src-run"
+mapfile -t roots < <(uchd_root_args)   # $T, as uchd_start gives
 ip netns exec "$NS" uchd --state-dir "$T/src-state" --runtime-dir "$T/src-run" \
   --listen none --unix "$T/src-run/uchd.sock" \
-  --token-file "$T/src-state/api-token" >>"$T/uchd-src.log" 2>&1 &
+  --token-file "$T/src-state/api-token" "${roots[@]}" >>"$T/uchd-src.log" 2>&1 &
 cleanup_add "kill $!; sleep 0.2"
 src_api() { # METHOD PATH [BODY]
   local args=(-s -X "$1" --unix-socket "$T/src-run/uchd.sock")
