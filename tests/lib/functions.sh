@@ -44,16 +44,20 @@ free_port() {
 }
 
 # uchd's confinement roots for a test: every role's root is $T (its
-# state and runtime dirs, inside, stay out of reach), unless the test
-# sets UCHD_ROOTS to its own flags (--source-root DIR ...).
+# state and runtime dirs, inside, stay out of reach), and the cache for
+# what reads, unless the test sets UCHD_ROOTS to its own flags
+# (--source-root DIR ...).
 uchd_root_args() {
   if [ -n "${UCHD_ROOTS+set}" ]; then
     # shellcheck disable=SC2086 # flags, split on purpose
     printf '%s\n' $UCHD_ROOTS
     return
   fi
+  # the cached guests and images (tests/guests) are read, never written
   printf '%s\n' --source-root "$T" --destination-root "$T" --export-root "$T" \
-    --secret-root "$T" --library-root "$T"
+    --secret-root "$T" --library-root "$T" \
+    --source-root "${UCH_CACHE:-$HOME/.cache/uch}" \
+    --export-root "${UCH_CACHE:-$HOME/.cache/uch}"
 }
 
 # Start uchd with state under $T; extra args are passed through.
