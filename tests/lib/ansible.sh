@@ -77,3 +77,37 @@ vmware_ansible() {
   ansible_config
   ansible_local_dst
 }
+
+# vmware_warm_ends JOB VM USER PASSWORD-FILE LOG: what every warm VMware
+# migration by the playbook warm_vmware (its output in LOG) on the tests'
+# vCenter ends with: the sync job JOB succeeded, its last pass the
+# cutover, VM shut down through VMware Tools and off, every incremental
+# pass read what CBT answered as changed and at most 5 % more (uchd's
+# bytes_read against the shim's answers, cbt_changed), no snapshot left.
+# Sets WARM_PASSES (passes in all) and WARM_CHANGED (the bytes CBT
+# answered in all).
+vmware_warm_ends() {
+  local job=$1 vm=$2 user=$3 pwfile=$4 log=$5 i id read_b changed
+  api GET "/v1/jobs/$job" >"$T/$job.json"
+  [ "$(jq -r .state "$T/$job.json")" = succeeded ] ||
+    die "the sync job $job: $(jq -c '{state, error}' "$T/$job.json")"
+  WARM_PASSES=$(jq '.result.passes | length' "$T/$job.json")
+  [ "$(jq -r '.result.passes[-1].trigger' "$T/$job.json")" = cutover ] ||
+    die "the last pass: $(jq -c '.result.passes[-1]' "$T/$job.json")"
+  grep -q "Power off for the cutover ($vm, guest shutdown)" "$log" ||
+    die "no guest shutdown in the playbook's output"
+  vm_facts "$user" "$pwfile" "$vm" >"$T/$vm.facts"
+  [ "$(jq -r .power "$T/$vm.facts")" = poweredOff ] || die "$vm is $(jq -r .power "$T/$vm.facts") after the cutover"
+  [ "$(jq -c .snapshots "$T/$vm.facts")" = "[]" ] || die "snapshots left: $(jq -c .snapshots "$T/$vm.facts")"
+  WARM_CHANGED=0
+  for i in $(seq 1 $((WARM_PASSES - 1))); do
+    id=$(jq -r ".result.passes[$i].disks[0].marker" "$T/$job.json")
+    read_b=$(jq ".result.passes[$i].disks[0].pass.bytes_read" "$T/$job.json")
+    changed=$(cbt_changed "$id")
+    [ "$read_b" -ge "$changed" ] && [ "$read_b" -le $(( changed * 105 / 100 )) ] ||
+      die "pass $((i + 1)) (changeId $id) read $read_b bytes, CBT said $changed changed"
+    echo "# pass $((i + 1)) ($(jq -r ".result.passes[$i].trigger" "$T/$job.json")): CBT changed $changed, read $read_b bytes in $(jq ".result.passes[$i].seconds" "$T/$job.json") s"
+    WARM_CHANGED=$((WARM_CHANGED + changed))
+  done
+  grep -q 'QueryChangedDiskAreas' "$T/vcsim.log" || die "the CBT shim was never asked"
+}

@@ -98,32 +98,16 @@ rm -f "$T/dst-before.img"
 pass "after the cutover pass the destination equals the VM's disk"
 
 wait $pb || { cat "$T/warm.log"; die "the warm_vmware playbook failed"; }
-api GET /v1/jobs/$job >"$T/job.json"
-[ "$(jq -r .state "$T/job.json")" = succeeded ] || die "the sync job: $(jq -c '{state,error}' "$T/job.json")"
-n=$(passes | jq length)
-[ "$(passes | jq -r '.[-1].trigger')" = cutover ] || die "the last pass: $(passes | jq -c '.[-1]')"
-grep -q 'Power off for the cutover (deb12-vm, guest shutdown)' "$T/warm.log" || die "no guest shutdown"
-[ "$(vm_facts 'administrator@vsphere.local' "$T/vc.pw" deb12-vm | jq -r .power)" = poweredOff ] ||
-  die "the VM is not off"
-total=0
-for i in $(seq 1 $((n - 1))); do
-  id=$(passes | jq -r ".[$i].disks[0].marker")
-  read_b=$(passes | jq ".[$i].disks[0].pass.bytes_read")
-  changed=$(cbt_changed "$id")
-  [ "$read_b" -ge "$changed" ] && [ "$read_b" -le $(( changed * 105 / 100 )) ] ||
-    die "pass $((i + 1)) (changeId $id) read $read_b bytes, CBT said $changed changed"
-  echo "# pass $((i + 1)) ($(passes | jq -r ".[$i].trigger")): CBT changed $changed, read $read_b bytes in $(passes | jq ".[$i].seconds") s"
-  total=$((total + changed))
-done
-[ "$total" -ge $(( (768 + 1024) * 1024 )) ] || die "CBT answered $total changed bytes for 1.75 MiB of files written"
-pass "$n passes; the incremental ones read what CBT answered ($total bytes in all), the guest shut down"
+vmware_warm_ends $job deb12-vm 'administrator@vsphere.local' "$T/vc.pw" "$T/warm.log"
+[ "$WARM_CHANGED" -ge $(( (768 + 1024) * 1024 )) ] || die "CBT answered $WARM_CHANGED changed bytes for 1.75 MiB of files written"
+pass "$WARM_PASSES passes; the incremental ones read what CBT answered ($WARM_CHANGED bytes in all), the guest shut down, no snapshot left"
 
+cp "$T/$job.json" "$T/job.json"
 jq -e '(.result.inplace.guest.product_name | startswith("12."))' "$T/job.json" >/dev/null ||
   die "result.inplace: $(jq -c .result.inplace "$T/job.json")"
 initramfs_has_virtio "$T/dst.img"
 pass "converted in place: Debian $(jq -r .result.inplace.guest.product_name "$T/job.json")"
 
-[ "$(vm_facts 'administrator@vsphere.local' "$T/vc.pw" deb12-vm | jq -c .snapshots)" = "[]" ] || die "snapshots left"
 secret_nowhere "the password" "$pw" "$T/uchd.log" "$T/state/jobs/$job/job.log" "$T/state/jobs/$job/request.json" "$T/warm.log" "$T/job.json"
 ! pgrep -f -- "(virt-v2v|nbdkit|qemu-system|uch-job).*$T/(run|state)" >/dev/null || die "left running"
-pass "no snapshot left, no process, the password nowhere"
+pass "no process left, the password nowhere"
