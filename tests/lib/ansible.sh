@@ -94,7 +94,7 @@ vmware_warm_ends() {
   WARM_PASSES=$(jq '.result.passes | length' "$T/$job.json")
   [ "$(jq -r '.result.passes[-1].trigger' "$T/$job.json")" = cutover ] ||
     die "the last pass: $(jq -c '.result.passes[-1]' "$T/$job.json")"
-  grep -q "Power off for the cutover ($vm, guest shutdown)" "$log" ||
+  grep -Eq "Snapshot and what changed since the pass before \($vm #[0-9]+, the cutover: guest shutdown first\)" "$log" ||
     die "no guest shutdown in the playbook's output"
   vm_facts "$user" "$pwfile" "$vm" >"$T/$vm.facts"
   [ "$(jq -r .power "$T/$vm.facts")" = poweredOff ] || die "$vm is $(jq -r .power "$T/$vm.facts") after the cutover"
