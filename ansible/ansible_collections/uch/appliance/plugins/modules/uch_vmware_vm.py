@@ -451,7 +451,6 @@ def power_off(module, vm, p, out):
     info['power_state'] = 'poweredOff'
 
 
-
 def wait_task(module, task, what):
     try:
         WaitForTask(task)
