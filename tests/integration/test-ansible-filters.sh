@@ -4,7 +4,8 @@
 # tests do not reach with real appliances: a rerun's report for a VM
 # finished before, with and without its in-place conversion; a VM its
 # lane never reached; the inplace request made from the copies' results;
-# a VM whose "inplace" is wrong is not placed, saying why.
+# a VM whose "inplace" is wrong is not placed, saying why; UCH inspect's
+# verdict joined with discovery's source checks.
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -73,6 +74,38 @@ check("a VM the lane reported keeps that entry",
 check("with inplace wanted and no inplace job, a is not done before",
       [r["state"] for r in uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]}, True)
        if r["name"] == "a"], ["failed"])
+
+# UCH inspect's verdict joined with discovery's source checks
+from ansible_collections.uch.appliance.plugins.filter.uch_vmware import (
+    uch_vmware_checks, uch_vmware_with_checks)
+vw = {"name": "web01", "kind": "vmware",
+      "vmware": {"power_state": "poweredOff", "guest_id": "debian11_64Guest", "snapshots": []},
+      "disks": [{"name": "scsi0-0", "source": {"vmware": {"datastore": "ds"}}}]}
+def insp(state, result=None, error=None):
+    return {"id": "web01-inspect", "state": state, "result": result, "error": error}
+check("no inspection: the inventory's checks alone", uch_vmware_checks(vw), {"verdict": "ok", "reasons": []})
+check("a convertible guest adds nothing",
+      uch_vmware_checks(vw, inspection=insp("succeeded", {"convertible": True, "reasons": []})),
+      {"verdict": "ok", "reasons": []})
+luks = insp("succeeded", {"convertible": False,
+                          "reasons": ["encrypted (LUKS) devices and no key: /dev/sda2",
+                                      "no kernel in /boot"]})
+check("every reason inspect gives, blocked, with the inventory's own",
+      uch_vmware_checks(dict(vw, vmware=dict(vw["vmware"], power_state="poweredOn")), inspection=luks),
+      {"verdict": "blocked", "reasons": [
+          {"check": "power", "level": "blocked", "message": "powered on: a cold plan converts a VM that is "
+           "shut down (virt-v2v refuses a running one)"},
+          {"check": "inspect", "level": "blocked",
+           "message": "UCH inspect: encrypted (LUKS) devices and no key: /dev/sda2"},
+          {"check": "inspect", "level": "blocked", "message": "UCH inspect: no kernel in /boot"}]})
+check("an inspect that failed is a warning naming its error",
+      uch_vmware_checks(vw, inspection=insp("failed", error={"code": "inspect_failed", "message": "no disk"})),
+      {"verdict": "warning", "reasons": [{"check": "inspect", "level": "warning",
+       "message": "UCH inspect could not read the disks (inspect_failed): no disk"}]})
+check("the workloads file: inspections by VM name",
+      [v["checks"]["verdict"] for v in uch_vmware_with_checks(
+          {"vms": [vw, dict(vw, name="web02")]}, "cold", None, {"web02": luks})["vms"]],
+      ["ok", "blocked"])
 finish()
 PY
-pass "the wave's filters: done-before, inplace request and checks, report entries"
+pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts"

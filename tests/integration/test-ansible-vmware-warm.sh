@@ -77,33 +77,15 @@ dd if=/dev/urandom of="$flat" bs=64K seek=$((63 * MIB / (64 * KIB))) count=1 con
 dd if=/dev/urandom of="$flat" bs=64K seek=$((20 * MIB / (64 * KIB))) count=2 conv=notrunc status=none
 touch "$T/cut"
 wait $pb || { cat "$T/warm.log"; die "the warm_vmware playbook failed"; }
-[ "$(job_field $job .state)" = succeeded ] || die "the sync job is $(job_field $job .state): $(job_field $job .error)"
-n=$(passes | jq length)
-[ "$(passes | jq -r '.[-1].trigger')" = cutover ] || die "the last pass: $(passes | jq -c '.[-1]')"
-grep -q 'Power off for the cutover (web01, guest shutdown)' "$T/warm.log" ||
-  die "no guest shutdown in the playbook's output"
-[ "$(facts web01 | jq -r .power)" = poweredOff ] || die "web01 is $(facts web01 | jq -r .power) after the cutover"
-pass "$n passes, the guest shut down through Tools, the cutover pass last"
-
-# every incremental pass read what CBT said changed, at most 5 % more
-total_changed=0
-for i in $(seq 1 $((n - 1))); do
-  id=$(passes | jq -r ".[$i].disks[0].marker")
-  read_b=$(passes | jq ".[$i].disks[0].pass.bytes_read")
-  changed=$(cbt_changed "$id")
-  [ "$read_b" -ge "$changed" ] && [ "$read_b" -le $(( changed * 105 / 100 )) ] ||
-    die "pass $((i + 1)) (changeId $id) read $read_b bytes, CBT said $changed changed"
-  total_changed=$((total_changed + changed))
-done
+vmware_warm_ends $job web01 root "$T/vc.pw" "$T/warm.log"
+pass "$WARM_PASSES passes, the guest shut down through Tools, the cutover pass last, no snapshot left"
 written=$(( (4 + 8 + 1 + 2) * 64 * KIB ))
-[ "$total_changed" -ge "$written" ] && [ "$total_changed" -le $(( written * 105 / 100 )) ] ||
-  die "CBT answered $total_changed changed bytes in all for $written written"
+[ "$WARM_CHANGED" -ge "$written" ] && [ "$WARM_CHANGED" -le $(( written * 105 / 100 )) ] ||
+  die "CBT answered $WARM_CHANGED changed bytes in all for $written written"
 cmp "$flat" "$T/dst.img" || die "the destination differs from the VM's disk"
-pass "incremental passes read what CBT answered ($total_changed bytes for $written written), destination equal"
-[ "$(facts web01 | jq -c .snapshots)" = "[]" ] || die "snapshots left: $(facts web01 | jq -c .snapshots)"
-grep -q 'QueryChangedDiskAreas' "$T/vcsim.log" || die "the shim was never asked"
+pass "incremental passes read what CBT answered ($WARM_CHANGED bytes for $written written), destination equal"
 secret_nowhere "the password" "$pw" "$T/uchd.log" "$T/state/jobs/$job/job.log" "$T/state/jobs/$job/request.json" "$T/warm.log"
-pass "no snapshot left, password nowhere"
+pass "the password nowhere"
 
 # CBT off and not to be turned on: stops before anything moves
 cat >"$T/warm2.yml" <<YAML

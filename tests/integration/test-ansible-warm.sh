@@ -25,19 +25,8 @@ bitmap_nbd_source         # 12 MiB allocated, bitmap b0
 src=$SRC_URI
 uchd_start
 
-mkdir -p "$T/ansible-tmp"
-cat >"$T/ansible.cfg" <<CFG
-[defaults]
-collections_path = $UCH_TOP/ansible
-local_tmp = $T/ansible-tmp
-interpreter_python = /usr/bin/python3
-retry_files_enabled = False
-CFG
-cat >"$T/inventory.yml" <<YAML
-all:
-  hosts:
-    dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
-YAML
+ansible_config
+ansible_local_dst
 cat >"$T/warm.yml" <<YAML
 uch_wave: w3
 uch_warm_vms:
@@ -45,7 +34,6 @@ uch_warm_vms:
     disks:
       - {name: sda, source: {nbd: "$src", bitmap: b0}, destination: {path: $T/dst.img}}
 YAML
-export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home ANSIBLE_NOCOLOR=1
 warm() { # LOG
   ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/warm_migration.yml" -e "@$T/warm.yml" \
     -e uch_destination_appliance=dst -e "uch_warm_cutover_flag=$T/cut" \

@@ -129,28 +129,13 @@ appl_api() {
   curl -s -X "$2" --unix-socket "$T/$1/run/uchd.sock" "http://uch$3"
 }
 
-# ansible_setup: ansible.cfg and the inventory (groups given as
+# ansible_setup: ansible.cfg (ansible_config ssh, tests/lib/ansible.sh)
+# and the inventory of the appliances (groups given as
 # GROUP=HOST,HOST ...).
 ansible_setup() {
   local g hosts h
-  mkdir -p "$T/ansible-tmp" "$T/cp" "$T/psk"
-  cat >"$T/ansible.cfg" <<CFG
-[defaults]
-collections_path = $UCH_TOP/ansible
-forks = 10
-# ansible/README.md: the default (0.001) keeps a third of a core busy
-internal_poll_interval = 0.05
-host_key_checking = False
-local_tmp = $T/ansible-tmp
-remote_tmp = $T/ansible-tmp/remote
-interpreter_python = /usr/bin/python3
-retry_files_enabled = False
-stdout_callback = default
-[ssh_connection]
-pipelining = True
-control_path_dir = $T/cp
-ssh_args = -o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no
-CFG
+  mkdir -p "$T/psk"
+  ansible_config ssh
   {
     echo "all:"
     echo "  vars:"
@@ -167,6 +152,4 @@ CFG
       for h in "${hosts[@]}"; do echo "        $h: {}"; done
     done
   } >"$T/inventory.yml"
-  export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home
-  export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 }

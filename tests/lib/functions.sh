@@ -362,9 +362,20 @@ debian_converted() {
 # initramfs with MODULES=dep (make-debian.sh): virtio_blk and virtio_net
 # are there only because virt-v2v listed them.
 initramfs_has_virtio() {
-  local initrd mod
+  local initrd mod start
   rm -rf "$T/copy"; mkdir -p "$T/copy"
-  guestfish --ro -a "$1" -i copy-out /boot "$T/copy" || die "cannot read /boot of $1"
+  # a raw disk whose first partition holds an ext root (the Debian
+  # guest's) is read with debugfs, without a libguestfs appliance (a boot
+  # of minutes under TCG); any other with guestfish
+  start=$(sfdisk -J "$1" 2>/dev/null | jq -r '.partitiontable.partitions[0].start // empty' 2>/dev/null) || start=
+  if [ -n "$start" ] && command -v debugfs >/dev/null &&
+     debugfs -R "rdump /boot $T/copy" "$1?offset=$((start * 512))" >/dev/null 2>&1 &&
+     [ -d "$T/copy/boot" ]; then
+    :
+  else
+    rm -rf "$T/copy"; mkdir -p "$T/copy"
+    guestfish --ro -a "$1" -i copy-out /boot "$T/copy" || die "cannot read /boot of $1"
+  fi
   initrd=$(printf '%s\n' "$T"/copy/boot/initrd.img-* | grep -v '\.pre-v2v$' | tail -1)
   [ -f "$initrd" ] || die "no initrd in /boot: $(ls "$T/copy/boot")"
   lsinitramfs "$initrd" >"$T/initrd.list"
@@ -402,39 +413,6 @@ vcsim_start() {
   VCSIM_URL=$(cat "$T/vcsim/ready")
   VCSIM_VPX="vpx://$user@127.0.0.1:$VCSIM_PORT/DC0/DC0_H0?no_verify=1"
   export VCSIM_PORT VCSIM_URL VCSIM_VPX
-}
-
-# vmware_ansible USER PASSWORD-FILE: ansible.cfg (our collection and
-# Debian's community.vmware), an inventory whose host dst is this
-# machine's uchd ($UCH_SOCK) and $T/vc-vars.yml, the vCenter's variables
-# for the tests' vCenter (vcsim_start first); exports ANSIBLE_CONFIG.
-vmware_ansible() {
-  /usr/bin/python3 -c 'import pyVmomi' 2>/dev/null || skip "python3-pyvmomi not installed"
-  [ -d /usr/lib/python3/dist-packages/ansible_collections/community/vmware ] ||
-    skip "community.vmware not installed (Debian's ansible package)"
-  mkdir -p "$T/ansible-tmp"
-  cat >"$T/ansible.cfg" <<CFG
-[defaults]
-collections_path = $UCH_TOP/ansible:/usr/lib/python3/dist-packages
-local_tmp = $T/ansible-tmp
-interpreter_python = /usr/bin/python3
-retry_files_enabled = False
-CFG
-  cat >"$T/inventory.yml" <<YAML
-all:
-  hosts:
-    dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
-YAML
-  cat >"$T/vc-vars.yml" <<YAML
-uch_vcenter_hostname: 127.0.0.1
-uch_vcenter_port: $VCSIM_PORT
-uch_vcenter_username: $1
-uch_vcenter_password: $(head -1 "$2")
-uch_vcenter_validate_certs: false
-uch_vmware_password_file: $2
-YAML
-  chmod 600 "$T/vc-vars.yml"
-  export ANSIBLE_CONFIG=$T/ansible.cfg ANSIBLE_HOME=$T/ansible-home ANSIBLE_NOCOLOR=1
 }
 
 # cbt_changed CHANGEID: the bytes the tests' vCenter answered as changed
@@ -505,3 +483,8 @@ repo_files() {
        -type f -print | sed 's|^\./||')
   fi
 }
+
+# the Ansible set-up: ansible_config, ansible_local_dst, vcenter_vars,
+# vmware_ansible
+# shellcheck source=tests/lib/ansible.sh
+source "$UCH_TOP/tests/lib/ansible.sh"

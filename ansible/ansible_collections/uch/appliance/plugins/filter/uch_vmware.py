@@ -163,12 +163,35 @@ NOT_V2V_GUESTS = ('darwin', 'solaris', 'freebsd', 'netware', 'os2', 'dos',
                   'unixware', 'openserver', 'eComStation'.lower())
 
 
-def uch_vmware_checks(vm, plan='cold', datastores=None):
+def _inspect_reasons(job, add):
+    """The reasons a UCH inspect job (docs/api.md, "inspect") of the
+    VM's disks gives, as source checks: its own reasons when it says the
+    guest is not convertible, a warning when it could not run."""
+    if not job:
+        return
+    state = job.get('state')
+    if state == 'failed':
+        err = job.get('error') or {}
+        add('inspect', 'warning', 'UCH inspect could not read the disks (%s): %s'
+            % (err.get('code'), err.get('message')))
+        return
+    if state != 'succeeded':
+        add('inspect', 'warning', 'UCH inspect is %s, not done' % state)
+        return
+    res = job.get('result') or {}
+    if res.get('convertible') is False:
+        for r in res.get('reasons') or ['not convertible (no reason given)']:
+            add('inspect', 'blocked', 'UCH inspect: %s' % r)
+
+
+def uch_vmware_checks(vm, plan='cold', datastores=None, inspection=None):
     """The source checks of one VM of discover_vmware's file, before
     anything moves: {"verdict": ok|warning|blocked, "reasons": [{check,
     level, message}]}, every reason found.  PLAN cold or warm.
     DATASTORES: vmware_datastore_info's list (name, accessible), to
-    check the disks' datastores can be reached."""
+    check the disks' datastores can be reached.  INSPECTION: a UCH
+    inspect job of the VM's disks (as uch_job_info lists it), whose
+    verdict joins the others."""
     if plan not in ('cold', 'warm'):
         raise AnsibleFilterError('uch_plan must be cold or warm, not %r' % (plan,))
     vw = vm.get('vmware') or {}
@@ -240,16 +263,19 @@ def uch_vmware_checks(vm, plan='cold', datastores=None):
             'needs Secure Boot firmware (OVMF) too')
     if not vm.get('disks'):
         add('disks', 'blocked', 'no disks')
+    _inspect_reasons(inspection, add)
     levels = set(r['level'] for r in reasons)
     verdict = 'blocked' if 'blocked' in levels else 'warning' if levels else 'ok'
     return {'verdict': verdict, 'reasons': reasons}
 
 
-def uch_vmware_with_checks(doc, plan='cold', datastores=None):
-    """discover_vmware's file with each VM's source checks ("checks")."""
+def uch_vmware_with_checks(doc, plan='cold', datastores=None, inspections=None):
+    """discover_vmware's file with each VM's source checks ("checks");
+    INSPECTIONS: UCH inspect jobs of the VMs' disks by VM name."""
     out = dict(doc)
     out['plan'] = plan
-    out['vms'] = [dict(vm, checks=uch_vmware_checks(vm, plan, datastores))
+    out['vms'] = [dict(vm, checks=uch_vmware_checks(vm, plan, datastores,
+                                                    (inspections or {}).get(vm.get('name'))))
                   for vm in doc.get('vms') or []]
     return out
 

@@ -30,6 +30,15 @@ description:
     vmware_guest_snapshot cannot remove one from the tests' vCenter
     under pyVmomi 6.7.1 (it reads the task's entity, which vcsim sets to
     the snapshot, not the VM).
+  - C(action=pass) is a warm migration pass's whole vCenter part in one
+    session (one login) - change tracking turned on with I(enable_cbt)
+    (off and not asked to fails before anything is made), the VM
+    powered off with I(power_off) (as C(action=power_off)), the
+    snapshots named I(snapshot_prefix)... removed (the previous pass's),
+    the snapshot I(snapshot) taken (no memory, not quiesced), then its
+    disks and changes read as C(action=changes) does.  The snapshot
+    stays for the pass to read the disks still; the next pass, or a
+    C(remove_snapshots), removes it.
   - C(action=power_off) shuts the guest down through VMware Tools
     (ShutdownGuest) and waits up to I(timeout) seconds for the VM to be
     off; with I(hard) it powers the VM off (PowerOffVM_Task) instead.
@@ -68,16 +77,31 @@ options:
     description: The VM's BIOS uuid.
     type: str
   action:
-    description: C(state), C(enable_cbt), C(changes), C(remove_snapshots)
-      or C(power_off).
+    description: C(state), C(enable_cbt), C(changes), C(remove_snapshots),
+      C(power_off) or C(pass).
     type: str
-    choices: [state, enable_cbt, changes, remove_snapshots, power_off]
+    choices: [state, enable_cbt, changes, remove_snapshots, power_off, pass]
     default: state
   snapshot:
     description: With C(action=changes), the name of the VM's snapshot
       to read (unique among its snapshots); with
-      C(action=remove_snapshots), the one to remove.
+      C(action=remove_snapshots), the one to remove; with C(action=pass),
+      the one to take.
     type: str
+  description:
+    description: With C(action=pass), the snapshot's description.
+    type: str
+    default: ''
+  enable_cbt:
+    description: With C(action=pass), turn change tracking on if it is
+      off; without it a VM whose change tracking is off fails.
+    type: bool
+    default: false
+  power_off:
+    description: With C(action=pass), power the VM off (I(hard),
+      I(timeout)) before the snapshot - the cutover pass.
+    type: bool
+    default: false
   since:
     description:
       - With C(action=changes), per disk device key (as a string) the
@@ -86,22 +110,24 @@ options:
     type: dict
     default: {}
   snapshot_prefix:
-    description: With C(action=remove_snapshots), the prefix of the names
-      of the snapshots to remove (at least 3 characters).
+    description: With C(action=remove_snapshots) or C(action=pass), the
+      prefix of the names of the snapshots to remove (at least 3
+      characters); C(action=pass) never removes the one it takes.
     type: str
   hard:
-    description: With C(action=power_off), power off rather than shut
-      the guest down.
+    description: With C(action=power_off) or I(power_off), power off
+      rather than shut the guest down.
     type: bool
     default: false
   timeout:
-    description: With C(action=power_off), seconds to wait for the VM to
-      be off.
+    description: With C(action=power_off) or I(power_off), seconds to
+      wait for the VM to be off.
     type: int
     default: 600
 notes:
   - Check mode is supported; C(enable_cbt), C(remove_snapshots) and
-    C(power_off) then only say whether they would change.
+    C(power_off) then only say whether they would change; C(pass) says
+    it would change and makes nothing.
 requirements:
   - pyVmomi (Debian's python3-pyvmomi)
 '''
@@ -115,6 +141,17 @@ EXAMPLES = r'''
     name: web01
     action: changes
     snapshot: uch-1
+    since: {"2000": "52 de c0 d9 08 0f 6e 11-8c 71 6e 34 33 20 1b 6a/4"}
+
+- name: A warm pass in one login - uch-1 removed, uch-2 taken, its changes
+  uch.appliance.uch_vmware_vm:
+    hostname: vc.example.com
+    username: administrator@vsphere.local
+    password: "{{ vc_password }}"
+    name: web01
+    action: pass
+    snapshot_prefix: uch-
+    snapshot: uch-2
     since: {"2000": "52 de c0 d9 08 0f 6e 11-8c 71 6e 34 33 20 1b 6a/4"}
 '''
 
@@ -135,13 +172,13 @@ disks:
   type: list
   elements: dict
 how:
-  description: With C(action=power_off), C(guest) or C(hard), when it
-    powered the VM off.
-  returned: with C(action=power_off) when changed
+  description: With C(action=power_off) or I(power_off), C(guest) or
+    C(hard), when it powered the VM off.
+  returned: with C(action=power_off) or I(power_off) when changed
   type: str
 removed:
   description: The names of the snapshots removed.
-  returned: with C(action=remove_snapshots)
+  returned: with C(action=remove_snapshots) or C(action=pass)
   type: list
   elements: str
 '''
@@ -218,7 +255,10 @@ def main():
             uuid=dict(type='str'),
             action=dict(type='str', default='state',
                         choices=['state', 'enable_cbt', 'changes', 'remove_snapshots',
-                                 'power_off']),
+                                 'power_off', 'pass']),
+            description=dict(type='str', default=''),
+            enable_cbt=dict(type='bool', default=False),
+            power_off=dict(type='bool', default=False),
             hard=dict(type='bool', default=False),
             timeout=dict(type='int', default=600),
             snapshot_prefix=dict(type='str'),
@@ -228,6 +268,7 @@ def main():
         required_one_of=[('name', 'uuid')],
         mutually_exclusive=[('name', 'uuid')],
         required_if=[('action', 'changes', ('snapshot',)),
+                     ('action', 'pass', ('snapshot',)),
                      ('action', 'remove_snapshots', ('snapshot', 'snapshot_prefix'), True)],
         supports_check_mode=True,
     )
@@ -278,35 +319,77 @@ def run(module, content, p):
         module.exit_json(**out)
     if p['action'] == 'power_off':
         power_off(module, vm, p, out)
+        module.exit_json(**out)
     if p['action'] == 'enable_cbt':
         if not info['cbt']:
             out['changed'] = True
             if not module.check_mode:
-                task = vm.ReconfigVM_Task(vim.vm.ConfigSpec(changeTrackingEnabled=True))
-                wait_task(module, task, '%s: enabling change tracking' % who)
-                info['cbt'] = True
+                enable_cbt(module, vm, who, info)
         out['disks'] = disks_of(devices, p, datacenter)
         module.exit_json(**out)
 
+    prefix = p['snapshot_prefix']
+    if prefix is not None and len(prefix) < 3:
+        module.fail_json(msg='snapshot_prefix: %r is shorter than 3 characters' % prefix)
     if p['action'] == 'remove_snapshots':
-        prefix = p['snapshot_prefix']
-        if prefix is not None and len(prefix) < 3:
-            module.fail_json(msg='snapshot_prefix: %r is shorter than 3 characters' % prefix)
-        out['removed'] = []
-        for s in snaps:
-            if s.name == p['snapshot'] or (prefix and s.name.startswith(prefix)):
-                out['changed'] = True
-                out['removed'].append(s.name)
-                if not module.check_mode:
-                    wait_task(module, s.snapshot.RemoveSnapshot_Task(removeChildren=False),
-                              '%s: removing snapshot %s' % (who, s.name))
+        remove_snapshots(module, who, snaps, out,
+                         lambda n: n == p['snapshot'] or bool(prefix and n.startswith(prefix)))
         module.exit_json(**out)
 
-    named = [s for s in snaps if s.name == p['snapshot']]
-    if len(named) != 1:
-        module.fail_json(msg='%s: %s snapshot named %s' % (
-            who, 'no' if not named else '%d, not one,' % len(named), p['snapshot']), vm=info)
-    snap = named[0].snapshot
+    if p['action'] == 'pass':
+        if module.check_mode:
+            out['changed'] = True
+            module.exit_json(**out)
+        if not info['cbt']:
+            if not p['enable_cbt']:
+                module.fail_json(msg='%s: change tracking (CBT) is off: a warm migration reads what '
+                                 'changed from it; turn it on (enable_cbt, uch_vmware_enable_cbt: '
+                                 'true) or migrate cold' % who, vm=info)
+            enable_cbt(module, vm, who, info)
+            out['cbt_enabled'] = True
+        if p['power_off']:
+            power_off(module, vm, p, out)
+        # the previous pass's snapshot (and a half-made one of this
+        # name, from a pass that failed) go before this one is taken
+        remove_snapshots(module, who, snaps, out,
+                         lambda n: n == p['snapshot'] or bool(prefix and n.startswith(prefix)))
+        task = vm.CreateSnapshot_Task(name=p['snapshot'], description=p['description'],
+                                      memory=False, quiesce=False)
+        wait_task(module, task, '%s: taking snapshot %s' % (who, p['snapshot']))
+        out['changed'] = True
+        snap = task.info.result or vm.snapshot.currentSnapshot
+        info['snapshots'] = [s.name for s in walk_snapshots(vm.snapshot.rootSnapshotList)]
+    else:
+        named = [s for s in snaps if s.name == p['snapshot']]
+        if len(named) != 1:
+            module.fail_json(msg='%s: %s snapshot named %s' % (
+                who, 'no' if not named else '%d, not one,' % len(named), p['snapshot']), vm=info)
+        snap = named[0].snapshot
+    out['disks'] = changes(module, vm, snap, p, datacenter, info)
+    module.exit_json(**out)
+
+
+def enable_cbt(module, vm, who, info):
+    task = vm.ReconfigVM_Task(vim.vm.ConfigSpec(changeTrackingEnabled=True))
+    wait_task(module, task, '%s: enabling change tracking' % who)
+    info['cbt'] = True
+
+
+def remove_snapshots(module, who, snaps, out, wanted):
+    out.setdefault('removed', [])
+    for s in snaps:
+        if wanted(s.name):
+            out['changed'] = True
+            out['removed'].append(s.name)
+            if not module.check_mode:
+                wait_task(module, s.snapshot.RemoveSnapshot_Task(removeChildren=False),
+                          '%s: removing snapshot %s' % (who, s.name))
+
+
+def changes(module, vm, snap, p, datacenter, info):
+    """The disks of the snapshot SNAP, with the areas changed since the
+    changeIds of p['since']."""
+    who = p['name'] or p['uuid']
     disks = disks_of(snap.config.hardware.device, p, datacenter)
     keys = set(str(d['key']) for d in disks)
     for k in p['since']:
@@ -333,18 +416,19 @@ def run(module, content, p):
                              % (who, d['key'], since, e.msg or e.__class__.__name__), vm=info)
         d['changed_bytes'] = extents_bytes(d['extents'])
         d['since'] = since
-    out['disks'] = disks
-    module.exit_json(**out)
+    return disks
 
 
 def power_off(module, vm, p, out):
+    """Powers VM off as p says (hard or through the guest), noting it in
+    OUT; returns when it is off."""
     who = p['name'] or p['uuid']
     info = out['vm']
     if info['power_state'] == 'poweredOff':
-        module.exit_json(**out)
+        return
     out['changed'] = True
     if module.check_mode:
-        module.exit_json(**out)
+        return
     if p['hard']:
         wait_task(module, vm.PowerOffVM_Task(), '%s: powering off' % who)
         out['how'] = 'hard'
@@ -365,7 +449,6 @@ def power_off(module, vm, p, out):
             time.sleep(1)
         out['how'] = 'guest'
     info['power_state'] = 'poweredOff'
-    module.exit_json(**out)
 
 
 def wait_task(module, task, what):
