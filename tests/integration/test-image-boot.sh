@@ -134,7 +134,9 @@ unit_running() {
   guest 'systemctl show uch-job-boot1.service -p ActiveState -p CPUQuotaPerSecUSec -p IOWeight -p LogExtraFields -p NoNewPrivileges -p PrivateMounts -p ProtectProc -p DevicePolicy -p DeviceAllow -p CapabilityBoundingSet -p SystemCallFilter -p RestrictAddressFamilies' >"$T/unit" 2>&1
   grep -qx 'ActiveState=active' "$T/unit"
 }
-wait_for 60 unit_running || die "no active uch-job-boot1.service: $(cat "$T/unit")"
+wait_for 60 unit_running || die "no active uch-job-boot1.service: $(cat "$T/unit")
+$(gapi GET /v1/jobs/boot1 >/dev/null; jq -c '{state, error}' "$T/body")
+$(guest 'journalctl -q -o short -u uchd.service -n 30' 2>&1)"
 grep -qx 'CPUQuotaPerSecUSec=500ms' "$T/unit" && grep -qx 'IOWeight=20' "$T/unit" &&
   grep -qx 'LogExtraFields=JOB_ID=boot1' "$T/unit" ||
   die "unit properties: $(cat "$T/unit")"
@@ -149,7 +151,8 @@ pass "its unit is sandboxed: no new privileges, uchd's capabilities, blocks and 
 done_state() { gapi GET /v1/jobs/boot1 >/dev/null;
   jq -e '.state | IN("succeeded","failed","cancelled")' "$T/body" >/dev/null; }
 wait_for 300 done_state || die "copy did not end: $(cat "$T/body")"
-jq -e '.state == "succeeded"' "$T/body" >/dev/null || die "copy: $(cat "$T/body")"
+jq -e '.state == "succeeded"' "$T/body" >/dev/null || die "copy: $(cat "$T/body")
+$(guest 'journalctl -q -o short JOB_ID=boot1 -n 30' 2>&1)"
 guest "cmp -n $((64 * 1024 * 1024)) /dev/disk/by-id/virtio-${src_id:0:20} /dev/disk/by-id/virtio-${dst_id:0:20}" ||
   die "destination volume differs from the source"
 pass "copy job volume to volume succeeded; disks equal"
