@@ -6,6 +6,8 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR   ?= $(PREFIX)/share/man
+# where bash-completion looks for a command's completion
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR  ?=
 
 CC       ?= cc
@@ -181,11 +183,13 @@ demo: deps all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(LIBEXECDIR)/uch $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1
+		$(DESTDIR)$(LIBEXECDIR)/uch $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(B)/uchd $(DESTDIR)$(SBINDIR)/uchd
 	install -m 0755 $(B)/uch-job $(DESTDIR)$(LIBEXECDIR)/uch/uch-job
 	install -m 0755 $(B)/uch-inspect $(DESTDIR)$(LIBEXECDIR)/uch/uch-inspect
 	install -m 0755 $(B)/uchctl $(DESTDIR)$(BINDIR)/uchctl
+	install -m 0644 service/ctl/uchctl.bash $(DESTDIR)$(BASHCOMPDIR)/uchctl
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
 	done

@@ -22,6 +22,12 @@ const char ctl_usage_text[] =
   "  sync ID [FILE|-]         another pass of a sync job (FILE: the\n"
   "                           changed extents, JSON; none: its bitmaps)\n"
   "  cutover ID [FILE|-]      the last pass of a sync job\n"
+  "  volumes                  block devices attached to this host, who uses\n"
+  "                           them\n"
+  "  bandwidth ID BW          change a running copy's or sync's bandwidth\n"
+  "                           limit (bits/s: 50M, 1G)\n"
+  "  support-bundle [-o FILE] one archive for a support ticket: versions,\n"
+  "                           check, uchd's log, every job (no secrets)\n"
   "\n"
   "Options:\n"
   "  --socket PATH      uchd's Unix socket (default $UCH_SOCKET or\n"
@@ -33,6 +39,7 @@ const char ctl_usage_text[] =
   "  --state STATE      list: only jobs in this state\n"
   "  --timeout SECONDS  wait: give up after this long (exit 2)\n"
   "  -f, --follow       logs: keep printing until the job has ended\n"
+  "  -o, --output FILE  support-bundle: where to write the archive\n"
   "  --quick            check: skip booting the libguestfs appliance\n"
   "  --vcenter HOST, --esxi HOST\n"
   "                     check: DNS, TCP 443 and 902, TLS thumbprint of HOST\n"
@@ -61,8 +68,18 @@ static const struct {
   { "logs", CMD_LOGS, 1, 1 },     { "health", CMD_HEALTH, 0, 0 },
   { "check", CMD_CHECK, 0, 0 },
   { "sync", CMD_SYNC, 1, 2 },     { "cutover", CMD_CUTOVER, 1, 2 },
+  { "volumes", CMD_VOLUMES, 0, 0 }, { "bandwidth", CMD_BANDWIDTH, 2, 2 },
+  { "support-bundle", CMD_SUPPORT_BUNDLE, 0, 0 },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
+
+const char *ctl_command_name(enum ctl_command cmd)
+{
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (commands[i].cmd == cmd)
+      return commands[i].name;
+  return NULL;
+}
 
 /* Each command's help: `uchctl CMD --help`, `uchctl help CMD`. */
 static const struct {
@@ -107,6 +124,24 @@ static const struct {
   { "cutover", "Usage: uchctl cutover ID [FILE|-]\n\n"
     "The last pass of a sync job (FILE as for sync); the job then\n"
     "ends succeeded.\n" },
+  { "volumes", "Usage: uchctl volumes\n\n"
+    "The block devices attached to this host (whole disks with a size):\n"
+    "path, size, serial, whether read-only, and who uses each: 'system'\n"
+    "when it (or a partition or LVM on it) is mounted or swap, else the\n"
+    "active job that reads or writes it.\n" },
+  { "bandwidth", "Usage: uchctl bandwidth ID BW\n\n"
+    "Change the bandwidth limit of a queued or running copy or sync job:\n"
+    "its sources are read at most at BW bits per second from a second or\n"
+    "two later.  BW is a number with an optional K, M or G (50M, 1G).\n" },
+  { "support-bundle", "Usage: uchctl support-bundle [-o FILE] "
+    "[--state-dir DIR]\n\n"
+    "Write one archive (tar.gz) to attach to a support ticket: versions,\n"
+    "'uchctl check --quick', uchd's journal (or its log), every job's\n"
+    "state, request and log with secrets left out, the unit files, df and\n"
+    "lsblk.  Run it as root on the appliance; uchd need not run.\n\n"
+    "  -o, --output FILE  the archive (default\n"
+    "                     uch-support-HOST-YYYYmmddTHHMMSSZ.tar.gz here)\n"
+    "  --state-dir DIR    uchd's state (default /var/lib/uch)\n" },
 };
 
 const char *ctl_command_help(const char *name)
@@ -129,6 +164,7 @@ static const struct option long_options[] = {
   { "state", required_argument, NULL, OPT_STATE },
   { "timeout", required_argument, NULL, OPT_TIMEOUT },
   { "follow", no_argument, NULL, 'f' },
+  { "output", required_argument, NULL, 'o' },
   { "help", no_argument, NULL, OPT_HELP },
   { "version", no_argument, NULL, OPT_VERSION },
   { "quick", no_argument, NULL, OPT_QUICK },
@@ -197,11 +233,21 @@ static int check_command_options(const struct ctl_options *o, char *err,
     snprintf(err, errlen, "-f is an option of 'logs'");
     return -1;
   }
-  if ((o->quick || o->nhosts || o->vddk_libdir || o->state_dir ||
+  if (o->output && o->command != CMD_SUPPORT_BUNDLE) {
+    snprintf(err, errlen, "-o is an option of 'support-bundle'");
+    return -1;
+  }
+  if (o->state_dir && o->command != CMD_CHECK &&
+      o->command != CMD_SUPPORT_BUNDLE) {
+    snprintf(err, errlen, "--state-dir is an option of 'check' and "
+             "'support-bundle'");
+    return -1;
+  }
+  if ((o->quick || o->nhosts || o->vddk_libdir ||
        o->runtime_dir || o->https_port != 443 || o->nfc_port != 902) &&
       o->command != CMD_CHECK) {
-    snprintf(err, errlen, "--quick, --vcenter, --esxi, --ports, --vddk-libdir, "
-             "--state-dir and --runtime-dir are options of 'check'");
+    snprintf(err, errlen, "--quick, --vcenter, --esxi, --ports, --vddk-libdir "
+             "and --runtime-dir are options of 'check'");
     return -1;
   }
   if (o->socket_path && o->url) {
@@ -245,6 +291,7 @@ static int parse_command(int argc, char **argv, struct ctl_options *o,
              commands[i].max_args < 0 ? "one or more job ids"
              : commands[i].min_args == 1 && commands[i].max_args == 2
                ? "a job id and at most one file"
+             : commands[i].min_args == 2 ? "a job id and a bandwidth"
              : commands[i].min_args == 1 ? "one job id"
              : commands[i].max_args == 1 ? "at most one file"
              : "no arguments");
@@ -267,7 +314,7 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
    * follow the command (GNU permutation): "uchctl logs ID -f". */
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, "f", long_options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":fo:", long_options, NULL)) != -1) {
     switch (c) {
     case OPT_SOCKET: o->socket_path = optarg; break;
     case OPT_URL: o->url = optarg; break;
@@ -275,6 +322,7 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
     case OPT_JSON: o->json = true; break;
     case OPT_STATE: o->state = optarg; break;
     case 'f': o->follow = true; break;
+    case 'o': o->output = optarg; break;
     case OPT_HELP: o->help = true; break;
     case OPT_VERSION: o->version = true; break;
     case OPT_QUICK: o->quick = true; break;
@@ -301,6 +349,9 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
         return -1;
       }
       break;
+    case ':':
+      snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+      return -1;
     default:
       if (optopt && optopt < 256)
         snprintf(err, errlen, "unknown option '-%c'", optopt);

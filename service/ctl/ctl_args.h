@@ -20,6 +20,9 @@ enum ctl_command {
   CMD_CHECK,
   CMD_SYNC,
   CMD_CUTOVER,
+  CMD_VOLUMES,
+  CMD_BANDWIDTH,
+  CMD_SUPPORT_BUNDLE,
 };
 
 struct ctl_options {
@@ -33,6 +36,7 @@ struct ctl_options {
   bool follow;               /* logs -f */
   const char *state;         /* list --state */
   double timeout;            /* wait --timeout; < 0: none */
+  const char *output;        /* support-bundle -o */
   /* check */
   bool quick;                /* --quick: no appliance boot */
   const char *vddk_libdir;   /* --vddk-libdir */
@@ -53,6 +57,8 @@ struct ctl_options {
 int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
                    char *err, size_t errlen);
 
+/* A command's name ("submit"), NULL for CMD_NONE. */
+const char *ctl_command_name(enum ctl_command cmd);
 /* The whole --help text. */
 extern const char ctl_usage_text[];
 /* A command's --help text; NULL for no such command. */

@@ -119,10 +119,78 @@ void table_free(struct table *t)
   t->nrows = 0;
 }
 
+void rate_sample(struct rate_est *e, double now, uint64_t bytes)
+{
+  size_t last = (e->first + e->n - 1) % RATE_SAMPLES;
+
+  if (e->n && bytes < e->b[last])
+    e->n = 0;
+  if (e->n == RATE_SAMPLES) {
+    e->first = (e->first + 1) % RATE_SAMPLES;
+    e->n--;
+  }
+  if (e->n == 0)
+    e->first = 0;
+  e->t[(e->first + e->n) % RATE_SAMPLES] = now;
+  e->b[(e->first + e->n) % RATE_SAMPLES] = bytes;
+  e->n++;
+  /* the window: drop samples older than RATE_WINDOW_S, keeping two */
+  while (e->n > 2 && now - e->t[(e->first + 1) % RATE_SAMPLES] >= RATE_WINDOW_S) {
+    e->first = (e->first + 1) % RATE_SAMPLES;
+    e->n--;
+  }
+}
+
+double rate_get(const struct rate_est *e)
+{
+  size_t last = (e->first + e->n - 1) % RATE_SAMPLES;
+  double dt;
+
+  if (e->n < 2)
+    return -1;
+  dt = e->t[last] - e->t[e->first];
+  if (dt < 1.0)
+    return -1;
+  return (double)(e->b[last] - e->b[e->first]) / dt;
+}
+
+void format_rate_eta(double rate, uint64_t remaining, char *buf, size_t len)
+{
+  char r[32];
+
+  if (rate < 0) {
+    snprintf(buf, len, "-");
+    return;
+  }
+  format_bytes((uint64_t)rate, r, sizeof r);
+  if (remaining == 0 || rate < 1) {
+    snprintf(buf, len, "%s/s", r);
+    return;
+  }
+  double secs = (double)remaining / rate;
+  if (secs >= 100 * 3600.0) {
+    snprintf(buf, len, "%s/s  ETA >99h", r);
+    return;
+  }
+  unsigned long s = (unsigned long)(secs + 0.5);
+  if (s >= 3600)
+    snprintf(buf, len, "%s/s  ETA %lu:%02lu:%02lu", r, s / 3600, s / 60 % 60,
+             s % 60);
+  else
+    snprintf(buf, len, "%s/s  ETA %lu:%02lu", r, s / 60, s % 60);
+}
+
 void progress_bar_render(char *buf, size_t len, int width, const char *label,
                          double percent, uint64_t done, uint64_t total)
 {
-  char pct[16], d[32], tot[32], tail[96];
+  progress_bar_render_rate(buf, len, width, label, percent, done, total, NULL);
+}
+
+void progress_bar_render_rate(char *buf, size_t len, int width,
+                              const char *label, double percent, uint64_t done,
+                              uint64_t total, const char *rate_eta)
+{
+  char pct[16], d[32], tot[32], tail[160];
   int room;
 
   if (len == 0)
@@ -131,7 +199,10 @@ void progress_bar_render(char *buf, size_t len, int width, const char *label,
   format_bytes(done, d, sizeof d);
   format_bytes(total, tot, sizeof tot);
   /* Fixed widths, so the bar does not change length as numbers grow. */
-  snprintf(tail, sizeof tail, "%6s  %9s / %9s", pct, d, tot);
+  if (rate_eta && *rate_eta)
+    snprintf(tail, sizeof tail, "%6s  %9s / %9s  %s", pct, d, tot, rate_eta);
+  else
+    snprintf(tail, sizeof tail, "%6s  %9s / %9s", pct, d, tot);
 
   /* label + " [" + bar + "] " + tail, within width - 1 */
   room = width - 1 - (int)strlen(label) - 4 - (int)strlen(tail);

@@ -39,5 +39,29 @@ void table_free(struct table *t);
  * line is cut at width - 1 when even that does not fit. */
 void progress_bar_render(char *buf, size_t len, int width, const char *label,
                          double percent, uint64_t done, uint64_t total);
+/* The same with a rate and ETA after the sizes (format_rate_eta), when
+ * `rate_eta` is neither NULL nor empty; the bar goes first when the
+ * width is short. */
+void progress_bar_render_rate(char *buf, size_t len, int width,
+                              const char *label, double percent, uint64_t done,
+                              uint64_t total, const char *rate_eta);
+
+/* The rate of a counter of bytes seen at a few moments: over the last
+ * RATE_WINDOW_S seconds of samples.  A counter that goes back (another
+ * phase, another pass) starts the window again. */
+#define RATE_SAMPLES 64
+#define RATE_WINDOW_S 8.0
+struct rate_est {
+  double t[RATE_SAMPLES];
+  uint64_t b[RATE_SAMPLES];
+  size_t first, n;
+};
+void rate_sample(struct rate_est *e, double now, uint64_t bytes);
+/* Bytes per second; < 0 while there is not yet a second of samples. */
+double rate_get(const struct rate_est *e);
+
+/* "12.3 MiB/s  ETA 1:02:03" ("0:42" under an hour); "-" for a rate
+ * below 0 (not known yet), no ETA when nothing is left or the rate is 0. */
+void format_rate_eta(double rate, uint64_t remaining, char *buf, size_t len);
 
 #endif

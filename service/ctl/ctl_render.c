@@ -64,6 +64,38 @@ out:
   return out;
 }
 
+char *render_volumes_table(json_object *vols)
+{
+  static const char *const headers[] = { "PATH", "SIZE", "SERIAL", "RO",
+                                         "USED-BY" };
+  struct table t;
+  size_t n = json_object_is_type(vols, json_type_array)
+             ? json_object_array_length(vols) : 0;
+  char *out = NULL;
+
+  if (table_init(&t, headers, 5) < 0)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    json_object *v = json_object_array_get_idx(vols, i);
+    json_object *ro = json_get(v, "read_only"), *m = json_get(v, "mounted");
+    char size[32];
+    const char *row[5];
+
+    format_bytes(ctl_json_bytes(v, "size"), size, sizeof size);
+    row[0] = str_or_dash(v, "path");
+    row[1] = size;
+    row[2] = str_or_dash(v, "serial");
+    row[3] = ro && json_object_get_boolean(ro) ? "yes" : "no";
+    row[4] = m && json_object_get_boolean(m) ? "system" : str_or_dash(v, "job");
+    if (table_add_row(&t, row) < 0)
+      goto out;
+  }
+  out = table_render(&t);
+out:
+  table_free(&t);
+  return out;
+}
+
 char *render_endpoint(json_object *e)
 {
   json_object *nbdkit = json_get(e, "nbdkit");
@@ -144,8 +176,25 @@ static bool scalar_array(json_object *v)
   return true;
 }
 
-static void render_value(FILE *f, json_object *v, int indent)
+/* "size", "bytes", "free_bytes", "bytes_done": a count of bytes. */
+static bool is_byte_key(const char *key)
 {
+  size_t n = key ? strlen(key) : 0;
+
+  return (key && (strcmp(key, "size") == 0 || strcmp(key, "bytes") == 0)) ||
+         (n > 6 && strcmp(key + n - 6, "_bytes") == 0) ||
+         (key && strncmp(key, "bytes_", 6) == 0);
+}
+
+static void render_value(FILE *f, const char *key, json_object *v, int indent)
+{
+  if (is_byte_key(key) && json_object_is_type(v, json_type_int) &&
+      json_object_get_int64(v) >= 1024) {
+    char human[32];
+    format_bytes((uint64_t)json_object_get_int64(v), human, sizeof human);
+    fprintf(f, " %s (%lld)\n", human, (long long)json_object_get_int64(v));
+    return;
+  }
   if (json_object_is_type(v, json_type_object) &&
       json_object_object_length(v) > 0) {
     fputc('\n', f);
@@ -175,14 +224,14 @@ void render_tree(FILE *f, json_object *o, int indent)
   if (json_object_is_type(o, json_type_object)) {
     json_object_object_foreach(o, key, val) {
       fprintf(f, "%*s%s:", indent, "", key);
-      render_value(f, val, indent);
+      render_value(f, key, val, indent);
     }
   }
   else if (json_object_is_type(o, json_type_array)) {
     size_t n = json_object_array_length(o);
     for (size_t i = 0; i < n; i++) {
       fprintf(f, "%*s- [%zu]", indent, "", i);
-      render_value(f, json_object_array_get_idx(o, i), indent);
+      render_value(f, NULL, json_object_array_get_idx(o, i), indent);
     }
   }
   else {

@@ -26,6 +26,7 @@ struct waited {
   json_object *job;            /* last document seen */
   char *raw;                   /* ... as uchd sent it, for --json */
   char *last_key;              /* non-terminal: "state/phase" last printed */
+  struct rate_est rate;        /* of the bytes shown */
   bool final;
 };
 
@@ -41,6 +42,17 @@ static int terminal_width(void)
   return 80;
 }
 
+/* What moves now: the verify's progress while verifying, else the job's. */
+static json_object *shown_progress(json_object *job)
+{
+  json_object *p = json_get(job, "progress");
+  const char *phase = json_get_string(job, "phase");
+
+  if (phase && strcmp(phase, "verifying") == 0 && json_get(p, "verify"))
+    return json_get(p, "verify");
+  return p;
+}
+
 static void draw_bars(struct waited *w, int n, bool redraw)
 {
   int width = terminal_width();
@@ -48,17 +60,21 @@ static void draw_bars(struct waited *w, int n, bool redraw)
   if (redraw && n > 1)
     printf("\033[%dA", n - 1);
   for (int i = 0; i < n; i++) {
-    json_object *p = json_get(w[i].job, "progress");
+    json_object *p = shown_progress(w[i].job);
     json_object *pct = json_get(p, "percent");
     const char *phase = json_get_string(w[i].job, "phase");
-    char label[128], line[512];
+    uint64_t done = ctl_json_bytes(p, "bytes_done");
+    uint64_t total = ctl_json_bytes(p, "bytes_total");
+    char label[128], line[512], rate[64] = "";
 
     snprintf(label, sizeof label, "%s %-10s", w[i].id,
              phase ? phase : "waiting");
-    progress_bar_render(line, sizeof line, width, label,
-                        pct ? json_object_get_double(pct) : 0,
-                        ctl_json_bytes(p, "bytes_done"),
-                        ctl_json_bytes(p, "bytes_total"));
+    if (!w[i].final)
+      format_rate_eta(rate_get(&w[i].rate), total > done ? total - done : 0,
+                      rate, sizeof rate);
+    progress_bar_render_rate(line, sizeof line, width, label,
+                             pct ? json_object_get_double(pct) : 0, done,
+                             total, rate);
     printf("\r%s\033[K", line);
     if (i + 1 < n)
       putchar('\n');
@@ -115,6 +131,8 @@ static int poll_jobs(struct ctl_ctx *x, struct waited *w, int n)
     w[i].raw = steal_ptr(r.body);
     ctl_response_free(&r);
     w[i].final = job_state_is_final(jobdoc_state(job));
+    rate_sample(&w[i].rate, time_monotonic(),
+                ctl_json_bytes(shown_progress(job), "bytes_done"));
   }
   return 0;
 }

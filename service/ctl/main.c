@@ -12,20 +12,9 @@ static int (*const handlers[])(struct ctl_ctx *) = {
   [CMD_LOGS] = cmd_logs,     [CMD_HEALTH] = cmd_health,
   [CMD_CHECK] = cmd_check,
   [CMD_SYNC] = cmd_sync,     [CMD_CUTOVER] = cmd_cutover,
+  [CMD_VOLUMES] = cmd_volumes, [CMD_BANDWIDTH] = cmd_bandwidth,
+  [CMD_SUPPORT_BUNDLE] = cmd_support_bundle,
 };
-
-/* The name of the command parsed (for the hint of a usage error). */
-static const char *argv_command(const struct ctl_options *o)
-{
-  static const char *const names[] = {
-    [CMD_SUBMIT] = "submit", [CMD_LIST] = "list", [CMD_SHOW] = "show",
-    [CMD_WAIT] = "wait", [CMD_CANCEL] = "cancel", [CMD_DELETE] = "delete",
-    [CMD_LOGS] = "logs", [CMD_HEALTH] = "health", [CMD_CHECK] = "check",
-    [CMD_SYNC] = "sync", [CMD_CUTOVER] = "cutover",
-  };
-  return o->command > CMD_NONE && o->command <= CMD_CUTOVER
-           ? names[o->command] : NULL;
-}
 
 int main(int argc, char **argv)
 {
@@ -36,9 +25,9 @@ int main(int argc, char **argv)
 
   if (ctl_parse_args(argc, argv, &o, err, sizeof err) < 0) {
     /* one line and a hint, as git and kubectl do, not the whole help */
-    if (o.command != CMD_NONE && ctl_command_help(argv_command(&o)))
+    if (o.command != CMD_NONE && ctl_command_help(ctl_command_name(o.command)))
       fprintf(stderr, "uchctl: %s\nTry 'uchctl %s --help'.\n", err,
-              argv_command(&o));
+              ctl_command_name(o.command));
     else
       fprintf(stderr, "uchctl: %s\nTry 'uchctl --help'.\n", err);
     return CTL_EXIT_USAGE;

@@ -266,6 +266,32 @@ void runner_disk_progress(struct runner *r, size_t disk, double percent,
   runner_write_progress(r);
 }
 
+void runner_verify_progress(struct runner *r, size_t disk, uint64_t done,
+                            uint64_t total)
+{
+  json_object *disks = json_get(r->doc, "disks");
+  size_t n = disks ? json_object_array_length(disks) : 0;
+  uint64_t sum_done = 0, sum_total = 0;
+  json_object *v;
+
+  if (disk >= n)
+    return;
+  v = json_object_new_object();
+  set_progress(v, total ? 100.0 * (double)done / (double)total : 100, done,
+               total);
+  json_object_object_add(json_object_array_get_idx(disks, disk), "verify", v);
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_get(json_object_array_get_idx(disks, i), "verify");
+    sum_done += d ? json_object_get_int64(json_get(d, "bytes_done")) : 0;
+    sum_total += d ? json_object_get_int64(json_get(d, "bytes_total")) : 0;
+  }
+  v = json_object_new_object();
+  set_progress(v, sum_total ? 100.0 * (double)sum_done / (double)sum_total
+                            : 100, sum_done, sum_total);
+  json_object_object_add(json_get(r->doc, "progress"), "verify", v);
+  runner_write_progress(r);
+}
+
 const char *runner_scratch_dir(struct runner *r)
 {
   if (!r->scratch_dir &&

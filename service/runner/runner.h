@@ -71,6 +71,13 @@ void runner_set_phase(struct runner *r, const char *phase);
 void runner_disk_progress(struct runner *r, size_t disk, double percent,
                           uint64_t done, uint64_t total);
 
+/* Progress of checking a disk after its copy (phase "verifying"):
+ * `verify` {percent, bytes_done, bytes_total} in the disk and, summed
+ * over the disks verified so far, in the job's progress, which itself
+ * stays as the copy left it (it never goes back). */
+void runner_verify_progress(struct runner *r, size_t disk, uint64_t done,
+                            uint64_t total);
+
 /* A line about the job in job.log (and on stderr in the foreground). */
 void runner_log(struct runner *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));

@@ -204,7 +204,7 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
       return -1;
     uri = d->check.uri;
   }
-  if (verify_disk(r, d->src.uri, uri, &d->ext, &equal, f) < 0)
+  if (verify_disk(r, i, d->src.uri, uri, &d->ext, &equal, f) < 0)
     return -1;
   json_object_object_add(out, "verified", json_object_new_boolean(equal));
   runner_log(r, "disk %zu: verify: %s", i + 1, equal ? "equal" : f->message);

@@ -17,6 +17,8 @@ struct compare {
   struct job_failure *f;
   bool equal;
   size_t dst_next;          /* first copy extent not wholly before */
+  size_t disk;
+  uint64_t done, total;     /* source data compared, of its allocated */
 };
 
 static bool all_zero(const char *p, size_t n)
@@ -57,6 +59,9 @@ static int compare_data(struct compare *c, uint64_t off, uint64_t len)
     }
     off += n;
     len -= n;
+    c->done += n;
+    runner_verify_progress(c->r, c->disk,
+                           c->done < c->total ? c->done : c->total, c->total);
   }
   return 0;
 }
@@ -107,11 +112,12 @@ static int check_hole(struct compare *c, const struct extents *dst,
   return 0;
 }
 
-int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
-                const struct extents *src, bool *equal,
+int verify_disk(struct runner *r, size_t disk, const char *src_uri,
+                const char *dst_uri, const struct extents *src, bool *equal,
                 struct job_failure *f)
 {
-  struct compare c = { .r = r, .f = f, .equal = true };
+  struct compare c = { .r = r, .f = f, .equal = true, .disk = disk,
+                       .total = src->allocated };
   struct extents dst = { 0 };
   char err[512];
   int ret = -1;
@@ -150,6 +156,8 @@ int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
       goto out;
   }
   *equal = c.equal;
+  if (c.equal)
+    runner_verify_progress(r, disk, c.total, c.total);
   ret = 0;
 out:
   free(c.a);

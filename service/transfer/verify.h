@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads source and copy back over NBD and compares them: the source's
  * data extents byte for byte, and its holes must read as zeroes in the
- * copy (only the copy's data extents there need reading). */
+ * copy (only the copy's data extents there need reading).  The disk's
+ * `verify` progress counts the source's data compared. */
 #ifndef UCH_VERIFY_H
 #define UCH_VERIFY_H
 
@@ -12,8 +13,8 @@
 
 /* Returns 0 with *equal set (and the first difference in f->message when
  * not equal), or -1 on error or cancel. */
-int verify_disk(struct runner *r, const char *src_uri, const char *dst_uri,
-                const struct extents *src, bool *equal,
+int verify_disk(struct runner *r, size_t disk, const char *src_uri,
+                const char *dst_uri, const struct extents *src, bool *equal,
                 struct job_failure *f);
 
 #endif

@@ -33,6 +33,37 @@ static int append_prop(sd_bus_message *m, const struct unit_prop *q)
     return sd_bus_message_append(m, "(sv)", q->name, "t", q->u);
   case PROP_U32:
     return sd_bus_message_append(m, "(sv)", q->name, "u", (uint32_t)q->u);
+  case PROP_BOOL:
+    return sd_bus_message_append(m, "(sv)", q->name, "b", (int)(q->u != 0));
+  case PROP_INT:
+    return sd_bus_message_append(m, "(sv)", q->name, "i", (int32_t)q->u);
+  case PROP_DEVICES:
+    /* DeviceAllow: a(ss), node and access */
+    if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+        (r = sd_bus_message_append(m, "s", q->name)) < 0 ||
+        (r = sd_bus_message_open_container(m, 'v', "a(ss)")) < 0 ||
+        (r = sd_bus_message_open_container(m, 'a', "(ss)")) < 0)
+      return r;
+    for (size_t i = 0; i + 1 < q->v.n; i += 2)
+      if ((r = sd_bus_message_append(m, "(ss)", q->v.v[i], q->v.v[i + 1])) < 0)
+        return r;
+    for (int i = 0; i < 3; i++)
+      if ((r = sd_bus_message_close_container(m)) < 0)
+        return r;
+    return 0;
+  case PROP_LIST:
+    /* SystemCallFilter, RestrictAddressFamilies: (bas), allow or deny */
+    if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+        (r = sd_bus_message_append(m, "s", q->name)) < 0 ||
+        (r = sd_bus_message_open_container(m, 'v', "(bas)")) < 0 ||
+        (r = sd_bus_message_open_container(m, 'r', "bas")) < 0 ||
+        (r = sd_bus_message_append(m, "b", (int)(q->u != 0))) < 0 ||
+        (r = sd_bus_message_append_strv(m, q->v.v)) < 0)
+      return r;
+    for (int i = 0; i < 3; i++)
+      if ((r = sd_bus_message_close_container(m)) < 0)
+        return r;
+    return 0;
   case PROP_FIELDS:
     /* journal fields may be binary: an array of byte arrays */
     if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||

@@ -56,6 +56,73 @@ static int prop_u64(struct unit_props *p, const char *name, uint64_t u)
   return 0;
 }
 
+static int prop_bool(struct unit_props *p, const char *name)
+{
+  struct unit_prop *q = prop(p, name, PROP_BOOL);
+
+  if (!q)
+    return -1;
+  q->u = 1;
+  return 0;
+}
+
+static int prop_list(struct unit_props *p, const char *name,
+                     enum unit_prop_type type, uint64_t u,
+                     const char *const *list)
+{
+  struct unit_prop *q = prop(p, name, type);
+
+  if (!q)
+    return -1;
+  q->u = u;
+  return argv_addv(&q->v, list);
+}
+
+/* The sandbox of uchd.service (appliance/uchd.service) that fits a
+ * worker: not ProtectSystem=strict nor ProtectHome (a job writes where
+ * its request says), nor PrivateTmp (libguestfs keeps its appliance in
+ * /var/tmp for the next job), nor MemoryDenyWriteExecute (qemu's TCG
+ * writes the code it runs).  Devices: every block device (attached
+ * volumes, read and written) and /dev/kvm; the pseudo devices
+ * DevicePolicy=closed keeps. */
+static int worker_sandbox(struct unit_props *p)
+{
+  static const char *const bools[] = {
+    "NoNewPrivileges", "PrivateMounts", "ProtectKernelTunables",
+    "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups",
+    "ProtectClock", "ProtectHostname", "RestrictRealtime",
+    "RestrictSUIDSGID", "LockPersonality", NULL };
+  static const char *const devices[] = { "block-*", "rw", "/dev/kvm", "rw",
+                                         NULL };
+  static const char *const native[] = { "native", NULL };
+  static const char *const syscalls[] = {
+    "@clock", "@cpu-emulation", "@debug", "@module", "@mount", "@obsolete",
+    "@raw-io", "@reboot", "@swap", NULL };
+  /* AF_NETLINK: udev's, waiting for a volume */
+  static const char *const families[] = { "AF_UNIX", "AF_INET", "AF_INET6",
+                                          "AF_NETLINK", NULL };
+  struct unit_prop *q;
+
+  for (const char *const *b = bools; *b; b++)
+    if (prop_bool(p, *b) < 0)
+      return -1;
+  if (prop_u64(p, "CapabilityBoundingSet", WORKER_CAPABILITIES) < 0 ||
+      /* the namespaces it may make: none */
+      prop_u64(p, "RestrictNamespaces", 0) < 0 ||
+      prop_string(p, "ProtectProc", "invisible") < 0 ||
+      prop_string(p, "DevicePolicy", "closed") < 0 ||
+      prop_list(p, "DeviceAllow", PROP_DEVICES, 0, devices) < 0 ||
+      prop_list(p, "SystemCallArchitectures", PROP_STRV, 0, native) < 0 ||
+      prop_list(p, "SystemCallFilter", PROP_LIST, 0, syscalls) < 0 ||
+      prop_list(p, "RestrictAddressFamilies", PROP_LIST, 1, families) < 0)
+    return -1;
+  /* a call filtered fails, it does not kill the tool */
+  if (!(q = prop(p, "SystemCallErrorNumber", PROP_INT)))
+    return -1;
+  q->u = EPERM;
+  return 0;
+}
+
 bool worker_env_keep(const char *entry)
 {
   static const char *const drop[] = { "NOTIFY_SOCKET=", "WATCHDOG_USEC=",
@@ -132,6 +199,8 @@ int worker_unit_props(struct unit_props *p, const char *job_id,
       prop_u64(p, "CPUQuotaPerSecUSec", l->cpu_percent * 10000) < 0)
     return -1;
   if (l->io_weight && prop_u64(p, "IOWeight", l->io_weight) < 0)
+    return -1;
+  if (worker_sandbox(p) < 0)
     return -1;
   return prop_env(p, env);
 }

@@ -14,9 +14,14 @@
 
 /* One property of StartTransientUnit, in the few D-Bus types we use. */
 enum unit_prop_type { PROP_STRING = 's', PROP_U64 = 't', PROP_U32 = 'u',
+                      PROP_BOOL = 'b', PROP_INT = 'i',
                       PROP_FIELDS = 'y',   /* aay: journal fields */
                       PROP_EXEC = 'x',
-                      PROP_STRV = 'a' };   /* as: Environment= */
+                      PROP_STRV = 'a',     /* as: Environment= */
+                      PROP_DEVICES = 'd',  /* a(ss): DeviceAllow=, v holds
+                                              node, access, node, ... */
+                      PROP_LIST = 'l' };   /* (bas): SystemCallFilter=,
+                                              u 1 allow / 0 deny, v names */
 struct unit_prop {
   const char *name;
   enum unit_prop_type type;
@@ -27,7 +32,7 @@ struct unit_prop {
 };
 struct unit_props {
   char *unit;              /* "uch-job-ID.service" */
-  struct unit_prop p[16];
+  struct unit_prop p[40];
   unsigned n;
 };
 
@@ -46,6 +51,16 @@ void worker_limits_from_request(const struct job_request *request,
  * workers: all but what systemd gave uchd alone (its notify socket,
  * watchdog, listening sockets, invocation, journal stream, exec pid). */
 bool worker_env_keep(const char *entry);
+
+/* The capabilities a worker keeps, as uchd.service's
+ * CapabilityBoundingSet= (appliance/uchd.service): the same set, so
+ * uchd, under ProtectProc=invisible, still sees its workers' /proc
+ * (a process is visible to one whose capabilities include its own).
+ * CAP_SYS_ADMIN for uchd's StartTransientUnit, CAP_DAC_* and
+ * CAP_FOWNER for files and devices of other owners. */
+#define WORKER_CAPABILITIES                                                 \
+  ((1ULL << 21) /* CAP_SYS_ADMIN */ | (1ULL << 1) /* CAP_DAC_OVERRIDE */ |  \
+   (1ULL << 2) /* CAP_DAC_READ_SEARCH */ | (1ULL << 3) /* CAP_FOWNER */)
 
 /* Fills *p with the unit name and every property uchd sets; env (NULL
  * for none) is uchd's environment, whose kept entries become the unit's

@@ -202,6 +202,49 @@ int main(void)
     char *v[] = { "uchctl", "help", "a", "b", NULL };
     is_int(parse(4, v, &o, err), -1, "help of two commands");
   }
+  {
+    char *v[] = { "uchctl", "volumes", "--json", NULL };
+    is_int(parse(3, v, &o, err), 0, "volumes");
+    is_int(o.command, CMD_VOLUMES, "command is volumes");
+  }
+  {
+    char *v[] = { "uchctl", "bandwidth", "c1", "50M", NULL };
+    is_int(parse(4, v, &o, err), 0, "bandwidth ID BW");
+    ok(o.command == CMD_BANDWIDTH && o.nargs == 2 &&
+       strcmp(o.args[1], "50M") == 0, "bandwidth: its id and rate");
+  }
+  {
+    char *v[] = { "uchctl", "bandwidth", "c1", NULL };
+    is_int(parse(3, v, &o, err), -1, "bandwidth without a rate");
+    is_str(err, "'bandwidth' takes a job id and a bandwidth",
+           "says what it takes");
+  }
+  {
+    char *v[] = { "uchctl", "support-bundle", "-o", "/tmp/b.tar.gz",
+                  "--state-dir", "/s", NULL };
+    is_int(parse(6, v, &o, err), 0, "support-bundle -o FILE --state-dir");
+    ok(o.command == CMD_SUPPORT_BUNDLE && strcmp(o.output, "/tmp/b.tar.gz") == 0
+       && strcmp(o.state_dir, "/s") == 0, "its output and state dir");
+  }
+  {
+    char *v[] = { "uchctl", "support-bundle", "-o", NULL };
+    is_int(parse(3, v, &o, err), -1, "-o without a file");
+    is_str(err, "option '-o' needs a value", "says so");
+  }
+  {
+    char *v[] = { "uchctl", "list", "-o", "x", NULL };
+    is_int(parse(4, v, &o, err), -1, "-o outside support-bundle");
+    is_str(err, "-o is an option of 'support-bundle'", "says whose");
+  }
+  {
+    char *v[] = { "uchctl", "list", "--state-dir", "x", NULL };
+    is_int(parse(4, v, &o, err), -1, "--state-dir outside check");
+  }
+  is_str(ctl_command_name(CMD_SUPPORT_BUNDLE), "support-bundle",
+         "a command's name");
+  ok(ctl_command_name(CMD_NONE) == NULL, "no name for no command");
+  ok(ctl_command_help("volumes") && ctl_command_help("bandwidth") &&
+     ctl_command_help("support-bundle"), "the new commands have their help");
   ok(ctl_command_help("cutover") && !ctl_command_help("frobnicate"),
      "a command's help, none for no command");
   ok(strstr(ctl_usage_text, "--token-file") != NULL, "usage names flags");

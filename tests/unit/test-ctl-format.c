@@ -66,6 +66,51 @@ int main(void)
   is_int(strlen(bar(300, "j", 10, 1, 10)), 1 + 4 + 60 + 29,
          "bar at most 60 wide");
 
+  {
+    static char b[512];
+    progress_bar_render_rate(b, sizeof b, 100, "job1", 50, 512 << 20,
+                             1ULL << 30, "10.0 MiB/s  ETA 0:51");
+    is_str(b, "job1 [####################--------------------]  50.0%  512.0 MiB /   "
+           "1.0 GiB  10.0 MiB/s  ETA 0:51", "a bar with rate and ETA");
+    progress_bar_render_rate(b, sizeof b, 60, "job1", 50, 512 << 20,
+                             1ULL << 30, "10.0 MiB/s  ETA 0:51");
+    is_str(b, "job1  50.0%  512.0 MiB /   1.0 GiB  10.0 MiB/s  ETA 0:51",
+           "narrow: the bar goes first");
+  }
+
+  format_rate_eta(-1, 100, buf, sizeof buf);
+  is_str(buf, "-", "no rate yet");
+  format_rate_eta(10 << 20, 0, buf, sizeof buf);
+  is_str(buf, "10.0 MiB/s", "nothing left: no ETA");
+  format_rate_eta(10 << 20, 42ULL << 20, buf, sizeof buf);
+  is_str(buf, "10.0 MiB/s  ETA 0:04", "ETA in minutes:seconds");
+  format_rate_eta(1 << 20, 3725ULL << 20, buf, sizeof buf);
+  is_str(buf, "1.0 MiB/s  ETA 1:02:05", "ETA in hours");
+  format_rate_eta(0, 100, buf, sizeof buf);
+  is_str(buf, "0 B/s", "stalled: no ETA");
+  format_rate_eta(1, 1ULL << 40, buf, sizeof buf);
+  is_str(buf, "1 B/s  ETA >99h", "a far ETA");
+
+  {
+    struct rate_est e = { 0 };
+    ok(rate_get(&e) < 0, "no samples: no rate");
+    rate_sample(&e, 100.0, 0);
+    rate_sample(&e, 100.5, 5 << 20);
+    ok(rate_get(&e) < 0, "under a second of samples: no rate");
+    rate_sample(&e, 102.0, 20 << 20);
+    ok(rate_get(&e) == 10 << 20, "20 MiB in 2 s: 10 MiB/s");
+    for (int i = 1; i <= 40; i++)   /* 1 MiB/s for 20 s */
+      rate_sample(&e, 102.0 + i * 0.5, (20 << 20) + (uint64_t)i * (512 << 10));
+    ok(rate_get(&e) == 1 << 20, "only the last 8 s count: 1 MiB/s");
+    rate_sample(&e, 123.0, 1 << 20);
+    ok(rate_get(&e) < 0, "a counter that went back starts again");
+    rate_sample(&e, 125.0, 5 << 20);
+    ok(rate_get(&e) == 2 << 20, "and measures from there");
+    for (int i = 0; i < 200; i++)  /* more samples than the ring holds */
+      rate_sample(&e, 125.0 + i * 0.25, (5 << 20) + (uint64_t)i * 1000);
+    ok(rate_get(&e) > 0, "a full ring still measures");
+  }
+
   struct table t;
   const char *const headers[] = { "ID", "STATE", "PROGRESS" };
   const char *const r1[] = { "abc", "running", "42.5%" };

@@ -104,6 +104,39 @@ int main(void)
   free(buf);
   json_object_put(tree);
 
+  json_object *sizes = json_tokener_parse(
+    "{\"free_bytes\":13207024640,\"size\":512,\"bytes_done\":2048,"
+    "\"count\":4096}");
+  f = open_memstream(&buf, &len);
+  render_tree(f, sizes, 0);
+  fclose(f);
+  is_str(buf,
+         "free_bytes: 12.3 GiB (13207024640)\n"
+         "size: 512\n"
+         "bytes_done: 2.0 KiB (2048)\n"
+         "count: 4096\n",
+         "byte counts of a KiB and more also in KiB, MiB, GiB");
+  free(buf);
+  json_object_put(sizes);
+
+  json_object *vols = json_tokener_parse(
+    "[{\"path\":\"/dev/vda\",\"serial\":null,\"size\":10737418240,"
+    "\"read_only\":false,\"mounted\":true,\"job\":null},"
+    "{\"path\":\"/dev/vdb\",\"serial\":\"3f1c2d3e-aaaa-4bbb-8\","
+    "\"size\":1073741824,\"read_only\":true,\"mounted\":false,"
+    "\"job\":\"c1\"},"
+    "{\"path\":\"/dev/vdc\",\"serial\":\"x\",\"size\":0,"
+    "\"read_only\":false,\"mounted\":false,\"job\":null}]");
+  s = render_volumes_table(vols);
+  is_str(s,
+         "PATH      SIZE      SERIAL                RO   USED-BY\n"
+         "/dev/vda  10.0 GiB  -                     no   system\n"
+         "/dev/vdb  1.0 GiB   3f1c2d3e-aaaa-4bbb-8  yes  c1\n"
+         "/dev/vdc  0 B       x                     no   -\n",
+         "volumes: size, serial, read-only, who uses each");
+  free(s);
+  json_object_put(vols);
+
   json_object *vol = json_tokener_parse("{\"volume\":\"v-1\"}");
   s = render_endpoint(vol);
   is_str(s, "volume v-1", "volume endpoint");

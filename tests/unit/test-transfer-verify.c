@@ -13,6 +13,7 @@
 #include "transfer/endpoint.h"
 #include "transfer/extents.h"
 #include "util/cleanup.h"
+#include "util/jsonutil.h"
 #include "tap.h"
 #include "transfer/nbd-connect.h"
 #include "transfer/verify.h"
@@ -63,7 +64,7 @@ static int verify(const char *src, const char *dst, struct job_failure *f)
   if (!su || !du || !(nbd = uch_nbd_connect(su, NULL, err, sizeof err)))
     return -1;
   if (extents_from_nbd(nbd, &e, err, sizeof err) == 0 &&
-      verify_disk(&r, su, du, &e, &equal, f) == 0)
+      verify_disk(&r, 0, su, du, &e, &equal, f) == 0)
     ret = equal;
   nbd_close(nbd);
   extents_free(&e);
@@ -108,7 +109,25 @@ int main(void)
   }
   make_file(shorter, 4 * MiB, 2 * MiB, MiB, 0xab);
 
+  /* the verify's progress lands in the job document (not written out:
+   * the last write is "in the future") */
+  r.doc = json_tokener_parse("{\"disks\": [{}], \"progress\": {}}");
+  r.last_write = 1e300;
   is_int(verify(src, same, &f), 1, "an equal copy verifies");
+  {
+    json_object *d = json_get(json_object_array_get_idx(json_get(r.doc,
+                                                                 "disks"), 0),
+                              "verify");
+    json_object *p = json_get(json_get(r.doc, "progress"), "verify");
+    ok(d && json_object_get_int64(json_get(d, "bytes_done")) == MiB &&
+       json_object_get_int64(json_get(d, "bytes_total")) == MiB &&
+       json_object_get_double(json_get(d, "percent")) == 100,
+       "the disk's verify progress: 1 MiB of 1 MiB compared, 100%%");
+    ok(p && json_object_get_int64(json_get(p, "bytes_done")) == MiB,
+       "and the job's");
+  }
+  json_object_put(r.doc);
+  r.doc = NULL;
   is_int(verify(src, hole, &f), 0, "data in a source hole is found");
   is_str(f.message, "the copy holds data at byte 6291461 where the source "
          "reads as zeroes", "and where");

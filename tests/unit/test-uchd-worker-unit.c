@@ -20,7 +20,18 @@ static int append(FILE *f, const struct unit_prop *q)
     return fprintf(f, "%s=%s\n", q->name, q->s);
   case PROP_U64:
   case PROP_U32:
+  case PROP_INT:
     return fprintf(f, "%s=%llu\n", q->name, (unsigned long long)q->u);
+  case PROP_BOOL:
+    return fprintf(f, "%s=%s\n", q->name, q->u ? "yes" : "no");
+  case PROP_DEVICES:
+  case PROP_LIST: {
+    _cleanup_free_ char *s = argv_join(&q->v);
+    if (!s)
+      return -1;
+    return fprintf(f, "%s=%s%s\n", q->name,
+                   q->type == PROP_LIST && !q->u ? "~" : "", s);
+  }
   case PROP_FIELDS:
   case PROP_STRV:
   case PROP_EXEC: {
@@ -100,17 +111,44 @@ static const char base[] =
   "KillMode=mixed\n"
   "CollectMode=inactive-or-failed\n"
   "UMask=63\n";  /* 0077 */
+/* after the limits: the sandbox, as uchd.service's */
+static const char sandbox[] =
+  "NoNewPrivileges=yes\n"
+  "PrivateMounts=yes\n"
+  "ProtectKernelTunables=yes\n"
+  "ProtectKernelModules=yes\n"
+  "ProtectKernelLogs=yes\n"
+  "ProtectControlGroups=yes\n"
+  "ProtectClock=yes\n"
+  "ProtectHostname=yes\n"
+  "RestrictRealtime=yes\n"
+  "RestrictSUIDSGID=yes\n"
+  "LockPersonality=yes\n"
+  "CapabilityBoundingSet=2097166\n"   /* SYS_ADMIN, DAC_*, FOWNER */
+  "RestrictNamespaces=0\n"
+  "ProtectProc=invisible\n"
+  "DevicePolicy=closed\n"
+  "DeviceAllow='block-*' rw /dev/kvm rw\n"
+  "SystemCallArchitectures=native\n"
+  "SystemCallFilter=~@clock @cpu-emulation @debug @module @mount @obsolete "
+  "@raw-io @reboot @swap\n"
+  "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK\n"
+  "SystemCallErrorNumber=1\n";   /* EPERM */
 
 int main(void)
 {
   _cleanup_free_ char *none = props_for("{\"type\": \"copy\", " DISKS "}");
-  is_str(none, base, "no limits: no CPU or IO properties");
+  _cleanup_free_ char *want0 = NULL;
+  if (asprintf(&want0, "%s%s", base, sandbox) < 0)
+    want0 = NULL;
+  is_str(none, want0, "no limits: no CPU or IO properties; the sandbox");
 
   _cleanup_free_ char *both = props_for(
     "{\"type\": \"copy\", " DISKS ", \"limits\": {\"cpu\": 150, "
     "\"io\": 50}}");
   _cleanup_free_ char *want = NULL;
-  if (asprintf(&want, "%sCPUQuotaPerSecUSec=1500000\nIOWeight=50\n", base) < 0)
+  if (asprintf(&want, "%sCPUQuotaPerSecUSec=1500000\nIOWeight=50\n%s", base,
+               sandbox) < 0)
     want = NULL;
   is_str(both, want, "cpu 150%% is 1.5 s of CPU a second; io is IOWeight");
 
@@ -130,9 +168,9 @@ int main(void)
   _cleanup_free_ char *withenv = props_with_env("{\"type\": \"copy\", " DISKS "}",
                                                 env);
   _cleanup_free_ char *wantenv = NULL;
-  if (asprintf(&wantenv, "%sEnvironment=PATH=/usr/sbin:/usr/bin "
+  if (asprintf(&wantenv, "%s%sEnvironment=PATH=/usr/sbin:/usr/bin "
                "LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
-               "VIRTIO_WIN=/usr/share/virtio-win\n", base) < 0)
+               "VIRTIO_WIN=/usr/share/virtio-win\n", base, sandbox) < 0)
     wantenv = NULL;
   is_str(withenv, wantenv, "uchd's environment without systemd's own "
          "variables becomes Environment=");
