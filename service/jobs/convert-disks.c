@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,24 +210,19 @@ static int output_files(const char *dir, const char *name, const char *ext,
   return r;
 }
 
-int convert_disks(json_object *json, job_disk_fn *fn, void *opaque)
+int convert_disks(const struct job_request *r, job_disk_fn *fn, void *opaque)
 {
   static const char *const fields[] = {
     [CONVERT_IN_DISK] = "input.disk.path",
     [CONVERT_IN_LIBVIRTXML] = "input.libvirtxml.path",
     [CONVERT_IN_OVA] = "input.ova.path", [CONVERT_IN_VMX] = "input.vmx.path",
   };
-  _cleanup_(job_request_freep) struct job_request *r = NULL;
   _cleanup_free_ char *guest = NULL;
-  const struct convert_request *c;
-  struct uch_error err;
+  const struct convert_request *c = &r->u.convert;
   char field[64];
   int ret = 0;
 
-  /* a request that does not parse names nothing: it is refused first */
-  if (request_load(json, &r, &err) < 0 || r->kind != JOB_CONVERT)
-    return 0;
-  c = &r->u.convert;
+  assert(r->kind == JOB_CONVERT);
   switch (c->input.kind) {
   case CONVERT_IN_DISK:
   case CONVERT_IN_LIBVIRTXML:

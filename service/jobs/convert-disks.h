@@ -4,11 +4,9 @@
 #ifndef UCH_CONVERT_DISKS_H
 #define UCH_CONVERT_DISKS_H
 
-#include <json-c/json.h>
-
 #include "jobs/job-types.h"
 
-/* From the typed request (parsed here as the worker parses it): the
+/* From the typed request: the
  * input file read (input.disk/libvirtxml/ova/vmx.path), the disks a
  * libvirt domain XML names and the .vmdk files a .vmx names with their
  * extents (each under the field of the XML or vmx, relative names from
@@ -19,6 +17,6 @@
  * (a disk's file name, the domain XML's <name>, the vmx's displayName,
  * the vCenter VM).  Remote inputs (vmx over SSH, vCenter) name no local
  * disk; an ova without a name names no output file. */
-int convert_disks(json_object *req, job_disk_fn *fn, void *opaque);
+int convert_disks(const struct job_request *r, job_disk_fn *fn, void *opaque);
 
 #endif

@@ -3,16 +3,16 @@
  * conflict check: taken from the typed request (jobs/job-request.h),
  * not guessed from field names. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "jobs/request_check.h"
 #include "util/cleanup.h"
 
-/* fn for a path or a volume, under the field PREFIX.path / .volume */
-static int path_or_volume(const char *path, const struct rq_volume *v,
-                          const char *prefix, bool writes, job_disk_fn *fn,
-                          void *opaque)
+int disk_path_or_volume(const char *path, const struct rq_volume *v,
+                        const char *prefix, bool writes, job_disk_fn *fn,
+                        void *opaque)
 {
   char field[FIELD_MAX];
 
@@ -36,8 +36,8 @@ int copy_request_disks(const struct copy_disk_request *disks, size_t n,
     const struct rq_source *s = &disks[i].source;
     snprintf(prefix, sizeof prefix, "disks[%zu].source", i);
     if (s->kind == SOURCE_PATH || s->kind == SOURCE_VOLUME) {
-      if ((r = path_or_volume(s->kind == SOURCE_PATH ? s->path : NULL,
-                              &s->volume, prefix, false, fn, opaque)))
+      if ((r = disk_path_or_volume(s->kind == SOURCE_PATH ? s->path : NULL,
+                                   &s->volume, prefix, false, fn, opaque)))
         return r;
     } else if (s->kind == SOURCE_NBDKIT && s->nbdkit.plugin == PLUGIN_FILE &&
                s->nbdkit.file) {
@@ -49,21 +49,14 @@ int copy_request_disks(const struct copy_disk_request *disks, size_t n,
   for (size_t i = 0; i < n; i++) {
     const struct rq_destination *d = &disks[i].destination;
     snprintf(prefix, sizeof prefix, "disks[%zu].destination", i);
-    if ((r = path_or_volume(d->path, &d->volume, prefix, true, fn, opaque)))
+    if ((r = disk_path_or_volume(d->path, &d->volume, prefix, true, fn, opaque)))
       return r;
   }
   return 0;
 }
 
-int copy_disks(json_object *req, job_disk_fn *fn, void *opaque)
+int copy_disks(const struct job_request *r, job_disk_fn *fn, void *opaque)
 {
-  _cleanup_(job_request_freep) struct job_request *r = NULL;
-  struct uch_error err = { 0 };
-
-  /* a request uchd accepted (or is accepting: validated just before):
-   * parsed without looking at the host again */
-  if (request_load(req, &r, &err) < 0)
-    return 0;
   switch (r->kind) {
   case JOB_COPY:
     return copy_request_disks(r->u.copy.disks, r->u.copy.n_disks, fn,
@@ -72,6 +65,6 @@ int copy_disks(json_object *req, job_disk_fn *fn, void *opaque)
     return copy_request_disks(r->u.sync.disks, r->u.sync.n_disks, fn,
                               opaque);
   default:
-    return 0;
+    abort();
   }
 }

@@ -9,74 +9,67 @@
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 
-/* fn on o's "path" and "volume", field PREFIX[i].KEY... */
-static int path_and_volume(json_object *o, const char *fmt, size_t i,
-                           bool writes, job_disk_fn *fn, void *opaque)
+/* export: each disk's source, read (served) */
+static int export_disks(const struct job_request *r, job_disk_fn *fn,
+                        void *opaque)
 {
-  char field[96];
-  int r;
+  const struct export_request *e = &r->u.export;
+  char prefix[FIELD_MAX];
+  int ret;
 
-  snprintf(field, sizeof field, fmt, i, "path");
-  if (json_get_string(o, "path") &&
-      (r = fn(opaque, field, json_get_string(o, "path"), NULL, writes)))
-    return r;
-  snprintf(field, sizeof field, fmt, i, "volume");
-  if (json_get_string(o, "volume") &&
-      (r = fn(opaque, field, NULL, json_get_string(o, "volume"), writes)))
-    return r;
+  for (size_t i = 0; i < e->n_disks; i++) {
+    snprintf(prefix, sizeof prefix, "disks[%zu].source", i);
+    if ((ret = disk_path_or_volume(e->disks[i].path, &e->disks[i].volume,
+                                   prefix, false, fn, opaque)))
+      return ret;
+  }
   return 0;
 }
 
-static size_t n_disks(json_object *disks)
+/* inspect: each disk's source, read; an NBD one is no local disk */
+static int inspect_disks(const struct job_request *r, job_disk_fn *fn,
+                         void *opaque)
 {
-  return json_object_is_type(disks, json_type_array)
-           ? json_object_array_length(disks) : 0;
-}
+  const struct inspect_request *q = &r->u.inspect;
+  char prefix[FIELD_MAX];
+  int ret;
 
-/* disks[i].source: its path, its volume, the nbdkit file plugin's file */
-static int sources(json_object *req, job_disk_fn *fn, void *opaque)
-{
-  json_object *disks = json_get(req, "disks");
-  char field[96];
-  int r;
-
-  for (size_t i = 0; i < n_disks(disks); i++) {
-    json_object *src = json_get(json_object_array_get_idx(disks, i),
-                                "source");
-    json_object *nbdkit = json_get(src, "nbdkit");
-    const char *plugin = json_get_string(nbdkit, "plugin");
-
-    if ((r = path_and_volume(src, "disks[%zu].source.%s", i, false, fn,
-                             opaque)))
-      return r;
-    snprintf(field, sizeof field, "disks[%zu].source.nbdkit.file", i);
-    if (plugin && strcmp(plugin, "file") == 0 &&
-        (r = fn(opaque, field, json_get_string(nbdkit, "file"), NULL, false)))
-      return r;
+  for (size_t i = 0; i < q->n_disks; i++) {
+    const struct rq_source *s = &q->sources[i];
+    if (s->kind != SOURCE_PATH && s->kind != SOURCE_VOLUME)
+      continue;
+    snprintf(prefix, sizeof prefix, "disks[%zu].source", i);
+    if ((ret = disk_path_or_volume(s->kind == SOURCE_PATH ? s->path : NULL,
+                                   &s->volume, prefix, false, fn, opaque)))
+      return ret;
   }
   return 0;
 }
 
 /* inplace: each disk itself, written by the commit */
-static int inplace_disks(json_object *req, job_disk_fn *fn, void *opaque)
+static int inplace_disks(const struct job_request *r, job_disk_fn *fn,
+                         void *opaque)
 {
-  json_object *disks = json_get(req, "disks");
-  int r;
+  const struct inplace_request *q = &r->u.inplace;
+  char prefix[FIELD_MAX];
+  int ret;
 
-  for (size_t i = 0; i < n_disks(disks); i++)
-    if ((r = path_and_volume(json_object_array_get_idx(disks, i),
-                             "disks[%zu].%s", i, true, fn, opaque)))
-      return r;
+  for (size_t i = 0; i < q->n_disks; i++) {
+    snprintf(prefix, sizeof prefix, "disks[%zu]", i);
+    if ((ret = disk_path_or_volume(q->disks[i].path, &q->disks[i].volume,
+                                   prefix, true, fn, opaque)))
+      return ret;
+  }
   return 0;
 }
 
 /* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {
   { JOB_COPY, "copy", parse_copy, copy_disks },
-  { JOB_EXPORT, "export", parse_export, sources },
+  { JOB_EXPORT, "export", parse_export, export_disks },
   { JOB_CONVERT, "convert", parse_convert, convert_disks },
   { JOB_INPLACE, "inplace", parse_inplace, inplace_disks },
-  { JOB_INSPECT, "inspect", parse_inspect, sources },
+  { JOB_INSPECT, "inspect", parse_inspect, inspect_disks },
   { JOB_SYNC, "sync", parse_sync, copy_disks },
 };
 _Static_assert(sizeof job_types / sizeof job_types[0] == JOB_KINDS,
@@ -99,4 +92,17 @@ const struct job_type *job_type_get(enum job_kind kind)
 {
   assert((unsigned)kind < JOB_KINDS && job_types[kind].kind == kind);
   return &job_types[kind];
+}
+
+int job_request_disks(json_object *request, job_disk_fn *fn, void *opaque)
+{
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  struct uch_error err = { 0 };
+
+  /* a request uchd accepted (or is accepting: validated just before),
+   * parsed as the worker parses it; one that does not parse names
+   * nothing: it is refused first */
+  if (request_load(request, &r, &err) < 0)
+    return 0;
+  return job_type_get(r->kind)->disks(r, fn, opaque);
 }

@@ -36,8 +36,8 @@ struct job_type {
   /* checks what is particular to the type and fills out->u (request.c
    * does type, id and labels); a type not typed yet fills nothing */
   int (*parse)(struct rq_ctx *c, json_object *req, struct job_request *out);
-  /* calls fn for every local disk a valid request reads or writes */
-  int (*disks)(json_object *req, job_disk_fn *fn, void *opaque);
+  /* calls fn for every local disk the typed request reads or writes */
+  int (*disks)(const struct job_request *r, job_disk_fn *fn, void *opaque);
 };
 
 /* The entry for `name`, or NULL. */
@@ -46,5 +46,9 @@ const struct job_type *job_type_find(const char *name);
 const struct job_type *job_type_of(json_object *request);
 /* The entry of `kind`. */
 const struct job_type *job_type_get(enum job_kind kind);
+/* Parses a valid `request` and calls fn for every local disk it reads
+ * or writes (its type's `disks`); a request that does not parse names
+ * none.  fn's non-zero stops the walk and is returned. */
+int job_request_disks(json_object *request, job_disk_fn *fn, void *opaque);
 
 #endif

@@ -94,10 +94,15 @@ int check_labels(struct rq_ctx *c, json_object *req);
 int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out);
 /* copy and sync (jobs/copy-disks.c): every source read (a path, a
  * volume, the nbdkit file plugin's file), then every destination
- * written, from the typed disks; copy_disks() parses `req` for them. */
+ * written, from the typed disks. */
 int copy_request_disks(const struct copy_disk_request *disks, size_t n,
                        job_disk_fn *fn, void *opaque);
-int copy_disks(json_object *req, job_disk_fn *fn, void *opaque);
+int copy_disks(const struct job_request *r, job_disk_fn *fn, void *opaque);
+/* fn for a path, or else a volume with an id, under the field
+ * PREFIX.path / PREFIX.volume; 0 when there is neither */
+int disk_path_or_volume(const char *path, const struct rq_volume *v,
+                        const char *prefix, bool writes, job_disk_fn *fn,
+                        void *opaque);
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_convert(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_inplace(struct rq_ctx *c, json_object *req, struct job_request *out);

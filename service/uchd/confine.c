@@ -540,7 +540,7 @@ int confine_request_disks(const struct confine *c, json_object *request,
   if (!t)
     return 0;
   w.kind = t->kind;
-  return t->disks(request, check_disk, &w) ? -1 : 0;
+  return job_request_disks(request, check_disk, &w) ? -1 : 0;
 }
 
 int confine_pass_path(void *opaque, enum job_kind kind, const char *field,

@@ -95,13 +95,10 @@ static int add_disk(void *opaque, const char *field, const char *path,
 
 int request_disk_uses(json_object *request, struct disk_uses *out)
 {
-  const struct job_type *t = job_type_of(request);
   struct walk w = { .out = out };
   int ret;
 
-  if (!t)
-    return 0;
-  ret = t->disks(request, add_disk, &w) ? -1 : 0;
+  ret = job_request_disks(request, add_disk, &w) ? -1 : 0;
   volume_list_free(&w.attached);
   return ret;
 }
