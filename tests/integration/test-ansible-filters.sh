@@ -5,7 +5,8 @@
 # finished before, with and without its in-place conversion; a VM its
 # lane never reached; the inplace request made from the copies' results;
 # a VM whose "inplace" is wrong is not placed, saying why; UCH inspect's
-# verdict joined with discovery's source checks.
+# verdict joined with discovery's source checks; the slots a wave cut
+# short still holds count as the rerun's own.
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -13,7 +14,8 @@ py=/usr/bin/python3
 
 PYTHONPATH=$UCH_TOP/ansible:$UCH_TOP/tests/lib "$py" - <<'PY' || die "a filter check failed"
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
-    uch_place, uch_vm_done, uch_inplace_request, uch_wave_results, uch_vm_invalid)
+    uch_place, uch_vm_done, uch_inplace_request, uch_wave_results, uch_vm_invalid,
+    uch_wave_free)
 
 from tap import check, finish
 
@@ -61,6 +63,21 @@ check("one lane, two VMs placed, the bad one not",
       ([v["name"] for l in placement["lanes"] for v in l["vms"]],
        [(u["name"], u["error"]) for u in placement["unplaced"]]),
       (["a", "b"], [("c", "not placed, invalid description: inplace must be true, false or a mapping")]))
+# a wave cut short: its export of b still runs on src's only slot, its
+# copy of a is queued on dst; a rerun must place both again
+left = {"jobs": [job("w-b-export", "export", "running", "b"),
+                 job("w-a-export", "export", "succeeded", "a")]}
+free = uch_wave_free({"src": 0, "other": 1}, [left, {"jobs": []}], ["src", "other"])
+check("the wave's own running job gives its slot back, a finished one not",
+      free, {"src": 1, "other": 1})
+check("jobs of one VM hold one slot",
+      uch_wave_free({"dst": 0}, [{"jobs": [job("w-a-sda", "copy", "queued", "a"),
+                                           job("w-a-sdb", "copy", "running", "a")]}], ["dst"]),
+      {"dst": 1})
+rerun = uch_place([vm_a, vm_b], {"src": free["src"]}, {"dst": 1}, "src")
+check("a rerun on an appliance its earlier run fills places its VMs",
+      ([v["name"] for l in rerun["lanes"] for v in l["vms"]], rerun["unplaced"]),
+      (["a", "b"], []))
 report = uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]})
 check("a rerun's report: a from its copies, b never reached, c not placed",
       [(r["name"], r["state"], r["source"], r["destination"], r["jobs"], r["bytes"], r["seconds"],

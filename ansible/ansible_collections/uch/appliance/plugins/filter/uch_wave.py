@@ -218,6 +218,28 @@ def uch_vm_locations(results, hosts):
     return out
 
 
+def uch_wave_free(free, results, hosts):
+    """{appliance: free slots} as the wave may use them: each host's free
+    slots (free, from uch_health) plus one for each VM of the wave that
+    still has a queued or running job there (results: each host's
+    uch_job_info result for the wave's label, in the order of hosts).
+    A wave cut short leaves such jobs behind; its rerun's lanes take them
+    up again (a job's id comes from the wave, VM and disk), so they hold
+    the rerun's own slots, not another's: without this, an appliance
+    whose every slot an earlier run still holds would place nothing."""
+    out = dict((h, int(n)) for h, n in (free or {}).items())
+    for host, res in zip(hosts, results):
+        if host not in out:
+            continue
+        vms = set()
+        for job in (res or {}).get('jobs') or []:
+            vm = ((job.get('request') or {}).get('labels') or {}).get('vm')
+            if vm and job.get('state') in ('queued', 'running'):
+                vms.add(vm)
+        out[host] += len(vms)
+    return out
+
+
 def uch_jobs_labelled(jobs, labels):
     """The jobs (GET /v1/jobs entries) whose request carries every one of
     labels, as uch_job_info's labels option selects them."""
@@ -323,6 +345,7 @@ class FilterModule(object):
                     uch_export_disk=uch_export_disk,
                     uch_os_prepared_disks=uch_os_prepared_disks,
                     uch_vm_locations=uch_vm_locations,
+                    uch_wave_free=uch_wave_free,
                     uch_jobs_labelled=uch_jobs_labelled,
                     uch_vm_done=uch_vm_done,
                     uch_inplace_wanted=uch_inplace_wanted,
