@@ -15,24 +15,10 @@ require jq
 slow_nbd_source slow 32 1M            # 32 MiB at 1 Mbit/s: running for minutes
 uchd_start --max-jobs 1               # the rest queued
 
-submit() { # NAME JSON: prints the status
-  echo "$2" >"$T/$1.json"
-  api POST /v1/jobs "$T/$1.json" >/dev/null
-  status
-}
-copy() { # ID SOURCE-OBJ DEST-PATH
-  printf '{"type":"copy","id":"%s","disks":[{"source":%s,"destination":{"path":"%s"}}]}' "$1" "$2" "$3"
-}
-refused() { # ID FIELD JOB: the last answer was a 409 on FIELD naming JOB
-  jq -e --arg f "$2" --arg j "$3" '.error.code == "conflict" and .error.field == $f
-       and (.error.message | contains("job \u0027" + $j + "\u0027"))' "$T/body" >/dev/null ||
-    die "$1: $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-}
 NBD="{\"nbd\":\"$SRC_URI\"}"
 
 mkdir -p "$T/out" "$T/kv" "$T/vm"
-[ "$(submit run "$(copy run "$NBD" "$T/out/a.img")")" = 201 ] ||
+[ "$(submit run "$(copy_json run "$NBD" "$T/out/a.img")")" = 201 ] ||
   die "first job: $(cat "$T/body")"
 wait_for 20 job_in_state run running || die "not running"
 
@@ -42,23 +28,23 @@ truncate -s 1M "$T/guest.img"
   \"input\":{\"disk\":{\"path\":\"$T/guest.img\"}},
   \"output\":{\"local\":{\"dir\":\"$T/out\"}}}")" = 201 ] ||
   die "convert of a disk: $(cat "$T/body")"
-[ "$(submit c1 "$(copy c1 "$NBD" "$T/guest.img")")" = 409 ] ||
+[ "$(submit c1 "$(copy_json c1 "$NBD" "$T/guest.img")")" = 409 ] ||
   die "writing the convert's disk: $(status) $(cat "$T/body")"
-refused c1 disks[0].destination.path cv
+conflict_refused c1 disks[0].destination.path cv
 pass "409 writing the disk a convert reads, naming the field and the job"
 
 # its output files: g1-sdX and g1.xml in output.local.dir
 ln -s out/g1-sdb "$T/to-g1-sdb"
 for d in "$T/out/g1-sda" "$T/to-g1-sdb" "$T/out/g1.xml"; do
-  [ "$(submit c2 "$(copy c2 "$NBD" "$d")")" = 409 ] ||
+  [ "$(submit c2 "$(copy_json c2 "$NBD" "$d")")" = 409 ] ||
     die "writing $d: $(status) $(cat "$T/body")"
-  refused c2 disks[0].destination.path cv
+  conflict_refused c2 disks[0].destination.path cv
 done
 [ "$(submit c3 "{\"type\":\"convert\",\"id\":\"c3\",\"name\":\"g1\",
   \"input\":{\"disk\":{\"path\":\"$T/guest.img\"}},
   \"output\":{\"local\":{\"dir\":\"$T/out\"}}}")" = 409 ] ||
   die "a second convert of g1 into the same dir: $(status) $(cat "$T/body")"
-refused c3 output.local.dir cv
+conflict_refused c3 output.local.dir cv
 pass "409 writing a file the convert will write into output.local.dir"
 
 # a vmx: its vmdk (relative to the vmx), the vmdk's flat extent
@@ -88,21 +74,21 @@ VMX
   \"input\":{\"vmx\":{\"path\":\"$T/vm/g.vmx\"}},
   \"output\":{\"kubevirt\":{\"dir\":\"$T/kv\"}}}")" = 201 ] ||
   die "convert of a vmx: $(cat "$T/body")"
-[ "$(submit v1 "$(copy v1 "$NBD" "$T/vm/g.vmdk")")" = 409 ] ||
+[ "$(submit v1 "$(copy_json v1 "$NBD" "$T/vm/g.vmdk")")" = 409 ] ||
   die "writing the vmx's vmdk: $(status) $(cat "$T/body")"
-refused v1 disks[0].destination.path cx
+conflict_refused v1 disks[0].destination.path cx
 ln -s vm/g-flat.vmdk "$T/flat-link"
-[ "$(submit v2 "$(copy v2 "$NBD" "$T/flat-link")")" = 409 ] ||
+[ "$(submit v2 "$(copy_json v2 "$NBD" "$T/flat-link")")" = 409 ] ||
   die "writing the vmdk's extent: $(status) $(cat "$T/body")"
-refused v2 disks[0].destination.path cx
+conflict_refused v2 disks[0].destination.path cx
 pass "409 writing a vmdk a convert's vmx names, or its extent"
 
-[ "$(submit v3 "$(copy v3 "$NBD" "$T/kv/g2-sda")")" = 409 ] ||
+[ "$(submit v3 "$(copy_json v3 "$NBD" "$T/kv/g2-sda")")" = 409 ] ||
   die "writing the kubevirt output: $(status) $(cat "$T/body")"
-refused v3 disks[0].destination.path cx
+conflict_refused v3 disks[0].destination.path cx
 pass "409 writing a file the convert will write into output.kubevirt.dir (named by displayName)"
 
-[ "$(submit r1 "$(copy r1 "{\"path\":\"$T/vm/g-flat.vmdk\"}" "$T/out/r1.img")")" = 201 ] ||
+[ "$(submit r1 "$(copy_json r1 "{\"path\":\"$T/vm/g-flat.vmdk\"}" "$T/out/r1.img")")" = 201 ] ||
   die "reading the vmdk's extent too: $(status) $(cat "$T/body")"
 pass "reading what a convert reads is fine"
 

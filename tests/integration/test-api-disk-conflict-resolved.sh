@@ -16,46 +16,32 @@ slow_nbd_source slow 32 1M            # 32 MiB at 1 Mbit/s: running for minutes
 mkdir "$T/by-id"
 uchd_start --max-jobs 1 --volume-by-id-dir "$T/by-id"   # the rest queued
 
-submit() { # NAME JSON: prints the status
-  echo "$2" >"$T/$1.json"
-  api POST /v1/jobs "$T/$1.json" >/dev/null
-  status
-}
-copy() { # ID SOURCE-OBJ DEST-PATH
-  printf '{"type":"copy","id":"%s","disks":[{"source":%s,"destination":{"path":"%s"}}]}' "$1" "$2" "$3"
-}
-refused() { # ID FIELD JOB: the last answer was a 409 on FIELD naming JOB
-  jq -e --arg f "$2" --arg j "$3" '.error.code == "conflict" and .error.field == $f
-       and (.error.message | contains("job \u0027" + $j + "\u0027"))' "$T/body" >/dev/null ||
-    die "$1: $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-}
 NBD="{\"nbd\":\"$SRC_URI\"}"
 
 mkdir -p "$T/out"
-[ "$(submit run "$(copy run "$NBD" "$T/out/a.img")")" = 201 ] ||
+[ "$(submit run "$(copy_json run "$NBD" "$T/out/a.img")")" = 201 ] ||
   die "first job: $(cat "$T/body")"
 wait_for 20 job_in_state run running || die "not running"
 wait_for 10 test -e "$T/out/a.img" || die "no destination file yet"
 
 # a symlink to the running job's destination file
 ln -s "$T/out/a.img" "$T/link-a.img"
-[ "$(submit s1 "$(copy s1 "$NBD" "$T/link-a.img")")" = 409 ] ||
+[ "$(submit s1 "$(copy_json s1 "$NBD" "$T/link-a.img")")" = 409 ] ||
   die "destination through a symlink to a.img: $(status) $(cat "$T/body")"
-refused s1 disks[0].destination.path run
+conflict_refused s1 disks[0].destination.path run
 pass "409 writing through a symlink to a running job's destination"
 
 # a dangling symlink to a queued job's destination, not written yet
-[ "$(submit q1 "$(copy q1 "$NBD" "$T/out/b.img")")" = 201 ] ||
+[ "$(submit q1 "$(copy_json q1 "$NBD" "$T/out/b.img")")" = 201 ] ||
   die "queued job: $(cat "$T/body")"
 [ "$(job_field q1 .state)" = queued ] || die "q1 not queued"
 [ ! -e "$T/out/b.img" ] || die "b.img exists already"
 ln -s "$T/out/b.img" "$T/dangling.img"
 ln -s ../dangling.img "$T/out/dangling-rel.img"     # relative, a chain
 for l in "$T/dangling.img" "$T/out/dangling-rel.img"; do
-  [ "$(submit s2 "$(copy s2 "$NBD" "$l")")" = 409 ] ||
+  [ "$(submit s2 "$(copy_json s2 "$NBD" "$l")")" = 409 ] ||
     die "destination through dangling $l: $(status) $(cat "$T/body")"
-  refused s2 disks[0].destination.path q1
+  conflict_refused s2 disks[0].destination.path q1
 done
 pass "409 writing through a dangling symlink to a queued job's destination"
 
@@ -66,10 +52,10 @@ printf '{"type":"convert","id":"cv","name":"g1","input":{"disk":{"path":"%s","fo
 api POST /v1/jobs "$T/cv.json" >/dev/null
 [ "$(status)" = 201 ] || die "convert: $(status) $(cat "$T/body")"
 ln -s "$T/guest.img" "$T/guest-link.img"
-[ "$(submit c1 "$(copy c1 "$NBD" "$T/guest-link.img")")" = 409 ] ||
+[ "$(submit c1 "$(copy_json c1 "$NBD" "$T/guest-link.img")")" = 409 ] ||
   die "writing the convert's input: $(status) $(cat "$T/body")"
-refused c1 disks[0].destination.path cv
-[ "$(submit c2 "$(copy c2 "{\"path\":\"$T/guest.img\"}" "$T/out/c2.img")")" = 201 ] ||
+conflict_refused c1 disks[0].destination.path cv
+[ "$(submit c2 "$(copy_json c2 "{\"path\":\"$T/guest.img\"}" "$T/out/c2.img")")" = 201 ] ||
   die "reading the convert's input too: $(status) $(cat "$T/body")"
 pass "409 writing a convert's input disk (reading it too is fine)"
 
@@ -85,9 +71,9 @@ printf '{"type":"convert","id":"cx","name":"g2","input":{"libvirtxml":{"path":"%
   "$T/dom.xml" "$T/out" >"$T/cx.json"
 api POST /v1/jobs "$T/cx.json" >/dev/null
 [ "$(status)" = 201 ] || die "convert of dom.xml: $(status) $(cat "$T/body")"
-[ "$(submit c3 "$(copy c3 "$NBD" "$T/guest2.img")")" = 409 ] ||
+[ "$(submit c3 "$(copy_json c3 "$NBD" "$T/guest2.img")")" = 409 ] ||
   die "writing a disk of the domain XML: $(status) $(cat "$T/body")"
-refused c3 disks[0].destination.path cx
+conflict_refused c3 disks[0].destination.path cx
 pass "409 writing a disk a convert's domain XML names"
 
 # a convert may not read what a copy writes
@@ -95,7 +81,7 @@ printf '{"type":"convert","id":"cv2","name":"g4","input":{"disk":{"path":"%s","f
   "$T/link-a.img" "$T/out" >"$T/cv2.json"
 api POST /v1/jobs "$T/cv2.json" >/dev/null
 [ "$(status)" = 409 ] || die "convert of a.img: $(status) $(cat "$T/body")"
-refused cv2 input.disk.path run
+conflict_refused cv2 input.disk.path run
 pass "409 converting a disk a running copy writes"
 
 # a volume is its device: an inplace job names the volume, a copy the
@@ -110,12 +96,12 @@ if [ "$(id -u)" = 0 ] && truncate -s 1M "$T/vol.img" &&
   api POST /v1/jobs "$T/ip.json" >/dev/null
   [ "$(status)" = 201 ] || die "inplace: $(status) $(cat "$T/body")"
   ln -s "$dev" "$T/dev-link"
-  [ "$(submit v1 "$(copy v1 "$NBD" "$T/dev-link")")" = 409 ] ||
+  [ "$(submit v1 "$(copy_json v1 "$NBD" "$T/dev-link")")" = 409 ] ||
     die "writing the inplace job's volume by its device: $(status) $(cat "$T/body")"
-  refused v1 disks[0].destination.path ip
-  [ "$(submit v2 "$(copy v2 "{\"path\":\"$dev\"}" "$T/out/v2.img")")" = 409 ] ||
+  conflict_refused v1 disks[0].destination.path ip
+  [ "$(submit v2 "$(copy_json v2 "{\"path\":\"$dev\"}" "$T/out/v2.img")")" = 409 ] ||
     die "reading the inplace job's volume by its device: $(status) $(cat "$T/body")"
-  refused v2 disks[0].source.path ip
+  conflict_refused v2 disks[0].source.path ip
   pass "409 using by its device a volume a queued inplace job writes"
 else
   pass "# SKIP a volume needs root and a loop device"

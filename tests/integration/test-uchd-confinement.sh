@@ -23,14 +23,6 @@ cp "$T/outside/shadow" "$T/shadow.orig"
 make_sparse_image "$T/images/src.img" $((4 * 1024 * 1024)) 1
 ( umask 077; echo "s3cret" >"$T/secrets/pw"; echo "s3cret" >"$T/outside/pw" )
 
-submit() { # NAME JSON: prints the status
-  echo "$2" >"$T/$1.json"
-  api POST /v1/jobs "$T/$1.json" >/dev/null
-  status
-}
-copy() { # ID SOURCE-OBJ DEST-PATH
-  printf '{"type":"copy","id":"%s","disks":[{"source":%s,"destination":{"path":"%s"}}]}' "$1" "$2" "$3"
-}
 # refused ID FIELD WORDS: the last answer was 403 forbidden_path on FIELD,
 # its message holding WORDS; nothing of job ID was made
 refused() {
@@ -46,50 +38,50 @@ SRC="{\"path\":\"$T/images/src.img\"}"
 # a destination that is a symlink to a root-only file, and a dangling
 # one to a file outside the roots
 ln -s "$T/outside/shadow" "$T/images/link"
-[ "$(submit dlink "$(copy dlink "$SRC" "$T/images/link")")" = 403 ] || die "dlink: $(cat "$T/body")"
+[ "$(submit dlink "$(copy_json dlink "$SRC" "$T/images/link")")" = 403 ] || die "dlink: $(cat "$T/body")"
 refused dlink disks[0].destination.path "$T/images/link -> $T/outside/shadow is not under a folder allowed for files a job writes (destination_root in uchd.conf: $T/images)"
 ln -s "$T/outside/new.img" "$T/images/dangling"
-[ "$(submit dangle "$(copy dangle "$SRC" "$T/images/dangling")")" = 403 ] || die "dangle: $(cat "$T/body")"
+[ "$(submit dangle "$(copy_json dangle "$SRC" "$T/images/dangling")")" = 403 ] || die "dangle: $(cat "$T/body")"
 refused dangle disks[0].destination.path "-> $T/outside/new.img is not under"
 [ ! -e "$T/outside/new.img" ] || die "the dangling link's target was written"
 
 # another job's state.json, and the token file, through links in the
 # root, and with roots that hold the state dir
-[ "$(submit ok1 "$(copy ok1 "$SRC" "$T/images/ok1.img")")" = 201 ] || die "ok1: $(cat "$T/body")"
+[ "$(submit ok1 "$(copy_json ok1 "$SRC" "$T/images/ok1.img")")" = 201 ] || die "ok1: $(cat "$T/body")"
 [ "$(job_wait ok1 60)" = succeeded ] || die "ok1 did not succeed: $(job_field ok1 .error)"
 cmp -n $((4 * 1024 * 1024)) "$T/images/src.img" "$T/images/ok1.img" || die "ok1 copied wrong"
 pass "a copy inside the roots runs"
 ln -s "$T/state/jobs/ok1/state.json" "$T/images/state-link"
-[ "$(submit dstate "$(copy dstate "$SRC" "$T/images/state-link")")" = 403 ] || die "dstate: $(cat "$T/body")"
+[ "$(submit dstate "$(copy_json dstate "$SRC" "$T/images/state-link")")" = 403 ] || die "dstate: $(cat "$T/body")"
 refused dstate disks[0].destination.path "is in uchd's state dir $T/state (jobs' state, logs, checkpoints): never a job's file"
 ln -s "$UCH_TOKEN_FILE" "$T/images/token-link"
-[ "$(submit dtoken "$(copy dtoken "$SRC" "$T/images/token-link")")" = 403 ] || die "dtoken: $(cat "$T/body")"
+[ "$(submit dtoken "$(copy_json dtoken "$SRC" "$T/images/token-link")")" = 403 ] || die "dtoken: $(cat "$T/body")"
 refused dtoken disks[0].destination.path "is uchd's API token file: never a job's file"
 cmp -s "$T/outside/shadow" "$T/shadow.orig" || die "the root-only file changed"
 
 # a request with a mistake in it is told of the mistake first, even
 # when a path of it is out of bounds
-[ "$(submit mistake "$(copy mistake "$SRC" "$T/outside/x.img" | sed 's/"path"/"format":"qcow3","path"/2')")" = 400 ] ||
+[ "$(submit mistake "$(copy_json mistake "$SRC" "$T/outside/x.img" | sed 's/"path"/"format":"qcow3","path"/2')")" = 400 ] ||
   die "mistake: $(status) $(cat "$T/body")"
 jq -e '.error.code == "invalid_request" and .error.field == "disks[0].destination.format"' \
   "$T/body" >/dev/null || die "mistake: $(cat "$T/body")"
 pass "a wrong format with a destination out of bounds: 400 on the format"
 
 # a root-only file as a copy source, and as an export
-[ "$(submit sshadow "$(copy sshadow "{\"path\":\"$T/outside/shadow\"}" "$T/images/x.img")")" = 403 ] ||
+[ "$(submit sshadow "$(copy_json sshadow "{\"path\":\"$T/outside/shadow\"}" "$T/images/x.img")")" = 403 ] ||
   die "sshadow: $(cat "$T/body")"
 refused sshadow disks[0].source.path "is not under a folder allowed for files a job reads (source_root in uchd.conf: $T/images)"
 [ "$(submit eshadow "{\"type\":\"export\",\"id\":\"eshadow\",\"disks\":[{\"source\":{\"path\":\"$T/images/link\"}}],\"listen\":{\"unix\":true}}")" = 403 ] ||
   die "eshadow: $(cat "$T/body")"
 refused eshadow disks[0].source.path "is not under a folder allowed for files an export serves (export_root"
-[ "$(submit nkfile "$(copy nkfile "{\"nbdkit\":{\"plugin\":\"file\",\"file\":\"$T/outside/shadow\"}}" "$T/images/y.img")")" = 403 ] ||
+[ "$(submit nkfile "$(copy_json nkfile "{\"nbdkit\":{\"plugin\":\"file\",\"file\":\"$T/outside/shadow\"}}" "$T/images/y.img")")" = 403 ] ||
   die "nkfile: $(cat "$T/body")"
 refused nkfile disks[0].source.nbdkit.file "is not under a folder allowed for files a job reads"
 
 # a password_file that is a root-owned 0600 file outside secret_root
 # (and one inside, which is fine); a URI's tls-psk-file=
 pw() { # ID FILE
-  copy "$1" "{\"nbdkit\":{\"plugin\":\"curl\",\"url\":\"http://127.0.0.1:9/d.img\",\"user\":\"u\",\"password_file\":\"$2\"}}" "$T/images/$1.img"
+  copy_json "$1" "{\"nbdkit\":{\"plugin\":\"curl\",\"url\":\"http://127.0.0.1:9/d.img\",\"user\":\"u\",\"password_file\":\"$2\"}}" "$T/images/$1.img"
 }
 [ "$(submit pwout "$(pw pwout "$T/outside/pw")")" = 403 ] || die "pwout: $(cat "$T/body")"
 refused pwout disks[0].source.nbdkit.password_file "is not under a folder allowed for secret files (passwords, keys, PSKs, CA and host keys) (secret_root in uchd.conf: $T/secrets)"
@@ -98,7 +90,7 @@ refused pwtok disks[0].source.nbdkit.password_file "is uchd's API token file"
 [ "$(submit pwin "$(pw pwin "$T/secrets/pw")")" = 201 ] || die "pwin: $(cat "$T/body")"
 api POST /v1/jobs/pwin/cancel >/dev/null
 pass "a password_file under secret_root is taken"
-[ "$(submit psk "$(copy psk "{\"nbd\":\"nbds://127.0.0.1:9/x?tls-psk-file=$T/outside/shadow\"}" "$T/images/z.img")")" = 403 ] ||
+[ "$(submit psk "$(copy_json psk "{\"nbd\":\"nbds://127.0.0.1:9/x?tls-psk-file=$T/outside/shadow\"}" "$T/images/z.img")")" = 403 ] ||
   die "psk: $(cat "$T/body")"
 refused psk disks[0].source.nbd "$T/outside/shadow is not under a folder allowed for secret files"
 
@@ -119,9 +111,9 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
     mkdir "$T/mnt"
     if mount "$dev" "$T/mnt" 2>/dev/null; then
       cleanup_add "umount $T/mnt"
-      [ "$(submit dloop "$(copy dloop "$SRC" "$T/images/fs.img")")" = 403 ] || die "dloop: $(cat "$T/body")"
+      [ "$(submit dloop "$(copy_json dloop "$SRC" "$T/images/fs.img")")" = 403 ] || die "dloop: $(cat "$T/body")"
       refused dloop disks[0].destination.path "$T/images/fs.img backs loop device"
-      [ "$(submit ddev "$(copy ddev "$SRC" "$dev")")" = 403 ] || die "ddev: $(cat "$T/body")"
+      [ "$(submit ddev "$(copy_json ddev "$SRC" "$dev")")" = 403 ] || die "ddev: $(cat "$T/body")"
       refused ddev disks[0].destination.path "$dev is in use by the system"
       umount "$T/mnt"
       # an attached volume (a by-id name) that backs a mounted loop
@@ -129,7 +121,7 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
       if vol=$(losetup -f --show "$T/outside/vol.img" 2>/dev/null); then
         cleanup_add "losetup -d $vol"
         ln -s "$vol" "$T/by-id/virtio-confinevol1"
-        [ "$(submit vok "$(copy vok "$SRC" "$vol")")" = 201 ] || die "vok: $(cat "$T/body")"
+        [ "$(submit vok "$(copy_json vok "$SRC" "$vol")")" = 201 ] || die "vok: $(cat "$T/body")"
         [ "$(job_wait vok 60)" = succeeded ] || die "vok: $(job_field vok .error)"
         pass "an attached volume's device is a destination, outside the roots"
         mkfs.ext4 -q -F "$vol"
@@ -137,13 +129,13 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
           cleanup_add "losetup -d $top"
           mount "$top" "$T/mnt"
           cleanup_add "umount $T/mnt"
-          [ "$(submit dvol "$(copy dvol "$SRC" "$vol")")" = 403 ] || die "dvol: $(cat "$T/body")"
+          [ "$(submit dvol "$(copy_json dvol "$SRC" "$vol")")" = 403 ] || die "dvol: $(cat "$T/body")"
           refused dvol disks[0].destination.path "$vol backs loop device"
           umount "$T/mnt"
         fi
       fi
       # unmounted, the file is an ordinary image in the root again
-      [ "$(submit dfree "$(copy dfree "$SRC" "$T/images/fs.img")")" = 201 ] || die "dfree: $(cat "$T/body")"
+      [ "$(submit dfree "$(copy_json dfree "$SRC" "$T/images/fs.img")")" = 201 ] || die "dfree: $(cat "$T/body")"
       api POST /v1/jobs/dfree/cancel >/dev/null
       pass "once unmounted, the backing file is an image like any other"
     else

@@ -259,6 +259,29 @@ copy_request() {
     "$2" "$3" "$4" >"$1"
 }
 
+# submit NAME JSON: POST JSON (kept as $T/NAME.json) to /v1/jobs; prints
+# the HTTP status, the answer is in $T/body.
+submit() {
+  echo "$2" >"$T/$1.json"
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  status
+}
+
+# copy_json ID SOURCE-OBJECT DEST-PATH: a one-disk copy request.
+copy_json() {
+  printf '{"type":"copy","id":"%s","disks":[{"source":%s,"destination":{"path":"%s"}}]}' \
+    "$1" "$2" "$3"
+}
+
+# conflict_refused ID FIELD JOB: the last answer was a 409 on FIELD
+# naming JOB, and the refused job left nothing in the state dir.
+conflict_refused() {
+  jq -e --arg f "$2" --arg j "$3" '.error.code == "conflict" and .error.field == $f
+       and (.error.message | contains("job \u0027" + $j + "\u0027"))' "$T/body" >/dev/null ||
+    die "$1: $(cat "$T/body")"
+  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
+}
+
 # job_field ID JQ-FILTER: one field of a job, raw.
 job_field() { api GET "/v1/jobs/$1" | jq -r "$2"; }
 
