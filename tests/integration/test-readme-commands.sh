@@ -61,6 +61,6 @@ grep -Eq '^PATH +SIZE' "$T/readme.out" || die "no volumes"
 grep -q '^Usage: uchctl wait' "$T/readme.out" || die "no help wait"
 grep -q 'uchctl - command line client of the UCH daemon' "$T/readme.out" ||
   die "man build/man/uchctl.1 showed no page: $(tail -5 "$T/readme.out")"
-qemu-img compare -f raw -F qcow2 "$tree/var/disk.img" "$tree/var/copy.qcow2" >/dev/null ||
+qemu-img compare -f raw -F qcow2 "$tree/var/images/disk.img" "$tree/var/images/copy.qcow2" >/dev/null ||
   die "the copy differs"
 pass "make run, then the README's uchctl commands, from a fresh tree: health, submit, wait, show, logs, delete, volumes, help, man"

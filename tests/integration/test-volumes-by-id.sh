@@ -124,8 +124,14 @@ if command -v mkfs.ext2 >/dev/null && mkfs.ext2 -q "$late" 2>/dev/null &&
   [ "$(job_wait onmounted 30)" = failed ] || die "copy onto a mounted volume did not fail"
   job_field onmounted .error.message | grep -q "is used by the system" ||
     die "onmounted: $(job_field onmounted .error.message)"
-  submit onmountedpath "{\"path\": \"$T/data.img\"}" "{\"path\": \"$late\"}"
-  [ "$(job_wait onmountedpath 30)" = failed ] || die "copy onto a mounted device did not fail"
+  # by path, the confinement policy refuses it at submit already
+  printf '{"type": "copy", "id": "onmountedpath", "disks": [{"source": {"path": "%s"}, "destination": {"path": "%s"}}]}\n' \
+    "$T/data.img" "$late" >"$T/onmountedpath.json"
+  api POST /v1/jobs "$T/onmountedpath.json" >/dev/null
+  [ "$(status)" = 403 ] &&
+    jq -e '.error.code == "forbidden_path" and .error.field == "disks[0].destination.path"
+           and (.error.message | contains("is in use by the system"))' "$T/body" >/dev/null ||
+    die "copy onto a mounted device by path: $(status) $(cat "$T/body")"
   mountpoint -q "$T/mnt" && [ -d "$T/mnt/lost+found" ] || die "mounted file system damaged"
   pass "a mounted volume is never a destination: $(job_field onmounted .error.message)"
 else
