@@ -32,9 +32,7 @@ pass "qcow2: $(jq -r .error.message "$T/q1.out")"
 
 # the source back (a fresh server on the same socket): the same request
 # copies it all
-kill -KILL "$(cat "$T/slow.pid")"
-rm -f "$T/slow.sock" "$T/slow.pid"
-nbdkit_serve slow "$T/src.img"
+nbdkit_reserve slow "$T/src.img"
 api POST /v1/jobs "$T/q1.json" >/dev/null
 [ "$(status)" = 202 ] || die "resubmit q1: $(status) $(cat "$T/body")"
 [ "$(job_wait q1 120)" = succeeded ] || die "q1 again: $(job_field q1 .error)"
@@ -49,9 +47,7 @@ api POST /v1/jobs "$T/s1.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit s1: $(status) $(cat "$T/body")"
 waiting() { [ "$(job_field s1 .phase)" = waiting ]; }
 wait_for 90 waiting || die "pass 1 did not end: $(job_field s1 '{state,phase,error}')"
-kill -KILL "$(cat "$T/slow.pid")"
-rm -f "$T/slow.sock" "$T/slow.pid"
-nbdkit_serve slow "$T/src.img" --filter=delay -- rdelay=3600
+nbdkit_reserve slow "$T/src.img" --filter=delay -- rdelay=3600
 echo '{"disks": [{"changed_extents": [[0, 4194304]]}]}' >"$T/pass.json"
 api POST /v1/jobs/s1/sync "$T/pass.json" >/dev/null
 [ "$(status)" = 202 ] || die "pass 2: $(status) $(cat "$T/body")"
@@ -64,9 +60,7 @@ jq -e '.error.code == "timeout" and
 pass "warm pass: $(jq -r .error.message "$T/s1.out")"
 
 # the same request once the source answers: copied whole, waiting
-kill -KILL "$(cat "$T/slow.pid")"
-rm -f "$T/slow.sock" "$T/slow.pid"
-nbdkit_serve slow "$T/src.img"
+nbdkit_reserve slow "$T/src.img"
 api POST /v1/jobs "$T/s1.json" >/dev/null
 [ "$(status)" = 202 ] || die "resubmit s1: $(status) $(cat "$T/body")"
 wait_for 90 waiting || die "s1 again, pass 1: $(job_field s1 '{state,phase,error}')"

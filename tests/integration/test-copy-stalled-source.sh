@@ -32,9 +32,7 @@ pass "stalled: $(jq -r .error.message "$T/st1.out")"
 
 # the source back: a fresh server on the same socket (the stopped one
 # would first serve, at its rate, the reads the failed run abandoned)
-kill -KILL "$(cat "$T/src.pid")"
-rm -f "$T/src.sock" "$T/src.pid"
-nbdkit_serve src "$T/src.img"
+nbdkit_reserve src "$T/src.img"
 api POST /v1/jobs "$T/st1.json" >/dev/null
 [ "$(status)" = 202 ] || die "resubmit: $(status) $(cat "$T/body")"
 [ "$(job_wait st1 120)" = succeeded ] || die "st1 again: $(job_field st1 .error)"

@@ -285,6 +285,17 @@ conflict_refused() {
 # job_field ID JQ-FILTER: one field of a job, raw.
 job_field() { api GET "/v1/jobs/$1" | jq -r "$2"; }
 
+# nbdkit_reserve NAME FILE [OPTION...] [-- PARAM...]: kill -9 the server
+# nbdkit_serve started as NAME and serve FILE again on the same socket,
+# as a source that comes back (or starts to stall) would.  Call it
+# directly, not in $(...).
+nbdkit_reserve() {
+  local name=$1
+  kill -KILL "$(cat "$T/$name.pid")"
+  rm -f "$T/$name.sock" "$T/$name.pid"
+  nbdkit_serve "$@"
+}
+
 # nbdkit_serve NAME IMAGE [OPTION... [-- PARAM...]]: serves IMAGE
 # read-only with nbdkit's file plugin on $T/NAME.sock, OPTIONs before
 # the plugin (--filter=rate), PARAMs after it (rate=20M); sets NBD_URI.
