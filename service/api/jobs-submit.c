@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/http.h"
+#include "jobs/job-request.h"
 #include "jobs/request.h"
 #include "uchd/confine.h"
 #include "uchd/conflict.h"
@@ -30,6 +31,7 @@ static enum MHD_Result error_reply(struct http_request *r, unsigned code,
  * it got to; another request is a conflict. */
 static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
                                    json_object *sanitized,
+                                   const struct job_request *typed,
                                    const struct secrets *secrets)
 {
   struct uch_error err = { 0 };
@@ -41,7 +43,7 @@ static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
   if (json_object_equal(json_get(j->doc, "request"), sanitized)) {
     if ((st != JOB_FAILED && st != JOB_CANCELLED) || j->pid > 0)
       return http_json(r, MHD_HTTP_OK, j->doc);
-    c = conflict_check(&r->d->store, sanitized, &err);
+    c = conflict_check(&r->d->store, typed, &err);
     if (c != 0)
       return c > 0 ? error_reply(r, c == 1 ? MHD_HTTP_CONFLICT
                                            : MHD_HTTP_BAD_REQUEST, &err)
@@ -62,6 +64,8 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
 {
   struct uch_error err = { 0 };
   _cleanup_json_ json_object *req = NULL, *sanitized = NULL;
+  /* the request typed, parsed once here: its strings are req's */
+  _cleanup_(job_request_freep) struct job_request *typed = NULL;
   _cleanup_(secrets_freep) struct secrets secrets = { 0 };
   _cleanup_(confine_passp) struct confine_pass cp = { .c = &r->d->confine };
   char generated[17];
@@ -76,13 +80,13 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
    * otherwise valid; then the disks only the request's files name (a
    * domain XML's) */
   if (request_validate_paths(req, &sanitized, &secrets, confine_pass_path,
-                             &cp, &err) < 0 ||
+                             &cp, &typed, &err) < 0 ||
       confine_pass_check(&cp, &err) < 0 ||
-      confine_request_disks(&r->d->confine, sanitized, &err) < 0)
+      confine_request_disks(&r->d->confine, typed, &err) < 0)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
-  id = json_get_string(sanitized, "id");
+  id = typed->id;
   if (id && (j = store_find(&r->d->store, id)))
-    return resubmitted(r, j, sanitized, &secrets);
+    return resubmitted(r, j, sanitized, typed, &secrets);
   if (!id) {
     do {
       if (job_id_generate(generated) < 0)
@@ -91,7 +95,7 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
     } while (store_find(&r->d->store, generated));
     id = generated;
   }
-  int c = conflict_check(&r->d->store, sanitized, &err);
+  int c = conflict_check(&r->d->store, typed, &err);
   if (c != 0)
     return c > 0 ? error_reply(r, c == 1 ? MHD_HTTP_CONFLICT
                                          : MHD_HTTP_BAD_REQUEST, &err)

@@ -26,7 +26,7 @@ static enum MHD_Result conflict(struct http_request *r, struct job *j,
 enum MHD_Result api_job_pass(struct http_request *r, const char *action)
 {
   struct uch_error err = { 0 };
-  _cleanup_(job_request_freep) struct job_request *job = NULL;
+  const struct job_request *job;
   _cleanup_json_ json_object *body = NULL;
   _cleanup_free_ char *rt = NULL;
   struct job *j = api_find_job(r);
@@ -45,11 +45,10 @@ enum MHD_Result api_job_pass(struct http_request *r, const char *action)
     return conflict(r, j, why);
   }
   /* the job's request, typed as its worker has it, from its state */
-  if (request_load(json_get(j->doc, "request"), &job, &err) < 0 ||
-      job->kind != JOB_SYNC)
+  if (!(job = job_request_of(j)) || job->kind != JOB_SYNC)
     return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-                      "job '%s': its request cannot be read: %s", j->id,
-                      job ? "not a sync request" : err.message);
+                      "job '%s': its request cannot be read%s", j->id,
+                      job ? ": not a sync request" : " (see uchd's log)");
   body = r->len ? request_parse(r->body, r->len, &err)
                 : json_object_new_object();
   if (!body || request_sync_pass(body, &job->u.sync, NULL, &err) < 0)

@@ -20,7 +20,9 @@ static const char *job_using(struct uchd *d, dev_t dev)
     job_refresh(&d->store, j);
     if (job_state_is_final(job_state(j)) && j->pid <= 0)
       continue;
-    if (request_disk_uses(json_get(j->doc, "request"), &uses) == 0)
+    const struct job_request *req = job_request_of(j);
+
+    if (req && request_disk_uses(req, &uses) == 0)
       for (size_t k = 0; k < uses.n && !hit; k++)
         hit = uses.v[k].kind == USE_BLOCK && uses.v[k].dev == dev;
     disk_uses_free(&uses);

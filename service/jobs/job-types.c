@@ -94,15 +94,8 @@ const struct job_type *job_type_get(enum job_kind kind)
   return &job_types[kind];
 }
 
-int job_request_disks(json_object *request, job_disk_fn *fn, void *opaque)
+int job_request_disks(const struct job_request *r, job_disk_fn *fn,
+                      void *opaque)
 {
-  _cleanup_(job_request_freep) struct job_request *r = NULL;
-  struct uch_error err = { 0 };
-
-  /* a request uchd accepted (or is accepting: validated just before),
-   * parsed as the worker parses it; one that does not parse names
-   * nothing: it is refused first */
-  if (request_load(request, &r, &err) < 0)
-    return 0;
   return job_type_get(r->kind)->disks(r, fn, opaque);
 }

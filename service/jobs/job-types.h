@@ -46,9 +46,9 @@ const struct job_type *job_type_find(const char *name);
 const struct job_type *job_type_of(json_object *request);
 /* The entry of `kind`. */
 const struct job_type *job_type_get(enum job_kind kind);
-/* Parses a valid `request` and calls fn for every local disk it reads
- * or writes (its type's `disks`); a request that does not parse names
- * none.  fn's non-zero stops the walk and is returned. */
-int job_request_disks(json_object *request, job_disk_fn *fn, void *opaque);
+/* Calls fn for every local disk the typed request `r` reads or writes
+ * (its type's `disks`).  fn's non-zero stops the walk and is returned. */
+int job_request_disks(const struct job_request *r, job_disk_fn *fn,
+                      void *opaque);
 
 #endif

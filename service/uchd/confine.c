@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "jobs/job-request.h"
 #include "uchd/confine.h"
 #include "util/cleanup.h"
 #include "volumes/volumes.h"
@@ -531,16 +532,12 @@ static int check_disk(void *opaque, const char *field, const char *path,
   return confine_request_path((void *)w->c, w->kind, field, path, w->err);
 }
 
-int confine_request_disks(const struct confine *c, json_object *request,
-                          struct uch_error *err)
+int confine_request_disks(const struct confine *c,
+                          const struct job_request *r, struct uch_error *err)
 {
-  const struct job_type *t = job_type_of(request);
-  struct disk_walk w = { .c = c, .err = err };
+  struct disk_walk w = { .c = c, .kind = r->kind, .err = err };
 
-  if (!t)
-    return 0;
-  w.kind = t->kind;
-  return job_request_disks(request, check_disk, &w) ? -1 : 0;
+  return job_request_disks(r, check_disk, &w) ? -1 : 0;
 }
 
 int confine_pass_path(void *opaque, enum job_kind kind, const char *field,

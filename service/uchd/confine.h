@@ -95,10 +95,10 @@ int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
 int confine_pass_check(struct confine_pass *p, struct uch_error *err);
 void confine_pass_free(struct confine_pass *p);
 
-/* confine_request_path() on every local disk the (valid) request's job
+/* confine_request_path() on every local disk the typed request's job
  * type names (jobs/job-types.c: the disks a domain XML names too). */
-int confine_request_disks(const struct confine *c, json_object *request,
-                          struct uch_error *err);
+int confine_request_disks(const struct confine *c,
+                          const struct job_request *r, struct uch_error *err);
 
 /* `path` with every symlink followed, a dangling one too (to the path
  * it names): the name a file not there yet will have once written. */

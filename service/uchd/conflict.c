@@ -93,12 +93,12 @@ static int add_disk(void *opaque, const char *field, const char *path,
   return add_volume_use(w, volume, writes, field);
 }
 
-int request_disk_uses(json_object *request, struct disk_uses *out)
+int request_disk_uses(const struct job_request *r, struct disk_uses *out)
 {
   struct walk w = { .out = out };
   int ret;
 
-  ret = job_request_disks(request, add_disk, &w) ? -1 : 0;
+  ret = job_request_disks(r, add_disk, &w) ? -1 : 0;
   volume_list_free(&w.attached);
   return ret;
 }
@@ -152,7 +152,7 @@ static bool self_clash(const struct disk_uses *u, struct uch_error *err)
   return false;
 }
 
-int conflict_check(struct store *store, json_object *request,
+int conflict_check(struct store *store, const struct job_request *request,
                    struct uch_error *err)
 {
   struct disk_uses mine = { 0 };
@@ -168,11 +168,13 @@ int conflict_check(struct store *store, json_object *request,
     struct job *j = store->v[i];
     struct disk_uses theirs = { 0 };
     const struct disk_use *which;
+    const struct job_request *req;
 
     job_refresh(store, j);
     if (job_state_is_final(job_state(j)) && j->pid <= 0)
       continue;
-    if (request_disk_uses(json_get(j->doc, "request"), &theirs) == 0 &&
+    if ((req = job_request_of(j)) &&
+        request_disk_uses(req, &theirs) == 0 &&
         clash(&mine, &theirs, &which)) {
       uch_error_set(err, "conflict", which->field,
                     "the same file or device is %s by active job '%s' "

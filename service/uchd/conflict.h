@@ -27,14 +27,14 @@ struct disk_uses {
   size_t n;
 };
 
-/* The local files and devices `request` reads and writes. */
-int request_disk_uses(json_object *request, struct disk_uses *out);
+/* The local files and devices the typed request `r` reads and writes. */
+int request_disk_uses(const struct job_request *r, struct disk_uses *out);
 void disk_uses_free(struct disk_uses *u);
 bool disk_use_same(const struct disk_use *a, const struct disk_use *b);
 /* 1 and *err (code "conflict", field of `request`) when `request` clashes
  * with an active (queued or running) job of `store`; 2 and *err (code
  * "invalid_request") when it clashes with itself; 0 when neither. */
-int conflict_check(struct store *store, json_object *request,
+int conflict_check(struct store *store, const struct job_request *request,
                    struct uch_error *err);
 
 #endif

@@ -34,9 +34,9 @@ int job_restart(struct uchd *d, struct job *j, json_object *request,
   rm_rf(rt);
   if (secrets_store(secrets, rt) < 0)
     goto fail;
-  j->doc = doc;
+  job_set_doc(j, doc);
   if (job_save(&d->store, j) < 0) {
-    j->doc = old;
+    job_set_doc(j, old);
     rm_rf(rt);
     goto fail;
   }

@@ -167,8 +167,6 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
   _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id, "job.log");
   struct unit_props props;
   struct worker_limits limits;
-  _cleanup_(job_request_freep) struct job_request *req = NULL;
-  struct uch_error err = { 0 };
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus *bus = NULL;
   pid_t pid;
@@ -179,9 +177,7 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
     return -1;
   /* the request as its worker will parse it; one that does not parse
    * gets no limits (its worker fails on it, naming the field) */
-  if (request_load(json_get(j->doc, "request"), &req, &err) < 0)
-    req = NULL;
-  worker_limits_from_request(req, &limits);
+  worker_limits_from_request(job_request_of(j), &limits);
   if (worker_unit_props(&props, j->id, &args, log_path, &limits,
                         environ) < 0) {
     worker_unit_props_free(&props);

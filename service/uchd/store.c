@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "jobs/request.h"
 #include "uchd/store.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -182,8 +183,29 @@ static void job_free(struct job *j)
   if (j->pidfd >= 0)
     close(j->pidfd);
   json_object_put(j->doc);
+  job_request_free(j->req);
   free(j->id);
   free(j);
+}
+
+const struct job_request *job_request_of(struct job *j)
+{
+  struct uch_error err = { 0 };
+
+  if (!j->req && request_load(json_get(j->doc, "request"), &j->req, &err) < 0)
+    log_job(LOG_ERR, j->id, "its request cannot be read: %s%s%s",
+            err.field, err.field[0] ? ": " : "", err.message);
+  return j->req;
+}
+
+json_object *job_set_doc(struct job *j, json_object *doc)
+{
+  json_object *old = j->doc;
+
+  j->doc = doc;
+  job_request_free(j->req);
+  j->req = NULL;
+  return old;
 }
 
 void store_remove(struct store *s, struct job *j)

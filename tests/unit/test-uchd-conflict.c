@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "jobs/request.h"
 #include "uchd/conflict.h"
 #include "util/fs.h"
 #include "tap.h"
@@ -34,11 +35,27 @@ static json_object *copy_req(const char *src, const char *dst)
   return json_tokener_parse(json);
 }
 
+/* The uses of a request as uchd finds them: typed once, then walked. */
+static int uses_of(json_object *req, struct disk_uses *u)
+{
+  struct job_request *r = NULL;
+  struct uch_error err = { 0 };
+  int ret;
+
+  if (request_load(req, &r, &err) < 0) {
+    printf("# not a valid request: %s: %s\n", err.field, err.message);
+    return -1;
+  }
+  ret = request_disk_uses(r, u);
+  job_request_free(r);
+  return ret;
+}
+
 static bool same(const char *a, const char *b)
 {
   json_object *r = copy_req(a, b);
   struct disk_uses u = { 0 };
-  bool s = request_disk_uses(r, &u) == 0 && u.n == 2 &&
+  bool s = uses_of(r, &u) == 0 && u.n == 2 &&
            disk_use_same(&u.v[0], &u.v[1]);
   disk_uses_free(&u);
   json_object_put(r);
@@ -59,7 +76,7 @@ int main(void)
 
   json_object *r = copy_req(p("a"), p("new"));
   struct disk_uses u = { 0 };
-  is_int(request_disk_uses(r, &u), 0, "uses of a copy");
+  is_int(uses_of(r, &u), 0, "uses of a copy");
   is_int(u.n, 2, "a source and a destination");
   ok(!u.v[0].writes && u.v[1].writes, "reads the source, writes the dest");
   is_str(u.v[0].field, "disks[0].source.path", "source field");
@@ -76,8 +93,8 @@ int main(void)
   /* a path with ".." is refused by the validator (naming its field)
    * before any conflict check; a link's target may hold one, below */
   r = copy_req(p("a"), p("sub/../new"));
-  is_int(request_disk_uses(r, &u), 0, "a copy naming ..");
-  is_int(u.n, 0, "is no valid request: its disks are not guessed");
+  is_int(uses_of(r, &u), -1, "a copy naming .. is no typed request");
+  is_int(u.n, 0, "and its disks are not guessed");
   disk_uses_free(&u);
   json_object_put(r);
   ok(!same(p("new"), p("new2")), "two missing files differ");
@@ -114,7 +131,7 @@ int main(void)
                          "\"destination\":{\"path\":\"/y\"}},{\"source\":"
                          "{\"nbd\":\"nbd://h\"},\"destination\":{\"path\":"
                          "\"/z\"}}]}");
-  is_int(request_disk_uses(r, &u), 0, "nbdkit file plugin and nbd source");
+  is_int(uses_of(r, &u), 0, "nbdkit file plugin and nbd source");
   is_int(u.n, 3, "the plugin's file, two destinations; nbd is not local");
   is_str(u.v[0].field, "disks[0].source.nbdkit.file", "plugin file field");
   is_str(u.v[2].field, "disks[1].destination.path", "second destination");
@@ -126,14 +143,14 @@ int main(void)
   snprintf(json, sizeof json, "{\"type\":\"inplace\",\"name\":\"w\","
            "\"disks\":[{\"path\":\"%s\"},{\"volume\":\"vol-x\"}]}", p("a"));
   r = json_tokener_parse(json);
-  is_int(request_disk_uses(r, &u), 0, "uses of an inplace job");
+  is_int(uses_of(r, &u), 0, "uses of an inplace job");
   ok(u.n >= 2 && u.v[0].writes && u.v[1].writes, "both disks are written");
   is_str(u.n >= 1 ? u.v[0].field : "", "disks[0].path", "path field");
   is_str(u.n >= 2 ? u.v[1].field : "", "disks[1].volume", "volume field");
   is_str(u.n >= 2 ? u.v[1].name : "", "volume:vol-x", "the volume by its id");
   json_object *c = copy_req(p("a-link"), p("out"));
   struct disk_uses cu = { 0 };
-  ok(request_disk_uses(c, &cu) == 0 && u.n >= 1 &&
+  ok(uses_of(c, &cu) == 0 && u.n >= 1 &&
      disk_use_same(&u.v[0], &cu.v[0]) && !cu.v[0].writes,
      "a copy reading the same file clashes with the inplace writing it");
   disk_uses_free(&cu);
@@ -148,7 +165,7 @@ int main(void)
            "\"output\":{\"block\":{\"devices\":[{\"path\":\"%s\"},"
            "{\"volume\":\"vol-y\"}]}}}", p("a"));
   r = json_tokener_parse(json);
-  is_int(request_disk_uses(r, &u), 0, "uses of a convert job to block devices");
+  is_int(uses_of(r, &u), 0, "uses of a convert job to block devices");
   ok(u.n >= 2 && u.v[0].writes && u.v[1].writes, "both devices are written");
   is_str(u.n >= 1 ? u.v[0].field : "", "output.block.devices[0].path",
          "device path field");
@@ -161,7 +178,7 @@ int main(void)
            "\"input\":{\"disk\":{\"path\":\"%s\"}},"
            "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("a"));
   r = json_tokener_parse(json);
-  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a disk");
+  is_int(uses_of(r, &u), 0, "uses of a convert job of a disk");
   /* and the files it writes into output.local.dir: w-sda .. w-sdz and
    * w.xml */
   is_int(u.n, 28, "its input disk and its output files");
@@ -173,7 +190,7 @@ int main(void)
      strcmp(u.v[27].field, "output.local.dir") == 0,
      "NAME-sda .. and NAME.xml in the output dir, written");
   c = copy_req(p("b"), p("a-link"));
-  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 28 &&
+  ok(uses_of(c, &cu) == 0 && cu.n == 2 && u.n == 28 &&
      disk_use_same(&u.v[0], &cu.v[1]) && cu.v[1].writes,
      "a copy writing the convert's input is the same disk, written");
   disk_uses_free(&cu);
@@ -193,14 +210,14 @@ int main(void)
            "\"input\":{\"libvirtxml\":{\"path\":\"%s\"}},"
            "\"output\":{\"local\":{\"dir\":\"/tmp\"}}}", p("dom.xml"));
   r = json_tokener_parse(json);
-  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a domain XML");
+  is_int(uses_of(r, &u), 0, "uses of a convert job of a domain XML");
   is_int(u.n, 30, "the XML, its two disks and the output files");
   ok(u.n == 30 && !u.v[0].writes && !u.v[1].writes && !u.v[2].writes,
      "all read");
   is_str(u.n == 30 ? u.v[1].field : "", "input.libvirtxml.path",
          "a disk under the XML's field");
   c = copy_req(p("b"), p("a"));
-  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 30 &&
+  ok(uses_of(c, &cu) == 0 && cu.n == 2 && u.n == 30 &&
      disk_use_same(&u.v[1], &cu.v[1]) && disk_use_same(&u.v[2], &cu.v[0]),
      "an absolute and a relative disk of the XML");
   disk_uses_free(&cu);
@@ -223,13 +240,13 @@ int main(void)
            "\"input\":{\"vmx\":{\"path\":\"%s\"}},"
            "\"output\":{\"kubevirt\":{\"dir\":\"/tmp\"}}}", p("g.vmx"));
   r = json_tokener_parse(json);
-  is_int(request_disk_uses(r, &u), 0, "uses of a convert job of a vmx");
+  is_int(uses_of(r, &u), 0, "uses of a convert job of a vmx");
   is_int(u.n, 31, "the vmx, two vmdks, an extent, the output files");
   ok(u.n == 31 && !u.v[1].writes && !u.v[2].writes && !u.v[3].writes &&
      strcmp(u.v[1].field, "input.vmx.path") == 0, "vmdks read, under the "
      "vmx's field");
   c = copy_req(p("a"), p("b"));
-  ok(request_disk_uses(c, &cu) == 0 && cu.n == 2 && u.n == 31 &&
+  ok(uses_of(c, &cu) == 0 && cu.n == 2 && u.n == 31 &&
      disk_use_same(&u.v[2], &cu.v[1]), "a vmdk's extent, relative to it");
   disk_uses_free(&cu);
   json_object_put(c);
