@@ -29,71 +29,76 @@ uint64_t ctl_json_bytes(json_object *o, const char *key)
   return n > 0 ? (uint64_t)n : 0;
 }
 
+static void table_freep(struct table *t)
+{
+  table_free(t);
+}
+
+/* One row of a table from one element of its array.  It adds the row
+ * itself (table_add_row), so the cells it formats can live in its own
+ * frame; -1 when that fails. */
+typedef int table_row_fn(struct table *t, json_object *item);
+
+/* The table of `headers` (ncols of them) with one row per element of
+ * the array `items`, none when `items` is no array: the loop the jobs
+ * and volumes tables share. */
+static char *render_table(json_object *items, const char *const *headers,
+                          size_t ncols, table_row_fn *row)
+{
+  _cleanup_(table_freep) struct table t = { 0 };
+  size_t n = json_object_is_type(items, json_type_array)
+             ? json_object_array_length(items) : 0;
+
+  if (table_init(&t, headers, ncols) < 0)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (row(&t, json_object_array_get_idx(items, i)) < 0)
+      return NULL;
+  return table_render(&t);
+}
+
+static const char *const job_headers[] = { "ID", "TYPE", "STATE", "PHASE",
+                                           "PROGRESS", "CREATED" };
+
+static int job_row(struct table *t, json_object *j)
+{
+  char pct[16], created[40];
+
+  format_percent(get_double(json_get(j, "progress"), "percent"), pct,
+                 sizeof pct);
+  format_time_short(json_get_string(j, "created_at"), created,
+                    sizeof created);
+  return table_add_row(t, (const char *const[]){
+    str_or_dash(j, "id"), str_or_dash(j, "type"), str_or_dash(j, "state"),
+    str_or_dash(j, "phase"), pct, created });
+}
+
 char *render_jobs_table(json_object *jobs)
 {
-  static const char *const headers[] = { "ID", "TYPE", "STATE", "PHASE",
-                                         "PROGRESS", "CREATED" };
-  struct table t;
-  size_t n = json_object_is_type(jobs, json_type_array)
-             ? json_object_array_length(jobs) : 0;
-  char *out = NULL;
+  return render_table(jobs, job_headers,
+                      sizeof job_headers / sizeof job_headers[0], job_row);
+}
 
-  if (table_init(&t, headers, 6) < 0)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    json_object *j = json_object_array_get_idx(jobs, i);
-    char pct[16], created[40];
-    const char *row[6];
+static const char *const volume_headers[] = { "PATH", "SIZE", "SERIAL",
+                                              "RO", "USED-BY" };
 
-    format_percent(get_double(json_get(j, "progress"), "percent"), pct,
-                   sizeof pct);
-    format_time_short(json_get_string(j, "created_at"), created,
-                      sizeof created);
-    row[0] = str_or_dash(j, "id");
-    row[1] = str_or_dash(j, "type");
-    row[2] = str_or_dash(j, "state");
-    row[3] = str_or_dash(j, "phase");
-    row[4] = pct;
-    row[5] = created;
-    if (table_add_row(&t, row) < 0)
-      goto out;
-  }
-  out = table_render(&t);
-out:
-  table_free(&t);
-  return out;
+static int volume_row(struct table *t, json_object *v)
+{
+  json_object *ro = json_get(v, "read_only"), *m = json_get(v, "mounted");
+  char size[32];
+
+  format_bytes(ctl_json_bytes(v, "size"), size, sizeof size);
+  return table_add_row(t, (const char *const[]){
+    str_or_dash(v, "path"), size, str_or_dash(v, "serial"),
+    ro && json_object_get_boolean(ro) ? "yes" : "no",
+    m && json_object_get_boolean(m) ? "system" : str_or_dash(v, "job") });
 }
 
 char *render_volumes_table(json_object *vols)
 {
-  static const char *const headers[] = { "PATH", "SIZE", "SERIAL", "RO",
-                                         "USED-BY" };
-  struct table t;
-  size_t n = json_object_is_type(vols, json_type_array)
-             ? json_object_array_length(vols) : 0;
-  char *out = NULL;
-
-  if (table_init(&t, headers, 5) < 0)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    json_object *v = json_object_array_get_idx(vols, i);
-    json_object *ro = json_get(v, "read_only"), *m = json_get(v, "mounted");
-    char size[32];
-    const char *row[5];
-
-    format_bytes(ctl_json_bytes(v, "size"), size, sizeof size);
-    row[0] = str_or_dash(v, "path");
-    row[1] = size;
-    row[2] = str_or_dash(v, "serial");
-    row[3] = ro && json_object_get_boolean(ro) ? "yes" : "no";
-    row[4] = m && json_object_get_boolean(m) ? "system" : str_or_dash(v, "job");
-    if (table_add_row(&t, row) < 0)
-      goto out;
-  }
-  out = table_render(&t);
-out:
-  table_free(&t);
-  return out;
+  return render_table(vols, volume_headers,
+                      sizeof volume_headers / sizeof volume_headers[0],
+                      volume_row);
 }
 
 char *render_endpoint(json_object *e)

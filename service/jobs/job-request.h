@@ -69,6 +69,9 @@ enum source_kind { SOURCE_NBD, SOURCE_PATH, SOURCE_VOLUME, SOURCE_NBDKIT };
 
 struct rq_source {
   enum source_kind kind;
+  /* the source object as the request gave it (sanitised: an inline
+   * password is "***"), which the job document shows per disk */
+  json_object *json;
   const char *nbd;               /* SOURCE_NBD */
   const char *bitmap;            /* sync, SOURCE_NBD: a dirty bitmap */
   const char *path;              /* SOURCE_PATH */
@@ -255,6 +258,7 @@ struct inplace_request {
 /* DEST: {"path": ABS, "format"?, "is_zero"?} | {"volume": ID, "wait_s"?,
  * "format"?: "raw", "is_zero"?} */
 struct rq_destination {
+  json_object *json;             /* the object as the request gave it */
   const char *path;              /* or NULL and ... */
   struct rq_volume volume;       /* ... a volume (a block device, raw) */
   enum disk_format format;       /* FORMAT_RAW when absent */
@@ -332,6 +336,7 @@ enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
 enum export_until { UNTIL_CANCEL, UNTIL_CLIENT_DONE };
 
 struct export_disk {
+  json_object *source;           /* source as the request gave it */
   const char *name;              /* "diskI" when the request has none */
   const char *path;              /* source.path, or NULL and ... */
   struct rq_volume volume;       /* ... source.volume */

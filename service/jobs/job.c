@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "jobs/job-request.h"
 #include "jobs/job.h"
+#include "jobs/request.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 #include "util/timeutil.h"
@@ -83,41 +85,82 @@ static json_object *progress_new(void)
   return p;
 }
 
-/* One entry per requested disk, so a client sees the shape of the job
- * before the worker starts. */
-static json_object *disks_new(json_object *request)
+/* A disk of the job document: its progress, and the source and
+ * destination objects the typed request kept (NULL: none). */
+static void disk_add(json_object *disks, json_object *source,
+                     json_object *destination)
+{
+  json_object *d = progress_new();
+
+  if (source)
+    json_object_object_add(d, "source", json_object_get(source));
+  if (destination)
+    json_object_object_add(d, "destination", json_object_get(destination));
+  json_object_array_add(disks, d);
+}
+
+/* One entry per disk of the typed request, so a client sees the shape
+ * of the job before the worker starts: a copy's or sync's source and
+ * destination, an export's or inspect's source, an inplace's disk
+ * (its progress only); a convert has none (its disks are known once
+ * virt-v2v has read the input). */
+static json_object *disks_new(const struct job_request *r)
 {
   json_object *out = json_object_new_array();
-  json_object *disks = json_get(request, "disks");
-  size_t n = disks ? json_object_array_length(disks) : 0;
+  const struct copy_disk_request *cd = NULL;
+  size_t n = 0;
 
-  for (size_t i = 0; i < n; i++) {
-    json_object *in = json_object_array_get_idx(disks, i);
-    json_object *d = progress_new();
-    json_object *v;
-    if ((v = json_get(in, "source")))
-      json_object_object_add(d, "source", json_object_get(v));
-    if ((v = json_get(in, "destination")))
-      json_object_object_add(d, "destination", json_object_get(v));
-    json_object_array_add(out, d);
+  if (!r)
+    return out;
+  switch (r->kind) {
+  case JOB_COPY:
+    cd = r->u.copy.disks, n = r->u.copy.n_disks;
+    break;
+  case JOB_SYNC:
+    cd = r->u.sync.disks, n = r->u.sync.n_disks;
+    break;
+  case JOB_EXPORT:
+    for (size_t i = 0; i < r->u.export.n_disks; i++)
+      disk_add(out, r->u.export.disks[i].source, NULL);
+    break;
+  case JOB_INSPECT:
+    for (size_t i = 0; i < r->u.inspect.n_disks; i++)
+      disk_add(out, r->u.inspect.sources[i].json, NULL);
+    break;
+  case JOB_INPLACE:
+    for (size_t i = 0; i < r->u.inplace.n_disks; i++)
+      disk_add(out, NULL, NULL);
+    break;
+  case JOB_CONVERT:
+    break;
   }
+  for (size_t i = 0; i < n; i++)
+    disk_add(out, cd[i].source.json, cd[i].destination.json);
   return out;
 }
 
 json_object *jobdoc_new(const char *id, json_object *request)
 {
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  struct uch_error err = { 0 };
+  const struct job_type *t;
   json_object *doc = json_object_new_object();
-  const char *type = json_get_string(request, "type");
 
+  /* parsed as the worker parses it (the request is one uchd accepted);
+   * one that does not parse (a request.json from an older uchd) shows
+   * no disks, and the worker fails it naming why */
+  if (request_load(request, &r, &err) < 0)
+    r = NULL;
+  t = r ? job_type_get(r->kind) : job_type_of(request);
   json_object_object_add(doc, "id", json_object_new_string(id));
-  json_object_object_add(doc, "type", json_object_new_string(type ? type : ""));
+  json_object_object_add(doc, "type", json_object_new_string(t ? t->name : ""));
   json_object_object_add(doc, "state", json_object_new_string("queued"));
   json_object_object_add(doc, "phase", json_object_new_string("queued"));
   set_now(doc, "created_at");
   json_object_object_add(doc, "started_at", NULL);
   json_object_object_add(doc, "finished_at", NULL);
   json_object_object_add(doc, "progress", progress_new());
-  json_object_object_add(doc, "disks", disks_new(request));
+  json_object_object_add(doc, "disks", disks_new(r));
   json_object_object_add(doc, "error", NULL);
   json_object_object_add(doc, "result", NULL);
   json_object_object_add(doc, "request", json_object_get(request));

@@ -39,7 +39,10 @@ char *job_runtime_dir(const char *runtime_dir, const char *id);
 
 /* The first document of a job, state "queued".  `request` is the
  * sanitised request (secrets already "***"); it is referenced, not
- * copied. */
+ * copied.  Its type and disks come from the request parsed as the
+ * worker parses it (request_load): each disk's source and destination
+ * as the typed request kept them; a request that does not parse gets
+ * no disks. */
 json_object *jobdoc_new(const char *id, json_object *request);
 enum job_state jobdoc_state(json_object *doc);     /* JOB_FAILED if garbled */
 void jobdoc_set_state(json_object *doc, enum job_state s);

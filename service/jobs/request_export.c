@@ -19,6 +19,7 @@ static int parse_export_disk(struct rq_ctx *c, json_object *disk,
       get_object(c, disk, field, "source", true, &source) < 0)
     return -1;
   field_key(f, field, "source");
+  out->source = source;
   if (check_known_keys(c, source, f, source_keys) < 0)
     return -1;
   if (json_object_object_get_ex(source, "volume", NULL)) {

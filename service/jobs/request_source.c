@@ -96,6 +96,7 @@ int parse_source(struct rq_ctx *c, json_object *source, const char *field,
   char f[FIELD_MAX];
 
   memset(out, 0, sizeof *out);
+  out->json = source;
   if (check_known_keys(c, source, field, kinds) < 0)
     return -1;
   if (has(source, "volume")) {
@@ -143,6 +144,7 @@ int parse_destination(struct rq_ctx *c, json_object *dest, const char *field,
   char f[FIELD_MAX];
 
   memset(out, 0, sizeof *out);
+  out->json = dest;
   if (check_known_keys(c, dest, field, keys) < 0)
     return -1;
   if (has(dest, "path") && has(dest, "volume"))

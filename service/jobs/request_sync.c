@@ -40,7 +40,8 @@ static int parse_sync_source(struct rq_ctx *c, json_object *source,
   json_object_object_del(plain, "bitmap");
   if (parse_source(c, plain, field, out) < 0)
     return -1;
-  /* the strings of the request itself, not of its copy */
+  /* the request itself, not its copy */
+  out->json = source;
   out->nbd = json_get_string(source, "nbd");
   out->bitmap = bitmap;
   return 0;

@@ -137,6 +137,16 @@ int main(void)
   free(s);
   json_object_put(vols);
 
+  s = render_volumes_table(NULL);
+  is_str(s, "PATH  SIZE  SERIAL  RO  USED-BY\n", "no volumes: the header");
+  free(s);
+  vols = json_tokener_parse("{\"path\":\"/dev/vda\"}");
+  s = render_volumes_table(vols);
+  is_str(s, "PATH  SIZE  SERIAL  RO  USED-BY\n",
+         "volumes not an array: the header only");
+  free(s);
+  json_object_put(vols);
+
   json_object *vol = json_tokener_parse("{\"volume\":\"v-1\"}");
   s = render_endpoint(vol);
   is_str(s, "volume v-1", "volume endpoint");
