@@ -59,10 +59,14 @@ static const struct rule {
 } rules[] = {
   { COPYISH | K(JOB_INSPECT), "disks.#.source.path", CONFINE_SOURCE },
   { K(JOB_EXPORT), "disks.#.source.path", CONFINE_EXPORT },
-  /* a URI's tls-psk-file= */
-  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd", CONFINE_SECRET },
+  /* an NBD URI's files: FIELD?PARAM (jobs/request.h); its socket is
+   * what the job reads from */
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd[?]tls-psk-file",
+    CONFINE_SECRET },
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd[?]socket", CONFINE_SOURCE },
   { COPYISH, "disks.#.source.nbdkit.file", CONFINE_SOURCE },
-  { COPYISH, "disks.#.source.nbdkit.uri", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.uri[?]tls-psk-file", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.uri[?]socket", CONFINE_SOURCE },
   { COPYISH, "disks.#.source.nbdkit.password_file", CONFINE_SECRET },
   { COPYISH, "disks.#.source.nbdkit.identity", CONFINE_SECRET },
   { COPYISH, "disks.#.source.nbdkit.known_hosts", CONFINE_SECRET },
@@ -623,14 +627,31 @@ static int check_at(const struct confine *c, enum confine_role role,
   return -1;
 }
 
+/* The file an NBD URI names (`field` FIELD?PARAM): a running export's
+ * own socket or PSK file is the appliance reading its own export. */
+static bool export_file(const struct confine *c, const char *field,
+                        const char *path)
+{
+  _cleanup_free_ char *real = NULL;
+
+  if (!strchr(field, '?') || !c->served)
+    return false;
+  real = confine_resolve(path);
+  return real && c->served(c->served_opaque, real);
+}
+
 int confine_request_path(void *opaque, enum job_kind kind, const char *field,
                          const char *path, struct uch_error *err)
 {
+  const struct confine *c = opaque;
   int role = confine_role_of(kind, field);
+  char base[256];
 
-  if (role == CONFINE_REMOTE)
+  if (role == CONFINE_REMOTE || export_file(c, field, path))
     return 0;
-  return confine_check(opaque, role, field, path, err);
+  /* the refusal names the request's field, without ?PARAM */
+  snprintf(base, sizeof base, "%.*s", (int)strcspn(field, "?"), field);
+  return confine_check(c, role, base, path, err);
 }
 
 struct disk_walk {
@@ -673,7 +694,7 @@ int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
   if (role == CONFINE_REMOTE)
     return 0;
   if (role == CONFINE_SECRET || role == CONFINE_UNKNOWN)
-    return confine_check(p->c, role, field, path, err);
+    return confine_request_path((void *)p->c, kind, field, path, err);
   if (!(v = realloc(p->v, (p->n + 1) * sizeof *v))) {
     uch_error_set(err, "internal", field, "out of memory");
     return -1;

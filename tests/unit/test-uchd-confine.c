@@ -97,8 +97,7 @@ static void all_seen(json_object *o, const struct seen *s, const char *name,
       all_seen(json_object_array_get_idx(o, i), s, name, missed);
   } else if (json_object_is_type(o, json_type_string)) {
     const char *v = json_object_get_string(o), *at = strstr(v, tmp);
-    /* a URI's socket= is a socket, not a file a job reads or writes */
-    if (at && !strstr(v, "socket=") && !was_seen(s, at)) {
+    if (at && !was_seen(s, at)) {
       (*missed)++;
       printf("#   %s: %s not judged\n", name, v);
     }
@@ -161,6 +160,14 @@ static void roles(void)
          CONFINE_SECRET, "sync's inplace LUKS key");
   is_int(confine_role_of(JOB_COPY, "disks[0].source.nbdkit.libdir"),
          CONFINE_LIBRARY, "VDDK's libdir");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.nbd?socket"),
+         CONFINE_SOURCE, "an NBD URI's socket is read from");
+  is_int(confine_role_of(JOB_INSPECT, "disks[1].source.nbd?tls-psk-file"),
+         CONFINE_SECRET, "an NBD URI's PSK file is a secret");
+  is_int(confine_role_of(JOB_SYNC, "disks[0].source.nbdkit.uri?socket"),
+         CONFINE_SOURCE, "the nbd plugin's URI's socket");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.nbd"), CONFINE_UNKNOWN,
+         "the URI itself is no path");
   is_int(confine_role_of(JOB_EXPORT, "disks[0].destination.path"),
          CONFINE_UNKNOWN, "a field without a rule");
 }
@@ -373,6 +380,59 @@ static void pass(void)
   confine_free(&c);
 }
 
+static const char *served_file;
+static int served_asked;
+
+static bool served(void *opaque, const char *real)
+{
+  (void)opaque;
+  served_asked++;
+  return served_file && strcmp(real, served_file) == 0;
+}
+
+/* An NBD URI's socket= and tls-psk-file=: judged, the refusal naming
+ * the request's field; a running export's own files let through. */
+static void uri_files(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct uch_error err = { 0 };
+  char own_sock[512], own_psk[512];
+
+  snprintf(own_sock, sizeof own_sock, "%s", p("run/jobs/e1/nbd.sock"));
+  snprintf(own_psk, sizeof own_psk, "%s", p("run/jobs/e1/tls.psk"));
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.nbd?socket",
+                          p("images/x.sock"), &err) == 0,
+     "a socket under source_root");
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.nbd?socket",
+                          p("outside/x.sock"), &err) < 0 &&
+     strcmp(err.field, "disks[0].source.nbd") == 0 &&
+     strncmp(err.message, "disks[0].source.nbd: ", 21) == 0 &&
+     strstr(err.message, "files a job reads"),
+     "a socket outside: %s", err.message);
+  ok(confine_request_path(&c, JOB_INSPECT, "disks[0].source.nbd?socket",
+                          own_sock, &err) < 0 &&
+     strstr(err.message, "runtime dir"),
+     "a socket in the runtime dir: %s", err.message);
+  c.served = served;
+  served_file = own_sock;
+  ok(confine_request_path(&c, JOB_INSPECT, "disks[0].source.nbd?socket",
+                          own_sock, &err) == 0,
+     "a running export's own socket");
+  ok(confine_request_path(&c, JOB_COPY,
+                          "disks[0].source.nbd?tls-psk-file", own_psk,
+                          &err) < 0 && strstr(err.message, "runtime dir"),
+     "not another file beside it: %s", err.message);
+  served_file = own_psk;
+  ok(confine_request_path(&c, JOB_COPY,
+                          "disks[0].source.nbd?tls-psk-file", own_psk,
+                          &err) == 0, "a running export's own PSK file");
+  served_asked = 0;
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.path", own_psk,
+                          &err) < 0 && served_asked == 0,
+     "only a URI's files may be an export's: %s", err.message);
+  confine_free(&c);
+}
+
 static void bad_roots(void)
 {
   static const struct { const char *root, *words; } cases[] = {
@@ -435,6 +495,7 @@ int main(void)
   checks();
   pass();
   image_refs();
+  uri_files();
   bad_roots();
   rm_rf(tmp);
   return tap_done();
