@@ -35,7 +35,8 @@ int request_validate(json_object *req, json_object **sanitized,
 
 /* Asked by the validator about every local file or device path a
  * request names (each `*_file`, source, destination, output dir, the
- * tls-psk-file= of an NBD URI), `field` its JSON path and `kind` the
+ * socket= and tls-psk-file= of an NBD URI), `field` its JSON path (for
+ * a URI's, FIELD?socket or FIELD?tls-psk-file) and `kind` the
  * request's job type, before anything reads it: non-zero and *err
  * filled (its own code and words) refuses the request.  uchd's
  * confinement policy (uchd/confine.c) is one. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* SOURCE and DEST objects of a copy request (docs/internals.md). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -11,7 +12,7 @@
 int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field)
 {
   struct uch_nbd_uri u;
-  char why[128];
+  char why[128], pf[FIELD_MAX + 16];
   int ret = uch_nbd_uri_parse(uri, &u, why, sizeof why);
   const char *psk;
 
@@ -22,9 +23,19 @@ int check_nbd_uri(struct rq_ctx *c, const char *uri, const char *field)
                    "nbd+unix:///[EXPORT]?socket=/PATH or nbds+unix://…",
                    why);
   }
-  /* a file the client reads as root: a secret file like any other */
+  /* the socket the client connects to (what it reads), and a file it
+   * reads as root, a secret file like any other: each asked about as
+   * FIELD?PARAM */
   psk = uch_nbd_uri_param(&u, "tls-psk-file");
-  ret = psk ? rq_path_allowed(c, field, psk) : 0;
+  ret = 0;
+  if (u.socket) {
+    snprintf(pf, sizeof pf, "%s?socket", field);
+    ret = rq_path_allowed(c, pf, u.socket);
+  }
+  if (ret == 0 && psk) {
+    snprintf(pf, sizeof pf, "%s?tls-psk-file", field);
+    ret = rq_path_allowed(c, pf, psk);
+  }
   uch_nbd_uri_free(&u);
   return ret;
 }

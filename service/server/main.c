@@ -18,6 +18,7 @@
 #include "check/probe.h"
 #include "jobs/worker.h"
 #include "uchd/confine.h"
+#include "uchd/export-files.h"
 #include "server/listen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -197,6 +198,8 @@ int main(int argc, char **argv)
     config_free(&d.cfg);
     return 2;
   }
+  d.confine.served = export_serves;
+  d.confine.served_opaque = &d;
   rc = run(&d) < 0 ? 1 : 0;
   listeners_close(&d);
   store_free(&d.store);

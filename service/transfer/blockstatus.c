@@ -5,6 +5,7 @@
 #include <libnbd.h>
 
 #include "transfer/extents.h"
+#include "util/timeutil.h"
 
 /* Servers may answer less than asked; a request never exceeds this. */
 #define BLOCK_STATUS_CHUNK (1ULL << 30)
@@ -39,8 +40,43 @@ static int extent_cb(void *opaque, const char *metacontext, uint64_t offset,
   return 0;
 }
 
+int uch_block_status(struct nbd_handle *nbd, uint64_t count, uint64_t off,
+                     nbd_extent_callback cb, struct source_wait *w)
+{
+  double since = time_monotonic();
+  int64_t cookie;
+
+  if (!w)
+    return nbd_block_status(nbd, count, off, cb, 0);
+  w->stalled = w->stopped = false;
+  cookie = nbd_aio_block_status(nbd, count, off, cb, NBD_NULL_COMPLETION, 0);
+  if (cookie < 0)
+    return -1;
+  for (;;) {
+    /* 1 once, then the command is retired */
+    int done = nbd_aio_command_completed(nbd, cookie);
+
+    if (done != 0)
+      return done == 1 ? 0 : -1;
+    if (nbd_poll(nbd, 1000) < 0)
+      return -1;
+    if (nbd_aio_peek_command_completed(nbd) == cookie)
+      continue;                       /* answered in that poll */
+    if (w->stop && w->stop(w->opaque)) {
+      w->stopped = true;
+      errno = ECANCELED;
+      return -1;
+    }
+    if (w->stall_s && time_monotonic() - since >= w->stall_s) {
+      w->stalled = true;
+      errno = ETIMEDOUT;
+      return -1;
+    }
+  }
+}
+
 int extents_from_nbd(struct nbd_handle *nbd, struct extents *e,
-                     char *errbuf, size_t errlen)
+                     struct source_wait *wait, char *errbuf, size_t errlen)
 {
   int64_t size = nbd_get_size(nbd);
 
@@ -54,11 +90,19 @@ int extents_from_nbd(struct nbd_handle *nbd, struct extents *e,
     struct walk w = { e, size, off, 0 };
     nbd_extent_callback cb = { .callback = extent_cb, .user_data = &w };
 
-    if (nbd_block_status(nbd, left < BLOCK_STATUS_CHUNK ? left
+    if (uch_block_status(nbd, left < BLOCK_STATUS_CHUNK ? left
                                                         : BLOCK_STATUS_CHUNK,
-                         off, cb, 0) < 0) {
+                         off, cb, wait) < 0) {
       if (w.failed) {
         snprintf(errbuf, errlen, "out of memory");
+        return -1;
+      }
+      if (wait && (wait->stalled || wait->stopped)) {
+        if (wait->stalled)
+          snprintf(errbuf, errlen, "no answer to block status for %u s "
+                   "(stall_timeout)", wait->stall_s);
+        else
+          snprintf(errbuf, errlen, "cancelled");
         return -1;
       }
       goto nbd_error;

@@ -54,19 +54,42 @@ static void server_cause(struct runner *r, struct endpoint *s, char *buf,
     child_describe_failure(s->ch, buf, len);
 }
 
-static int measure(struct runner *r, struct endpoint *src,
+/* A cancel (SIGTERM) arrived: a source_wait's stop. */
+static bool cancelled(void *opaque)
+{
+  struct runner *r = opaque;
+
+  children_poll(&r->kids, -1, 0);
+  return r->kids.cancelled;
+}
+
+/* `what`: the source as the request gives it (an NBD URI), or NULL for
+ * the endpoint's URI. */
+static int measure(struct runner *r, struct endpoint *src, const char *what,
                    struct extents *e, struct job_failure *f)
 {
   char err[512], cause[512] = "";
   struct nbd_handle *nbd = uch_nbd_connect(src->uri, NULL, err, sizeof err);
+  struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
+                           .opaque = r };
   int ret = -1;
 
   if (nbd) {
-    ret = extents_from_nbd(nbd, e, err, sizeof err);
-    uch_nbd_disconnect(nbd, true);
+    ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
+    /* nbd_close() alone: it drops a block status still in flight */
+    uch_nbd_disconnect(nbd, ret == 0);
   }
   if (ret == 0)
     return 0;
+  if (w.stopped)
+    return -1;                /* the cancel is the job's end */
+  if (w.stalled) {
+    failure_set(f, "timeout", "the source stalled: no answer to block "
+                "status (which parts hold data) for %u s (stall_timeout) "
+                "from %s; nothing was written: submit the same request "
+                "again", w.stall_s, what ? what : src->uri);
+    return -1;
+  }
   server_cause(r, src, cause, sizeof cause);
   if (cause[0])
     failure_set(f, "source", "%s", cause);
@@ -245,7 +268,8 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
   if (block_destination_check(path, f) < 0)
     goto dest_error;
   if (source_open(r, i, source, &d.src, f) < 0 ||
-      measure(r, &d.src, &d.ext, f) < 0) {
+      measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
+              &d.ext, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;
   }

@@ -8,8 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-struct nbd_handle;
+#include <libnbd.h>
 
 struct extent {
   uint64_t offset;
@@ -34,10 +33,31 @@ uint64_t extents_data_below(const struct extents *e, uint64_t pos);
 /* Data bytes below `percent` of the size: bytes_done for "N/100". */
 uint64_t extents_done_at_percent(const struct extents *e, int percent);
 
+/* How long a wait for a server's answer to block status may last.  A
+ * server that hangs on it (not only on reads) is no error to libnbd:
+ * nbd_block_status() would wait for ever, and no cancel would reach
+ * the worker meanwhile. */
+struct source_wait {
+  unsigned stall_s;          /* no answer for as long: a stall; 0: none */
+  /* asked about every second (may be NULL): true ends the wait (a
+   * cancel) */
+  bool (*stop)(void *opaque);
+  void *opaque;
+  bool stalled, stopped;     /* how the last wait ended */
+};
+
+/* One block status request of `count` bytes at `off` (the callback as
+ * nbd_block_status() takes it), waited for as `w` says (NULL: for
+ * ever): 0, or -1 (w->stalled: errno ETIMEDOUT; w->stopped: ECANCELED;
+ * else libnbd's error). */
+int uch_block_status(struct nbd_handle *nbd, uint64_t count, uint64_t off,
+                     nbd_extent_callback cb, struct source_wait *w);
+
 /* Reads size and extents of the whole disk from a connected handle;
  * without base:allocation all of it is data.  On error returns -1 with
- * libnbd's message in errbuf. */
+ * libnbd's message in errbuf (a stall or a stop: w says so, errbuf
+ * too). */
 int extents_from_nbd(struct nbd_handle *nbd, struct extents *e,
-                     char *errbuf, size_t errlen);
+                     struct source_wait *w, char *errbuf, size_t errlen);
 
 #endif

@@ -102,9 +102,11 @@ static int status_cb(void *opaque, const char *metacontext, uint64_t offset,
   return 0;
 }
 
-/* [off, off+len) of `context` as extents. */
+/* [off, off+len) of `context` as extents, each answer waited for as
+ * `wait` says. */
 static int walk(struct nbd_handle *nbd, const char *context, uint32_t flags,
-                bool when_clear, uint64_t off, uint64_t len, struct extents *e)
+                bool when_clear, uint64_t off, uint64_t len, struct extents *e,
+                struct source_wait *wait)
 {
   uint64_t end = off + len;
 
@@ -112,7 +114,7 @@ static int walk(struct nbd_handle *nbd, const char *context, uint32_t flags,
     struct status_walk w = { context, flags, when_clear, e, end, off };
     nbd_extent_callback cb = { .callback = status_cb, .user_data = &w };
     uint64_t n = end - off < STATUS_CHUNK ? end - off : STATUS_CHUNK;
-    if (nbd_block_status(nbd, n, off, cb, 0) < 0)
+    if (uch_block_status(nbd, n, off, cb, wait) < 0)
       return -1;
     if (w.next <= off) {
       errno = EPROTO;
@@ -235,7 +237,7 @@ static int copy_range(struct pass_io *io, uint64_t off, uint64_t len)
 static int changed_extents(struct nbd_handle *nbd,
                            const struct rq_changes *changes,
                            const char *ctx, uint64_t size, struct extents *e,
-                           struct job_failure *f)
+                           struct source_wait *wait, struct job_failure *f)
 {
   if (changes->kind == CHANGES_EXTENTS) {
     if (changes_from_list(changes->extents, changes->n_extents, size,
@@ -251,12 +253,27 @@ static int changed_extents(struct nbd_handle *nbd,
     return -1;
   }
   e->size = size;
-  if (walk(nbd, ctx, QEMU_BITMAP_DIRTY, false, 0, size, e) < 0) {
-    failure_set(f, "source", "block status %s: %s", ctx,
-                nbd_get_error() ? nbd_get_error() : strerror(errno));
+  if (walk(nbd, ctx, QEMU_BITMAP_DIRTY, false, 0, size, e, wait) < 0) {
+    if (wait->stalled)
+      failure_set(f, "timeout", "the source stalled: no answer to block "
+                  "status %s for %u s (stall_timeout); nothing of this pass "
+                  "was written: submit the same request again", ctx,
+                  wait->stall_s);
+    else if (!wait->stopped)
+      failure_set(f, "source", "block status %s: %s", ctx,
+                  nbd_get_error() ? nbd_get_error() : strerror(errno));
     return -1;
   }
   return 0;
+}
+
+/* A cancel arrived (a source_wait's stop, over a pass's io). */
+static bool stop_pass(void *opaque)
+{
+  struct pass_io *io = opaque;
+
+  children_poll(&io->r->kids, -1, 0);
+  return io->r->kids.cancelled;
 }
 
 /* One changed extent: zeroed where the source reads as zeroes, read
@@ -271,10 +288,18 @@ static int pass_extent(struct pass_io *io, bool is_block,
   int ret = -1;
 
   if (nbd_can_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) == 1) {
+    struct source_wait w = { .stall_s = io->stall_s, .stop = stop_pass,
+                             .opaque = io };
     if (walk(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION,
              LIBNBD_STATE_HOLE | LIBNBD_STATE_ZERO, true, c->offset,
-             c->length, &alloc) < 0)
+             c->length, &alloc, &w) < 0) {
+      if (w.stalled) {
+        io->stalled = true;
+        if (!*err)
+          *err = ETIMEDOUT;
+      }
       goto out;
+    }
   } else if (extents_add(&alloc, c->offset, c->length, true) < 0)
     goto out;
   for (size_t i = 0; i < alloc.n; i++) {
@@ -340,14 +365,19 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
-  if (changed_extents(nbd, changes, ctx, (uint64_t)size, &e, f) < 0)
-    goto out;
-  res->changed = e.allocated;
-  runner_log(r, "disk %zu: pass over %llu changed bytes (%s)", disk + 1,
-             (unsigned long long)e.allocated, bitmap ? ctx : "extent list");
   io = (struct pass_io){ .nbd = nbd, .r = r, .fd = fd, .err = &err,
                          .dst_err = &dst_err, .since = time_monotonic(),
                          .stall_s = stall_timeout_s() };
+  {
+    struct source_wait w = { .stall_s = io.stall_s, .stop = stop_pass,
+                             .opaque = &io };
+    if (changed_extents(nbd, changes, ctx, (uint64_t)size, &e, &w, f) < 0)
+      goto out;
+  }
+  res->changed = e.allocated;
+  runner_log(r, "disk %zu: pass over %llu changed bytes (%s)", disk + 1,
+             (unsigned long long)e.allocated, bitmap ? ctx : "extent list");
+  io.since = time_monotonic();
   for (size_t i = 0; i < e.n && !err && !r->kids.cancelled; i++)
     if (e.v[i].data &&
         pass_extent(&io, S_ISBLK(st.st_mode), &e.v[i], res) < 0 && !err)

@@ -6,6 +6,7 @@
 #include <libnbd.h>
 
 #include "transfer/nbd-connect.h"
+#include "runner/tools.h"
 #include "transfer/verify.h"
 
 #define VERIFY_CHUNK (4u << 20)
@@ -132,7 +133,10 @@ int verify_disk(struct runner *r, size_t disk, const char *src_uri,
     failure_set(f, "verify_failed", "copy: %s", err);
     goto out;
   }
-  if (extents_from_nbd(c.dst, &dst, err, sizeof err) < 0) {
+  /* our own qemu-nbd or nbdkit on the copy: bounded all the same */
+  if (extents_from_nbd(c.dst, &dst,
+                       &(struct source_wait){ .stall_s = stall_timeout_s() },
+                       err, sizeof err) < 0) {
     failure_set(f, "verify_failed", "copy: %s", err);
     goto out;
   }

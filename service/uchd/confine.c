@@ -15,12 +15,16 @@
 
 #include "jobs/job-request.h"
 #include "uchd/confine.h"
+#include "uchd/image-refs.h"
 #include "util/cleanup.h"
 #include "volumes/volumes.h"
 
 /* Symlinks followed on the way to one that is not there: more than
  * the kernel's 40 is a loop. */
 #define MAX_LINKS 40
+/* Images below an image (backing files) judged; a longer chain is
+ * refused (qemu's own limit is far beyond any real one). */
+#define MAX_CHAIN 16
 
 static const char *const role_keys[CONFINE_ROLES] = {
   [CONFINE_SOURCE] = "source_root",
@@ -56,10 +60,14 @@ static const struct rule {
 } rules[] = {
   { COPYISH | K(JOB_INSPECT), "disks.#.source.path", CONFINE_SOURCE },
   { K(JOB_EXPORT), "disks.#.source.path", CONFINE_EXPORT },
-  /* a URI's tls-psk-file= */
-  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd", CONFINE_SECRET },
+  /* an NBD URI's files: FIELD?PARAM (jobs/request.h); its socket is
+   * what the job reads from */
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd[?]tls-psk-file",
+    CONFINE_SECRET },
+  { COPYISH | K(JOB_INSPECT), "disks.#.source.nbd[?]socket", CONFINE_SOURCE },
   { COPYISH, "disks.#.source.nbdkit.file", CONFINE_SOURCE },
-  { COPYISH, "disks.#.source.nbdkit.uri", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.uri[?]tls-psk-file", CONFINE_SECRET },
+  { COPYISH, "disks.#.source.nbdkit.uri[?]socket", CONFINE_SOURCE },
   { COPYISH, "disks.#.source.nbdkit.password_file", CONFINE_SECRET },
   { COPYISH, "disks.#.source.nbdkit.identity", CONFINE_SECRET },
   { COPYISH, "disks.#.source.nbdkit.known_hosts", CONFINE_SECRET },
@@ -462,8 +470,123 @@ static void list_roots(const struct confine_roots *r, char *out, size_t size)
     snprintf(out, size, "none");
 }
 
+static int check_at(const struct confine *c, enum confine_role role,
+                    const char *field, const char *path, int depth,
+                    struct uch_error *err);
+
+/* err's words without the "FIELD: " in front */
+static const char *words_of(const struct uch_error *e)
+{
+  size_t n = strlen(e->field);
+
+  return n && strncmp(e->message, e->field, n) == 0 &&
+         strncmp(e->message + n, ": ", 2) == 0 ? e->message + n + 2
+                                               : e->message;
+}
+
+/* One file a qcow2 image names (`what`: "backing file", "data file"):
+ * a plain file name, resolved from the image's folder as qemu does,
+ * and judged as `role` (below it, its own references too). */
+static int check_ref(const struct confine *c, enum confine_role role,
+                     const char *field, const char *image, const char *what,
+                     const char *name, int depth, struct uch_error *err)
+{
+  _cleanup_free_ char *path = NULL;
+  struct uch_error sub = { 0 };
+
+  switch (image_ref_kind(name)) {
+  case IMAGE_REF_JSON:
+    uch_error_set(err, "forbidden_path", field, "%s is a qcow2 image whose "
+                  "%s is a json: name (%.80s): refused, as qemu would open "
+                  "whatever it says; a %s must be a plain file under %s",
+                  image, what, name, what, role_keys[role]);
+    return -1;
+  case IMAGE_REF_PROTOCOL:
+    uch_error_set(err, "forbidden_path", field, "%s is a qcow2 image whose "
+                  "%s is '%.80s', a protocol name (nbd:, http:, file:, "
+                  "...): refused, as qemu would open it; a %s must be a "
+                  "plain file under %s", image, what, name, what,
+                  role_keys[role]);
+    return -1;
+  case IMAGE_REF_FILE:
+    break;
+  }
+  if (!(path = image_ref_path(image, name))) {
+    uch_error_set(err, "internal", field, "out of memory");
+    return -1;
+  }
+  if (depth >= MAX_CHAIN) {
+    uch_error_set(err, "forbidden_path", field, "%s: a chain of more than "
+                  "%d qcow2 images: refused", image, MAX_CHAIN);
+    return -1;
+  }
+  if (check_at(c, role, field, path, depth + 1, &sub) < 0) {
+    /* the image the request names, then what is wrong down its chain */
+    if (depth == 0)
+      uch_error_set(err, sub.code, field, "%s is a qcow2 image whose %s: %s",
+                    image, what, words_of(&sub));
+    else
+      *err = sub;
+    return -1;
+  }
+  return 0;
+}
+
+/* The files the qcow2 image at `real` (`path` as given) makes qemu
+ * open, judged: its backing file as a source (it is read), its data
+ * file as the image itself (it is written when the image is). */
+static int check_refs(const struct confine *c, enum confine_role role,
+                      const char *field, const char *path, const char *real,
+                      int depth, struct uch_error *err)
+{
+  _cleanup_close_ int fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                                O_NOCTTY);
+  struct image_refs refs;
+  char why[160];
+  int r;
+
+  if (fd < 0)          /* not ours to read: the job says so, naming it */
+    return 0;
+  r = image_refs_read(fd, &refs, why, sizeof why);
+  if (r < 0) {
+    uch_error_set(err, "invalid_request", field, "%s: %s", path, why);
+    return -1;
+  }
+  if (r == 0)
+    return 0;
+  r = 0;
+  if (refs.backing)
+    r = check_ref(c, CONFINE_SOURCE, field, path, "backing file",
+                  refs.backing, depth, err);
+  if (r == 0 && refs.data_file)
+    r = check_ref(c, role, field, path, "data file", refs.data_file, depth,
+                  err);
+  image_refs_free(&refs);
+  return r;
+}
+
+/* A disk (source, destination, export) that is there: its qcow2
+ * references judged too. */
+static int disk_refs(const struct confine *c, enum confine_role role,
+                     const char *field, const char *path, const char *real,
+                     const struct stat *st, int depth, struct uch_error *err)
+{
+  if (!st || (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) ||
+      (role != CONFINE_SOURCE && role != CONFINE_DESTINATION &&
+       role != CONFINE_EXPORT))
+    return 0;
+  return check_refs(c, role, field, path, real, depth, err);
+}
+
 int confine_check(const struct confine *c, enum confine_role role,
                   const char *field, const char *path, struct uch_error *err)
+{
+  return check_at(c, role, field, path, 0, err);
+}
+
+static int check_at(const struct confine *c, enum confine_role role,
+                    const char *field, const char *path, int depth,
+                    struct uch_error *err)
 {
   _cleanup_free_ char *real = NULL;
   char roots[256];
@@ -487,11 +610,12 @@ int confine_check(const struct confine *c, enum confine_role role,
     return -1;
   for (size_t i = 0; i < c->roots[role].n; i++)
     if (under(real, c->roots[role].v[i]))
-      return 0;
+      return disk_refs(c, role, field, path, real, there ? &st : NULL,
+                       depth, err);
   /* last, as listing the volumes takes a while (sd-device) */
   if (there && S_ISBLK(st.st_mode) && role != CONFINE_SECRET &&
       role != CONFINE_LIBRARY && attached_volume(c, st.st_rdev))
-    return 0;
+    return disk_refs(c, role, field, path, real, &st, depth, err);
   list_roots(&c->roots[role], roots, sizeof roots);
   uch_error_set(err, "forbidden_path", field, "%s%s%s is not under a "
                 "folder allowed for %s (%s in uchd.conf: %s)%s", path,
@@ -504,14 +628,31 @@ int confine_check(const struct confine *c, enum confine_role role,
   return -1;
 }
 
+/* The file an NBD URI names (`field` FIELD?PARAM): a running export's
+ * own socket or PSK file is the appliance reading its own export. */
+static bool export_file(const struct confine *c, const char *field,
+                        const char *path)
+{
+  _cleanup_free_ char *real = NULL;
+
+  if (!strchr(field, '?') || !c->served)
+    return false;
+  real = confine_resolve(path);
+  return real && c->served(c->served_opaque, real);
+}
+
 int confine_request_path(void *opaque, enum job_kind kind, const char *field,
                          const char *path, struct uch_error *err)
 {
+  const struct confine *c = opaque;
   int role = confine_role_of(kind, field);
+  char base[256];
 
-  if (role == CONFINE_REMOTE)
+  if (role == CONFINE_REMOTE || export_file(c, field, path))
     return 0;
-  return confine_check(opaque, role, field, path, err);
+  /* the refusal names the request's field, without ?PARAM */
+  snprintf(base, sizeof base, "%.*s", (int)strcspn(field, "?"), field);
+  return confine_check(c, role, base, path, err);
 }
 
 struct disk_walk {
@@ -550,7 +691,7 @@ int confine_pass_path(void *opaque, enum job_kind kind, const char *field,
   if (role == CONFINE_REMOTE)
     return 0;
   if (role == CONFINE_SECRET || role == CONFINE_UNKNOWN)
-    return confine_check(p->c, role, field, path, err);
+    return confine_request_path((void *)p->c, kind, field, path, err);
   if (!(v = realloc(p->v, (p->n + 1) * sizeof *v))) {
     uch_error_set(err, "internal", field, "out of memory");
     return -1;

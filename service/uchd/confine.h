@@ -46,6 +46,12 @@ struct confine {
   /* what the system uses: /proc/self/mountinfo, /proc/swaps, and where
    * loop devices are listed (/sys/block); tests point them elsewhere */
   char *mountinfo, *swaps, *sys_block;
+  /* Whether a resolved path is a file a running export hands out (its
+   * socket, its PSK file: uchd/export-files.c), which an NBD URI's
+   * socket= or tls-psk-file= may name though it is in the runtime
+   * dir; NULL: none is. */
+  bool (*served)(void *opaque, const char *real);
+  void *served_opaque;
 };
 
 /* The config key of each role ("source_root", ...). */
@@ -70,7 +76,10 @@ void confine_free(struct confine *c);
 int confine_check(const struct confine *c, enum confine_role role,
                   const char *field, const char *path, struct uch_error *err);
 
-/* A request_path_fn (jobs/request.h) over a struct confine *. */
+/* A request_path_fn (jobs/request.h) over a struct confine *.  An NBD
+ * URI's file (`field` FIELD?socket or FIELD?tls-psk-file) may also be
+ * one c->served() says a running export hands out; a refusal names
+ * FIELD. */
 int confine_request_path(void *opaque, enum job_kind kind, const char *field,
                          const char *path, struct uch_error *err);
 

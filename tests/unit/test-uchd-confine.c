@@ -5,7 +5,10 @@
  * roots, symlinks (dangling ones too), uchd's own files, and the roots
  * uchd refuses to start with. */
 #include <dirent.h>
+#include <endian.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 
 #include "jobs/request.h"
 #include "uchd/confine.h"
+#include "uchd/image-refs.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/jsonutil.h"
@@ -93,8 +97,7 @@ static void all_seen(json_object *o, const struct seen *s, const char *name,
       all_seen(json_object_array_get_idx(o, i), s, name, missed);
   } else if (json_object_is_type(o, json_type_string)) {
     const char *v = json_object_get_string(o), *at = strstr(v, tmp);
-    /* a URI's socket= is a socket, not a file a job reads or writes */
-    if (at && !strstr(v, "socket=") && !was_seen(s, at)) {
+    if (at && !was_seen(s, at)) {
       (*missed)++;
       printf("#   %s: %s not judged\n", name, v);
     }
@@ -157,6 +160,14 @@ static void roles(void)
          CONFINE_SECRET, "sync's inplace LUKS key");
   is_int(confine_role_of(JOB_COPY, "disks[0].source.nbdkit.libdir"),
          CONFINE_LIBRARY, "VDDK's libdir");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.nbd?socket"),
+         CONFINE_SOURCE, "an NBD URI's socket is read from");
+  is_int(confine_role_of(JOB_INSPECT, "disks[1].source.nbd?tls-psk-file"),
+         CONFINE_SECRET, "an NBD URI's PSK file is a secret");
+  is_int(confine_role_of(JOB_SYNC, "disks[0].source.nbdkit.uri?socket"),
+         CONFINE_SOURCE, "the nbd plugin's URI's socket");
+  is_int(confine_role_of(JOB_COPY, "disks[0].source.nbd"), CONFINE_UNKNOWN,
+         "the URI itself is no path");
   is_int(confine_role_of(JOB_EXPORT, "disks[0].destination.path"),
          CONFINE_UNKNOWN, "a field without a rule");
 }
@@ -237,6 +248,116 @@ static void checks(void)
   confine_free(&c);
 }
 
+/* A qcow2 v3 header as qemu-img writes one: 104 bytes, then header
+ * extensions (a data file's name when `data`), the end marker, then
+ * the backing file's name (when `backing`). */
+static void qcow2(const char *name, const char *backing, const char *data)
+{
+  unsigned char h[4096] = { 0 };
+  uint32_t v32;
+  uint64_t v64;
+  size_t off = 104;
+  int fd;
+
+#define PUT32(at, v) (v32 = htobe32(v), memcpy(h + (at), &v32, 4))
+#define PUT64(at, v) (v64 = htobe64(v), memcpy(h + (at), &v64, 8))
+  PUT32(0, 0x514649fbu);
+  PUT32(4, 3);
+  PUT32(20, 16);                       /* cluster bits */
+  PUT64(24, 1 << 20);                  /* size */
+  PUT32(100, 104);                     /* header length */
+  if (data) {
+    PUT32(off, 0x44415441u);
+    PUT32(off + 4, strlen(data));
+    memcpy(h + off + 8, data, strlen(data));
+    off += 8 + ((strlen(data) + 7) & ~(size_t)7);
+  }
+  off += 8;                            /* the end marker, zeroes */
+  if (backing) {
+    PUT64(8, off);
+    PUT32(16, strlen(backing));
+    memcpy(h + off, backing, strlen(backing));
+  }
+#undef PUT32
+#undef PUT64
+  fd = open(p(name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write(fd, h, sizeof h) != (ssize_t)sizeof h)
+    exit(1);
+  close(fd);
+}
+
+static void image_refs(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct image_refs refs;
+  struct uch_error err;
+  char why[160];
+  int fd;
+
+  is_int(image_ref_kind("json:{\"file\":{}}"), IMAGE_REF_JSON, "json:");
+  is_int(image_ref_kind("nbd://h:10809/x"), IMAGE_REF_PROTOCOL, "nbd://");
+  is_int(image_ref_kind("nbd:h:10809"), IMAGE_REF_PROTOCOL, "nbd:h:p");
+  is_int(image_ref_kind("file:/x"), IMAGE_REF_PROTOCOL, "file:");
+  is_int(image_ref_kind("base.img"), IMAGE_REF_FILE, "a relative file");
+  is_int(image_ref_kind("./a:b.img"), IMAGE_REF_FILE,
+         "a ':' after a '/' is a file's");
+  _cleanup_free_ char *rel = image_ref_path("/a/b/top.qcow2", "base.img");
+  is_str(rel, "/a/b/base.img", "relative: from the image's folder");
+
+  qcow2("images/both.qcow2", "base.img", "/data/file");
+  fd = open(p("images/both.qcow2"), O_RDONLY | O_CLOEXEC);
+  ok(image_refs_read(fd, &refs, why, sizeof why) == 1 && refs.backing &&
+     strcmp(refs.backing, "base.img") == 0 && refs.data_file &&
+     strcmp(refs.data_file, "/data/file") == 0, "backing and data file read");
+  image_refs_free(&refs);
+  close(fd);
+  fd = open(p("images/a.img"), O_RDONLY | O_CLOEXEC);
+  ok(image_refs_read(fd, &refs, why, sizeof why) == 0 && !refs.backing,
+     "no qcow2: nothing");
+  close(fd);
+
+  qcow2("images/json.qcow2", "json:{\"file\":{\"driver\":\"file\","
+        "\"filename\":\"/etc/shadow\"}}", NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/json.qcow2"), &err) &&
+     strcmp(err.code, "forbidden_path") == 0 &&
+     strstr(err.message, "backing file is a json: name"),
+     "a json: backing refused: %s", err.message);
+  qcow2("images/nbd.qcow2", "nbd://10.0.0.1:10809/x", NULL);
+  ok(!allowed(&c, CONFINE_DESTINATION, p("images/nbd.qcow2"), &err) &&
+     strstr(err.message, "a protocol name"),
+     "a destination's nbd: backing refused: %s", err.message);
+  qcow2("images/http.qcow2", "http://10.0.0.1/x.img", NULL);
+  ok(!allowed(&c, CONFINE_EXPORT, p("images/http.qcow2"), &err) &&
+     strstr(err.message, "a protocol name"), "an http: backing refused");
+  qcow2("images/in.qcow2", "a.img", NULL);
+  ok(allowed(&c, CONFINE_SOURCE, p("images/in.qcow2"), &err),
+     "a relative backing in the root: %s", err.message);
+  qcow2("images/out.qcow2", "../outside/secret", NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/out.qcow2"), &err) &&
+     strstr(err.message, "whose backing file: ") &&
+     strstr(err.message, "outside/secret is not under a folder allowed for "
+            "files a job reads"),
+     "a backing outside the source roots: %s", err.message);
+  qcow2("images/token.qcow2", p("token"), NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/token.qcow2"), &err) &&
+     strstr(err.message, "API token file"), "the token as a backing: %s",
+     err.message);
+  qcow2("images/chain.qcow2", "out.qcow2", NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/chain.qcow2"), &err) &&
+     strstr(err.message, "outside/secret"),
+     "down a chain of images: %s", err.message);
+  qcow2("images/loop.qcow2", "loop.qcow2", NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/loop.qcow2"), &err) &&
+     strstr(err.message, "a chain of more than"),
+     "an image its own backing: %s", err.message);
+  qcow2("images/data.qcow2", NULL, p("outside/data"));
+  ok(!allowed(&c, CONFINE_DESTINATION, p("images/data.qcow2"), &err) &&
+     strstr(err.message, "whose data file: ") &&
+     strstr(err.message, "files a job writes"),
+     "a data file outside the destination roots: %s", err.message);
+  confine_free(&c);
+}
+
 /* A submit's pass: a secret refused at once, a disk path put off. */
 static void pass(void)
 {
@@ -256,6 +377,59 @@ static void pass(void)
      strcmp(err.field, "disks[0].destination.path") == 0,
      "then the put-off path: %s", err.message);
   confine_pass_free(&cp);
+  confine_free(&c);
+}
+
+static const char *served_file;
+static int served_asked;
+
+static bool served(void *opaque, const char *real)
+{
+  (void)opaque;
+  served_asked++;
+  return served_file && strcmp(real, served_file) == 0;
+}
+
+/* An NBD URI's socket= and tls-psk-file=: judged, the refusal naming
+ * the request's field; a running export's own files let through. */
+static void uri_files(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct uch_error err = { 0 };
+  char own_sock[512], own_psk[512];
+
+  snprintf(own_sock, sizeof own_sock, "%s", p("run/jobs/e1/nbd.sock"));
+  snprintf(own_psk, sizeof own_psk, "%s", p("run/jobs/e1/tls.psk"));
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.nbd?socket",
+                          p("images/x.sock"), &err) == 0,
+     "a socket under source_root");
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.nbd?socket",
+                          p("outside/x.sock"), &err) < 0 &&
+     strcmp(err.field, "disks[0].source.nbd") == 0 &&
+     strncmp(err.message, "disks[0].source.nbd: ", 21) == 0 &&
+     strstr(err.message, "files a job reads"),
+     "a socket outside: %s", err.message);
+  ok(confine_request_path(&c, JOB_INSPECT, "disks[0].source.nbd?socket",
+                          own_sock, &err) < 0 &&
+     strstr(err.message, "runtime dir"),
+     "a socket in the runtime dir: %s", err.message);
+  c.served = served;
+  served_file = own_sock;
+  ok(confine_request_path(&c, JOB_INSPECT, "disks[0].source.nbd?socket",
+                          own_sock, &err) == 0,
+     "a running export's own socket");
+  ok(confine_request_path(&c, JOB_COPY,
+                          "disks[0].source.nbd?tls-psk-file", own_psk,
+                          &err) < 0 && strstr(err.message, "runtime dir"),
+     "not another file beside it: %s", err.message);
+  served_file = own_psk;
+  ok(confine_request_path(&c, JOB_COPY,
+                          "disks[0].source.nbd?tls-psk-file", own_psk,
+                          &err) == 0, "a running export's own PSK file");
+  served_asked = 0;
+  ok(confine_request_path(&c, JOB_COPY, "disks[0].source.path", own_psk,
+                          &err) < 0 && served_asked == 0,
+     "only a URI's files may be an export's: %s", err.message);
   confine_free(&c);
 }
 
@@ -320,6 +494,8 @@ int main(void)
   corpus(top ? top : ".");
   checks();
   pass();
+  image_refs();
+  uri_files();
   bad_roots();
   rm_rf(tmp);
   return tap_done();

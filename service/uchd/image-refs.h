@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The other files a disk image makes its reader open: a qcow2's
+ * backing file and external data file, read from its header (no tool
+ * run, nothing of the image's data read), so that the confinement
+ * policy judges them as it judges the image. */
+#ifndef UCHD_IMAGE_REFS_H
+#define UCHD_IMAGE_REFS_H
+
+#include <stddef.h>
+
+struct image_refs {
+  char *backing;            /* the backing file's name as written, or NULL */
+  char *data_file;          /* the external data file's name, or NULL */
+};
+
+/* Reads the header of the image open as `fd`: 0 when it is no qcow2
+ * (refs empty), 1 when it is one (refs filled, each name as the image
+ * gives it), -1 with `why` (a phrase) for a qcow2 header that cannot
+ * be read or makes no sense. */
+int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len);
+void image_refs_free(struct image_refs *refs);
+
+/* The kind of a reference qemu would open: a plain file name
+ * (relative or absolute), or one qemu takes for something else, a
+ * `json:{...}` block graph or a protocol (`nbd:`, `http://`, `file:`,
+ * anything with a ':' before its first '/'), which is no file. */
+enum image_ref_kind { IMAGE_REF_FILE, IMAGE_REF_JSON, IMAGE_REF_PROTOCOL };
+enum image_ref_kind image_ref_kind(const char *name);
+
+/* `name` as qemu finds it: absolute as is, relative from the folder of
+ * the image `image` (as given, not resolved).  NULL when out of
+ * memory. */
+char *image_ref_path(const char *image, const char *name);
+
+#endif

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The confinement policy judges what a qcow2 image makes qemu open
+# (issue 14): a source's or destination's backing file that is a json:
+# name or a protocol (nbd:, http:) is refused with 403 forbidden_path
+# naming the field and the rule; a file backing is resolved from the
+# image's folder and must be under source_root like any file a job
+# reads (inspect, convert and inplace jobs open the chain); a backing
+# inside the roots is fine.  Images made by qemu-img itself.
+source "$UCH_TOP/tests/lib/functions.sh"
+require qemu-img
+require nbdkit
+require jq
+
+mkdir -p "$T/images" "$T/secrets" "$T/outside"
+# shellcheck disable=SC2034 # read by uchd_start
+UCHD_ROOTS="--source-root $T/images --destination-root $T/images
+  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
+uchd_start
+
+( umask 077; echo "root-only secret" >"$T/outside/shadow" )
+make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1
+make_sparse_image "$T/images/base.img" $((4 * 1024 * 1024)) 1
+
+# refused ID FIELD WORDS: 403 forbidden_path on FIELD, its message
+# holding WORDS, nothing of job ID made
+refused() {
+  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
+       .error.field == $f and (.error.message | startswith($f + ": ")) and
+       (.error.message | contains($w))' "$T/body" >/dev/null ||
+    die "$1: $(status) $(cat "$T/body")"
+  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
+  pass "$1: 403 $(jq -r .error.message "$T/body")"
+}
+
+# -u: qemu-img writes the name without opening it
+qemu-img create -q -f qcow2 -u -F raw -b \
+  "json:{\"driver\":\"raw\",\"file\":{\"driver\":\"file\",\"filename\":\"$T/outside/shadow\"}}" \
+  "$T/images/json.qcow2" 4M
+qemu-img create -q -f qcow2 -u -F raw -b nbd://127.0.0.1:9/x "$T/images/nbd.qcow2" 4M
+qemu-img create -q -f qcow2 -u -F raw -b http://127.0.0.1:9/x.img "$T/images/http.qcow2" 4M
+qemu-img create -q -f qcow2 -F raw -b "$T/outside/base.img" "$T/images/out.qcow2"
+qemu-img create -q -f qcow2 -F raw -b ../outside/base.img "$T/images/rel-out.qcow2"
+qemu-img create -q -f qcow2 -F qcow2 -b out.qcow2 "$T/images/chain.qcow2"
+qemu-img create -q -f qcow2 -F raw -b base.img "$T/images/in.qcow2"
+
+src() { printf '{"path":"%s"}' "$1"; }
+
+[ "$(submit json "$(copy_json json "$(src "$T/images/json.qcow2")" "$T/images/x.img")")" = 403 ] ||
+  die "json: $(cat "$T/body")"
+refused json disks[0].source.path "$T/images/json.qcow2 is a qcow2 image whose backing file is a json: name"
+[ "$(submit nbd "$(copy_json nbd "$(src "$T/images/nbd.qcow2")" "$T/images/x.img")")" = 403 ] ||
+  die "nbd: $(cat "$T/body")"
+refused nbd disks[0].source.path "backing file is 'nbd://127.0.0.1:9/x', a protocol name"
+[ "$(submit out "$(copy_json out "$(src "$T/images/out.qcow2")" "$T/images/x.img")")" = 403 ] ||
+  die "out: $(cat "$T/body")"
+refused out disks[0].source.path "whose backing file: $T/outside/base.img is not under a folder allowed for files a job reads (source_root"
+[ "$(submit relout "$(copy_json relout "$(src "$T/images/rel-out.qcow2")" "$T/images/x.img")")" = 403 ] ||
+  die "relout: $(cat "$T/body")"
+refused relout disks[0].source.path "-> $T/outside/base.img is not under"
+[ "$(submit chain "$(copy_json chain "$(src "$T/images/chain.qcow2")" "$T/images/x.img")")" = 403 ] ||
+  die "chain: $(cat "$T/body")"
+refused chain disks[0].source.path "$T/outside/base.img is not under"
+
+# every job type that names an image: inspect, convert, inplace (its
+# disk a destination: written, its backing read), export, and a copy's
+# destination
+[ "$(submit insp "{\"type\":\"inspect\",\"id\":\"insp\",\"disks\":[{\"source\":$(src "$T/images/json.qcow2")}]}")" = 403 ] ||
+  die "insp: $(cat "$T/body")"
+refused insp disks[0].source.path "backing file is a json: name"
+[ "$(submit conv "{\"type\":\"convert\",\"id\":\"conv\",\"name\":\"g\",\"input\":{\"disk\":{\"path\":\"$T/images/out.qcow2\"}},\"output\":{\"local\":{\"dir\":\"$T/images\"}}}")" = 403 ] ||
+  die "conv: $(cat "$T/body")"
+refused conv input.disk.path "whose backing file: $T/outside/base.img is not under"
+[ "$(submit inpl "{\"type\":\"inplace\",\"id\":\"inpl\",\"name\":\"g\",\"disks\":[{\"path\":\"$T/images/http.qcow2\",\"format\":\"qcow2\"}]}")" = 403 ] ||
+  die "inpl: $(cat "$T/body")"
+refused inpl disks[0].path "backing file is 'http://127.0.0.1:9/x.img', a protocol name"
+[ "$(submit exp "{\"type\":\"export\",\"id\":\"exp\",\"disks\":[{\"source\":$(src "$T/images/out.qcow2")}],\"listen\":{\"unix\":true}}")" = 403 ] ||
+  die "exp: $(cat "$T/body")"
+refused exp disks[0].source.path "whose backing file: $T/outside/base.img is not under"
+[ "$(submit dst "$(copy_json dst "$(src "$T/images/base.img")" "$T/images/nbd.qcow2")")" = 403 ] ||
+  die "dst: $(cat "$T/body")"
+refused dst disks[0].destination.path "a protocol name"
+
+# a backing inside the roots is an image like any other
+[ "$(submit ok "$(copy_json ok "$(src "$T/images/in.qcow2")" "$T/images/ok.img")")" = 201 ] ||
+  die "ok: $(status) $(cat "$T/body")"
+[ "$(job_wait ok 60)" = succeeded ] || die "ok: $(job_field ok .error)"
+pass "a qcow2 whose backing is in source_root is taken"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
