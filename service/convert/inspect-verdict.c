@@ -83,6 +83,60 @@ static void check_encrypted(json_object *facts, json_object *reasons)
          n > 1 ? "devices" : "device", list, n > 1 ? "them" : "it");
 }
 
+/* Windows hibernated, or shut down with Fast Startup: its system
+ * volume's hiberfil.sys holds a hibernation image, ntfs-3g mounts the
+ * volume read-only only, and a conversion (which writes drivers and the
+ * registry) cannot run; booting the guest on from the converted disk
+ * would lose the hibernated state anyway. */
+static void check_hibernated(json_object *facts, json_object *reasons)
+{
+  json_object *list = json_get(facts, "filesystems");
+  size_t n = list ? json_object_array_length(list) : 0;
+
+  for (size_t i = 0; i < n; i++) {
+    json_object *fs = json_object_array_get_idx(list, i);
+    json_object *h = json_get(fs, "hibernated");
+    if (!h || !json_object_get_boolean(h))
+      continue;
+    reason(reasons, "Windows is hibernated (or was shut down with Fast "
+           "Startup) on %s: its hiberfil.sys holds a hibernation image, "
+           "so ntfs-3g refuses to mount the filesystem read-write and "
+           "virt-v2v cannot convert it; start the guest and shut it down "
+           "fully (Fast Startup off, or powercfg /h off)",
+           json_get_string(fs, "device") ? json_get_string(fs, "device") : "?");
+  }
+}
+
+/* XFS v4 (no CRCs: mkfs.xfs -m crc=0, RHEL 6 and early RHEL 7) on a
+ * filesystem the guest mounts.  virt-v2v mounts the guest's filesystems
+ * with the conversion host's kernel, and EL9 and later kernels are
+ * built without CONFIG_XFS_SUPPORT_V4: UCH's CentOS Stream 10 appliance
+ * cannot mount it, so the guest is judged by that appliance's kernel
+ * whatever kernel this inspection ran on (Debian's still mounts v4). */
+static void check_xfs_v4(json_object *facts, json_object *os,
+                         json_object *reasons)
+{
+  json_object *list = json_get(facts, "filesystems");
+  size_t n = list ? json_object_array_length(list) : 0;
+  const char *product = json_get_string(os, "product_name");
+
+  for (size_t i = 0; i < n; i++) {
+    json_object *fs = json_object_array_get_idx(list, i);
+    json_object *v = json_get(fs, "xfs_version");
+    const char *mp = json_get_string(fs, "mountpoint");
+    const char *dev = json_get_string(fs, "device");
+    if (!v || json_object_get_int(v) != 4 || !mp)
+      continue;
+    reason(reasons, "XFS v4 filesystem (made without CRCs, mkfs.xfs -m "
+           "crc=0) on %s, mounted at %s by the guest%s%s%s: kernels "
+           "without XFS v4 support (EL9 and later, UCH's CentOS Stream 10 "
+           "appliance among them) cannot mount it, so virt-v2v cannot "
+           "convert the guest; move its data to an XFS v5 filesystem "
+           "(mkfs.xfs -m crc=1) first", dev ? dev : "?", mp,
+           product ? " (" : "", product ? product : "", product ? ")" : "");
+  }
+}
+
 static void check_linux(json_object *facts, json_object *os,
                         json_object *reasons)
 {
@@ -100,6 +154,7 @@ static void check_linux(json_object *facts, json_object *os,
     reason(reasons, "no bootloader found (no grub, grub2, extlinux or "
            "systemd-boot configuration under /boot)");
   check_free(facts, reasons, "/boot", INSPECT_MIN_BOOT_FREE);
+  check_xfs_v4(facts, os, reasons);
 }
 
 bool inspect_verdict(json_object *facts, json_object *reasons)
@@ -109,6 +164,7 @@ bool inspect_verdict(json_object *facts, json_object *reasons)
   const char *type = json_get_string(os, "type");
 
   check_encrypted(facts, reasons);
+  check_hibernated(facts, reasons);
   if (!os || !type) {
     reason(reasons, "no operating system found on the disks (libguestfs "
            "inspection found no root filesystem)");

@@ -16,7 +16,8 @@
 
 /* `facts`: {"os": null | {"type", "distro", "kernels": [...],
  * "bootloader": NAME|null, "root": DEV, ...},
- * "filesystems": [{"device", "type", "mountpoint"?, "free"?}],
+ * "filesystems": [{"device", "type", "mountpoint"?, "free"?,
+ * "hibernated"? (ntfs), "xfs_version"? (xfs)}],
  * "encrypted": [DEV...]}.  Appends a sentence to `reasons` for each
  * thing that stops a conversion; returns true when there is none. */
 bool inspect_verdict(json_object *facts, json_object *reasons);

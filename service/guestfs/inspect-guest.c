@@ -210,6 +210,43 @@ static bool fs_skipped(const char *type)
   return false;
 }
 
+/* Whether the NTFS filesystem mounted at / holds a hiberfil.sys whose
+ * header says Windows is hibernated (or shut down with Fast Startup):
+ * ntfs-3g then mounts it read-only only, as its
+ * ntfs_volume_check_hiberfile() tells by the same first four bytes, and
+ * virt-v2v, which must write the guest, fails.  -1 when it cannot be
+ * told. */
+static int ntfs_hibernated(guestfs_h *g)
+{
+  _cleanup_free_ char *path = QUIET(g, guestfs_case_sensitive_path(
+                                        g, "/hiberfil.sys"));
+  _cleanup_free_ char *head = NULL;
+  size_t got = 0;
+
+  if (!path || QUIET(g, guestfs_is_file(g, path)) != 1)
+    return 0;
+  head = QUIET(g, guestfs_pread(g, path, 4, 0, &got));
+  if (!head)
+    return -1;
+  return got == 4 && (memcmp(head, "hibr", 4) == 0 ||
+                      memcmp(head, "HIBR", 4) == 0);
+}
+
+/* An XFS filesystem's version (4 or 5) from its superblock: the magic
+ * "XFSB", then sb_versionnum (big-endian, the low four bits) at byte
+ * 100.  Version 4 is the one made without CRCs (mkfs.xfs -m crc=0, RHEL
+ * 6 and early RHEL 7).  -1 when it cannot be told. */
+static int xfs_version(guestfs_h *g, const char *dev)
+{
+  size_t got = 0;
+  _cleanup_free_ char *sb = QUIET(g, guestfs_pread_device(g, dev, 102, 0,
+                                                          &got));
+
+  if (!sb || got != 102 || memcmp(sb, "XFSB", 4) != 0)
+    return -1;
+  return (unsigned char)sb[101] & 0x0f;
+}
+
 /* Each filesystem mounted alone, read-only, for its size and free space. */
 static json_object *filesystems(guestfs_h *g, char **fses,
                                 json_object *mounted)
@@ -228,6 +265,11 @@ static json_object *filesystems(guestfs_h *g, char **fses,
     json_object_object_add(fs, "type", json_object_new_string(type));
     if (mp)
       json_object_object_add(fs, "mountpoint", json_object_get(mp));
+    if (strcmp(type, "xfs") == 0) {
+      int v = xfs_version(g, dev);
+      json_object_object_add(fs, "xfs_version",
+                             v > 0 ? json_object_new_int(v) : NULL);
+    }
     if (QUIET(g, guestfs_mount_ro(g, dev, "/")) == 0 &&
         (st = QUIET(g, guestfs_statvfs(g, "/")))) {
       json_object_object_add(fs, "size", json_object_new_int64(
@@ -235,6 +277,11 @@ static json_object *filesystems(guestfs_h *g, char **fses,
       json_object_object_add(fs, "free", json_object_new_int64(
                                st->bavail * st->frsize));
       guestfs_free_statvfs(st);
+      if (strcmp(type, "ntfs") == 0) {
+        int h = ntfs_hibernated(g);
+        json_object_object_add(fs, "hibernated",
+                               h >= 0 ? json_object_new_boolean(h) : NULL);
+      }
     } else {
       int64_t size = QUIET(g, guestfs_blockdev_getsize64(g, dev));
       if (size >= 0)

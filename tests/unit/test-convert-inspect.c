@@ -119,6 +119,56 @@ static void test_verdict(void)
                  "\"encrypted\":[]}"), 1,
          "free space unknown (not mountable): not held against it");
 
+  is_int(verdict("{\"os\":{\"type\":\"windows\",\"distro\":\"windows\","
+                 "\"major_version\":10},\"filesystems\":[{\"device\":"
+                 "\"/dev/sda2\",\"type\":\"ntfs\",\"mountpoint\":\"/\","
+                 "\"free\":1500000000,\"hibernated\":true}],"
+                 "\"encrypted\":[]}"), 0,
+         "Windows hibernated: not convertible");
+  ok(strstr(reasons_text, "Windows is hibernated (or was shut down with "
+            "Fast Startup) on /dev/sda2") &&
+     strstr(reasons_text, "ntfs-3g refuses to mount the filesystem "
+            "read-write"), "  names the volume and why: %s", reasons_text);
+  is_int(verdict("{\"os\":{\"type\":\"windows\",\"distro\":\"windows\","
+                 "\"major_version\":10},\"filesystems\":[{\"device\":"
+                 "\"/dev/sda2\",\"type\":\"ntfs\",\"mountpoint\":\"/\","
+                 "\"free\":1500000000,\"hibernated\":false},{\"device\":"
+                 "\"/dev/sdb1\",\"type\":\"ntfs\",\"hibernated\":null}],"
+                 "\"encrypted\":[]}"), 1,
+         "hiberfil.sys without a hibernation header, or unreadable: "
+         "convertible");
+
+#define RHEL7(fs) \
+  "{\"os\":{\"type\":\"linux\",\"distro\":\"rhel\",\"major_version\":7," \
+  "\"product_name\":\"Red Hat Enterprise Linux Server release 7.9 " \
+  "(Maipo)\",\"kernels\":[\"vmlinuz-3.10.0-1160.el7.x86_64\"]," \
+  "\"bootloader\":\"grub2\"},\"filesystems\":[" fs "],\"encrypted\":[]}"
+  is_int(verdict(RHEL7("{\"device\":\"/dev/sda1\",\"type\":\"xfs\","
+                       "\"mountpoint\":\"/\",\"free\":900000000,"
+                       "\"xfs_version\":4}")), 0,
+         "RHEL 7 with / on XFS v4: not convertible");
+  ok(strstr(reasons_text, "XFS v4 filesystem (made without CRCs, mkfs.xfs "
+            "-m crc=0) on /dev/sda1, mounted at / by the guest (Red Hat "
+            "Enterprise Linux Server release 7.9 (Maipo))") &&
+     strstr(reasons_text, "cannot mount it"),
+     "  names the filesystem, the guest and why: %s", reasons_text);
+  is_int(verdict(RHEL7("{\"device\":\"/dev/sda1\",\"type\":\"xfs\","
+                       "\"mountpoint\":\"/\",\"free\":900000000,"
+                       "\"xfs_version\":5},{\"device\":\"/dev/sdb1\","
+                       "\"type\":\"xfs\",\"xfs_version\":4}")), 1,
+         "XFS v5 root, XFS v4 the guest does not mount: convertible");
+  is_int(verdict("{\"os\":{\"type\":\"linux\",\"distro\":\"rhel\","
+                 "\"kernels\":[\"vmlinuz-3.10.0\"],\"bootloader\":\"grub2\"},"
+                 "\"filesystems\":[{\"device\":\"/dev/sda1\",\"type\":"
+                 "\"xfs\",\"mountpoint\":\"/boot\",\"xfs_version\":4},"
+                 "{\"device\":\"/dev/sda2\",\"type\":\"xfs\",\"mountpoint\":"
+                 "\"/\",\"xfs_version\":4}],\"encrypted\":[\"/dev/sdb\"]}"),
+         0, "two XFS v4 and a LUKS disk: every reason");
+  ok(strstr(reasons_text, "encrypted (LUKS) device /dev/sdb and no key") &&
+     strstr(reasons_text, "on /dev/sda1, mounted at /boot by the guest:") &&
+     strstr(reasons_text, "on /dev/sda2, mounted at / by the guest:"),
+     "  one each: %s", reasons_text);
+
   ok(inspect_linux_distro_supported("ubuntu") &&
      inspect_linux_distro_supported("rhel") &&
      !inspect_linux_distro_supported("archlinux") &&
