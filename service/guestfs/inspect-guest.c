@@ -210,12 +210,15 @@ static bool fs_skipped(const char *type)
   return false;
 }
 
-/* Whether the NTFS filesystem mounted at / holds a hiberfil.sys whose
- * header says Windows is hibernated (or shut down with Fast Startup):
- * ntfs-3g then mounts it read-only only, as its
- * ntfs_volume_check_hiberfile() tells by the same first four bytes, and
- * virt-v2v, which must write the guest, fails.  -1 when it cannot be
- * told. */
+/* ntfs-3g reads this much of hiberfil.sys (NTFS_HIBERFILE_HEADER_SIZE). */
+#define HIBERFILE_HEADER_SIZE 4096
+
+/* Whether the NTFS filesystem mounted at / holds a hiberfil.sys that
+ * says Windows is hibernated (or shut down with Fast Startup), judged
+ * as ntfs-3g's ntfs_volume_check_hiberfile() does before it refuses a
+ * read-write mount: a file shorter than its header, or one starting
+ * with "hibr" or "HIBR".  virt-v2v, which must write the guest, then
+ * fails.  -1 when it cannot be told. */
 static int ntfs_hibernated(guestfs_h *g)
 {
   _cleanup_free_ char *path = QUIET(g, guestfs_case_sensitive_path(
@@ -225,11 +228,11 @@ static int ntfs_hibernated(guestfs_h *g)
 
   if (!path || QUIET(g, guestfs_is_file(g, path)) != 1)
     return 0;
-  head = QUIET(g, guestfs_pread(g, path, 4, 0, &got));
+  head = QUIET(g, guestfs_pread(g, path, HIBERFILE_HEADER_SIZE, 0, &got));
   if (!head)
     return -1;
-  return got == 4 && (memcmp(head, "hibr", 4) == 0 ||
-                      memcmp(head, "HIBR", 4) == 0);
+  return got < HIBERFILE_HEADER_SIZE || memcmp(head, "hibr", 4) == 0 ||
+    memcmp(head, "HIBR", 4) == 0;
 }
 
 /* An XFS filesystem's version (4 or 5) from its superblock: the magic
