@@ -661,15 +661,35 @@ struct disk_walk {
   struct uch_error *err;
 };
 
+/* A volume is an attached device by its id, so always allowed; when
+ * attached now and a qcow2 (which inspect opens as one), what its
+ * header names is judged as a path's is.  One still attaching is
+ * not there to read: the job opens it raw, or (inspect) as the format
+ * its magic says then. */
+static int check_volume_refs(const struct disk_walk *w, const char *field,
+                             const char *volume, bool writes)
+{
+  struct volume_list l = { 0 };
+  const struct volume *v;
+  struct stat st;
+  int r = 0;
+
+  if (volumes_list(w->c->by_id_dir, &l) < 0)
+    return 0;
+  if ((v = volume_find(&l, volume)) && stat(v->path, &st) == 0)
+    r = disk_refs(w->c, writes ? CONFINE_DESTINATION : CONFINE_SOURCE, field,
+                  v->path, v->path, &st, 0, w->err);
+  volume_list_free(&l);
+  return r;
+}
+
 static int check_disk(void *opaque, const char *field, const char *path,
                       const char *volume, bool writes)
 {
   struct disk_walk *w = opaque;
 
-  (void)volume;
-  (void)writes;
-  if (!path)                 /* a volume: an attached device by its id */
-    return 0;
+  if (!path)
+    return volume ? check_volume_refs(w, field, volume, writes) : 0;
   return confine_request_path((void *)w->c, w->kind, field, path, w->err);
 }
 

@@ -12,11 +12,11 @@ require qemu-img
 require nbdkit
 require jq
 
-mkdir -p "$T/images" "$T/secrets" "$T/outside"
+mkdir -p "$T/images" "$T/secrets" "$T/outside" "$T/by-id"
 # shellcheck disable=SC2034 # read by uchd_start
 UCHD_ROOTS="--source-root $T/images --destination-root $T/images
   --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start
+uchd_start --volume-by-id-dir "$T/by-id"
 
 ( umask 077; echo "root-only secret" >"$T/outside/shadow" )
 make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1
@@ -80,6 +80,20 @@ refused exp disks[0].source.path "whose backing file: $T/outside/base.img is not
 [ "$(submit dst "$(copy_json dst "$(src "$T/images/base.img")" "$T/images/nbd.qcow2")")" = 403 ] ||
   die "dst: $(cat "$T/body")"
 refused dst disks[0].destination.path "a protocol name"
+
+# an attached volume holding a qcow2 (inspect opens it as one): its
+# backing judged all the same (root only: a loop device stands in)
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null; then
+  qemu-img create -q -f qcow2 -u -F raw -b nbd://127.0.0.1:9/x "$T/outside/vol.qcow2" 16M
+  truncate -s 16M "$T/outside/vol.qcow2"
+  if vol=$(losetup -f --show "$T/outside/vol.qcow2" 2>/dev/null); then
+    cleanup_add "losetup -d $vol"
+    ln -s "$vol" "$T/by-id/virtio-bkvol1"
+    [ "$(submit ivol '{"type":"inspect","id":"ivol","disks":[{"source":{"volume":"bkvol1"}}]}')" = 403 ] ||
+      die "ivol: $(status) $(cat "$T/body")"
+    refused ivol disks[0].source.volume "$vol is a qcow2 image whose backing file is 'nbd://127.0.0.1:9/x', a protocol name"
+  fi
+fi
 
 # a backing inside the roots is an image like any other
 [ "$(submit ok "$(copy_json ok "$(src "$T/images/in.qcow2")" "$T/images/ok.img")")" = 201 ] ||
