@@ -117,34 +117,109 @@ static const char *vmx_value(const char *line, char *key, size_t klen,
   return out;
 }
 
-/* A .vmdk descriptor's extents (`RW 4192256 VMFS "NAME-flat.vmdk"`),
- * relative to the descriptor; a binary (sparse, streamOptimized) vmdk
- * is its own data and names none. */
-static int vmdk_extents(const char *vmdk, const char *field,
-                        job_disk_fn *fn, void *opaque)
+/* qemu's vmdk_probe() on the text: after comment and blank lines, a
+ * `version=N` line (N 1 to 3) makes it a descriptor, whatever else it
+ * holds; VMware's own start with "# Disk DescriptorFile" (taken as
+ * one too). */
+bool vmdk_is_descriptor(const char *text, size_t len)
 {
-  _cleanup_free_ char *text = small_file(vmdk);
+  const char *p = text, *end = text + len;
+
+  if (len >= 21 && strncmp(text, "# Disk DescriptorFile", 21) == 0)
+    return true;
+  while (p < end) {
+    if (*p == '#') {
+      while (p < end && *p != '\n')
+        p++;
+      p++;
+      continue;
+    }
+    if (*p == ' ' || *p == '\n' || *p == '\r') {
+      while (p < end && *p == ' ')
+        p++;
+      if (p < end && *p == '\r')
+        p++;
+      if (p == end || *p != '\n')
+        return false;
+      p++;
+      continue;
+    }
+    return (size_t)(end - p) >= 10 && strncmp(p, "version=", 8) == 0 &&
+           p[8] >= '1' && p[8] <= '3' &&
+           (p[9] == '\n' || (p[9] == '\r' && p + 10 < end && p[10] == '\n'));
+  }
+  return false;
+}
+
+int vmdk_descriptor_refs(const char *text, bool embedded, vmdk_ref_fn *fn,
+                         void *opaque)
+{
+  static const char hint[] = "parentFileNameHint=\"";
+  const char *h = strstr(text, hint);
   int r = 0;
 
-  if (!text || !strstr(text, "# Disk DescriptorFile"))
-    return 0;
-  for (char *line = text; line && *line && r == 0;
+  /* qemu's vmdk_parent_open(): the first such text, even in a
+   * comment, names the parent (a backing file) */
+  if (h) {
+    const char *q = strchr(h + sizeof hint - 1, '"');
+    _cleanup_free_ char *name = q && q > h + sizeof hint - 1
+      ? strndup(h + sizeof hint - 1, (size_t)(q - h - sizeof hint + 1)) : NULL;
+    if (name)
+      r = fn(opaque, VMDK_PARENT, name);
+  }
+  /* qemu's vmdk_parse_extents(): `ACCESS SECTORS TYPE "NAME" ...`, the
+   * extents of a sparse vmdk's own descriptor are the file itself */
+  for (const char *line = text; !embedded && line && *line && r == 0;
        line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
     const char *q1, *q2, *end = strchr(line, '\n');
-    _cleanup_free_ char *name = NULL, *path = NULL;
+    _cleanup_free_ char *name = NULL;
+    size_t a;
 
-    if (strncmp(line, "RW ", 3) != 0 && strncmp(line, "RDONLY ", 7) != 0)
+    while (*line == ' ' || *line == '\t')
+      line++;
+    a = strncmp(line, "RW", 2) == 0 ? 2 : strncmp(line, "RDONLY", 6) == 0
+      ? 6 : strncmp(line, "NOACCESS", 8) == 0 ? 8 : 0;
+    if (!a || (line[a] != ' ' && line[a] != '\t'))
       continue;
     if (!end)
       end = line + strlen(line);
     if (!(q1 = memchr(line, '"', (size_t)(end - line))) ||
-        !(q2 = memchr(q1 + 1, '"', (size_t)(end - q1 - 1))) || q2 == q1 + 1 ||
-        !(name = strndup(q1 + 1, (size_t)(q2 - q1 - 1))) ||
-        !(path = beside(vmdk, name)))
+        !(q2 = memchr(q1 + 1, '"', (size_t)(end - q1 - 1))) || q2 == q1 + 1)
       continue;
-    r = fn(opaque, field, path, NULL, false);
+    if (!(name = strndup(q1 + 1, (size_t)(q2 - q1 - 1))))
+      return -1;
+    r = fn(opaque, VMDK_EXTENT, name);
   }
   return r;
+}
+
+struct vmdk_walk {
+  const char *vmdk, *field;
+  job_disk_fn *fn;
+  void *opaque;
+};
+
+static int vmdk_ref(void *opaque, enum vmdk_ref kind, const char *name)
+{
+  struct vmdk_walk *w = opaque;
+  _cleanup_free_ char *path = beside(w->vmdk, name);
+
+  (void)kind;
+  return path ? w->fn(w->opaque, w->field, path, NULL, false) : 0;
+}
+
+/* A .vmdk descriptor's extents (`RW 4192256 VMFS "NAME-flat.vmdk"`)
+ * and parent, relative to the descriptor; a binary (sparse,
+ * streamOptimized) vmdk is its own data and names none. */
+static int vmdk_extents(const char *vmdk, const char *field,
+                        job_disk_fn *fn, void *opaque)
+{
+  _cleanup_free_ char *text = small_file(vmdk);
+  struct vmdk_walk w = { vmdk, field, fn, opaque };
+
+  if (!text || !vmdk_is_descriptor(text, strlen(text)))
+    return 0;
+  return vmdk_descriptor_refs(text, false, vmdk_ref, &w);
 }
 
 /* The disks of a .vmx, which virt-v2v -i vmx reads: every

@@ -19,4 +19,17 @@
  * disk; an ova without a name names no output file. */
 int convert_disks(const struct job_request *r, job_disk_fn *fn, void *opaque);
 
+/* The one reader of a VMDK descriptor's text (here and for uchd's
+ * confinement, uchd/image-refs.c): whether qemu takes `text` for a
+ * descriptor (its vmdk_probe()), and the files it names, each as
+ * written: every extent (`RW N FLAT "NAME" 0`; not for the descriptor
+ * `embedded` in a sparse vmdk, whose extent is itself) and the parent
+ * (`parentFileNameHint="NAME"`, a backing file).  fn's nonzero return
+ * stops the walk and is returned; -1 when out of memory. */
+enum vmdk_ref { VMDK_EXTENT, VMDK_PARENT };
+typedef int vmdk_ref_fn(void *opaque, enum vmdk_ref kind, const char *name);
+bool vmdk_is_descriptor(const char *text, size_t len);
+int vmdk_descriptor_refs(const char *text, bool embedded, vmdk_ref_fn *fn,
+                         void *opaque);
+
 #endif

@@ -484,28 +484,30 @@ static const char *words_of(const struct uch_error *e)
                                                : e->message;
 }
 
-/* One file a qcow2 image names (`what`: "backing file", "data file"):
+/* One file an image (qcow2, QED, VMDK: `format`) names (`what`:
+ * "backing file", "data file", "extent"):
  * a plain file name, resolved from the image's folder as qemu does,
  * and judged as `role` (below it, its own references too). */
 static int check_ref(const struct confine *c, enum confine_role role,
-                     const char *field, const char *image, const char *what,
-                     const char *name, int depth, struct uch_error *err)
+                     const char *field, const char *image,
+                     const char *format, const char *what, const char *name,
+                     int depth, struct uch_error *err)
 {
   _cleanup_free_ char *path = NULL;
   struct uch_error sub = { 0 };
 
   switch (image_ref_kind(name)) {
   case IMAGE_REF_JSON:
-    uch_error_set(err, "forbidden_path", field, "%s is a qcow2 image whose "
+    uch_error_set(err, "forbidden_path", field, "%s is a %s image whose "
                   "%s is a json: name (%.80s): refused, as qemu would open "
                   "whatever it says; a %s must be a plain file under %s",
-                  image, what, name, what, role_keys[role]);
+                  image, format, what, name, what, role_keys[role]);
     return -1;
   case IMAGE_REF_PROTOCOL:
-    uch_error_set(err, "forbidden_path", field, "%s is a qcow2 image whose "
+    uch_error_set(err, "forbidden_path", field, "%s is a %s image whose "
                   "%s is '%.80s', a protocol name (nbd:, http:, file:, "
                   "...): refused, as qemu would open it; a %s must be a "
-                  "plain file under %s", image, what, name, what,
+                  "plain file under %s", image, format, what, name, what,
                   role_keys[role]);
     return -1;
   case IMAGE_REF_FILE:
@@ -517,14 +519,15 @@ static int check_ref(const struct confine *c, enum confine_role role,
   }
   if (depth >= MAX_CHAIN) {
     uch_error_set(err, "forbidden_path", field, "%s: a chain of more than "
-                  "%d qcow2 images: refused", image, MAX_CHAIN);
+                  "%d images (backing files, extents): refused", image,
+                  MAX_CHAIN);
     return -1;
   }
   if (check_at(c, role, field, path, depth + 1, &sub) < 0) {
     /* the image the request names, then what is wrong down its chain */
     if (depth == 0)
-      uch_error_set(err, sub.code, field, "%s is a qcow2 image whose %s: %s",
-                    image, what, words_of(&sub));
+      uch_error_set(err, sub.code, field, "%s is a %s image whose %s: %s",
+                    image, format, what, words_of(&sub));
     else
       *err = sub;
     return -1;
@@ -532,9 +535,12 @@ static int check_ref(const struct confine *c, enum confine_role role,
   return 0;
 }
 
-/* The files the qcow2 image at `real` (`path` as given) makes qemu
- * open, judged: its backing file as a source (it is read), its data
- * file as the image itself (it is written when the image is). */
+/* The files the image at `real` (`path` as given) makes qemu open,
+ * judged: its backing file (a VMDK's parent) as a source (it is read),
+ * its data file and a VMDK descriptor's extents as the image itself
+ * (they are written when the image is).  Whether or not the job gives
+ * the format: a request that lets qemu probe it (convert -i disk,
+ * inspect, inplace without a format) opens what the header says. */
 static int check_refs(const struct confine *c, enum confine_role role,
                       const char *field, const char *path, const char *real,
                       int depth, struct uch_error *err)
@@ -556,16 +562,19 @@ static int check_refs(const struct confine *c, enum confine_role role,
     return 0;
   r = 0;
   if (refs.backing)
-    r = check_ref(c, CONFINE_SOURCE, field, path, "backing file",
+    r = check_ref(c, CONFINE_SOURCE, field, path, refs.format, "backing file",
                   refs.backing, depth, err);
   if (r == 0 && refs.data_file)
-    r = check_ref(c, role, field, path, "data file", refs.data_file, depth,
-                  err);
+    r = check_ref(c, role, field, path, refs.format, "data file",
+                  refs.data_file, depth, err);
+  for (size_t i = 0; r == 0 && i < refs.n_extents; i++)
+    r = check_ref(c, role, field, path, refs.format, "extent",
+                  refs.extents[i], depth, err);
   image_refs_free(&refs);
   return r;
 }
 
-/* A disk (source, destination, export) that is there: its qcow2
+/* A disk (source, destination, export) that is there: its image
  * references judged too. */
 static int disk_refs(const struct confine *c, enum confine_role role,
                      const char *field, const char *path, const char *real,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobs/convert-disks.h"
 #include "uchd/image-refs.h"
 
 #define QCOW2_MAGIC 0x514649fbu             /* "QFI\xfb" */
@@ -21,6 +22,13 @@
  * cluster; 64 KiB is the default cluster size, and all we read */
 #define NAME_MAX_LEN 1023
 #define HEADER_MAX 65536
+/* qemu's vmdk_read_desc() reads at most 1 MiB - 1 of a descriptor */
+#define VMDK_DESC_MAX ((1 << 20) - 1)
+/* vmdk_parent_open() looks for the parent in 10 KiB at 512 of a
+ * sparse vmdk */
+#define VMDK_EMBEDDED_AT 512
+#define VMDK_EMBEDDED_LEN 10240
+#define QED_F_BACKING_FILE 1u
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -51,6 +59,85 @@ static char *name_at(const unsigned char *p, size_t n)
   return strndup((const char *)p, n);
 }
 
+static uint32_t le32(const unsigned char *p)
+{
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return le32toh(v);
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+  return le64toh(v);
+}
+
+/* qemu's block/qed.h: a little-endian header, the backing file's name
+ * at backing_filename_offset when feature bit 0 is set. */
+static int qed_refs(const unsigned char *h, size_t got,
+                    struct image_refs *refs, char *why, size_t len)
+{
+  uint32_t boff, bsize;
+
+  refs->format = "qed";
+  if (got < 64)
+    return fail(why, len, "a QED header cut short");
+  boff = le32(h + 56);
+  bsize = le32(h + 60);
+  if (!(le64(h + 16) & QED_F_BACKING_FILE))
+    return 1;
+  if (boff > got || bsize > got - boff ||
+      !(refs->backing = name_at(h + boff, bsize)))
+    return fail(why, len, "a QED backing file name that cannot be read "
+                "(not in the first 64 KiB, empty, over 1023 bytes or with "
+                "a NUL byte)");
+  return 1;
+}
+
+static int vmdk_ref(void *opaque, enum vmdk_ref kind, const char *name)
+{
+  struct image_refs *refs = opaque;
+  char **v;
+
+  if (kind == VMDK_PARENT) {
+    free(refs->backing);
+    return (refs->backing = strdup(name)) ? 0 : -1;
+  }
+  if (!(v = realloc(refs->extents, (refs->n_extents + 1) * sizeof *v)))
+    return -1;
+  refs->extents = v;
+  return (v[refs->n_extents] = strdup(name)) ? (refs->n_extents++, 0) : -1;
+}
+
+/* A VMDK: a descriptor (text, read again whole as qemu reads it) names
+ * its extents and parent, a sparse one (`KDMV`, `COWD`) its parent in
+ * the descriptor qemu looks for at 512. */
+static int vmdk_refs(int fd, const unsigned char *h, size_t got, bool sparse,
+                     struct image_refs *refs, char *why, size_t len)
+{
+  char *text;
+  ssize_t n;
+  int r;
+
+  refs->format = "vmdk";
+  if (!(text = calloc(1, VMDK_DESC_MAX + 1)))
+    return fail(why, len, "out of memory");
+  if (sparse) {
+    size_t take = got > VMDK_EMBEDDED_AT ? got - VMDK_EMBEDDED_AT : 0;
+    if (take > VMDK_EMBEDDED_LEN)
+      take = VMDK_EMBEDDED_LEN;
+    memcpy(text, h + VMDK_EMBEDDED_AT, take);
+  } else if ((n = pread(fd, text, VMDK_DESC_MAX, 0)) < 0) {
+    snprintf(why, len, "cannot read its descriptor: %s", strerror(errno));
+    free(text);
+    return -1;
+  }
+  r = vmdk_descriptor_refs(text, sparse, vmdk_ref, refs);
+  free(text);
+  return r < 0 ? fail(why, len, "out of memory") : 1;
+}
+
 int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len)
 {
   unsigned char *h = NULL;
@@ -68,10 +155,21 @@ int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len)
     snprintf(why, len, "cannot read its header: %s", strerror(errno));
     goto out;
   }
+  if (got >= 4 && memcmp(h, "QED\0", 4) == 0) {
+    ret = qed_refs(h, (size_t)got, refs, why, len);
+    goto out;
+  }
+  if (got >= 4 && (memcmp(h, "KDMV", 4) == 0 || memcmp(h, "COWD", 4) == 0 ||
+                   vmdk_is_descriptor((const char *)h, (size_t)got))) {
+    ret = vmdk_refs(fd, h, (size_t)got, h[0] == 'K' || h[0] == 'C', refs,
+                    why, len);
+    goto out;
+  }
   if (got < 4 || be32(h) != QCOW2_MAGIC) {
     ret = 0;
     goto out;
   }
+  refs->format = "qcow2";
   if (got < 72) {
     fail(why, len, "a qcow2 header cut short");
     goto out;
@@ -128,7 +226,10 @@ void image_refs_free(struct image_refs *refs)
 {
   free(refs->backing);
   free(refs->data_file);
-  refs->backing = refs->data_file = NULL;
+  for (size_t i = 0; i < refs->n_extents; i++)
+    free(refs->extents[i]);
+  free(refs->extents);
+  memset(refs, 0, sizeof *refs);
 }
 
 enum image_ref_kind image_ref_kind(const char *name)

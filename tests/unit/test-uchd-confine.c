@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobs/convert-disks.h"
 #include "jobs/request.h"
 #include "uchd/confine.h"
 #include "uchd/image-refs.h"
@@ -358,6 +359,140 @@ static void image_refs(void)
   confine_free(&c);
 }
 
+/* A file of `len` bytes: `text` at 0 (and `at512` at 512 when given). */
+static void put_file(const char *name, const void *text, size_t len,
+                     const char *at512)
+{
+  unsigned char buf[8192] = { 0 };
+  int fd;
+
+  memcpy(buf, text, len);
+  if (at512)
+    memcpy(buf + 512, at512, strlen(at512));
+  fd = open(p(name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf)
+    exit(1);
+  close(fd);
+}
+
+/* A QED header (block/qed.h, little-endian) naming `backing`. */
+static void qed(const char *name, const char *backing)
+{
+  unsigned char h[512] = { 0 };
+  uint32_t v32;
+  uint64_t v64;
+
+#define PUT32(at, v) (v32 = htole32(v), memcpy(h + (at), &v32, 4))
+#define PUT64(at, v) (v64 = htole64(v), memcpy(h + (at), &v64, 8))
+  memcpy(h, "QED", 4);
+  PUT32(4, 65536);                     /* cluster size */
+  PUT32(8, 4);                         /* table size */
+  PUT32(12, 1);                        /* header size, clusters */
+  PUT64(16, backing ? 1 : 0);          /* features: a backing file */
+  PUT64(48, 1 << 20);                  /* image size */
+  if (backing) {
+    PUT32(56, 128);
+    PUT32(60, strlen(backing));
+    memcpy(h + 128, backing, strlen(backing));
+  }
+#undef PUT32
+#undef PUT64
+  put_file(name, h, sizeof h, NULL);
+}
+
+static int count_ref(void *opaque, enum vmdk_ref kind, const char *name)
+{
+  (void)name;
+  ((int *)opaque)[kind]++;
+  return 0;
+}
+
+/* The images other than qcow2 whose header names files qemu opens when
+ * it probes their format: a VMDK descriptor, a sparse VMDK's parent
+ * hint, a QED's backing. */
+static void other_formats(void)
+{
+  struct confine c = policy(p("images"), p("secrets"));
+  struct image_refs refs;
+  struct uch_error err;
+  char why[160];
+  int fd, n[2] = { 0, 0 };
+  static const char shadow[] =
+    "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\n"
+    "createType=\"monolithicFlat\"\n\n# Extent description\n"
+    "RW 8 FLAT \"/etc/shadow\" 0\n";
+  static const char probed[] =                 /* no VMware comment */
+    "  \nversion=1\ncreateType=\"twoGbMaxExtentFlat\"\n"
+    "RW 8 FLAT \"a.img\" 0\n\tRDONLY 8 FLAT \"../outside/secret\" 0\n";
+  static const char inside[] =
+    "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n"
+    "RW 2048 FLAT \"a.img\" 0\nRW 8 ZERO\n";
+  static const char parent[] =
+    "# Disk DescriptorFile\nversion=1\nparentFileNameHint=\"nbd://h/x\"\n"
+    "createType=\"monolithicFlat\"\nRW 2048 FLAT \"a.img\" 0\n";
+
+  ok(vmdk_is_descriptor(probed, strlen(probed)),
+     "version= after blank lines: qemu probes a vmdk");
+  ok(!vmdk_is_descriptor("hello\nversion=1\n", 16),
+     "text before version=: no vmdk");
+  ok(vmdk_descriptor_refs(probed, false, count_ref, n) == 0 &&
+     n[VMDK_EXTENT] == 2 && n[VMDK_PARENT] == 0, "two extents found");
+  n[0] = n[1] = 0;
+  ok(vmdk_descriptor_refs(parent, true, count_ref, n) == 0 &&
+     n[VMDK_EXTENT] == 0 && n[VMDK_PARENT] == 1,
+     "embedded: the parent, no extent");
+
+  put_file("images/shadow.vmdk", shadow, strlen(shadow), NULL);
+  fd = open(p("images/shadow.vmdk"), O_RDONLY | O_CLOEXEC);
+  ok(image_refs_read(fd, &refs, why, sizeof why) == 1 &&
+     strcmp(refs.format, "vmdk") == 0 && refs.n_extents == 1 &&
+     strcmp(refs.extents[0], "/etc/shadow") == 0, "a descriptor's extent read");
+  image_refs_free(&refs);
+  close(fd);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/shadow.vmdk"), &err) &&
+     strcmp(err.code, "forbidden_path") == 0 &&
+     strstr(err.message, "is a vmdk image whose extent: /etc/shadow is not "
+            "under a folder allowed for files a job reads"),
+     "/etc/shadow as a FLAT extent refused: %s", err.message);
+  put_file("images/probed.vmdk", probed, strlen(probed), NULL);
+  ok(!allowed(&c, CONFINE_DESTINATION, p("images/probed.vmdk"), &err) &&
+     strstr(err.message, "outside/secret is not under a folder allowed for "
+            "files a job writes"),
+     "a destination's extent judged as written: %s", err.message);
+  put_file("images/inside.vmdk", inside, strlen(inside), NULL);
+  ok(allowed(&c, CONFINE_SOURCE, p("images/inside.vmdk"), &err),
+     "extents in the root: %s", err.message);
+  put_file("images/parent.vmdk", parent, strlen(parent), NULL);
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/parent.vmdk"), &err) &&
+     strstr(err.message, "vmdk image whose backing file is 'nbd://h/x', a "
+            "protocol name"), "a parentFileNameHint judged: %s", err.message);
+  put_file("images/sparse.vmdk", "KDMV\1\0\0\0", 8,
+           "# Disk DescriptorFile\nversion=1\n"
+           "parentFileNameHint=\"../outside/secret\"\n"
+           "RW 2048 SPARSE \"sparse.vmdk\"\n");
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/sparse.vmdk"), &err) &&
+     strstr(err.message, "whose backing file: ") &&
+     strstr(err.message, "outside/secret is not under"),
+     "a sparse vmdk's parent judged: %s", err.message);
+
+  qed("images/out.qed", "../outside/secret");
+  ok(!allowed(&c, CONFINE_SOURCE, p("images/out.qed"), &err) &&
+     strstr(err.message, "is a qed image whose backing file: ") &&
+     strstr(err.message, "outside/secret is not under"),
+     "a QED's backing outside the roots: %s", err.message);
+  qed("images/json.qed", "json:{}");
+  ok(!allowed(&c, CONFINE_EXPORT, p("images/json.qed"), &err) &&
+     strstr(err.message, "qed image whose backing file is a json: name"),
+     "a QED's json: backing: %s", err.message);
+  qed("images/in.qed", "a.img");
+  ok(allowed(&c, CONFINE_SOURCE, p("images/in.qed"), &err),
+     "a QED's backing in the root: %s", err.message);
+  qed("images/plain.qed", NULL);
+  ok(allowed(&c, CONFINE_DESTINATION, p("images/plain.qed"), &err),
+     "a QED without backing: %s", err.message);
+  confine_free(&c);
+}
+
 /* A submit's pass: a secret refused at once, a disk path put off. */
 static void pass(void)
 {
@@ -495,6 +630,7 @@ int main(void)
   checks();
   pass();
   image_refs();
+  other_formats();
   uri_files();
   bad_roots();
   rm_rf(tmp);
