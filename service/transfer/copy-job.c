@@ -69,11 +69,18 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
                    struct extents *e, struct job_failure *f)
 {
   char err[512], cause[512] = "";
-  struct nbd_handle *nbd = uch_nbd_connect(src->uri, NULL, err, sizeof err);
   struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
                            .opaque = r };
+  struct nbd_handle *nbd = uch_nbd_connect(src->uri, NULL, &w, err,
+                                           sizeof err);
   int ret = -1;
 
+  if (!nbd && w.stalled) {
+    failure_set(f, "timeout", "the source stalled: %s from %s; nothing was "
+                "written: submit the same request again", err,
+                what ? what : src->uri);
+    return -1;
+  }
   if (nbd) {
     ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
     /* nbd_close() alone: it drops a block status still in flight */

@@ -330,6 +330,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   const char *bitmap = changes->kind == CHANGES_BITMAP ? changes->bitmap
                                                        : NULL;
   char ctx[128] = "", why[512];
+  struct source_wait cw = { .stall_s = stall_timeout_s() };
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   struct nbd_handle *nbd = NULL;
   struct pass_io io;
@@ -356,8 +357,13 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   }
   if (bitmap)
     snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
-  if (!(nbd = uch_nbd_connect(uri, bitmap, why, sizeof why))) {
-    failure_set(f, "source", "%s: %s", uri, why);
+  if (!(nbd = uch_nbd_connect(uri, bitmap, &cw, why, sizeof why))) {
+    if (cw.stalled)
+      failure_set(f, "timeout", "the source stalled: %s from %s; nothing "
+                  "of this pass was written: submit the same request "
+                  "again", why, uri);
+    else
+      failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
   if ((size = nbd_get_size(nbd)) < 0) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "transfer/nbd-connect.h"
+#include "util/timeutil.h"
 
 void uch_nbd_error(char *buf, size_t len)
 {
@@ -18,11 +19,48 @@ void uch_nbd_error(char *buf, size_t len)
   snprintf(buf, len, "%s", e);
 }
 
+/* nbd_aio_connect_uri() driven by nbd_poll() a second at a time, so
+ * that a peer that never answers is a stall, not a hang (libnbd's own
+ * connect waits for ever). */
+static int connect_wait(struct nbd_handle *nbd, const char *uri,
+                        struct source_wait *w, char *errbuf, size_t len)
+{
+  double since = time_monotonic();
+
+  w->stalled = w->stopped = false;
+  if (nbd_aio_connect_uri(nbd, uri) < 0)
+    return -1;
+  while (nbd_aio_is_connecting(nbd)) {
+    if (nbd_poll(nbd, 1000) < 0)
+      return -1;
+    if (!nbd_aio_is_connecting(nbd))
+      break;
+    if (w->stop && w->stop(w->opaque)) {
+      w->stopped = true;
+      snprintf(errbuf, len, "cancelled");
+      return -1;
+    }
+    if (w->stall_s && time_monotonic() - since >= w->stall_s) {
+      w->stalled = true;
+      snprintf(errbuf, len, "no answer while connecting (TCP connect, TLS "
+               "or NBD handshake) for %u s (stall_timeout)", w->stall_s);
+      return -1;
+    }
+  }
+  if (nbd_aio_is_ready(nbd))
+    return 0;
+  if (!nbd_get_error())
+    snprintf(errbuf, len, "the connection ended during the handshake");
+  return nbd_get_error() ? -1 : -2;
+}
+
 struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
-                                   char *errbuf, size_t len)
+                                   struct source_wait *w, char *errbuf,
+                                   size_t len)
 {
   struct nbd_handle *nbd = nbd_create();
   char ctx[128];
+  int r;
 
   if (!nbd) {
     uch_nbd_error(errbuf, len);
@@ -32,9 +70,15 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
     snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
   if (nbd_add_meta_context(nbd, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||
       (bitmap && nbd_add_meta_context(nbd, ctx) < 0) ||
-      nbd_set_uri_allow_local_file(nbd, true) < 0 ||
-      nbd_connect_uri(nbd, uri) < 0) {
+      nbd_set_uri_allow_local_file(nbd, true) < 0) {
     uch_nbd_error(errbuf, len);
+    nbd_close(nbd);
+    return NULL;
+  }
+  r = w ? connect_wait(nbd, uri, w, errbuf, len) : nbd_connect_uri(nbd, uri);
+  if (r < 0) {
+    if (r == -1 && !(w && (w->stalled || w->stopped)))
+      uch_nbd_error(errbuf, len);
     nbd_close(nbd);
     return NULL;
   }

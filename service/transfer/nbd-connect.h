@@ -8,12 +8,19 @@
 #include <stddef.h>
 #include <libnbd.h>
 
+#include "transfer/extents.h"
+
 /* A handle connected to `uri` (nbd+unix:// with a local socket allowed),
  * asking for base:allocation and, when `bitmap` is not NULL, for
  * qemu:dirty-bitmap:BITMAP.  NULL with libnbd's words in errbuf
- * (without the name of the libnbd call) on failure. */
+ * (without the name of the libnbd call) on failure.  The connection
+ * (TCP connect, TLS and NBD handshake) is waited for as `w` says (NULL:
+ * for ever): a source that accepts and never answers, or never
+ * accepts, ends it after w->stall_s with w->stalled set and errbuf
+ * naming the stall; a stop, w->stopped. */
 struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
-                                   char *errbuf, size_t len);
+                                   struct source_wait *w, char *errbuf,
+                                   size_t len);
 
 /* libnbd's last error without the name of the call ("nbd_pread: x" ->
  * "x"): the function name means nothing to the person reading the

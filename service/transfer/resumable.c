@@ -585,6 +585,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   size_t conns = 0, started = 0;
   uint64_t start;
   char why[512];
+  struct source_wait cw = { .stall_s = stall_timeout_s() };
   int ret = -1;
 
   memset(res, 0, sizeof *res);
@@ -640,14 +641,18 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "internal", "%s", strerror(errno));
     goto out;
   }
-  if (!(k[0].nbd = uch_nbd_connect(uri, NULL, why, sizeof why))) {
-    failure_set(f, "source", "%s: %s", uri, why);
+  if (!(k[0].nbd = uch_nbd_connect(uri, NULL, &cw, why, sizeof why))) {
+    if (cw.stalled)
+      failure_set(f, "timeout", "the source stalled: %s from %s; submit the "
+                  "same request again to resume", why, uri);
+    else
+      failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
   conns = 1;
   if (nbd_can_multi_conn(k[0].nbd) == 1)
     while (conns < CONNS_MAX &&
-           (k[conns].nbd = uch_nbd_connect(uri, NULL, why, sizeof why)))
+           (k[conns].nbd = uch_nbd_connect(uri, NULL, &cw, why, sizeof why)))
       conns++;
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;

@@ -123,12 +123,16 @@ int verify_disk(struct runner *r, size_t disk, const char *src_uri,
   char err[512];
   int ret = -1;
 
-  c.src = uch_nbd_connect(src_uri, NULL, err, sizeof err);
+  c.src = uch_nbd_connect(src_uri, NULL,
+                          &(struct source_wait){ .stall_s = stall_timeout_s() },
+                          err, sizeof err);
   if (!c.src) {
     failure_set(f, "verify_failed", "source: %s", err);
     goto out;
   }
-  c.dst = uch_nbd_connect(dst_uri, NULL, err, sizeof err);
+  c.dst = uch_nbd_connect(dst_uri, NULL,
+                          &(struct source_wait){ .stall_s = stall_timeout_s() },
+                          err, sizeof err);
   if (!c.dst) {
     failure_set(f, "verify_failed", "copy: %s", err);
     goto out;

@@ -61,7 +61,7 @@ static int verify(const char *src, const char *dst, struct job_failure *f)
   bool equal = false;
   int ret = -1;
 
-  if (!su || !du || !(nbd = uch_nbd_connect(su, NULL, err, sizeof err)))
+  if (!su || !du || !(nbd = uch_nbd_connect(su, NULL, NULL, err, sizeof err)))
     return -1;
   if (extents_from_nbd(nbd, &e, NULL, err, sizeof err) == 0 &&
       verify_disk(&r, 0, su, du, &e, &equal, f) == 0)
