@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,6 +536,110 @@ static int check_ref(const struct confine *c, enum confine_role role,
   return 0;
 }
 
+/* A tar header's octal number (or GNU's base-256 for large sizes). */
+static uint64_t tar_number(const unsigned char *p, size_t n)
+{
+  uint64_t v = 0;
+
+  if (p[0] & 0x80) {
+    for (size_t i = 1; i < n; i++)
+      v = (v << 8) | p[i];
+    return v;
+  }
+  for (size_t i = 0; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+    v = (v << 3) | (uint64_t)(p[i] - '0');
+  return v;
+}
+
+/* Whether a relative name climbs out of its folder ("..", "a/../.."). */
+static bool climbs(const char *name)
+{
+  for (const char *p = name; p && *p; p = strchr(p, '/') ? strchr(p, '/') + 1
+                                                          : NULL)
+    if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+      return true;
+  return false;
+}
+
+/* One name an OVA member's header gives (`image`: "OVA (member M)"):
+ * relative inside the OVA, it names another member (virt-v2v opens
+ * them through nbdkit's tar filter or from the folder it extracts
+ * them to); a name climbing out of it or absolute is refused or judged
+ * as check_ref() judges it. */
+static int ova_ref(const struct confine *c, enum confine_role role,
+                   const char *field, const char *image, const char *format,
+                   const char *what, const char *name, int depth,
+                   struct uch_error *err)
+{
+  if (image_ref_kind(name) == IMAGE_REF_FILE && name[0] != '/') {
+    if (!climbs(name))
+      return 0;
+    uch_error_set(err, "forbidden_path", field, "%s is a %s image whose %s "
+                  "is '%.80s', outside the OVA: refused; a name in an OVA "
+                  "must stay in it", image, format, what, name);
+    return -1;
+  }
+  return check_ref(c, role, field, image, format, what, name, depth, err);
+}
+
+/* An OVA as a tar (OVF 1.x: ustar): the images in it are opened by
+ * virt-v2v -i ova, so what their headers name is judged (ova_ref());
+ * a link member (which extracting would make) is refused. */
+static int ova_refs(const struct confine *c, enum confine_role role,
+                    const char *field, const char *path, int fd, int depth,
+                    struct uch_error *err)
+{
+  unsigned char h[512];
+  uint64_t off = 0;
+
+  for (int n = 0; n < 100000; n++) {
+    char member[256], image[PATH_MAX + 300], why[160];
+    struct image_refs refs;
+    uint64_t size;
+    int r = 0;
+
+    if (pread(fd, h, sizeof h, (off_t)off) != (ssize_t)sizeof h ||
+        memcmp(h + 257, "ustar", 5) != 0)
+      return 0;                         /* the end, or no tar */
+    size = tar_number(h + 124, 12);
+    snprintf(member, sizeof member, "%.*s%s%.*s",
+             (int)strnlen((char *)h + 345, 155), (char *)h + 345,
+             h[345] ? "/" : "", (int)strnlen((char *)h, 100), (char *)h);
+    snprintf(image, sizeof image, "%s (OVA member %s)", path, member);
+    if (h[156] == '1' || h[156] == '2') {
+      uch_error_set(err, "forbidden_path", field, "%s is an OVA whose "
+                    "member %s is a link (to '%.80s'): refused, as "
+                    "virt-v2v would follow it", path, member,
+                    (char *)h + 157);
+      return -1;
+    }
+    if (h[156] == '0' || h[156] == '\0') {
+      r = image_refs_read_at(fd, off + 512, size, &refs, why, sizeof why);
+      if (r < 0) {
+        uch_error_set(err, "invalid_request", field, "%s: %s", image, why);
+        return -1;
+      }
+      if (r == 1) {
+        r = 0;
+        if (refs.backing)
+          r = ova_ref(c, CONFINE_SOURCE, field, image, refs.format,
+                      "backing file", refs.backing, depth, err);
+        if (r == 0 && refs.data_file)
+          r = ova_ref(c, role, field, image, refs.format, "data file",
+                      refs.data_file, depth, err);
+        for (size_t i = 0; r == 0 && i < refs.n_extents; i++)
+          r = ova_ref(c, role, field, image, refs.format, "extent",
+                      refs.extents[i], depth, err);
+        image_refs_free(&refs);
+        if (r < 0)
+          return -1;
+      }
+    }
+    off += 512 + ((size + 511) & ~(uint64_t)511);
+  }
+  return 0;
+}
+
 /* The files the image at `real` (`path` as given) makes qemu open,
  * judged: its backing file (a VMDK's parent) as a source (it is read),
  * its data file and a VMDK descriptor's extents as the image itself
@@ -559,7 +664,7 @@ static int check_refs(const struct confine *c, enum confine_role role,
     return -1;
   }
   if (r == 0)
-    return 0;
+    return ova_refs(c, role, field, path, fd, depth, err);
   r = 0;
   if (refs.backing)
     r = check_ref(c, CONFINE_SOURCE, field, path, refs.format, "backing file",

@@ -113,7 +113,8 @@ static int vmdk_ref(void *opaque, enum vmdk_ref kind, const char *name)
 /* A VMDK: a descriptor (text, read again whole as qemu reads it) names
  * its extents and parent, a sparse one (`KDMV`, `COWD`) its parent in
  * the descriptor qemu looks for at 512. */
-static int vmdk_refs(int fd, const unsigned char *h, size_t got, bool sparse,
+static int vmdk_refs(int fd, uint64_t at, uint64_t size,
+                     const unsigned char *h, size_t got, bool sparse,
                      struct image_refs *refs, char *why, size_t len)
 {
   char *text;
@@ -128,7 +129,9 @@ static int vmdk_refs(int fd, const unsigned char *h, size_t got, bool sparse,
     if (take > VMDK_EMBEDDED_LEN)
       take = VMDK_EMBEDDED_LEN;
     memcpy(text, h + VMDK_EMBEDDED_AT, take);
-  } else if ((n = pread(fd, text, VMDK_DESC_MAX, 0)) < 0) {
+  } else if ((n = pread(fd, text, size < VMDK_DESC_MAX ? size
+                                                       : VMDK_DESC_MAX,
+                         (off_t)at)) < 0) {
     snprintf(why, len, "cannot read its descriptor: %s", strerror(errno));
     free(text);
     return -1;
@@ -140,6 +143,12 @@ static int vmdk_refs(int fd, const unsigned char *h, size_t got, bool sparse,
 
 int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len)
 {
+  return image_refs_read_at(fd, 0, UINT64_MAX, refs, why, len);
+}
+
+int image_refs_read_at(int fd, uint64_t at, uint64_t size,
+                       struct image_refs *refs, char *why, size_t len)
+{
   unsigned char *h = NULL;
   ssize_t got;
   uint32_t version, hlen;
@@ -150,7 +159,7 @@ int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len)
   memset(refs, 0, sizeof *refs);
   if (!(h = calloc(1, HEADER_MAX)))
     return fail(why, len, "out of memory");
-  got = pread(fd, h, HEADER_MAX, 0);
+  got = pread(fd, h, size < HEADER_MAX ? size : HEADER_MAX, (off_t)at);
   if (got < 0) {
     snprintf(why, len, "cannot read its header: %s", strerror(errno));
     goto out;
@@ -161,8 +170,8 @@ int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len)
   }
   if (got >= 4 && (memcmp(h, "KDMV", 4) == 0 || memcmp(h, "COWD", 4) == 0 ||
                    vmdk_is_descriptor((const char *)h, (size_t)got))) {
-    ret = vmdk_refs(fd, h, (size_t)got, h[0] == 'K' || h[0] == 'C', refs,
-                    why, len);
+    ret = vmdk_refs(fd, at, size, h, (size_t)got,
+                    h[0] == 'K' || h[0] == 'C', refs, why, len);
     goto out;
   }
   if (got < 4 || be32(h) != QCOW2_MAGIC) {

@@ -12,6 +12,7 @@
 #define UCHD_IMAGE_REFS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct image_refs {
   const char *format;       /* "qcow2", "qed", "vmdk" */
@@ -26,6 +27,10 @@ struct image_refs {
  * as the image gives it), -1 with `why` (a phrase) for a header that
  * cannot be read or makes no sense. */
 int image_refs_read(int fd, struct image_refs *refs, char *why, size_t len);
+/* The same for the image of `size` bytes at `at` in fd (an OVA's
+ * member). */
+int image_refs_read_at(int fd, uint64_t at, uint64_t size,
+                       struct image_refs *refs, char *why, size_t len);
 void image_refs_free(struct image_refs *refs);
 
 /* The kind of a reference qemu would open: a plain file name

@@ -8,7 +8,8 @@
 # VMDK descriptor's extents (`RW 8 FLAT "/etc/shadow" 0`) are judged as
 # the disk itself, its parentFileNameHint and a QED's backing file as
 # sources: outside source_root, 403 forbidden_path naming the field; in
-# it, the job is taken.  Images made by qemu-img itself where it can.
+# it, the job is taken.  An OVA (virt-v2v -i ova opens the images in
+# it) has each tar member's references judged, a link member refused.  Images made by qemu-img itself where it can.
 source "$UCH_TOP/tests/lib/functions.sh"
 require qemu-img
 require jq
@@ -98,11 +99,44 @@ cp "$T/images/out.vmdk" "$T/out/d.vmdk"
   die "dst: $(status) $(cat "$T/body")"
 refused dst disks[0].destination.path "$T/out/d.vmdk is a vmdk image whose extent: $T/outside/shadow is not under a folder allowed for files a job writes"
 
+# an OVA: virt-v2v -i ova opens the images in it (a tar's members: an
+# OVA is a file, uchd refuses a folder), so what their headers name is
+# judged; a name relative inside the OVA stays in it
+ova_json() {
+  printf '{"type":"convert","id":"%s","name":"g","input":{"ova":{"path":"%s"}},"output":{"local":{"dir":"%s"}}}' \
+    "$1" "$2" "$T/out"
+}
+mkdir -p "$T/ova/abs" "$T/ova/climb" "$T/ova/link" "$T/ova/in"
+printf '<?xml version="1.0"?><Envelope/>\n' >"$T/ova/g.ovf"
+cp "$T/images/shadow.vmdk" "$T/ova/abs/disk1.vmdk"
+sed 's|"/etc/shadow"|"../../etc/shadow"|' "$T/images/shadow.vmdk" >"$T/ova/climb/disk1.vmdk"
+ln -s /etc/shadow "$T/ova/link/disk1.vmdk"
+cp "$T/images/in.vmdk" "$T/images/in-flat.vmdk" "$T/ova/in/"
+# as make-ova.sh makes them: a streamOptimized vmdk, whose embedded
+# descriptor's extent is itself
+qemu-img convert -q -O vmdk -o subformat=streamOptimized "$T/images/base.img" \
+  "$T/ova/in/disk2.vmdk"
+for o in abs climb link in; do
+  cp "$T/ova/g.ovf" "$T/ova/$o/"
+  tar --format=ustar -C "$T/ova/$o" -cf "$T/images/$o.ova" .
+done
+[ "$(submit ova1 "$(ova_json ova1 "$T/images/abs.ova")")" = 403 ] ||
+  die "ova1: $(status) $(cat "$T/body")"
+refused ova1 input.ova.path "$T/images/abs.ova (OVA member ./disk1.vmdk) is a vmdk image whose extent: /etc/shadow is not under"
+[ "$(submit ova2 "$(ova_json ova2 "$T/images/climb.ova")")" = 403 ] ||
+  die "ova2: $(status) $(cat "$T/body")"
+refused ova2 input.ova.path "whose extent is '../../etc/shadow', outside the OVA"
+[ "$(submit ova3 "$(ova_json ova3 "$T/images/link.ova")")" = 403 ] ||
+  die "ova3: $(status) $(cat "$T/body")"
+refused ova3 input.ova.path "member ./disk1.vmdk is a link (to '/etc/shadow')"
+
 # inside the roots: taken (the job itself is not waited for: cancelled)
-for c in in.vmdk in.qed child-in.vmdk; do
+for c in in.vmdk in.qed child-in.vmdk in.ova; do
   id=ok-${c//./-}
   if [ "$c" = child-in.vmdk ]; then
     body="{\"type\":\"inspect\",\"id\":\"$id\",\"disks\":[{\"source\":{\"path\":\"$T/images/$c\"}}]}"
+  elif [ "$c" = in.ova ]; then
+    body=$(ova_json "$id" "$T/images/$c")
   else
     body=$(convert_json "$id" "$T/images/$c")
   fi

@@ -449,6 +449,21 @@ static void other_formats(void)
      strcmp(refs.extents[0], "/etc/shadow") == 0, "a descriptor's extent read");
   image_refs_free(&refs);
   close(fd);
+  {
+    /* an OVA member: the descriptor at 1024, 160 bytes of it */
+    char buf[4096] = "not an image";
+    memcpy(buf + 1024, shadow, strlen(shadow));
+    put_file("images/member", buf, sizeof buf, NULL);
+    fd = open(p("images/member"), O_RDONLY | O_CLOEXEC);
+    ok(image_refs_read(fd, &refs, why, sizeof why) == 0,
+       "no image at 0");
+    ok(image_refs_read_at(fd, 1024, strlen(shadow), &refs, why,
+                          sizeof why) == 1 && refs.n_extents == 1 &&
+       strcmp(refs.extents[0], "/etc/shadow") == 0,
+       "a member's descriptor read at its offset");
+    image_refs_free(&refs);
+    close(fd);
+  }
   ok(!allowed(&c, CONFINE_SOURCE, p("images/shadow.vmdk"), &err) &&
      strcmp(err.code, "forbidden_path") == 0 &&
      strstr(err.message, "is a vmdk image whose extent: /etc/shadow is not "
