@@ -582,6 +582,29 @@ static int ova_ref(const struct confine *c, enum confine_role role,
   return check_ref(c, role, field, image, format, what, name, depth, err);
 }
 
+/* An OVA virt-v2v unpacks before it opens anything (a zip, a
+ * compressed tar): what it is into `what`. */
+static bool compressed(int fd, char *what, size_t len)
+{
+  static const struct { const char *magic; size_t n; const char *name; }
+  kinds[] = {
+    { "PK\3\4", 4, "a zip archive" },
+    { "\x1f\x8b", 2, "gzip-compressed" },
+    { "\xfd" "7zXZ\0", 6, "xz-compressed" },
+    { "BZh", 3, "bzip2-compressed" },
+    { "\x28\xb5\x2f\xfd", 4, "zstd-compressed" },
+  };
+  unsigned char h[8];
+  ssize_t n = pread(fd, h, sizeof h, 0);
+
+  for (size_t i = 0; n > 0 && i < sizeof kinds / sizeof kinds[0]; i++)
+    if ((size_t)n >= kinds[i].n && memcmp(h, kinds[i].magic, kinds[i].n) == 0) {
+      snprintf(what, len, "%s", kinds[i].name);
+      return true;
+    }
+  return false;
+}
+
 /* An OVA as a tar (OVF 1.x: ustar): the images in it are opened by
  * virt-v2v -i ova, so what their headers name is judged (ova_ref());
  * a link member (which extracting would make) is refused. */
@@ -661,6 +684,14 @@ static int check_refs(const struct confine *c, enum confine_role role,
   r = image_refs_read(fd, &refs, why, sizeof why);
   if (r < 0) {
     uch_error_set(err, "invalid_request", field, "%s: %s", path, why);
+    return -1;
+  }
+  if (r == 0 && strcmp(field, "input.ova.path") == 0 &&
+      compressed(fd, why, sizeof why)) {
+    uch_error_set(err, "invalid_request", field, "%s is %s: uchd cannot "
+                  "judge the images in it before virt-v2v extracts them "
+                  "(confinement), so refuses it; give the OVA as an "
+                  "uncompressed tar", path, why);
     return -1;
   }
   if (r == 0)

@@ -130,6 +130,16 @@ refused ova2 input.ova.path "whose extent is '../../etc/shadow', outside the OVA
   die "ova3: $(status) $(cat "$T/body")"
 refused ova3 input.ova.path "member ./disk1.vmdk is a link (to '/etc/shadow')"
 
+# a compressed OVA is unpacked by virt-v2v before anything can judge it
+gzip -c "$T/images/in.ova" >"$T/images/in.ova.gz"
+[ "$(submit ova4 "$(ova_json ova4 "$T/images/in.ova.gz")")" = 400 ] ||
+  die "ova4: $(status) $(cat "$T/body")"
+jq -e '.error.code == "invalid_request" and .error.field == "input.ova.path" and
+       (.error.message | contains("in.ova.gz is gzip-compressed: uchd cannot judge the images in it"))' \
+  "$T/body" >/dev/null || die "ova4: $(cat "$T/body")"
+[ ! -e "$T/state/jobs/ova4" ] || die "refused job ova4 left files"
+pass "ova4: 400 $(jq -r .error.message "$T/body")"
+
 # inside the roots: taken (the job itself is not waited for: cancelled)
 for c in in.vmdk in.qed child-in.vmdk in.ova; do
   id=ok-${c//./-}
