@@ -132,7 +132,7 @@ pass "web02 cold: a convert job over vpx://, failed in virt-v2v's words"
 [ "$(vmr web03 .state)" = failed ] || die "web03: $(vmr web03 .)"
 vmr web03 .error | grep -q "not placed.*source checks: blocked: UCH inspect: no operating system found" ||
   die "web03's error: $(vmr web03 .error)"
-[ "$(api GET /v1/jobs | jq '[.jobs[] | select(.request.labels.vm == "web03" and .request.labels.purpose != "inspect")] | length')" = 0 ] ||
+[ "$(api GET /v1/jobs | jq '[.jobs[] | select(.request.labels.vm == "web03" and .request.labels.uch_wave == "vw")] | length')" = 0 ] ||
   die "a job of web03 ran in the wave"
 grep -q '| web03 |' "$T/reports/vw.md" || die "the Markdown report lacks web03"
 pass "web03 not placed, the inspection's reason in the report"
