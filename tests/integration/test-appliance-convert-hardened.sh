@@ -16,8 +16,8 @@
 # that filter; the job succeeds and the disk holds viostor.sys.
 #
 # Why a container and not the image (test-image-boot): the image has no
-# virt-v2v (size), and libguestfs's qemu nested in a TCG guest is ~10
-# times slower than here.  What a container cannot prove: its systemd
+# virt-v2v (size), and libguestfs's qemu nested in a TCG guest would be
+# 45 to 80 times slower than here (docs/appliance.md has the figures).  What a container cannot prove: its systemd
 # cannot apply the device allow-list (the devices controller is
 # read-only inside it), so the unit's DevicePolicy and DeviceAllow are
 # checked as set; that they let a worker write a volume is proven by
