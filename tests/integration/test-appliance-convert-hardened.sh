@@ -64,8 +64,17 @@ NSPAWN_PID=$!
 cleanup_add 'rm -rf "/run/systemd/nspawn/propagate/$machine" "/run/systemd/nspawn/unix-export/$machine"'
 cleanup_add container_stop
 
-# The container's PID 1 (systemd), as the host numbers it.
-init_pid() { C=$(pgrep -P "$NSPAWN_PID" | head -1); [ -n "$C" ]; }
+# The container's PID 1 (systemd), as the host numbers it: nspawn's
+# child that is PID 1 in its own PID namespace (not the short-lived
+# child that forks it).
+init_pid() {
+  local p
+  for p in $(pgrep -P "$NSPAWN_PID"); do
+    grep -Eq '^NSpid:.*[[:space:]]1$' "/proc/$p/status" 2>/dev/null &&
+      { C=$p; return 0; }
+  done
+  return 1
+}
 container_stop() {
   local i
   [ -n "${C:-}" ] && kill -0 "$NSPAWN_PID" 2>/dev/null || return 0
