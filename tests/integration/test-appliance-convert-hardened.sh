@@ -119,7 +119,8 @@ unit=uch-job-win.service
 in_unit() { grep -q "/system.slice/$unit\$" "/proc/$1/cgroup" 2>/dev/null; }
 qemu_in_unit() {
   local p
-  for p in $(pgrep --ns "$C" --nslist pid -x qemu-system-x86); do
+  # the appliance's qemu (-kernel), not libguestfs's probes of qemu
+  for p in $(pgrep --ns "$C" --nslist pid -f '^[^ ]*qemu-system-x86_64 .*-kernel '); do
     in_unit "$p" && { QEMU=$p; return 0; }
   done
   [ "$(job_field win .state)" = running ] ||
