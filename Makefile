@@ -158,9 +158,14 @@ check-cloud: deps deps-cloud all
 # ~15 min on an idle machine (two libguestfs appliances and virt-v2v
 # under TCG), too long for make check's budget beside
 # test-convert-vcenter-debian; test-ansible-vmware-warm runs the same
-# driver in make check on a small disk.
+# driver in make check on the phony Windows guest, through its in-place
+# conversion (virtio-win's viostor.sys in the destination).
+# test-vmware-wave-debian: the guest discovered with UCH's inspection
+# and converted cold by a wave (~12 min); test-ansible-vmware-wave runs
+# the wave's VMware paths in make check on small disks.
 check-vmware: deps all
-	@UCH_TEST_JOBS=1 tests/run tests/vcenter/test-vmware-warm-debian.sh
+	@UCH_TEST_JOBS=1 tests/run tests/vcenter/test-vmware-warm-debian.sh \
+		tests/vcenter/test-vmware-wave-debian.sh
 
 fuzz: $(B)/fuzz/fuzz-request
 	@mkdir -p $(B)/fuzz/corpus

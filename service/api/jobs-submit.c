@@ -30,8 +30,7 @@ static enum MHD_Result error_reply(struct http_request *r, unsigned code,
  * the job failed or was cancelled, starts it again (202), resuming where
  * it got to; another request is a conflict. */
 static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
-                                   json_object *sanitized,
-                                   const struct job_request *typed,
+                                   struct job_request **typed,
                                    const struct secrets *secrets)
 {
   struct uch_error err = { 0 };
@@ -40,17 +39,17 @@ static enum MHD_Result resubmitted(struct http_request *r, struct job *j,
 
   job_refresh(&r->d->store, j);
   st = job_state(j);
-  if (json_object_equal(json_get(j->doc, "request"), sanitized)) {
+  if (json_object_equal(json_get(j->doc, "request"), (*typed)->json)) {
     if ((st != JOB_FAILED && st != JOB_CANCELLED) || j->pid > 0)
       return http_json(r, MHD_HTTP_OK, j->doc);
-    c = conflict_check(&r->d->store, typed, &err);
+    c = conflict_check(&r->d->store, *typed, &err);
     if (c != 0)
       return c > 0 ? error_reply(r, c == 1 ? MHD_HTTP_CONFLICT
                                            : MHD_HTTP_BAD_REQUEST, &err)
                    : http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                 "internal", NULL,
                                 "cannot check the request's disks");
-    if (job_restart(r->d, j, sanitized, secrets, &err) < 0)
+    if (job_restart(r->d, j, typed, secrets, &err) < 0)
       return error_reply(r, MHD_HTTP_INTERNAL_SERVER_ERROR, &err);
     scheduler_run(r->d);
     return http_json(r, MHD_HTTP_ACCEPTED, j->doc);
@@ -64,7 +63,7 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
 {
   struct uch_error err = { 0 };
   _cleanup_json_ json_object *req = NULL, *sanitized = NULL;
-  /* the request typed, parsed once here: its strings are req's */
+  /* the sanitised request typed, once: what the job keeps */
   _cleanup_(job_request_freep) struct job_request *typed = NULL;
   _cleanup_(secrets_freep) struct secrets secrets = { 0 };
   _cleanup_(confine_passp) struct confine_pass cp = { .c = &r->d->confine };
@@ -80,13 +79,19 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
    * otherwise valid; then the disks only the request's files name (a
    * domain XML's) */
   if (request_validate_paths(req, &sanitized, &secrets, confine_pass_path,
-                             &cp, &typed, &err) < 0 ||
-      confine_pass_check(&cp, &err) < 0 ||
-      confine_request_disks(&r->d->confine, typed, &err) < 0)
+                             &cp, &err) < 0 ||
+      confine_pass_check(&cp, &err) < 0)
+    return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
+  /* the request the job keeps, typed as its worker will type it: the
+   * validator just accepted it, so this cannot fail but for memory */
+  if (request_load(sanitized, &typed, &err) < 0)
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                      err.field, "the sanitised request: %s", err.message);
+  if (confine_request_disks(&r->d->confine, typed, &err) < 0)
     return error_reply(r, MHD_HTTP_BAD_REQUEST, &err);
   id = typed->id;
   if (id && (j = store_find(&r->d->store, id)))
-    return resubmitted(r, j, sanitized, typed, &secrets);
+    return resubmitted(r, j, &typed, &secrets);
   if (!id) {
     do {
       if (job_id_generate(generated) < 0)
@@ -101,7 +106,7 @@ enum MHD_Result api_jobs_submit(struct http_request *r)
                                          : MHD_HTTP_BAD_REQUEST, &err)
                  : http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                               NULL, "cannot check the request's disks");
-  j = job_create(r->d, id, sanitized, &secrets, &err);
+  j = job_create(r->d, id, &typed, &secrets, &err);
   if (!j)
     return error_reply(r, strcmp(err.code, "conflict") == 0
                             ? MHD_HTTP_CONFLICT

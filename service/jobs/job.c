@@ -139,19 +139,13 @@ static json_object *disks_new(const struct job_request *r)
   return out;
 }
 
-json_object *jobdoc_new(const char *id, json_object *request)
+static json_object *jobdoc(const char *id, const struct job_request *r,
+                           json_object *request)
 {
-  _cleanup_(job_request_freep) struct job_request *r = NULL;
-  struct uch_error err = { 0 };
-  const struct job_type *t;
+  const struct job_type *t = r ? job_type_get(r->kind)
+                               : job_type_of(request);
   json_object *doc = json_object_new_object();
 
-  /* parsed as the worker parses it (the request is one uchd accepted);
-   * one that does not parse (a request.json from an older uchd) shows
-   * no disks, and the worker fails it naming why */
-  if (request_load(request, &r, &err) < 0)
-    r = NULL;
-  t = r ? job_type_get(r->kind) : job_type_of(request);
   json_object_object_add(doc, "id", json_object_new_string(id));
   json_object_object_add(doc, "type", json_object_new_string(t ? t->name : ""));
   json_object_object_add(doc, "state", json_object_new_string("queued"));
@@ -165,6 +159,21 @@ json_object *jobdoc_new(const char *id, json_object *request)
   json_object_object_add(doc, "result", NULL);
   json_object_object_add(doc, "request", json_object_get(request));
   return doc;
+}
+
+json_object *jobdoc_from(const char *id, const struct job_request *r)
+{
+  return jobdoc(id, r, r->json);
+}
+
+json_object *jobdoc_new(const char *id, json_object *request)
+{
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  struct uch_error err = { 0 };
+
+  if (request_load(request, &r, &err) < 0)
+    r = NULL;
+  return jobdoc(id, r, request);
 }
 
 enum job_state jobdoc_state(json_object *doc)

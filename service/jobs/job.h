@@ -37,12 +37,15 @@ char *job_dir(const char *state_dir, const char *id);
 char *job_file(const char *state_dir, const char *id, const char *name);
 char *job_runtime_dir(const char *runtime_dir, const char *id);
 
-/* The first document of a job, state "queued".  `request` is the
- * sanitised request (secrets already "***"); it is referenced, not
- * copied.  Its type and disks come from the request parsed as the
- * worker parses it (request_load): each disk's source and destination
- * as the typed request kept them; a request that does not parse gets
- * no disks. */
+struct job_request;
+/* The first document of a job, state "queued", from its typed request
+ * (parsed from the sanitised request, secrets already "***", which the
+ * document references as "request"): its type, and each disk's source
+ * and destination as the typed request kept them. */
+json_object *jobdoc_from(const char *id, const struct job_request *r);
+/* jobdoc_from() of `request` parsed as the worker parses it
+ * (request_load); a request that does not parse (a request.json from
+ * an older uchd) gets no disks, and its worker fails it naming why. */
 json_object *jobdoc_new(const char *id, json_object *request);
 enum job_state jobdoc_state(json_object *doc);     /* JOB_FAILED if garbled */
 void jobdoc_set_state(json_object *doc, enum job_state s);

@@ -228,14 +228,12 @@ int request_load(json_object *req, struct job_request **out,
 int request_validate(json_object *req, json_object **sanitized,
                      struct secrets *secrets, struct uch_error *err)
 {
-  return request_validate_paths(req, sanitized, secrets, NULL, NULL, NULL,
-                                err);
+  return request_validate_paths(req, sanitized, secrets, NULL, NULL, err);
 }
 
 int request_validate_paths(json_object *req, json_object **sanitized,
                            struct secrets *secrets, request_path_fn *fn,
-                           void *opaque, struct job_request **typed_out,
-                           struct uch_error *err)
+                           void *opaque, struct uch_error *err)
 {
   struct secrets found = { 0 };
   struct rq_ctx c = { .err = err, .secrets = &found, .path_fn = fn,
@@ -244,8 +242,6 @@ int request_validate_paths(json_object *req, json_object **sanitized,
   json_object *copy = NULL;
 
   *sanitized = NULL;
-  if (typed_out)
-    *typed_out = NULL;
   if (parse_request(&c, req, &typed) < 0)
     goto fail;
 
@@ -263,8 +259,6 @@ int request_validate_paths(json_object *req, json_object **sanitized,
     }
   secrets_free(&found);
   *sanitized = copy;
-  if (typed_out)
-    *typed_out = steal_ptr(typed);
   return 0;
 
 fail:

@@ -43,14 +43,12 @@ int request_validate(json_object *req, json_object **sanitized,
 typedef int request_path_fn(void *opaque, enum job_kind kind,
                             const char *field, const char *path,
                             struct uch_error *err);
-struct job_request;
-/* request_validate() that asks `fn` (with `opaque`) about each path and,
- * when `typed` is not NULL, hands out the typed request it parsed (its
- * strings are `req`'s: keep `req` while *typed lives). */
+/* request_validate() that asks `fn` (with `opaque`) about each path. */
 int request_validate_paths(json_object *req, json_object **sanitized,
                            struct secrets *secrets, request_path_fn *fn,
-                           void *opaque, struct job_request **typed,
-                           struct uch_error *err);
+                           void *opaque, struct uch_error *err);
+
+struct job_request;
 
 /* Parses a request uchd accepted (as the worker finds it in state.json:
  * sanitised) into a new *out, by the same code as request_validate()

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobs/job-request.h"
 #include "uchd/create.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -18,11 +19,12 @@ static int fsync_dir(const char *path)
   return fd < 0 ? -1 : fsync(fd);
 }
 
-int job_restart(struct uchd *d, struct job *j, json_object *request,
+int job_restart(struct uchd *d, struct job *j, struct job_request **request,
                 const struct secrets *secrets, struct uch_error *err)
 {
   _cleanup_free_ char *rt = job_runtime_dir(d->cfg.runtime_dir, j->id);
-  json_object *doc = jobdoc_new(j->id, request);
+  json_object *doc = jobdoc_from(j->id, *request);
+  struct job_request *old_req = j->req;
   json_object *old = j->doc;
   int64_t restarts = json_object_get_int64(json_get(old, "restarts"));
 
@@ -34,13 +36,17 @@ int job_restart(struct uchd *d, struct job *j, json_object *request,
   rm_rf(rt);
   if (secrets_store(secrets, rt) < 0)
     goto fail;
-  job_set_doc(j, doc);
+  j->doc = doc;
+  j->req = *request;
   if (job_save(&d->store, j) < 0) {
-    job_set_doc(j, old);
+    j->doc = old;
+    j->req = old_req;
     rm_rf(rt);
     goto fail;
   }
   json_object_put(old);
+  job_request_free(old_req);
+  *request = NULL;
   log_job(LOG_INFO, j->id, "restarted (restart %lld)",
           (long long)restarts + 1);
   return 0;
@@ -53,7 +59,8 @@ fail:
   return -1;
 }
 
-struct job *job_create(struct uchd *d, const char *id, json_object *request,
+struct job *job_create(struct uchd *d, const char *id,
+                       struct job_request **request,
                        const struct secrets *secrets, struct uch_error *err)
 {
   _cleanup_free_ char *jobs = NULL, *tmp = NULL, *final = job_dir(
@@ -69,11 +76,11 @@ struct job *job_create(struct uchd *d, const char *id, json_object *request,
   if (!mkdtemp(tmp))
     goto fail;
   chmod(tmp, 0755);
-  doc = jobdoc_new(id, request);
+  doc = jobdoc_from(id, *request);
   if (asprintf(&state, "%s/state.json", tmp) < 0 ||
       asprintf(&req, "%s/request.json", tmp) < 0 ||
       json_write_path(state, doc, 0644) < 0 ||
-      json_write_path(req, request, 0644) < 0)
+      json_write_path(req, (*request)->json, 0644) < 0)
     goto fail;
   rm_rf(rt);
   if (secrets_store(secrets, rt) < 0)
@@ -92,6 +99,7 @@ struct job *job_create(struct uchd *d, const char *id, json_object *request,
     goto fail;
   }
   j->daemon = d;
+  j->req = steal_ptr(*request);
   return j;
 
 fail:

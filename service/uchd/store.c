@@ -198,16 +198,6 @@ const struct job_request *job_request_of(struct job *j)
   return j->req;
 }
 
-json_object *job_set_doc(struct job *j, json_object *doc)
-{
-  json_object *old = j->doc;
-
-  j->doc = doc;
-  job_request_free(j->req);
-  j->req = NULL;
-  return old;
-}
-
 void store_remove(struct store *s, struct job *j)
 {
   for (size_t i = 0; i < s->n; i++)

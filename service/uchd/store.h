@@ -26,7 +26,7 @@ struct job {
   void *daemon;                  /* struct uchd, for event callbacks */
   bool cancel_requested;         /* SIGTERM sent on behalf of a client */
   bool unsaved;                  /* doc newer than state.json (ENOSPC) */
-  struct job_request *req;       /* doc's request typed, once asked for */
+  struct job_request *req;       /* its request typed (job_request_of) */
 };
 
 struct store {
@@ -55,13 +55,10 @@ void store_save_pending(struct store *s);
 /* Whether the file system of the state dir has (almost) no space left. */
 bool state_dir_full(const char *state_dir);
 enum job_state job_state(const struct job *j);
-/* The job's request typed, parsed once (request_load()) and kept until
- * job_set_request(); NULL (logged) when its request does not parse. */
+/* The job's request typed: the one it was created with, or for a job
+ * loaded from disk its state.json's parsed (request_load()) the first
+ * time it is asked for; NULL (logged) when that does not parse. */
 const struct job_request *job_request_of(struct job *j);
-/* Gives the job a new document whose request may differ from the old:
- * the typed request is parsed again when next asked for.  Returns the
- * old document. */
-json_object *job_set_doc(struct job *j, json_object *doc);
 const char *job_type(const struct job *j);
 const char *job_created_at(const struct job *j);
 /* Jobs sorted newest first (refreshed); free the array only. */

@@ -82,14 +82,17 @@ static int prop_list(struct unit_props *p, const char *name,
  * worker: not ProtectSystem=strict nor ProtectHome (a job writes where
  * its request says), nor PrivateTmp (libguestfs keeps its appliance in
  * /var/tmp for the next job), nor MemoryDenyWriteExecute (qemu's TCG
- * writes the code it runs).  Devices: every block device (attached
+ * writes the code it runs), nor ProtectKernelModules (it hides
+ * /usr/lib/modules, whose modules supermin puts in libguestfs's
+ * appliance; loading one stays impossible: no CAP_SYS_MODULE, @module
+ * filtered).  Devices: every block device (attached
  * volumes, read and written) and /dev/kvm; the pseudo devices
  * DevicePolicy=closed keeps. */
 static int worker_sandbox(struct unit_props *p)
 {
   static const char *const bools[] = {
     "NoNewPrivileges", "PrivateMounts", "ProtectKernelTunables",
-    "ProtectKernelModules", "ProtectKernelLogs", "ProtectControlGroups",
+    "ProtectKernelLogs", "ProtectControlGroups",
     "ProtectClock", "ProtectHostname", "RestrictRealtime",
     "RestrictSUIDSGID", "LockPersonality", NULL };
   static const char *const devices[] = { "block-*", "rw", "/dev/kvm", "rw",

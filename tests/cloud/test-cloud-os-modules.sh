@@ -18,9 +18,12 @@
 #   with Nova's "Cannot detach a root device volume"; uch_os_volume
 #   clones the first (in-use) volume;
 # - uch_os_server_volume attaches the clone and gives the second back;
-# - the same playbook again: changed=0, every task ok; check mode on a
-#   new name: changed, nothing made; detaching a volume that does not
-#   exist: unchanged (the role's rollback relies on it);
+# - the same playbook again: it detaches the data volume and gives it
+#   back, so those two tasks change (changed=2) and every other is ok;
+#   the end state declared (volumes, the server with both attached,
+#   stopped, the clone attached): changed=0; check mode on a new name:
+#   changed, nothing made; detaching a volume that does not exist:
+#   unchanged (the role's rollback relies on it);
 # - uch_os_server absent, then uch_os_volume absent for all three.
 # The cloud's API is asked after each play (openstacksdk), not the
 # modules' own results.
@@ -98,6 +101,27 @@ cat >"$T/root-detach.yml" <<'YML'
   tasks:
     - uch.appliance.uch_os_server_volume: {cloud: uchos, server: m-srv, volume: m-root, state: absent}
 YML
+# the state the steps end in, declared: nothing to do
+cat >"$T/end.yml" <<'YML'
+- hosts: localhost
+  gather_facts: false
+  vars:
+    c: uchos
+  tasks:
+    - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-root, size: 1, image: uch-blank}
+    - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-data, size: 1}
+    - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-root-src, source_volume: m-root}
+    - uch.appliance.uch_os_server:
+        cloud: "{{ c }}"
+        name: m-srv
+        flavor: uch.guest
+        network: uchos-net
+        boot_volume: m-root
+        volumes: [m-data, m-root-src]
+    - uch.appliance.uch_os_server_action: {cloud: "{{ c }}", server: m-srv, action: stop}
+    - uch.appliance.uch_os_server_volume: {cloud: "{{ c }}", server: m-srv, volume: m-root-src}
+    - uch.appliance.uch_os_server_volume: {cloud: "{{ c }}", server: m-srv, volume: m-data}
+YML
 cat >"$T/check.yml" <<'YML'
 - hosts: localhost
   gather_facts: false
@@ -157,13 +181,23 @@ grep -q "Cannot detach a root device volume" "$T/root.log" ||
   die "detaching the root volume: $(cat "$T/root.log")"
 pass "detaching the volume a server boots from fails with Nova's message"
 
+# the steps again: the data volume is attached, so they detach it and
+# give it back (those two change, as they must); every other task is ok
 play steps.yml steps2.log || { cat "$T/steps2.log"; die "the steps again failed"; }
-grep -qE 'localhost *: ok=[0-9]+ +changed=0 ' "$T/steps2.log" ||
-  { sed -n '/PLAY RECAP/,$p' "$T/steps2.log"; die "the steps again changed something"; }
+changed=$(awk '/^TASK \[/ { t = $0; sub(/^TASK \[/, "", t); sub(/\] \**$/, "", t) }
+               /^changed: / { print t }' "$T/steps2.log")
+[ "$changed" = "detach the data volume
+give the data volume back" ] &&
+  grep -qE 'localhost *: ok=[0-9]+ +changed=2 ' "$T/steps2.log" ||
+  { sed -n '/PLAY RECAP/,$p' "$T/steps2.log"; die "the steps again changed other than the data volume's detach and attach: $changed"; }
 [ "$(state)" = "$want" ] || die "the cloud after the steps again: $(state)"
+play end.yml end.log || { cat "$T/end.log"; die "the end state declared failed"; }
+grep -qE 'localhost *: ok=[0-9]+ +changed=0 ' "$T/end.log" ||
+  { sed -n '/PLAY RECAP/,$p' "$T/end.log"; die "declaring the state the cloud is in changed something"; }
+[ "$(state)" = "$want" ] || die "the cloud after the end state declared: $(state)"
 play check.yml check.log || { cat "$T/check.log"; die "check mode failed"; }
 [ "$(state)" = "$want" ] || die "check mode made something: $(state)"
-pass "the same steps again: changed=0, the cloud as it was; check mode makes nothing; detaching no volume changes nothing"
+pass "the same steps again: only the data volume's detach and attach changed, the cloud as it was; its end state declared: changed=0; check mode makes nothing; detaching no volume changes nothing"
 
 play gone.yml gone.log || { cat "$T/gone.log"; die "deleting failed"; }
 got=$(state)

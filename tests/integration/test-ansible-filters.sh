@@ -6,7 +6,9 @@
 # lane never reached; the inplace request made from the copies' results;
 # a VM whose "inplace" is wrong is not placed, saying why; UCH inspect's
 # verdict joined with discovery's source checks; the slots a wave cut
-# short still holds count as the rerun's own.
+# short still holds count as the rerun's own; a vSphere VM of a wave:
+# its convert request, job ids, plan, report entry, the copy discovery
+# makes of a disk for UCH inspect.
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -49,8 +51,8 @@ check("the inplace request: the copies' disks in order, the VM's fields",
        "disks": [{"path": "/dev/vdb", "format": "raw"},
                  {"path": "/v/a-sdb.qcow2", "format": "qcow2"}]})
 check("a kind a wave does not migrate", uch_vm_invalid(dict(vm_a, kind="warm")),
-      "kind warm: a wave migrates volumes (kind: volume); a warm migration runs with"
-      " playbooks/warm_migration.yml")
+      "kind warm: a wave migrates volumes (kind: volume) or vSphere VMs (kind: vmware);"
+      " a warm migration of volumes runs with playbooks/warm_migration.yml")
 check("inplace of a wrong type", uch_vm_invalid(dict(vm_a, inplace="yes")),
       "inplace must be true, false or a mapping")
 check("inplace with an unknown field", uch_vm_invalid(dict(vm_a, inplace={"memory": 1})),
@@ -123,6 +125,50 @@ check("the workloads file: inspections by VM name",
       [v["checks"]["verdict"] for v in uch_vmware_with_checks(
           {"vms": [vw, dict(vw, name="web02")]}, "cold", None, {"web02": luks})["vms"]],
       ["ok", "blocked"])
+
+# a vSphere VM in a wave: its convert request (cold), its report entry
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
+    uch_vmware_convert_request, uch_vmware_job_id, uch_vmware_vm_result, uch_wave_vms)
+from ansible_collections.uch.appliance.plugins.filter.uch_vmware import uch_vmware_inspect_copy
+wv = {"name": "web 01", "kind": "vmware", "plan": "cold",
+      "vmware": {"datacenter": "DC 1", "cluster": "cl1", "host": "esx07"},
+      "disks": [{"name": "scsi0-0", "source": {"vmware": {"datastore_path": "[ds 1] web 01/web 01.vmdk"}},
+                 "destination": {"volume": "v1"}},
+                {"name": "scsi0-1", "source": {"vmware": {"datastore_path": "[ds1] web/web_1.vmdk"}},
+                 "destination": {"path": "/dev/vdc"}}]}
+check("cold: a convert job reading the VM over vpx://, the disks' destinations as output.block",
+      uch_vmware_convert_request(wv, {"hostname": "vc.example.com", "port": 443}, "administrator@vsphere.local",
+                                 "/etc/uch/vc.pw", {"vm": "web 01"}),
+      {"type": "convert", "name": "web 01", "labels": {"vm": "web 01"},
+       "input": {"vcenter": {"url": "vpx://administrator%40vsphere.local@vc.example.com/DC%201/cl1/esx07",
+                             "vm": "web 01", "password_file": "/etc/uch/vc.pw"}},
+       "output": {"block": {"devices": [{"volume": "v1"}, {"path": "/dev/vdc"}]}}})
+check("... another port, no certificate check, the VM's own output",
+      uch_vmware_convert_request(dict(wv, output={"local": {"dir": "/o"}}), {"hostname": "vc", "port": 8443},
+                                 "root", "/pw", None, False)["input"]["vcenter"]["url"] +
+      str(uch_vmware_convert_request(dict(wv, output={"local": {"dir": "/o"}}), {"hostname": "vc"},
+                                     "root", "/pw")["output"]),
+      "vpx://root@vc:8443/DC%201/cl1/esx07?no_verify=1{'local': {'dir': '/o'}}")
+check("job ids: cold WAVE-VM-convert, warm WAVE-VM (vmware_warm's)",
+      [uch_vmware_job_id(wv, "w1"), uch_vmware_job_id(dict(wv, plan="warm"), "w1")],
+      ["w1-web 01-convert", "w1-web 01"])
+check("the file's plan for VMs without one; uch_plan over it",
+      [[v.get("plan") for v in uch_wave_vms({"plan": "warm", "vms": [dict(vw), dict(vw, plan="cold"), vm_a]}, p)]
+       for p in (None, "cold")],
+      [["warm", "cold", None], ["cold", "cold", None]])
+check("a warm VM's entry: its passes' bytes and seconds",
+      uch_vmware_vm_result({"id": "w1-web 01", "state": "succeeded", "result": {"passes": [
+          {"bytes": 100, "seconds": 1.5}, {"bytes": 20, "seconds": 0.25}]}}, dict(wv, plan="warm"), "dst1"),
+      {"name": "web 01", "source": "vcenter:esx07", "destination": "dst1", "state": "succeeded", "plan": "warm",
+       "jobs": ["w1-web 01"], "bytes": 120, "seconds": 1.75, "error": None})
+check("a failed job's entry: uchd's error",
+      uch_vmware_vm_result({"id": "c", "state": "failed", "error": {"code": "convert_failed", "message": "m"}},
+                           wv, "dst1")["error"], "convert_failed: m")
+check("discovery's inspection: a disk copied over /folder",
+      uch_vmware_inspect_copy(wv["disks"][0], wv, {"hostname": "vc", "port": 443}, "root", "/pw", "/s/a.img", False),
+      {"source": {"nbdkit": {"plugin": "curl", "user": "root", "password_file": "/pw", "sslverify": False,
+                             "url": "https://vc:443/folder/web%2001/web%2001-flat.vmdk?dcPath=DC%201&dsName=ds%201"}},
+       "destination": {"path": "/s/a.img"}})
 finish()
 PY
-pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts"
+pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs"

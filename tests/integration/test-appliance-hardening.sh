@@ -5,8 +5,9 @@
 # our units only) rates uchd.service at most 2.5 and uch-tls.service at
 # most 3.0, with the system call filter, the capability bounding set,
 # PrivateMounts, ProtectProc and a device allow-list each in place.
-# That it all still works is test-image-boot's: a copy, an export and a
-# conversion in the booted image, the workers' units sandboxed too.
+# That it all still works: a copy and an export in the booted image
+# (test-image-boot), a conversion with systemd as PID 1 in a container
+# (test-appliance-convert-hardened), the workers' units sandboxed too.
 source "$UCH_TOP/tests/lib/functions.sh"
 require systemd-analyze
 systemd-analyze security --help 2>&1 | grep -q -- '--offline' ||

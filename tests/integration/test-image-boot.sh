@@ -12,8 +12,8 @@
 # volume), exports a volume that reads back equal while uchd restarts
 # and adopts the export's worker (under ProtectProc=invisible),
 # `uchctl check` names what the image lacks on purpose, and the guest
-# shuts down cleanly.  (The Debian image has no virt-v2v: conversions
-# are not tried here.)  Records the image size and boot-to-healthy time in
+# shuts down cleanly.  (The Debian image has no virt-v2v: a conversion
+# under the same sandbox is test-appliance-convert-hardened's.)  Records the image size and boot-to-healthy time in
 # build/test-logs/image-boot.figures.
 source "$UCH_TOP/tests/lib/functions.sh"
 require qemu-system-x86_64

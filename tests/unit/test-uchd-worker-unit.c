@@ -116,7 +116,6 @@ static const char sandbox[] =
   "NoNewPrivileges=yes\n"
   "PrivateMounts=yes\n"
   "ProtectKernelTunables=yes\n"
-  "ProtectKernelModules=yes\n"
   "ProtectKernelLogs=yes\n"
   "ProtectControlGroups=yes\n"
   "ProtectClock=yes\n"

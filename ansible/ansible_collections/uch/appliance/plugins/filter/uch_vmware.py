@@ -280,6 +280,32 @@ def uch_vmware_with_checks(doc, plan='cold', datastores=None, inspections=None):
     return out
 
 
+def uch_vmware_inspect_copy(disk, vm, vcenter, user, password_file, path, sslverify=True):
+    """A copy job's disk that brings one disk of a discovered VM (DISK of
+    VM, discover_vmware's entry; VCENTER {hostname, port}) to PATH on the
+    appliance that inspects it: its flat extent over the vCenter's HTTPS
+    /folder (nbdkit-curl, the session cookie), since UCH's inspect reads
+    a path, NBD or a volume, not an nbdkit source."""
+    from ansible_collections.uch.appliance.plugins.module_utils.uch_vmware import (
+        CbtError, folder_url)
+    src = ((disk.get('source') or {}).get('vmware') or {})
+    try:
+        url = folder_url(vcenter['hostname'], int(vcenter.get('port') or 443),
+                         (vm.get('vmware') or {}).get('datacenter') or '',
+                         src.get('datastore_path') or '')
+    except CbtError as e:
+        raise AnsibleFilterError('%s disk %s: %s' % (vm.get('name'), disk.get('name'), e))
+    return {'source': {'nbdkit': {'plugin': 'curl', 'url': url, 'user': user,
+                                  'password_file': password_file,
+                                  'sslverify': bool(sslverify)}},
+            'destination': {'path': path}}
+
+
+def uch_vmware_inspect_disks(paths):
+    """An inspect request's disks reading PATHS, in order."""
+    return [{'source': {'path': p}} for p in paths or []]
+
+
 def uch_vmware_sync_disk(pair, user, password_file, sslverify=True):
     """A sync job's disk from (a disk of uch_vmware_vm's answer, its
     entry in uch_vm.disks): the source is the disk's flat extent over the
@@ -311,4 +337,6 @@ class FilterModule(object):
                     uch_vmware_checks=uch_vmware_checks,
                     uch_vmware_with_checks=uch_vmware_with_checks,
                     uch_vmware_sync_disk=uch_vmware_sync_disk,
+                    uch_vmware_inspect_copy=uch_vmware_inspect_copy,
+                    uch_vmware_inspect_disks=uch_vmware_inspect_disks,
                     uch_vmware_pass_disk=uch_vmware_pass_disk)

@@ -42,9 +42,13 @@ def uch_vm_invalid(vm):
             '; '.join(r.get('message', '') for r in reasons if r.get('level') == 'blocked'),
             ''.join(' (warning: %s)' % r.get('message', '') for r in reasons
                     if r.get('level') != 'blocked'))
-    if vm.get('kind', 'volume') != 'volume':
-        return ('kind %s: a wave migrates volumes (kind: volume); a warm migration'
-                ' runs with playbooks/warm_migration.yml' % vm.get('kind'))
+    kind = vm.get('kind', 'volume')
+    if kind not in ('volume', 'vmware'):
+        return ('kind %s: a wave migrates volumes (kind: volume) or vSphere VMs'
+                ' (kind: vmware); a warm migration of volumes runs with'
+                ' playbooks/warm_migration.yml' % kind)
+    if kind == 'vmware':
+        return _vmware_invalid(vm)
     disks = vm.get('disks')
     if not isinstance(disks, list) or not disks:
         return 'no disks'
@@ -63,6 +67,76 @@ def uch_vm_invalid(vm):
     if unknown:
         return 'inplace: unknown field %s (known: %s)' % (unknown[0], ', '.join(INPLACE_FIELDS))
     return None
+
+
+VMWARE_PLANS = ('cold', 'warm')
+
+
+def _destination_invalid(dest):
+    if not isinstance(dest, dict) or len([k for k in ('path', 'volume') if dest.get(k)]) != 1:
+        return 'must be {path: ABS} or {volume: ID}'
+    if dest.get('path') and not str(dest['path']).startswith('/'):
+        return 'path must be absolute'
+    return None
+
+
+def _vmware_invalid(vm):
+    """Why a vSphere VM of a wave (kind vmware, discover_vmware's entry
+    with a destination per disk) cannot be migrated, or None.  Its plan
+    (the VM's, else the file's, see uch_wave_vms): cold, a convert job
+    reading the VM from the vCenter (virt-v2v, vpx://) and writing each
+    disk's destination (a block device or volume), or the VM's
+    "output" (the convert request's, e.g. {local: {dir, format}});
+    warm, a sync job driven over the vCenter API (role vmware_warm),
+    each disk's destination raw."""
+    plan = vm.get('plan', 'cold')
+    if plan not in VMWARE_PLANS:
+        return 'plan must be cold or warm, not %r' % (plan,)
+    vw = vm.get('vmware')
+    if not isinstance(vw, dict) or not vw.get('host') or not vw.get('datacenter'):
+        return ('kind vmware needs vmware.datacenter and vmware.host (the ESXi '
+                'host), as discover_vmware writes them')
+    disks = vm.get('disks')
+    if not isinstance(disks, list) or not disks or not all(isinstance(d, dict) for d in disks):
+        return 'no disks'
+    names = [d.get('name') for d in disks]
+    if not all(names) or len(set(names)) != len(names):
+        return 'each disk needs a name of its own'
+    output = vm.get('output')
+    if output is not None:
+        if plan == 'warm':
+            return 'output is for a cold plan (a convert job); a warm plan writes each disk\'s destination'
+        if not isinstance(output, dict) or len(output) != 1:
+            return 'output must be a convert request\'s output ({local: {dir: ABS, format: qcow2}}...)'
+    for d in disks:
+        if not isinstance(d.get('source'), dict) or not isinstance(d['source'].get('vmware'), dict):
+            return 'disk %s has no source.vmware (discover_vmware writes it)' % d['name']
+        if output is not None and 'destination' not in d:
+            continue
+        why = _destination_invalid(d.get('destination'))
+        if why:
+            return 'disk %s: destination %s' % (d['name'], why)
+    inplace = vm.get('inplace', False)
+    if inplace is not False and plan == 'cold':
+        return 'inplace is for a warm plan (a cold plan\'s convert job converts)'
+    if not isinstance(inplace, (bool, dict)):
+        return 'inplace must be true, false or a mapping'
+    return None
+
+
+def uch_wave_vms(doc, plan=None):
+    """The VMs of a workloads file as the wave takes them: a vSphere VM
+    (kind vmware) gets the file's plan (discover_vmware writes it;
+    PLAN, uch_plan, overrides the file's) unless it has its own."""
+    if not isinstance(doc, dict) or not isinstance(doc.get('vms'), list):
+        raise AnsibleFilterError('the workloads file must be a mapping with a list "vms"')
+    default = plan or doc.get('plan') or 'cold'
+    out = []
+    for vm in doc['vms']:
+        if isinstance(vm, dict) and vm.get('kind') == 'vmware' and 'plan' not in vm:
+            vm = dict(vm, plan=default)
+        out.append(vm)
+    return out
 
 
 def _esxi_host(vm):
@@ -118,6 +192,13 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None,
                                   index=sum(1 for l in lanes if l['source'] == src)))
                 dfree[dst] -= 1
                 k -= 1
+    # destination slots no source lane took: lanes of their own for the
+    # vSphere VMs (kind vmware), which read from the vCenter, not from a
+    # source appliance
+    for dst in sorted(dfree):
+        for i in range(dfree[dst]):
+            lanes.append(dict(name='lane-vcenter-%s-%d' % (dst, len(lanes)),
+                              source=None, destination=dst, vms=[], load=0, index=i))
     unplaced = []
     names = set()
     for vm in sorted(vms, key=lambda v: (-_load(v), v.get('name', ''))):
@@ -131,13 +212,17 @@ def uch_place(vms, sources, destinations, default_source=None, existing=None,
         if why:
             unplaced.append(dict(name=name, error='not placed, invalid description: ' + why))
             continue
-        src = vm.get('source') or default_source
+        vmware = vm.get('kind') == 'vmware'
+        src = None if vmware else vm.get('source') or default_source
         pin = vm.get('destination') or existing.get(name)
-        cand = [l for l in lanes if l['source'] == src and
+        cand = [l for l in lanes if (vmware or (src and l['source'] == src)) and
                 (not pin or l['destination'] == pin)]
         if not cand:
-            why = ('source appliance %s is not in the pool or has no free slot' % src
-                   if not any(l['source'] == src for l in lanes) else
+            why = ('a VM of kind volume needs a source appliance, and the pool has none'
+                   ' (uch_sources)' if not vmware and not src else
+                   'source appliance %s is not in the pool or has no free slot' % src
+                   if not vmware and not any(l['source'] == src for l in lanes) else
+                   'no destination appliance has a free slot' if not pin else
                    'destination appliance %s is not in the pool or has no free slot'
                    % pin)
             unplaced.append(dict(name=name, error='not placed: ' + why))
@@ -252,12 +337,72 @@ def _type(job):
     return (job.get('request') or {}).get('type')
 
 
+def uch_vmware_job_id(vm, wave):
+    """The job that migrates a vSphere VM of a wave: WAVE-VM-convert (a
+    cold plan's convert job), WAVE-VM (a warm plan's sync job, as role
+    vmware_warm names it)."""
+    if vm.get('plan', 'cold') == 'warm':
+        return '%s-%s' % (wave, vm['name'])
+    return '%s-%s-convert' % (wave, vm['name'])
+
+
+def uch_vmware_convert_request(vm, vcenter, user, password_file, labels=None,
+                               validate_certs=True):
+    """A cold plan's convert job of a vSphere VM: virt-v2v reads it from
+    the vCenter (input.vcenter, vpx://USER@VCENTER[:PORT]/DC/[CLUSTER/]HOST,
+    the disks over HTTPS /folder), and writes the VM's "output" when it
+    gives one, else each disk's destination (output.block, in the VM's
+    disk order).  VCENTER: the workloads file's {hostname, port}."""
+    try:
+        from urllib.parse import quote
+    except ImportError:     # Python 2
+        from urllib import quote
+    if not isinstance(vcenter, dict) or not vcenter.get('hostname'):
+        raise AnsibleFilterError('%s: the vCenter is not known (the workloads file\'s'
+                                 ' vcenter.hostname, or uch_vcenter_hostname)' % vm.get('name'))
+    vw = vm['vmware']
+    port = int(vcenter.get('port') or 443)
+    host = vcenter['hostname'] + ('' if port == 443 else ':%d' % port)
+    path = '/'.join(quote(str(x), safe='') for x in
+                    [vw['datacenter']] + ([vw['cluster']] if vw.get('cluster') else []) + [vw['host']])
+    url = 'vpx://%s@%s/%s%s' % (quote(user, safe=''), host, path,
+                                '' if validate_certs else '?no_verify=1')
+    output = vm.get('output') or {'block': {'devices': [d['destination'] for d in vm['disks']]}}
+    req = dict(type='convert', name=vm['name'],
+               input={'vcenter': {'url': url, 'vm': vm['name'], 'password_file': password_file}},
+               output=output)
+    if labels:
+        req['labels'] = labels
+    return req
+
+
+def uch_vmware_vm_result(job, vm, destination, error=None):
+    """A vSphere VM's entry in the wave report from its job (convert or
+    sync, as uchd returns it): bytes a sync job's passes moved."""
+    job = job or {}
+    state = job.get('state') if not error else 'failed'
+    passes = ((job.get('result') or {}).get('passes')) or []
+    err = error
+    if state != 'succeeded' and not err:
+        e = job.get('error') or {}
+        err = '%s: %s' % (e.get('code'), e.get('message')) if e else 'job %s' % state
+    return dict(name=vm['name'], source='vcenter:%s' % (vm.get('vmware') or {}).get('host'),
+                destination=destination, state='succeeded' if state == 'succeeded' else 'failed',
+                plan=vm.get('plan', 'cold'), jobs=[job['id']] if job.get('id') else [],
+                bytes=sum(int(p.get('bytes') or 0) for p in passes),
+                seconds=round(sum(float(p.get('seconds') or 0) for p in passes), 2),
+                error=None if state == 'succeeded' else err)
+
+
 def uch_vm_done(jobs, vm, inplace_default=False):
     """Whether jobs (this VM's jobs on its destination) hold a succeeded
     copy for each of the VM's disks, and the in-place conversion after
-    them when the VM asks for one: an earlier run finished it, and this
-    one has nothing to do."""
+    them when the VM asks for one (a vSphere VM: its convert or sync
+    job succeeded): an earlier run finished it, and this one has nothing
+    to do."""
     done = [j for j in jobs or [] if j.get('state') == 'succeeded']
+    if vm.get('kind') == 'vmware':
+        return any(_type(j) in ('convert', 'sync') for j in done)
     copies = set(j.get('id') for j in done if _type(j) == 'copy')
     if len(copies) < len(vm.get('disks') or []):
         return False
@@ -314,7 +459,10 @@ def uch_wave_results(placement, reported, wave_jobs, inplace_default=False):
                 continue
             jobs = uch_jobs_labelled((wave_jobs or {}).get(dst), {'vm': vm['name']})
             done = [j for j in jobs if j.get('state') == 'succeeded']
-            if uch_vm_done(jobs, vm, inplace_default):
+            if uch_vm_done(jobs, vm, inplace_default) and vm.get('kind') == 'vmware':
+                out.append(uch_vmware_vm_result(
+                    [j for j in done if _type(j) in ('convert', 'sync')][0], vm, dst))
+            elif uch_vm_done(jobs, vm, inplace_default):
                 out.append(uch_vm_result(vm['name'], src, dst, 'succeeded', done))
             else:
                 out.append(uch_vm_result(vm['name'], src, dst, 'failed', [],
@@ -353,5 +501,9 @@ class FilterModule(object):
                     uch_vm_result=uch_vm_result,
                     uch_wave_results=uch_wave_results,
                     uch_vm_invalid=uch_vm_invalid,
+                    uch_wave_vms=uch_wave_vms,
+                    uch_vmware_job_id=uch_vmware_job_id,
+                    uch_vmware_convert_request=uch_vmware_convert_request,
+                    uch_vmware_vm_result=uch_vmware_vm_result,
                     uch_sync_disk=uch_sync_disk,
                     uch_sync_passes=uch_sync_passes)
