@@ -288,10 +288,13 @@ job_field() { api GET "/v1/jobs/$1" | jq -r "$2"; }
 # nbdkit_reserve NAME FILE [OPTION...] [-- PARAM...]: kill -9 the server
 # nbdkit_serve started as NAME and serve FILE again on the same socket,
 # as a source that comes back (or starts to stall) would.  Call it
-# directly, not in $(...).
+# directly, not in $(...).  A server already gone (a stalled client's
+# nbdkit may have ended on its own) is fine: it is to be gone.
 nbdkit_reserve() {
-  local name=$1
-  kill -KILL "$(cat "$T/$name.pid")"
+  local name=$1 pid
+  pid=$(cat "$T/$name.pid")
+  kill -KILL "$pid" 2>/dev/null || ! kill -0 "$pid" 2>/dev/null ||
+    die "cannot stop nbdkit $name ($pid)"
   rm -f "$T/$name.sock" "$T/$name.pid"
   nbdkit_serve "$@"
 }
