@@ -561,6 +561,35 @@ static bool climbs(const char *name)
   return false;
 }
 
+/* How one file an image names is judged: check_ref() for an image on
+ * disk, ova_ref() for one inside an OVA. */
+typedef int ref_judge(const struct confine *c, enum confine_role role,
+                      const char *field, const char *image,
+                      const char *format, const char *what,
+                      const char *name, int depth, struct uch_error *err);
+
+/* Every file of `refs` judged: the backing file (a VMDK's parent) as a
+ * source, since it is read; the data file and a descriptor's extents
+ * with the image's own role, since they are written when it is. */
+static int judge_refs(const struct confine *c, enum confine_role role,
+                      const char *field, const char *image,
+                      const struct image_refs *refs, ref_judge *judge,
+                      int depth, struct uch_error *err)
+{
+  int r = 0;
+
+  if (refs->backing)
+    r = judge(c, CONFINE_SOURCE, field, image, refs->format,
+              "backing file", refs->backing, depth, err);
+  if (r == 0 && refs->data_file)
+    r = judge(c, role, field, image, refs->format, "data file",
+              refs->data_file, depth, err);
+  for (size_t i = 0; r == 0 && i < refs->n_extents; i++)
+    r = judge(c, role, field, image, refs->format, "extent",
+              refs->extents[i], depth, err);
+  return r;
+}
+
 /* One name an OVA member's header gives (`image`: "OVA (member M)"):
  * relative inside the OVA, it names another member (virt-v2v opens
  * them through nbdkit's tar filter or from the folder it extracts
@@ -643,16 +672,7 @@ static int ova_refs(const struct confine *c, enum confine_role role,
         return -1;
       }
       if (r == 1) {
-        r = 0;
-        if (refs.backing)
-          r = ova_ref(c, CONFINE_SOURCE, field, image, refs.format,
-                      "backing file", refs.backing, depth, err);
-        if (r == 0 && refs.data_file)
-          r = ova_ref(c, role, field, image, refs.format, "data file",
-                      refs.data_file, depth, err);
-        for (size_t i = 0; r == 0 && i < refs.n_extents; i++)
-          r = ova_ref(c, role, field, image, refs.format, "extent",
-                      refs.extents[i], depth, err);
+        r = judge_refs(c, role, field, image, &refs, ova_ref, depth, err);
         image_refs_free(&refs);
         if (r < 0)
           return -1;
@@ -696,16 +716,7 @@ static int check_refs(const struct confine *c, enum confine_role role,
   }
   if (r == 0)
     return ova_refs(c, role, field, path, fd, depth, err);
-  r = 0;
-  if (refs.backing)
-    r = check_ref(c, CONFINE_SOURCE, field, path, refs.format, "backing file",
-                  refs.backing, depth, err);
-  if (r == 0 && refs.data_file)
-    r = check_ref(c, role, field, path, refs.format, "data file",
-                  refs.data_file, depth, err);
-  for (size_t i = 0; r == 0 && i < refs.n_extents; i++)
-    r = check_ref(c, role, field, path, refs.format, "extent",
-                  refs.extents[i], depth, err);
+  r = judge_refs(c, role, field, path, &refs, check_ref, depth, err);
   image_refs_free(&refs);
   return r;
 }
