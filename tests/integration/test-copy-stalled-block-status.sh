@@ -15,15 +15,8 @@ MIB=$((1024 * 1024))
 make_sparse_image "$T/src.img" $((64 * MIB)) 8
 uchd_start --stall-timeout 3
 
-copy() { # ID URI
-  printf '{"type": "copy", "id": "%s", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
-    "$1" "$2" "$T/$1.img" >"$T/$1.json"
-  api POST /v1/jobs "$T/$1.json" >/dev/null
-  [ "$(status)" = 201 ] || [ "$(status)" = 202 ] || die "submit $1: $(status) $(cat "$T/body")"
-}
-
 nbdkit_serve hang "$T/src.img" --filter=delay -- delay-extents=3600
-copy bs1 "$NBD_URI"
+copy_nbd bs1 "$NBD_URI"
 [ "$(job_wait bs1 90)" = failed ] ||
   die "a source hanging on block status did not end the job: $(job_field bs1 '{state,phase}')"
 api GET /v1/jobs/bs1 >"$T/bs1.out"
@@ -39,7 +32,7 @@ nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/tcp.pid" --filter=delay \
   file "file=$T/src.img" delay-extents=3600 >>"$T/nbdkit-tcp.log" 2>&1 &
 cleanup_add "kill $!"
 wait_for 10 test -s "$T/tcp.pid" || die "nbdkit tcp did not start"
-copy bs2 "nbd://127.0.0.1:$port/"
+copy_nbd bs2 "nbd://127.0.0.1:$port/"
 [ "$(job_wait bs2 90)" = failed ] || die "bs2 did not end: $(job_field bs2 '{state,phase}')"
 api GET /v1/jobs/bs2 >"$T/bs2.out"
 jq -e --arg u "nbd://127.0.0.1:$port/" '.error.code == "timeout" and
@@ -51,7 +44,7 @@ kill "$(cat "$T/tcp.pid")"
 
 # the source fixed: the same request runs to an equal copy
 nbdkit_reserve hang "$T/src.img"
-copy bs1 "$NBD_URI"
+copy_nbd bs1 "$NBD_URI"
 [ "$(job_wait bs1 120)" = succeeded ] || die "bs1 again: $(job_field bs1 .error)"
 cmp "$T/src.img" "$T/bs1.img" || die "the copy differs"
 pass "once the source answers, the resubmit copies it equal"
@@ -64,7 +57,7 @@ wait "$UCHD_PID" || true
 unset UCH_PORT
 uchd_start --stall-timeout 600
 nbdkit_serve hang2 "$T/src.img" -v --filter=delay -- delay-extents=3600
-copy bs3 "$NBD_URI"
+copy_nbd bs3 "$NBD_URI"
 wait_for 60 grep -q "delay: extents" "$T/nbdkit-hang2.log" ||
   die "bs3 never asked for block status: $(job_field bs3 '{state,phase,error}')"
 api POST /v1/jobs/bs3/cancel >/dev/null

@@ -17,13 +17,6 @@ MIB=$((1024 * 1024))
 make_sparse_image "$T/src.img" $((16 * MIB)) 4
 uchd_start --stall-timeout 3
 
-copy() { # ID URI
-  printf '{"type": "copy", "id": "%s", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
-    "$1" "$2" "$T/$1.img" >"$T/$1.json"
-  api POST /v1/jobs "$T/$1.json" >/dev/null
-  [ "$(status)" = 201 ] || [ "$(status)" = 202 ] || die "submit $1: $(status) $(cat "$T/body")"
-}
-
 # stalled ID URI: job ID failed with code timeout naming the stall
 stalled() {
   [ "$(job_wait "$1" 90)" = failed ] ||
@@ -37,7 +30,7 @@ stalled() {
 }
 
 nbdkit_serve hang "$T/src.img" --filter=delay -- delay-open=3600
-copy c1 "$NBD_URI"
+copy_nbd c1 "$NBD_URI"
 stalled c1 "$NBD_URI"
 
 # a TCP listener that accepts (the kernel does) and never answers,
@@ -56,12 +49,12 @@ while True:
 ' "$T/mute.port" &
 cleanup_add "kill $!"
 wait_for 10 test -s "$T/mute.port" || die "the mute listener did not start"
-copy c2 "nbd://127.0.0.1:$(cat "$T/mute.port")/"
+copy_nbd c2 "nbd://127.0.0.1:$(cat "$T/mute.port")/"
 stalled c2 "nbd://127.0.0.1:$(cat "$T/mute.port")/"
 
 # the source fixed: the same request runs to an equal copy
 nbdkit_reserve hang "$T/src.img"
-copy c1 "$NBD_URI"
+copy_nbd c1 "$NBD_URI"
 [ "$(job_wait c1 120)" = succeeded ] || die "c1 again: $(job_field c1 .error)"
 cmp "$T/src.img" "$T/c1.img" || die "the copy differs"
 pass "once the source answers, the resubmit copies it equal"
@@ -73,7 +66,7 @@ wait "$UCHD_PID" || true
 unset UCH_PORT
 uchd_start --stall-timeout 600
 nbdkit_serve hang2 "$T/src.img" -v --filter=delay -- delay-open=3600
-copy c3 "$NBD_URI"
+copy_nbd c3 "$NBD_URI"
 wait_for 60 grep -q "delay: open" "$T/nbdkit-hang2.log" ||
   die "c3 never connected: $(job_field c3 '{state,phase,error}'); $(tail -5 "$T/nbdkit-hang2.log")"
 api POST /v1/jobs/c3/cancel >/dev/null

@@ -259,6 +259,17 @@ copy_request() {
     "$2" "$3" "$4" >"$1"
 }
 
+# copy_nbd ID URI: submits copy_request's copy of URI to $T/ID.img;
+# a 201 (new) or 202 (resubmitted, resuming) is expected.
+copy_nbd() {
+  copy_request "$T/$1.json" "$1" "$2" "$T/$1.img"
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  case $(status) in
+    201 | 202) ;;
+    *) die "submit $1: $(status) $(cat "$T/body")" ;;
+  esac
+}
+
 # submit NAME JSON: POST JSON (kept as $T/NAME.json) to /v1/jobs; prints
 # the HTTP status, the answer is in $T/body.
 submit() {
