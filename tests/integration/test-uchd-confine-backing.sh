@@ -22,16 +22,6 @@ uchd_start --volume-by-id-dir "$T/by-id"
 make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1
 make_sparse_image "$T/images/base.img" $((4 * 1024 * 1024)) 1
 
-# refused ID FIELD WORDS: 403 forbidden_path on FIELD, its message
-# holding WORDS, nothing of job ID made
-refused() {
-  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
-       .error.field == $f and (.error.message | startswith($f + ": ")) and
-       (.error.message | contains($w))' "$T/body" >/dev/null ||
-    die "$1: $(status) $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-  pass "$1: 403 $(jq -r .error.message "$T/body")"
-}
 
 # -u: qemu-img writes the name without opening it
 qemu-img create -q -f qcow2 -u -F raw -b \
@@ -48,38 +38,38 @@ src() { printf '{"path":"%s"}' "$1"; }
 
 [ "$(submit json "$(copy_json json "$(src "$T/images/json.qcow2")" "$T/images/x.img")")" = 403 ] ||
   die "json: $(cat "$T/body")"
-refused json disks[0].source.path "$T/images/json.qcow2 is a qcow2 image whose backing file is a json: name"
+forbidden_refused json disks[0].source.path "$T/images/json.qcow2 is a qcow2 image whose backing file is a json: name"
 [ "$(submit nbd "$(copy_json nbd "$(src "$T/images/nbd.qcow2")" "$T/images/x.img")")" = 403 ] ||
   die "nbd: $(cat "$T/body")"
-refused nbd disks[0].source.path "backing file is 'nbd://127.0.0.1:9/x', a protocol name"
+forbidden_refused nbd disks[0].source.path "backing file is 'nbd://127.0.0.1:9/x', a protocol name"
 [ "$(submit out "$(copy_json out "$(src "$T/images/out.qcow2")" "$T/images/x.img")")" = 403 ] ||
   die "out: $(cat "$T/body")"
-refused out disks[0].source.path "whose backing file: $T/outside/base.img is not under a folder allowed for files a job reads (source_root"
+forbidden_refused out disks[0].source.path "whose backing file: $T/outside/base.img is not under a folder allowed for files a job reads (source_root"
 [ "$(submit relout "$(copy_json relout "$(src "$T/images/rel-out.qcow2")" "$T/images/x.img")")" = 403 ] ||
   die "relout: $(cat "$T/body")"
-refused relout disks[0].source.path "-> $T/outside/base.img is not under"
+forbidden_refused relout disks[0].source.path "-> $T/outside/base.img is not under"
 [ "$(submit chain "$(copy_json chain "$(src "$T/images/chain.qcow2")" "$T/images/x.img")")" = 403 ] ||
   die "chain: $(cat "$T/body")"
-refused chain disks[0].source.path "$T/outside/base.img is not under"
+forbidden_refused chain disks[0].source.path "$T/outside/base.img is not under"
 
 # every job type that names an image: inspect, convert, inplace (its
 # disk a destination: written, its backing read), export, and a copy's
 # destination
 [ "$(submit insp "{\"type\":\"inspect\",\"id\":\"insp\",\"disks\":[{\"source\":$(src "$T/images/json.qcow2")}]}")" = 403 ] ||
   die "insp: $(cat "$T/body")"
-refused insp disks[0].source.path "backing file is a json: name"
+forbidden_refused insp disks[0].source.path "backing file is a json: name"
 [ "$(submit conv "{\"type\":\"convert\",\"id\":\"conv\",\"name\":\"g\",\"input\":{\"disk\":{\"path\":\"$T/images/out.qcow2\"}},\"output\":{\"local\":{\"dir\":\"$T/images\"}}}")" = 403 ] ||
   die "conv: $(cat "$T/body")"
-refused conv input.disk.path "whose backing file: $T/outside/base.img is not under"
+forbidden_refused conv input.disk.path "whose backing file: $T/outside/base.img is not under"
 [ "$(submit inpl "{\"type\":\"inplace\",\"id\":\"inpl\",\"name\":\"g\",\"disks\":[{\"path\":\"$T/images/http.qcow2\",\"format\":\"qcow2\"}]}")" = 403 ] ||
   die "inpl: $(cat "$T/body")"
-refused inpl disks[0].path "backing file is 'http://127.0.0.1:9/x.img', a protocol name"
+forbidden_refused inpl disks[0].path "backing file is 'http://127.0.0.1:9/x.img', a protocol name"
 [ "$(submit exp "{\"type\":\"export\",\"id\":\"exp\",\"disks\":[{\"source\":$(src "$T/images/out.qcow2")}],\"listen\":{\"unix\":true}}")" = 403 ] ||
   die "exp: $(cat "$T/body")"
-refused exp disks[0].source.path "whose backing file: $T/outside/base.img is not under"
+forbidden_refused exp disks[0].source.path "whose backing file: $T/outside/base.img is not under"
 [ "$(submit dst "$(copy_json dst "$(src "$T/images/base.img")" "$T/images/nbd.qcow2")")" = 403 ] ||
   die "dst: $(cat "$T/body")"
-refused dst disks[0].destination.path "a protocol name"
+forbidden_refused dst disks[0].destination.path "a protocol name"
 
 # an attached volume holding a qcow2 (inspect opens it as one): its
 # backing judged all the same (root only: a loop device stands in)
@@ -91,7 +81,7 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null; then
     ln -s "$vol" "$T/by-id/virtio-bkvol1"
     [ "$(submit ivol '{"type":"inspect","id":"ivol","disks":[{"source":{"volume":"bkvol1"}}]}')" = 403 ] ||
       die "ivol: $(status) $(cat "$T/body")"
-    refused ivol disks[0].source.volume "$vol is a qcow2 image whose backing file is 'nbd://127.0.0.1:9/x', a protocol name"
+    forbidden_refused ivol disks[0].source.volume "$vol is a qcow2 image whose backing file is 'nbd://127.0.0.1:9/x', a protocol name"
   fi
 fi
 

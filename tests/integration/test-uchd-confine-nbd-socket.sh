@@ -29,34 +29,24 @@ serve() {
 serve out "$T/outside"
 serve in "$T/images"
 
-# refused ID FIELD WORDS: 403 forbidden_path on FIELD, its message
-# holding WORDS, nothing of job ID made
-refused() {
-  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
-       .error.field == $f and (.error.message | startswith($f + ": ")) and
-       (.error.message | contains($w))' "$T/body" >/dev/null ||
-    die "$1: $(status) $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-  pass "$1: 403 $(jq -r .error.message "$T/body")"
-}
 nbd() { printf '{"nbd":"nbd+unix:///?socket=%s"}' "$1"; }
 
 [ "$(submit sout "$(copy_json sout "$(nbd "$T/outside/out.sock")" "$T/images/a.img")")" = 403 ] ||
   die "sout: $(status) $(cat "$T/body")"
-refused sout disks[0].source.nbd "$T/outside/out.sock is not under a folder allowed for files a job reads (source_root"
+forbidden_refused sout disks[0].source.nbd "$T/outside/out.sock is not under a folder allowed for files a job reads (source_root"
 ln -s "$T/outside/out.sock" "$T/images/link.sock"
 [ "$(submit slink "$(copy_json slink "$(nbd "$T/images/link.sock")" "$T/images/a.img")")" = 403 ] ||
   die "slink: $(status) $(cat "$T/body")"
-refused slink disks[0].source.nbd "$T/images/link.sock -> $T/outside/out.sock is not under"
+forbidden_refused slink disks[0].source.nbd "$T/images/link.sock -> $T/outside/out.sock is not under"
 [ "$(submit sapi "$(copy_json sapi "$(nbd "$UCH_SOCK")" "$T/images/a.img")")" = 403 ] ||
   die "sapi: $(status) $(cat "$T/body")"
-refused sapi disks[0].source.nbd "is in uchd's runtime dir"
+forbidden_refused sapi disks[0].source.nbd "is in uchd's runtime dir"
 [ "$(submit sinsp "{\"type\":\"inspect\",\"id\":\"sinsp\",\"disks\":[{\"source\":$(nbd "$T/outside/out.sock")}]}")" = 403 ] ||
   die "sinsp: $(status) $(cat "$T/body")"
-refused sinsp disks[0].source.nbd "is not under a folder allowed for files a job reads"
+forbidden_refused sinsp disks[0].source.nbd "is not under a folder allowed for files a job reads"
 [ "$(submit skit "$(copy_json skit "{\"nbdkit\":{\"plugin\":\"nbd\",\"uri\":\"nbd+unix:///?socket=$T/outside/out.sock\"}}" "$T/images/a.img")")" = 403 ] ||
   die "skit: $(status) $(cat "$T/body")"
-refused skit disks[0].source.nbdkit.uri "is not under a folder allowed for files a job reads"
+forbidden_refused skit disks[0].source.nbdkit.uri "is not under a folder allowed for files a job reads"
 
 [ "$(submit sin "$(copy_json sin "$(nbd "$T/images/in.sock")" "$T/images/in.img")")" = 201 ] ||
   die "sin: $(status) $(cat "$T/body")"
@@ -80,12 +70,12 @@ pass "a running export's own socket is read"
 # its neighbour in the same runtime dir is not
 [ "$(submit nbr "$(copy_json nbr "$(nbd "$T/run/jobs/exp/nbdkit.pid")" "$T/images/a.img")")" = 403 ] ||
   die "nbr: $(status) $(cat "$T/body")"
-refused nbr disks[0].source.nbd "is in uchd's runtime dir"
+forbidden_refused nbr disks[0].source.nbd "is in uchd's runtime dir"
 api POST /v1/jobs/exp/cancel >/dev/null
 [ "$(job_wait exp 30)" = cancelled ] || die "exp not cancelled"
 [ "$(submit gone "$(copy_json gone "{\"nbd\":\"$uri\"}" "$T/images/gone.img")")" = 403 ] ||
   die "gone: $(status) $(cat "$T/body")"
-refused gone disks[0].source.nbd "is in uchd's runtime dir"
+forbidden_refused gone disks[0].source.nbd "is in uchd's runtime dir"
 # the test's own two servers aside
 left=$(worker_leftovers | grep -v -e "-U $T/outside/out.sock " -e "-U $T/images/in.sock " || true)
 [ -z "$left" ] || die "left running: $left"

@@ -24,16 +24,6 @@ uchd_start
 make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1
 make_sparse_image "$T/images/base.img" $((4 * 1024 * 1024)) 1
 
-# refused ID FIELD WORDS: 403 forbidden_path on FIELD, its message
-# holding WORDS, nothing of job ID made
-refused() {
-  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
-       .error.field == $f and (.error.message | startswith($f + ": ")) and
-       (.error.message | contains($w))' "$T/body" >/dev/null ||
-    die "$1: $(status) $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-  pass "$1: 403 $(jq -r .error.message "$T/body")"
-}
 
 convert_json() {
   printf '{"type":"convert","id":"%s","name":"g","input":{"disk":{"path":"%s"}},"output":{"local":{"dir":"%s"}}}' \
@@ -66,24 +56,24 @@ qemu-img create -q -f qed -F raw -b base.img "$T/images/in.qed"
 
 [ "$(submit shadow "$(convert_json shadow "$T/images/shadow.vmdk")")" = 403 ] ||
   die "shadow: $(status) $(cat "$T/body")"
-refused shadow input.disk.path "$T/images/shadow.vmdk is a vmdk image whose extent: /etc/shadow is not under a folder allowed for files a job reads (source_root"
+forbidden_refused shadow input.disk.path "$T/images/shadow.vmdk is a vmdk image whose extent: /etc/shadow is not under a folder allowed for files a job reads (source_root"
 [ "$(submit outv "$(convert_json outv "$T/images/out.vmdk")")" = 403 ] ||
   die "outv: $(status) $(cat "$T/body")"
-refused outv input.disk.path "whose extent: $T/outside/shadow is not under"
+forbidden_refused outv input.disk.path "whose extent: $T/outside/shadow is not under"
 [ "$(submit bare "$(convert_json bare "$T/images/bare.vmdk")")" = 403 ] ||
   die "bare: $(status) $(cat "$T/body")"
-refused bare input.disk.path "-> $T/outside/shadow is not under"
+forbidden_refused bare input.disk.path "-> $T/outside/shadow is not under"
 [ "$(submit outq "$(convert_json outq "$T/images/out.qed")")" = 403 ] ||
   die "outq: $(status) $(cat "$T/body")"
-refused outq input.disk.path "$T/images/out.qed is a qed image whose backing file: $T/outside/base.img is not under"
+forbidden_refused outq input.disk.path "$T/images/out.qed is a qed image whose backing file: $T/outside/base.img is not under"
 [ "$(submit nbdq "$(convert_json nbdq "$T/images/nbd.qed")")" = 403 ] ||
   die "nbdq: $(status) $(cat "$T/body")"
-refused nbdq input.disk.path "qed image whose backing file is 'nbd://127.0.0.1:9/x', a protocol name"
+forbidden_refused nbdq input.disk.path "qed image whose backing file is 'nbd://127.0.0.1:9/x', a protocol name"
 
 # inspect opens a KDMV file as vmdk: its parent is read
 [ "$(submit insp "{\"type\":\"inspect\",\"id\":\"insp\",\"disks\":[{\"source\":{\"path\":\"$T/images/child.vmdk\"}}]}")" = 403 ] ||
   die "insp: $(status) $(cat "$T/body")"
-refused insp disks[0].source.path "vmdk image whose backing file: $T/outside/parent.vmdk is not under"
+forbidden_refused insp disks[0].source.path "vmdk image whose backing file: $T/outside/parent.vmdk is not under"
 # a domain XML's disk without <driver type> is probed too
 cat >"$T/images/dom.xml" <<XML
 <domain type='kvm'><name>g</name><devices>
@@ -92,12 +82,12 @@ cat >"$T/images/dom.xml" <<XML
 XML
 [ "$(submit xml "{\"type\":\"convert\",\"id\":\"xml\",\"name\":\"g\",\"input\":{\"libvirtxml\":{\"path\":\"$T/images/dom.xml\"}},\"output\":{\"local\":{\"dir\":\"$T/out\"}}}")" = 403 ] ||
   die "xml: $(status) $(cat "$T/body")"
-refused xml input.libvirtxml.path "whose extent: /etc/shadow is not under"
+forbidden_refused xml input.libvirtxml.path "whose extent: /etc/shadow is not under"
 # a copy's destination: an extent is written with it
 cp "$T/images/out.vmdk" "$T/out/d.vmdk"
 [ "$(submit dst "$(copy_json dst '{"path":"'"$T/images/base.img"'"}' "$T/out/d.vmdk")")" = 403 ] ||
   die "dst: $(status) $(cat "$T/body")"
-refused dst disks[0].destination.path "$T/out/d.vmdk is a vmdk image whose extent: $T/outside/shadow is not under a folder allowed for files a job writes"
+forbidden_refused dst disks[0].destination.path "$T/out/d.vmdk is a vmdk image whose extent: $T/outside/shadow is not under a folder allowed for files a job writes"
 
 # an OVA: virt-v2v -i ova opens the images in it (a tar's members: an
 # OVA is a file, uchd refuses a folder), so what their headers name is
@@ -122,13 +112,13 @@ for o in abs climb link in; do
 done
 [ "$(submit ova1 "$(ova_json ova1 "$T/images/abs.ova")")" = 403 ] ||
   die "ova1: $(status) $(cat "$T/body")"
-refused ova1 input.ova.path "$T/images/abs.ova (OVA member ./disk1.vmdk) is a vmdk image whose extent: /etc/shadow is not under"
+forbidden_refused ova1 input.ova.path "$T/images/abs.ova (OVA member ./disk1.vmdk) is a vmdk image whose extent: /etc/shadow is not under"
 [ "$(submit ova2 "$(ova_json ova2 "$T/images/climb.ova")")" = 403 ] ||
   die "ova2: $(status) $(cat "$T/body")"
-refused ova2 input.ova.path "whose extent is '../../etc/shadow', outside the OVA"
+forbidden_refused ova2 input.ova.path "whose extent is '../../etc/shadow', outside the OVA"
 [ "$(submit ova3 "$(ova_json ova3 "$T/images/link.ova")")" = 403 ] ||
   die "ova3: $(status) $(cat "$T/body")"
-refused ova3 input.ova.path "member ./disk1.vmdk is a link (to '/etc/shadow')"
+forbidden_refused ova3 input.ova.path "member ./disk1.vmdk is a link (to '/etc/shadow')"
 
 # a compressed OVA is unpacked by virt-v2v before anything can judge it
 gzip -c "$T/images/in.ova" >"$T/images/in.ova.gz"

@@ -23,26 +23,16 @@ cp "$T/outside/shadow" "$T/shadow.orig"
 make_sparse_image "$T/images/src.img" $((4 * 1024 * 1024)) 1
 ( umask 077; echo "s3cret" >"$T/secrets/pw"; echo "s3cret" >"$T/outside/pw" )
 
-# refused ID FIELD WORDS: the last answer was 403 forbidden_path on FIELD,
-# its message holding WORDS; nothing of job ID was made
-refused() {
-  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
-       .error.field == $f and (.error.message | startswith($f + ": ")) and
-       (.error.message | contains($w))' "$T/body" >/dev/null ||
-    die "$1: $(status) $(cat "$T/body")"
-  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
-  pass "$1: 403 $(jq -r .error.message "$T/body")"
-}
 SRC="{\"path\":\"$T/images/src.img\"}"
 
 # a destination that is a symlink to a root-only file, and a dangling
 # one to a file outside the roots
 ln -s "$T/outside/shadow" "$T/images/link"
 [ "$(submit dlink "$(copy_json dlink "$SRC" "$T/images/link")")" = 403 ] || die "dlink: $(cat "$T/body")"
-refused dlink disks[0].destination.path "$T/images/link -> $T/outside/shadow is not under a folder allowed for files a job writes (destination_root in uchd.conf: $T/images)"
+forbidden_refused dlink disks[0].destination.path "$T/images/link -> $T/outside/shadow is not under a folder allowed for files a job writes (destination_root in uchd.conf: $T/images)"
 ln -s "$T/outside/new.img" "$T/images/dangling"
 [ "$(submit dangle "$(copy_json dangle "$SRC" "$T/images/dangling")")" = 403 ] || die "dangle: $(cat "$T/body")"
-refused dangle disks[0].destination.path "-> $T/outside/new.img is not under"
+forbidden_refused dangle disks[0].destination.path "-> $T/outside/new.img is not under"
 [ ! -e "$T/outside/new.img" ] || die "the dangling link's target was written"
 
 # another job's state.json, and the token file, through links in the
@@ -53,10 +43,10 @@ cmp -n $((4 * 1024 * 1024)) "$T/images/src.img" "$T/images/ok1.img" || die "ok1 
 pass "a copy inside the roots runs"
 ln -s "$T/state/jobs/ok1/state.json" "$T/images/state-link"
 [ "$(submit dstate "$(copy_json dstate "$SRC" "$T/images/state-link")")" = 403 ] || die "dstate: $(cat "$T/body")"
-refused dstate disks[0].destination.path "is in uchd's state dir $T/state (jobs' state, logs, checkpoints): never a job's file"
+forbidden_refused dstate disks[0].destination.path "is in uchd's state dir $T/state (jobs' state, logs, checkpoints): never a job's file"
 ln -s "$UCH_TOKEN_FILE" "$T/images/token-link"
 [ "$(submit dtoken "$(copy_json dtoken "$SRC" "$T/images/token-link")")" = 403 ] || die "dtoken: $(cat "$T/body")"
-refused dtoken disks[0].destination.path "is uchd's API token file: never a job's file"
+forbidden_refused dtoken disks[0].destination.path "is uchd's API token file: never a job's file"
 cmp -s "$T/outside/shadow" "$T/shadow.orig" || die "the root-only file changed"
 
 # a request with a mistake in it is told of the mistake first, even
@@ -70,13 +60,13 @@ pass "a wrong format with a destination out of bounds: 400 on the format"
 # a root-only file as a copy source, and as an export
 [ "$(submit sshadow "$(copy_json sshadow "{\"path\":\"$T/outside/shadow\"}" "$T/images/x.img")")" = 403 ] ||
   die "sshadow: $(cat "$T/body")"
-refused sshadow disks[0].source.path "is not under a folder allowed for files a job reads (source_root in uchd.conf: $T/images)"
+forbidden_refused sshadow disks[0].source.path "is not under a folder allowed for files a job reads (source_root in uchd.conf: $T/images)"
 [ "$(submit eshadow "{\"type\":\"export\",\"id\":\"eshadow\",\"disks\":[{\"source\":{\"path\":\"$T/images/link\"}}],\"listen\":{\"unix\":true}}")" = 403 ] ||
   die "eshadow: $(cat "$T/body")"
-refused eshadow disks[0].source.path "is not under a folder allowed for files an export serves (export_root"
+forbidden_refused eshadow disks[0].source.path "is not under a folder allowed for files an export serves (export_root"
 [ "$(submit nkfile "$(copy_json nkfile "{\"nbdkit\":{\"plugin\":\"file\",\"file\":\"$T/outside/shadow\"}}" "$T/images/y.img")")" = 403 ] ||
   die "nkfile: $(cat "$T/body")"
-refused nkfile disks[0].source.nbdkit.file "is not under a folder allowed for files a job reads"
+forbidden_refused nkfile disks[0].source.nbdkit.file "is not under a folder allowed for files a job reads"
 
 # a password_file that is a root-owned 0600 file outside secret_root
 # (and one inside, which is fine); a URI's tls-psk-file=
@@ -84,23 +74,23 @@ pw() { # ID FILE
   copy_json "$1" "{\"nbdkit\":{\"plugin\":\"curl\",\"url\":\"http://127.0.0.1:9/d.img\",\"user\":\"u\",\"password_file\":\"$2\"}}" "$T/images/$1.img"
 }
 [ "$(submit pwout "$(pw pwout "$T/outside/pw")")" = 403 ] || die "pwout: $(cat "$T/body")"
-refused pwout disks[0].source.nbdkit.password_file "is not under a folder allowed for secret files (passwords, keys, PSKs, CA and host keys) (secret_root in uchd.conf: $T/secrets)"
+forbidden_refused pwout disks[0].source.nbdkit.password_file "is not under a folder allowed for secret files (passwords, keys, PSKs, CA and host keys) (secret_root in uchd.conf: $T/secrets)"
 [ "$(submit pwtok "$(pw pwtok "$UCH_TOKEN_FILE")")" = 403 ] || die "pwtok: $(cat "$T/body")"
-refused pwtok disks[0].source.nbdkit.password_file "is uchd's API token file"
+forbidden_refused pwtok disks[0].source.nbdkit.password_file "is uchd's API token file"
 [ "$(submit pwin "$(pw pwin "$T/secrets/pw")")" = 201 ] || die "pwin: $(cat "$T/body")"
 api POST /v1/jobs/pwin/cancel >/dev/null
 pass "a password_file under secret_root is taken"
 [ "$(submit psk "$(copy_json psk "{\"nbd\":\"nbds://127.0.0.1:9/x?tls-psk-file=$T/outside/shadow\"}" "$T/images/z.img")")" = 403 ] ||
   die "psk: $(cat "$T/body")"
-refused psk disks[0].source.nbd "$T/outside/shadow is not under a folder allowed for secret files"
+forbidden_refused psk disks[0].source.nbd "$T/outside/shadow is not under a folder allowed for secret files"
 
 # a convert's output folder, an inplace's disk
 [ "$(submit cout "{\"type\":\"convert\",\"id\":\"cout\",\"name\":\"g\",\"input\":{\"disk\":{\"path\":\"$T/images/src.img\"}},\"output\":{\"local\":{\"dir\":\"$T/outside\"}}}")" = 403 ] ||
   die "cout: $(cat "$T/body")"
-refused cout output.local.dir "is not under a folder allowed for files a job writes"
+forbidden_refused cout output.local.dir "is not under a folder allowed for files a job writes"
 [ "$(submit inpl "{\"type\":\"inplace\",\"id\":\"inpl\",\"name\":\"g\",\"disks\":[{\"path\":\"$T/images/link\"}]}")" = 403 ] ||
   die "inpl: $(cat "$T/body")"
-refused inpl disks[0].path "is not under a folder allowed for files a job writes"
+forbidden_refused inpl disks[0].path "is not under a folder allowed for files a job writes"
 
 # the backing file of a mounted loop file system, and its device
 if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null; then
@@ -112,9 +102,9 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
     if mount "$dev" "$T/mnt" 2>/dev/null; then
       cleanup_add "umount $T/mnt"
       [ "$(submit dloop "$(copy_json dloop "$SRC" "$T/images/fs.img")")" = 403 ] || die "dloop: $(cat "$T/body")"
-      refused dloop disks[0].destination.path "$T/images/fs.img backs loop device"
+      forbidden_refused dloop disks[0].destination.path "$T/images/fs.img backs loop device"
       [ "$(submit ddev "$(copy_json ddev "$SRC" "$dev")")" = 403 ] || die "ddev: $(cat "$T/body")"
-      refused ddev disks[0].destination.path "$dev is in use by the system"
+      forbidden_refused ddev disks[0].destination.path "$dev is in use by the system"
       umount "$T/mnt"
       # an attached volume (a by-id name) that backs a mounted loop
       truncate -s 16M "$T/outside/vol.img"
@@ -130,7 +120,7 @@ if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && command -v mkfs.ext4 >
           mount "$top" "$T/mnt"
           cleanup_add "umount $T/mnt"
           [ "$(submit dvol "$(copy_json dvol "$SRC" "$vol")")" = 403 ] || die "dvol: $(cat "$T/body")"
-          refused dvol disks[0].destination.path "$vol backs loop device"
+          forbidden_refused dvol disks[0].destination.path "$vol backs loop device"
           umount "$T/mnt"
         fi
       fi

@@ -284,6 +284,18 @@ copy_json() {
     "$1" "$2" "$3"
 }
 
+# forbidden_refused ID FIELD WORDS: the last answer was the confinement
+# policy's 403 forbidden_path on FIELD, its message holding WORDS, and
+# nothing of job ID was made.  Needs pass() of the test.
+forbidden_refused() {
+  jq -e --arg f "$2" --arg w "$3" '.error.code == "forbidden_path" and
+       .error.field == $f and (.error.message | startswith($f + ": ")) and
+       (.error.message | contains($w))' "$T/body" >/dev/null ||
+    die "$1: $(status) $(cat "$T/body")"
+  [ ! -e "$T/state/jobs/$1" ] || die "refused job $1 left files"
+  pass "$1: 403 $(jq -r .error.message "$T/body")"
+}
+
 # conflict_refused ID FIELD JOB: the last answer was a 409 on FIELD
 # naming JOB, and the refused job left nothing in the state dir.
 conflict_refused() {
