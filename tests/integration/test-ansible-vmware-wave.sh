@@ -30,7 +30,6 @@ require virt-v2v
 nbdkit curl --version >/dev/null 2>&1 || skip "nbdkit's curl plugin is not installed"
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 export PATH=$PATH:/usr/sbin:/sbin
-PB=$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks
 
 MIB=$((1024 * 1024))
 pw="vc-pass-$$-$RANDOM-never-shown"
@@ -48,24 +47,11 @@ mk web01 web02 2
 mk web03 web03 3
 vcsim_start root "$T/vc.pw" -vm "web01=$T/web01,on" -vm "web02=$T/web02,on" -vm "web03=$T/web03"
 uchd_start --max-jobs 2
-vcenter_vars root "$T/vc.pw"
-ansible_config
-cat >"$T/inventory.yml" <<YAML
-all:
-  children:
-    uch_destinations:
-      hosts:
-        dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
-YAML
+vmware_ansible root "$T/vc.pw" uch_destinations
 mkdir -p "$T/scratch" "$T/out"
-play() { # LOG PLAYBOOK ARGS...
-  local log=$1 pb=$2
-  shift 2
-  ansible-playbook -i "$T/inventory.yml" "$PB/$pb" -e "@$T/vc-vars.yml" "$@" >"$T/$log" 2>&1
-}
 
 # discovery, web03 inspected by UCH
-play discover.log discover_vmware.yml -e uch_workloads_file="$T/found.yml" -e uch_wave=vw \
+vmware_play discover.log discover_vmware.yml -e uch_workloads_file="$T/found.yml" -e uch_wave=vw \
   -e '{"uch_discover_names": ["^web03$"]}' -e uch_discover_inspect_on=dst -e uch_inspect_dir="$T/scratch" ||
   die "discover_vmware: $(tail -30 "$T/discover.log")"
 python3 - "$T/found.yml" <<'PY' || die "workloads file: $(cat "$T/found.yml")"
@@ -106,7 +92,7 @@ doc["vms"] += [vm("web01", "warm"),
 yaml.safe_dump(doc, open(sys.argv[2], "w"))
 PY
 wave() { # LOG
-  play "$1" migrate_wave.yml -e uch_workloads_file="$T/wave.yml" -e uch_report_dir="$T/reports" \
+  vmware_play "$1" migrate_wave.yml -e uch_workloads_file="$T/wave.yml" -e uch_report_dir="$T/reports" \
     -e uch_vmware_enable_cbt=true -e uch_warm_interval=2 -e uch_warm_max_passes=1
 }
 ! wave wave.log || die "the wave succeeded with web02 and web03 failing"

@@ -40,15 +40,17 @@ CFG
   export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 }
 
-# ansible_local_dst: $T/inventory.yml, one host dst that is this
-# machine's uchd (uchd_start first: its socket $UCH_SOCK).
+# ansible_local_dst [GROUP]: $T/inventory.yml, one host dst that is this
+# machine's uchd (uchd_start first: its socket $UCH_SOCK), in GROUP
+# (a wave's uch_destinations) when given.
 ansible_local_dst() {
+  local host="dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: ${UCH_SOCK:-}}"
   [ -n "${UCH_SOCK:-}" ] || die "ansible_local_dst: no uchd (uchd_start first)"
-  cat >"$T/inventory.yml" <<YAML
-all:
-  hosts:
-    dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
-YAML
+  if [ $# -gt 0 ]; then
+    printf 'all:\n  children:\n    %s:\n      hosts:\n        %s\n' "$1" "$host"
+  else
+    printf 'all:\n  hosts:\n    %s\n' "$host"
+  fi >"$T/inventory.yml"
 }
 
 # vcenter_vars USER PASSWORD-FILE: $T/vc-vars.yml (0600), the variables
@@ -70,12 +72,49 @@ YAML
   )
 }
 
-# vmware_ansible USER PASSWORD-FILE: all three for a VMware test that
-# drives this machine's uchd (vcsim_start and uchd_start first).
+# vmware_ansible USER PASSWORD-FILE [GROUP]: all three for a VMware test
+# that drives this machine's uchd (vcsim_start and uchd_start first).
 vmware_ansible() {
-  vcenter_vars "$@"
+  vcenter_vars "$1" "$2"
   ansible_config
-  ansible_local_dst
+  ansible_local_dst "${@:3}"
+}
+
+# vmware_play LOG PLAYBOOK ARGS...: the collection's PLAYBOOK on
+# vmware_ansible's inventory and vCenter variables, its output in $T/LOG.
+vmware_play() {
+  local log=$1 pb=$2
+  shift 2
+  ansible-playbook -i "$T/inventory.yml" \
+    "$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks/$pb" \
+    -e "@$T/vc-vars.yml" "$@" >"$T/$log" 2>&1
+}
+
+# the job log shows virt-v2v-in-place; or the playbook has ended
+_v2v_in_place_running() { # JOB
+  grep -q "running: [^ ]*virt-v2v-in-place " "$T/state/jobs/$1/job.log" 2>/dev/null
+}
+_v2v_in_place_or_gone() { # PID JOB
+  kill -0 "$1" 2>/dev/null || return 0
+  _v2v_in_place_running "$2"
+}
+
+# vmware_warm_converted_equal JOB FLAT DEST SECONDS PID LOG: a warm
+# migration that converts in place (the playbook PID, its output in
+# LOG): waits up to SECONDS for JOB's virt-v2v-in-place, which works on
+# a qcow2 overlay of DEST, and checks that DEST, copied before the
+# conversion commits, equals the VM's disk FLAT (the cutover pass's).
+vmware_warm_converted_equal() {
+  local job=$1 flat=$2 dest=$3 secs=$4 pid=$5 log=$6
+  wait_for "$secs" _v2v_in_place_or_gone "$pid" "$job" &&
+    _v2v_in_place_running "$job" ||
+    { cat "$log"; die "virt-v2v-in-place never started"; }
+  cp --sparse=always "$dest" "$T/dst-before.img"
+  [ "$(job_field "$job" .state)" = running ] && [ "$(job_field "$job" .phase)" != committing ] &&
+    ! grep -q "running: [^ ]*qemu-img commit" "$T/state/jobs/$job/job.log" ||
+    die "the conversion ended before the test could copy the destination: $(tail -5 "$T/state/jobs/$job/job.log")"
+  cmp "$flat" "$T/dst-before.img" || die "after the cutover pass the destination differs from the VM's disk"
+  rm -f "$T/dst-before.img"
 }
 
 # vmware_warm_ends JOB VM USER PASSWORD-FILE LOG: what every warm VMware

@@ -87,14 +87,7 @@ touch "$T/cut"
 
 # the cutover pass, then virt-v2v-in-place on a qcow2 overlay of the
 # destination: the destination is the last pass's until it commits
-converting() { grep -q "running: [^ ]*virt-v2v-in-place " "$T/state/jobs/$job/job.log" 2>/dev/null; }
-wait_for 1800 alive_or converting && converting || { cat "$T/warm.log"; die "virt-v2v-in-place never started"; }
-cp --sparse=always "$T/dst.img" "$T/dst-before.img"
-[ "$(job_field $job .state)" = running ] && [ "$(job_field $job .phase)" != committing ] &&
-  ! grep -q "running: [^ ]*qemu-img commit" "$T/state/jobs/$job/job.log" ||
-  die "the conversion ended before the test could copy the destination: $(tail -5 "$T/state/jobs/$job/job.log")"
-cmp "$flat" "$T/dst-before.img" || die "after the cutover pass the destination differs from the VM's disk"
-rm -f "$T/dst-before.img"
+vmware_warm_converted_equal "$job" "$flat" "$T/dst.img" 1800 "$pb" "$T/warm.log"
 pass "after the cutover pass the destination equals the VM's disk"
 
 wait $pb || { cat "$T/warm.log"; die "the warm_vmware playbook failed"; }

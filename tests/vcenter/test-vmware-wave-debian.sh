@@ -24,7 +24,6 @@ require nbdkit
 require jq
 nbdkit curl --version >/dev/null 2>&1 || skip "nbdkit's curl plugin is not installed"
 export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-PB=$UCH_TOP/ansible/ansible_collections/uch/appliance/playbooks
 
 rc=0
 vmx=$("$UCH_TOP/tests/guests/make-debian.sh" vmx) || rc=$?
@@ -34,24 +33,11 @@ pw="vc-pass-$$-$RANDOM-never-shown"
 ( umask 077; printf '%s\n' "$pw" >"$T/vc.pw" )
 vcsim_start root "$T/vc.pw" -vm "deb12-vm=$(dirname "$vmx")"
 uchd_start
-vcenter_vars root "$T/vc.pw"
-ansible_config
-cat >"$T/inventory.yml" <<YAML
-all:
-  children:
-    uch_destinations:
-      hosts:
-        dst: {ansible_connection: local, ansible_python_interpreter: /usr/bin/python3, uch_socket: $UCH_SOCK}
-YAML
+vmware_ansible root "$T/vc.pw" uch_destinations
 mkdir -p "$T/scratch" "$T/out"
-play() { # LOG PLAYBOOK ARGS...
-  local log=$1 pb=$2
-  shift 2
-  ansible-playbook -i "$T/inventory.yml" "$PB/$pb" -e "@$T/vc-vars.yml" "$@" >"$T/$log" 2>&1
-}
 
 start=$(date +%s)
-play discover.log discover_vmware.yml -e uch_workloads_file="$T/found.yml" -e uch_wave=dw \
+vmware_play discover.log discover_vmware.yml -e uch_workloads_file="$T/found.yml" -e uch_wave=dw \
   -e uch_discover_inspect_on=dst -e uch_inspect_dir="$T/scratch" ||
   die "discover_vmware: $(tail -30 "$T/discover.log")"
 python3 - "$T/found.yml" "$T/wave.yml" "$T/out" <<'PY' || die "workloads file: $(cat "$T/found.yml")"
@@ -71,7 +57,7 @@ jq -e '.state == "succeeded" and .result.convertible and .result.guest.distro ==
 pass "discovery: UCH inspect says convertible, verdict $(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["vms"][0]["checks"]["verdict"])' "$T/found.yml") ($(( $(date +%s) - start )) s)"
 
 start=$(date +%s)
-play wave.log migrate_wave.yml -e uch_workloads_file="$T/wave.yml" -e uch_report_dir="$T/reports" ||
+vmware_play wave.log migrate_wave.yml -e uch_workloads_file="$T/wave.yml" -e uch_report_dir="$T/reports" ||
   die "migrate_wave: $(tail -30 "$T/wave.log")"
 jq -e '.vms | length == 1 and .[0].state == "succeeded" and .[0].plan == "cold"
        and .[0].jobs == ["dw-deb12-vm-convert"]' "$T/reports/dw.json" >/dev/null ||
