@@ -11,11 +11,7 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
 
-mkdir -p "$T/images" "$T/secrets"
-# shellcheck disable=SC2034 # read by uchd_start
-UCHD_ROOTS="--source-root $T/images --destination-root $T/images
-  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start
+uchd_start_confined "$T/images"
 make_sparse_image "$T/images/disk.img" $((32 * 1024 * 1024)) 8
 
 port=$(free_port)

@@ -12,11 +12,8 @@ require qemu-img
 require nbdkit
 require jq
 
-mkdir -p "$T/images" "$T/secrets" "$T/outside" "$T/by-id"
-# shellcheck disable=SC2034 # read by uchd_start
-UCHD_ROOTS="--source-root $T/images --destination-root $T/images
-  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start --volume-by-id-dir "$T/by-id"
+mkdir -p "$T/by-id"
+uchd_start_confined "$T/images" --volume-by-id-dir "$T/by-id"
 
 ( umask 077; echo "root-only secret" >"$T/outside/shadow" )
 make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1

@@ -14,11 +14,7 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require qemu-img
 require jq
 
-mkdir -p "$T/images" "$T/secrets" "$T/outside" "$T/out"
-# shellcheck disable=SC2034 # read by uchd_start
-UCHD_ROOTS="--source-root $T/images --destination-root $T/out
-  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start
+uchd_start_confined "$T/out"
 
 ( umask 077; echo "root-only secret" >"$T/outside/shadow" )
 make_sparse_image "$T/outside/base.img" $((4 * 1024 * 1024)) 1

@@ -11,11 +11,8 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
 
-mkdir -p "$T/images" "$T/secrets" "$T/outside" "$T/by-id"
-# shellcheck disable=SC2034 # read by uchd_start
-UCHD_ROOTS="--source-root $T/images --destination-root $T/images
-  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
-uchd_start --volume-by-id-dir "$T/by-id"
+mkdir -p "$T/by-id"
+uchd_start_confined "$T/images" --volume-by-id-dir "$T/by-id"
 
 # what an attacker wants: a root-only file outside every root
 ( umask 077; echo "root-only secret" >"$T/outside/shadow" )

@@ -284,6 +284,19 @@ copy_json() {
     "$1" "$2" "$3"
 }
 
+# uchd_start_confined DEST-ROOT [UCHD-ARG...]: uchd_start under the
+# confinement tests' roots: sources and exports in $T/images,
+# destinations in DEST-ROOT, secrets in $T/secrets, libraries in
+# $T/vddk; makes those folders and $T/outside, which no root holds.
+uchd_start_confined() {
+  local dest=$1
+  shift
+  mkdir -p "$T/images" "$T/secrets" "$T/outside" "$dest"
+  UCHD_ROOTS="--source-root $T/images --destination-root $dest
+  --export-root $T/images --secret-root $T/secrets --library-root $T/vddk"
+  uchd_start "$@"
+}
+
 # forbidden_refused ID FIELD WORDS: the last answer was the confinement
 # policy's 403 forbidden_path on FIELD, its message holding WORDS, and
 # nothing of job ID was made.  Needs pass() of the test.
