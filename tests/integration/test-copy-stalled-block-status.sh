@@ -52,10 +52,8 @@ pass "once the source answers, the resubmit copies it equal"
 # a cancel while the block status hangs ends the job at once (before,
 # the worker read no signal until the answer came); a uchd with a long
 # stall_timeout, so that only the cancel can end it
-kill "$UCHD_PID"
-wait "$UCHD_PID" || true
 unset UCH_PORT
-uchd_start --stall-timeout 600
+uchd_restart --stall-timeout 600
 nbdkit_serve hang2 "$T/src.img" -v --filter=delay -- delay-extents=3600
 copy_nbd bs3 "$NBD_URI"
 wait_for 60 grep -q "delay: extents" "$T/nbdkit-hang2.log" ||

@@ -61,10 +61,8 @@ pass "once the source answers, the resubmit copies it equal"
 
 # a cancel while the handshake hangs ends the job at once; a uchd with
 # a long stall_timeout, so that only the cancel can end it
-kill "$UCHD_PID"
-wait "$UCHD_PID" || true
 unset UCH_PORT
-uchd_start --stall-timeout 600
+uchd_restart --stall-timeout 600
 nbdkit_serve hang2 "$T/src.img" -v --filter=delay -- delay-open=3600
 copy_nbd c3 "$NBD_URI"
 wait_for 60 grep -q "delay: open" "$T/nbdkit-hang2.log" ||

@@ -153,8 +153,7 @@ pass "a failed copy counted by its code ($code)"
 api DELETE /v1/jobs/c1 >/dev/null; [ "$(status)" = 204 ] || die "delete c1"
 scrape "c1 deleted"
 before=$(value uch_bytes_copied_total)
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
-uchd_start --max-jobs 2
+uchd_restart --max-jobs 2
 scrape "uchd restarted"
 [ "$(value uch_bytes_copied_total)" = "$before" ] ||
   die "bytes across the restart: $before -> $(value uch_bytes_copied_total)"

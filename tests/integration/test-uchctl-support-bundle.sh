@@ -98,7 +98,7 @@ uchctl cancel serving >/dev/null
 [ "$(job_wait serving 30)" = cancelled ] || die "the export did not end"
 
 # Without a uchd: still a bundle, saying why health is missing.
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
+uchd_stop
 uchctl support-bundle --state-dir "$T/state" -o "$T/down.tar.gz" >/dev/null 2>&1 ||
   die "support-bundle failed without uchd"
 tar -xzf "$T/down.tar.gz" -C "$T/x" --wildcards '*/health.json' -O | grep -q 'cannot reach uchd' ||

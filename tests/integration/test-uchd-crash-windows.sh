@@ -21,7 +21,7 @@ req z1; req z2; req done1
 uchd_start
 job_succeeds z1 "$T/z1.json" 120
 job_succeeds done1 "$T/done1.json" 120
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
+uchd_stop
 
 secret=uch-crash-window-$RANDOM$RANDOM
 # a submit cut short: secrets, no job

@@ -39,7 +39,7 @@ pass "cancel of a queued job: cancelled at once, 409 the second time"
 
 # restart uchd while ja runs
 worker=$(jq -r .worker.pid "$T/state/jobs/ja/state.json")
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
+uchd_stop
 kill -0 "$worker" 2>/dev/null || die "SIGTERM of uchd stopped the worker"
 [ "$(jq -r .state "$T/state/jobs/jb/state.json")" = queued ] || die "jb not queued on disk"
 uchd_start --max-jobs 1

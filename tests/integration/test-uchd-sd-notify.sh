@@ -48,6 +48,6 @@ pass "workers do not inherit NOTIFY_SOCKET"
 [ "$(job_wait nb 120)" = succeeded ] || die "nb: $(job_field nb .error)"
 wait_for 5 grep -qx 'STATUS=0 running, 0 queued' "$T/notify.log" ||
   die "no final STATUS: $(tail -3 "$T/notify.log")"
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
+uchd_stop
 wait_for 5 grep -qx 'STOPPING=1' "$T/notify.log" || die "no STOPPING=1"
 pass "STATUS back to idle, STOPPING=1 on SIGTERM"

@@ -68,7 +68,7 @@ jq -e '.state == "succeeded"' "$T/state/jobs/full1/state.json" >/dev/null ||
   die "full1 on disk: $(jq -c '{state,error}' "$T/state/jobs/full1/state.json")"
 pass "the copy that finished while full is succeeded, on disk too"
 
-kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true
+uchd_stop
 rm -f "$T/state/filler" "$T/state/filler2"
 uchd_start --max-jobs 1
 [ "$(job_field full1 .state)" = succeeded ] || die "full1 after restart: $(job_field full1 .)"

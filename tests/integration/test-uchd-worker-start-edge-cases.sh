@@ -17,7 +17,7 @@ req() { # req ID
   [ "$(status)" = 201 ] || die "submit $1: $(status) $(cat "$T/body")"
 }
 restart_with() { # restart_with PROGRAM
-  [ -z "${UCHD_PID:-}" ] || { kill "$UCHD_PID"; wait "$UCHD_PID" 2>/dev/null || true; }
+  [ -z "${UCHD_PID:-}" ] || uchd_stop
   UCH_JOB=$1 uchd_start
 }
 

@@ -79,6 +79,20 @@ uchd_start() {
   export UCH_SOCK UCH_PORT UCH_URL UCH_TOKEN_FILE
 }
 
+# uchd_stop: SIGTERM to the uchd of uchd_start, and wait for it to end
+# (its workers, in their own units or process groups, go on).
+uchd_stop() {
+  kill "$UCHD_PID"
+  wait "$UCHD_PID" 2>/dev/null || true
+}
+
+# uchd_restart [UCHD-ARG...]: uchd_stop, then uchd_start on the same
+# state, runtime folder and port (unset UCH_PORT first for a new one).
+uchd_restart() {
+  uchd_stop
+  uchd_start "$@"
+}
+
 uchd_wait_ready() {
   local i
   for i in $(seq 100); do
