@@ -54,6 +54,9 @@ HEADERS  := $(wildcard service/*/*.h)
 obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
 PROGRAMS := $(B)/uchd $(B)/uch-job $(B)/uchctl $(B)/uch-inspect
+# nbdkit filters of ours (filters/), loaded by the jobs' nbdkit as
+# --filter=PATH from beside uch-job
+FILTERS  := $(B)/uch-zeroscan-filter.so
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
@@ -61,7 +64,7 @@ MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))
 .PHONY: all deps deps-cloud check check-fast check-cloud check-vmware check-unit check-san run bench demo \
 	install fuzz clean install-appliance image image-centos image-container \
 	rpm
-all: $(PROGRAMS) $(MANPAGES)
+all: $(PROGRAMS) $(FILTERS) $(MANPAGES)
 
 $(B)/obj/%.o: %.c VERSION
 	@mkdir -p $(dir $@)
@@ -115,6 +118,14 @@ $(B)/asan/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B)/asan,$
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(COMPILE) -Itests/unit $(SAN_FLAGS) $(LDFLAGS) -o $@ $< \
 		$(filter %.a,$^) $(PKG_LIBS)
+
+# A filter is a shared object whose only public symbol is nbdkit's
+# filter_init; nbdkit's own symbols are resolved when nbdkit loads it.
+NBDKIT_CFLAGS := $(shell pkg-config --cflags nbdkit 2>/dev/null)
+$(B)/uch-%-filter.so: filters/%.c VERSION
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) -D_GNU_SOURCE $(NBDKIT_CFLAGS) $(CPPFLAGS) $(UCH_CFLAGS) \
+		$(CFLAGS) -fPIC -fvisibility=hidden -shared $(LDFLAGS) -o $@ $<
 
 $(B)/man/%: docs/man/%.pod VERSION
 	@mkdir -p $(dir $@)
@@ -193,6 +204,7 @@ install: all
 	install -m 0755 $(B)/uchd $(DESTDIR)$(SBINDIR)/uchd
 	install -m 0755 $(B)/uch-job $(DESTDIR)$(LIBEXECDIR)/uch/uch-job
 	install -m 0755 $(B)/uch-inspect $(DESTDIR)$(LIBEXECDIR)/uch/uch-inspect
+	install -m 0755 $(FILTERS) $(DESTDIR)$(LIBEXECDIR)/uch/
 	install -m 0755 $(B)/uchctl $(DESTDIR)$(BINDIR)/uchctl
 	install -m 0644 service/ctl/uchctl.bash $(DESTDIR)$(BASHCOMPDIR)/uchctl
 	for m in $(MANPAGES); do \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +18,59 @@
 #include "util/jsonutil.h"
 #include "volumes/volume-open.h"
 
+#define ZEROSCAN_FILTER "uch-zeroscan-filter.so"
+
+/* Our zeroscan filter (filters/zeroscan.c): beside the running uch-job
+ * (the build tree, or LIBEXECDIR/uch where `make install` puts both),
+ * else in LIBEXECDIR/uch.  NULL when it is in neither; *tried names
+ * where it was looked for. */
+static char *zeroscan_filter_path(char **tried)
+{
+  char self[PATH_MAX], *slash, *p = NULL;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+  if (n > 0) {
+    self[n] = '\0';
+    if ((slash = strrchr(self, '/'))) {
+      *slash = '\0';
+      if (asprintf(&p, "%s/" ZEROSCAN_FILTER, self) < 0)
+        return NULL;
+      if (access(p, R_OK) == 0)
+        return p;
+    }
+  }
+  if (access(UCH_LIBEXECDIR "/uch/" ZEROSCAN_FILTER, R_OK) == 0) {
+    free(p);
+    return strdup(UCH_LIBEXECDIR "/uch/" ZEROSCAN_FILTER);
+  }
+  *tried = p;
+  return NULL;
+}
+
+/* A block device gets the zeroscan filter: nbdkit's file plugin gives
+ * it no extents (one data extent for the whole device), so without the
+ * filter every zero byte of it would cross the wire. */
+static int zeroscan_prepare(char **filter, struct job_failure *f)
+{
+  _cleanup_free_ char *tried = NULL;
+
+  *filter = zeroscan_filter_path(&tried);
+  if (*filter)
+    return 0;
+  failure_set(f, "missing_dependency", "a block device is exported and "
+              "UCH's nbdkit filter %s is missing (looked in %s%s%s; "
+              "`make install` puts it beside uch-job)", ZEROSCAN_FILTER,
+              tried ? tried : "", tried ? " and " : "",
+              UCH_LIBEXECDIR "/uch");
+  return -1;
+}
+
 /* RUNTIME/jobs/ID/exports/NAME -> the disk: nbdkit's file plugin serves
- * each entry of the directory as the export NAME. */
+ * each entry of the directory as the export NAME.  *any_block: one of
+ * them is a block device. */
 static int link_disks(struct runner *r, const struct export_request *e,
-                      const char *dir, struct job_failure *f)
+                      const char *dir, bool *any_block,
+                      struct job_failure *f)
 {
   if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
     failure_set(f, "internal", "%s: %s", dir, strerror(errno));
@@ -30,6 +80,7 @@ static int link_disks(struct runner *r, const struct export_request *e,
     const struct export_disk *disk = &e->disks[i];
     const char *path = disk->path;
     _cleanup_free_ char *link = NULL, *dev = NULL;
+    struct stat st;
     if (disk->volume.id) {
       if (volume_open(r, &disk->volume, false, &dev, f) < 0) {
         char msg[sizeof f->message], code[sizeof f->code];
@@ -40,11 +91,13 @@ static int link_disks(struct runner *r, const struct export_request *e,
       }
       path = dev;
     }
-    if (!path || access(path, R_OK) < 0) {
+    if (!path || access(path, R_OK) < 0 || stat(path, &st) < 0) {
       failure_set(f, "source", "disks[%zu].source.path: %s: %s", i,
                   path ? path : "missing", strerror(errno));
       return -1;
     }
+    if (S_ISBLK(st.st_mode))
+      *any_block = true;
     if (asprintf(&link, "%s/%s", dir, disk->name) < 0)
       return -1;
     if (symlink(path, link) < 0) {
@@ -117,7 +170,8 @@ int export_job_run(struct runner *r, const struct job_request *req,
   const struct export_request *e = &req->u.export;
   bool client_done = e->until == UNTIL_CLIENT_DONE;
   _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_free_ char *dir = NULL, *pidfile = NULL;
+  _cleanup_free_ char *dir = NULL, *pidfile = NULL, *zeroscan = NULL;
+  bool any_block = false;
   struct listen_spec l;
   struct export_listen el = { 0 };
   struct export_fw fw = { 0 };
@@ -133,10 +187,13 @@ int export_job_run(struct runner *r, const struct job_request *req,
   if (asprintf(&dir, "%s/exports", r->rt_dir) < 0 ||
       !(pidfile = runtime_path(r, "nbdkit.pid")))
     goto out;
-  if (link_disks(r, e, dir, f) < 0)
+  if (link_disks(r, e, dir, &any_block, f) < 0)
+    goto out;
+  if (any_block && zeroscan_prepare(&zeroscan, f) < 0)
     goto out;
   listen_to_export(&l, &el);
   el.exit_after_last_client = client_done;
+  el.zeroscan_filter = zeroscan;
   if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0)
     goto out;
   ch = child_spawn(&r->kids, "nbdkit", &a, -1);

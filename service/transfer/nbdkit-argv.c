@@ -112,6 +112,9 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
   }
   if (l->exit_after_last_client && argv_add(a, "--filter=exitlast") < 0)
     return -1;
+  if (l->zeroscan_filter &&
+      argv_addf(a, "--filter=%s", l->zeroscan_filter) < 0)
+    return -1;
   if (argv_add(a, "file") < 0 || argv_addf(a, "dir=%s", export_dir) < 0)
     return -1;
   return 0;

@@ -60,13 +60,20 @@ void nbd_network_source_free(struct nbd_network_source *s);
  * expressed. */
 int uch_nbd_network_source(const char *uri, struct nbd_network_source *out);
 
-/* nbdkit serving the files of EXPORT_DIR read-only, one export each. */
+/* nbdkit serving the files of EXPORT_DIR read-only, one export each:
+ *   nbdkit --exit-with-parent -r -f -P PIDFILE
+ *          (-U SOCK | -i ADDR -p PORT --tls=require --tls-psk=FILE)
+ *          [--filter=exitlast] [--filter=ZEROSCAN] file dir=EXPORT_DIR */
 struct export_listen {
   const char *unix_sock;     /* set for a Unix socket ... */
   const char *addr;          /* ... or addr + port + psk_file for TCP */
   const char *port;
   const char *psk_file;
   bool exit_after_last_client;
+  /* our zeroscan filter's path (filters/zeroscan.c), set when a disk is
+   * a block device: the file plugin gives a device no extents, the
+   * filter reports its zero runs as holes so they never cross the wire */
+  const char *zeroscan_filter;
 };
 int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
                        const char *pidfile, const char *export_dir);

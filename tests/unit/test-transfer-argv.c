@@ -149,6 +149,37 @@ static void test_export(void)
          "export over TCP, TLS-PSK required, exitlast");
 }
 
+/* A block device among the disks: our zeroscan filter in front of the
+ * file plugin, given by its path (nbdkit loads a filter by path when
+ * the name has a slash). */
+static void test_export_block(void)
+{
+  _cleanup_argv_ struct argv u = { 0 }, t = { 0 };
+  _cleanup_free_ char *su = NULL, *st = NULL;
+  struct export_listen lu = {
+    .unix_sock = "/r/nbd.sock",
+    .zeroscan_filter = "/usr/libexec/uch/uch-zeroscan-filter.so" };
+  struct export_listen lt = {
+    .addr = "0.0.0.0", .port = "10809", .psk_file = "/r/tls.psk",
+    .exit_after_last_client = true,
+    .zeroscan_filter = "/usr/libexec/uch/uch-zeroscan-filter.so" };
+
+  nbdkit_export_argv(&u, &lu, "/r/nbdkit.pid", "/r/exports");
+  su = argv_join(&u);
+  is_str(su, "nbdkit --exit-with-parent -r -f -P /r/nbdkit.pid "
+             "-U /r/nbd.sock "
+             "--filter=/usr/libexec/uch/uch-zeroscan-filter.so "
+             "file dir=/r/exports", "export of a block device: zeroscan");
+  nbdkit_export_argv(&t, &lt, "/r/nbdkit.pid", "/r/exports");
+  st = argv_join(&t);
+  is_str(st, "nbdkit --exit-with-parent -r -f -P /r/nbdkit.pid "
+             "-i 0.0.0.0 -p 10809 --tls=require --tls-psk=/r/tls.psk "
+             "--filter=exitlast "
+             "--filter=/usr/libexec/uch/uch-zeroscan-filter.so "
+             "file dir=/r/exports",
+         "export of a block device over TLS: exitlast, then zeroscan");
+}
+
 static void test_qemu_nbdcopy(void)
 {
   _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 },
@@ -181,6 +212,7 @@ int main(void)
 {
   test_sources();
   test_export();
+  test_export_block();
   test_qemu_nbdcopy();
   free(joined);
   return tap_done();
