@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "transfer/digest.h"
+#include "transfer/incremental.h"
+#include "transfer/pass-verify.h"
+#include "util/cleanup.h"
+#include "util/timeutil.h"
+
+/* The first byte the pass wrote (the changed extents, merged and
+ * clipped to the disk as the pass took them) that no piece covers:
+ * *off, *len of that stretch; 0 when all are covered. */
+static int uncovered(const struct extents *e, const struct rq_digest *v,
+                     uint64_t *off, uint64_t *len)
+{
+  size_t j = 0;
+
+  for (size_t i = 0; i < e->n; i++) {
+    uint64_t pos = e->v[i].offset, end = pos + e->v[i].length;
+    while (pos < end) {
+      while (j < v->n && v->pieces[j].offset + v->pieces[j].length <= pos)
+        j++;
+      if (j == v->n || v->pieces[j].offset > pos) {
+        uint64_t stop = j < v->n && v->pieces[j].offset < end
+                        ? v->pieces[j].offset : end;
+        *off = pos;
+        *len = stop - pos;
+        return 1;
+      }
+      pos = v->pieces[j].offset + v->pieces[j].length;
+    }
+  }
+  return 0;
+}
+
+int pass_verify(struct runner *r, size_t disk, const char *dst_path,
+                const struct rq_changes *changes, const struct rq_digest *v,
+                json_object *res, struct job_failure *f)
+{
+  _cleanup_free_ struct digest_piece *p = calloc(v->n, sizeof *p);
+  _cleanup_close_ int fd = open(dst_path, O_RDONLY | O_CLOEXEC);
+  struct extents e = { 0 };
+  double t0 = time_monotonic();
+  uint64_t bytes = 0, off, len;
+  size_t failed = 0;
+  int64_t size;
+  int ret = -1;
+  json_object *o;
+
+  if (!p) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  if (fd < 0 || (size = digest_fd_size(fd)) < 0) {
+    failure_set(f, "verify_failed", "disks[%zu].destination: %s: %s", disk,
+                dst_path, strerror(errno));
+    return -1;
+  }
+  if (changes_from_list(changes->extents, changes->n_extents, (uint64_t)size,
+                        &e) < 0) {
+    failure_set(f, "internal", "out of memory");
+    goto out;
+  }
+  if (uncovered(&e, v, &off, &len)) {
+    failure_set(f, "verify_failed", "disks[%zu].verify: the pass wrote "
+                "[%llu, %llu], which no piece of the source's digest "
+                "covers: digest the pass's changed_extents", disk,
+                (unsigned long long)off, (unsigned long long)len);
+    goto out;
+  }
+  for (size_t i = 0; i < v->n; i++) {
+    const struct rq_digest_piece *q = &v->pieces[i];
+    if (q->offset >= (uint64_t)size || q->length > (uint64_t)size - q->offset) {
+      failure_set(f, "verify_failed", "disks[%zu].verify.extents[%zu]: "
+                  "[%llu, %llu] ends past the destination (%lld bytes)",
+                  disk, i, (unsigned long long)q->offset,
+                  (unsigned long long)q->length, (long long)size);
+      goto out;
+    }
+    p[i].offset = q->offset;
+    p[i].length = q->length;
+    bytes += q->length;
+  }
+  runner_log(r, "disk %zu: verifying %llu bytes in %zu pieces against the "
+             "source's digest", disk + 1, (unsigned long long)bytes, v->n);
+  if (digest_compute(r, fd, p, v->n, 0, &failed) < 0) {
+    if (!r->kids.cancelled)
+      failure_set(f, "verify_failed", "disks[%zu].destination: %s: reading "
+                  "[%llu, %llu]: %s", disk, dst_path,
+                  (unsigned long long)p[failed].offset,
+                  (unsigned long long)p[failed].length, strerror(errno));
+    goto out;
+  }
+  for (size_t i = 0; i < v->n; i++)
+    if (strcmp(p[i].sha256, v->pieces[i].sha256) != 0) {
+      failure_set(f, "verify_mismatch", "disks[%zu]: the destination "
+                  "differs from the source's digest in the extent [%llu, "
+                  "%llu] (offset %llu, length %llu) after this pass: %s "
+                  "was changed behind UCH's back or the source was not "
+                  "what the digest read", disk,
+                  (unsigned long long)p[i].offset,
+                  (unsigned long long)p[i].length,
+                  (unsigned long long)p[i].offset,
+                  (unsigned long long)p[i].length, dst_path);
+      runner_log(r, "disk %zu: piece [%llu, %llu]: destination %s, source "
+                 "%s", disk + 1, (unsigned long long)p[i].offset,
+                 (unsigned long long)p[i].length, p[i].sha256,
+                 v->pieces[i].sha256);
+      goto out;
+    }
+  o = json_object_new_object();
+  json_object_object_add(o, "pieces", json_object_new_int64((int64_t)v->n));
+  json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+  json_object_object_add(o, "seconds", json_object_new_double(
+    (double)(int64_t)((time_monotonic() - t0) * 1000) / 1000));
+  json_object_object_add(res, "verified", o);
+  ret = 0;
+out:
+  extents_free(&e);
+  return ret;
+}
