@@ -52,9 +52,11 @@ static void pass_disk(const struct copy_disk_request *job_disk,
             : full ? job_disk->source.bitmap : NULL;
 }
 
-/* A verified pass (issue 19 item 3): the disk the pass just wrote and
- * flushed, compared with the source appliance's digest its body gave
- * (transfer/pass-verify.c); nothing asked, nothing done. */
+/* A verified pass (issue 19 item 3, transfer/pass-verify.c): before
+ * the pass writes disk i (res NULL), the source appliance's digest its
+ * body gave must cover what it will write; after (res its result), the
+ * disk it wrote and flushed is compared with that digest.  Nothing
+ * asked, nothing done. */
 static int verify_pass_disk(struct sync_job *sj, size_t i,
                             const struct sync_pass *asked, json_object *res,
                             struct job_failure *f)
@@ -63,6 +65,9 @@ static int verify_pass_disk(struct sync_job *sj, size_t i,
 
   if (!d || d->verify.n == 0)
     return 0;
+  if (!res)
+    return pass_verify_check(i, sj->done[i].path, &d->changes, &d->verify,
+                             f);
   return pass_verify(sj->r, i, sj->done[i].path, &d->changes, &d->verify,
                      res, f);
 }
@@ -89,6 +94,8 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
     json_object *res;
     pass_disk(&sj->req->disks[i], asked ? &asked->disks[i] : NULL, full, &d,
               &marker);
+    if (verify_pass_disk(sj, i, asked, NULL, f) < 0)
+      return -1;
     if (copy_disk(r, i, &d, false, results, &sj->done[i], f) < 0 ||
         r->kids.cancelled)
       return -1;

@@ -37,53 +37,89 @@ static int uncovered(const struct extents *e, const struct rq_digest *v,
   return 0;
 }
 
-int pass_verify(struct runner *r, size_t disk, const char *dst_path,
-                const struct rq_changes *changes, const struct rq_digest *v,
-                json_object *res, struct job_failure *f)
+/* The destination open for reading and its size, or -1 with f set. */
+static int open_destination(size_t disk, const char *dst_path, int64_t *size,
+                            struct job_failure *f)
 {
-  _cleanup_free_ struct digest_piece *p = calloc(v->n, sizeof *p);
-  _cleanup_close_ int fd = open(dst_path, O_RDONLY | O_CLOEXEC);
-  struct extents e = { 0 };
-  double t0 = time_monotonic();
-  uint64_t bytes = 0, off, len;
-  size_t failed = 0;
-  int64_t size;
-  int ret = -1;
-  json_object *o;
+  int fd = open(dst_path, O_RDONLY | O_CLOEXEC);
 
-  if (!p) {
-    failure_set(f, "internal", "out of memory");
-    return -1;
-  }
-  if (fd < 0 || (size = digest_fd_size(fd)) < 0) {
+  if (fd < 0 || (*size = digest_fd_size(fd)) < 0) {
     failure_set(f, "verify_failed", "disks[%zu].destination: %s: %s", disk,
                 dst_path, strerror(errno));
+    if (fd >= 0)
+      close(fd);
     return -1;
   }
+  return fd;
+}
+
+int pass_verify_check(size_t disk, const char *dst_path,
+                      const struct rq_changes *changes,
+                      const struct rq_digest *v, struct job_failure *f)
+{
+  _cleanup_close_ int fd = -1;
+  struct extents e = { 0 };
+  uint64_t off, len;
+  int64_t size;
+  int ret = -1;
+
+  if ((fd = open_destination(disk, dst_path, &size, f)) < 0)
+    return -1;
   if (changes_from_list(changes->extents, changes->n_extents, (uint64_t)size,
                         &e) < 0) {
     failure_set(f, "internal", "out of memory");
     goto out;
   }
   if (uncovered(&e, v, &off, &len)) {
-    failure_set(f, "verify_failed", "disks[%zu].verify: the pass wrote "
-                "[%llu, %llu], which no piece of the source's digest "
-                "covers: digest the pass's changed_extents", disk,
-                (unsigned long long)off, (unsigned long long)len);
+    failure_set(f, "verify_failed", "disks[%zu].verify: the pass would "
+                "write [%llu, %llu], which no piece of the source's digest "
+                "covers (digest the pass's changed_extents); nothing of "
+                "this pass was written", disk, (unsigned long long)off,
+                (unsigned long long)len);
     goto out;
   }
   for (size_t i = 0; i < v->n; i++) {
     const struct rq_digest_piece *q = &v->pieces[i];
     if (q->offset >= (uint64_t)size || q->length > (uint64_t)size - q->offset) {
       failure_set(f, "verify_failed", "disks[%zu].verify.extents[%zu]: "
-                  "[%llu, %llu] ends past the destination (%lld bytes)",
-                  disk, i, (unsigned long long)q->offset,
+                  "[%llu, %llu] ends past the destination (%lld bytes); "
+                  "nothing of this pass was written", disk, i,
+                  (unsigned long long)q->offset,
                   (unsigned long long)q->length, (long long)size);
       goto out;
     }
-    p[i].offset = q->offset;
-    p[i].length = q->length;
-    bytes += q->length;
+  }
+  ret = 0;
+out:
+  extents_free(&e);
+  return ret;
+}
+
+int pass_verify(struct runner *r, size_t disk, const char *dst_path,
+                const struct rq_changes *changes, const struct rq_digest *v,
+                json_object *res, struct job_failure *f)
+{
+  _cleanup_free_ struct digest_piece *p = calloc(v->n, sizeof *p);
+  _cleanup_close_ int fd = -1;
+  double t0 = time_monotonic();
+  uint64_t bytes = 0;
+  size_t failed = 0;
+  int64_t size;
+  json_object *o;
+
+  if (!p) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  /* the pass has not changed the disk's size, but check again: a
+   * piece past the end would read short */
+  if (pass_verify_check(disk, dst_path, changes, v, f) < 0 ||
+      (fd = open_destination(disk, dst_path, &size, f)) < 0)
+    return -1;
+  for (size_t i = 0; i < v->n; i++) {
+    p[i].offset = v->pieces[i].offset;
+    p[i].length = v->pieces[i].length;
+    bytes += p[i].length;
   }
   runner_log(r, "disk %zu: verifying %llu bytes in %zu pieces against the "
              "source's digest", disk + 1, (unsigned long long)bytes, v->n);
@@ -93,7 +129,7 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
                   "[%llu, %llu]: %s", disk, dst_path,
                   (unsigned long long)p[failed].offset,
                   (unsigned long long)p[failed].length, strerror(errno));
-    goto out;
+    return -1;
   }
   for (size_t i = 0; i < v->n; i++)
     if (strcmp(p[i].sha256, v->pieces[i].sha256) != 0) {
@@ -110,7 +146,7 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
                  "%s", disk + 1, (unsigned long long)p[i].offset,
                  (unsigned long long)p[i].length, p[i].sha256,
                  v->pieces[i].sha256);
-      goto out;
+      return -1;
     }
   o = json_object_new_object();
   json_object_object_add(o, "pieces", json_object_new_int64((int64_t)v->n));
@@ -118,8 +154,5 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
   json_object_object_add(o, "seconds", json_object_new_double(
     (double)(int64_t)((time_monotonic() - t0) * 1000) / 1000));
   json_object_object_add(res, "verified", o);
-  ret = 0;
-out:
-  extents_free(&e);
-  return ret;
+  return 0;
 }

@@ -7,8 +7,8 @@
 # pass compares the destination's digest of the same pieces after its
 # flush: equal, the pass says so; the source changed after its digest
 # (the digest is not of what the pass copied), the pass fails naming the
-# extent; a digest that leaves part of the pass out fails naming that
-# part; bad digests and bad digest jobs are 400 naming the field.
+# extent; a digest that leaves part of the pass out fails, before it
+# writes, naming that part; bad digests and bad digest jobs are 400 naming the field.
 source "$UCH_TOP/tests/lib/functions.sh"
 require jq
 require sha256sum
@@ -97,7 +97,9 @@ digest d2 "[[$((20 * MIB)), 32768]]"
 [ "$(job_field s1 .error.code)" = verify_failed ] || die "pass 3: $(job_field s1 .error)"
 job_field s1 .error.message | grep -qF "[$((20 * MIB + 32768)), 32768]" ||
   die "pass 3 does not name the part left out: $(job_field s1 .error.message)"
-pass "a digest that does not cover the pass: failed, naming [$((20 * MIB + 32768)), 32768]"
+cmp -s -i $((20 * MIB)) -n 65536 "$T/src.img" "$T/dst.img" &&
+  die "pass 3 wrote the destination though its digest could not verify it"
+pass "a digest that does not cover the pass: failed before writing, naming [$((20 * MIB + 32768)), 32768]"
 
 # the source changes after its digest: the pass copies what the digest
 # did not read, and fails naming the piece
