@@ -99,11 +99,9 @@ static int parse_piece(struct rq_ctx *c, json_object *t, const char *field,
                            json_type_int) ||
       !json_object_is_type(hex = json_object_array_get_idx(t, 2),
                            json_type_string) ||
-      json_object_get_int64(off) < 0 || json_object_get_int64(len) < 1 ||
-      json_object_get_int64(len) > ((int64_t)DIGEST_CHUNK_MIB_MAX << 20))
+      json_object_get_int64(off) < 0 || json_object_get_int64(len) < 1)
     return rq_fail(c, field, "must be [OFFSET, LENGTH, SHA256], integers, "
-                   "0 < LENGTH <= %d MiB, as a digest job's result gives it",
-                   DIGEST_CHUNK_MIB_MAX);
+                   "LENGTH > 0, as a digest job's result gives it");
   if (!is_sha256_hex(json_object_get_string(hex)))
     return rq_fail(c, field, "its SHA256 must be 64 lowercase hex digits");
   *out = (struct rq_digest_piece){ (uint64_t)json_object_get_int64(off),

@@ -52,7 +52,7 @@ static int digest_disk(struct runner *r, size_t i,
   }
   runner_log(r, "disk %zu: digest of %llu bytes in %zu pieces of %s", i + 1,
              (unsigned long long)e.allocated, n, path);
-  if (digest_compute(r, fd, p, n, 0, &failed) < 0) {
+  if (digest_compute(r, fd, &e, p, n, 0, &failed) < 0) {
     if (!r->kids.cancelled)
       failure_set(f, "source", "disks[%zu].source: %s: reading [%llu, "
                   "%llu]: %s", i, path,

@@ -25,17 +25,32 @@
 int digest_cut(const struct extents *e, uint64_t chunk,
                struct digest_piece **out, size_t *n)
 {
-  struct digest_piece *v = NULL;
+  struct digest_piece *v = NULL, cur = { 0 };
   size_t k = 0, cap = 0;
+  uint64_t room = 0;        /* data the current piece still takes */
+  bool have = false;
 
   *out = NULL;
   *n = 0;
-  for (size_t i = 0; i < e->n; i++) {
-    uint64_t off = e->v[i].offset, end = off + e->v[i].length;
-    if (!e->v[i].data)
+  for (size_t i = 0; i <= e->n; i++) {
+    uint64_t off = i < e->n ? e->v[i].offset : 0;
+    uint64_t end = i < e->n ? off + e->v[i].length : 0;
+    if (i < e->n && !e->v[i].data)
       continue;
-    while (off < end) {
-      uint64_t len = end - off < chunk ? end - off : chunk;
+    while (off < end || (i == e->n && have)) {
+      if (!have) {
+        cur = (struct digest_piece){ .offset = off, .first = i };
+        room = chunk;
+        have = true;
+      }
+      if (off < end) {
+        uint64_t take = end - off < room ? end - off : room;
+        off += take;
+        room -= take;
+        cur.length = off - cur.offset;
+      }
+      if (room > 0 && i < e->n)
+        continue;
       if (k == cap) {
         struct digest_piece *w;
         cap = cap ? 2 * cap : 64;
@@ -45,13 +60,24 @@ int digest_cut(const struct extents *e, uint64_t chunk,
         }
         v = w;
       }
-      v[k++] = (struct digest_piece){ .offset = off, .length = len };
-      off += len;
+      v[k++] = cur;
+      have = false;
     }
   }
   *out = v;
   *n = k;
   return 0;
+}
+
+void digest_place(const struct extents *e, struct digest_piece *p, size_t n)
+{
+  size_t j = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    while (j < e->n && e->v[j].offset + e->v[j].length <= p[i].offset)
+      j++;
+    p[i].first = j;
+  }
 }
 
 int64_t digest_fd_size(int fd)
@@ -71,6 +97,7 @@ int64_t digest_fd_size(int fd)
 /* What the threads share. */
 struct digest_work {
   int fd;
+  const struct extents *e;
   struct digest_piece *p;
   size_t n;
   atomic_size_t next;       /* the next piece nobody took */
@@ -81,29 +108,52 @@ struct digest_work {
   size_t failed;            /* its piece */
 };
 
-static int piece_hash(struct digest_work *w, struct digest_piece *pc,
-                      char *buf)
+/* [off, end) of the disk into the hash. */
+static int hash_range(struct digest_work *w, gnutls_hash_hd_t h,
+                      uint64_t off, uint64_t end, char *buf)
 {
-  static const char hex[] = "0123456789abcdef";
-  unsigned char md[32];
-  gnutls_hash_hd_t h;
-  uint64_t off = pc->offset, end = pc->offset + pc->length;
-
-  if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
-    errno = ENOMEM;
-    return -1;
-  }
   while (off < end && !atomic_load(&w->stop)) {
     size_t want = end - off < READ_SIZE ? (size_t)(end - off) : READ_SIZE;
     ssize_t got = pread(w->fd, buf, want, (off_t)off);
     if (got <= 0) {
       if (got == 0)
         errno = EIO;        /* shorter than the piece says */
-      gnutls_hash_deinit(h, md);
       return -1;
     }
     gnutls_hash(h, buf, (size_t)got);
     off += (uint64_t)got;
+  }
+  return 0;
+}
+
+static int piece_hash(struct digest_work *w, struct digest_piece *pc,
+                      char *buf)
+{
+  static const char hex[] = "0123456789abcdef";
+  const struct extents *e = w->e;
+  uint64_t end = pc->offset + pc->length;
+  unsigned char md[32];
+  gnutls_hash_hd_t h;
+
+  if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
+    errno = ENOMEM;
+    return -1;
+  }
+  /* the data extents' bytes inside the window, in order */
+  for (size_t i = pc->first; i < e->n && e->v[i].offset < end; i++) {
+    uint64_t a = e->v[i].offset, b = a + e->v[i].length;
+    if (!e->v[i].data)
+      continue;
+    if (a < pc->offset)
+      a = pc->offset;
+    if (b > end)
+      b = end;
+    if (a < b && hash_range(w, h, a, b, buf) < 0) {
+      int err = errno;
+      gnutls_hash_deinit(h, md);
+      errno = err;
+      return -1;
+    }
   }
   gnutls_hash_deinit(h, md);
   for (size_t i = 0; i < sizeof md; i++) {
@@ -149,10 +199,11 @@ static void *digest_thread(void *opaque)
   return NULL;
 }
 
-int digest_compute(struct runner *r, int fd, struct digest_piece *p,
-                   size_t n, unsigned threads, size_t *failed)
+int digest_compute(struct runner *r, int fd, const struct extents *e,
+                   struct digest_piece *p, size_t n, unsigned threads,
+                   size_t *failed)
 {
-  struct digest_work w = { .fd = fd, .p = p, .n = n,
+  struct digest_work w = { .fd = fd, .e = e, .p = p, .n = n,
                            .lock = PTHREAD_MUTEX_INITIALIZER };
   pthread_t tid[DIGEST_THREADS_MAX];
   unsigned started = 0, ended = 0;

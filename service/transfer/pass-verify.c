@@ -95,14 +95,19 @@ out:
   return ret;
 }
 
+static void extents_freep(struct extents *e)
+{
+  extents_free(e);
+}
+
 int pass_verify(struct runner *r, size_t disk, const char *dst_path,
                 const struct rq_changes *changes, const struct rq_digest *v,
                 json_object *res, struct job_failure *f)
 {
   _cleanup_free_ struct digest_piece *p = calloc(v->n, sizeof *p);
   _cleanup_close_ int fd = -1;
+  _cleanup_(extents_freep) struct extents e = { 0 };
   double t0 = time_monotonic();
-  uint64_t bytes = 0;
   size_t failed = 0;
   int64_t size;
   json_object *o;
@@ -116,14 +121,22 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
   if (pass_verify_check(disk, dst_path, changes, v, f) < 0 ||
       (fd = open_destination(disk, dst_path, &size, f)) < 0)
     return -1;
+  if (changes_from_list(changes->extents, changes->n_extents, (uint64_t)size,
+                        &e) < 0) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
   for (size_t i = 0; i < v->n; i++) {
     p[i].offset = v->pieces[i].offset;
     p[i].length = v->pieces[i].length;
-    bytes += p[i].length;
   }
+  /* each piece hashes the changed extents inside it, as the source's
+   * digest job did of the same list */
+  digest_place(&e, p, v->n);
   runner_log(r, "disk %zu: verifying %llu bytes in %zu pieces against the "
-             "source's digest", disk + 1, (unsigned long long)bytes, v->n);
-  if (digest_compute(r, fd, p, v->n, 0, &failed) < 0) {
+             "source's digest", disk + 1, (unsigned long long)e.allocated,
+             v->n);
+  if (digest_compute(r, fd, &e, p, v->n, 0, &failed) < 0) {
     if (!r->kids.cancelled)
       failure_set(f, "verify_failed", "disks[%zu].destination: %s: reading "
                   "[%llu, %llu]: %s", disk, dst_path,
@@ -150,7 +163,8 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
     }
   o = json_object_new_object();
   json_object_object_add(o, "pieces", json_object_new_int64((int64_t)v->n));
-  json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
+  json_object_object_add(o, "bytes",
+                         json_object_new_int64((int64_t)e.allocated));
   json_object_object_add(o, "seconds", json_object_new_double(
     (double)(int64_t)((time_monotonic() - t0) * 1000) / 1000));
   json_object_object_add(res, "verified", o);

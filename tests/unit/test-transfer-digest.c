@@ -171,26 +171,44 @@ static void cut(void)
   static const struct rq_extent list[] = { { 100, 50 }, { 0, 10 },
                                            { 10, 5 }, { 140, 30 },
                                            { 1000, 10 } };
-  struct extents e = { 0 };
-  _cleanup_free_ struct digest_piece *p = NULL;
-  size_t n = 0;
+  static const struct rq_extent many[] = { { 0, 4 }, { 10, 4 }, { 20, 4 },
+                                           { 30, 4 }, { 40, 4 } };
+  struct extents e = { 0 }, m = { 0 };
+  _cleanup_free_ struct digest_piece *p = NULL, *q = NULL;
+  struct digest_piece placed[3] = { { .offset = 0 }, { .offset = 117 },
+                                    { .offset = 149 } };
+  size_t n = 0, nq = 0;
 
   if (changes_from_list(list, 5, 200, &e) < 0 ||
-      digest_cut(&e, 32, &p, &n) < 0) {
+      digest_cut(&e, 32, &p, &n) < 0 ||
+      changes_from_list(many, 5, 200, &m) < 0 ||
+      digest_cut(&m, 8, &q, &nq) < 0) {
     ok(0, "cut");
     return;
   }
-  /* merged [0, 15], [100, 70]; past the end dropped */
-  is_int((int)n, 4, "[0,15] and [100,70] in pieces of 32: 1 + 3");
-  ok(p[0].offset == 0 && p[0].length == 15, "piece 1: [0, 15]");
-  ok(p[1].offset == 100 && p[1].length == 32, "piece 2: [100, 32]");
-  ok(p[3].offset == 164 && p[3].length == 6, "piece 4: [164, 6]");
+  /* merged [0, 15], [100, 70]; past the end dropped; 32 bytes of data a
+   * piece: [0, 15] + [100, 17], then [117, 32], then [149, 21] */
+  is_int((int)n, 3, "85 bytes of data in pieces of 32: 3");
+  ok(p[0].offset == 0 && p[0].length == 117 && p[0].first == 0,
+     "piece 1: the window [0, 117] over both extents");
+  ok(p[1].offset == 117 && p[1].length == 32 && p[1].first == 1,
+     "piece 2: [117, 32], inside the second");
+  ok(p[2].offset == 149 && p[2].length == 21 && p[2].first == 1,
+     "piece 3: [149, 21], the rest");
+  digest_place(&e, placed, 3);
+  ok(placed[0].first == 0 && placed[1].first == 1 && placed[2].first == 1,
+     "pieces of a request placed on the extents as cut");
+  is_int((int)nq, 3, "five extents of 4 bytes, 8 a piece: 3 pieces");
+  ok(q[0].offset == 0 && q[0].length == 14 && q[1].offset == 20 &&
+     q[1].length == 14 && q[2].offset == 40 && q[2].length == 4,
+     "each piece spans the gap between two small extents");
   strcpy(p[0].sha256, H64);
   _cleanup_json_ json_object *o = digest_json(p, 1, 32);
   is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
          "{\"algorithm\":\"sha256\",\"chunk_bytes\":32,\"extents\":"
-         "[[0,15,\"" H64 "\"]]}", "as JSON");
+         "[[0,117,\"" H64 "\"]]}", "as JSON");
   extents_free(&e);
+  extents_free(&m);
 }
 
 int main(void)
