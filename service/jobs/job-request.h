@@ -318,10 +318,25 @@ struct sync_request {
 /* The body of POST /v1/jobs/ID/sync or /cutover (jobs/request_sync.c):
  * what changed on each disk of the job, and the marker the pass brings
  * it up to (change_id, else the bitmap's name). */
+/* One piece of a digest: [OFFSET, LENGTH, SHA256] of a digest job's
+ * result (jobs/request_digest.c), as a pass's "verify" gives it. */
+struct rq_digest_piece {
+  uint64_t offset;
+  uint64_t length;
+  const char *sha256;            /* 64 lowercase hex digits */
+};
+struct rq_digest {
+  size_t n;                      /* 0: no "verify" */
+  const struct rq_digest_piece *pieces;  /* sorted, apart; owned */
+};
+
 struct sync_pass_disk {
   /* the body's changed_extents, else its bitmap, else the source's */
   struct rq_changes changes;
   const char *change_id;         /* NULL when absent */
+  /* "verify": the source appliance's digest of the changed extents,
+   * compared with the destination's after the pass (n 0: none) */
+  struct rq_digest verify;
 };
 struct sync_pass {
   json_object *json;             /* a reference: the strings are its */
@@ -330,6 +345,21 @@ struct sync_pass {
   struct rq_owned *owned;        /* what the extent lists point into */
 };
 /* ---- end of copy and sync ---- */
+
+/* digest: SHA-256s of given extents of local disks, read next to them
+ * (the source appliance's half of a verified pass) */
+struct digest_disk {
+  json_object *source;           /* source as the request gave it */
+  const char *path;              /* source.path, or NULL and ... */
+  struct rq_volume volume;       /* ... source.volume */
+  size_t n_extents;              /* "extents", in the request's order */
+  const struct rq_extent *extents;   /* owned by the request */
+};
+struct digest_request {
+  size_t n_disks;
+  struct digest_disk disks[REQUEST_MAX_DISKS];
+  uint64_t chunk_bytes;          /* "chunk_mib", 16 MiB when absent */
+};
 
 /* export */
 enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
@@ -372,6 +402,7 @@ struct job_request {
     struct sync_request sync;
     struct copy_request copy;
     struct convert_request convert;
+    struct digest_request digest;
   } u;
   /* copy and sync: what the extent lists of the request point into */
   struct rq_owned *owned;

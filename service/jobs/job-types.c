@@ -63,6 +63,23 @@ static int inplace_disks(const struct job_request *r, job_disk_fn *fn,
   return 0;
 }
 
+/* digest: each disk's source, read */
+static int digest_disks(const struct job_request *r, job_disk_fn *fn,
+                        void *opaque)
+{
+  const struct digest_request *d = &r->u.digest;
+  char prefix[FIELD_MAX];
+  int ret;
+
+  for (size_t i = 0; i < d->n_disks; i++) {
+    snprintf(prefix, sizeof prefix, "disks[%zu].source", i);
+    if ((ret = disk_path_or_volume(d->disks[i].path, &d->disks[i].volume,
+                                   prefix, false, fn, opaque)))
+      return ret;
+  }
+  return 0;
+}
+
 /* In the order of enum job_kind: entry k is kind k. */
 static const struct job_type job_types[] = {
   { JOB_COPY, "copy", parse_copy, copy_disks },
@@ -71,6 +88,7 @@ static const struct job_type job_types[] = {
   { JOB_INPLACE, "inplace", parse_inplace, inplace_disks },
   { JOB_INSPECT, "inspect", parse_inspect, inspect_disks },
   { JOB_SYNC, "sync", parse_sync, copy_disks },
+  { JOB_DIGEST, "digest", parse_digest, digest_disks },
 };
 _Static_assert(sizeof job_types / sizeof job_types[0] == JOB_KINDS,
                "one entry per job kind");

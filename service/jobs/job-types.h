@@ -22,8 +22,9 @@ enum job_kind {
   JOB_INPLACE,
   JOB_INSPECT,
   JOB_SYNC,
+  JOB_DIGEST,
 };
-#define JOB_KINDS 6
+#define JOB_KINDS 7
 
 /* One local disk a request names: `field` its JSON path, and either a
  * `path` (file or device) or a `volume` id.  Non-zero stops the walk. */

@@ -127,6 +127,10 @@ static json_object *disks_new(const struct job_request *r)
     for (size_t i = 0; i < r->u.inspect.n_disks; i++)
       disk_add(out, r->u.inspect.sources[i].json, NULL);
     break;
+  case JOB_DIGEST:
+    for (size_t i = 0; i < r->u.digest.n_disks; i++)
+      disk_add(out, r->u.digest.disks[i].source, NULL);
+    break;
   case JOB_INPLACE:
     for (size_t i = 0; i < r->u.inplace.n_disks; i++)
       disk_add(out, NULL, NULL);

@@ -156,7 +156,7 @@ static int check_type(struct rq_ctx *c, json_object *req, const char **type)
       !job_type_find(*type))
     return rq_fail(c, "type", "\"%.64s\" is not supported by this version "
                    "(supported: copy, export, convert, inplace, inspect, "
-                   "sync)", *type);
+                   "sync, digest)", *type);
   return 0;
 }
 

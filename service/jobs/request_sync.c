@@ -124,7 +124,7 @@ static int parse_pass_disk(struct rq_ctx *c, json_object *disk,
                            struct sync_pass_disk *out)
 {
   static const char *const keys[] = { "changed_extents", "bitmap",
-                                      "change_id", NULL };
+                                      "change_id", "verify", NULL };
   json_object *list = NULL;
   const char *bitmap = NULL;
   char f[FIELD_MAX];
@@ -147,14 +147,17 @@ static int parse_pass_disk(struct rq_ctx *c, json_object *disk,
                    "over NBD");
   field_key(f, field, "changed_extents");
   if (list)
-    return parse_extent_list(c, list, f, owned, &out->changes);
+    return parse_extent_list(c, list, f, owned, &out->changes) < 0 ? -1
+           : parse_pass_verify(c, disk, field, &out->changes, owned,
+                               &out->verify);
   if (!bitmap && !job_source->bitmap)
     return rq_fail(c, f, "is required: the job's source has no bitmap to "
                    "tell what changed");
   out->changes = (struct rq_changes){ .kind = CHANGES_BITMAP,
                                       .bitmap = bitmap ? bitmap
                                                        : job_source->bitmap };
-  return 0;
+  return parse_pass_verify(c, disk, field, &out->changes, owned,
+                           &out->verify);
 }
 
 void sync_pass_free(struct sync_pass *p)

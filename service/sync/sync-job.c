@@ -12,6 +12,7 @@
 #include "jobs/sync_request.h"
 #include "sync/sync-job.h"
 #include "transfer/copy-job.h"
+#include "transfer/pass-verify.h"
 #include "transfer/resumable.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -51,6 +52,26 @@ static void pass_disk(const struct copy_disk_request *job_disk,
             : full ? job_disk->source.bitmap : NULL;
 }
 
+/* A verified pass (issue 19 item 3, transfer/pass-verify.c): before
+ * the pass writes disk i (res NULL), the source appliance's digest its
+ * body gave must cover what it will write; after (res its result), the
+ * disk it wrote and flushed is compared with that digest.  Nothing
+ * asked, nothing done. */
+static int verify_pass_disk(struct sync_job *sj, size_t i,
+                            const struct sync_pass *asked, json_object *res,
+                            struct job_failure *f)
+{
+  const struct sync_pass_disk *d = asked ? &asked->disks[i] : NULL;
+
+  if (!d || d->verify.n == 0)
+    return 0;
+  if (!res)
+    return pass_verify_check(i, sj->done[i].path, &d->changes, &d->verify,
+                             f);
+  return pass_verify(sj->r, i, sj->done[i].path, &d->changes, &d->verify,
+                     res, f);
+}
+
 /* One pass over every disk.  `asked` is the request's body (NULL for
  * the first pass and for interval passes). */
 static int run_pass(struct sync_job *sj, bool full, const char *trigger,
@@ -73,12 +94,16 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
     json_object *res;
     pass_disk(&sj->req->disks[i], asked ? &asked->disks[i] : NULL, full, &d,
               &marker);
+    if (verify_pass_disk(sj, i, asked, NULL, f) < 0)
+      return -1;
     if (copy_disk(r, i, &d, false, results, &sj->done[i], f) < 0 ||
         r->kids.cancelled)
       return -1;
     /* copy_disk returned after the destination was flushed (nbdcopy
      * --flush, fdatasync): only now may the marker move */
     res = json_object_array_get_idx(results, i);
+    if (verify_pass_disk(sj, i, asked, res, f) < 0)
+      return -1;
     bytes += (int64_t)sj->done[i].bytes_copied;
     if (marker)
       json_object_object_add(res, "marker", json_object_new_string(marker));

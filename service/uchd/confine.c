@@ -59,7 +59,8 @@ static const struct rule {
   const char *field;         /* fnmatch pattern */
   int role;
 } rules[] = {
-  { COPYISH | K(JOB_INSPECT), "disks.#.source.path", CONFINE_SOURCE },
+  { COPYISH | K(JOB_INSPECT) | K(JOB_DIGEST), "disks.#.source.path",
+    CONFINE_SOURCE },
   { K(JOB_EXPORT), "disks.#.source.path", CONFINE_EXPORT },
   /* an NBD URI's files: FIELD?PARAM (jobs/request.h); its socket is
    * what the job reads from */

@@ -7,6 +7,7 @@
 #include "convert/inspect-job.h"
 #include "sync/sync-job.h"
 #include "transfer/copy-job.h"
+#include "transfer/digest-job.h"
 #include "transfer/export-job.h"
 #include "jobs/job-request.h"
 #include "jobs/request.h"
@@ -21,6 +22,7 @@ static job_run_fn *const job_runs[JOB_KINDS] = {
   [JOB_INPLACE] = inplace_job_run,
   [JOB_INSPECT] = inspect_job_run,
   [JOB_SYNC] = sync_job_run,
+  [JOB_DIGEST] = digest_job_run,
 };
 
 job_run_fn *worker_job_run(enum job_kind kind)

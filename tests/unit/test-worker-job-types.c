@@ -10,7 +10,7 @@
 int main(void)
 {
   static const char *const names[JOB_KINDS] = {
-    "copy", "export", "convert", "inplace", "inspect", "sync",
+    "copy", "export", "convert", "inplace", "inspect", "sync", "digest",
   };
 
   for (int k = 0; k < JOB_KINDS; k++) {

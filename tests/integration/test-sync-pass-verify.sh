@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# uch-test: timeout=300
+# Verified passes (issue 19 item 3): a digest job reads the extents a
+# pass will write next to the source disk (the source appliance's
+# half), its result goes into the pass body as disks[i].verify, and the
+# pass compares the destination's digest of the same pieces after its
+# flush: equal, the pass says so; the source changed after its digest
+# (the digest is not of what the pass copied), the pass fails naming the
+# extent; a digest that leaves part of the pass out fails, before it
+# writes, naming that part; bad digests and bad digest jobs are 400 naming the field.
+source "$UCH_TOP/tests/lib/functions.sh"
+require jq
+require sha256sum
+
+MIB=$((1024 * 1024))
+make_sparse_image "$T/src.img" $((64 * MIB)) 16
+uchd_start
+
+passes() { job_field s1 '.result.passes | length'; }
+waiting_after() { [ "$(passes)" = "$1" ] && [ "$(job_field s1 .phase)" = waiting ]; }
+same() { cmp "$T/src.img" "$T/dst.img" || die "$1: the destination differs from the source"; }
+scribble() { # MIB-OFFSET KIB-LENGTH: new data in the source
+  dd if=/dev/urandom of="$T/src.img" bs=1K seek=$(( $1 * 1024 )) count="$2" conv=notrunc status=none
+}
+# digest ID EXTENTS-JSON: a digest job of the source's extents (1 MiB
+# pieces), waited for; its digest object in $T/ID.digest
+digest() {
+  printf '{"type": "digest", "id": "%s", "chunk_mib": 1, "disks": [{"source": {"path": "%s"}, "extents": %s}]}\n' \
+    "$1" "$T/src.img" "$2" >"$T/$1.json"
+  job_succeeds "$1" "$T/$1.json" 60
+  jq -c '.result.disks[0].digest' "$T/job.json" >"$T/$1.digest"
+}
+post_pass() { # EXTENTS-JSON DIGEST-FILE: POST /sync, the status
+  jq -nc --argjson e "$1" --slurpfile d "$2" '{disks: [{changed_extents: $e, verify: $d[0]}]}' >"$T/pass.json"
+  api POST /v1/jobs/s1/sync "$T/pass.json" >/dev/null
+  status
+}
+
+printf '{"type": "sync", "id": "s1", "disks": [{"source": {"path": "%s"}, "destination": {"path": "%s"}}]}\n' \
+  "$T/src.img" "$T/dst.img" >"$T/s1.json"
+api POST /v1/jobs "$T/s1.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
+wait_for 60 waiting_after 1 || die "pass 1 did not end waiting: $(api GET /v1/jobs/s1)"
+same "pass 1"
+
+# the digest job: its pieces are SHA-256s of the bytes as the disk holds them
+scribble 3 1536; scribble 40 256
+extents="[[$((3 * MIB)), $((1536 * 1024))], [$((40 * MIB)), $((256 * 1024))]]"
+digest d1 "$extents"
+jq -e '.algorithm == "sha256" and .chunk_bytes == 1048576 and (.extents | length) == 2' "$T/d1.digest" >/dev/null ||
+  die "digest d1: $(cat "$T/d1.digest")"
+# piece 2: the last 512 KiB of the first extent and the 256 KiB of the
+# second, the window from one to the other, the gap not hashed
+want=$({ dd if="$T/src.img" bs=1K skip=$((4 * 1024)) count=512 status=none
+         dd if="$T/src.img" bs=1K skip=$((40 * 1024)) count=256 status=none; } | sha256sum | cut -d' ' -f1)
+[ "$(jq -r '.extents[1] | "\(.[0]) \(.[1]) \(.[2])"' "$T/d1.digest")" = "$((4 * MIB)) $((36 * MIB + 256 * 1024)) $want" ] ||
+  die "piece 2 of d1: $(jq -c '.extents[1]' "$T/d1.digest"), sha256sum says $want"
+pass "digest job: 2 pieces of 1 MiB of data, each the SHA-256 of the extents' bytes in it"
+
+# a pass that verifies equal
+[ "$(post_pass "$extents" "$T/d1.digest")" = 202 ] || die "verified pass: $(status) $(cat "$T/body")"
+wait_for 60 waiting_after 2 || die "pass 2 did not end waiting: $(job_field s1 '{state,error}')"
+same "pass 2"
+jq -e '.result.passes[1].disks[0].verified | .pieces == 2 and .bytes == 1835008' <(api GET /v1/jobs/s1) >/dev/null ||
+  die "pass 2 verified: $(job_field s1 '.result.passes[1].disks[0]')"
+pass "verified pass: equal, $(job_field s1 '.result.passes[1].disks[0].verified | "\(.pieces) pieces, \(.bytes) bytes in \(.seconds) s"')"
+
+# bad verify bodies: 400 naming the field, the job still waiting
+bad() { # BODY FIELD WHAT
+  printf '%s\n' "$1" >"$T/bad.json"
+  api POST /v1/jobs/s1/sync "$T/bad.json" >/dev/null
+  [ "$(status)" = 400 ] || die "$3: $(status) $(cat "$T/body")"
+  [ "$(jq -r .error.field "$T/body")" = "$2" ] || die "$3: field $(jq -r .error.field "$T/body"), not $2"
+}
+bad '{"disks": [{"changed_extents": [[0, 4096]], "verify": {"algorithm": "md5", "extents": [[0, 4096, "00"]]}}]}' \
+  "disks[0].verify.algorithm" "an md5 digest"
+bad "{\"disks\": [{\"changed_extents\": [[0, 4096]], \"verify\": {\"algorithm\": \"sha256\", \"extents\": [[0, 4096, \"$want\"], [0, 4096, \"$want\"]]}}]}" \
+  "disks[0].verify.extents[1]" "overlapping pieces"
+bad '{"disks": [{"changed_extents": [[0, 4096]], "verify": {"algorithm": "sha256", "extents": [[0, 4096, "XYZ"]]}}]}' \
+  "disks[0].verify.extents[0]" "a piece's digest not hex"
+bad "{\"disks\": [{\"verify\": {\"algorithm\": \"sha256\", \"extents\": [[0, 4096, \"$want\"]]}}]}" \
+  "disks[0].changed_extents" "verify without changed extents"
+[ "$(job_field s1 .phase)" = waiting ] || die "a refused pass moved the job: $(job_field s1 .phase)"
+printf '{"type": "digest", "id": "dx", "disks": [{"source": {"nbd": "nbd+unix:///?socket=%s/x.sock"}, "extents": [[0, 1]]}]}\n' "$T" >"$T/dx.json"
+api POST /v1/jobs "$T/dx.json" >/dev/null
+[ "$(status)" = 400 ] && [ "$(jq -r .error.field "$T/body")" = "disks[0].source" ] ||
+  die "a digest of an NBD source: $(status) $(cat "$T/body")"
+printf '{"type": "digest", "id": "dx", "disks": [{"source": {"path": "%s"}, "extents": []}]}\n' "$T/src.img" >"$T/dx.json"
+api POST /v1/jobs "$T/dx.json" >/dev/null
+[ "$(status)" = 400 ] && [ "$(jq -r .error.field "$T/body")" = "disks[0].extents" ] ||
+  die "a digest of no extents: $(status) $(cat "$T/body")"
+pass "bad verify bodies and digest jobs: 400 naming the field, the job still waiting"
+
+# a digest that leaves out part of what the pass writes
+scribble 20 64
+digest d2 "[[$((20 * MIB)), 32768]]"
+[ "$(post_pass "[[$((20 * MIB)), 65536]]" "$T/d2.digest")" = 202 ] || die "pass 3: $(status) $(cat "$T/body")"
+[ "$(job_wait s1 60)" = failed ] || die "a pass the digest does not cover: $(job_field s1 '{state,error}')"
+[ "$(job_field s1 .error.code)" = verify_failed ] || die "pass 3: $(job_field s1 .error)"
+job_field s1 .error.message | grep -qF "[$((20 * MIB + 32768)), 32768]" ||
+  die "pass 3 does not name the part left out: $(job_field s1 .error.message)"
+cmp -s -i $((20 * MIB)) -n 65536 "$T/src.img" "$T/dst.img" &&
+  die "pass 3 wrote the destination though its digest could not verify it"
+pass "a digest that does not cover the pass: failed before writing, naming [$((20 * MIB + 32768)), 32768]"
+
+# the source changes after its digest: the pass copies what the digest
+# did not read, and fails naming the piece
+api POST /v1/jobs "$T/s1.json" >/dev/null
+[ "$(status)" = 202 ] || die "restart s1: $(status) $(cat "$T/body")"
+wait_for 60 waiting_after 1 || die "s1 again: pass 1: $(job_field s1 '{state,error}')"
+scribble 10 2048
+digest d3 "[[$((10 * MIB)), $((2 * MIB))]]"
+scribble 11 4
+[ "$(post_pass "[[$((10 * MIB)), $((2 * MIB))]]" "$T/d3.digest")" = 202 ] || die "pass 2': $(status) $(cat "$T/body")"
+[ "$(job_wait s1 60)" = failed ] || die "a pass whose source changed after its digest: $(job_field s1 '{state,error}')"
+[ "$(job_field s1 .error.code)" = verify_mismatch ] || die "pass 2': $(job_field s1 .error)"
+job_field s1 .error.message | grep -qF "[$((11 * MIB)), $((1 * MIB))]" ||
+  die "the mismatch does not name [11 MiB, 1 MiB]: $(job_field s1 .error.message)"
+job_field s1 .error.message | grep -qF "[$((10 * MIB)), " &&
+  die "the mismatch names the piece that was equal: $(job_field s1 .error.message)"
+pass "source changed after its digest: failed, $(job_field s1 .error.message | cut -c1-100)"
