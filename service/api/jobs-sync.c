@@ -51,7 +51,8 @@ enum MHD_Result api_job_pass(struct http_request *r, const char *action)
                       job ? ": not a sync request" : " (see uchd's log)");
   body = r->len ? request_parse(r->body, r->len, &err)
                 : json_object_new_object();
-  if (!body || request_sync_pass(body, &job->u.sync, NULL, &err) < 0)
+  if (!body || request_sync_pass_action(body, action, &job->u.sync, NULL,
+                                           &err) < 0)
     return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
                       err.field, "%s", err.message);
   rt = job_runtime_dir(r->d->cfg.runtime_dir, j->id);

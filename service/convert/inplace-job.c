@@ -28,6 +28,7 @@
 struct inplace_run {
   struct runner *r;
   const struct inplace_request *req;
+  bool rehearse;       /* a rehearsal: the disks are read, never written */
   size_t n;
   char **paths;        /* the disks, resolved (a volume's device) */
   const char **formats;
@@ -48,7 +49,8 @@ static void inplace_run_free(struct inplace_run *ir)
 }
 
 /* A disk is written (by the commit), so it is never one the system
- * uses, by path or by volume. */
+ * uses, by path or by volume; a rehearsal's is only read, and checked
+ * the same way. */
 static int resolve_disks(struct inplace_run *ir, struct job_failure *f)
 {
   struct runner *r = ir->r;
@@ -74,7 +76,7 @@ static int resolve_disks(struct inplace_run *ir, struct job_failure *f)
         return -1;
     } else if (volume_open(r, &d->volume, true, &ir->paths[i], f) < 0)
       return -1;
-    if (access(ir->paths[i], R_OK | W_OK) < 0) {
+    if (access(ir->paths[i], ir->rehearse ? R_OK : R_OK | W_OK) < 0) {
       failure_set(f, "disk", "disks[%zu]: %s: %s", i, ir->paths[i],
                   strerror(errno));
       return -1;
@@ -216,15 +218,18 @@ int inplace_job_run(struct runner *r, const struct job_request *req,
   return inplace_run(r, &req->u.inplace, result, f);
 }
 
-int inplace_run(struct runner *r, const struct inplace_request *req,
-                json_object *result, struct job_failure *f)
+/* The conversion; its overlays committed into the disks, or for a
+ * rehearsal thrown away with them untouched. */
+static int inplace_do(struct runner *r, const struct inplace_request *req,
+                      bool rehearse, json_object *result,
+                      struct job_failure *f)
 {
   _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
                                                  "/usr/libexec");
   _cleanup_free_ char *qemu_img = probe_find_program("qemu-img", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
   _cleanup_argv_ struct argv a = { 0 };
-  struct inplace_run ir = { .r = r, .req = req };
+  struct inplace_run ir = { .r = r, .req = req, .rehearse = rehearse };
   _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
   struct v2v_files files = { 0 };
   struct v2v_progress p;
@@ -248,10 +253,16 @@ int inplace_run(struct runner *r, const struct inplace_request *req,
     failure_set(f, "internal", "%s: %s", r->rt_dir, strerror(errno));
     goto out;
   }
+  /* a sync job converts more than once (rehearsals, then the cutover's):
+   * each run reads its own messages only */
+  if (unlink(mr_path) < 0 && errno != ENOENT) {
+    failure_set(f, "internal", "%s: %s", mr_path, strerror(errno));
+    goto out;
+  }
   if (resolve_disks(&ir, f) < 0)
     goto out;
   v2v_ensure_disks(r, ir.n);
-  runner_set_phase(r, "preparing overlays");
+  runner_set_phase(r, rehearse ? "rehearsing" : "preparing overlays");
   if (make_overlays(&ir, f) < 0 || write_xml(&ir, xml, f) < 0)
     goto out;
   files.machine_readable = mr_path;
@@ -264,13 +275,28 @@ int inplace_run(struct runner *r, const struct inplace_request *req,
     goto out;
   }
   if (v2v_run(r, "virt-v2v-in-place", &a, mr_path, &p, f) < 0 ||
-      commit_all(&ir, f) < 0)
+      (!rehearse && commit_all(&ir, f) < 0))
     goto out;
   add_result(&ir, result, &p);
   ret = 0;
 out:
+  if (p.virtio_drivers)
+    json_object_object_add(result, "virtio_drivers", json_object_new_boolean(
+                             p.virtio_drivers > 0));
   v2v_add_warnings(result, &p);
   v2v_progress_free(&p);
   inplace_run_free(&ir);
   return ret;
+}
+
+int inplace_run(struct runner *r, const struct inplace_request *req,
+                json_object *result, struct job_failure *f)
+{
+  return inplace_do(r, req, false, result, f);
+}
+
+int inplace_rehearse(struct runner *r, const struct inplace_request *req,
+                     json_object *result, struct job_failure *f)
+{
+  return inplace_do(r, req, true, result, f);
 }

@@ -17,4 +17,12 @@ int inplace_job_run(struct runner *r, const struct job_request *req,
 int inplace_run(struct runner *r, const struct inplace_request *req,
                 json_object *result, struct job_failure *f);
 
+/* A rehearsal of inplace_run(): the same conversion on throw-away qcow2
+ * overlays over the disks, which are only read; the overlays go
+ * whatever the outcome.  RESULT gets "guest", "virtio_drivers" and
+ * "warnings" as inplace_run()'s does.  Returns 0, or -1 with f set
+ * (virt-v2v-in-place's own error line) or on cancel. */
+int inplace_rehearse(struct runner *r, const struct inplace_request *req,
+                     json_object *result, struct job_failure *f);
+
 #endif

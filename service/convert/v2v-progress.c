@@ -114,6 +114,20 @@ static void status_message(struct v2v_progress *p, const char *msg)
     }
 }
 
+/* An info line: whether the conversion left virtio drivers in the
+ * guest (virt-v2v says so after converting, unless quiet). */
+static void info_message(struct v2v_progress *p, const char *msg)
+{
+  if (strcmp(msg, "This guest has virtio drivers installed.") == 0)
+    p->virtio_drivers = 1;
+  else if (strcmp(msg, "This guest does not have virtio drivers "
+                  "installed.") == 0)
+    p->virtio_drivers = -1;
+  else
+    return;
+  p->changed = true;
+}
+
 /* "N/M" alone (machine-readable progress) or a bar holding "NN%". */
 static bool progress_line(struct v2v_progress *p, const char *line)
 {
@@ -153,6 +167,10 @@ void v2v_progress_output_line(struct v2v_progress *p, const char *line)
     add_warning(p, rest + strlen("warning: "));
     return;
   }
+  if (rest) {
+    info_message(p, rest);
+    return;
+  }
   if (progress_line(p, line))
     return;
   /* "[  12.3] Inspecting the source" */
@@ -177,6 +195,8 @@ void v2v_progress_machine_line(struct v2v_progress *p, const char *line)
     add_warning(p, m);
   else if (strcmp(t, "error") == 0)
     set_error(p, m);
+  else if (strcmp(t, "info") == 0)
+    info_message(p, m);
 }
 
 /* Split on "\r" and "\n"; an over-long line is cut, not lost. */

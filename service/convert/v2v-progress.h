@@ -24,6 +24,9 @@ struct v2v_progress {
   int n_warnings;
   char *error;         /* virt-v2v's own error line, without "virt-v2v: error: " */
   char product[256];   /* "Windows 10 Pro", from "Converting ... to run on KVM" */
+  /* from its info line "This guest has (does not have) virtio drivers
+   * installed.": 1 has, -1 has not, 0 not said */
+  int virtio_drivers;
   bool changed;        /* set on any change; the caller clears it */
 
   char partial[V2V_LINE_MAX];  /* the unfinished line of the output */

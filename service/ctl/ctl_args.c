@@ -19,8 +19,10 @@ const char ctl_usage_text[] =
   "  logs ID [-f]             print a job's log; -f follows it to the end\n"
   "  health                   the daemon's status and capabilities\n"
   "  check                    pre-flight checks of this host (no uchd needed)\n"
-  "  sync ID [FILE|-]         another pass of a sync job (FILE: the\n"
-  "                           changed extents, JSON; none: its bitmaps)\n"
+  "  sync ID [FILE|-] [--rehearse]\n"
+  "                           another pass of a sync job (FILE: the\n"
+  "                           changed extents, JSON; none: its bitmaps);\n"
+  "                           --rehearse: then rehearse the conversion\n"
   "  cutover ID [FILE|-]      the last pass of a sync job\n"
   "  volumes                  block devices attached to this host, who uses\n"
   "                           them\n"
@@ -40,6 +42,7 @@ const char ctl_usage_text[] =
   "  --timeout SECONDS  wait: give up after this long (exit 2)\n"
   "  -f, --follow       logs: keep printing until the job has ended\n"
   "  -o, --output FILE  support-bundle: where to write the archive\n"
+  "  --rehearse         sync: rehearse the conversion after the pass\n"
   "  --quick            check: skip booting the libguestfs appliance\n"
   "  --vcenter HOST, --esxi HOST\n"
   "                     check: DNS, TCP 443 and 902, TLS thumbprint of HOST\n"
@@ -118,9 +121,13 @@ static const struct {
     "                      missing VDDK a failure\n"
     "  --state-dir DIR, --runtime-dir DIR\n"
     "                      uchd's folders (default /var/lib/uch, /run/uch)\n" },
-  { "sync", "Usage: uchctl sync ID [FILE|-]\n\n"
+  { "sync", "Usage: uchctl sync ID [FILE|-] [--rehearse]\n\n"
     "Another pass of a sync job.  FILE (JSON) gives each disk's changed\n"
-    "extents; without it the sources' bitmaps say what changed.\n" },
+    "extents; without it the sources' bitmaps say what changed.\n\n"
+    "  --rehearse  after the pass, rehearse the conversion (virt-v2v-in-\n"
+    "              place on throw-away overlays over the destinations;\n"
+    "              the job needs \"inplace\"): its outcome goes to\n"
+    "              result.rehearsals, its time to result.prediction\n" },
   { "cutover", "Usage: uchctl cutover ID [FILE|-]\n\n"
     "The last pass of a sync job (FILE as for sync); the job then\n"
     "ends succeeded.\n" },
@@ -154,7 +161,8 @@ const char *ctl_command_help(const char *name)
 
 enum { OPT_SOCKET = 256, OPT_URL, OPT_TOKEN_FILE, OPT_JSON, OPT_STATE,
        OPT_TIMEOUT, OPT_HELP, OPT_VERSION, OPT_QUICK, OPT_VCENTER, OPT_ESXI,
-       OPT_PORTS, OPT_VDDK_LIBDIR, OPT_STATE_DIR, OPT_RUNTIME_DIR };
+       OPT_PORTS, OPT_VDDK_LIBDIR, OPT_STATE_DIR, OPT_RUNTIME_DIR,
+       OPT_REHEARSE };
 
 static const struct option long_options[] = {
   { "socket", required_argument, NULL, OPT_SOCKET },
@@ -174,6 +182,7 @@ static const struct option long_options[] = {
   { "vddk-libdir", required_argument, NULL, OPT_VDDK_LIBDIR },
   { "state-dir", required_argument, NULL, OPT_STATE_DIR },
   { "runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR },
+  { "rehearse", no_argument, NULL, OPT_REHEARSE },
   { NULL, 0, NULL, 0 },
 };
 
@@ -227,6 +236,10 @@ static int check_command_options(const struct ctl_options *o, char *err,
   }
   if (o->timeout >= 0 && o->command != CMD_WAIT) {
     snprintf(err, errlen, "--timeout is an option of 'wait'");
+    return -1;
+  }
+  if (o->rehearse && o->command != CMD_SYNC) {
+    snprintf(err, errlen, "--rehearse is an option of 'sync'");
     return -1;
   }
   if (o->follow && o->command != CMD_LOGS) {
@@ -326,6 +339,7 @@ int ctl_parse_args(int argc, char **argv, struct ctl_options *o,
     case OPT_HELP: o->help = true; break;
     case OPT_VERSION: o->version = true; break;
     case OPT_QUICK: o->quick = true; break;
+    case OPT_REHEARSE: o->rehearse = true; break;
     case OPT_VDDK_LIBDIR: o->vddk_libdir = optarg; break;
     case OPT_STATE_DIR: o->state_dir = optarg; break;
     case OPT_RUNTIME_DIR: o->runtime_dir = optarg; break;

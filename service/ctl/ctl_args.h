@@ -34,6 +34,7 @@ struct ctl_options {
   const char *help_topic;    /* the command of CMD --help, help CMD */
   bool version;
   bool follow;               /* logs -f */
+  bool rehearse;             /* sync --rehearse */
   const char *state;         /* list --state */
   double timeout;            /* wait --timeout; < 0: none */
   const char *output;        /* support-bundle -o */

@@ -313,6 +313,7 @@ struct sync_request {
   struct rq_limits limits;
   bool has_inplace;
   struct rq_inplace_guest inplace;
+  bool rehearse;                 /* rehearse the conversion after pass 1 */
 };
 
 /* The body of POST /v1/jobs/ID/sync or /cutover (jobs/request_sync.c):
@@ -343,6 +344,7 @@ struct sync_pass {
   size_t n_disks;                /* the job's */
   struct sync_pass_disk disks[REQUEST_MAX_DISKS];
   struct rq_owned *owned;        /* what the extent lists point into */
+  bool rehearse;                 /* rehearse the conversion after it */
 };
 /* ---- end of copy and sync ---- */
 

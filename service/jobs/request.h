@@ -73,7 +73,7 @@ bool convert_extra_arg_allowed(const char *arg);
 
 /* The body of POST /v1/jobs/{id}/sync or /cutover for the sync job whose
  * request is `job`: {"disks"?: [{"changed_extents"?: [[OFFSET, LENGTH],
- * ...], "bitmap"?: NAME, "change_id"?: STR}, ...]}.  A disk whose source
+ * ...], "bitmap"?: NAME, "change_id"?: STR}, ...], "rehearse"?: BOOL}.  A disk whose source
  * has no bitmap needs changed_extents.  Parsed into a new *out (when
  * out is not NULL). */
 struct sync_request;
@@ -81,6 +81,11 @@ struct sync_pass;
 int request_sync_pass(json_object *body, const struct sync_request *job,
                       struct sync_pass **out, struct uch_error *err);
 void sync_pass_free(struct sync_pass *p);
+/* The same for ACTION ("sync" or "cutover"): "rehearse" only on a sync
+ * pass (the cutover converts for real). */
+int request_sync_pass_action(json_object *body, const char *action,
+                             const struct sync_request *job,
+                             struct sync_pass **out, struct uch_error *err);
 /* A pass request file the worker took (jobs/sync_request.h: {"action",
  * "body", "requested_at"}), or an empty object for an interval pass:
  * its trigger, and its body parsed into *out (NULL for an interval). */

@@ -91,7 +91,7 @@ int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
                                       "interval_s", "limits", "inplace",
-                                      NULL };
+                                      "rehearse", NULL };
   struct sync_request *sync = &out->u.sync;
   json_object *disks;
   char f[FIELD_MAX];
@@ -102,8 +102,13 @@ int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
               &sync->interval_s) < 0 ||
       parse_limits(c, req, "", &sync->limits) < 0 ||
       parse_sync_inplace(c, req, sync) < 0 ||
+      get_bool(c, req, "", "rehearse", false, &sync->rehearse) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
+  /* a rehearsal converts the guest "inplace" describes */
+  if (sync->rehearse && !sync->has_inplace)
+    return rq_fail(c, "rehearse", "needs \"inplace\": a rehearsal runs the "
+                   "conversion the cutover would, of the guest it describes");
   for (size_t i = 0; i < n; i++) {
     field_index(f, "disks", i);
     if (parse_sync_disk(c, json_object_array_get_idx(disks, i), f,
@@ -172,7 +177,7 @@ void sync_pass_free(struct sync_pass *p)
 int request_sync_pass(json_object *body, const struct sync_request *job,
                       struct sync_pass **out, struct uch_error *err)
 {
-  static const char *const keys[] = { "disks", NULL };
+  static const char *const keys[] = { "disks", "rehearse", NULL };
   struct rq_ctx c = { .err = err };
   _cleanup_(sync_pass_freep) struct sync_pass *p = calloc(1, sizeof *p);
   json_object *disks = NULL;
@@ -189,8 +194,12 @@ int request_sync_pass(json_object *body, const struct sync_request *job,
     return rq_fail(&c, "", "the body must be a JSON object");
   p->json = json_object_get(body);
   if (check_known_keys(&c, body, "", keys) < 0 ||
-      get_array(&c, body, "", "disks", false, &disks) < 0)
+      get_array(&c, body, "", "disks", false, &disks) < 0 ||
+      get_bool(&c, body, "", "rehearse", false, &p->rehearse) < 0)
     return -1;
+  if (p->rehearse && !job->has_inplace)
+    return rq_fail(&c, "rehearse", "the job has no \"inplace\" guest: "
+                   "there is no conversion to rehearse");
   if (disks && json_object_array_length(disks) != n)
     return rq_fail(&c, "disks", "must list the job's %zu disks, in order, "
                    "not %zu", n, json_object_array_length(disks));
@@ -210,6 +219,26 @@ int request_sync_pass(json_object *body, const struct sync_request *job,
       return -1;
   }
   p->n_disks = n;
+  if (out)
+    *out = steal_ptr(p);
+  return 0;
+}
+
+int request_sync_pass_action(json_object *body, const char *action,
+                             const struct sync_request *job,
+                             struct sync_pass **out, struct uch_error *err)
+{
+  _cleanup_(sync_pass_freep) struct sync_pass *p = NULL;
+
+  if (out)
+    *out = NULL;
+  if (request_sync_pass(body, job, &p, err) < 0)
+    return -1;
+  if (p->rehearse && strcmp(action, "cutover") == 0) {
+    struct rq_ctx c = { .err = err };
+    return rq_fail(&c, "rehearse", "is for a sync pass: the cutover runs "
+                   "the conversion itself");
+  }
   if (out)
     *out = steal_ptr(p);
   return 0;
@@ -236,5 +265,6 @@ int request_sync_pass_file(json_object *file, const struct sync_request *job,
                   "\"sync\" or \"cutover\"", action);
     return -1;
   }
-  return request_sync_pass(json_get(file, "body"), job, out, err);
+  return request_sync_pass_action(json_get(file, "body"), action, job, out,
+                                  err);
 }

@@ -10,6 +10,7 @@
 #include "convert/inplace-job.h"
 #include "jobs/request.h"
 #include "jobs/sync_request.h"
+#include "sync/predict.h"
 #include "sync/sync-job.h"
 #include "transfer/copy-job.h"
 #include "transfer/pass-verify.h"
@@ -28,6 +29,11 @@ struct sync_job {
   double next_due;          /* monotonic time of the next interval pass */
   /* what the last pass wrote and copied, disk by disk */
   struct copy_disk_done done[REQUEST_MAX_DISKS];
+  /* each pass's start, time and bytes, for the prediction */
+  struct pass_fact *facts;
+  size_t n_facts;
+  double conversion_s;      /* the last good rehearsal's, -1: none */
+  double predicted_s;       /* result.prediction.cutover_seconds, -1 */
 };
 
 /* A copy request's disk for this pass: the job's source and
@@ -179,6 +185,150 @@ static void forget_checkpoints(struct runner *r, size_t n)
   }
 }
 
+/* The guest as the sync request describes it, on the destinations the
+ * passes wrote (a volume's device), raw. */
+static void inplace_of_destinations(const struct sync_job *sj,
+                                    const struct rq_inplace_guest *guest,
+                                    struct inplace_request *req)
+{
+  req->guest = *guest;
+  req->n_disks = sj->req->n_disks;
+  for (size_t i = 0; i < req->n_disks; i++)
+    req->disks[i] = (struct rq_inplace_disk){ .path = sj->done[i].path,
+                                              .format = FORMAT_RAW };
+}
+
+/* result.prediction: the cutover as the passes so far and the last
+ * rehearsal reckon it (sync/predict.c). */
+static void predict(struct sync_job *sj)
+{
+  struct prediction p;
+  json_object *o = json_object_new_object();
+
+  sync_predict(sj->facts, sj->n_facts, (double)sj->req->interval_s,
+               sj->conversion_s, &p);
+#define SECONDS(x) json_object_new_double((double)(int64_t)((x) * 1000) / 1000)
+  if (p.known) {
+    json_object_object_add(o, "cutover_seconds", SECONDS(p.cutover_s));
+    json_object_object_add(o, "copy_seconds", SECONDS(p.copy_s));
+    json_object_object_add(o, "conversion_seconds", p.conversion_s >= 0
+                           ? SECONDS(p.conversion_s) : NULL);
+    json_object_object_add(o, "bytes", json_object_new_int64(p.bytes));
+    json_object_object_add(o, "change_rate_bytes_per_second",
+                           json_object_new_int64((int64_t)p.change_rate));
+    json_object_object_add(o, "throughput_bytes_per_second",
+                           json_object_new_int64((int64_t)p.throughput));
+    json_object_object_add(o, "pass_overhead_seconds",
+                           SECONDS(p.overhead_s));
+    json_object_object_add(o, "gap_seconds", SECONDS(p.gap_s));
+  } else
+    json_object_object_add(o, "cutover_seconds", NULL);
+#undef SECONDS
+  json_object_object_add(o, "how", json_object_new_string(p.how));
+  json_object_object_add(o, "after_pass",
+                         json_object_new_int64((int64_t)sj->n_facts));
+  sj->predicted_s = p.known ? p.cutover_s : -1;
+  json_object_object_add(sj->result, "prediction", o);
+}
+
+/* A rehearsal of the cutover's conversion (the request's or the pass's
+ * "rehearse"): virt-v2v-in-place on throw-away overlays over the
+ * destinations as the last pass left them, while the source still runs.
+ * The destinations are only read (convert/inplace-job.c).  Its outcome
+ * goes to result.rehearsals; one that fails says why there and the job
+ * goes on: only a cancel ends it (-1). */
+static int rehearse(struct sync_job *sj)
+{
+  struct runner *r = sj->r;
+  _cleanup_free_ struct inplace_request *req = calloc(1, sizeof *req);
+  json_object *reh = json_object_new_object(), *list;
+  struct job_failure f = { { 0 }, { 0 } };
+  char started[RFC3339_LEN];
+  double start = time_monotonic(), took;
+  int ret;
+
+  if (!json_object_object_get_ex(sj->result, "rehearsals", &list)) {
+    list = json_object_new_array();
+    json_object_object_add(sj->result, "rehearsals", list);
+  }
+  json_object_array_add(list, reh);
+  time_rfc3339_now(started);
+  json_object_object_add(reh, "after_pass",
+                         json_object_new_int64((int64_t)sj->n_facts));
+  json_object_object_add(reh, "started_at", json_object_new_string(started));
+  runner_log(r, "rehearsing the conversion after pass %zu", sj->n_facts);
+  if (!req) {
+    failure_set(&f, "internal", "out of memory");
+    ret = -1;
+  } else {
+    inplace_of_destinations(sj, &sj->req->inplace, req);
+    ret = inplace_rehearse(r, req, reh, &f);
+  }
+  if (r->kids.cancelled)
+    return -1;
+  took = time_monotonic() - start;
+  json_object_object_add(reh, "seconds", json_object_new_double(
+    (double)(int64_t)(took * 1000) / 1000));
+  json_object_object_add(reh, "state", json_object_new_string(
+    ret == 0 ? "succeeded" : "failed"));
+  if (ret == 0)
+    sj->conversion_s = took;
+  else {
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "code", json_object_new_string(f.code));
+    json_object_object_add(e, "message", json_object_new_string(f.message));
+    json_object_object_add(reh, "error", e);
+  }
+  runner_log(r, "rehearsal %s in %.1f s%s%s", ret == 0 ? "succeeded"
+             : "failed", took, ret == 0 ? "" : ": ", ret == 0 ? ""
+             : f.message);
+  return 0;
+}
+
+/* After each pass: its facts kept for the prediction, a rehearsal when
+ * one was asked for, then result.prediction (not after the cutover
+ * pass: the prediction made before it is what the cutover is judged
+ * against, result.cutover). */
+static int after_pass(struct sync_job *sj, double start, bool cutover,
+                      bool rehearsal)
+{
+  json_object *pass = json_object_array_get_idx(
+    sj->passes, json_object_array_length(sj->passes) - 1);
+  struct pass_fact *facts = realloc(sj->facts,
+                                    (sj->n_facts + 1) * sizeof *facts);
+
+  if (!facts)
+    return 0;      /* no prediction then, the passes go on */
+  sj->facts = facts;
+  facts[sj->n_facts++] = (struct pass_fact){
+    .start = start,
+    .seconds = json_object_get_double(json_get(pass, "seconds")),
+    .bytes = json_object_get_int64(json_get(pass, "bytes")),
+    .full = sj->n_facts == 0,
+  };
+  if (cutover)
+    return 0;
+  if (rehearsal && rehearse(sj) < 0)
+    return -1;
+  predict(sj);
+  return runner_write_state(sj->r);
+}
+
+/* result.cutover: what the cutover took (its pass and the conversion)
+ * against what result.prediction said. */
+static void cutover_taken(struct sync_job *sj, double start)
+{
+  json_object *o = json_object_new_object();
+  double took = time_monotonic() - start;
+
+  json_object_object_add(o, "seconds", json_object_new_double(
+    (double)(int64_t)(took * 1000) / 1000));
+  json_object_object_add(o, "predicted_seconds", sj->predicted_s >= 0
+    ? json_object_new_double((double)(int64_t)(sj->predicted_s * 1000)
+                             / 1000) : NULL);
+  json_object_object_add(sj->result, "cutover", o);
+}
+
 /* After the cutover pass, when the request has "inplace": the
  * destinations converted by virt-v2v-in-place, as an inplace job of
  * those disks would (through overlays, committed only on success);
@@ -197,13 +347,7 @@ static int convert_in_place(struct sync_job *sj,
     failure_set(f, "internal", "out of memory");
     return -1;
   }
-  /* the guest as the sync request describes it, on the destinations
-   * the passes wrote (a volume's device), raw */
-  req->guest = *guest;
-  req->n_disks = sj->req->n_disks;
-  for (size_t i = 0; i < req->n_disks; i++)
-    req->disks[i] = (struct rq_inplace_disk){ .path = sj->done[i].path,
-                                              .format = FORMAT_RAW };
+  inplace_of_destinations(sj, guest, req);
   runner_log(r, "cutover done: converting the destinations in place");
   ret = inplace_run(r, req, conv, f);
   if (ret < 0 && !r->kids.cancelled) {
@@ -220,7 +364,9 @@ int sync_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
   struct sync_job sj = { .r = r, .req = &req->u.sync, .result = result,
-                         .ino_fd = -1 };
+                         .ino_fd = -1, .conversion_s = -1,
+                         .predicted_s = -1 };
+  double start = time_monotonic();
   int ret = -1;
 
   sj.passes = json_object_new_array();
@@ -228,7 +374,8 @@ int sync_job_run(struct runner *r, const struct job_request *req,
   /* made before pass 1, so a pass asked for during it is not lost */
   if (watch_requests(&sj, f) < 0 ||
       bandwidth_start(r, &sj.req->limits, f) < 0 ||
-      run_pass(&sj, true, "start", NULL, f) < 0)
+      run_pass(&sj, true, "start", NULL, f) < 0 ||
+      after_pass(&sj, start, false, sj.req->rehearse) < 0)
     goto out;
   forget_checkpoints(r, sj.req->n_disks);
   for (;;) {
@@ -248,18 +395,23 @@ int sync_job_run(struct runner *r, const struct job_request *req,
                  err.message);
       continue;
     }
-    if (run_pass(&sj, false, triggers[trigger], asked, f) < 0)
+    start = time_monotonic();
+    if (run_pass(&sj, false, triggers[trigger], asked, f) < 0 ||
+        after_pass(&sj, start, trigger == PASS_CUTOVER,
+                   asked && asked->rehearse) < 0)
       goto out;
     if (trigger == PASS_CUTOVER)
       break;
   }
   if (sj.req->has_inplace && convert_in_place(&sj, &sj.req->inplace, f) < 0)
     goto out;
+  cutover_taken(&sj, start);
   ret = 0;
 out:
   if (sj.ino_fd >= 0)
     close(sj.ino_fd);
   for (size_t i = 0; i < REQUEST_MAX_DISKS; i++)
     free(sj.done[i].path);
+  free(sj.facts);
   return ret;
 }

@@ -141,8 +141,31 @@ static void test_in_place(void)
   v2v_progress_free(&p);
 }
 
+/* Whether the conversion left virtio drivers: virt-v2v's info line, on
+ * stderr or in the machine-readable file. */
+static void test_virtio_drivers(void)
+{
+  struct v2v_progress p;
+  const char info[] = "{\"message\":\"This guest does not have virtio "
+    "drivers installed.\",\"timestamp\":\"t\",\"type\":\"info\"}\n";
+
+  v2v_progress_init(&p);
+  is_int(p.virtio_drivers, 0, "virtio drivers: not said yet");
+  v2v_progress_output_line(&p, "virt-v2v-in-place: This guest has virtio "
+                           "drivers installed.");
+  is_int(p.virtio_drivers, 1, "virtio drivers installed (stderr)");
+  v2v_progress_feed_machine(&p, info, sizeof info - 1);
+  is_int(p.virtio_drivers, -1, "none installed (machine-readable info)");
+  v2v_progress_output_line(&p, "virt-v2v: This guest requires UEFI on the "
+                           "target to boot.");
+  is_int(p.virtio_drivers, -1, "another info line changes nothing");
+  is_int(p.n_warnings, 0, "an info line is no warning");
+  v2v_progress_free(&p);
+}
+
 int main(void)
 {
+  test_virtio_drivers();
   test_in_place();
   test_session();
   test_error_and_noise();

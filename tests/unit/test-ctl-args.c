@@ -28,6 +28,17 @@ int main(void)
     is_str(o.vddk_libdir, "/opt/vddk", "--vddk-libdir");
   }
   {
+    char *v[] = { "uchctl", "sync", "web01", "--rehearse", NULL };
+    is_int(parse(4, v, &o, err), 0, "sync --rehearse");
+    ok(o.command == CMD_SYNC && o.rehearse && o.nargs == 1,
+       "sync of one job, rehearsing");
+  }
+  {
+    char *v[] = { "uchctl", "cutover", "web01", "--rehearse", NULL };
+    is_int(parse(4, v, &o, err), -1, "cutover --rehearse: refused");
+    is_str(err, "--rehearse is an option of 'sync'", "says whose it is");
+  }
+  {
     char *v[] = { "uchctl", "check", NULL };
     is_int(parse(2, v, &o, err), 0, "check alone");
     ok(o.https_port == 443 && o.nfc_port == 902 && !o.quick && o.nhosts == 0,

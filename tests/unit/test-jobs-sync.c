@@ -101,6 +101,69 @@ static void pass_typed(void)
      p2->disks[1].changes.n_extents == 0, "an empty list: nothing changed");
 }
 
+/* "rehearse": in the request (needs "inplace") and in a sync pass's body
+ * (not a cutover's). */
+static const char *rehearse_field(const char *job_text, const char *body,
+                                  const char *action)
+{
+  static char field[160];
+  _cleanup_json_ json_object *req = json_tokener_parse(job_text);
+  _cleanup_json_ json_object *b = body ? json_tokener_parse(body) : NULL;
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  _cleanup_(sync_pass_freep) struct sync_pass *p = NULL;
+  struct uch_error err = { 0 };
+
+  if (request_load(req, &r, &err) < 0) {
+    snprintf(field, sizeof field, "job: %s", err.field);
+    return field;
+  }
+  if (!b)
+    return r->u.sync.rehearse ? "ok, rehearse" : "ok";
+  if (request_sync_pass_action(b, action, &r->u.sync, &p, &err) < 0) {
+    snprintf(field, sizeof field, "%s", err.field);
+    return field;
+  }
+  return p->rehearse ? "ok, rehearse" : "ok";
+}
+
+static void rehearse(void)
+{
+  static const char with[] =
+    "{\"type\": \"sync\", \"rehearse\": true, \"disks\": ["
+    "{\"source\": {\"path\": \"/dev/null\"}, \"destination\": {\"path\": \"/d\"}}],"
+    " \"inplace\": {\"name\": \"g\"}}";
+  static const char without[] =
+    "{\"type\": \"sync\", \"disks\": ["
+    "{\"source\": {\"path\": \"/dev/null\"}, \"destination\": {\"path\": \"/d\"}}]}";
+
+  is_str(rehearse_field(with, NULL, NULL), "ok, rehearse",
+         "a sync request that rehearses after pass 1");
+  is_str(rehearse_field("{\"type\": \"sync\", \"rehearse\": true, "
+                        "\"disks\": [{\"source\": {\"path\": \"/dev/null\"}, "
+                        "\"destination\": {\"path\": \"/d\"}}]}", NULL, NULL),
+         "job: rehearse", "rehearse without inplace: refused, naming it");
+  is_str(rehearse_field("{\"type\": \"sync\", \"rehearse\": 1, "
+                        "\"disks\": [{\"source\": {\"path\": \"/dev/null\"}, "
+                        "\"destination\": {\"path\": \"/d\"}}], "
+                        "\"inplace\": {\"name\": \"g\"}}", NULL, NULL),
+         "job: rehearse", "rehearse not a boolean");
+  is_str(rehearse_field(with, "{\"rehearse\": true, \"disks\": "
+                        "[{\"changed_extents\": []}]}", "sync"),
+         "ok, rehearse", "a sync pass that asks for a rehearsal");
+  is_str(rehearse_field(with, "{\"rehearse\": false, \"disks\": "
+                        "[{\"changed_extents\": []}]}", "sync"),
+         "ok", "rehearse false");
+  is_str(rehearse_field(with, "{\"rehearse\": \"yes\", \"disks\": "
+                        "[{\"changed_extents\": []}]}", "sync"),
+         "rehearse", "a pass's rehearse not a boolean");
+  is_str(rehearse_field(with, "{\"rehearse\": true, \"disks\": "
+                        "[{\"changed_extents\": []}]}", "cutover"),
+         "rehearse", "no rehearsal on the cutover");
+  is_str(rehearse_field(without, "{\"rehearse\": true, \"disks\": "
+                        "[{\"changed_extents\": []}]}", "sync"),
+         "rehearse", "a job without inplace has nothing to rehearse");
+}
+
 static void request_files(void)
 {
   char dir[] = "/tmp/test-jobs-sync.XXXXXX";
@@ -136,6 +199,7 @@ int main(void)
 {
   pass_bodies();
   pass_typed();
+  rehearse();
   request_files();
   return tap_done();
 }
