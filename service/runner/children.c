@@ -139,6 +139,13 @@ static void child_read(struct children *c, struct child *ch)
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd)
 {
+  return child_spawn_env(c, tool, a, extra_fd, NULL);
+}
+
+struct child *child_spawn_env(struct children *c, const char *tool,
+                              const struct argv *a, int extra_fd,
+                              char *const *envp)
+{
   _cleanup_free_ char *cmd = NULL;
   _cleanup_close_ int out_w = -1;
   struct spawn s;
@@ -163,6 +170,7 @@ struct child *child_spawn(struct children *c, const char *tool,
   /* Its own process group (child_stop signals the group), and SIGKILL
    * when the worker dies, even killed outright (-9). */
   spawn_init(&s, a);
+  s.envp = envp;
   s.group = SPAWN_GROUP_NEW;
   s.deathsig = SIGKILL;
   if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||

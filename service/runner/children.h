@@ -56,6 +56,10 @@ void children_done(struct children *c);
  * running), the reason also in job.log. */
 struct child *child_spawn(struct children *c, const char *tool,
                           const struct argv *a, int extra_fd);
+/* The same with envp as its environment (NULL: ours). */
+struct child *child_spawn_env(struct children *c, const char *tool,
+                              const struct argv *a, int extra_fd,
+                              char *const *envp);
 
 /* One round: reads signals, child output and reaps.  Returns 1 when
  * extra_fd (if >= 0) is readable, 0 on timeout, -1 on error. */

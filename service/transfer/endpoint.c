@@ -16,6 +16,7 @@
 #include "jobs/request.h"
 #include "transfer/endpoint.h"
 #include "util/nbd-uri.h"
+#include "transfer/tls-priority.h"
 #include "transfer/tool-argv.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -50,9 +51,10 @@ static int check_vddk(struct job_failure *f)
   }
 }
 
+/* tls: nbdkit reads the source over TLS (tls-priority.h). */
 static int serve(struct runner *r, const struct nbdkit_source *source,
                  const char *tag, const struct source_filters *filters,
-                 struct endpoint *s, struct job_failure *f)
+                 bool tls, struct endpoint *s, struct job_failure *f)
 {
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *sock = runtime_path(r, "%s.sock", tag);
@@ -72,7 +74,8 @@ static int serve(struct runner *r, const struct nbdkit_source *source,
     failure_set(f, "internal", "cannot build the nbdkit command line");
     return -1;
   }
-  s->ch = child_spawn(&r->kids, "nbdkit", &a, -1);
+  s->ch = tls ? tls_child_spawn(r, "nbdkit", &a)
+              : child_spawn(&r->kids, "nbdkit", &a, -1);
   if (!s->ch) {
     failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
     return -1;
@@ -103,7 +106,7 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
     /* across a network: retried, and limited by the job's bandwidth */
     filters.retry = true;
     ret = serve(r, &(struct nbdkit_source){ .nbdkit = &network.nbdkit },
-                tag, &filters, s, f);
+                tag, &filters, network.uri.tls, s, f);
     nbd_network_source_free(&network);
     return ret;
   }
@@ -144,7 +147,7 @@ int source_open(struct runner *r, size_t disk, const struct rq_source *source,
     return source_open_nbd(r, disk, source->nbd, s, f);
   case SOURCE_PATH:
     return serve(r, &(struct nbdkit_source){ .path = source->path }, tag,
-                 &filters, s, f);
+                 &filters, false, s, f);
   case SOURCE_VOLUME:
     /* the caller opens the volume and gives its device as a path */
     failure_set(f, "internal", "volume %s not opened", source->volume.id);
@@ -168,13 +171,14 @@ int source_open(struct runner *r, size_t disk, const struct rq_source *source,
   return serve(r, &(struct nbdkit_source){ .nbdkit = nbdkit,
                                            .password_file = password_file,
                                            .vddk_config = conf },
-               tag, &filters, s, f);
+               tag, &filters, false, s, f);
 }
 
 int path_serve(struct runner *r, const char *path, const char *tag,
                struct endpoint *s, struct job_failure *f)
 {
-  return serve(r, &(struct nbdkit_source){ .path = path }, tag, NULL, s, f);
+  return serve(r, &(struct nbdkit_source){ .path = path }, tag, NULL, false,
+               s, f);
 }
 
 int qcow2_open(struct runner *r, size_t disk, const char *path, uint64_t size,

@@ -14,6 +14,7 @@
 #include "transfer/export-firewall.h"
 #include "transfer/export-job.h"
 #include "transfer/export-listen.h"
+#include "transfer/tls-priority.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 #include "volumes/volume-open.h"
@@ -196,7 +197,9 @@ int export_job_run(struct runner *r, const struct job_request *req,
   el.zeroscan_filter = zeroscan;
   if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0)
     goto out;
-  ch = child_spawn(&r->kids, "nbdkit", &a, -1);
+  /* over TCP the export speaks TLS (tls-priority.h) */
+  ch = el.unix_sock ? child_spawn(&r->kids, "nbdkit", &a, -1)
+                    : tls_child_spawn(r, "nbdkit", &a);
   if (!ch) {
     failure_set(f, "tool_failed", "nbdkit: cannot run: %s", strerror(errno));
     goto out;
