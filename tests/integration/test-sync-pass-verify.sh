@@ -66,6 +66,20 @@ jq -e '.result.passes[1].disks[0].verified | .pieces == 2 and .bytes == 1835008'
   die "pass 2 verified: $(job_field s1 '.result.passes[1].disks[0]')"
 pass "verified pass: equal, $(job_field s1 '.result.passes[1].disks[0].verified | "\(.pieces) pieces, \(.bytes) bytes in \(.seconds) s"')"
 
+# a CBT-like list of 100 extents of 64 KiB: few pieces, verified equal
+small=$(for (( i=0; i<100; i++ )); do printf '[%d, 65536]\n' $(( 48 * MIB + i * 128 * 1024 )); done | jq -sc .)
+for (( i=0; i<100; i+=7 )); do
+  dd if=/dev/urandom of="$T/src.img" bs=64K seek=$(( 48 * 16 + i * 2 )) count=1 conv=notrunc status=none
+done
+digest d4 "$small"
+[ "$(jq '.extents | length' "$T/d4.digest")" = 7 ] || die "d4: $(jq '.extents | length' "$T/d4.digest") pieces for 100 extents of 64 KiB at 1 MiB a piece"
+[ "$(post_pass "$small" "$T/d4.digest")" = 202 ] || die "pass 3: $(status) $(cat "$T/body")"
+wait_for 60 waiting_after 3 || die "pass 3 did not end waiting: $(job_field s1 '{state,error}')"
+same "pass 3"
+[ "$(job_field s1 '.result.passes[2].disks[0].verified.bytes')" = $(( 100 * 65536 )) ] ||
+  die "pass 3 verified: $(job_field s1 '.result.passes[2].disks[0]')"
+pass "100 extents of 64 KiB: 7 pieces spanning the gaps, verified equal"
+
 # bad verify bodies: 400 naming the field, the job still waiting
 bad() { # BODY FIELD WHAT
   printf '%s\n' "$1" >"$T/bad.json"
@@ -95,13 +109,13 @@ pass "bad verify bodies and digest jobs: 400 naming the field, the job still wai
 # a digest that leaves out part of what the pass writes
 scribble 20 64
 digest d2 "[[$((20 * MIB)), 32768]]"
-[ "$(post_pass "[[$((20 * MIB)), 65536]]" "$T/d2.digest")" = 202 ] || die "pass 3: $(status) $(cat "$T/body")"
+[ "$(post_pass "[[$((20 * MIB)), 65536]]" "$T/d2.digest")" = 202 ] || die "pass 4: $(status) $(cat "$T/body")"
 [ "$(job_wait s1 60)" = failed ] || die "a pass the digest does not cover: $(job_field s1 '{state,error}')"
-[ "$(job_field s1 .error.code)" = verify_failed ] || die "pass 3: $(job_field s1 .error)"
+[ "$(job_field s1 .error.code)" = verify_failed ] || die "pass 4: $(job_field s1 .error)"
 job_field s1 .error.message | grep -qF "[$((20 * MIB + 32768)), 32768]" ||
-  die "pass 3 does not name the part left out: $(job_field s1 .error.message)"
+  die "pass 4 does not name the part left out: $(job_field s1 .error.message)"
 cmp -s -i $((20 * MIB)) -n 65536 "$T/src.img" "$T/dst.img" &&
-  die "pass 3 wrote the destination though its digest could not verify it"
+  die "pass 4 wrote the destination though its digest could not verify it"
 pass "a digest that does not cover the pass: failed before writing, naming [$((20 * MIB + 32768)), 32768]"
 
 # the source changes after its digest: the pass copies what the digest
