@@ -594,6 +594,25 @@ def uch_batch_outcome(lanes, wave, copies):
     return dict(results=results, done=done, forget=forget)
 
 
+def uch_lanes_left(placement, batch_done, wave_jobs, inplace_default=False, cloud='none'):
+    """The lanes of a placement with the VMs the lanes still migrate one
+    by one: not finished by the batch (batch_done: their names), nor, for
+    volumes without a cloud's steps, by an earlier run (wave_jobs:
+    {destination: the wave's jobs there}; the report gives those their
+    entries; with uch_cloud=openstack such a VM still boots its new
+    server).  Lanes left without VMs dropped."""
+    done = set(batch_done or [])
+    out = []
+    for lane in (placement or {}).get('lanes') or []:
+        jobs = (wave_jobs or {}).get(lane['destination']) or []
+        vms = [vm for vm in lane['vms'] if vm['name'] not in done and not (
+            vm.get('kind', 'volume') == 'volume' and cloud == 'none'
+            and uch_vm_done(uch_jobs_labelled(jobs, {'vm': vm['name']}), vm, inplace_default))]
+        if vms:
+            out.append(dict(lane, vms=vms))
+    return out
+
+
 def uch_job_refs(result, names=None):
     """[{id}] for uch_jobs: the jobs of a uch_jobs result, or of forget
     (uch_batch_outcome) for the VMs named."""
@@ -633,6 +652,7 @@ class FilterModule(object):
                     uch_batch_exports=uch_batch_exports,
                     uch_batch_copies=uch_batch_copies,
                     uch_batch_outcome=uch_batch_outcome,
+                    uch_lanes_left=uch_lanes_left,
                     uch_job_refs=uch_job_refs,
                     uch_vm_invalid=uch_vm_invalid,
                     uch_wave_vms=uch_wave_vms,
