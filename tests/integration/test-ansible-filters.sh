@@ -6,7 +6,9 @@
 # lane never reached; the inplace request made from the copies' results;
 # a VM whose "inplace" is wrong is not placed, saying why; UCH inspect's
 # verdict joined with discovery's source checks; the slots a wave cut
-# short still holds count as the rerun's own; a vSphere VM of a wave:
+# short still holds count as the rerun's own; the batch (the VMs it
+# takes, its exports and copies, what it finished, the lanes left); a
+# vSphere VM of a wave:
 # its convert request, job ids, plan, report entry, the copy discovery
 # makes of a disk for UCH inspect.
 source "$UCH_TOP/tests/lib/functions.sh"
@@ -93,6 +95,71 @@ check("a VM the lane reported keeps that entry",
 check("with inplace wanted and no inplace job, a is not done before",
       [r["state"] for r in uch_wave_results(placement, [], {"dst": [copy_a, copy_a2]}, True)
        if r["name"] == "a"], ["failed"])
+
+# the batch: what it takes, its exports and copies, what it finished
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
+    uch_batch_lanes, uch_batch_exports, uch_batch_copies, uch_batch_outcome, uch_lanes_left,
+    uch_job_refs)
+vm_d = {"name": "d", "disks": [{"name": "sda", "source": {"volume": "v-d"}, "destination": {"path": "/o/d"}}]}
+vm_e = {"name": "e", "disks": [{"name": "sda", "source": {"path": "/e0"}, "destination": {"path": "/o/e0"}},
+                               {"name": "sdb", "source": {"path": "/e1"}, "destination": {"path": "/o/e1"}}],
+        "inplace": True}
+vm_f = {"name": "f", "disks": [{"name": "sda", "source": {"path": "/f"}, "destination": {"path": "/o/f"}}]}
+vm_g = {"name": "g", "kind": "vmware", "plan": "cold", "vmware": {"datacenter": "DC", "host": "h"},
+        "disks": [{"name": "s", "source": {"vmware": {}}, "destination": {"path": "/o/g"}}]}
+pl = {"lanes": [{"name": "lane-src-dst-0", "source": "src", "destination": "dst", "index": 0,
+                 "vms": [vm_d, vm_e, vm_f]},
+                {"name": "lane-src-dst2-1", "source": "src", "destination": "dst2", "index": 1,
+                 "vms": [dict(vm_a, disks=[dict(d, destination={"path": "/o/" + d["name"]}) for d in vm_a["disks"]])]},
+                {"name": "lane-vcenter-dst-2", "source": None, "destination": "dst", "index": 0, "vms": [vm_g]}],
+      "unplaced": []}
+done_f = job("w-f-sda", "copy", "succeeded", "f", [{"bytes_copied": 5, "seconds": 1}])
+bl = uch_batch_lanes(pl, {"dst": [done_f]})
+check("the batch takes volumes, not one finished before, one wanting inplace, a vSphere VM",
+      [(l["name"], [v["name"] for v in l["vms"]]) for l in bl],
+      [("lane-src-dst-0", ["d"]), ("lane-src-dst2-1", ["a"])])
+ex = uch_batch_exports(bl, "src", "w", 10809, "10.0.0.7", "src.example", {"d": "k1", "a": "k2"})
+check("one export a lane, on its port, each disk as VM-DISK, a PSK line a VM",
+      [(e["id"], e["request"]["listen"], [d["name"] for d in e["request"]["disks"]], e["secrets"]) for e in ex],
+      [("w-lane.0.export", {"tcp": "10.0.0.7:10809", "tls_psk_file": "@secret:psk@", "advertise": "src.example"},
+        ["d-sda"], {"psk": "d:k1"}),
+       ("w-lane.1.export", {"tcp": "10.0.0.7:10810", "tls_psk_file": "@secret:psk@", "advertise": "src.example"},
+        ["a-sda", "a-sdb"], {"psk": "a:k2"})])
+check("... none on another source", uch_batch_exports(bl, "src2", "w", 10809, "x", "x", {}), [])
+def served(e, uris, failed=False, phase="serving"):
+    return {"id": e["id"], "failed": failed, "job": {"phase": phase, "result": {"exports": [
+        {"name": n, "uri": "nbds://uch@src.example:%d/%s?tls-psk-file=/run/x" % (p, n)} for n, p in uris]}}}
+exres = {"src": {"jobs": [served(ex[0], [("d-sda", 10809)]),
+                          served(ex[1], [("a-sda", 10810), ("a-sdb", 10810)])]}}
+cp = uch_batch_copies(bl, "dst", "w", exres, {"d": "k1", "a": "k2"}, False, {"bandwidth": "5M"})
+check("a destination's copies: volume_migration's ids and labels, as the VM's user with its key",
+      cp, [{"id": "w-d-sda", "secrets": {"psk": "d:k1"}, "request": {
+          "type": "copy", "labels": {"uch_wave": "w", "vm": "d", "disk": "sda"}, "verify": False,
+          "limits": {"bandwidth": "5M"},
+          "disks": [{"source": {"nbd": "nbds://d@src.example:10809/d-sda?tls-psk-file=@secret:psk@"},
+                     "destination": {"path": "/o/d"}}]}}])
+check("... the other destination's, in the lane's order",
+      [c["id"] for c in uch_batch_copies(bl, "dst2", "w", exres, {"d": "k1", "a": "k2"})], ["w-a-sda", "w-a-sdb"])
+exres_bad = {"src": {"jobs": [served(ex[0], [], True, "failed"), exres["src"]["jobs"][1]]}}
+check("a lane whose export failed gets no copies",
+      uch_batch_copies(bl, "dst", "w", exres_bad, {"d": "k1", "a": "k2"}), [])
+def ran(id, state, failed=False):
+    return {"id": id, "failed": failed, "job": {"id": id, "state": state, "request": {"type": "copy"},
+                                                "result": {"disks": [{"bytes_copied": 7, "seconds": 0.5}]}}}
+oc = uch_batch_outcome(bl, "w", {"dst": {"jobs": [ran("w-d-sda", "succeeded")]},
+                                 "dst2": {"jobs": [ran("w-a-sda", "succeeded"), ran("w-a-sdb", "failed", True)]}})
+check("the outcome: d done with its report entry; a not, its succeeded copy to forget",
+      (oc["done"], [(r["name"], r["state"], r["source"], r["destination"], r["jobs"], r["bytes"]) for r in oc["results"]],
+       oc["forget"], uch_job_refs(oc["forget"], ["a", "d"])),
+      (["d"], [("d", "succeeded", "src", "dst", ["w-d-sda"], 7)], {"a": ["w-a-sda"]}, [{"id": "w-a-sda"}]))
+check("the lanes left: e (inplace) and the vSphere VM; a to retry; not f (done before) nor d",
+      [(l["name"], [v["name"] for v in l["vms"]]) for l in uch_lanes_left(pl, oc["done"], {"dst": [done_f]})],
+      [("lane-src-dst-0", ["e"]), ("lane-src-dst2-1", ["a"]), ("lane-vcenter-dst-2", ["g"])])
+check("... with OpenStack, a VM done before goes through its lane (its new server)",
+      [v["name"] for l in uch_lanes_left(pl, [], {"dst": [done_f]}, False, "openstack") for v in l["vms"]],
+      ["d", "e", "f", "a", "g"])
+check("uch_job_refs of a uch_jobs result: the jobs it has",
+      uch_job_refs({"jobs": [{"id": "x", "job": {"id": "x"}}, {"id": "y", "job": None}]}), [{"id": "x"}])
 
 # UCH inspect's verdict joined with discovery's source checks
 from ansible_collections.uch.appliance.plugins.filter.uch_vmware import (

@@ -318,7 +318,9 @@ def uch_wave_free(free, results, hosts):
             continue
         vms = set()
         for job in (res or {}).get('jobs') or []:
-            vm = ((job.get('request') or {}).get('labels') or {}).get('vm')
+            labels = (job.get('request') or {}).get('labels') or {}
+            # a VM's jobs, or a lane's export (the batch, uch_batch_exports)
+            vm = labels.get('vm') or ('lane:' + labels['lane'] if labels.get('lane') else None)
             if vm and job.get('state') in ('queued', 'running'):
                 vms.add(vm)
         out[host] += len(vms)
@@ -473,6 +475,152 @@ def uch_wave_results(placement, reported, wave_jobs, inplace_default=False):
     return sorted(out, key=lambda r: r['name'])
 
 
+# A wave's batch (migrate_wave.yml): each appliance gets its whole queue
+# in one module round (uch_jobs) instead of one round over SSH per VM:
+# a source one export per lane serving all the lane's VMs' disks, a
+# destination all the copies of its lanes, which uchd's slots pace.
+# What the batch did not finish goes through volume_migration per VM,
+# with its attempts, as before.
+
+def _lane_export_id(wave, lane):
+    # ".export": no job id of a VM (WAVE-VM-export, WAVE-VM-DISK) ends so
+    return '%s-lane.%d.export' % (wave, lane['index'])
+
+
+def _export_name(vm, disk):
+    return '%s-%s' % (vm['name'], disk['name'])
+
+
+def uch_batch_lanes(placement, wave_jobs, inplace_default=False):
+    """The lanes of a placement (uch_place) as the batch takes them: each
+    with the VMs of kind volume that want no in-place conversion and
+    that an earlier run did not finish (wave_jobs: {destination: the
+    wave's jobs there}); lanes left without VMs dropped."""
+    out = []
+    for lane in (placement or {}).get('lanes') or []:
+        if not lane.get('source'):
+            continue
+        jobs = (wave_jobs or {}).get(lane['destination']) or []
+        vms = [vm for vm in lane['vms']
+               if vm.get('kind', 'volume') == 'volume'
+               and not uch_inplace_wanted(vm, inplace_default)
+               and not uch_vm_done(uch_jobs_labelled(jobs, {'vm': vm['name']}), vm, inplace_default)]
+        if vms:
+            out.append(dict(name=lane['name'], source=lane['source'],
+                            destination=lane['destination'], index=lane['index'], vms=vms))
+    return out
+
+
+def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks):
+    """The export jobs (uch_jobs entries) of source HOST: one per lane,
+    on the lane's port (port_base + its index), serving each disk of the
+    lane's VMs as VM-DISK, TLS-PSK with one line per VM (user: the VM's
+    name, key: psks[VM], the VM's own key as volume_migration uses it)."""
+    out = []
+    for lane in lanes or []:
+        if lane['source'] != host:
+            continue
+        disks = [dict(source=d['source'], name=_export_name(vm, d))
+                 for vm in lane['vms'] for d in vm['disks']]
+        out.append(dict(
+            id=_lane_export_id(wave, lane),
+            request=dict(type='export', labels=dict(uch_wave=wave, lane=lane['name']),
+                         disks=disks,
+                         listen=dict(tcp='%s:%d' % (listen, int(port_base) + lane['index']),
+                                     tls_psk_file='@secret:psk@', advertise=advertise)),
+            secrets=dict(psk='\n'.join('%s:%s' % (vm['name'], psks[vm['name']])
+                                       for vm in lane['vms']))))
+    return out
+
+
+def uch_batch_copies(lanes, host, wave, exports, psks, verify=False, limits=None):
+    """The copy jobs (uch_jobs entries) of destination HOST, as
+    volume_migration submits them (id WAVE-VM-DISK, the same labels),
+    reading the lanes' exports (exports: {source: its uch_jobs result})
+    as the VM's user with its key.  Lanes whose export does not serve
+    get none (their VMs go through volume_migration).  In turns over the
+    lanes (each lane's first VM, then each one's second...), so that
+    with few slots the lanes advance together."""
+    rows = []
+    for lane in lanes or []:
+        if lane['destination'] != host:
+            continue
+        res = (exports or {}).get(lane['source']) or {}
+        ex = [j for j in res.get('jobs') or [] if j.get('id') == _lane_export_id(wave, lane)]
+        if not ex or ex[0].get('failed') or (ex[0].get('job') or {}).get('phase') != 'serving':
+            continue
+        uris = dict((e.get('name'), e.get('uri'))
+                    for e in ((ex[0]['job'].get('result') or {}).get('exports') or []))
+        for pos, vm in enumerate(lane['vms']):
+            for d in vm['disks']:
+                uri = uris.get(_export_name(vm, d))
+                if not uri:
+                    raise AnsibleFilterError('export %s serves no %s'
+                                             % (ex[0]['id'], _export_name(vm, d)))
+                uri = re.sub(r'^(nbds?://)([^@/]*@)?', r'\g<1>%s@' % vm['name'], uri.split('?')[0])
+                req = dict(type='copy', labels=dict(uch_wave=wave, vm=vm['name'], disk=d['name']),
+                           verify=bool(verify),
+                           disks=[dict(source=dict(nbd=uri + '?tls-psk-file=@secret:psk@'),
+                                       destination=d['destination'])])
+                if limits:
+                    req['limits'] = limits
+                rows.append((pos, lane['index'], dict(
+                    id='%s-%s-%s' % (wave, vm['name'], d['name']), request=req,
+                    secrets=dict(psk='%s:%s' % (vm['name'], psks[vm['name']])))))
+    return [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+def uch_batch_outcome(lanes, wave, copies):
+    """What the batch did, from the destinations' uch_jobs results
+    (copies: {destination: result}): "results", the report entries of
+    the VMs all of whose copies succeeded; "done", their names; "forget",
+    {VM: ids of its copies that succeeded}, for a VM the batch did not
+    finish, whose copies volume_migration submits again (from its own
+    export: another request under the same id)."""
+    results, done, forget = [], [], {}
+    for lane in lanes or []:
+        jobs = dict((j.get('id'), j) for j in
+                    ((copies or {}).get(lane['destination']) or {}).get('jobs') or [])
+        for vm in lane['vms']:
+            mine = [jobs.get('%s-%s-%s' % (wave, vm['name'], d['name'])) for d in vm['disks']]
+            ok = [j for j in mine if j and not j.get('failed')
+                  and (j.get('job') or {}).get('state') == 'succeeded']
+            if len(ok) == len(mine):
+                done.append(vm['name'])
+                results.append(uch_vm_result(vm['name'], lane['source'], lane['destination'],
+                                             'succeeded', [j['job'] for j in ok]))
+            elif ok:
+                forget[vm['name']] = [j['id'] for j in ok]
+    return dict(results=results, done=done, forget=forget)
+
+
+def uch_lanes_left(placement, batch_done, wave_jobs, inplace_default=False, cloud='none'):
+    """The lanes of a placement with the VMs the lanes still migrate one
+    by one: not finished by the batch (batch_done: their names), nor, for
+    volumes without a cloud's steps, by an earlier run (wave_jobs:
+    {destination: the wave's jobs there}; the report gives those their
+    entries; with uch_cloud=openstack such a VM still boots its new
+    server).  Lanes left without VMs dropped."""
+    done = set(batch_done or [])
+    out = []
+    for lane in (placement or {}).get('lanes') or []:
+        jobs = (wave_jobs or {}).get(lane['destination']) or []
+        vms = [vm for vm in lane['vms'] if vm['name'] not in done and not (
+            vm.get('kind', 'volume') == 'volume' and cloud == 'none'
+            and uch_vm_done(uch_jobs_labelled(jobs, {'vm': vm['name']}), vm, inplace_default))]
+        if vms:
+            out.append(dict(lane, vms=vms))
+    return out
+
+
+def uch_job_refs(result, names=None):
+    """[{id}] for uch_jobs: the jobs of a uch_jobs result, or of forget
+    (uch_batch_outcome) for the VMs named."""
+    if names is not None:
+        return [dict(id=i) for n in names for i in (result or {}).get(n, [])]
+    return [dict(id=j['id']) for j in (result or {}).get('jobs') or [] if j.get('job')]
+
+
 def uch_sync_disk(disk):
     """A disk of a warm_migration VM as a sync request's disk: the
     bitmap may be given beside the source or in it."""
@@ -500,6 +648,12 @@ class FilterModule(object):
                     uch_inplace_request=uch_inplace_request,
                     uch_vm_result=uch_vm_result,
                     uch_wave_results=uch_wave_results,
+                    uch_batch_lanes=uch_batch_lanes,
+                    uch_batch_exports=uch_batch_exports,
+                    uch_batch_copies=uch_batch_copies,
+                    uch_batch_outcome=uch_batch_outcome,
+                    uch_lanes_left=uch_lanes_left,
+                    uch_job_refs=uch_job_refs,
                     uch_vm_invalid=uch_vm_invalid,
                     uch_wave_vms=uch_wave_vms,
                     uch_vmware_job_id=uch_vmware_job_id,

@@ -52,6 +52,12 @@ options:
     description: Fail when any of I(space_paths) has less free space.
     type: int
     default: 0
+  jobs_labels:
+    description: Also list the jobs whose request carries every one of
+      these labels, returned as I(jobs) (as M(uch.appliance.uch_job_info)
+      with I(labels) lists them), in the same round - a wave reads each
+      appliance's health and its own jobs there at once.
+    type: dict
 extends_documentation_fragment:
   - uch.appliance.connection
   - uch.appliance.nbdkit
@@ -84,6 +90,11 @@ ansible_facts:
                "slots": {"max": 2, "running": 0, "queued": 0, "free": 2},
                "tools": {"nbdkit": "1.32.5", "nbdcopy": "1.14.2", "virt-v2v": null},
                "kvm": true, "vddk": false, "space": {"/var/lib/uch": 10737418240}}
+jobs:
+  description: The jobs carrying I(jobs_labels), newest first.
+  returned: when jobs_labels is given
+  type: list
+  elements: dict
 problems:
   description: What the requirements found missing (the task fails when
     this is not empty).
@@ -112,6 +123,7 @@ def main():
         require_vddk=dict(type='bool', default=False),
         space_paths=dict(type='list', elements='path', default=['/var/lib/uch']),
         min_free_bytes=dict(type='int', default=0),
+        jobs_labels=dict(type='dict'),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
@@ -167,6 +179,14 @@ def main():
     if h.get('status') != 'ok':
         problems.append('uchd status is %s' % h.get('status'))
     out = dict(changed=False, ansible_facts=dict(uch_health=h), problems=problems)
+    if p['jobs_labels'] is not None:
+        want = p['jobs_labels']
+        try:
+            out['jobs'] = [j for j in client.list_jobs()
+                           if all(((j.get('request') or {}).get('labels') or {}).get(k) == str(v)
+                                  for k, v in want.items())]
+        except UchError as e:
+            problems.append('cannot list the jobs: %s' % e.message)
     if problems:
         module.fail_json(msg='%d problem(s) on this appliance: %s'
                          % (len(problems), '; '.join(problems)), **out)
