@@ -583,6 +583,45 @@ static void supervise(struct disk_run *d, struct copy_run *c)
   }
 }
 
+/* The other connections, at once: across a WAN each handshake is
+ * several round trips, and 12 of them one after the other took longer
+ * than the copy of 128 MiB.  Returns how many there are, those that
+ * connected first. */
+struct connector {
+  const char *uri;
+  struct nbd_handle *nbd;
+};
+
+static void *connect_one(void *opaque)
+{
+  struct connector *c = opaque;
+  struct source_wait w = { .stall_s = stall_timeout_s() };
+  char why[256];
+
+  c->nbd = uch_nbd_connect(c->uri, NULL, &w, why, sizeof why);
+  return NULL;
+}
+
+static size_t connect_more(const char *uri, struct conn *k, size_t want)
+{
+  struct connector c[CONNS_MAX] = { 0 };
+  pthread_t tid[CONNS_MAX];
+  bool started[CONNS_MAX] = { false };
+  size_t n = 1;
+
+  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
+    c[i].uri = uri;
+    started[i] = pthread_create(&tid[i], NULL, connect_one, &c[i]) == 0;
+  }
+  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
+    if (started[i])
+      pthread_join(tid[i], NULL);
+    if (c[i].nbd)
+      k[n++].nbd = c[i].nbd;
+  }
+  return n;
+}
+
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
                    bool is_zero, const struct link_sizing *sz,
@@ -674,9 +713,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   }
   conns = 1;
   if (nbd_can_multi_conn(k[0].nbd) == 1)
-    while (conns < conns_want &&
-           (k[conns].nbd = uch_nbd_connect(uri, NULL, &cw, why, sizeof why)))
-      conns++;
+    conns = connect_more(uri, k, conns_want);
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;
     k[i].idx = i;
