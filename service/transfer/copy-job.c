@@ -378,9 +378,9 @@ int copy_disk_linked(struct runner *r, size_t i,
       json_object_object_add(res, "sizing", link_sizing_json(&sz));
     goto done;
   }
-  /* qemu-nbd takes 4 clients (--shared=4); nbdcopy reads up to 32 MiB */
+  /* qemu-nbd takes QEMU_NBD_CLIENTS clients (--shared=) */
   if (network)
-    size_link(r, i, link, rtt_ms, 4, 32u << 20, &sz);
+    size_link(r, i, link, rtt_ms, QEMU_NBD_CLIENTS, 8u << 20, &sz);
   if (nbdcopy_run(r, i, d.src.uri, target, path, dest->is_zero, &d.ext,
                   network ? &sz : NULL, f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);

@@ -39,11 +39,14 @@ void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
   s->bdp = (uint64_t)((double)s->bits / 8 * rtt_ms / 1000);
   /* while one request of a connection crosses the link the others must
    * fill it: twice the product (for the jitter of a busy host and the
-   * hop through nbdkit) plus the request itself */
+   * hop through nbdkit) plus two requests (the one arriving, and the one
+   * waiting in nbdkit's rate filter under a limit) */
   want = 2 * s->bdp;
-  while (size < max_request && want > (uint64_t)(max_conns - 1) * size)
+  if (max_conns < 3)
+    max_conns = 3;
+  while (size < max_request && want > (uint64_t)(max_conns - 2) * size)
     size *= 2;
-  conns = (want + size - 1) / size + 1;
+  conns = (want + size - 1) / size + 2;
   if (conns < LINK_CONNS_MIN)
     conns = LINK_CONNS_MIN;
   if (conns > max_conns)
@@ -84,7 +87,7 @@ json_object *link_sizing_json(const struct link_sizing *s)
                          json_object_new_int64((int64_t)s->in_flight));
   snprintf(how, sizeof how, "%u connections x %u KiB on the link (one "
            "read each: nbdkit's retry filter serializes) >= 2 x %llu bytes "
-           "(%llu bit/s x %.1f ms) + one request",
+           "(%llu bit/s x %.1f ms) + 2 requests",
            s->connections, s->request_size >> 10,
            (unsigned long long)s->bdp, (unsigned long long)s->bits,
            s->rtt_ms);

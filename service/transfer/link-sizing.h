@@ -12,7 +12,7 @@
  * the copy connects (the fastest of a few 4 KiB reads through the same
  * nbdkit).  The bandwidth is the request's link.bandwidth, else the
  * job's own limit, else LINK_ASSUMED_BITS.  The copy then keeps twice
- * the bandwidth-delay product plus one request in flight: one request
+ * the bandwidth-delay product plus two requests in flight: one request
  * per connection, 1 MiB each, more connections (up to max_conns), and
  * larger requests only past those. */
 #ifndef UCH_LINK_SIZING_H
