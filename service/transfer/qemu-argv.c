@@ -44,8 +44,7 @@ int qemu_nbd_argv(struct argv *a, const char *path, const char *sock,
                   const char *pidfile)
 {
   static const char *const opts[] = {
-    "--persistent", "--shared=" QEMU_NBD_CLIENTS_S, "--cache=writeback",
-    "--discard=unmap",
+    "--persistent", "--shared=4", "--cache=writeback", "--discard=unmap",
     "--detect-zeroes=unmap", NULL,
   };
   if (argv_add(a, "qemu-nbd") < 0 || argv_add(a, "-f") < 0 ||

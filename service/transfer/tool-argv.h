@@ -79,10 +79,8 @@ int qemu_img_overlay_argv(struct argv *a, const char *backing,
 /* qemu-img commit -f qcow2 -d OVERLAY: its writes into its backing file */
 int qemu_img_commit_argv(struct argv *a, const char *overlay);
 /* qemu-nbd serving a qcow2 destination on a Unix socket until stopped,
- * to up to QEMU_NBD_CLIENTS connections: nbdcopy's, which across a WAN
- * are as many as its link needs (link-sizing.h). */
-#define QEMU_NBD_CLIENTS 8
-#define QEMU_NBD_CLIENTS_S "8"
+ * to up to QEMU_NBD_CLIENTS connections (--shared=4). */
+#define QEMU_NBD_CLIENTS 4
 int qemu_nbd_argv(struct argv *a, const char *path, const char *sock,
                   const char *pidfile);
 /* nbdcopy --flush --progress=FD [--destination-is-zero]

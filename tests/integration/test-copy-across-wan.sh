@@ -92,8 +92,8 @@ qemu-img compare -q -f raw -F qcow2 "$T/disk.img" "$T/q.qcow2" ||
 sz=$(sized q)
 jq -e --argjson bits "$BITS" --argjson rtt "$RTT" \
   '.rtt_from == "link" and .rtt_ms == $rtt and .bandwidth_from == "link" and
-   .bandwidth_bits == $bits and .connections <= 8' <<<"$sz" >/dev/null ||
-  die "q: not the request's link, or past qemu-nbd's 8 clients: $sz"
+   .bandwidth_bits == $bits and .connections <= 4' <<<"$sz" >/dev/null ||
+  die "q: not the request's link, or past qemu-nbd's 4 clients: $sz"
 grep -q -- "--request-size=$(jq -r .request_size <<<"$sz")" "$T/state/jobs/q/job.log" ||
   grep -q "link: rtt" "$T/state/jobs/q/job.log" || die "q: the log says nothing of the link"
 pass "qcow2 copy with the request's link equal; sizing $(jq -c '{connections, requests, request_size}' <<<"$sz")"

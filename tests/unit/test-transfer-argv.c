@@ -163,7 +163,7 @@ static void test_qemu_nbdcopy(void)
   qemu_nbd_argv(&q, "/d/vm.qcow2", "/r/d.sock", "/r/d.pid");
   is_str(sq = argv_join(&q),
          "qemu-nbd -f qcow2 --socket /r/d.sock --pid-file=/r/d.pid "
-         "--persistent --shared=8 --cache=writeback --discard=unmap "
+         "--persistent --shared=4 --cache=writeback --discard=unmap "
          "--detect-zeroes=unmap /d/vm.qcow2", "qemu-nbd");
   nbdcopy_argv(&n1, 3, false, false, NULL, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
   is_str(s1 = argv_join(&n1), "nbdcopy --flush --progress=3 "
@@ -182,10 +182,10 @@ static void test_qemu_nbdcopy(void)
   _cleanup_free_ char *s4 = NULL;
   struct link_sizing sz;
   link_sizing_compute(&sz, 100, false, 200000000, 0, QEMU_NBD_CLIENTS,
-                      8u << 20);
+                      32u << 20);
   nbdcopy_argv(&n4, 3, false, true, &sz, "nbd://h/", "/d/out.img");
   is_str(s4 = argv_join(&n4), "nbdcopy --flush --progress=3 "
-         "--connections=7 --threads=7 --requests=8 --request-size=1048576 "
+         "--connections=4 --threads=4 --requests=2 --request-size=4194304 "
          "nbd://h/ /d/out.img",
          "nbdcopy across a link: sized for it, the limit included");
 }
