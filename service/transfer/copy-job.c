@@ -87,8 +87,9 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
     /* across a network, the round trip the copy is sized for */
     if (ret == 0 && rtt_ms)
       *rtt_ms = link_rtt_probe(nbd);
-    /* nbd_close() alone: it drops a block status still in flight */
-    uch_nbd_disconnect(nbd, ret == 0);
+    /* nbd_close() alone: it drops a block status (or a probe) still in
+     * flight */
+    uch_nbd_disconnect(nbd, ret == 0 && (!rtt_ms || *rtt_ms != -2));
   }
   if (ret == 0)
     return 0;
@@ -269,7 +270,9 @@ static void size_link(struct runner *r, size_t i, const struct rq_link *link,
                       max_request);
   runner_log(r, "disk %zu: link: rtt %.1f ms (%s), %llu bit/s (%s): %u "
              "connections x %u reads of %u KiB", i + 1, sz->rtt_ms,
-             given ? "given" : "measured", (unsigned long long)sz->bits,
+             given ? "given" : rtt_ms < 0 ? "not measured: as on a LAN"
+                                          : "measured",
+             (unsigned long long)sz->bits,
              sz->bits_from == BITS_LINK ? "link.bandwidth"
              : sz->bits_from == BITS_LIMIT ? "limits.bandwidth" : "assumed",
              sz->connections, sz->requests, sz->request_size >> 10);

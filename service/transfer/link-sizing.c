@@ -6,6 +6,7 @@
 
 #define PROBES 3
 #define PROBE_LEN 4096
+#define PROBE_TIMEOUT_S 3
 
 static const char *const from_name[] = {
   [BITS_LINK] = "link", [BITS_LIMIT] = "limits", [BITS_ASSUMED] = "assumed",
@@ -105,7 +106,20 @@ double link_rtt_probe(struct nbd_handle *nbd)
     return -1;
   for (int i = 0; i < PROBES; i++) {
     double t = time_monotonic();
-    if (nbd_pread(nbd, buf, sizeof buf, 0, 0) < 0)
+    int64_t cookie = nbd_aio_pread(nbd, buf, sizeof buf, 0,
+                                   NBD_NULL_COMPLETION, 0);
+    int done = 0;
+    if (cookie < 0)
+      return -1;
+    /* a source that stops answering is the copy's to judge (its stall
+     * timeout), not the probe's to wait on */
+    while ((done = nbd_aio_command_completed(nbd, cookie)) == 0) {
+      if (time_monotonic() - t > PROBE_TIMEOUT_S)
+        return -2;
+      if (nbd_poll(nbd, 100) < 0)
+        return -1;
+    }
+    if (done < 0)
       return -1;
     t = (time_monotonic() - t) * 1000;
     if (best < 0 || t < best)

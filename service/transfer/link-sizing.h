@@ -52,7 +52,9 @@ void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
 json_object *link_sizing_json(const struct link_sizing *s);
 
 /* The round trip to the server behind nbd in ms: the fastest of a few
- * 4 KiB reads at offset 0; -1 when a read fails. */
+ * 4 KiB reads at offset 0; -1 when a read fails, -2 when one took more
+ * than 3 s (it is still in flight: close the handle without waiting).
+ * A copy whose round trip could not be measured is sized as on a LAN. */
 double link_rtt_probe(struct nbd_handle *nbd);
 
 #endif
