@@ -291,6 +291,16 @@ struct rq_limits {
   unsigned io_weight;            /* 0 when absent */
 };
 
+/* "link": {"bandwidth"?: BW, "rtt_ms"?: MS}: what the copy's network
+ * link is, when known; sizes the requests in flight (transfer/link-sizing.h):
+ * the round trip is measured when absent */
+struct rq_link {
+  const char *bandwidth;         /* "200M", NULL when absent */
+  uint64_t bandwidth_bits;       /* its bits per second, 0 when absent */
+  bool has_rtt;
+  unsigned rtt_ms;               /* 0 to 10000, when has_rtt */
+};
+
 struct copy_disk_request {
   struct rq_source source;
   struct rq_destination destination;
@@ -302,6 +312,7 @@ struct copy_request {
   struct copy_disk_request disks[REQUEST_MAX_DISKS];
   bool verify;                   /* false when absent */
   struct rq_limits limits;
+  struct rq_link link;
 };
 
 /* sync: each disk's source (an "nbd" one may name a "bitmap") and its

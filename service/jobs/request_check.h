@@ -161,6 +161,9 @@ int parse_volume(struct rq_ctx *c, json_object *o, const char *field,
  * absent). */
 int parse_limits(struct rq_ctx *c, json_object *o, const char *parent,
                  struct rq_limits *out);
+/* "link" of a copy: *out zeroed when absent */
+int parse_link(struct rq_ctx *c, json_object *o, const char *parent,
+               struct rq_link *out);
 
 /* secrets.c */
 int secrets_add(struct secrets *s, const char *field, const char *value,

@@ -134,7 +134,7 @@ static int parse_copy_disk(struct rq_ctx *c, json_object *disk,
 int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "verify",
-                                      "disks", "limits", NULL };
+                                      "disks", "limits", "link", NULL };
   struct copy_request *copy = &out->u.copy;
   json_object *disks;
   char f[FIELD_MAX];
@@ -143,6 +143,7 @@ int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out)
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_bool(c, req, "", "verify", false, &copy->verify) < 0 ||
       parse_limits(c, req, "", &copy->limits) < 0 ||
+      parse_link(c, req, "", &copy->link) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   for (size_t i = 0; i < n; i++) {

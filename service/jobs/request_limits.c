@@ -74,6 +74,38 @@ int parse_limits(struct rq_ctx *c, json_object *o, const char *parent,
   return 0;
 }
 
+int parse_link(struct rq_ctx *c, json_object *o, const char *parent,
+               struct rq_link *out)
+{
+  static const char *const keys[] = { "bandwidth", "rtt_ms", NULL };
+  json_object *link = NULL;
+  const char *bw = NULL;
+  int64_t rtt = -1;
+  char f[FIELD_MAX];
+
+  memset(out, 0, sizeof *out);
+  if (get_object(c, o, parent, "link", false, &link) < 0)
+    return -1;
+  if (!link)
+    return 0;
+  field_key(f, parent, "link");
+  if (check_known_keys(c, link, f, keys) < 0 ||
+      get_string(c, link, f, "bandwidth", false, &bw) < 0 ||
+      get_int(c, link, f, "rtt_ms", false, 0, 10000, &rtt) < 0)
+    return -1;
+  if (bw && !bandwidth_valid(bw)) {
+    char g[FIELD_MAX];
+    field_key(g, f, "bandwidth");
+    return rq_fail(c, g, "must be the link's bits per second: a number, "
+                   "optionally followed by K, M or G (\"200M\")");
+  }
+  *out = (struct rq_link){ .bandwidth = bw, .bandwidth_bits = bandwidth_bits(bw),
+                           .has_rtt = json_object_object_get_ex(link, "rtt_ms",
+                                                                NULL),
+                           .rtt_ms = rtt < 0 ? 0 : (unsigned)rtt };
+  return 0;
+}
+
 int request_limits_patch(json_object *body, struct uch_error *err)
 {
   static const char *const keys[] = { "limits", NULL };

@@ -26,6 +26,14 @@ struct copy_disk_done {
 int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
               bool verify, json_object *results, struct copy_disk_done *info,
               struct job_failure *f);
+/* The same, for a copy whose request describes its link (NULL: none);
+ * a network source's copy is sized for the link either way
+ * (transfer/link-sizing.h) and its result says how: disks[i].sizing. */
+int copy_disk_linked(struct runner *r, size_t i,
+                     const struct copy_disk_request *disk,
+                     const struct rq_link *link, bool verify,
+                     json_object *results, struct copy_disk_done *info,
+                     struct job_failure *f);
 /* Writes the request's limits.bandwidth to the rate file unless PATCH
  * already set one. */
 int bandwidth_start(struct runner *r, const struct rq_limits *limits,

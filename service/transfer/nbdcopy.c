@@ -2,11 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "transfer/link-sizing.h"
 #include "transfer/nbdcopy.h"
 #include "transfer/tool-argv.h"
 
 int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
-                 bool rate_limited, const char *src, const char *dst)
+                 bool rate_limited, const struct link_sizing *sz,
+                 const char *src, const char *dst)
 {
   if (argv_add(a, "nbdcopy") < 0 || argv_add(a, "--flush") < 0 ||
       argv_addf(a, "--progress=%d", progress_fd) < 0)
@@ -16,8 +18,15 @@ int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
   /* nbdcopy's own 64 MiB in flight would wait in the rate filter, which
    * applies a new limit only to reads arriving after it (rate-window.h):
    * 1 MiB in flight instead. */
-  if (rate_limited && (argv_add(a, "--connections=1") < 0 ||
-                       argv_add(a, "--requests=4") < 0))
+  if (sz) {
+    /* across a network the link's sizing, the limit included */
+    if (argv_addf(a, "--connections=%u", sz->connections) < 0 ||
+        argv_addf(a, "--threads=%u", sz->connections) < 0 ||
+        argv_addf(a, "--requests=%u", sz->requests) < 0 ||
+        argv_addf(a, "--request-size=%u", sz->request_size) < 0)
+      return -1;
+  } else if (rate_limited && (argv_add(a, "--connections=1") < 0 ||
+                              argv_add(a, "--requests=4") < 0))
     return -1;
   if (argv_add(a, src) < 0 || argv_add(a, dst) < 0)
     return -1;

@@ -17,6 +17,7 @@
 #include "transfer/dest-generation.h"
 #include "transfer/endpoint.h"
 #include "transfer/incremental.h"
+#include "transfer/link-sizing.h"
 #include "transfer/nbd-connect.h"
 #include "transfer/rate-window.h"
 #include "transfer/resumable.h"
@@ -29,7 +30,9 @@
  * was 1.5 times slower than nbdcopy on a loaded machine), 8 reads of
  * 1 MiB in flight on each, into buffers allocated once (a malloc per
  * read, an mmap and a page fault per page, halved the speed). */
-#define CONNS_MAX 4
+#define CONNS_LAN 4
+/* across a network, transfer/link-sizing.h sizes connections and reads */
+#define CONNS_MAX LINK_CONNS_MAX
 #define SLOTS 8
 #define SLOT_SIZE (1u << 20)
 /* the unit of work a thread takes: data in 8 MiB pieces, holes in 1 GiB */
@@ -215,6 +218,8 @@ struct copy_run {
   int done_fd;              /* eventfd: a thread ended */
   uint64_t size;
   size_t window;            /* bytes in flight per connection (atomic) */
+  size_t slots;             /* reads queued per connection */
+  size_t slot_size;         /* bytes a read */
   pthread_mutex_t lock;
   struct chunk *v;
   size_t n, next;           /* chunks, and the first nobody took */
@@ -300,7 +305,7 @@ static void stop(struct copy_run *c)
 
 static bool any_in_flight(const struct conn *k)
 {
-  for (size_t i = 0; i < SLOTS; i++)
+  for (size_t i = 0; i < k->c->slots; i++)
     if (k->in_flight[i])
       return true;
   return false;
@@ -321,8 +326,8 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
       k->cut = true;
       return -1;
     }
-    for (size_t i = 0; off < end && i < SLOTS; i++) {
-      size_t n = window < SLOT_SIZE ? window : SLOT_SIZE;
+    for (size_t i = 0; off < end && i < k->c->slots; i++) {
+      size_t n = window < k->c->slot_size ? window : k->c->slot_size;
       if (end - off < n)
         n = end - off;
       if (k->in_flight[i])
@@ -456,12 +461,24 @@ struct disk_run {
   bool no_digest;
   unsigned digests;         /* made, and the seconds they took */
   double digest_s;
+  const struct link_sizing *sz;  /* across a network, else NULL */
 };
 
 static void window_update(struct disk_run *d, struct copy_run *c)
 {
-  size_t w = inflight_window(rate_file_bits(d->rate_file), d->conns,
-                             SLOTS * SLOT_SIZE);
+  size_t max = c->slots * c->slot_size;
+  size_t w = inflight_window(rate_file_bits(d->rate_file), d->conns, max);
+
+  /* a quarter second at the limit may be less than the link needs:
+   * each connection carries its share of twice its bandwidth-delay
+   * product */
+  if (d->sz && d->conns) {
+    uint64_t need = 2 * d->sz->bdp / d->conns + 1;
+    if (need > max)
+      need = max;
+    if (need > w)
+      w = (size_t)need;
+  }
   __atomic_store_n(&c->window, w, __ATOMIC_RELAXED);
 }
 
@@ -566,10 +583,49 @@ static void supervise(struct disk_run *d, struct copy_run *c)
   }
 }
 
+/* The other connections, at once: across a WAN each handshake is
+ * several round trips, and 12 of them one after the other took longer
+ * than the copy of 128 MiB.  Returns how many there are, those that
+ * connected first. */
+struct connector {
+  const char *uri;
+  struct nbd_handle *nbd;
+};
+
+static void *connect_one(void *opaque)
+{
+  struct connector *c = opaque;
+  struct source_wait w = { .stall_s = stall_timeout_s() };
+  char why[256];
+
+  c->nbd = uch_nbd_connect(c->uri, NULL, &w, why, sizeof why);
+  return NULL;
+}
+
+static size_t connect_more(const char *uri, struct conn *k, size_t want)
+{
+  struct connector c[CONNS_MAX] = { 0 };
+  pthread_t tid[CONNS_MAX];
+  bool started[CONNS_MAX] = { false };
+  size_t n = 1;
+
+  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
+    c[i].uri = uri;
+    started[i] = pthread_create(&tid[i], NULL, connect_one, &c[i]) == 0;
+  }
+  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
+    if (started[i])
+      pthread_join(tid[i], NULL);
+    if (c[i].nbd)
+      k[n++].nbd = c[i].nbd;
+  }
+  return n;
+}
+
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
-                   bool is_zero, struct resumable_result *res,
-                   struct job_failure *f)
+                   bool is_zero, const struct link_sizing *sz,
+                   struct resumable_result *res, struct job_failure *f)
 {
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
   _cleanup_free_ char *ckpt = checkpoint_path(r, disk);
@@ -588,6 +644,12 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   struct source_wait cw = { .stall_s = stall_timeout_s() };
   int ret = -1;
 
+  size_t conns_want = sz ? sz->connections : CONNS_LAN;
+
+  c.slots = sz ? sz->requests : SLOTS;
+  c.slot_size = sz ? sz->request_size : SLOT_SIZE;
+  if (c.slots > SLOTS)
+    c.slots = SLOTS;
   memset(res, 0, sizeof *res);
   if (fd < 0 || fstat(fd, &st) < 0 || !ckpt) {
     failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
@@ -627,7 +689,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                (unsigned long long)e->allocated);
   res->resumed_from = start;
   d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
-                        gen, stall_timeout_s(), false, 0, 0 };
+                        gen, stall_timeout_s(), false, 0, 0, sz };
   d.no_digest = getenv("UCH_BENCH_NO_DIGEST") &&
                 strcmp(getenv("UCH_BENCH_NO_DIGEST"), "1") == 0;
   c.fd = fd;
@@ -651,15 +713,13 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   }
   conns = 1;
   if (nbd_can_multi_conn(k[0].nbd) == 1)
-    while (conns < CONNS_MAX &&
-           (k[conns].nbd = uch_nbd_connect(uri, NULL, &cw, why, sizeof why)))
-      conns++;
+    conns = connect_more(uri, k, conns_want);
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;
     k[i].idx = i;
-    for (size_t j = 0; j < SLOTS; j++) {
+    for (size_t j = 0; j < c.slots; j++) {
       k[i].ref[j] = (struct slot_ref){ &k[i], j };
-      if (!(k[i].buf[j] = malloc(SLOT_SIZE))) {
+      if (!(k[i].buf[j] = malloc(c.slot_size))) {
         failure_set(f, "internal", "out of memory");
         goto out;
       }

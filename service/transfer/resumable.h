@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A full copy onto a raw destination that can resume: libnbd reads the
  * data extents in order (up to 4 connections with 8 reads of 1 MiB in
- * flight each; less under a bandwidth limit, rate-window.h), holes are
+ * flight each; less under a bandwidth limit, rate-window.h; across a
+ * network as many as its link needs, link-sizing.h), holes are
  * zeroed, and about every second the destination is flushed (fdatasync)
  * and the offset below which it is complete is written to
  * STATE/jobs/ID/checkpoint-I.json.  A later run of the same job (a
@@ -17,6 +18,7 @@
 
 #include "runner/runner.h"
 #include "transfer/extents.h"
+#include "transfer/link-sizing.h"
 
 struct resumable_result {
   uint64_t resumed_from;    /* offset this run started at */
@@ -24,11 +26,13 @@ struct resumable_result {
 };
 
 /* Copies disk `disk` (its extents `e`, from `uri`) to the raw
- * `dst_path`; `is_zero`: the destination reads as zeroes already. */
+ * `dst_path`; `is_zero`: the destination reads as zeroes already; `sz`:
+ * connections and reads sized for a network link, NULL for the LAN's
+ * 4 connections of 8 reads of 1 MiB. */
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
-                   bool is_zero, struct resumable_result *res,
-                   struct job_failure *f);
+                   bool is_zero, const struct link_sizing *sz,
+                   struct resumable_result *res, struct job_failure *f);
 
 /* STATE/jobs/ID/checkpoint-I.json (free it). */
 char *checkpoint_path(struct runner *r, size_t disk);

@@ -85,12 +85,18 @@ int qemu_img_overlay_argv(struct argv *a, const char *backing,
                           const char *backing_format, const char *overlay);
 /* qemu-img commit -f qcow2 -d OVERLAY: its writes into its backing file */
 int qemu_img_commit_argv(struct argv *a, const char *overlay);
-/* qemu-nbd serving a qcow2 destination on a Unix socket until stopped. */
+/* qemu-nbd serving a qcow2 destination on a Unix socket until stopped,
+ * to up to QEMU_NBD_CLIENTS connections (--shared=4). */
+#define QEMU_NBD_CLIENTS 4
 int qemu_nbd_argv(struct argv *a, const char *path, const char *sock,
                   const char *pidfile);
 /* nbdcopy --flush --progress=FD [--destination-is-zero]
- * [--connections=1 --requests=4 when rate limited] SRC DST */
+ * [--connections=1 --requests=4 when rate limited]
+ * [--connections=C --threads=C --requests=R --request-size=S when
+ *  sized for a network link, link-sizing.h] SRC DST */
+struct link_sizing;
 int nbdcopy_argv(struct argv *a, int progress_fd, bool destination_is_zero,
-                 bool rate_limited, const char *src, const char *dst);
+                 bool rate_limited, const struct link_sizing *sz,
+                 const char *src, const char *dst);
 
 #endif

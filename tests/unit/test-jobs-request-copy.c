@@ -196,6 +196,41 @@ static void sync_values(void)
 }
 
 /* Each error of the copy and sync parse, with the field it names. */
+/* "link": typed, the round trip absent unless given (0 is a LAN) */
+static void link_values(void)
+{
+  struct uch_error err = { 0 };
+  _cleanup_(job_request_freep) struct job_request *r = NULL, *n = NULL,
+                                                  *z = NULL;
+
+  r = load("{\"type\": \"copy\", \"link\": {\"bandwidth\": \"200M\", "
+           "\"rtt_ms\": 100}, \"disks\": [{\"source\": {\"nbd\": "
+           "\"nbd://h/\"}, " DST "}]}", &err);
+  ok(r != NULL, "a copy with a link: %s", err.message);
+  if (r) {
+    is_str(r->u.copy.link.bandwidth, "200M", "link.bandwidth");
+    is_int(r->u.copy.link.bandwidth_bits, 200ULL << 20, "its bits");
+    ok(r->u.copy.link.has_rtt && r->u.copy.link.rtt_ms == 100,
+       "link.rtt_ms");
+  }
+  n = load(COPY("{\"source\": {\"nbd\": \"nbd://h/\"}, " DST "}"), &err);
+  ok(n && !n->u.copy.link.has_rtt && !n->u.copy.link.bandwidth,
+     "no link: measured, bandwidth unknown");
+  z = load("{\"type\": \"copy\", \"link\": {\"rtt_ms\": 0}, \"disks\": "
+           "[{\"source\": {\"nbd\": \"nbd://h/\"}, " DST "}]}", &err);
+  ok(z && z->u.copy.link.has_rtt && z->u.copy.link.rtt_ms == 0,
+     "rtt_ms 0 is given, not absent");
+  is_str(field_of("{\"type\": \"copy\", \"link\": {\"rtt_ms\": -1}, "
+                  "\"disks\": [{\"source\": {\"path\": \"/s\"}, " DST
+                  "}]}"), "link.rtt_ms", "a negative rtt_ms");
+  is_str(field_of("{\"type\": \"copy\", \"link\": {\"bandwidth\": "
+                  "\"fast\"}, \"disks\": [{\"source\": {\"path\": "
+                  "\"/s\"}, " DST "}]}"), "link.bandwidth", "a bad bandwidth");
+  is_str(field_of("{\"type\": \"copy\", \"link\": [], \"disks\": "
+                  "[{\"source\": {\"path\": \"/s\"}, " DST "}]}"),
+         "link", "link not an object");
+}
+
 static void errors(void)
 {
   static const struct {
@@ -293,6 +328,7 @@ int main(void)
   copy_values();
   nbdkit_values();
   sync_values();
+  link_values();
   errors();
   return tap_done();
 }

@@ -8,6 +8,7 @@
 #include "util/argv.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
+#include "transfer/link-sizing.h"
 #include "tap.h"
 #include "transfer/tool-argv.h"
 
@@ -195,17 +196,29 @@ static void test_qemu_nbdcopy(void)
          "qemu-nbd -f qcow2 --socket /r/d.sock --pid-file=/r/d.pid "
          "--persistent --shared=4 --cache=writeback --discard=unmap "
          "--detect-zeroes=unmap /d/vm.qcow2", "qemu-nbd");
-  nbdcopy_argv(&n1, 3, false, false, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
+  nbdcopy_argv(&n1, 3, false, false, NULL, "nbd+unix:///?socket=/r/s.sock", "/d/out.img");
   is_str(s1 = argv_join(&n1), "nbdcopy --flush --progress=3 "
          "'nbd+unix:///?socket=/r/s.sock' /d/out.img", "nbdcopy");
-  nbdcopy_argv(&n2, 3, true, false, "nbd://h/", "/dev/vdc");
+  nbdcopy_argv(&n2, 3, true, false, NULL, "nbd://h/", "/dev/vdc");
   is_str(s2 = argv_join(&n2), "nbdcopy --flush --progress=3 "
          "--destination-is-zero nbd://h/ /dev/vdc",
          "nbdcopy --destination-is-zero only when asked");
-  nbdcopy_argv(&n3, 3, false, true, "nbd://h/", "/d/out.img");
+  nbdcopy_argv(&n3, 3, false, true, NULL, "nbd://h/", "/d/out.img");
   is_str(s3 = argv_join(&n3), "nbdcopy --flush --progress=3 "
          "--connections=1 --requests=4 nbd://h/ /d/out.img",
          "nbdcopy under a bandwidth limit: 1 MiB in flight");
+
+  /* a network link: 200 Mbit/s, 100 ms, as qcow2's nbdcopy sizes it */
+  _cleanup_argv_ struct argv n4 = { 0 };
+  _cleanup_free_ char *s4 = NULL;
+  struct link_sizing sz;
+  link_sizing_compute(&sz, 100, false, 200000000, 0, QEMU_NBD_CLIENTS,
+                      32u << 20);
+  nbdcopy_argv(&n4, 3, false, true, &sz, "nbd://h/", "/d/out.img");
+  is_str(s4 = argv_join(&n4), "nbdcopy --flush --progress=3 "
+         "--connections=4 --threads=4 --requests=2 --request-size=4194304 "
+         "nbd://h/ /d/out.img",
+         "nbdcopy across a link: sized for it, the limit included");
 }
 
 int main(void)

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "transfer/link-sizing.h"
+#include "util/timeutil.h"
+
+#define PROBES 3
+#define PROBE_LEN 4096
+#define PROBE_TIMEOUT_S 3
+
+static const char *const from_name[] = {
+  [BITS_LINK] = "link", [BITS_LIMIT] = "limits", [BITS_ASSUMED] = "assumed",
+};
+
+void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
+                         uint64_t link_bits, uint64_t limit_bits,
+                         unsigned max_conns, uint32_t max_request)
+{
+  uint64_t want, size = LINK_REQUEST_MIN, conns;
+
+  if (max_conns < 1)
+    max_conns = 1;
+  if (max_request < LINK_REQUEST_MIN)
+    max_request = LINK_REQUEST_MIN;
+  if (rtt_ms < 0)
+    rtt_ms = 0;
+  s->rtt_ms = rtt_ms;
+  s->rtt_given = rtt_given;
+  /* the slower of the link and the job's limit is what flows */
+  if (link_bits && (!limit_bits || link_bits <= limit_bits)) {
+    s->bits = link_bits;
+    s->bits_from = BITS_LINK;
+  } else if (limit_bits) {
+    s->bits = limit_bits;
+    s->bits_from = BITS_LIMIT;
+  } else {
+    s->bits = LINK_ASSUMED_BITS;
+    s->bits_from = BITS_ASSUMED;
+  }
+  s->bdp = (uint64_t)((double)s->bits / 8 * rtt_ms / 1000);
+  /* while one request of a connection crosses the link the others must
+   * fill it: twice the product (for the jitter of a busy host and the
+   * hop through nbdkit) plus two requests (the one arriving, and the one
+   * waiting in nbdkit's rate filter under a limit) */
+  want = 2 * s->bdp;
+  if (max_conns < 3)
+    max_conns = 3;
+  while (size < max_request && want > (uint64_t)(max_conns - 2) * size)
+    size *= 2;
+  conns = (want + size - 1) / size + 2;
+  if (conns < LINK_CONNS_MIN)
+    conns = LINK_CONNS_MIN;
+  if (conns > max_conns)
+    conns = max_conns;
+  s->connections = (unsigned)conns;
+  s->request_size = (uint32_t)size;
+  /* queued per connection: 8 MiB as on a LAN, 64 MiB of buffers in
+   * all at most, and at least the next read waiting in nbdkit */
+  {
+    uint64_t r = (8u << 20) / size, cap = (64ULL << 20) / (conns * size);
+    if (r > cap)
+      r = cap;
+    s->requests = r < 2 ? 2 : (unsigned)r;
+  }
+  s->in_flight = conns * size;
+}
+
+json_object *link_sizing_json(const struct link_sizing *s)
+{
+  json_object *o = json_object_new_object();
+  char how[256];
+
+  json_object_object_add(o, "rtt_ms", json_object_new_double(
+                           (double)(int64_t)(s->rtt_ms * 10) / 10));
+  json_object_object_add(o, "rtt_from", json_object_new_string(
+                           s->rtt_given ? "link" : "measured"));
+  json_object_object_add(o, "bandwidth_bits",
+                         json_object_new_int64((int64_t)s->bits));
+  json_object_object_add(o, "bandwidth_from",
+                         json_object_new_string(from_name[s->bits_from]));
+  json_object_object_add(o, "bdp_bytes", json_object_new_int64((int64_t)s->bdp));
+  json_object_object_add(o, "connections",
+                         json_object_new_int((int)s->connections));
+  json_object_object_add(o, "requests", json_object_new_int((int)s->requests));
+  json_object_object_add(o, "request_size",
+                         json_object_new_int64(s->request_size));
+  json_object_object_add(o, "in_flight_bytes",
+                         json_object_new_int64((int64_t)s->in_flight));
+  snprintf(how, sizeof how, "%u connections x %u KiB on the link (one "
+           "read each: nbdkit's retry filter serializes) >= 2 x %llu bytes "
+           "(%llu bit/s x %.1f ms) + 2 requests",
+           s->connections, s->request_size >> 10,
+           (unsigned long long)s->bdp, (unsigned long long)s->bits,
+           s->rtt_ms);
+  json_object_object_add(o, "reckoned", json_object_new_string(how));
+  return o;
+}
+
+double link_rtt_probe(struct nbd_handle *nbd)
+{
+  char buf[PROBE_LEN];
+  double best = -1;
+  int64_t size = nbd_get_size(nbd);
+
+  if (size < PROBE_LEN)
+    return -1;
+  for (int i = 0; i < PROBES; i++) {
+    double t = time_monotonic();
+    int64_t cookie = nbd_aio_pread(nbd, buf, sizeof buf, 0,
+                                   NBD_NULL_COMPLETION, 0);
+    int done = 0;
+    if (cookie < 0)
+      return -1;
+    /* a source that stops answering is the copy's to judge (its stall
+     * timeout), not the probe's to wait on */
+    while ((done = nbd_aio_command_completed(nbd, cookie)) == 0) {
+      if (time_monotonic() - t > PROBE_TIMEOUT_S)
+        return -2;
+      if (nbd_poll(nbd, 100) < 0)
+        return -1;
+    }
+    if (done < 0)
+      return -1;
+    t = (time_monotonic() - t) * 1000;
+    if (best < 0 || t < best)
+      best = t;
+  }
+  return best;
+}
