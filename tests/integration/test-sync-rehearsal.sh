@@ -42,8 +42,10 @@ rehearsed() {  # N: the job waits after its Nth rehearsal
   api GET /v1/jobs/warm >"$T/job.json"
   jq -e --argjson n "$1" '.state == "running" and .phase == "waiting" and
     (.result.rehearsals | length) == $n' "$T/job.json" >/dev/null ||
-    { [ "$(jq -r .state "$T/job.json")" = running ] ||
-        die "the job ended: $(jq -c '{state,error}' "$T/job.json"); $(log)"; false; }
+    { case $(jq -r .state "$T/job.json") in
+        succeeded|failed|cancelled)
+          die "the job ended: $(jq -c '{state,error}' "$T/job.json"); $(log)" ;;
+      esac; false; }     # queued or running: not yet
 }
 wait_for 900 rehearsed 1 || die "no rehearsal after pass 1: $(jq -c '{phase,result}' "$T/job.json")"
 jq -e '.result.rehearsals[0] | .state == "succeeded" and .after_pass == 1 and
