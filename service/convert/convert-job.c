@@ -25,6 +25,7 @@ struct convert_run {
   struct runner *r;
   struct v2v_progress *p;
   int mr_fd;             /* the machine-readable file, read as it grows */
+  const struct v2v_stop *stop;   /* NULL: runs to its end or a cancel */
 };
 
 /* job.log keeps every line; a redrawn bar keeps only its last state. */
@@ -212,9 +213,17 @@ static int run_v2v(struct convert_run *cr, const char *tool,
   ch->on_line = on_v2v_line;
   ch->opaque = cr;
   while (!ch->exited && !r->kids.cancelled) {
+    char stop_why[512];
     children_poll(&r->kids, -1, 250);
     read_machine_file(cr);
     apply_progress(cr);
+    if (cr->stop && !ch->exited &&
+        cr->stop->fn(cr->stop->arg, stop_why, sizeof stop_why)) {
+      child_stop(&r->kids, ch);
+      child_release(&r->kids, ch);
+      failure_set(f, "stopped", "%s", stop_why);
+      return -1;
+    }
   }
   if (child_wait(&r->kids, ch) < 0) {
     child_stop(&r->kids, ch);     /* before its half-written files go */
@@ -238,8 +247,15 @@ int v2v_run(struct runner *r, const char *tool, const struct argv *a,
             const char *mr_path, struct v2v_progress *p,
             struct job_failure *f)
 {
+  return v2v_run_until(r, tool, a, mr_path, p, NULL, f);
+}
+
+int v2v_run_until(struct runner *r, const char *tool, const struct argv *a,
+                  const char *mr_path, struct v2v_progress *p,
+                  const struct v2v_stop *stop, struct job_failure *f)
+{
   _cleanup_free_ char *cmd = NULL;
-  struct convert_run cr = { .r = r, .p = p, .mr_fd = -1 };
+  struct convert_run cr = { .r = r, .p = p, .mr_fd = -1, .stop = stop };
   int ret;
 
   cr.mr_fd = open(mr_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);

@@ -25,6 +25,16 @@ int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir);
 int v2v_run(struct runner *r, const char *tool, const struct argv *a,
             const char *mr_path, struct v2v_progress *p,
             struct job_failure *f);
+/* v2v_run, stopped early when STOP says so (asked about four times a
+ * second): TOOL's group is stopped as on a cancel and -1 returned with
+ * f's code "stopped" and STOP's words. */
+struct v2v_stop {
+  bool (*fn)(void *arg, char *why, size_t len);
+  void *arg;
+};
+int v2v_run_until(struct runner *r, const char *tool, const struct argv *a,
+                  const char *mr_path, struct v2v_progress *p,
+                  const struct v2v_stop *stop, struct job_failure *f);
 /* state.disks has at least N entries (convert: as virt-v2v says how
  * many disks it copies; inplace: one a disk, from the start). */
 void v2v_ensure_disks(struct runner *r, size_t n);

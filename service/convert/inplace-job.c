@@ -221,8 +221,8 @@ int inplace_job_run(struct runner *r, const struct job_request *req,
 /* The conversion; its overlays committed into the disks, or for a
  * rehearsal thrown away with them untouched. */
 static int inplace_do(struct runner *r, const struct inplace_request *req,
-                      bool rehearse, json_object *result,
-                      struct job_failure *f)
+                      bool rehearse, const struct v2v_stop *stop,
+                      json_object *result, struct job_failure *f)
 {
   _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
                                                  "/usr/libexec");
@@ -274,7 +274,7 @@ static int inplace_do(struct runner *r, const struct inplace_request *req,
     failure_set(f, "invalid_request", "%s", why ? why : strerror(errno));
     goto out;
   }
-  if (v2v_run(r, "virt-v2v-in-place", &a, mr_path, &p, f) < 0 ||
+  if (v2v_run_until(r, "virt-v2v-in-place", &a, mr_path, &p, stop, f) < 0 ||
       (!rehearse && commit_all(&ir, f) < 0))
     goto out;
   add_result(&ir, result, &p);
@@ -292,11 +292,12 @@ out:
 int inplace_run(struct runner *r, const struct inplace_request *req,
                 json_object *result, struct job_failure *f)
 {
-  return inplace_do(r, req, false, result, f);
+  return inplace_do(r, req, false, NULL, result, f);
 }
 
 int inplace_rehearse(struct runner *r, const struct inplace_request *req,
-                     json_object *result, struct job_failure *f)
+                     const struct v2v_stop *stop, json_object *result,
+                     struct job_failure *f)
 {
-  return inplace_do(r, req, true, result, f);
+  return inplace_do(r, req, true, stop, result, f);
 }

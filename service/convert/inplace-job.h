@@ -6,6 +6,7 @@
 
 #include <json-c/json.h>
 
+#include "convert/convert-job.h"
 #include "jobs/job-request.h"
 #include "runner/runner.h"
 
@@ -20,9 +21,11 @@ int inplace_run(struct runner *r, const struct inplace_request *req,
 /* A rehearsal of inplace_run(): the same conversion on throw-away qcow2
  * overlays over the disks, which are only read; the overlays go
  * whatever the outcome.  RESULT gets "guest", "virtio_drivers" and
- * "warnings" as inplace_run()'s does.  Returns 0, or -1 with f set
+ * "warnings" as inplace_run()'s does.  STOP (or NULL) may end it early
+ * (f's code "stopped").  Returns 0, or -1 with f set
  * (virt-v2v-in-place's own error line) or on cancel. */
 int inplace_rehearse(struct runner *r, const struct inplace_request *req,
-                     json_object *result, struct job_failure *f);
+                     const struct v2v_stop *stop, json_object *result,
+                     struct job_failure *f);
 
 #endif

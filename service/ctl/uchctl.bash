@@ -16,6 +16,7 @@ _uchctl_command_options() {
     list) echo "--state" ;;
     wait) echo "--timeout" ;;
     logs) echo "-f --follow" ;;
+    sync) echo "--rehearse" ;;
     check) echo "--quick --vcenter --esxi --ports --vddk-libdir --state-dir --runtime-dir" ;;
     support-bundle) echo "-o --output --state-dir" ;;
   esac

@@ -107,3 +107,17 @@ json_object *sync_request_take(const char *job_rt_dir)
   }
   return o;
 }
+
+bool sync_request_cutover_waiting(const char *job_rt_dir)
+{
+  _cleanup_free_ char *dir = sync_request_dir(job_rt_dir);
+  _cleanup_free_ char *next = NULL;
+  _cleanup_json_ json_object *o = NULL;
+  const char *action;
+
+  if (!dir || asprintf(&next, "%s/" NEXT, dir) < 0 ||
+      !(o = json_read_path(next)))
+    return false;
+  action = json_get_string(o, "action");
+  return action && strcmp(action, "cutover") == 0;
+}

@@ -9,6 +9,7 @@
 #define UCH_SYNC_REQUEST_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #define SYNC_REQUESTS_DIR "requests"
 
@@ -25,5 +26,9 @@ int sync_request_post(const char *job_rt_dir, const char *action,
 /* The waiting request, taken (next.json removed, or kept as "cutover"
  * for a cutover); NULL with errno ENOENT when there is none. */
 json_object *sync_request_take(const char *job_rt_dir);
+
+/* Whether the request waiting (not taken) is a cutover: a rehearsal
+ * running then stops, so that the cutover does not wait for it. */
+bool sync_request_cutover_waiting(const char *job_rt_dir);
 
 #endif

@@ -19,11 +19,11 @@ struct pass_fact {
 struct prediction {
   bool known;           /* false: too few passes (why says why) */
   double cutover_s;     /* copy_s + conversion_s */
-  double copy_s;        /* the last pass: overhead_s + bytes / throughput */
+  double copy_s;        /* the last pass: at the last incremental one's pace */
   double conversion_s;  /* the last rehearsal's; < 0 when none ran */
   double overhead_s;    /* a pass's cost beyond its bytes */
   double throughput;    /* bytes/s, of the largest pass */
-  double change_rate;   /* bytes/s changed, over the incremental passes */
+  double change_rate;   /* bytes/s changed, the last incremental pass's */
   double gap_s;         /* the time the cutover pass would catch up on */
   int64_t bytes;        /* change_rate * gap_s */
   char how[512];        /* the reckoning in words, with the figures */

@@ -231,6 +231,19 @@ static void predict(struct sync_job *sj)
   json_object_object_add(sj->result, "prediction", o);
 }
 
+/* A rehearsal stops when a cutover is asked for: the guest is down by
+ * then, and its downtime must not include a rehearsal. */
+static bool cutover_asked(void *arg, char *why, size_t len)
+{
+  struct sync_job *sj = arg;
+
+  if (!sync_request_cutover_waiting(sj->r->rt_dir))
+    return false;
+  snprintf(why, len, "stopped: the cutover was asked for, and a cutover "
+           "does not wait for a rehearsal");
+  return true;
+}
+
 /* A rehearsal of the cutover's conversion (the request's or the pass's
  * "rehearse"): virt-v2v-in-place on throw-away overlays over the
  * destinations as the last pass left them, while the source still runs.
@@ -261,8 +274,9 @@ static int rehearse(struct sync_job *sj)
     failure_set(&f, "internal", "out of memory");
     ret = -1;
   } else {
+    struct v2v_stop stop = { cutover_asked, sj };
     inplace_of_destinations(sj, &sj->req->inplace, req);
-    ret = inplace_rehearse(r, req, reh, &f);
+    ret = inplace_rehearse(r, req, &stop, reh, &f);
   }
   if (r->kids.cancelled)
     return -1;
@@ -270,7 +284,8 @@ static int rehearse(struct sync_job *sj)
   json_object_object_add(reh, "seconds", json_object_new_double(
     (double)(int64_t)(took * 1000) / 1000));
   json_object_object_add(reh, "state", json_object_new_string(
-    ret == 0 ? "succeeded" : "failed"));
+    ret == 0 ? "succeeded" : strcmp(f.code, "stopped") == 0 ? "stopped"
+    : "failed"));
   if (ret == 0)
     sj->conversion_s = took;
   else {

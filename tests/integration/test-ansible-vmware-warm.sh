@@ -17,7 +17,8 @@
 # together they cover every write; the destination equals the disk
 # after the cutover pass (copied while virt-v2v-in-place works on its
 # overlay, before it commits); then the job succeeds, reports the guest
-# it converted, the destination holds viostor.sys (read with ntfs-3g's
+# it converted (rehearsed after pass 1 too, uch_warm_rehearse), the
+# destination holds viostor.sys (read with ntfs-3g's
 # ntfsls, no second libguestfs appliance) and the test's writes are
 # still there; no snapshot is left; the password is nowhere.  Then
 # failures on web02 (a blank 64 MiB disk): CBT off without
@@ -71,6 +72,7 @@ facts() { vm_facts root "$T/vc.pw" "$1"; }
 cat >"$T/warm.yml" <<YAML
 uch_wave: w4
 uch_vmware_enable_cbt: true
+uch_warm_rehearse: true
 uch_vmware_warm_vms:
   - name: web01
     disks: [{destination: {path: $T/dst.img}}]
@@ -119,6 +121,13 @@ pass "incremental passes read what CBT answered ($WARM_CHANGED bytes for $writte
 
 jq -e '.result.inplace.guest.product_name | startswith("Windows 10")' "$T/$job.json" >/dev/null ||
   die "result.inplace: $(jq -c .result.inplace "$T/$job.json")"
+# uch_warm_rehearse: the conversion rehearsed after pass 1, while the
+# VM ran, and its time in the prediction the cutover was judged against
+jq -e '.result.rehearsals[0] as $r | $r.state == "succeeded" and $r.after_pass == 1 and
+  ($r.guest.product_name | startswith("Windows 10")) and
+  .result.cutover.predicted_seconds > $r.seconds' "$T/$job.json" >/dev/null ||
+  die "the rehearsal: $(jq -c '{rehearsals: .result.rehearsals, prediction: .result.prediction, cutover: .result.cutover}' "$T/$job.json")"
+pass "rehearsed after pass 1 ($(jq -r '.result.rehearsals[0].seconds' "$T/$job.json") s), cutover $(jq -r .result.cutover.seconds "$T/$job.json") s against $(jq -r .result.cutover.predicted_seconds "$T/$job.json") s predicted"
 # what a user looks for: the virtio block driver in the converted disk,
 # which the VM's own disk does not have
 start=$(jq '.[0].start' <<<"$parts") size=$(jq '.[0].size' <<<"$parts")

@@ -9,7 +9,8 @@
 # NTFS boot sector zeroed) and a sync pass asks for a rehearsal: it
 # fails, saying why in the job, which keeps waiting; the prediction
 # reckons the cutover from the passes and the good rehearsal's time.
-# The source mended, the cutover converts for real and result.cutover
+# The source mended, a third rehearsal is stopped by the cutover asked
+# for while it runs; the cutover converts for real and result.cutover
 # sets what it took beside what was predicted.
 # uch-test: slow
 # uch-test: timeout=1500
@@ -41,8 +42,10 @@ rehearsed() {  # N: the job waits after its Nth rehearsal
   api GET /v1/jobs/warm >"$T/job.json"
   jq -e --argjson n "$1" '.state == "running" and .phase == "waiting" and
     (.result.rehearsals | length) == $n' "$T/job.json" >/dev/null ||
-    { [ "$(jq -r .state "$T/job.json")" = running ] ||
-        die "the job ended: $(jq -c '{state,error}' "$T/job.json"); $(log)"; false; }
+    { case $(jq -r .state "$T/job.json") in
+        succeeded|failed|cancelled)
+          die "the job ended: $(jq -c '{state,error}' "$T/job.json"); $(log)" ;;
+      esac; false; }     # queued or running: not yet
 }
 wait_for 900 rehearsed 1 || die "no rehearsal after pass 1: $(jq -c '{phase,result}' "$T/job.json")"
 jq -e '.result.rehearsals[0] | .state == "succeeded" and .after_pass == 1 and
@@ -88,16 +91,32 @@ jq -e '.result.prediction as $p | .result.rehearsals[0].seconds as $c |
   die "prediction: $(jq -c .result.prediction "$T/job.json")"
 pass "predicted cutover $(jq -r .result.prediction.cutover_seconds "$T/job.json") s: $(jq -r .result.prediction.how "$T/job.json")"
 
-# mended: the cutover brings the boot sector back and converts for real
+# mended: a sync pass brings the boot sector back and rehearses again;
+# while that rehearsal runs the cutover is asked for: the rehearsal
+# stops (the downtime does not wait for it) and the cutover converts
 cp "$T/src.good" "$T/src.raw"
-printf '{"disks": [{"changed_extents": [[%d, %d]]}]}\n' $((1 << 20)) $((64 << 10)) >"$T/cut.json"
+printf '{"rehearse": true, "disks": [{"changed_extents": [[%d, %d]]}]}\n' $((1 << 20)) $((64 << 10)) >"$T/pass3.json"
+api POST /v1/jobs/warm/sync "$T/pass3.json" >/dev/null
+[ "$(status)" = 202 ] || die "pass 3: $(status) $(cat "$T/body")"
+rehearsing3() {
+  api GET /v1/jobs/warm >"$T/job.json"
+  jq -e '(.result.rehearsals | length) == 3 and .result.rehearsals[2].state == null' \
+    "$T/job.json" >/dev/null
+}
+wait_for 600 rehearsing3 || die "rehearsal 3 never started: $(jq -c '{phase,result}' "$T/job.json")"
+printf '{"disks": [{"changed_extents": []}]}\n' >"$T/cut.json"
 api POST /v1/jobs/warm/cutover "$T/cut.json" >/dev/null
 [ "$(status)" = 202 ] || die "cutover: $(status) $(cat "$T/body")"
 st=$(job_wait warm 900)
 api GET /v1/jobs/warm >"$T/job.json"
 [ "$st" = succeeded ] || die "ended $st: $(jq -c '{error,phase}' "$T/job.json"); $(log)"
+jq -e '.result.rehearsals[2] | .state == "stopped" and .error.code == "stopped" and
+  (.error.message | test("cutover"))' "$T/job.json" >/dev/null ||
+  die "rehearsal 3: $(jq -c '.result.rehearsals[2]' "$T/job.json")"
+pass "a cutover asked for during a rehearsal stops it: $(jq -r '.result.rehearsals[2].error.message' "$T/job.json")"
 jq -e '.result.cutover.seconds > 0 and .result.cutover.predicted_seconds ==
-  .result.prediction.cutover_seconds and .result.inplace.virtio_drivers == true and
+  .result.prediction.cutover_seconds and .result.prediction.after_pass == 3 and
+  .result.inplace.virtio_drivers == true and
   ([.result.inplace.warnings[] | select(test("inspection"))] | length) == 0' \
   "$T/job.json" >/dev/null || die "result: $(jq -c '{cutover,inplace,prediction}' "$T/job.json")"
 drivers=$(guestfish --ro -a "$T/dst.raw" -i ls /Windows/System32/Drivers)

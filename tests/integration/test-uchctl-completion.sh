@@ -48,7 +48,7 @@ cmds=$(sed -n '/^Commands:/,/^$/p' <<<"$help" | awk 'NF && !/^Commands:/ && /^  
   die "commands of --help: $(tr '\n' ' ' <<<"$cmds"); completed: $(complete_line uchctl "" | tr '\n' ' ')"
 while read -r flag; do
   found=no
-  for cmd in "" list wait logs check support-bundle; do
+  for cmd in "" list wait logs sync check support-bundle; do
     complete_line uchctl $cmd -- | grep -qx -- "$flag" && { found=yes; break; }
   done
   [ $found = yes ] || die "no command completes $flag"

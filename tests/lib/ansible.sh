@@ -91,8 +91,10 @@ vmware_play() {
 }
 
 # the job log shows virt-v2v-in-place; or the playbook has ended
-_v2v_in_place_running() { # JOB
-  grep -q "running: [^ ]*virt-v2v-in-place " "$T/state/jobs/$1/job.log" 2>/dev/null
+_v2v_in_place_running() { # JOB: the cutover's conversion, not a rehearsal's
+  awk '/cutover done: converting the destinations in place/ { cut = 1 }
+       cut && /running: [^ ]*virt-v2v-in-place / { found = 1 }
+       END { exit !found }' "$T/state/jobs/$1/job.log" 2>/dev/null
 }
 _v2v_in_place_or_gone() { # PID JOB
   kill -0 "$1" 2>/dev/null || return 0

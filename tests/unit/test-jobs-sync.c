@@ -179,6 +179,7 @@ static void request_files(void)
   mkdir(req_dir, 0700);
   ok(sync_request_take(dir) == NULL && errno == ENOENT, "nothing waiting");
   ok(sync_request_post(dir, "sync", body) == 0, "a sync request");
+  ok(!sync_request_cutover_waiting(dir), "a sync waiting is no cutover");
   ok(sync_request_post(dir, "cutover", body) < 0 && errno == EEXIST,
      "a second one while the first waits: EEXIST");
   o = sync_request_take(dir);
@@ -186,7 +187,9 @@ static void request_files(void)
   ok(json_get(json_get(o, "body"), "disks") != NULL, "with its body");
   ok(json_get_string(o, "requested_at") != NULL, "and when");
   json_object_put(o);
+  ok(!sync_request_cutover_waiting(dir), "nothing waiting: no cutover");
   ok(sync_request_post(dir, "cutover", NULL) == 0, "then a cutover");
+  ok(sync_request_cutover_waiting(dir), "a cutover waiting, seen untaken");
   o = sync_request_take(dir);
   is_str(json_get_string(o, "action"), "cutover", "taken");
   json_object_put(o);
