@@ -22,24 +22,13 @@
 #include "transfer/tool-argv.h"
 #include "transfer/verify.h"
 #include "util/cleanup.h"
+#include "util/failure.h"
 #include "util/fs.h"
 #include "util/timeutil.h"
 #include "volumes/volume-open.h"
 
 /* fd number nbdcopy gets its progress pipe on */
 #define PROGRESS_FD 3
-
-/* "disks[1].source: " in front of what went wrong. */
-static void failure_prefix(struct job_failure *f, const char *fmt, size_t i)
-{
-  char head[64], msg[sizeof f->message];
-
-  snprintf(head, sizeof head, fmt, i);
-  /* A message cut short still says where it went wrong first. */
-  if (snprintf(msg, sizeof msg, "%s%s", head, f->message) < 0)
-    return;
-  memcpy(f->message, msg, sizeof msg);
-}
 
 /* When the server we started failed a connection, its own log line
  * says why (ssh: "failed to connect ..."); libnbd only sees the

@@ -30,10 +30,7 @@ static int digest_disk(struct runner *r, size_t i,
 
   if (d->volume.id) {
     if (volume_open(r, &d->volume, false, &dev, f) < 0) {
-      char msg[sizeof f->message], code[sizeof f->code];
-      memcpy(msg, f->message, sizeof msg);
-      memcpy(code, f->code, sizeof code);
-      failure_set(f, code, "disks[%zu].source: %s", i, msg);
+      failure_prefix(f, "disks[%zu].source: ", i);
       return -1;
     }
     path = dev;

@@ -84,10 +84,7 @@ static int link_disks(struct runner *r, const struct export_request *e,
     struct stat st;
     if (disk->volume.id) {
       if (volume_open(r, &disk->volume, false, &dev, f) < 0) {
-        char msg[sizeof f->message], code[sizeof f->code];
-        memcpy(msg, f->message, sizeof msg);
-        memcpy(code, f->code, sizeof code);
-        failure_set(f, code, "disks[%zu].source: %s", i, msg);
+        failure_prefix(f, "disks[%zu].source: ", i);
         return -1;
       }
       path = dev;

@@ -12,4 +12,10 @@ struct job_failure {
 void failure_set(struct job_failure *f, const char *code, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
 
+/* Puts FMT's words (e.g. "disks[1].source: ") before the message f
+ * already holds, its code kept: which part of a request a failure of a
+ * lower layer is of. */
+void failure_prefix(struct job_failure *f, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+
 #endif
