@@ -318,6 +318,20 @@ def job_failure_message(job, log_tail, last_phase=None):
     return msg
 
 
+def job_late_message(job, wait_for, wait_timeout, log_tail):
+    """The words a task shows when its job did not serve or end within
+    wait_timeout seconds (the job itself keeps running)."""
+    prog = job.get('progress') or {}
+    msg = ('job %s did not %s within %d s: state %s, phase %s, %s%% '
+           '(the job keeps running)' % (
+               job.get('id'), 'serve' if wait_for == 'serving' else 'end',
+               wait_timeout, job.get('state'), job.get('phase'),
+               prog.get('percent')))
+    if log_tail:
+        msg += '\nlast %d lines of the job log:\n%s' % (len(log_tail),
+                                                        '\n'.join(log_tail))
+    return msg
+
 def nbdkit_problems(nbdkit, plugins, filters):
     """What is missing of the nbdkit `plugins` and `filters` a role
     needs, given the nbdkit capabilities uchd or uchctl reported (None

@@ -176,7 +176,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    FINAL_STATES, UchClient, UchError, job_failure_message, job_wait_argument_spec,
+    FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
     uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
     differences, drop_none, read_secret, remove_secrets, substitute, write_secret)
@@ -209,14 +209,8 @@ def main():
     def fail_job(job, timed_out=False):
         tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
         if timed_out:
-            prog = job.get('progress') or {}
-            msg = ('job %s did not %s within %d s: state %s, phase %s, %s%% '
-                   '(the job keeps running)' % (
-                       job_id, 'serve' if p['wait_for'] == 'serving' else 'end',
-                       p['wait_timeout'], job.get('state'), job.get('phase'),
-                       prog.get('percent')))
-            if tail:
-                msg += '\nlast %d lines of the job log:\n%s' % (len(tail), '\n'.join(tail))
+            msg = job_late_message(dict(job, id=job_id), p['wait_for'],
+                                   p['wait_timeout'], tail)
         else:
             msg = job_failure_message(job, tail, last_phase)
         result.update(job=job, log_tail=tail, timed_out=timed_out)

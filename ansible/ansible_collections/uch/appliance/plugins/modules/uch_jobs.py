@@ -159,7 +159,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
-    FINAL_STATES, UchClient, UchError, job_failure_message, job_wait_argument_spec,
+    FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
     poll_delays, uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
     differences, drop_none, read_secret, remove_secrets, substitute, write_secret)
@@ -359,14 +359,8 @@ def main():
                         continue
                     tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
                     if job_id in late:
-                        prog = job.get('progress') or {}
-                        msg = ('job %s did not %s within %d s: state %s, phase %s, %s%% '
-                               '(the job keeps running)' % (
-                                   job_id, 'serve' if p['wait_for'] == 'serving' else 'end',
-                                   p['wait_timeout'], job.get('state'), job.get('phase'),
-                                   prog.get('percent')))
-                        if tail:
-                            msg += '\nlast %d lines of the job log:\n%s' % (len(tail), '\n'.join(tail))
+                        msg = job_late_message(dict(job, id=job_id), p['wait_for'],
+                                               p['wait_timeout'], tail)
                     else:
                         msg = job_failure_message(job, tail, last_phase)
                     failed(o, msg, error=job.get('error') or {}, phase=last_phase or job.get('phase'),
