@@ -27,17 +27,10 @@ BITS=200000000
 NS=uchwan$$
 VETH=uchwv$$                    # our end; the peer is in $NS
 NET=10.$(( 150 + RANDOM % 40 )).$(( RANDOM % 250 ))
-ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
 cleanup_add "ip netns del $NS"
 cleanup_add "ip netns pids $NS | xargs -r kill"
-ip link add "$VETH" type veth peer name "${VETH}p" || skip "no veth here"
 cleanup_add "ip link del $VETH"
-ip link set "${VETH}p" netns "$NS"
-ip addr add "$NET.1/30" dev "$VETH"
-ip link set "$VETH" up
-ip netns exec "$NS" ip addr add "$NET.2/30" dev "${VETH}p"
-ip netns exec "$NS" ip link set "${VETH}p" up
-ip netns exec "$NS" ip link set lo up
+netns_link "$NS" "$VETH" "$NET" || skip "cannot make a network namespace and a veth pair"
 
 # 256 MiB with 32 MiB of data in 8 places, on the namespace's loopback
 make_sparse_image "$T/disk.img" $((256 * MIB)) 32

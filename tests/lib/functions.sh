@@ -7,6 +7,8 @@ set -euo pipefail
 UCH_TOP=${UCH_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 UCH_BUILD=${UCH_BUILD:-$UCH_TOP/build}
 export PATH="$UCH_BUILD:$PATH"
+# shellcheck source=tests/lib/netns.sh
+source "$UCH_TOP/tests/lib/netns.sh"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/uch-test.XXXXXX")
 export T
