@@ -332,6 +332,7 @@ def job_late_message(job, wait_for, wait_timeout, log_tail):
                                                         '\n'.join(log_tail))
     return msg
 
+
 def nbdkit_problems(nbdkit, plugins, filters):
     """What is missing of the nbdkit `plugins` and `filters` a role
     needs, given the nbdkit capabilities uchd or uchctl reported (None

@@ -181,6 +181,7 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
     differences, drop_none, read_secret, remove_secrets, substitute, write_secret)
 
+
 def main():
     spec = uch_argument_spec()
     spec.update(

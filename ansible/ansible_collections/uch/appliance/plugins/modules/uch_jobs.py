@@ -47,9 +47,9 @@ options:
           M(uch.appliance.uch_job)'s I(request). Needed with I(state=present).
         type: dict
       secrets:
-        description: Secret files of this job, name to content.
+        description: Secret files of this job, name to content (never
+          logged).
         type: dict
-        no_log: true
   state:
     description:
       - C(present) submits each job unless it exists with the same request.
