@@ -72,6 +72,20 @@ def differences(want, have, path=''):
     return []
 
 
+def job_differences(want, have, secrets, paths):
+    """What differs between the request want and the existing job have
+    (its stored request), and between the secrets given and the files
+    at paths that the job already reads: a list of words, empty when
+    the job is the one asked for."""
+    diff = differences(want, have.get('request') or {})
+    for name, content in secrets.items():
+        cur = read_secret(paths[name])
+        if cur is not None and cur != content.rstrip('\n'):
+            diff.append('secrets.%s (the file %s holds another value)'
+                        % (name, paths[name]))
+    return diff
+
+
 def write_secret(path, content):
     tmp = path + '.tmp'
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

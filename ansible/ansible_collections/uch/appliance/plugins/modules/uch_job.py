@@ -179,7 +179,7 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
     FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
     uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
-    differences, drop_none, read_secret, remove_secrets, substitute, write_secret)
+    drop_none, job_differences, remove_secrets, substitute, write_secret)
 
 
 def main():
@@ -294,12 +294,7 @@ def main():
             have = None
 
         if have is not None:
-            diff = differences(want, have.get('request') or {})
-            for name, content in secrets.items():
-                cur = read_secret(paths[name])
-                if cur is not None and cur != content.rstrip('\n'):
-                    diff.append('secrets.%s (the file %s holds another value)'
-                                % (name, paths[name]))
+            diff = job_differences(want, have, secrets, paths)
             if diff:
                 module.fail_json(msg='job %s already exists with a different request: %s'
                                  % (job_id, '; '.join(diff)),

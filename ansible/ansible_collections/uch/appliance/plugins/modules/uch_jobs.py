@@ -162,7 +162,7 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
     FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
     poll_delays, uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
-    differences, drop_none, read_secret, remove_secrets, substitute, write_secret)
+    drop_none, job_differences, remove_secrets, substitute, write_secret)
 
 ID_RE = re.compile(r'^[A-Za-z0-9._-]{1,64}$')
 
@@ -302,12 +302,7 @@ def main():
                 want['id'] = job_id
                 have = client.get_job(job_id)
                 if have is not None:
-                    diff = differences(want, have.get('request') or {})
-                    for name, content in secrets.items():
-                        cur = read_secret(paths[name])
-                        if cur is not None and cur != content.rstrip('\n'):
-                            diff.append('secrets.%s (the file %s holds another value)'
-                                        % (name, paths[name]))
+                    diff = job_differences(want, have, secrets, paths)
                     again = p['restart_failed'] and have.get('state') in ('failed', 'cancelled')
                     if diff and not again and not p['replace']:
                         failed(o, 'job %s already exists with a different request: %s'
