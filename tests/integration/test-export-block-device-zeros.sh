@@ -97,8 +97,7 @@ cat >"$T/exp.json" <<JSON
 JSON
 api POST /v1/jobs "$T/exp.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit export: $(status) $(cat "$T/body")"
-serving() { [ "$(job_field exp .phase)" = serving ]; }
-wait_for 30 serving || die "export not serving: $(job_field exp .error)"
+export_serving exp
 psk=$(job_field exp .result.tls_psk_file)
 grep -q -- "--filter=$filter" "$T/state/jobs/exp/job.log" ||
   die "the export's nbdkit has no zeroscan: $(grep nbdkit "$T/state/jobs/exp/job.log")"

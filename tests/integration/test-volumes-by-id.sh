@@ -70,8 +70,7 @@ cat >"$T/exp.json" <<JSON
 JSON
 api POST /v1/jobs "$T/exp.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit export: $(status) $(cat "$T/body")"
-serving() { [ "$(job_field exp .phase)" = serving ]; }
-wait_for 30 serving || die "export not serving: $(job_field exp .error)"
+export_serving exp
 nbdcopy "$(job_field exp '.result.exports[0].uri')" "$T/exported.img" ||
   die "reading the exported volume failed"
 cmp "$T/data.img" "$T/exported.img" || die "the exported volume differs"

@@ -286,6 +286,13 @@ copy_nbd() {
   esac
 }
 
+# export_serving ID: waits (30 s) for the export job ID to serve; dies
+# with its error if it does not.
+export_serving() {
+  wait_for 30 job_in_phase "$1" serving ||
+    die "export not serving: $(job_field "$1" .error)"
+}
+
 # submit NAME JSON: POST JSON (kept as $T/NAME.json) to /v1/jobs; prints
 # the HTTP status, the answer is in $T/body.
 submit() {
@@ -380,6 +387,8 @@ worker_leftovers() {
 # job_in_state ID STATE: true when job ID is in STATE now (for wait_for,
 # which must re-run the check: `wait_for 5 test "$(…)"` would not).
 job_in_state() { [ "$(job_field "$1" .state)" = "$2" ]; }
+# job_in_phase ID PHASE: the same for its phase (serving, copying, …).
+job_in_phase() { [ "$(job_field "$1" .phase)" = "$2" ]; }
 
 # sshd_loopback: an sshd on 127.0.0.1 for the ESXi-over-SSH transport,
 # with its own config and host key, key auth only, on a free port
