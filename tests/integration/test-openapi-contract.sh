@@ -93,6 +93,15 @@ x --tcp GET /v1/jobs/c1/log; expect 401 "log without a token"
 x GET /v1/jobs/nope/log; expect 404 "log of no job"
 x PATCH /v1/jobs/c1 '{"limits": {"bandwidth": "1M"}}'; expect 409 "PATCH a finished copy"
 
+# -- a digest job (the source appliance's half of a verified pass), done
+# before r1, e1 and s1 take the three slots; s1's second pass verifies
+# with it
+d1='{"type": "digest", "id": "d1", "chunk_mib": 1, "disks": [{"source": {"path": "'"$T"'/small.img"}, "extents": [[0, 65536]]}]}'
+x POST /v1/jobs "$d1"; expect 201 "submit d1"
+wait_for d1 '.state == "succeeded"'
+x GET /v1/jobs/d1; expect 200 "d1"
+v=$(jq -c '.result.disks[0].digest' "$T/b")
+
 # -- a copy held to 1 Mbit/s: running, PATCHed, cancelled, restarted
 r1='{"type": "copy", "id": "r1", "limits": {"bandwidth": "1M"},
      "disks": [{"source": {"path": "'"$T"'/src.img"}, "destination": {"path": "'"$T"'/r1.img"}}]}'
@@ -141,11 +150,14 @@ x POST /v1/jobs/q1/cancel; expect 202 "cancel q1 (queued)"
 
 # -- sync passes and the cutover
 x POST /v1/jobs/s1/sync; expect 400 "a pass without extents, no bitmap"
-x POST /v1/jobs/s1/sync '{"disks": [{"changed_extents": [[0, 65536]], "change_id": "c-1"}]}'; expect 202 "sync s1"
+x POST /v1/jobs/s1/sync '{"disks": [{"changed_extents": [[0, 65536]], "change_id": "c-1", "verify": '"$v"'}]}'; expect 202 "sync s1"
 x POST /v1/jobs/c1/sync '{"disks": [{"changed_extents": []}]}'; expect 409 "sync a copy"
 x --tcp POST /v1/jobs/s1/sync; expect 401 "sync without a token"
 x POST /v1/jobs/nope/sync; expect 404 "sync no job"
 wait_for s1 '(.result.passes | length) == 2 and .phase == "waiting"'
+x GET /v1/jobs/s1; expect 200 "s1 after its verified pass"
+jq -e '.result.passes[1].disks[0].verified.pieces == 1 and .result.prediction.after_pass == 2' "$T/b" >/dev/null ||
+  die "s1's second pass is not verified, or has no prediction: $(jq -c .result "$T/b")"
 x POST /v1/jobs/s1/cutover '{"disks": [{"changed_extents": [[0, 0]]}]}'; expect 400 "cutover, an empty extent"
 x POST /v1/jobs/c1/cutover '{"disks": [{"changed_extents": []}]}'; expect 409 "cutover a copy"
 x --tcp POST /v1/jobs/s1/cutover; expect 401 "cutover without a token"
