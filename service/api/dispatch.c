@@ -147,6 +147,7 @@ static enum MHD_Result handle(struct http_request *r)
   case ROUTE_JOB_PATCH: return api_job_patch(r);
   case ROUTE_JOB_SYNC: return api_job_pass(r, "sync");
   case ROUTE_JOB_CUTOVER: return api_job_pass(r, "cutover");
+  case ROUTE_JOB_DIGEST: return api_job_digest(r);
   default: break;
   }
   return http_error(r, MHD_HTTP_NOT_FOUND, "not_found", NULL,

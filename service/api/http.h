@@ -64,6 +64,9 @@ enum MHD_Result api_volumes_list(struct http_request *r);
 enum MHD_Result api_job_patch(struct http_request *r);
 /* POST /v1/jobs/{id}/sync and /cutover; action "sync" or "cutover". */
 enum MHD_Result api_job_pass(struct http_request *r, const char *action);
+/* POST /v1/jobs/{id}/digest: the source's digest a verified pass of a
+ * running sync job waits for (api/jobs-sync.c). */
+enum MHD_Result api_job_digest(struct http_request *r);
 
 /* The libmicrohttpd callbacks; cls is the listener's struct uchd and
  * whether it is the Unix socket (see listen.c). */

@@ -6,6 +6,7 @@
  * restarted, or run it as a systemd unit) nor a signal handler, and it
  * survives until the worker reads it. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/http.h"
@@ -73,5 +74,56 @@ enum MHD_Result api_job_pass(struct http_request *r, const char *action)
                       j->id, strerror(errno));
   }
   log_job(LOG_INFO, j->id, "%s requested", action);
+  return http_json(r, MHD_HTTP_ACCEPTED, j->doc);
+}
+
+/* POST /v1/jobs/{id}/digest: the source appliance's digest for the
+ * verified pass running or next ("verify": true), left for the worker
+ * as requests/digest.json; the pass takes it once it has flushed. */
+enum MHD_Result api_job_digest(struct http_request *r)
+{
+  struct uch_error err = { 0 };
+  const struct job_request *job;
+  _cleanup_json_ json_object *body = NULL;
+  _cleanup_free_ char *rt = NULL;
+  struct job *j = api_find_job(r);
+  char why[128];
+
+  if (!j)
+    return api_not_found(r);
+  if (strcmp(job_type(j), "sync") != 0) {
+    snprintf(why, sizeof why, "is a %s job: only a sync job's passes are "
+             "verified", job_type(j));
+    return conflict(r, j, why);
+  }
+  if (job_state(j) != JOB_RUNNING) {
+    snprintf(why, sizeof why, "is %s: a digest is for a running sync job",
+             job_state_name(job_state(j)));
+    return conflict(r, j, why);
+  }
+  if (!(job = job_request_of(j)) || job->kind != JOB_SYNC)
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "job '%s': its request cannot be read%s", j->id,
+                      job ? ": not a sync request" : " (see uchd's log)");
+  body = request_parse(r->body, r->len, &err);
+  if (!body || request_pass_digest(body, &job->u.sync, NULL, &err) < 0)
+    return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
+                      err.field, "%s", err.message);
+  rt = job_runtime_dir(r->d->cfg.runtime_dir, j->id);
+  if (!rt)
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "out of memory");
+  if (sync_request_post_digest(rt, body) < 0) {
+    if (errno == EEXIST)
+      return conflict(r, j, "already has a digest waiting for its pass: "
+                      "post again once that pass took it");
+    if (errno == ENOENT)
+      return conflict(r, j, "is still starting: its worker takes digests "
+                      "once it runs");
+    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "cannot hand the digest to job '%s': %s", j->id,
+                      strerror(errno));
+  }
+  log_job(LOG_INFO, j->id, "digest posted");
   return http_json(r, MHD_HTTP_ACCEPTED, j->doc);
 }

@@ -23,6 +23,8 @@ static const struct path_routes sync_ = {
   "POST", { "POST" }, { ROUTE_JOB_SYNC } };
 static const struct path_routes cutover = {
   "POST", { "POST" }, { ROUTE_JOB_CUTOVER } };
+static const struct path_routes digest = {
+  "POST", { "POST" }, { ROUTE_JOB_DIGEST } };
 static const struct path_routes log_ = { "GET", { "GET" }, { ROUTE_JOB_LOG } };
 static const struct path_routes volumes = {
   "GET", { "GET" }, { ROUTE_VOLUMES_LIST } };
@@ -62,6 +64,8 @@ static const struct path_routes *job_path(const char *rest,
     return &sync_;
   if (strcmp(slash, "/cutover") == 0)
     return &cutover;
+  if (strcmp(slash, "/digest") == 0)
+    return &digest;
   return NULL;
 }
 

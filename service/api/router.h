@@ -20,6 +20,7 @@ enum route {
   ROUTE_JOB_PATCH,
   ROUTE_JOB_SYNC,
   ROUTE_JOB_CUTOVER,
+  ROUTE_JOB_DIGEST,
 };
 
 struct route_match {
@@ -39,7 +40,7 @@ static inline bool route_body_optional(enum route r)
 static inline bool route_has_body(enum route r)
 {
   return r == ROUTE_JOBS_SUBMIT || r == ROUTE_JOB_PATCH ||
-         route_body_optional(r);
+         r == ROUTE_JOB_DIGEST || route_body_optional(r);
 }
 
 #endif

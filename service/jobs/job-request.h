@@ -325,6 +325,9 @@ struct sync_request {
   bool has_inplace;
   struct rq_inplace_guest inplace;
   bool rehearse;                 /* rehearse the conversion after pass 1 */
+  /* "verify": pass 1 waits, once flushed, for the source appliance's
+   * digest of each whole disk, posted to /v1/jobs/ID/digest */
+  bool verify;
 };
 
 /* The body of POST /v1/jobs/ID/sync or /cutover (jobs/request_sync.c):
@@ -349,6 +352,9 @@ struct sync_pass_disk {
   /* "verify": the source appliance's digest of the changed extents,
    * compared with the destination's after the pass (n 0: none) */
   struct rq_digest verify;
+  /* "verify": true: the digest is posted to /v1/jobs/ID/digest while
+   * the pass copies, and the pass waits for it once flushed */
+  bool verify_posted;
 };
 struct sync_pass {
   json_object *json;             /* a reference: the strings are its */
@@ -358,6 +364,16 @@ struct sync_pass {
   bool rehearse;                 /* rehearse the conversion after it */
 };
 /* ---- end of copy and sync ---- */
+
+/* The body of POST /v1/jobs/ID/digest (jobs/request_digest.c): per
+ * disk of a sync job, the source appliance's digest a verified pass
+ * waits for (n 0: none for that disk). */
+struct pass_digest {
+  json_object *json;             /* a reference: the strings are its */
+  size_t n_disks;
+  struct rq_digest disks[REQUEST_MAX_DISKS];
+  struct rq_owned *owned;
+};
 
 /* digest: SHA-256s of given extents of local disks, read next to them
  * (the source appliance's half of a verified pass) */

@@ -97,6 +97,18 @@ static inline void sync_pass_freep(struct sync_pass **p)
 {
   sync_pass_free(*p);
 }
+/* The body of POST /v1/jobs/ID/digest for the sync job whose request is
+ * `job`: {"disks": [DIGEST | null, ...]}, one entry a disk of the job,
+ * each DIGEST as a digest job's result.disks[i].digest.  Parsed into a
+ * new *out (when out is not NULL); 400s name the field. */
+struct pass_digest;
+int request_pass_digest(json_object *body, const struct sync_request *job,
+                        struct pass_digest **out, struct uch_error *err);
+void pass_digest_free(struct pass_digest *p);
+static inline void pass_digest_freep(struct pass_digest **p)
+{
+  pass_digest_free(*p);
+}
 
 /* BW of "limits": {"bandwidth": BW}: "50M", bits per second. */
 bool bandwidth_valid(const char *s);

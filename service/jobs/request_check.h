@@ -125,11 +125,13 @@ int parse_inspect(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out);
 /* jobs/request_digest.c: the "digest" request, and a pass disk's
  * "verify" (in `disk`, whose path is `field`) into *out, its pieces
- * owned by *owned; `changes` the disk's, which it must go with. */
+ * owned by *owned; `changes` the disk's, which a digest object must go
+ * with; "verify": true sets *posted (the digest is posted later). */
 int parse_digest(struct rq_ctx *c, json_object *req, struct job_request *out);
 int parse_pass_verify(struct rq_ctx *c, json_object *disk, const char *field,
                       const struct rq_changes *changes,
-                      struct rq_owned **owned, struct rq_digest *out);
+                      struct rq_owned **owned, struct rq_digest *out,
+                      bool *posted);
 /* Memory a parsed request owns (request_copy.c): n zeroed elements of
  * `size` added to *list; NULL when out of memory. */
 void *rq_owned_alloc(struct rq_owned **list, size_t n, size_t size);

@@ -4,9 +4,12 @@
  * disk's "verify", that digest as the source appliance's job gave it,
  * which the pass compares with the destination's. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jobs/request.h"
 #include "jobs/request_check.h"
+#include "util/cleanup.h"
 #include "util/jsonutil.h"
 
 #define DIGEST_CHUNK_MIB_DEFAULT 16
@@ -112,37 +115,31 @@ static int parse_piece(struct rq_ctx *c, json_object *t, const char *field,
   return 0;
 }
 
-int parse_pass_verify(struct rq_ctx *c, json_object *disk, const char *field,
-                      const struct rq_changes *changes,
-                      struct rq_owned **owned, struct rq_digest *out)
+/* A digest object, {"algorithm": "sha256", "chunk_bytes"?: N,
+ * "extents": [[OFFSET, LENGTH, SHA256], ...]} at `field`, into *out. */
+static int parse_digest_object(struct rq_ctx *c, json_object *verify,
+                               const char *f, struct rq_owned **owned,
+                               struct rq_digest *out)
 {
   static const char *const keys[] = { "algorithm", "chunk_bytes", "extents",
                                       NULL };
   static const char *const algorithms[] = { "sha256", NULL };
-  json_object *verify = NULL, *list = NULL;
+  json_object *list = NULL;
   struct rq_digest_piece *v;
   const char *algorithm = NULL;
   int64_t chunk = 0;
-  char f[FIELD_MAX], g[FIELD_MAX];
+  char g[FIELD_MAX];
   size_t n;
 
-  memset(out, 0, sizeof *out);
-  if (get_object(c, disk, field, "verify", false, &verify) < 0)
-    return -1;
-  if (!verify)
-    return 0;
-  field_key(f, field, "verify");
+  if (!json_object_is_type(verify, json_type_object))
+    return rq_fail(c, f, "must be a digest job's result.disks[i].digest "
+                   "({\"algorithm\": \"sha256\", \"extents\": [...]})");
   if (check_known_keys(c, verify, f, keys) < 0 ||
       get_enum(c, verify, f, "algorithm", true, algorithms, &algorithm) < 0 ||
       get_int(c, verify, f, "chunk_bytes", false, 1,
               (int64_t)DIGEST_CHUNK_MIB_MAX << 20, &chunk) < 0 ||
       get_array(c, verify, f, "extents", true, &list) < 0)
     return -1;
-  /* the source appliance digests the extents the orchestrator names:
-   * a bitmap's are known only to the pass */
-  if (changes->kind != CHANGES_EXTENTS)
-    return rq_fail(c, f, "goes with \"changed_extents\" (the extents the "
-                   "source appliance's digest job read), not a bitmap");
   field_key(g, f, "extents");
   n = json_object_array_length(list);
   if (n == 0 || n > VERIFY_PIECES_MAX)
@@ -162,5 +159,90 @@ int parse_pass_verify(struct rq_ctx *c, json_object *disk, const char *field,
   }
   out->n = n;
   out->pieces = v;
+  return 0;
+}
+
+int parse_pass_verify(struct rq_ctx *c, json_object *disk, const char *field,
+                      const struct rq_changes *changes,
+                      struct rq_owned **owned, struct rq_digest *out,
+                      bool *posted)
+{
+  json_object *verify = NULL;
+  char f[FIELD_MAX];
+
+  memset(out, 0, sizeof *out);
+  *posted = false;
+  field_key(f, field, "verify");
+  if (!json_object_object_get_ex(disk, "verify", &verify) || !verify)
+    return 0;
+  /* true: the source appliance's digest comes later, posted to
+   * /v1/jobs/ID/digest while the pass copies */
+  if (json_object_is_type(verify, json_type_boolean)) {
+    *posted = json_object_get_boolean(verify);
+    return 0;
+  }
+  if (!json_object_is_type(verify, json_type_object))
+    return rq_fail(c, f, "must be true (the digest is posted to "
+                   "/v1/jobs/ID/digest) or a digest job's "
+                   "result.disks[i].digest");
+  /* the source appliance digests the extents the orchestrator names:
+   * a bitmap's are known only to the pass */
+  if (changes->kind != CHANGES_EXTENTS)
+    return rq_fail(c, f, "goes with \"changed_extents\" (the extents the "
+                   "source appliance's digest job read), not a bitmap; "
+                   "\"verify\": true verifies a bitmap pass against a "
+                   "posted digest of the whole disk");
+  return parse_digest_object(c, verify, f, owned, out);
+}
+
+void pass_digest_free(struct pass_digest *p)
+{
+  if (!p)
+    return;
+  rq_owned_free(&p->owned);
+  json_object_put(p->json);
+  free(p);
+}
+
+int request_pass_digest(json_object *body, const struct sync_request *job,
+                        struct pass_digest **out, struct uch_error *err)
+{
+  static const char *const keys[] = { "disks", NULL };
+  struct rq_ctx c = { .err = err };
+  _cleanup_(pass_digest_freep) struct pass_digest *p = calloc(1, sizeof *p);
+  json_object *disks = NULL;
+  size_t n = job->n_disks, given = 0;
+  char f[FIELD_MAX];
+
+  if (out)
+    *out = NULL;
+  if (!p) {
+    uch_error_set(err, "internal", "", "out of memory");
+    return -1;
+  }
+  if (!body || !json_object_is_type(body, json_type_object))
+    return rq_fail(&c, "", "the body must be a JSON object");
+  p->json = json_object_get(body);
+  if (check_known_keys(&c, body, "", keys) < 0 ||
+      get_array(&c, body, "", "disks", true, &disks) < 0)
+    return -1;
+  if (json_object_array_length(disks) != n)
+    return rq_fail(&c, "disks", "must list the job's %zu disks, in order "
+                   "(null for one not verified), not %zu", n,
+                   json_object_array_length(disks));
+  for (size_t i = 0; i < n; i++) {
+    json_object *d = json_object_array_get_idx(disks, i);
+    field_index(f, "disks", i);
+    if (!d)
+      continue;
+    if (parse_digest_object(&c, d, f, &p->owned, &p->disks[i]) < 0)
+      return -1;
+    given++;
+  }
+  if (given == 0)
+    return rq_fail(&c, "disks", "has no digest: at least one disk's");
+  p->n_disks = n;
+  if (out)
+    *out = steal_ptr(p);
   return 0;
 }

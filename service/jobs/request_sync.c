@@ -91,7 +91,7 @@ int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
                                       "interval_s", "limits", "inplace",
-                                      "rehearse", NULL };
+                                      "rehearse", "verify", NULL };
   struct sync_request *sync = &out->u.sync;
   json_object *disks;
   char f[FIELD_MAX];
@@ -103,6 +103,7 @@ int parse_sync(struct rq_ctx *c, json_object *req, struct job_request *out)
       parse_limits(c, req, "", &sync->limits) < 0 ||
       parse_sync_inplace(c, req, sync) < 0 ||
       get_bool(c, req, "", "rehearse", false, &sync->rehearse) < 0 ||
+      get_bool(c, req, "", "verify", false, &sync->verify) < 0 ||
       get_disks(c, req, &disks, &n) < 0)
     return -1;
   /* a rehearsal converts the guest "inplace" describes */
@@ -154,7 +155,7 @@ static int parse_pass_disk(struct rq_ctx *c, json_object *disk,
   if (list)
     return parse_extent_list(c, list, f, owned, &out->changes) < 0 ? -1
            : parse_pass_verify(c, disk, field, &out->changes, owned,
-                               &out->verify);
+                               &out->verify, &out->verify_posted);
   if (!bitmap && !job_source->bitmap)
     return rq_fail(c, f, "is required: the job's source has no bitmap to "
                    "tell what changed");
@@ -162,7 +163,7 @@ static int parse_pass_disk(struct rq_ctx *c, json_object *disk,
                                       .bitmap = bitmap ? bitmap
                                                        : job_source->bitmap };
   return parse_pass_verify(c, disk, field, &out->changes, owned,
-                           &out->verify);
+                           &out->verify, &out->verify_posted);
 }
 
 void sync_pass_free(struct sync_pass *p)

@@ -15,6 +15,7 @@
 
 #define NEXT "next.json"
 #define CUTOVER "cutover"
+#define DIGEST "digest.json"
 
 char *sync_request_dir(const char *job_rt_dir)
 {
@@ -38,8 +39,11 @@ static int write_fd(int fd, const char *s)
   return fsync(fd);
 }
 
-int sync_request_post(const char *job_rt_dir, const char *action,
-                      json_object *body)
+/* Leaves NAME (next.json or digest.json) for the worker, as
+ * sync_request_post() says; a cutover taken refuses another pass, not
+ * a digest (the cutover pass may wait for one). */
+static int post_file(const char *job_rt_dir, const char *name,
+                     const char *action, json_object *body)
 {
   _cleanup_free_ char *dir = sync_request_dir(job_rt_dir);
   _cleanup_free_ char *tmp = NULL, *next = NULL, *cut = NULL;
@@ -50,12 +54,12 @@ int sync_request_post(const char *job_rt_dir, const char *action,
   int ret = -1, saved;
 
   if (!dir || !o || asprintf(&tmp, "%s/.new-XXXXXX", dir) < 0 ||
-      asprintf(&next, "%s/" NEXT, dir) < 0 ||
+      asprintf(&next, "%s/%s", dir, name) < 0 ||
       asprintf(&cut, "%s/" CUTOVER, dir) < 0)
     return -1;
   if (stat(dir, &st) < 0)
     return -1;
-  if (stat(cut, &st) == 0) {
+  if (strcmp(name, NEXT) == 0 && stat(cut, &st) == 0) {
     errno = EALREADY;
     return -1;
   }
@@ -78,6 +82,34 @@ int sync_request_post(const char *job_rt_dir, const char *action,
   unlink(tmp);
   errno = saved;
   return ret;
+}
+
+int sync_request_post(const char *job_rt_dir, const char *action,
+                      json_object *body)
+{
+  return post_file(job_rt_dir, NEXT, action, body);
+}
+
+int sync_request_post_digest(const char *job_rt_dir, json_object *body)
+{
+  return post_file(job_rt_dir, DIGEST, "digest", body);
+}
+
+json_object *sync_request_take_digest(const char *job_rt_dir)
+{
+  _cleanup_free_ char *dir = sync_request_dir(job_rt_dir);
+  _cleanup_free_ char *path = NULL;
+  json_object *o;
+  int saved;
+
+  if (!dir || asprintf(&path, "%s/" DIGEST, dir) < 0)
+    return NULL;
+  o = json_read_path(path);
+  saved = errno;
+  if (o || saved != ENOENT)
+    unlink(path);  /* taken, or unreadable: it cannot block the next */
+  errno = o ? 0 : saved == ENOENT ? ENOENT : EINVAL;
+  return o;
 }
 
 json_object *sync_request_take(const char *job_rt_dir)

@@ -23,6 +23,16 @@ char *sync_request_dir(const char *job_rt_dir);
 int sync_request_post(const char *job_rt_dir, const char *action,
                       json_object *body);
 
+/* The source appliance's digest for a verified pass (POST
+ * /v1/jobs/ID/digest), left as requests/digest.json ({"action":
+ * "digest", "body": {...}, "requested_at": T}) the same way; EEXIST
+ * when one is already waiting (a cutover taken does not refuse it). */
+int sync_request_post_digest(const char *job_rt_dir, json_object *body);
+
+/* The waiting digest, taken (removed); NULL with errno ENOENT when
+ * there is none, EINVAL when it was unreadable (then removed too). */
+json_object *sync_request_take_digest(const char *job_rt_dir);
+
 /* The waiting request, taken (next.json removed, or kept as "cutover"
  * for a cutover); NULL with errno ENOENT when there is none. */
 json_object *sync_request_take(const char *job_rt_dir);

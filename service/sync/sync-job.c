@@ -78,6 +78,99 @@ static int verify_pass_disk(struct sync_job *sj, size_t i,
                      res, f);
 }
 
+/* A verified pass whose digest is posted (issue 19 item 3): pass 1 of
+ * a request with "verify", a pass whose body has "verify": true for
+ * the disk. */
+static bool verify_posted_disk(const struct sync_job *sj, bool full,
+                               const struct sync_pass *asked, size_t i)
+{
+  return full ? sj->req->verify : asked && asked->disks[i].verify_posted;
+}
+
+/* Waits in phase "verifying" for the digest posted to
+ * /v1/jobs/ID/digest (requests/digest.json, which may have come while
+ * the pass copied): the file, taken, or NULL on a cancel. */
+static json_object *wait_for_digest(struct sync_job *sj)
+{
+  struct runner *r = sj->r;
+  char buf[4096];
+
+  runner_set_phase(r, "verifying");
+  while (!r->kids.cancelled) {
+    json_object *o = sync_request_take_digest(r->rt_dir);
+    if (o)
+      return o;
+    if (errno != ENOENT)
+      runner_log(r, "a posted digest was unreadable, dropped");
+    if (children_poll(&r->kids, sj->ino_fd, -1) > 0)
+      while (read(sj->ino_fd, buf, sizeof buf) > 0)
+        ;
+  }
+  return NULL;
+}
+
+static void own_digests_free(struct pass_own_digest (*own)[REQUEST_MAX_DISKS])
+{
+  for (size_t i = 0; i < REQUEST_MAX_DISKS; i++)
+    pass_own_digest_free(&(*own)[i]);
+}
+
+/* After every disk of the pass is flushed, the disks whose digest is
+ * posted: the destination digests what the pass wrote at once (the
+ * source appliance's digest job runs meanwhile), then the pass waits
+ * for that digest and compares (transfer/pass-verify.h). */
+static int verify_posted(struct sync_job *sj, bool full,
+                         const struct sync_pass *asked, json_object *results,
+                         struct job_failure *f)
+{
+  struct runner *r = sj->r;
+  _cleanup_(own_digests_free) struct pass_own_digest own[REQUEST_MAX_DISKS]
+    = { 0 };
+  _cleanup_json_ json_object *file = NULL;
+  _cleanup_(pass_digest_freep) struct pass_digest *posted = NULL;
+  struct uch_error err = { 0 };
+  size_t n = sj->req->n_disks, waiting = 0;
+  double t0, waited;
+
+  for (size_t i = 0; i < n; i++) {
+    if (!verify_posted_disk(sj, full, asked, i))
+      continue;
+    if (pass_own_digest(r, i, sj->done[i].path,
+                        asked ? &asked->disks[i].changes : NULL, &own[i],
+                        f) < 0)
+      return -1;
+    waiting++;
+  }
+  if (waiting == 0)
+    return 0;
+  t0 = time_monotonic();
+  runner_log(r, "waiting for the source's digest (POST /v1/jobs/%s/digest)",
+             r->id);
+  if (!(file = wait_for_digest(sj)))
+    return -1;
+  waited = time_monotonic() - t0;
+  if (request_pass_digest(json_get(file, "body"), sj->req, &posted,
+                          &err) < 0) {
+    failure_set(f, "verify_failed", "the posted digest: %s: %s", err.field,
+                err.message);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!verify_posted_disk(sj, full, asked, i))
+      continue;
+    if (posted->disks[i].n == 0) {
+      failure_set(f, "verify_failed", "disks[%zu]: the posted digest has "
+                  "none for this disk, whose pass was to be verified", i);
+      return -1;
+    }
+    if (pass_verify_posted(r, i, sj->done[i].path, &own[i],
+                           &posted->disks[i], waited,
+                           json_object_array_get_idx(results, i), f) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* One pass over every disk.  `asked` is the request's body (NULL for
  * the first pass and for interval passes). */
 static int run_pass(struct sync_job *sj, bool full, const char *trigger,
@@ -114,6 +207,8 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
     if (marker)
       json_object_object_add(res, "marker", json_object_new_string(marker));
   }
+  if (verify_posted(sj, full, asked, results, f) < 0)
+    return -1;
   pass = json_object_new_object();
   json_object_object_add(pass, "kind",
                          json_object_new_string(full ? "full" : "incremental"));

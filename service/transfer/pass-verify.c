@@ -95,6 +95,32 @@ out:
   return ret;
 }
 
+/* -1 with f set (verify_mismatch) at the first piece of `p` whose
+ * digest is not the source's, the job log having both. */
+static int compare(struct runner *r, size_t disk, const char *dst_path,
+                   const struct digest_piece *p, const struct rq_digest *v,
+                   struct job_failure *f)
+{
+  for (size_t i = 0; i < v->n; i++)
+    if (strcmp(p[i].sha256, v->pieces[i].sha256) != 0) {
+      failure_set(f, "verify_mismatch", "disks[%zu]: the destination "
+                  "differs from the source's digest in the extent [%llu, "
+                  "%llu] (offset %llu, length %llu) after this pass: %s "
+                  "was changed behind UCH's back or the source was not "
+                  "what the digest read", disk,
+                  (unsigned long long)p[i].offset,
+                  (unsigned long long)p[i].length,
+                  (unsigned long long)p[i].offset,
+                  (unsigned long long)p[i].length, dst_path);
+      runner_log(r, "disk %zu: piece [%llu, %llu]: destination %s, source "
+                 "%s", disk + 1, (unsigned long long)p[i].offset,
+                 (unsigned long long)p[i].length, p[i].sha256,
+                 v->pieces[i].sha256);
+      return -1;
+    }
+  return 0;
+}
+
 static void extents_freep(struct extents *e)
 {
   extents_free(e);
@@ -144,29 +170,162 @@ int pass_verify(struct runner *r, size_t disk, const char *dst_path,
                   (unsigned long long)p[failed].length, strerror(errno));
     return -1;
   }
-  for (size_t i = 0; i < v->n; i++)
-    if (strcmp(p[i].sha256, v->pieces[i].sha256) != 0) {
-      failure_set(f, "verify_mismatch", "disks[%zu]: the destination "
-                  "differs from the source's digest in the extent [%llu, "
-                  "%llu] (offset %llu, length %llu) after this pass: %s "
-                  "was changed behind UCH's back or the source was not "
-                  "what the digest read", disk,
-                  (unsigned long long)p[i].offset,
-                  (unsigned long long)p[i].length,
-                  (unsigned long long)p[i].offset,
-                  (unsigned long long)p[i].length, dst_path);
-      runner_log(r, "disk %zu: piece [%llu, %llu]: destination %s, source "
-                 "%s", disk + 1, (unsigned long long)p[i].offset,
-                 (unsigned long long)p[i].length, p[i].sha256,
-                 v->pieces[i].sha256);
-      return -1;
-    }
+  if (compare(r, disk, dst_path, p, v, f) < 0)
+    return -1;
   o = json_object_new_object();
   json_object_object_add(o, "pieces", json_object_new_int64((int64_t)v->n));
   json_object_object_add(o, "bytes",
                          json_object_new_int64((int64_t)e.allocated));
   json_object_object_add(o, "seconds", json_object_new_double(
     (double)(int64_t)((time_monotonic() - t0) * 1000) / 1000));
+  json_object_object_add(res, "verified", o);
+  return 0;
+}
+
+#define OWN_CHUNK ((uint64_t)16 << 20)   /* a digest job's by default */
+
+void pass_own_digest_free(struct pass_own_digest *own)
+{
+  extents_free(&own->e);
+  free(own->p);
+  own->p = NULL;
+  own->n = 0;
+}
+
+/* [0, end) as the extents of a whole disk of `size` bytes */
+static int whole_extents(uint64_t end, uint64_t size, struct extents *e)
+{
+  struct rq_extent all = { 0, end };
+
+  extents_free(e);
+  memset(e, 0, sizeof *e);
+  return end == 0 ? 0 : changes_from_list(&all, 1, size, e);
+}
+
+int pass_own_digest(struct runner *r, size_t disk, const char *dst_path,
+                    const struct rq_changes *changes,
+                    struct pass_own_digest *own, struct job_failure *f)
+{
+  _cleanup_close_ int fd = -1;
+  double t0 = time_monotonic();
+  size_t failed = 0;
+
+  memset(own, 0, sizeof *own);
+  own->whole = !changes || changes->kind != CHANGES_EXTENTS;
+  if ((fd = open_destination(disk, dst_path, &own->size, f)) < 0)
+    return -1;
+  if ((own->whole
+       ? whole_extents((uint64_t)own->size, (uint64_t)own->size, &own->e)
+       : changes_from_list(changes->extents, changes->n_extents,
+                           (uint64_t)own->size, &own->e)) < 0 ||
+      digest_cut(&own->e, OWN_CHUNK, &own->p, &own->n) < 0) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  runner_log(r, "disk %zu: digest of the %llu bytes this pass wrote, in %zu "
+             "pieces, before the source's arrives", disk + 1,
+             (unsigned long long)own->e.allocated, own->n);
+  if (digest_compute(r, fd, &own->e, own->p, own->n, 0, &failed) < 0) {
+    if (!r->kids.cancelled)
+      failure_set(f, "verify_failed", "disks[%zu].destination: %s: reading "
+                  "[%llu, %llu]: %s", disk, dst_path,
+                  (unsigned long long)own->p[failed].offset,
+                  (unsigned long long)own->p[failed].length,
+                  strerror(errno));
+    return -1;
+  }
+  own->seconds = time_monotonic() - t0;
+  return 0;
+}
+
+/* Whether the source's pieces are the windows `own` has digested. */
+static bool same_windows(const struct pass_own_digest *own,
+                         const struct rq_digest *v)
+{
+  if (own->n != v->n)
+    return false;
+  for (size_t i = 0; i < v->n; i++)
+    if (own->p[i].offset != v->pieces[i].offset ||
+        own->p[i].length != v->pieces[i].length)
+      return false;
+  return true;
+}
+
+int pass_verify_posted(struct runner *r, size_t disk, const char *dst_path,
+                       struct pass_own_digest *own, const struct rq_digest *v,
+                       double waited_s, json_object *res,
+                       struct job_failure *f)
+{
+  const struct rq_digest_piece *last = &v->pieces[v->n - 1];
+  uint64_t end = last->offset + last->length, off, len;
+  double t0 = time_monotonic(), again = 0;
+  json_object *o;
+
+  if (end > (uint64_t)own->size) {
+    failure_set(f, "verify_failed", "disks[%zu].digest: the piece [%llu, "
+                "%llu] ends past the destination (%lld bytes)", disk,
+                (unsigned long long)last->offset,
+                (unsigned long long)last->length, (long long)own->size);
+    return -1;
+  }
+  /* the whole disk: the source's, as its digest job clipped [0, ...] to
+   * it; a destination bigger than the source holds nothing past it */
+  if (own->whole && end != own->e.size &&
+      whole_extents(end, (uint64_t)own->size, &own->e) < 0) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  if (uncovered(&own->e, v, &off, &len)) {
+    failure_set(f, "verify_failed", "disks[%zu].digest: this pass wrote "
+                "[%llu, %llu], which no piece of the source's digest covers "
+                "(digest %s); the pass is not verified", disk,
+                (unsigned long long)off, (unsigned long long)len,
+                own->whole ? "the whole disk, [[0, SIZE]]"
+                           : "the pass's changed_extents");
+    return -1;
+  }
+  if (!same_windows(own, v)) {
+    /* pieces of another size: the destination digested again in them */
+    _cleanup_close_ int fd = -1;
+    struct digest_piece *p = calloc(v->n, sizeof *p);
+    size_t failed = 0;
+    int64_t size;
+    if (!p) {
+      failure_set(f, "internal", "out of memory");
+      return -1;
+    }
+    free(own->p);
+    own->p = p;
+    own->n = v->n;
+    for (size_t i = 0; i < v->n; i++) {
+      p[i].offset = v->pieces[i].offset;
+      p[i].length = v->pieces[i].length;
+    }
+    digest_place(&own->e, p, v->n);
+    runner_log(r, "disk %zu: the source's pieces are not the destination's: "
+               "digesting again in them", disk + 1);
+    if ((fd = open_destination(disk, dst_path, &size, f)) < 0)
+      return -1;
+    if (digest_compute(r, fd, &own->e, p, v->n, 0, &failed) < 0) {
+      if (!r->kids.cancelled)
+        failure_set(f, "verify_failed", "disks[%zu].destination: %s: "
+                    "reading [%llu, %llu]: %s", disk, dst_path,
+                    (unsigned long long)p[failed].offset,
+                    (unsigned long long)p[failed].length, strerror(errno));
+      return -1;
+    }
+    again = time_monotonic() - t0;
+  }
+  if (compare(r, disk, dst_path, own->p, v, f) < 0)
+    return -1;
+  o = json_object_new_object();
+  json_object_object_add(o, "pieces", json_object_new_int64((int64_t)v->n));
+  json_object_object_add(o, "bytes",
+                         json_object_new_int64((int64_t)own->e.allocated));
+  json_object_object_add(o, "seconds", json_object_new_double(
+    (double)(int64_t)((own->seconds + again) * 1000) / 1000));
+  json_object_object_add(o, "waited_seconds", json_object_new_double(
+    (double)(int64_t)(waited_s * 1000) / 1000));
   json_object_object_add(res, "verified", o);
   return 0;
 }
