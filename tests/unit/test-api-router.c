@@ -57,6 +57,9 @@ int main(void)
   is_int(r("POST", "/v1/jobs/s1/cutover"), ROUTE_JOB_CUTOVER, "POST cutover");
   route_match("GET", "/v1/jobs/s1/cutover", &m);
   is_str(m.allow, "POST", "Allow for cutover");
+  is_int(r("POST", "/v1/jobs/s1/digest"), ROUTE_JOB_DIGEST, "POST digest");
+  ok(route_has_body(ROUTE_JOB_DIGEST) && !route_body_optional(ROUTE_JOB_DIGEST),
+     "a posted digest must have its body");
   ok(route_has_body(ROUTE_JOB_SYNC) && route_body_optional(ROUTE_JOB_SYNC) &&
      !route_body_optional(ROUTE_JOB_PATCH),
      "sync may have a body, PATCH must");

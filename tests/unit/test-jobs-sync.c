@@ -195,6 +195,18 @@ static void request_files(void)
   json_object_put(o);
   ok(sync_request_post(dir, "sync", NULL) < 0 && errno == EALREADY,
      "nothing after a cutover: EALREADY");
+  ok(sync_request_take_digest(dir) == NULL && errno == ENOENT,
+     "no digest waiting");
+  ok(sync_request_post_digest(dir, body) == 0,
+     "a digest for the cutover pass, after it was taken");
+  ok(sync_request_post_digest(dir, body) < 0 && errno == EEXIST,
+     "a second digest while the first waits: EEXIST");
+  o = sync_request_take_digest(dir);
+  is_str(json_get_string(o, "action"), "digest", "the worker takes it");
+  ok(json_get(json_get(o, "body"), "disks") != NULL, "with its body");
+  json_object_put(o);
+  ok(sync_request_take_digest(dir) == NULL && errno == ENOENT,
+     "taken: gone");
   rm_rf(dir);
 }
 
