@@ -158,6 +158,18 @@ wait_for s1 '(.result.passes | length) == 2 and .phase == "waiting"'
 x GET /v1/jobs/s1; expect 200 "s1 after its verified pass"
 jq -e '.result.passes[1].disks[0].verified.pieces == 1 and .result.prediction.after_pass == 2' "$T/b" >/dev/null ||
   die "s1's second pass is not verified, or has no prediction: $(jq -c .result "$T/b")"
+# a pass verified by a digest posted while it waits (verifying)
+x POST /v1/jobs/s1/sync '{"disks": [{"changed_extents": [[0, 65536]], "verify": true}]}'; expect 202 "sync s1, digest to be posted"
+wait_for s1 '.phase == "verifying"'
+x POST /v1/jobs/s1/digest '{"disks": []}'; expect 400 "a digest of no disks"
+x POST /v1/jobs/c1/digest '{"disks": ['"$v"']}'; expect 409 "a digest for a copy"
+x --tcp POST /v1/jobs/s1/digest '{"disks": ['"$v"']}'; expect 401 "a digest without a token"
+x POST /v1/jobs/nope/digest '{"disks": ['"$v"']}'; expect 404 "a digest for no job"
+x POST /v1/jobs/s1/digest '{"disks": ['"$v"']}'; expect 202 "the digest for s1's pass"
+wait_for s1 '(.result.passes | length) == 3 and .phase == "waiting"'
+x GET /v1/jobs/s1; expect 200 "s1 after its pass verified by a posted digest"
+jq -e '.result.passes[2].disks[0].verified.pieces == 1' "$T/b" >/dev/null ||
+  die "s1's third pass is not verified: $(jq -c .result.passes "$T/b")"
 x POST /v1/jobs/s1/cutover '{"disks": [{"changed_extents": [[0, 0]]}]}'; expect 400 "cutover, an empty extent"
 x POST /v1/jobs/c1/cutover '{"disks": [{"changed_extents": []}]}'; expect 409 "cutover a copy"
 x --tcp POST /v1/jobs/s1/cutover; expect 401 "cutover without a token"
@@ -198,7 +210,8 @@ x POST /v1/jobs/nope/cancel; expect 404 "cancel no job"
 # -- methods and paths the spec does not list: 405 with Allow, 404
 for mp in "PUT /v1/health" "DELETE /v1/jobs" "GET /v1/jobs/c1/cancel" \
           "POST /v1/jobs/q1" "PATCH /metrics" "POST /v1/volumes" \
-          "DELETE /v1/jobs/q1/log" "GET /v1/jobs/q1/sync" "PUT /v1/jobs/q1/cutover"; do
+          "DELETE /v1/jobs/q1/log" "GET /v1/jobs/q1/sync" "PUT /v1/jobs/q1/cutover" \
+          "GET /v1/jobs/q1/digest"; do
   read -r m p <<<"$mp"
   x "$m" "$p"; expect 405 "$mp"
 done
