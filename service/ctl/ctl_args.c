@@ -24,6 +24,8 @@ const char ctl_usage_text[] =
   "                           changed extents, JSON; none: its bitmaps);\n"
   "                           --rehearse: then rehearse the conversion\n"
   "  cutover ID [FILE|-]      the last pass of a sync job\n"
+  "  digest ID FILE|-         the source's digest for a sync job's\n"
+  "                           verified pass (POST /v1/jobs/ID/digest)\n"
   "  volumes                  block devices attached to this host, who uses\n"
   "                           them\n"
   "  bandwidth ID BW          change a running copy's or sync's bandwidth\n"
@@ -71,6 +73,7 @@ static const struct {
   { "logs", CMD_LOGS, 1, 1 },     { "health", CMD_HEALTH, 0, 0 },
   { "check", CMD_CHECK, 0, 0 },
   { "sync", CMD_SYNC, 1, 2 },     { "cutover", CMD_CUTOVER, 1, 2 },
+  { "digest", CMD_DIGEST, 2, 2 },
   { "volumes", CMD_VOLUMES, 0, 0 }, { "bandwidth", CMD_BANDWIDTH, 2, 2 },
   { "support-bundle", CMD_SUPPORT_BUNDLE, 0, 0 },
 };
@@ -131,6 +134,14 @@ static const struct {
   { "cutover", "Usage: uchctl cutover ID [FILE|-]\n\n"
     "The last pass of a sync job (FILE as for sync); the job then\n"
     "ends succeeded.\n" },
+  { "digest", "Usage: uchctl digest ID FILE|-\n\n"
+    "Posts the source appliance's digest to the verified pass of a sync\n"
+    "job that waits for one (pass 1 of a request with \"verify\": true, a\n"
+    "pass asked with \"verify\": true).  FILE (JSON, - for standard\n"
+    "input): {\"disks\": [DIGEST|null, ...]}, each DIGEST a digest job's\n"
+    "result.disks[i].digest, e.g.\n"
+    "  uchctl --url $SRC --json show d3 |\n"
+    "    jq '{disks: [.result.disks[].digest]}' | uchctl digest web01 -\n" },
   { "volumes", "Usage: uchctl volumes\n\n"
     "The block devices attached to this host (whole disks with a size):\n"
     "path, size, serial, whether read-only, and who uses each: 'system'\n"
@@ -304,6 +315,8 @@ static int parse_command(int argc, char **argv, struct ctl_options *o,
              commands[i].max_args < 0 ? "one or more job ids"
              : commands[i].min_args == 1 && commands[i].max_args == 2
                ? "a job id and at most one file"
+             : commands[i].cmd == CMD_DIGEST ? "a job id and a file (- for "
+                                               "standard input)"
              : commands[i].min_args == 2 ? "a job id and a bandwidth"
              : commands[i].min_args == 1 ? "one job id"
              : commands[i].max_args == 1 ? "at most one file"

@@ -49,6 +49,7 @@ int cmd_health(struct ctl_ctx *x);
 int cmd_check(struct ctl_ctx *x);
 int cmd_sync(struct ctl_ctx *x);
 int cmd_cutover(struct ctl_ctx *x);
+int cmd_digest(struct ctl_ctx *x);
 int cmd_volumes(struct ctl_ctx *x);
 int cmd_bandwidth(struct ctl_ctx *x);
 int cmd_support_bundle(struct ctl_ctx *x);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync and cutover: another pass of a sync job, with an optional body
  * (the changed extents) from a file or standard input; sync --rehearse
- * adds "rehearse": true to it. */
+ * adds "rehearse": true to it.  digest: the body of /digest, the
+ * source's digest for a verified pass. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,4 +57,10 @@ int cmd_sync(struct ctl_ctx *x)
 int cmd_cutover(struct ctl_ctx *x)
 {
   return pass(x, "/cutover", "cutover requested");
+}
+
+/* the source's digest for a verified pass: FILE is the body as it is */
+int cmd_digest(struct ctl_ctx *x)
+{
+  return pass(x, "/digest", "digest posted");
 }

@@ -12,6 +12,7 @@ static int (*const handlers[])(struct ctl_ctx *) = {
   [CMD_LOGS] = cmd_logs,     [CMD_HEALTH] = cmd_health,
   [CMD_CHECK] = cmd_check,
   [CMD_SYNC] = cmd_sync,     [CMD_CUTOVER] = cmd_cutover,
+  [CMD_DIGEST] = cmd_digest,
   [CMD_VOLUMES] = cmd_volumes, [CMD_BANDWIDTH] = cmd_bandwidth,
   [CMD_SUPPORT_BUNDLE] = cmd_support_bundle,
 };

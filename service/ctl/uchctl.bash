@@ -7,7 +7,7 @@
 # completes with it.
 
 _uchctl_commands="submit list show wait cancel delete logs health check sync
-cutover volumes bandwidth support-bundle help"
+cutover digest volumes bandwidth support-bundle help"
 _uchctl_global="--socket --url --token-file --json --help --version"
 
 # The options of one command (beside the global ones).
@@ -81,7 +81,7 @@ _uchctl() {
       [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "$(_uchctl_job_ids)" -- "$cur") ;;
     wait)
       mapfile -t COMPREPLY < <(compgen -W "$(_uchctl_job_ids)" -- "$cur") ;;
-    sync|cutover)
+    sync|cutover|digest)
       if [ "$nargs" -eq 0 ]; then
         mapfile -t COMPREPLY < <(compgen -W "$(_uchctl_job_ids)" -- "$cur")
       elif [ "$nargs" -eq 1 ]; then

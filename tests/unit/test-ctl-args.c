@@ -152,6 +152,18 @@ int main(void)
     ok(o.command == CMD_SYNC && o.nargs == 2, "sync: command and arguments");
   }
   {
+    char *v[] = { "uchctl", "digest", "s1", "-", NULL };
+    is_int(parse(4, v, &o, err), 0, "digest with a body from stdin");
+    ok(o.command == CMD_DIGEST && o.nargs == 2,
+       "digest: command and arguments");
+  }
+  {
+    char *v[] = { "uchctl", "digest", "s1", NULL };
+    is_int(parse(3, v, &o, err), -1, "digest without its file");
+    is_str(err, "'digest' takes a job id and a file (- for standard input)",
+           "says what it takes");
+  }
+  {
     char *v[] = { "uchctl", "cutover", NULL };
     is_int(parse(2, v, &o, err), -1, "cutover without an id");
     is_str(err, "'cutover' takes a job id and at most one file",
