@@ -48,6 +48,14 @@ options:
   description:
     description: The new volume's description.
     type: str
+  bootable:
+    description: Whether Nova may boot a server from the volume (Cinder's
+      C(bootable) flag, which only a volume made from an image has on
+      its own; Nova refuses an empty volume as a boot volume, "Block
+      Device ... is not bootable"). Set on a new volume, and on one
+      already there whose flag differs (C(changed=true)). Left as Cinder
+      has it when not given.
+    type: bool
 extends_documentation_fragment:
   - uch.appliance.openstack
 '''
@@ -58,6 +66,7 @@ EXAMPLES = r'''
     cloud: destination
     name: wave1-web01-sda
     size: 10
+    bootable: true
   delegate_to: localhost
   register: vol
 
@@ -95,6 +104,16 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import
     OsModule, os_argument_spec, volume_dict, volume_servers)
 
 
+def set_bootable(osm, v, p):
+    """Cinder's bootable flag of V set to p['bootable']; V read again."""
+    c = osm.conn
+    try:
+        c.block_storage.set_volume_bootable_status(v, p['bootable'])
+        return c.block_storage.get_volume(v.id)
+    except Exception as e:
+        osm.fail('volume %s (%s): bootable' % (p['name'], v.id), e)
+
+
 def main():
     spec = os_argument_spec(
         name=dict(type='str', required=True),
@@ -104,6 +123,7 @@ def main():
         source_volume=dict(type='str'),
         volume_type=dict(type='str'),
         description=dict(type='str'),
+        bootable=dict(type='bool'),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=[('image', 'source_volume')])
@@ -138,7 +158,11 @@ def main():
         elif v.status.startswith('error'):
             module.fail_json(msg='volume %s (%s) exists in status %s' % (p['name'], v.id, v.status),
                              volume=volume_dict(v), id=v.id)
-        module.exit_json(changed=False, volume=volume_dict(v), id=v.id)
+        if p['bootable'] is None or bool(v.is_bootable) == p['bootable']:
+            module.exit_json(changed=False, volume=volume_dict(v), id=v.id)
+        if not module.check_mode:
+            v = set_bootable(osm, v, p)
+        module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
 
     attrs = dict(name=p['name'])
     if p['source_volume']:
@@ -165,8 +189,10 @@ def main():
         v = c.block_storage.create_volume(**attrs)
     except Exception as e:
         osm.fail('volume %s: create' % p['name'], e)
-    if p['wait']:
+    if p['wait'] or p['bootable'] is not None:
         v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
+    if p['bootable'] is not None and bool(v.is_bootable) != p['bootable']:
+        v = set_bootable(osm, v, p)
     module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
 
 
