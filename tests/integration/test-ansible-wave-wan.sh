@@ -49,7 +49,7 @@ wan_proxy_start "$RTT" "$BITS" "${APPL_ADDR_src:?}" 10809 10810
 mkdir -p "$T/host_vars" "$T/src/disks" "$T/DST/disks"
 echo "uch_export_advertise: $WAN_ADDR" >"$T/host_vars/src.yml"
 ansible_setup uch_sources=src uch_destinations=dst
-! wan_reaches "$APPL_NS_dst" "$APPL_ADDR_src" "$APPL_PORT_src" ||
+! wan_reaches "${APPL_NS_dst:?}" "$APPL_ADDR_src" "${APPL_PORT_src:?}" ||
   die "the destination reaches the source's sshd directly"
 wan_reaches "$APPL_NS_dst" "$WAN_ADDR" 10809 || die "the destination does not reach the proxy"
 pass "source and destination appliances, reaching each other only through the proxy ($RTT ms, $BITS bit/s)"

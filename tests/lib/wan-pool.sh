@@ -70,5 +70,6 @@ wan_proxy_stop() {
 # wan_reaches NS ADDR PORT: whether a TCP connection from NS to
 # ADDR:PORT opens (within 3 s).
 wan_reaches() {
+  # shellcheck disable=SC2016 # "$1", "$2" are the inner bash's arguments
   ip netns exec "$1" timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/$2"' sh "$2" "$3" 2>/dev/null
 }
