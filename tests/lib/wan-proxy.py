@@ -19,6 +19,11 @@ written (the stream stays pipelined, not stop-and-wait); a direction
 stops reading only when more than its buffer (twice the bandwidth-delay
 product, at least 8 MiB) waits in it, as a router's queue would fill.
 Writes "ready" to READY-FILE once listening; stops on SIGTERM.
+
+LISTEN-PORT and TARGET-PORT may each be a comma-separated list of the
+same length (a source appliance's export ports, one a lane): the
+proxy listens on each and forwards it to the target port at the same
+place in the list, all of them over the one link.
 """
 import asyncio
 import collections
@@ -104,16 +109,19 @@ async def pump(reader, writer, link):
 
 
 async def main():
-    laddr, lport, taddr, tport, rtt_ms, bits, ready = sys.argv[1:8]
+    laddr, lports, taddr, tports, rtt_ms, bits, ready = sys.argv[1:8]
+    lports = [int(p) for p in lports.split(",")]
+    tports = [int(p) for p in tports.split(",")]
+    if len(lports) != len(tports):
+        sys.exit("wan-proxy: as many listening ports as target ports")
     delay = float(rtt_ms) / 2000
     rate = int(bits) / 8
     up = Link(rate, delay)          # client to server
     down = Link(rate, delay)        # server to client
 
-    async def client(creader, cwriter):
+    async def client(creader, cwriter, tport):
         try:
-            sreader, swriter = await asyncio.open_connection(taddr,
-                                                             int(tport))
+            sreader, swriter = await asyncio.open_connection(taddr, tport)
         except OSError:
             cwriter.close()
             return
@@ -124,8 +132,12 @@ async def main():
         for w in (cwriter, swriter):
             w.close()
 
-    server = await asyncio.start_server(client, laddr, int(lport),
-                                        reuse_address=True)
+    servers = []
+    for lport, tport in zip(lports, tports):
+        def handler(r, w, tport=tport):
+            return client(r, w, tport)
+        servers.append(await asyncio.start_server(handler, laddr, lport,
+                                                  reuse_address=True))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -135,7 +147,8 @@ async def main():
         f.write("ready\n")
     os.rename(tmp, ready)
     await stop.wait()
-    server.close()
+    for server in servers:
+        server.close()
 
 
 if __name__ == "__main__":
