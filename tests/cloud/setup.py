@@ -175,15 +175,20 @@ def services():
             cidr="10.251.0.0/24", gateway_ip=IP, enable_dhcp=True,
             allocation_pools=[{"start": "10.251.0.100",
                                "end": "10.251.0.199"}])
+    # each made again if its API answered 500: cinder's volume type
+    # create is not among the calls cinder retries after a DBDeadlock
+    # (pylib/sitecustomize.py), and on a busy machine its sqlite
+    # transaction can lose a race (seen: "database is locked" on the
+    # INSERT INTO volume_types, a 500 to this call)
     for name, ram, vcpus, disk in (("uch.appliance", 1536, 1, 4),
                                    ("uch.guest", 768, 1, 0)):
-        if not c.compute.find_flavor(name):
-            c.compute.create_flavor(name=name, ram=ram, vcpus=vcpus,
-                                    disk=disk, is_public=True)
+        until("flavor " + name, lambda: c.compute.find_flavor(name) or
+              c.compute.create_flavor(name=name, ram=ram, vcpus=vcpus,
+                                      disk=disk, is_public=True), 120)
     # cinder.conf's default_volume_type: the RBD backend
-    if not c.block_storage.find_type("rbd"):
-        c.block_storage.create_type(name="rbd", extra_specs={
-            "volume_backend_name": "rbd"})
+    until("volume type rbd", lambda: c.block_storage.find_type("rbd") or
+          c.block_storage.create_type(name="rbd", extra_specs={
+              "volume_backend_name": "rbd"}), 120)
     log("network, flavors and volume type made")
 
 
