@@ -23,7 +23,8 @@ static int add_json(struct argv *a, const char *opt, json_object *o)
 
   if (o && argv_add(a, opt) == 0 &&
       argv_add(a, json_object_to_json_string_ext(
-                    o, JSON_C_TO_STRING_PLAIN)) == 0)
+                    o, JSON_C_TO_STRING_PLAIN |
+                       JSON_C_TO_STRING_NOSLASHESCAPE)) == 0)
     ret = 0;
   json_object_put(o);
   return ret;
