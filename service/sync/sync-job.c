@@ -262,6 +262,10 @@ static bool during_rehearsal(void *arg, char *why, size_t len)
   char phase[64];
   int ret;
 
+  /* no snapshot (no qemu-storage-daemon): passes wait, as before it */
+  if (!sj->held && !sync_request_cutover_waiting(r->rt_dir) &&
+      !sj->snap.qsd)
+    return false;
   if (!sj->held && !sync_request_cutover_waiting(r->rt_dir)) {
     if (!(req = sync_request_take(r->rt_dir))) {
       if (errno != ENOENT)
@@ -330,8 +334,17 @@ static int rehearse(struct sync_job *sj, struct job_failure *job_f)
       paths[i] = sj->done[i].path;
     inplace_of_destinations(sj, &sj->req->inplace, req);
     ret = snapshot_start(r, sj->req->n_disks, paths, &sj->snap, &f);
+    if (ret < 0 && strcmp(f.code, "missing_dependency") == 0) {
+      /* the rehearsal as it was before snapshots: over the
+       * destinations themselves, passes asked for wait for its end */
+      runner_log(r, "%s; the passes asked for meanwhile wait for the "
+                 "rehearsal's end", f.message);
+      memset(&f, 0, sizeof f);
+      ret = 0;
+    }
     if (ret == 0)
-      ret = inplace_rehearse(r, req, (const char *const *)sj->snap.read_uri,
+      ret = inplace_rehearse(r, req, sj->snap.qsd
+                             ? (const char *const *)sj->snap.read_uri : NULL,
                              &stop, reh, &f);
     snapshot_stop(r, &sj->snap);
   }
