@@ -303,7 +303,9 @@ static bool during_rehearsal(void *arg, char *why, size_t len)
  * destinations as the last pass left them, while the source still runs.
  * The destinations are only read (convert/inplace-job.c).  Its outcome
  * goes to result.rehearsals; one that fails says why there and the job
- * goes on: only a cancel ends it (-1). */
+ * goes on: only a cancel, or a pass run during it that fails (job_f
+ * then set), ends it (-1).  It reads a snapshot of the destinations
+ * (sync/snapshot.h), so that passes may run meanwhile. */
 static int rehearse(struct sync_job *sj, struct job_failure *job_f)
 {
   struct runner *r = sj->r;
