@@ -29,6 +29,8 @@ struct inplace_run {
   struct runner *r;
   const struct inplace_request *req;
   bool rehearse;       /* a rehearsal: the disks are read, never written */
+  /* a rehearsal's: what each overlay is over (raw), NULL: the disk */
+  const char *const *backing;
   size_t n;
   char **paths;        /* the disks, resolved (a volume's device) */
   const char **formats;
@@ -98,7 +100,9 @@ static int make_overlays(struct inplace_run *ir, struct job_failure *f)
       failure_set(f, "internal", "out of memory");
       return -1;
     }
-    if (qemu_img_overlay_argv(&a, ir->paths[i], ir->formats[i],
+    const char *over = ir->backing ? ir->backing[i] : NULL;
+    if (qemu_img_overlay_argv(&a, over ? over : ir->paths[i],
+                              over ? "raw" : ir->formats[i],
                               ir->overlays[i]) < 0) {
       failure_set(f, "internal", "out of memory");
       return -1;
@@ -221,15 +225,17 @@ int inplace_job_run(struct runner *r, const struct job_request *req,
 /* The conversion; its overlays committed into the disks, or for a
  * rehearsal thrown away with them untouched. */
 static int inplace_do(struct runner *r, const struct inplace_request *req,
-                      bool rehearse, const struct v2v_stop *stop,
-                      json_object *result, struct job_failure *f)
+                      bool rehearse, const char *const *backing,
+                      const struct v2v_stop *stop, json_object *result,
+                      struct job_failure *f)
 {
   _cleanup_free_ char *prog = probe_find_program("virt-v2v-in-place",
                                                  "/usr/libexec");
   _cleanup_free_ char *qemu_img = probe_find_program("qemu-img", NULL);
   _cleanup_free_ char *mr_path = NULL, *tmpdir = NULL, *xml = NULL;
   _cleanup_argv_ struct argv a = { 0 };
-  struct inplace_run ir = { .r = r, .req = req, .rehearse = rehearse };
+  struct inplace_run ir = { .r = r, .req = req, .rehearse = rehearse,
+                            .backing = backing };
   _cleanup_(v2v_options_free) struct v2v_options_run opts = { 0 };
   struct v2v_files files = { 0 };
   struct v2v_progress p;
@@ -292,12 +298,12 @@ out:
 int inplace_run(struct runner *r, const struct inplace_request *req,
                 json_object *result, struct job_failure *f)
 {
-  return inplace_do(r, req, false, NULL, result, f);
+  return inplace_do(r, req, false, NULL, NULL, result, f);
 }
 
 int inplace_rehearse(struct runner *r, const struct inplace_request *req,
-                     const struct v2v_stop *stop, json_object *result,
-                     struct job_failure *f)
+                     const char *const *backing, const struct v2v_stop *stop,
+                     json_object *result, struct job_failure *f)
 {
-  return inplace_do(r, req, true, stop, result, f);
+  return inplace_do(r, req, true, backing, stop, result, f);
 }

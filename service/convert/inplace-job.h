@@ -20,12 +20,14 @@ int inplace_run(struct runner *r, const struct inplace_request *req,
 
 /* A rehearsal of inplace_run(): the same conversion on throw-away qcow2
  * overlays over the disks, which are only read; the overlays go
- * whatever the outcome.  RESULT gets "guest", "virtio_drivers" and
+ * whatever the outcome.  BACKING (or NULL) gives each overlay's
+ * backing instead of its disk, raw: a snapshot of it (sync's, an NBD
+ * URI), so that the disk may be written meanwhile.  RESULT gets "guest", "virtio_drivers" and
  * "warnings" as inplace_run()'s does.  STOP (or NULL) may end it early
  * (f's code "stopped").  Returns 0, or -1 with f set
  * (virt-v2v-in-place's own error line) or on cancel. */
 int inplace_rehearse(struct runner *r, const struct inplace_request *req,
-                     const struct v2v_stop *stop, json_object *result,
-                     struct job_failure *f);
+                     const char *const *backing, const struct v2v_stop *stop,
+                     json_object *result, struct job_failure *f);
 
 #endif

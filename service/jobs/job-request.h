@@ -305,6 +305,10 @@ struct copy_disk_request {
   struct rq_source source;
   struct rq_destination destination;
   struct rq_changes changes;     /* CHANGES_NONE: a whole copy */
+  /* not from a request: the NBD export a sync pass writes the
+   * destination through while a rehearsal's snapshot holds it
+   * (sync/snapshot.h), else NULL */
+  const char *through;
 };
 
 struct copy_request {

@@ -11,6 +11,7 @@
 #include "jobs/request.h"
 #include "jobs/sync_request.h"
 #include "sync/predict.h"
+#include "sync/snapshot.h"
 #include "sync/sync-job.h"
 #include "transfer/copy-job.h"
 #include "transfer/pass-verify.h"
@@ -34,6 +35,16 @@ struct sync_job {
   size_t n_facts;
   double conversion_s;      /* the last good rehearsal's, -1: none */
   double predicted_s;       /* result.prediction.cutover_seconds, -1 */
+  /* while a rehearsal runs: the destinations' snapshot it reads (the
+   * passes meanwhile write through it), a rehearsal asked for by one of
+   * those passes, a cutover request taken then (it runs once the
+   * rehearsal stopped), and the failure of such a pass */
+  struct dest_snapshot snap;
+  bool rehearse_again;
+  json_object *held;
+  bool pass_failed;
+  struct job_failure pass_f;
+  double cutover_start;     /* when the cutover pass started */
 };
 
 /* A copy request's disk for this pass: the job's source and
@@ -193,6 +204,7 @@ static int run_pass(struct sync_job *sj, bool full, const char *trigger,
     json_object *res;
     pass_disk(&sj->req->disks[i], asked ? &asked->disks[i] : NULL, full, &d,
               &marker);
+    d.through = sj->snap.qsd ? sj->snap.write_uri[i] : NULL;
     if (verify_pass_disk(sj, i, asked, NULL, f) < 0)
       return -1;
     if (copy_disk(r, i, &d, false, results, &sj->done[i], f) < 0 ||
@@ -326,14 +338,56 @@ static void predict(struct sync_job *sj)
   json_object_object_add(sj->result, "prediction", o);
 }
 
-/* A rehearsal stops when a cutover is asked for: the guest is down by
- * then, and its downtime must not include a rehearsal. */
-static bool cutover_asked(void *arg, char *why, size_t len)
+static int pass_asked(struct sync_job *sj, json_object *pass,
+                      enum pass_trigger *trigger, struct job_failure *f);
+
+/* Asked about four times a second while a rehearsal runs
+ * (v2v_run_until's struct v2v_stop).  A pass asked for (or due)
+ * meanwhile runs now, writing the destinations through the snapshot
+ * the rehearsal reads (sync/snapshot.h): it waits for no more than the
+ * copies of the clusters it overwrites.  A cutover stops the
+ * rehearsal: the guest is down by then, and its downtime must not
+ * include a rehearsal; so does a pass that fails (the job's failure). */
+static bool during_rehearsal(void *arg, char *why, size_t len)
 {
   struct sync_job *sj = arg;
+  struct runner *r = sj->r;
+  json_object *req;
+  enum pass_trigger trigger;
+  char phase[64];
+  int ret;
 
-  if (!sync_request_cutover_waiting(sj->r->rt_dir))
+  /* no snapshot (no qemu-storage-daemon): passes wait, as before it */
+  if (!sj->held && !sync_request_cutover_waiting(r->rt_dir) &&
+      !sj->snap.qsd)
     return false;
+  if (!sj->held && !sync_request_cutover_waiting(r->rt_dir)) {
+    if (!(req = sync_request_take(r->rt_dir))) {
+      if (errno != ENOENT)
+        runner_log(r, "a pass request was unreadable, dropped");
+      if (sj->req->interval_s <= 0 || time_monotonic() < sj->next_due)
+        return false;
+      req = json_object_new_object();
+    }
+    if (!json_get_string(req, "action") ||
+        strcmp(json_get_string(req, "action"), "cutover") != 0) {
+      snprintf(phase, sizeof phase, "%s", json_get_string(r->doc, "phase")
+               ? json_get_string(r->doc, "phase") : "rehearsing");
+      runner_log(r, "a pass during the rehearsal: it writes through the "
+                 "snapshot the rehearsal reads");
+      ret = pass_asked(sj, req, &trigger, &sj->pass_f);
+      json_object_put(req);
+      if (ret < 0) {
+        sj->pass_failed = true;
+        snprintf(why, len, "stopped: pass %zu failed",
+                 json_object_array_length(sj->passes) + 1);
+        return true;
+      }
+      runner_set_phase(r, phase);
+      return false;
+    }
+    sj->held = req;     /* a cutover came between the peek and the take */
+  }
   snprintf(why, len, "stopped: the cutover was asked for, and a cutover "
            "does not wait for a rehearsal");
   return true;
@@ -344,8 +398,10 @@ static bool cutover_asked(void *arg, char *why, size_t len)
  * destinations as the last pass left them, while the source still runs.
  * The destinations are only read (convert/inplace-job.c).  Its outcome
  * goes to result.rehearsals; one that fails says why there and the job
- * goes on: only a cancel ends it (-1). */
-static int rehearse(struct sync_job *sj)
+ * goes on: only a cancel, or a pass run during it that fails (job_f
+ * then set), ends it (-1).  It reads a snapshot of the destinations
+ * (sync/snapshot.h), so that passes may run meanwhile. */
+static int rehearse(struct sync_job *sj, struct job_failure *job_f)
 {
   struct runner *r = sj->r;
   _cleanup_free_ struct inplace_request *req = calloc(1, sizeof *req);
@@ -369,9 +425,29 @@ static int rehearse(struct sync_job *sj)
     failure_set(&f, "internal", "out of memory");
     ret = -1;
   } else {
-    struct v2v_stop stop = { cutover_asked, sj };
+    struct v2v_stop stop = { during_rehearsal, sj };
+    char *paths[REQUEST_MAX_DISKS];
+    for (size_t i = 0; i < sj->req->n_disks; i++)
+      paths[i] = sj->done[i].path;
     inplace_of_destinations(sj, &sj->req->inplace, req);
-    ret = inplace_rehearse(r, req, &stop, reh, &f);
+    ret = snapshot_start(r, sj->req->n_disks, paths, &sj->snap, &f);
+    if (ret < 0 && strcmp(f.code, "missing_dependency") == 0) {
+      /* the rehearsal as it was before snapshots: over the
+       * destinations themselves, passes asked for wait for its end */
+      runner_log(r, "%s; the passes asked for meanwhile wait for the "
+                 "rehearsal's end", f.message);
+      memset(&f, 0, sizeof f);
+      ret = 0;
+    }
+    if (ret == 0)
+      ret = inplace_rehearse(r, req, sj->snap.qsd
+                             ? (const char *const *)sj->snap.read_uri : NULL,
+                             &stop, reh, &f);
+    snapshot_stop(r, &sj->snap);
+  }
+  if (sj->pass_failed) {
+    *job_f = sj->pass_f;
+    return -1;
   }
   if (r->kids.cancelled)
     return -1;
@@ -400,7 +476,7 @@ static int rehearse(struct sync_job *sj)
  * pass: the prediction made before it is what the cutover is judged
  * against, result.cutover). */
 static int after_pass(struct sync_job *sj, double start, bool cutover,
-                      bool rehearsal)
+                      bool rehearsal, struct job_failure *f)
 {
   json_object *pass = json_object_array_get_idx(
     sj->passes, json_object_array_length(sj->passes) - 1);
@@ -418,8 +494,14 @@ static int after_pass(struct sync_job *sj, double start, bool cutover,
   };
   if (cutover)
     return 0;
-  if (rehearsal && rehearse(sj) < 0)
-    return -1;
+  /* a pass during a rehearsal asking for one gets it after that one,
+   * which saw the disks as they were before */
+  for (bool again = rehearsal; again && !sj->held;
+       again = sj->rehearse_again) {
+    sj->rehearse_again = false;
+    if (rehearse(sj, f) < 0)
+      return -1;
+  }
   predict(sj);
   return runner_write_state(sj->r);
 }
@@ -470,6 +552,38 @@ static int convert_in_place(struct sync_job *sj,
   return ret;
 }
 
+/* The pass a request file (jobs/sync_request.h; an empty object: the
+ * interval's) asks for, its body parsed as uchd did, then after_pass().
+ * 0 when done (*trigger says which), 1 when the request was refused
+ * (logged, nothing done), -1 on failure or cancel. */
+static int pass_asked(struct sync_job *sj, json_object *pass,
+                      enum pass_trigger *trigger, struct job_failure *f)
+{
+  static const char *const triggers[] = { [PASS_INTERVAL] = "interval",
+                                          [PASS_SYNC] = "sync",
+                                          [PASS_CUTOVER] = "cutover" };
+  _cleanup_(sync_pass_freep) struct sync_pass *asked = NULL;
+  struct uch_error err = { 0 };
+  bool rehearsing = sj->snap.qsd != NULL;
+  double start;
+
+  *trigger = PASS_INTERVAL;
+  if (request_sync_pass_file(pass, sj->req, trigger, &asked, &err) < 0) {
+    runner_log(sj->r, "%s request refused: %s", triggers[*trigger],
+               err.message);
+    return 1;
+  }
+  start = time_monotonic();
+  if (*trigger == PASS_CUTOVER)
+    sj->cutover_start = start;
+  if (run_pass(sj, false, triggers[*trigger], asked, f) < 0)
+    return -1;
+  if (rehearsing && asked && asked->rehearse)
+    sj->rehearse_again = true;
+  return after_pass(sj, start, *trigger == PASS_CUTOVER,
+                    !rehearsing && asked && asked->rehearse, f) < 0 ? -1 : 0;
+}
+
 int sync_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
@@ -485,39 +599,31 @@ int sync_job_run(struct runner *r, const struct job_request *req,
   if (watch_requests(&sj, f) < 0 ||
       bandwidth_start(r, &sj.req->limits, f) < 0 ||
       run_pass(&sj, true, "start", NULL, f) < 0 ||
-      after_pass(&sj, start, false, sj.req->rehearse) < 0)
+      after_pass(&sj, start, false, sj.req->rehearse, f) < 0)
     goto out;
   forget_checkpoints(r, sj.req->n_disks);
   for (;;) {
-    /* the request file uchd left (jobs/sync_request.h): its action, and
-     * the body parsed as uchd did */
-    static const char *const triggers[] = { [PASS_INTERVAL] = "interval",
-                                            [PASS_SYNC] = "sync",
-                                            [PASS_CUTOVER] = "cutover" };
-    _cleanup_json_ json_object *pass = wait_for_pass(&sj);
-    _cleanup_(sync_pass_freep) struct sync_pass *asked = NULL;
-    enum pass_trigger trigger = PASS_INTERVAL;
-    struct uch_error err = { 0 };
+    /* a cutover a rehearsal took, else the next request or interval */
+    _cleanup_json_ json_object *pass = sj.held ? sj.held
+                                               : wait_for_pass(&sj);
+    enum pass_trigger trigger;
+    int done;
+    sj.held = NULL;
     if (!pass)
       goto out;
-    if (request_sync_pass_file(pass, sj.req, &trigger, &asked, &err) < 0) {
-      runner_log(r, "%s request refused: %s", triggers[trigger],
-                 err.message);
-      continue;
-    }
-    start = time_monotonic();
-    if (run_pass(&sj, false, triggers[trigger], asked, f) < 0 ||
-        after_pass(&sj, start, trigger == PASS_CUTOVER,
-                   asked && asked->rehearse) < 0)
+    if ((done = pass_asked(&sj, pass, &trigger, f)) < 0)
       goto out;
-    if (trigger == PASS_CUTOVER)
+    if (done == 0 && trigger == PASS_CUTOVER)
       break;
   }
+  start = sj.cutover_start;
   if (sj.req->has_inplace && convert_in_place(&sj, &sj.req->inplace, f) < 0)
     goto out;
   cutover_taken(&sj, start);
   ret = 0;
 out:
+  snapshot_stop(r, &sj.snap);
+  json_object_put(sj.held);
   if (sj.ino_fd >= 0)
     close(sj.ino_fd);
   for (size_t i = 0; i < REQUEST_MAX_DISKS; i++)

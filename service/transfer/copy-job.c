@@ -330,7 +330,7 @@ int copy_disk_linked(struct runner *r, size_t i,
     runner_set_phase(r, "copying");
     start = time_monotonic();
     if (incremental_pass(r, i, uri ? uri : d.src.uri, &disk->changes, path,
-                         &pass, f) < 0) {
+                         disk->through, &pass, f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }

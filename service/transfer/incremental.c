@@ -131,6 +131,7 @@ static int walk(struct nbd_handle *nbd, const char *context, uint32_t flags,
  * ends the pass in bounded time, not never. */
 struct pass_io {
   struct nbd_handle *nbd;
+  struct nbd_handle *dst;   /* the destination over NBD, or NULL: fd */
   struct runner *r;
   int fd;
   int *err;
@@ -144,6 +145,7 @@ struct pass_io {
 
 struct pending {
   int fd;
+  struct nbd_handle *dst;
   uint64_t offset;
   size_t len;
   char *buf;
@@ -159,7 +161,13 @@ static int read_done(void *opaque, int *error)
   (*p->completions)++;
   if (*error && !*p->err)
     *p->err = *error;
-  else if (!*error && pwrite(p->fd, p->buf, p->len, p->offset) !=
+  else if (!*error && p->dst) {
+    /* another handle than the one calling back: libnbd allows it */
+    if (nbd_pwrite(p->dst, p->buf, p->len, p->offset, 0) < 0 && !*p->err) {
+      *p->err = nbd_get_errno() ? nbd_get_errno() : EIO;
+      *p->dst_err = true;
+    }
+  } else if (!*error && pwrite(p->fd, p->buf, p->len, p->offset) !=
            (ssize_t)p->len && !*p->err) {
     *p->err = errno ? errno : EIO;
     *p->dst_err = true;
@@ -178,6 +186,22 @@ int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
   if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) == 0)
     return 0;
   return fallocate(fd, FALLOC_FL_ZERO_RANGE, off, len);
+}
+
+/* The same over NBD (a sync job's destination held by a rehearsal's
+ * snapshot, sync/snapshot.h), a request of at most 1 GiB at a time. */
+static int zero_nbd(struct nbd_handle *dst, uint64_t off, uint64_t len)
+{
+  while (len > 0) {
+    uint64_t n = len < (1ULL << 30) ? len : 1ULL << 30;
+    if (nbd_zero(dst, n, off, 0) < 0) {
+      errno = nbd_get_errno() ? nbd_get_errno() : EIO;
+      return -1;
+    }
+    off += n;
+    len -= n;
+  }
+  return 0;
 }
 
 /* Waits until fewer than `limit` reads are in flight: -1 on a cancel,
@@ -221,8 +245,8 @@ static int copy_range(struct pass_io *io, uint64_t off, uint64_t len)
       free(p);
       return -1;
     }
-    *p = (struct pending){ io->fd, off, n, p->buf, io->err, io->dst_err,
-                           &io->completions };
+    *p = (struct pending){ io->fd, io->dst, off, n, p->buf, io->err,
+                           io->dst_err, &io->completions };
     nbd_completion_callback cb = { .callback = read_done, .user_data = p };
     if (nbd_aio_pread(nbd, p->buf, n, off, cb, 0) < 0) {
       free(p->buf);
@@ -309,7 +333,8 @@ static int pass_extent(struct pass_io *io, bool is_block,
         goto out;
       res->read += a->length;
     } else {
-      if (zero_range(fd, is_block, a->offset, a->length) < 0) {
+      if ((io->dst ? zero_nbd(io->dst, a->offset, a->length)
+                   : zero_range(fd, is_block, a->offset, a->length)) < 0) {
         *err = errno;
         *dst_err = true;
         goto out;
@@ -325,14 +350,15 @@ out:
 
 int incremental_pass(struct runner *r, size_t disk, const char *uri,
                      const struct rq_changes *changes, const char *dst_path,
-                     struct pass_result *res, struct job_failure *f)
+                     const char *dst_uri, struct pass_result *res,
+                     struct job_failure *f)
 {
   const char *bitmap = changes->kind == CHANGES_BITMAP ? changes->bitmap
                                                        : NULL;
   char ctx[128] = "", why[512];
   struct source_wait cw = { .stall_s = stall_timeout_s() };
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
-  struct nbd_handle *nbd = NULL;
+  struct nbd_handle *nbd = NULL, *dst = NULL;
   struct pass_io io;
   struct extents e = { 0 };
   struct stat st;
@@ -355,6 +381,13 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
       return -1;
     }
   }
+  if (dst_uri && (!(dst = nbd_create()) ||
+                  nbd_connect_uri(dst, dst_uri) < 0)) {
+    uch_nbd_error(why, sizeof why);
+    failure_set(f, "destination", "%s: through %s: %s", dst_path, dst_uri,
+                why);
+    goto out;
+  }
   if (bitmap)
     snprintf(ctx, sizeof ctx, "qemu:dirty-bitmap:%s", bitmap);
   if (!(nbd = uch_nbd_connect(uri, bitmap, &cw, why, sizeof why))) {
@@ -371,7 +404,8 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "source", "%s: %s", uri, why);
     goto out;
   }
-  io = (struct pass_io){ .nbd = nbd, .r = r, .fd = fd, .err = &err,
+  io = (struct pass_io){ .nbd = nbd, .dst = dst, .r = r, .fd = fd,
+                         .err = &err,
                          .dst_err = &dst_err, .since = time_monotonic(),
                          .stall_s = stall_timeout_s() };
   {
@@ -407,7 +441,9 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
                   nbd_get_error() ? nbd_get_error() : strerror(err));
     goto out;
   }
-  if (fdatasync(fd) < 0) {
+  if (dst ? nbd_flush(dst, 0) < 0 : fdatasync(fd) < 0) {
+    if (dst)
+      errno = nbd_get_errno() ? nbd_get_errno() : EIO;
     failure_set(f, "destination", "%s: flush: %s", dst_path,
                 strerror(errno));
     goto out;
@@ -416,6 +452,11 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
 out:
   extents_free(&e);
   uch_nbd_disconnect(nbd, ret == 0);
+  if (dst) {
+    if (nbd_aio_is_ready(dst))
+      nbd_shutdown(dst, 0);
+    nbd_close(dst);
+  }
   return ret;
 }
 
