@@ -15,6 +15,7 @@
 #include "check/probe.h"
 #include "jobs/request.h"
 #include "transfer/endpoint.h"
+#include "transfer/filter-path.h"
 #include "util/nbd-uri.h"
 #include "transfer/tls-priority.h"
 #include "transfer/tool-argv.h"
@@ -86,10 +87,28 @@ static int serve(struct runner *r, const struct nbdkit_source *source,
   return s->uri ? 0 : -1;
 }
 
+#define RECONNECT_FILTER "uch-reconnect-filter.so"
+
+/* Our reconnect filter (filters/reconnect.c), or a failure naming it */
+static char *reconnect_filter(struct job_failure *f)
+{
+  _cleanup_free_ char *tried = NULL;
+  char *path = uch_filter_path(RECONNECT_FILTER, &tried);
+
+  if (!path)
+    failure_set(f, "missing_dependency", "a source across a network is "
+                "read through UCH's nbdkit filter %s, which is missing "
+                "(looked in %s%s%s; `make install` puts it beside uch-job)",
+                RECONNECT_FILTER, tried ? tried : "", tried ? " and " : "",
+                UCH_LIBEXECDIR "/uch");
+  return path;
+}
+
 int source_open_nbd(struct runner *r, size_t disk, const char *uri,
                     struct endpoint *s, struct job_failure *f)
 {
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
+  _cleanup_free_ char *reconnect = NULL;
   struct nbd_network_source network;
   struct source_filters filters = { .rate_file = rate_file };
   char tag[32];
@@ -103,8 +122,13 @@ int source_open_nbd(struct runner *r, size_t disk, const char *uri,
     return -1;
   }
   if (kind == 0) {
-    /* across a network: retried, and limited by the job's bandwidth */
-    filters.retry = true;
+    /* across a network: reconnected, and limited by the job's
+     * bandwidth */
+    if (!(reconnect = reconnect_filter(f))) {
+      nbd_network_source_free(&network);
+      return -1;
+    }
+    filters.reconnect_filter = reconnect;
     ret = serve(r, &(struct nbdkit_source){ .nbdkit = &network.nbdkit },
                 tag, &filters, network.uri.tls, s, f);
     nbd_network_source_free(&network);

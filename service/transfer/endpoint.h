@@ -24,7 +24,8 @@ void endpoint_stop(struct runner *r, struct endpoint *s);
 
 /* disks[i].source as an NBD URI, starting nbdkit when needed: every
  * source nbdkit serves goes through the rate filter (BANDWIDTH_FILE), a
- * network one (nbd://, nbds://) through the retry filter too; an
+ * network one (nbd://, nbds://) through UCH's reconnect filter too
+ * (filters/reconnect.c, which must be beside uch-job); an
  * nbd+unix:// source is read directly. */
 int source_open(struct runner *r, size_t disk, const struct rq_source *source,
                 struct endpoint *s, struct job_failure *f);

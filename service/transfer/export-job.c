@@ -12,6 +12,7 @@
 #include "runner/volume-wait.h"
 #include "transfer/endpoint.h"
 #include "transfer/export-firewall.h"
+#include "transfer/filter-path.h"
 #include "transfer/export-job.h"
 #include "transfer/export-listen.h"
 #include "transfer/tls-priority.h"
@@ -21,33 +22,6 @@
 
 #define ZEROSCAN_FILTER "uch-zeroscan-filter.so"
 
-/* Our zeroscan filter (filters/zeroscan.c): beside the running uch-job
- * (the build tree, or LIBEXECDIR/uch where `make install` puts both),
- * else in LIBEXECDIR/uch.  NULL when it is in neither; *tried names
- * where it was looked for. */
-static char *zeroscan_filter_path(char **tried)
-{
-  char self[PATH_MAX], *slash, *p = NULL;
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-  if (n > 0) {
-    self[n] = '\0';
-    if ((slash = strrchr(self, '/'))) {
-      *slash = '\0';
-      if (asprintf(&p, "%s/" ZEROSCAN_FILTER, self) < 0)
-        return NULL;
-      if (access(p, R_OK) == 0)
-        return p;
-    }
-  }
-  if (access(UCH_LIBEXECDIR "/uch/" ZEROSCAN_FILTER, R_OK) == 0) {
-    free(p);
-    return strdup(UCH_LIBEXECDIR "/uch/" ZEROSCAN_FILTER);
-  }
-  *tried = p;
-  return NULL;
-}
-
 /* A block device gets the zeroscan filter: nbdkit's file plugin gives
  * it no extents (one data extent for the whole device), so without the
  * filter every zero byte of it would cross the wire. */
@@ -55,7 +29,7 @@ static int zeroscan_prepare(char **filter, struct job_failure *f)
 {
   _cleanup_free_ char *tried = NULL;
 
-  *filter = zeroscan_filter_path(&tried);
+  *filter = uch_filter_path(ZEROSCAN_FILTER, &tried);
   if (*filter)
     return 0;
   failure_set(f, "missing_dependency", "a block device is exported and "

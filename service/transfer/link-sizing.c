@@ -12,11 +12,13 @@ static const char *const from_name[] = {
   [BITS_LINK] = "link", [BITS_LIMIT] = "limits", [BITS_ASSUMED] = "assumed",
 };
 
+#define BUFFERS_MAX (64ULL << 20)
+
 void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
                          uint64_t link_bits, uint64_t limit_bits,
                          unsigned max_conns, uint32_t max_request)
 {
-  uint64_t want, size = LINK_REQUEST_MIN, conns;
+  uint64_t want, size = LINK_REQUEST_MIN, conns = LINK_CONNS_MIN, r, lan;
 
   if (max_conns < 1)
     max_conns = 1;
@@ -38,31 +40,37 @@ void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
     s->bits_from = BITS_ASSUMED;
   }
   s->bdp = (uint64_t)((double)s->bits / 8 * rtt_ms / 1000);
-  /* while one request of a connection crosses the link the others must
-   * fill it: twice the product (for the jitter of a busy host and the
-   * hop through nbdkit) plus two requests (the one arriving, and the one
-   * waiting in nbdkit's rate filter under a limit) */
-  want = 2 * s->bdp;
-  if (max_conns < 3)
-    max_conns = 3;
-  while (size < max_request && want > (uint64_t)(max_conns - 2) * size)
-    size *= 2;
-  conns = (want + size - 1) / size + 2;
-  if (conns < LINK_CONNS_MIN)
-    conns = LINK_CONNS_MIN;
+  /* while one read crosses the link the others must fill it: twice the
+   * product (for the jitter of a busy host and the hop through nbdkit)
+   * plus two reads (the one arriving, and the one waiting in nbdkit's
+   * rate filter under a limit); 64 MiB of buffers at most */
+  want = 2 * s->bdp + 2 * size;
+  if (want > BUFFERS_MAX)
+    want = BUFFERS_MAX;
   if (conns > max_conns)
     conns = max_conns;
+  /* the reads a connection carries at once (the reconnect filter does
+   * not serialize them): what the product needs, and at least the
+   * LAN's 8 MiB when nothing says how fast the link is, or two when the
+   * link or the job's limit does (reads queued past the link's rate
+   * wait in the rate filter, where a new limit reaches them late) */
+  lan = s->bits_from == BITS_ASSUMED ? (8u << 20) / size : 2;
+  r = (want + conns * size - 1) / (conns * size);
+  /* past 16 reads a connection, more connections, then larger reads */
+  while (r > 16 && conns < max_conns) {
+    conns++;
+    r = (want + conns * size - 1) / (conns * size);
+  }
+  while (r > 16 && size < max_request) {
+    size *= 2;
+    r = (want + conns * size - 1) / (conns * size);
+  }
+  if (r < lan)
+    r = lan;
   s->connections = (unsigned)conns;
   s->request_size = (uint32_t)size;
-  /* queued per connection: 8 MiB as on a LAN, 64 MiB of buffers in
-   * all at most, and at least the next read waiting in nbdkit */
-  {
-    uint64_t r = (8u << 20) / size, cap = (64ULL << 20) / (conns * size);
-    if (r > cap)
-      r = cap;
-    s->requests = r < 2 ? 2 : (unsigned)r;
-  }
-  s->in_flight = conns * size;
+  s->requests = (unsigned)r;
+  s->in_flight = conns * r * size;
 }
 
 json_object *link_sizing_json(const struct link_sizing *s)
@@ -86,10 +94,9 @@ json_object *link_sizing_json(const struct link_sizing *s)
                          json_object_new_int64(s->request_size));
   json_object_object_add(o, "in_flight_bytes",
                          json_object_new_int64((int64_t)s->in_flight));
-  snprintf(how, sizeof how, "%u connections x %u KiB on the link (one "
-           "read each: nbdkit's retry filter serializes) >= 2 x %llu bytes "
-           "(%llu bit/s x %.1f ms) + 2 requests",
-           s->connections, s->request_size >> 10,
+  snprintf(how, sizeof how, "%u connections x %u reads of %u KiB on the "
+           "link >= 2 x %llu bytes (%llu bit/s x %.1f ms) + 2 reads",
+           s->connections, s->requests, s->request_size >> 10,
            (unsigned long long)s->bdp, (unsigned long long)s->bits,
            s->rtt_ms);
   json_object_object_add(o, "reckoned", json_object_new_string(how));

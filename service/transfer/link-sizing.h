@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* How many requests a copy keeps in flight across a network, from the
  * link's bandwidth-delay product.  A network source (nbd://, nbds://)
- * is read through nbdkit's nbd plugin behind its retry filter, and the
- * retry filter serializes requests: each connection to that nbdkit has
- * ONE read on the wire at a time, whatever the client queues.  So what
- * is in flight across the link is connections x request size, and a
- * copy 100 ms away with the LAN's 4 connections of 1 MiB moved at most
- * 40 MiB per second (bench/wan: 0.18x of 0 ms for nbdcopy's 256 KiB).
+ * is read through nbdkit's nbd plugin behind UCH's reconnect filter
+ * (filters/reconnect.c), which lets each connection carry many reads at
+ * once.  (nbdkit's retry filter, used before, serializes requests: ONE
+ * read per connection on the wire, so a copy 100 ms away needed a dozen
+ * connections and still left the link idle: bench/README.md, "Across a
+ * WAN".)  What is in flight across the link is connections x reads x
+ * request size.
  *
  * The round trip is given (the request's link.rtt_ms) or measured when
  * the copy connects (the fastest of a few 4 KiB reads through the same
  * nbdkit).  The bandwidth is the request's link.bandwidth, else the
  * job's own limit, else LINK_ASSUMED_BITS.  The copy then keeps twice
- * the bandwidth-delay product plus two requests in flight: one request
- * per connection, 1 MiB each, more connections (up to max_conns), and
- * larger requests only past those. */
+ * the bandwidth-delay product plus two reads in flight (64 MiB at
+ * most): the LAN's 4 connections of 1 MiB reads, more reads each (up
+ * to 16), then more connections (up to max_conns), and larger reads
+ * only past those.  With the bandwidth unknown each connection keeps
+ * at least the LAN's 8 reads; with it known (the link's or the job's
+ * limit), at least 2, so that a changed limit soon applies. */
 #ifndef UCH_LINK_SIZING_H
 #define UCH_LINK_SIZING_H
 
@@ -40,7 +44,7 @@ struct link_sizing {
   unsigned connections;
   unsigned requests;           /* queued per connection */
   uint32_t request_size;       /* a power of two */
-  uint64_t in_flight;          /* across the link: connections x size */
+  uint64_t in_flight;          /* connections x requests x size */
 };
 
 /* link_bits, limit_bits: 0 when unknown. */

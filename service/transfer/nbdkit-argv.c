@@ -38,7 +38,8 @@ static int add_param(struct argv *a, const struct rq_nbdkit_param *p)
 /* --filter=NAME before the plugin ... */
 static int add_filters(struct argv *a, const struct source_filters *f)
 {
-  if (f && f->retry && argv_add(a, "--filter=retry") < 0)
+  if (f && f->reconnect_filter &&
+      argv_addf(a, "--filter=%s", f->reconnect_filter) < 0)
     return -1;
   if (f && f->rate_file && argv_add(a, "--filter=rate") < 0)
     return -1;
@@ -48,7 +49,7 @@ static int add_filters(struct argv *a, const struct source_filters *f)
 /* ... and their parameters after the plugin's. */
 static int add_filter_params(struct argv *a, const struct source_filters *f)
 {
-  if (f && f->retry &&
+  if (f && f->reconnect_filter &&
       (argv_addf(a, "retries=%d", SOURCE_RETRIES) < 0 ||
        argv_addf(a, "retry-delay=%d", SOURCE_RETRY_DELAY) < 0))
     return -1;

@@ -471,9 +471,14 @@ static void window_update(struct disk_run *d, struct copy_run *c)
 
   /* a quarter second at the limit may be less than the link needs:
    * each connection carries its share of twice its bandwidth-delay
-   * product */
+   * product in whole reads, and one read more (the one arriving while
+   * the others cross), as link-sizing.h sized it: a connection holds
+   * a read only if it fits the window, so 1.6 MB of window was one
+   * read of 1 MiB */
   if (d->sz && d->conns) {
-    uint64_t need = 2 * d->sz->bdp / d->conns + 1;
+    uint64_t slot = c->slot_size;
+    uint64_t need = (2 * d->sz->bdp / d->conns + slot - 1) / slot * slot +
+                    slot;
     if (need > max)
       need = max;
     if (need > w)

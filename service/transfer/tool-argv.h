@@ -16,8 +16,10 @@ struct source_filters {
   /* --filter=rate rate-file=FILE: the job's bandwidth limit, which
    * PATCH /v1/jobs/{id} changes by rewriting FILE */
   const char *rate_file;
-  /* --filter=retry: a source across a network survives short outages */
-  bool retry;
+  /* --filter=PATH of UCH's reconnect filter (filters/reconnect.c): a
+   * source across a network survives short outages; unlike nbdkit's
+   * retry filter it does not serialize requests */
+  const char *reconnect_filter;
 };
 /* Bounded: 1+2+4+8+16 s of waiting at most for one request. */
 #define SOURCE_RETRIES 5

@@ -9,7 +9,8 @@
 # - a wrong PSK is refused: the copy fails saying so, and the export's
 #   log shows the refused handshake;
 # - the link cut for 3 s mid-copy: the source is read through nbdkit's
-#   retry filter, and the copy still succeeds, equal.
+#   reconnect filter (TCP outlives a 3 s cut; a server that goes away
+#   is test-copy-source-reconnect's), and the copy still succeeds, equal.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require nbdcopy

@@ -56,7 +56,7 @@ sized() {
   jq -e --argjson rtt "$RTT" '.rtt_ms >= $rtt * 0.95' <<<"$sz" >/dev/null ||
     die "$1: a round trip under the link's $RTT ms: $sz"
   jq -e '.connections >= 4 and .request_size >= 1048576 and
-         .in_flight_bytes == .connections * .request_size and
+         .in_flight_bytes == .connections * .requests * .request_size and
          .in_flight_bytes >= 2 * .bdp_bytes and
          (.bdp_bytes - .bandwidth_bits / 8 * .rtt_ms / 1000 | fabs) <=
            .bandwidth_bits / 8 * 0.1 / 1000 + 1' <<<"$sz" >/dev/null ||
@@ -71,7 +71,7 @@ sz=$(sized raw)
 [ "$(jq -r '.rtt_from + " " + .bandwidth_from' <<<"$sz")" = "measured assumed" ] ||
   die "raw: where the figures came from: $sz"
 grep -q "link: rtt" "$T/state/jobs/raw/job.log" || die "raw: the log says nothing of the link"
-pass "raw copy across ${RTT} ms equal; sizing $(jq -c '{rtt_ms, connections, request_size, in_flight_bytes}' <<<"$sz")"
+pass "raw copy across ${RTT} ms equal; sizing $(jq -c '{rtt_ms, connections, requests, request_size, in_flight_bytes}' <<<"$sz")"
 
 # qcow2 (nbdcopy), the link as the request gives it
 cat >"$T/q.json" <<JSON

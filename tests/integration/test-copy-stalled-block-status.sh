@@ -26,7 +26,7 @@ jq -e --arg u "$NBD_URI" '.error.code == "timeout" and
   die "bs1: $(jq -c .error "$T/bs1.out")"
 pass "hung block status: $(jq -r .error.message "$T/bs1.out")"
 
-# over TCP, through the worker's nbdkit nbd plugin (retry filter and all)
+# over TCP, through the worker's nbdkit nbd plugin (reconnect filter and all)
 port=$(free_port)
 nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/tcp.pid" --filter=delay \
   file "file=$T/src.img" delay-extents=3600 >>"$T/nbdkit-tcp.log" 2>&1 &

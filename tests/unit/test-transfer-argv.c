@@ -216,7 +216,7 @@ static void test_qemu_nbdcopy(void)
                       32u << 20);
   nbdcopy_argv(&n4, 3, false, true, &sz, "nbd://h/", "/d/out.img");
   is_str(s4 = argv_join(&n4), "nbdcopy --flush --progress=3 "
-         "--connections=4 --threads=4 --requests=2 --request-size=4194304 "
+         "--connections=4 --threads=4 --requests=2 --request-size=1048576 "
          "nbd://h/ /d/out.img",
          "nbdcopy across a link: sized for it, the limit included");
 }

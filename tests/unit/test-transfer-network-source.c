@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A source across a network is read through nbdkit's nbd plugin with the
- * retry and rate filters: the URI taken apart into plugin parameters
+/* A source across a network is read through nbdkit's nbd plugin with
+ * UCH's reconnect filter and nbdkit's rate filter: the URI taken apart into plugin parameters
  * (libnbd inside nbdkit would refuse tls-psk-file in a URI), and the
  * command lines that result. */
 #include "util/argv.h"
@@ -15,7 +15,7 @@ static const char *network(const char *uri)
 {
   _cleanup_argv_ struct argv a = { 0 };
   struct nbd_network_source src;
-  struct source_filters f = { .rate_file = "/r/bandwidth", .retry = true };
+  struct source_filters f = { .rate_file = "/r/bandwidth", .reconnect_filter = "/l/uch-reconnect-filter.so" };
   int kind = uch_nbd_network_source(uri, &src), r;
 
   free(joined);
@@ -35,7 +35,7 @@ static const char *network(const char *uri)
 }
 
 #define HEAD "nbdkit --exit-with-parent -r -f -P /r/s.pid -U /r/s.sock " \
-  "--filter=retry --filter=rate nbd "
+  "--filter=/l/uch-reconnect-filter.so --filter=rate nbd "
 #define TAIL " retries=5 retry-delay=1 rate-file=/r/bandwidth"
 
 int main(void)
