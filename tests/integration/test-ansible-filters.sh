@@ -98,8 +98,8 @@ check("with inplace wanted and no inplace job, a is not done before",
 
 # the batch: what it takes, its exports and copies, what it finished
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
-    uch_batch_lanes, uch_batch_exports, uch_batch_copies, uch_batch_outcome, uch_lanes_left,
-    uch_job_refs)
+    uch_batch_lanes, uch_batch_names, uch_batch_exports, uch_batch_copies, uch_batch_outcome,
+    uch_lanes_left, uch_job_refs)
 vm_d = {"name": "d", "disks": [{"name": "sda", "source": {"volume": "v-d"}, "destination": {"path": "/o/d"}}]}
 vm_e = {"name": "e", "disks": [{"name": "sda", "source": {"path": "/e0"}, "destination": {"path": "/o/e0"}},
                                {"name": "sdb", "source": {"path": "/e1"}, "destination": {"path": "/o/e1"}}],
@@ -118,6 +118,10 @@ bl = uch_batch_lanes(pl, {"dst": [done_f]})
 check("the batch takes volumes, not one finished before, one wanting inplace, a vSphere VM",
       [(l["name"], [v["name"] for v in l["vms"]]) for l in bl],
       [("lane-src-dst-0", ["d"]), ("lane-src-dst2-1", ["a"])])
+check("the batch's VMs of a source, of a destination, of neither",
+      [uch_batch_names(bl, "src", "source"), uch_batch_names(bl, "dst2", "destination"),
+       uch_batch_names(bl, "src", "destination"), uch_batch_names(None, "src", "source")],
+      [["d", "a"], ["a"], [], []])
 ex = uch_batch_exports(bl, "src", "w", 10809, "10.0.0.7", "src.example", {"d": "k1", "a": "k2"})
 check("one export a lane, on its port, each disk as VM-DISK, a PSK line a VM",
       [(e["id"], e["request"]["listen"], [d["name"] for d in e["request"]["disks"]], e["secrets"]) for e in ex],

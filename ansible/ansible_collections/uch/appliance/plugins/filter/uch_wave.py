@@ -511,6 +511,12 @@ def uch_batch_lanes(placement, wave_jobs, inplace_default=False):
     return out
 
 
+def uch_batch_names(lanes, host, role):
+    """The names of the VMs in the batch's lanes (uch_batch_lanes) whose
+    ROLE ("source" or "destination") is HOST."""
+    return [vm['name'] for lane in lanes or [] if lane.get(role) == host for vm in lane['vms']]
+
+
 def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks):
     """The export jobs (uch_jobs entries) of source HOST: one per lane,
     on the lane's port (port_base + its index), serving each disk of the
@@ -649,6 +655,7 @@ class FilterModule(object):
                     uch_vm_result=uch_vm_result,
                     uch_wave_results=uch_wave_results,
                     uch_batch_lanes=uch_batch_lanes,
+                    uch_batch_names=uch_batch_names,
                     uch_batch_exports=uch_batch_exports,
                     uch_batch_copies=uch_batch_copies,
                     uch_batch_outcome=uch_batch_outcome,
