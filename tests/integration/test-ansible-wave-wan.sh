@@ -93,7 +93,7 @@ wave() {
     sz=$(jq -c --argjson v "$v" '.[$v].result.disks[0].sizing' "$T/$name-jobs.json")
     [ "$sz" != null ] || die "$name: a copy shows no sizing: $(jq -c --argjson v "$v" '.[$v].result' "$T/$name-jobs.json")"
     jq -e --argjson rtt "$RTT" '.rtt_ms >= $rtt * 0.95 and .rtt_from == "measured" and
-         .in_flight_bytes == .connections * .request_size and
+         .in_flight_bytes == .connections * .requests * .request_size and
          .in_flight_bytes >= 2 * .bdp_bytes' <<<"$sz" >/dev/null ||
       die "$name: a copy not sized for a $RTT ms link: $sz"
   done
