@@ -207,7 +207,9 @@ att = {a.volume_id for a in dst.compute.volume_attachments(new)}
 vols = {v.name: v for v in dst.block_storage.volumes()}
 new_root, new_data = vols["osp1-web01-root"], vols["osp1-web01-data"]
 assert att == {new_root.id, new_data.id}, ("new server's volumes", att)
-old = src.compute.find_server("web01")
+# find_server lists by name, and a server in a list without details
+# has no status: read it whole
+old = src.compute.get_server(src.compute.find_server("web01", ignore_missing=False))
 old_att = {a.volume_id for a in src.compute.volume_attachments(old)}
 assert old_att == {root_id, data_id}, ("old server's volumes", old_att)
 assert old.status == "SHUTOFF", ("old server", old.status)
