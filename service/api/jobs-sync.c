@@ -24,35 +24,55 @@ static enum MHD_Result conflict(struct http_request *r, struct job *j,
                     j->id, why);
 }
 
+/* The sync request of job J, which must be a running sync job; or NULL,
+ * with *res the answer that refuses it.  WHAT names what was asked
+ * ("passes", "a digest"). */
+static const struct sync_request *running_sync(struct http_request *r,
+                                               struct job *j,
+                                               const char *what,
+                                               enum MHD_Result *res)
+{
+  const struct job_request *job;
+  char why[128];
+
+  if (strcmp(job_type(j), "sync") != 0) {
+    snprintf(why, sizeof why, "is a %s job: %s are for sync jobs only",
+             job_type(j), what);
+    *res = conflict(r, j, why);
+    return NULL;
+  }
+  if (job_state(j) != JOB_RUNNING) {
+    snprintf(why, sizeof why, "is %s: %s are for a running sync job",
+             job_state_name(job_state(j)), what);
+    *res = conflict(r, j, why);
+    return NULL;
+  }
+  /* the job's request, typed as its worker has it, from its state */
+  if (!(job = job_request_of(j)) || job->kind != JOB_SYNC) {
+    *res = http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
+                      "job '%s': its request cannot be read%s", j->id,
+                      job ? ": not a sync request" : " (see uchd's log)");
+    return NULL;
+  }
+  return &job->u.sync;
+}
+
 enum MHD_Result api_job_pass(struct http_request *r, const char *action)
 {
   struct uch_error err = { 0 };
-  const struct job_request *job;
+  const struct sync_request *sync;
   _cleanup_json_ json_object *body = NULL;
   _cleanup_free_ char *rt = NULL;
   struct job *j = api_find_job(r);
-  char why[128];
+  enum MHD_Result res;
 
   if (!j)
     return api_not_found(r);
-  if (strcmp(job_type(j), "sync") != 0) {
-    snprintf(why, sizeof why, "is a %s job: only sync jobs take passes",
-             job_type(j));
-    return conflict(r, j, why);
-  }
-  if (job_state(j) != JOB_RUNNING) {
-    snprintf(why, sizeof why, "is %s: passes are for a running sync job",
-             job_state_name(job_state(j)));
-    return conflict(r, j, why);
-  }
-  /* the job's request, typed as its worker has it, from its state */
-  if (!(job = job_request_of(j)) || job->kind != JOB_SYNC)
-    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-                      "job '%s': its request cannot be read%s", j->id,
-                      job ? ": not a sync request" : " (see uchd's log)");
+  if (!(sync = running_sync(r, j, "passes", &res)))
+    return res;
   body = r->len ? request_parse(r->body, r->len, &err)
                 : json_object_new_object();
-  if (!body || request_sync_pass_action(body, action, &job->u.sync, NULL,
+  if (!body || request_sync_pass_action(body, action, sync, NULL,
                                            &err) < 0)
     return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
                       err.field, "%s", err.message);
@@ -83,30 +103,18 @@ enum MHD_Result api_job_pass(struct http_request *r, const char *action)
 enum MHD_Result api_job_digest(struct http_request *r)
 {
   struct uch_error err = { 0 };
-  const struct job_request *job;
+  const struct sync_request *sync;
   _cleanup_json_ json_object *body = NULL;
   _cleanup_free_ char *rt = NULL;
   struct job *j = api_find_job(r);
-  char why[128];
+  enum MHD_Result res;
 
   if (!j)
     return api_not_found(r);
-  if (strcmp(job_type(j), "sync") != 0) {
-    snprintf(why, sizeof why, "is a %s job: only a sync job's passes are "
-             "verified", job_type(j));
-    return conflict(r, j, why);
-  }
-  if (job_state(j) != JOB_RUNNING) {
-    snprintf(why, sizeof why, "is %s: a digest is for a running sync job",
-             job_state_name(job_state(j)));
-    return conflict(r, j, why);
-  }
-  if (!(job = job_request_of(j)) || job->kind != JOB_SYNC)
-    return http_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", NULL,
-                      "job '%s': its request cannot be read%s", j->id,
-                      job ? ": not a sync request" : " (see uchd's log)");
+  if (!(sync = running_sync(r, j, "digests", &res)))
+    return res;
   body = request_parse(r->body, r->len, &err);
-  if (!body || request_pass_digest(body, &job->u.sync, NULL, &err) < 0)
+  if (!body || request_pass_digest(body, sync, NULL, &err) < 0)
     return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
                       err.field, "%s", err.message);
   rt = job_runtime_dir(r->d->cfg.runtime_dir, j->id);
