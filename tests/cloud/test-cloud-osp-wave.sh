@@ -278,13 +278,15 @@ PY
 clouds_now >"$T/clouds-before" || die "cannot read the clouds"
 jq -e '."uchos-src".servers.db01[0] == "ACTIVE"' "$T/clouds-before" >/dev/null ||
   die "db01 is not ACTIVE before the wave: $(jq -c '."uchos-src".servers.db01' "$T/clouds-before")"
+# what the failed wave did, task by task, for a failure below
+fail_tasks() { grep -E '^TASK|fatal|changed:|skipping:|^ok:|FAILED' "$T/wave-fail.log" | tail -n 80; }
 start=$(date +%s)
 play wave-fail wave-fail.log
 [ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-fail.log"; die "a wave whose copy fails succeeded"; }
 jq -e '.vms[0] | .name == "db01" and .state == "failed"' "$T/reports/osp2.json" >/dev/null ||
-  { cat "$T/reports/osp2.json"; die "the report does not say db01 failed"; }
+  { cat "$T/reports/osp2.json"; fail_tasks; die "the report does not say db01 failed"; }
 grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" ||
-  die "no rollback in the failed wave"
+  { fail_tasks; die "no rollback in the failed wave"; }
 fig wave_failed_s $(( $(date +%s) - start ))
 clouds_now >"$T/clouds-after" || die "cannot read the clouds"
 diff -u "$T/clouds-before" "$T/clouds-after" ||
