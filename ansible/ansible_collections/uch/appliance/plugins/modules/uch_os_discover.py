@@ -67,7 +67,7 @@ EXAMPLES = r'''
 - name: The workloads file
   ansible.builtin.copy:
     dest: wave1.yml
-    content: "{{ {'wave': 'wave1', 'openstack': found.openstack, 'vms': found.vms} | to_nice_yaml(sort_keys=false) }}"
+    content: "{{ found | uch.appliance.uch_os_workloads('wave1') | to_nice_yaml(sort_keys=false) }}"
   delegate_to: localhost
 '''
 
@@ -127,15 +127,17 @@ def _flavor(c, s, flavors_by_id):
     """The server's flavor as (name, {vcpus, ram, disk}): embedded in the
     server since compute microversion 2.47, else looked up by id."""
     f = s.flavor or {}
-    if not isinstance(f, dict):
-        f = dict(f)
-    name = f.get('original_name') or f.get('name')
-    details = dict(vcpus=f.get('vcpus'), ram=f.get('ram'), disk=f.get('disk'))
-    if not name and f.get('id'):
-        fl = flavors_by_id.get(f['id'])
+
+    def get(k):
+        return f.get(k) if isinstance(f, dict) and not hasattr(f, 'to_dict') else getattr(f, k, None)
+    name = get('original_name') or get('name')
+    details = dict(vcpus=get('vcpus'), ram=get('ram'), disk=get('disk'))
+    fid = get('id')
+    if not name and fid:
+        fl = flavors_by_id.get(fid)
         if fl is None:
             try:
-                fl = c.compute.get_flavor(f['id'])
+                fl = flavors_by_id[fid] = c.compute.get_flavor(fid)
             except Exception:  # a deleted flavor: its name is lost
                 fl = None
         if fl is not None:
