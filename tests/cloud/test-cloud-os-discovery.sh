@@ -23,8 +23,9 @@
 #   disc1-d-web-vdb of another size than the disk's, quotas too small;
 #   migrate_wave.yml with uch_cloud=openstack and maps that lead
 #   nowhere fails in its pre-flight naming each problem (quotas
-#   instances, volumes, gigabytes, ports with their figures; the name
-#   d-db; the volume's size; the flavor and network maps per VM), runs
+#   instances, volumes, gigabytes, ports with their figures, and the
+#   source project's volumes for the clones of the boot volumes; the
+#   name d-db; the volume's size; the flavor and network maps per VM), runs
 #   no other play, and neither project has changed;
 # - quotas raised, the volume of the right size, d-db given a new name:
 #   the pre-flight passes, counting only what the wave still has to make
@@ -87,6 +88,9 @@ dpid = dst.current_project_id
 admin.set_compute_quotas(dpid, instances=2)
 admin.set_volume_quotas(dpid, volumes=3, gigabytes=5)
 admin.set_network_quotas(dpid, ports=0)
+# the source: room for its four volumes, none for the clones of the
+# boot volumes the wave makes there
+admin.set_volume_quotas(src.current_project_id, volumes=4, gigabytes=20)
 net = admin.network.find_network("uchos-net")
 flavor = admin.compute.find_flavor("uch.guest")
 # Nova lets a member boot from an image only with a flavor that has a disk
@@ -305,6 +309,7 @@ sort >"$T/bad.want" <<WANT
 |quota.volumes|the wave needs 2 more, the destination project has 1 left (quota 3, 2 in use)
 |quota.gigabytes|the wave needs 3 GiB more, the destination project has 2 GiB left (quota 5, 3 in use)
 |quota.ports|the wave needs 1 more, the destination project has 0 left (quota 0, 0 in use)
+|source.quota.volumes|the clones of the boot volumes need 2 more, the source project has 0 left (quota 4, 4 in use)
 d-db|name|a server named d-db already exists in the destination project ($dst_db); give the new server another name with openstack.new_name
 d-web|disks[1]|volume disc1-d-web-vdb ($wrong) exists in the destination project with 2 GiB; the wave makes it 1 GiB
 d-web|openstack.flavor|flavor uch.nosuch (mapped from uch.guest): no such flavor in the destination project
@@ -315,12 +320,12 @@ WANT
 diff -u "$T/bad.want" "$T/bad.got" || { cat "$T/bad.log"; die "the pre-flight's problems differ from those expected"; }
 msg=$(jq -r .msg "$T/bad.json")
 case $msg in
-  "pre-flight of the destination project "*": 10 problems: "*"d-db: name: a server named d-db"*) ;;
+  "pre-flight of the destination project "*": 11 problems: "*"d-db: name: a server named d-db"*) ;;
   *) die "the pre-flight's message: $msg" ;;
 esac
 state >"$T/state-after"
 diff -u "$T/state-before" "$T/state-after" || die "the failed pre-flight changed a project"
-pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports; the name d-db; a volume's size; the flavor and network maps per VM), no play after it runs, neither project changed"
+pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports, the source's volumes for the clones; the name d-db; a volume's size; the flavor and network maps per VM), no play after it runs, neither project changed"
 
 # --- the pre-flight passes ------------------------------------------------------
 os_py <<'PY' >"$T/fix.log" 2>&1 || { cat "$T/fix.log"; die "raising the quotas failed"; }
@@ -331,6 +336,7 @@ pid = dst.current_project_id
 admin.set_compute_quotas(pid, instances=10)
 admin.set_volume_quotas(pid, volumes=10, gigabytes=20)
 admin.set_network_quotas(pid, ports=10)
+admin.set_volume_quotas(openstack.connect(cloud="uchdisc-src").current_project_id, volumes=10)
 v = dst.block_storage.find_volume("disc1-d-web-vdb")
 dst.block_storage.delete_volume(v)
 dst.block_storage.wait_for_delete(v, interval=2, wait=300)
@@ -347,6 +353,7 @@ cat >"$T/preflight.yml" <<YML
         vms: "{{ (lookup('file', '$T/wave-good.yml') | from_yaml).vms }}"
         flavor_map: "{{ (lookup('file', '$T/wave-good.yml') | from_yaml).openstack.flavor_map }}"
         network_map: "{{ (lookup('file', '$T/wave-good.yml') | from_yaml).openstack.network_map }}"
+        source_cloud: uchdisc-src
       register: r
     - ansible.builtin.copy:
         dest: $T/good.json
@@ -362,13 +369,14 @@ print(f.vcpus, f.ram)
 PY
 )
 got=$(jq -r '[(.problems | length), .needed.instances, .needed.volumes, .needed.gigabytes, .needed.ports,
-              .needed.cores, .needed.ram] | map(tostring) | join(" ")' "$T/good.json")
-[ "$got" = "0 1 2 3 1 $vcpus" ] ||
-  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram): $got, not 0 1 2 3 1 $vcpus"; }
+              .needed.cores, .needed.ram, .source_needed.volumes, .source_needed.gigabytes]
+             | map(tostring) | join(" ")' "$T/good.json")
+[ "$got" = "0 1 2 3 1 $vcpus 2 2" ] ||
+  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram, in the source volumes gigabytes): $got, not 0 1 2 3 1 $vcpus 2 2"; }
 got=$(jq -r '.vms | map("\(.name):\(.server):\(.flavor):\(.network)") | join(" ")' "$T/good.json")
 [ "$got" = "d-db:d-db-new:uch.guest:uchos-net d-web:d-web:uch.guest:uchos-net" ] ||
   die "the pre-flight's VMs: $got"
-pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 1 port: d-web's server and volumes are the wave's own)"
+pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 1 port: d-web's server and volumes are the wave's own; in the source, 2 clones of 1 GiB)"
 
 wave wave-good.yml good-wave.log
 grep -q '^PLAY \[Check the pool' "$T/good-wave.log" &&

@@ -37,6 +37,11 @@ description:
   - Also each VM's fields the wave needs with C(uch_cloud=openstack) -
     disks with C(size) and C(source.volume), C(openstack.flavor) - and
     two VMs of one destination server name.
+  - With I(source_cloud), B(the source project) too - each VM's server
+    there (C(openstack.server), else the VM's name), and Cinder's quota
+    for the clone of the volume it boots from that the wave makes there
+    (C(WAVE-VM-DISK-src), Nova does not detach a root volume), for the
+    whole wave (C(source.quota.volumes), C(source.quota.gigabytes)).
   - VMs the wave does not move (a C(blocked) verdict under C(checks), a
     C(kind) other than C(volume)) are left out.
   - Reads only; runs on the controller (C(delegate_to) localhost).
@@ -59,6 +64,10 @@ options:
     description: Source network name to destination network name or id.
     type: dict
     default: {}
+  source_cloud:
+    description: The source project's C(clouds.yaml) entry (the same
+      I(region_name)); its servers and quota are checked too when given.
+    type: str
   fail:
     description: Fail the task when a problem is found (else only return
       them).
@@ -97,6 +106,11 @@ quotas:
     and C(left) (null when there is no limit).
   returned: always
   type: dict
+source_needed:
+  description: With I(source_cloud), what the wave makes in the source
+    project (C(volumes), C(gigabytes)) and C(source_quotas) its quotas.
+  returned: with source_cloud
+  type: dict
 vms:
   description: Per VM checked, its C(name), C(server) (the new server's
     name), C(flavor) and C(network) (the destination's, after the maps).
@@ -107,7 +121,7 @@ vms:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
-    OsModule, os_argument_spec)
+    OsModule, os_argument_spec, root_volume)
 
 GiB = 1073741824
 
@@ -116,6 +130,16 @@ def _limit(value, used):
     value = int(value) if value is not None else -1
     used = int(used or 0)
     return dict(limit=value, in_use=used, left=None if value < 0 else max(value - used, 0))
+
+
+def volume_quotas(osm, c, what):
+    """Cinder's limits and use of the project of connection C."""
+    try:
+        a = c.block_storage.get('/limits').json()['limits']['absolute']
+    except Exception as e:
+        osm.fail('%s project %s: Cinder\'s limits' % (what, c.current_project_id), e)
+    return dict(volumes=_limit(a.get('maxTotalVolumes'), a.get('totalVolumesUsed')),
+                gigabytes=_limit(a.get('maxTotalVolumeGigabytes'), a.get('totalGigabytesUsed')))
 
 
 def quotas(osm):
@@ -131,12 +155,7 @@ def quotas(osm):
         q['ram'] = _limit(a.get('maxTotalRAMSize'), a.get('totalRAMUsed'))
     except Exception as e:
         osm.fail('project %s: Nova\'s limits' % pid, e)
-    try:
-        a = c.block_storage.get('/limits').json()['limits']['absolute']
-        q['volumes'] = _limit(a.get('maxTotalVolumes'), a.get('totalVolumesUsed'))
-        q['gigabytes'] = _limit(a.get('maxTotalVolumeGigabytes'), a.get('totalGigabytesUsed'))
-    except Exception as e:
-        osm.fail('project %s: Cinder\'s limits' % pid, e)
+    q.update(volume_quotas(osm, c, 'destination'))
     try:
         d = c.network.get_quota(pid, details=True)
         ports = d.ports if isinstance(d.ports, dict) else {}
@@ -158,6 +177,7 @@ def main():
         wave=dict(type='str', required=True),
         flavor_map=dict(type='dict', default={}),
         network_map=dict(type='dict', default={}),
+        source_cloud=dict(type='str'),
         fail=dict(type='bool', default=True),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
@@ -166,6 +186,18 @@ def main():
     c = osm.conn
     pid = c.current_project_id
     problems = []
+    src = None
+    if p['source_cloud']:
+        import openstack
+        kw = dict(cloud=p['source_cloud'])
+        if p['region_name']:
+            kw['region_name'] = p['region_name']
+        try:
+            src = openstack.connect(**kw)
+            src_volumes = dict((v.id, v) for v in src.block_storage.volumes(details=True))
+        except Exception as e:
+            osm.fail('source cloud %s' % p['source_cloud'], e)
+    src_need = dict(volumes=0, gigabytes=0)
 
     def problem(vm, field, message):
         problems.append(dict(vm=vm, field=field, message=message))
@@ -296,6 +328,27 @@ def main():
             if dst_flavor is not None:
                 need['cores'] += int(dst_flavor.vcpus or 0)
                 need['ram'] += int(dst_flavor.ram or 0)
+        if src is not None:
+            sname = osv.get('server') or name
+            try:
+                ss = src.compute.find_server(sname, ignore_missing=True)
+            except Exception as e:  # DuplicateResource among them
+                ss = None
+                problem(name, 'openstack.server', 'server %s in the source project: %s' % (
+                    sname, getattr(e, 'details', None) or e))
+            else:
+                if ss is None:
+                    problem(name, 'openstack.server', 'no server %s in the source project' % sname)
+            if ss is not None:
+                ss = src.compute.get_server(ss.id)
+                vols = [src_volumes[a.get('id')] for a in ss.attached_volumes or [] if a.get('id') in src_volumes]
+                root = root_volume(ss, vols)
+                for i, d in enumerate(disks):
+                    if isinstance(d, dict) and (d.get('source') or {}).get('volume') == root and root:
+                        clone = '%s-%s-%s-src' % (p['wave'], name, d.get('name'))
+                        if not any(v.name == clone for v in src_volumes.values()):
+                            src_need['volumes'] += 1
+                            src_need['gigabytes'] += int(src_volumes[root].size)
         checked.append(dict(name=name, server=new_name,
                             flavor=dst_flavor.name if dst_flavor is not None else None,
                             network=dst_net.name if dst_net is not None else None))
@@ -310,6 +363,15 @@ def main():
                                                q[k]['limit'], q[k]['in_use']))
 
     res = dict(changed=False, problems=problems, needed=need, quotas=q, vms=checked)
+    if src is not None:
+        sq = volume_quotas(osm, src, 'source')
+        for k in ('volumes', 'gigabytes'):
+            left = sq[k]['left']
+            if left is not None and src_need[k] > left:
+                problem(None, 'source.quota.' + k, 'the clones of the boot volumes need %d%s more, the source '
+                        'project has %d%s left (quota %d, %d in use)' % (
+                            src_need[k], units.get(k, ''), left, units.get(k, ''), sq[k]['limit'], sq[k]['in_use']))
+        res.update(source_needed=src_need, source_quotas=sq)
     if problems and p['fail']:
         module.fail_json(msg='pre-flight of the destination project %s: %d problem%s: %s' % (
             pid, len(problems), '' if len(problems) == 1 else 's',
