@@ -10,7 +10,8 @@
 # takes, its exports and copies, what it finished, the lanes left); a
 # vSphere VM of a wave:
 # its convert request, job ids, plan, report entry, the copy discovery
-# makes of a disk for UCH inspect.
+# makes of a disk for UCH inspect; discover_openstack's file and its
+# blocked VMs.
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -240,6 +241,19 @@ check("discovery's inspection: a disk copied over /folder",
       {"source": {"nbdkit": {"plugin": "curl", "user": "root", "password_file": "/pw", "sslverify": False,
                              "url": "https://vc:443/folder/web%2001/web%2001-flat.vmdk?dcPath=DC%201&dsName=ds%201"}},
        "destination": {"path": "/s/a.img"}})
+
+# discover_openstack: the file from uch_os_discover's result, and a
+# server booted from an image not placed, saying why
+from ansible_collections.uch.appliance.plugins.filter.uch_openstack import uch_os_workloads
+found = {"changed": False, "skipped": ["x"], "openstack": {"flavor_map": {"f": "f"}},
+         "vms": [{"name": "img1", "kind": "volume", "disks": [],
+                  "checks": {"verdict": "blocked", "reasons": [
+                      {"check": "image_backed", "level": "blocked", "message": "boots from image i"},
+                      {"check": "disks", "level": "blocked", "message": "no volume"}]}}]}
+check("discover_openstack: the workloads file", uch_os_workloads(found, "w1"),
+      {"wave": "w1", "openstack": {"flavor_map": {"f": "f"}}, "vms": found["vms"]})
+check("discover_openstack: an image-backed server is not placed", uch_vm_invalid(found["vms"][0]),
+      "source checks: blocked: boots from image i; no volume")
 finish()
 PY
 pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs"

@@ -28,6 +28,7 @@ cloud_up() {
     CLOUD_ST=$UCH_CLOUD_STATE
     "$CLOUD" status "$CLOUD_ST" || die "UCH_CLOUD_STATE=$CLOUD_ST: no cloud up there"
     CLOUD_UP_S=${UCH_CLOUD_UP_S:-0} CLOUD_NS=$(cat "$CLOUD_ST/netns")
+    cloud_own_projects
     cloud_wipe >"$T/cloud-wipe.log" 2>&1 ||
       { cat "$T/cloud-wipe.log"; die "cannot empty the shared cloud's projects"; }
     return 0
@@ -44,10 +45,22 @@ cloud_up() {
   }
   CLOUD_UP_S=$(( $(date +%s) - t0 ))
   CLOUD_NS=$(cat "$CLOUD_ST/netns")
+  cloud_own_projects
+}
+
+# cloud_own_projects: a test that makes projects of its own defines
+# cloud_projects_make (run as the cloud comes up, before cloud_wipe: it
+# makes them, if not there yet, and writes CLOUD_YAML, a clouds.yaml
+# with their entries, which os_py then uses).
+cloud_own_projects() {
+  declare -F cloud_projects_make >/dev/null || return 0
+  cloud_projects_make >"$T/cloud-projects.log" 2>&1 ||
+    { cat "$T/cloud-projects.log"; die "cannot make the test's projects"; }
 }
 
 # cloud_wipe: delete every server, then every volume, of the projects
-# of CLOUD_PROJECTS (what an earlier test on a shared cloud left).
+# of CLOUD_PROJECTS (clouds.yaml entries, of CLOUD_YAML when set: what
+# an earlier test on a shared cloud left).
 CLOUD_PROJECTS=${CLOUD_PROJECTS:-uchos-src uchos-dst}
 cloud_wipe() {
   # shellcheck disable=SC2086  # one word a project
@@ -77,9 +90,10 @@ PY
 cloud_run() { "$CLOUD" run "$CLOUD_ST" "$@"; }
 
 # os_py ARGS... <SCRIPT: a Python script (stdin) with openstacksdk, in
-# the cloud's namespaces, clouds.yaml set.
+# the cloud's namespaces, clouds.yaml set (CLOUD_YAML, else the cloud's).
+CLOUD_YAML=${CLOUD_YAML:-}
 os_py() {
-  cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
+  cloud_run env OS_CLIENT_CONFIG_FILE="${CLOUD_YAML:-$CLOUD_ST/clouds.yaml}" \
     PYTHONPATH="$UCH_TOP/tests/cloud" /usr/bin/python3 - "$@"
 }
 

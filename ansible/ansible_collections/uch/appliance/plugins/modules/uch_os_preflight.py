@@ -1,0 +1,384 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright: UCH project
+# GNU General Public License v2.0 or later, so v3.0 or later too (see COPYING)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: uch_os_preflight
+short_description: Check a destination OpenStack project before a wave moves anything (over Debian 12's openstacksdk)
+version_added: "0.1.0"
+description:
+  - What a wave of I(vms) (a workloads file's, C(uch_cloud=openstack))
+    will create in the destination project of I(cloud), checked before
+    the first VM moves; every problem is found and the task fails
+    listing them all, each as C(VM), C(field) and the reason.
+  - B(Quotas), for the whole wave at once, C(instances), C(cores) and
+    C(ram) (from the destination flavors), C(volumes), C(gigabytes)
+    (each disk's C(size) rounded up to GiB, as the wave creates them),
+    C(ports) (one per VM with a network) - against what is left in the
+    project (its limit less what is in use; C(-1) is no limit).
+  - B(Names already there) - a server in the project with the name the
+    new server gets (C(openstack.new_name), else the VM's name) that is
+    not the wave's own (booted from the wave's volume
+    C(WAVE-VM-DISK)), and a volume of the wave's name
+    C(WAVE-VM-DISK) of another size than the disk's. What the wave
+    itself made on an earlier run is not counted again (a rerun
+    passes).
+  - B(The maps) - the flavor and network of each VM (C(openstack.flavor),
+    C(openstack.network)) through I(flavor_map) and I(network_map); a
+    map that is given must have an entry for each, and the flavor and
+    network it leads to must be visible in the destination project.
+    Without a map the VM's own names are the destination's.
+  - Also each VM's fields the wave needs with C(uch_cloud=openstack) -
+    disks with C(size) and C(source.volume), C(openstack.flavor) - and
+    two VMs of one destination server name.
+  - With I(source_cloud), B(the source project) too - each VM's server
+    there (C(openstack.server), else the VM's name), and Cinder's quota
+    for the clone of the volume it boots from that the wave makes there
+    (C(WAVE-VM-DISK-src), Nova does not detach a root volume), for the
+    whole wave (C(source.quota.volumes), C(source.quota.gigabytes)).
+  - VMs the wave does not move (a C(blocked) verdict under C(checks), a
+    C(kind) other than C(volume)) are left out.
+  - Reads only; runs on the controller (C(delegate_to) localhost).
+author: UCH project (!UNKNOWN)
+options:
+  vms:
+    description: The wave's VMs, as in the workloads file.
+    type: list
+    elements: dict
+    required: true
+  wave:
+    description: The wave's name (the first part of the volumes' names).
+    type: str
+    required: true
+  flavor_map:
+    description: Source flavor name to destination flavor name or id.
+    type: dict
+    default: {}
+  network_map:
+    description: Source network name to destination network name or id.
+    type: dict
+    default: {}
+  source_cloud:
+    description: The source project's C(clouds.yaml) entry (the same
+      I(region_name)); its servers and quota are checked too when given.
+    type: str
+  fail:
+    description: Fail the task when a problem is found (else only return
+      them).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - uch.appliance.openstack
+'''
+
+EXAMPLES = r'''
+- name: Pre-flight of the destination project
+  uch.appliance.uch_os_preflight:
+    cloud: destination
+    wave: wave1
+    vms: "{{ (lookup('file', 'wave1.yml') | from_yaml).vms }}"
+    flavor_map: {m1.small: d1.small}
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+problems:
+  description: Every problem found, each C(vm) (null for the wave's
+    quotas), C(field) (C(quota.instances), C(name), C(openstack.flavor),
+    C(disks[1].size)...), C(message).
+  returned: always
+  type: list
+  elements: dict
+needed:
+  description: What the wave still has to create, by quota
+    (C(instances), C(cores), C(ram) in MiB, C(volumes), C(gigabytes),
+    C(ports)).
+  returned: always
+  type: dict
+quotas:
+  description: Per quota of I(needed), the project's C(limit), C(in_use)
+    and C(left) (null when there is no limit).
+  returned: always
+  type: dict
+source_needed:
+  description: With I(source_cloud), what the wave makes in the source
+    project (C(volumes), C(gigabytes)) and C(source_quotas) its quotas.
+  returned: with source_cloud
+  type: dict
+vms:
+  description: Per VM checked, its C(name), C(server) (the new server's
+    name), C(flavor) and C(network) (the destination's, after the maps).
+  returned: always
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
+    OsModule, os_argument_spec, root_volume)
+
+GiB = 1073741824
+
+
+def _limit(value, used):
+    value = int(value) if value is not None else -1
+    used = int(used or 0)
+    return dict(limit=value, in_use=used, left=None if value < 0 else max(value - used, 0))
+
+
+def volume_quotas(osm, c, what):
+    """Cinder's limits and use of the project of connection C."""
+    try:
+        a = c.block_storage.get('/limits').json()['limits']['absolute']
+    except Exception as e:
+        osm.fail('%s project %s: Cinder\'s limits' % (what, c.current_project_id), e)
+    return dict(volumes=_limit(a.get('maxTotalVolumes'), a.get('totalVolumesUsed')),
+                gigabytes=_limit(a.get('maxTotalVolumeGigabytes'), a.get('totalGigabytesUsed')))
+
+
+def quotas(osm):
+    """The project's limits and use: Nova's and Cinder's /limits (any
+    member may read them), Neutron's quota details."""
+    c = osm.conn
+    pid = c.current_project_id
+    q = {}
+    try:
+        a = c.compute.get('/limits').json()['limits']['absolute']
+        q['instances'] = _limit(a.get('maxTotalInstances'), a.get('totalInstancesUsed'))
+        q['cores'] = _limit(a.get('maxTotalCores'), a.get('totalCoresUsed'))
+        q['ram'] = _limit(a.get('maxTotalRAMSize'), a.get('totalRAMUsed'))
+    except Exception as e:
+        osm.fail('project %s: Nova\'s limits' % pid, e)
+    q.update(volume_quotas(osm, c, 'destination'))
+    try:
+        d = c.network.get_quota(pid, details=True)
+        ports = d.ports if isinstance(d.ports, dict) else {}
+        q['ports'] = _limit(ports.get('limit'), ports.get('used'))
+    except Exception:
+        # a policy that shows the limit but not the details: the ports
+        # counted
+        try:
+            q['ports'] = _limit(c.network.get_quota(pid).ports,
+                                len(list(c.network.ports(project_id=pid))))
+        except Exception as e:
+            osm.fail('project %s: Neutron\'s quota' % pid, e)
+    return q
+
+
+def main():
+    spec = os_argument_spec(
+        vms=dict(type='list', elements='dict', required=True),
+        wave=dict(type='str', required=True),
+        flavor_map=dict(type='dict', default={}),
+        network_map=dict(type='dict', default={}),
+        source_cloud=dict(type='str'),
+        fail=dict(type='bool', default=True),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    p = module.params
+    osm = OsModule(module)
+    c = osm.conn
+    pid = c.current_project_id
+    problems = []
+    src = None
+    if p['source_cloud']:
+        import openstack
+        kw = dict(cloud=p['source_cloud'])
+        if p['region_name']:
+            kw['region_name'] = p['region_name']
+        try:
+            src = openstack.connect(**kw)
+            src_volumes = dict((v.id, v) for v in src.block_storage.volumes(details=True))
+        except Exception as e:
+            osm.fail('source cloud %s' % p['source_cloud'], e)
+    src_need = dict(volumes=0, gigabytes=0)
+
+    def problem(vm, field, message):
+        problems.append(dict(vm=vm, field=field, message=message))
+
+    try:
+        servers = dict()
+        for s in c.compute.servers():
+            servers.setdefault(s.name, []).append(s)
+        volumes = dict()
+        for v in c.block_storage.volumes(details=True):
+            volumes.setdefault(v.name, []).append(v)
+    except Exception as e:
+        osm.fail('project %s: listing its servers and volumes' % pid, e)
+    flavors, networks = {}, {}
+
+    def flavor(name):
+        if name not in flavors:
+            try:
+                flavors[name] = c.compute.find_flavor(name, ignore_missing=True)
+            except Exception as e:
+                osm.fail('flavor %s: look-up' % name, e)
+        return flavors[name]
+
+    def network(name):
+        if name not in networks:
+            try:
+                networks[name] = c.network.find_network(name, ignore_missing=True)
+            except Exception as e:
+                osm.fail('network %s: look-up' % name, e)
+        return networks[name]
+
+    def mapped(kind, vm, value, the_map):
+        """The destination's name for VALUE, or None after a problem."""
+        if not the_map:
+            return value
+        if value not in the_map:
+            problem(vm, 'openstack.' + kind, '%s %s is not in the %s map (%s)' % (
+                kind, value, kind, ', '.join(sorted(str(k) for k in the_map)) or 'empty'))
+            return None
+        return the_map[value]
+
+    need = dict(instances=0, cores=0, ram=0, volumes=0, gigabytes=0, ports=0)
+    checked, new_names = [], {}
+    for vm in p['vms']:
+        if not isinstance(vm, dict):
+            problem(None, 'vms', 'each VM must be a mapping, not %r' % (vm,))
+            continue
+        name = vm.get('name')
+        if (vm.get('checks') or {}).get('verdict') == 'blocked' or vm.get('kind', 'volume') != 'volume':
+            continue
+        osv = vm.get('openstack') or {}
+        if not isinstance(osv, dict):
+            problem(name, 'openstack', 'must be a mapping (server, flavor, network)')
+            continue
+        disks = vm.get('disks') or []
+        if not isinstance(disks, list) or not disks:
+            problem(name, 'disks', 'none: the wave moves a VM\'s volumes')
+            disks = []
+        sizes = []
+        for i, d in enumerate(disks):
+            d = d if isinstance(d, dict) else {}
+            if not (d.get('source') or {}).get('volume'):
+                problem(name, 'disks[%d].source.volume' % i, 'required with uch_cloud=openstack (the source volume\'s id)')
+            try:
+                size = int(d.get('size'))
+                if size <= 0:
+                    raise ValueError()
+            except (TypeError, ValueError):
+                problem(name, 'disks[%d].size' % i, 'required with uch_cloud=openstack: the volume\'s size in bytes, not %r' % (
+                    d.get('size'),))
+                size = None
+            sizes.append((d.get('name'), size))
+        new_name = osv.get('new_name') or name
+        if new_name in new_names:
+            problem(name, 'name', 'VM %s makes a server of the same name, %s' % (new_names[new_name], new_name))
+        new_names[new_name] = name
+        # volumes the wave makes, and those an earlier run made
+        own_ids = set()
+        for i, (dname, size) in enumerate(sizes):
+            vname = '%s-%s-%s' % (p['wave'], name, dname)
+            there = volumes.get(vname, [])
+            if len(there) > 1:
+                problem(name, 'disks[%d]' % i, '%d volumes named %s in the destination project' % (len(there), vname))
+            elif there:
+                v = there[0]
+                own_ids.add(v.id)
+                gib = -(-size // GiB) if size else None
+                if gib and int(v.size) != gib:
+                    problem(name, 'disks[%d]' % i, 'volume %s (%s) exists in the destination project with %s GiB; '
+                            'the wave makes it %d GiB' % (vname, v.id, v.size, gib))
+            else:
+                need['volumes'] += 1
+                need['gigabytes'] += -(-size // GiB) if size else 0
+        # the new server's name: free, or the wave's own server
+        exists = servers.get(new_name, [])
+        boot = '%s-%s-%s' % (p['wave'], name, sizes[0][0]) if sizes else None
+        boot_ids = set(v.id for v in volumes.get(boot, []))
+        ours = [s for s in exists if boot_ids and any(a.get('id') in boot_ids for a in s.attached_volumes or [])]
+        others = [s for s in exists if s not in ours]
+        if others:
+            problem(name, 'name', 'a server named %s already exists in the destination project (%s)%s' % (
+                new_name, ', '.join(s.id for s in others),
+                '; give the new server another name with openstack.new_name' if not osv.get('new_name') else ''))
+        fl_name = osv.get('flavor')
+        dst_flavor = None
+        if not fl_name:
+            problem(name, 'openstack.flavor', 'required with uch_cloud=openstack (the new server\'s flavor)')
+        else:
+            fl = mapped('flavor', name, fl_name, p['flavor_map'])
+            if fl is not None:
+                dst_flavor = flavor(fl)
+                if dst_flavor is None:
+                    problem(name, 'openstack.flavor', 'flavor %s%s: no such flavor in the destination project' % (
+                        fl, ' (mapped from %s)' % fl_name if fl != fl_name else ''))
+        net_name = osv.get('network')
+        dst_net = None
+        if net_name:
+            nt = mapped('network', name, net_name, p['network_map'])
+            if nt is not None:
+                dst_net = network(nt)
+                if dst_net is None:
+                    problem(name, 'openstack.network', 'network %s%s: no such network in the destination project' % (
+                        nt, ' (mapped from %s)' % net_name if nt != net_name else ''))
+        if not ours:
+            need['instances'] += 1
+            if net_name:
+                need['ports'] += 1
+            if dst_flavor is not None:
+                need['cores'] += int(dst_flavor.vcpus or 0)
+                need['ram'] += int(dst_flavor.ram or 0)
+        if src is not None:
+            sname = osv.get('server') or name
+            try:
+                ss = src.compute.find_server(sname, ignore_missing=True)
+            except Exception as e:  # DuplicateResource among them
+                ss = None
+                problem(name, 'openstack.server', 'server %s in the source project: %s' % (
+                    sname, getattr(e, 'details', None) or e))
+            else:
+                if ss is None:
+                    problem(name, 'openstack.server', 'no server %s in the source project' % sname)
+            if ss is not None:
+                ss = src.compute.get_server(ss.id)
+                vols = [src_volumes[a.get('id')] for a in ss.attached_volumes or [] if a.get('id') in src_volumes]
+                root = root_volume(ss, vols)
+                for i, d in enumerate(disks):
+                    if isinstance(d, dict) and (d.get('source') or {}).get('volume') == root and root:
+                        clone = '%s-%s-%s-src' % (p['wave'], name, d.get('name'))
+                        if not any(v.name == clone for v in src_volumes.values()):
+                            src_need['volumes'] += 1
+                            src_need['gigabytes'] += int(src_volumes[root].size)
+        checked.append(dict(name=name, server=new_name,
+                            flavor=dst_flavor.name if dst_flavor is not None else None,
+                            network=dst_net.name if dst_net is not None else None))
+
+    q = quotas(osm)
+    units = dict(ram=' MiB', gigabytes=' GiB')
+    for k in ('instances', 'cores', 'ram', 'volumes', 'gigabytes', 'ports'):
+        left = q[k]['left']
+        if left is not None and need[k] > left:
+            problem(None, 'quota.' + k, 'the wave needs %d%s more, the destination project has %d%s left '
+                    '(quota %d, %d in use)' % (need[k], units.get(k, ''), left, units.get(k, ''),
+                                               q[k]['limit'], q[k]['in_use']))
+
+    res = dict(changed=False, problems=problems, needed=need, quotas=q, vms=checked)
+    if src is not None:
+        sq = volume_quotas(osm, src, 'source')
+        for k in ('volumes', 'gigabytes'):
+            left = sq[k]['left']
+            if left is not None and src_need[k] > left:
+                problem(None, 'source.quota.' + k, 'the clones of the boot volumes need %d%s more, the source '
+                        'project has %d%s left (quota %d, %d in use)' % (
+                            src_need[k], units.get(k, ''), left, units.get(k, ''), sq[k]['limit'], sq[k]['in_use']))
+        res.update(source_needed=src_need, source_quotas=sq)
+    if problems and p['fail']:
+        module.fail_json(msg='pre-flight of the destination project %s: %d problem%s: %s' % (
+            pid, len(problems), '' if len(problems) == 1 else 's',
+            '; '.join('%s%s: %s' % (x['vm'] + ': ' if x['vm'] else '', x['field'], x['message'])
+                      for x in problems)), **res)
+    module.exit_json(**res)
+
+
+if __name__ == '__main__':
+    main()
