@@ -7,7 +7,8 @@
 # - onto raw (uch-job's libnbd copy): equal, and the job shows the
 #   sizing it chose: the round trip it measured (the proxy's 100 ms at
 #   least), the bandwidth it assumed, connections x reads >= twice the
-#   bandwidth-delay product;
+#   bandwidth-delay product; its log says its 4 connections were made
+#   while the source was measured and that it read over them;
 # - onto qcow2 (nbdcopy) with the request's "link": the same, the given
 #   round trip and bandwidth named as the request's;
 # - a bad "link" is refused naming its field.
@@ -71,6 +72,12 @@ sz=$(sized raw)
 [ "$(jq -r '.rtt_from + " " + .bandwidth_from' <<<"$sz")" = "measured assumed" ] ||
   die "raw: where the figures came from: $sz"
 grep -q "link: rtt" "$T/state/jobs/raw/job.log" || die "raw: the log says nothing of the link"
+# its connections were made while the source was measured, not one after
+# the other once it was (each a handshake of several round trips)
+grep -q "disk 1: 4 of 4 connections connected while the source was measured" \
+  "$T/state/jobs/raw/job.log" || die "raw: not connected while measuring: $(cat "$T/state/jobs/raw/job.log")"
+grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" \
+  "$T/state/jobs/raw/job.log" || die "raw: not read over the connections sized: $(cat "$T/state/jobs/raw/job.log")"
 pass "raw copy across ${RTT} ms equal; sizing $(jq -c '{rtt_ms, connections, requests, request_size, in_flight_bytes}' <<<"$sz")"
 
 # qcow2 (nbdcopy), the link as the request gives it
