@@ -55,10 +55,15 @@ static bool cancelled(void *opaque)
 
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
  * the endpoint's URI.  `keep` (not NULL): the connection measured on is
- * kept there for the copy to read on (NULL when it could not be). */
+ * kept there for the copy to read on (NULL when it could not be), and,
+ * once it is connected, if the server takes several connections
+ * (multi-conn), LINK_CONNS_MIN - 1 more are started in `more` while the
+ * source is measured.  Only then: a server that takes one connection
+ * (qemu-nbd's default) would leave those waiting, and the measure's
+ * own among them, for as long as another is open. */
 static int measure(struct runner *r, struct endpoint *src, const char *what,
                    struct extents *e, double *rtt_ms, struct nbd_handle **keep,
-                   struct job_failure *f)
+                   struct uch_nbd_preconnect *more, struct job_failure *f)
 {
   char err[512], cause[512] = "";
   struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
@@ -74,6 +79,9 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
     return -1;
   }
   if (nbd) {
+    if (keep && more && nbd_can_multi_conn(nbd) == 1)
+      uch_nbd_preconnect_start(more, src->uri, LINK_CONNS_MIN - 1,
+                               stall_timeout_s());
     ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
     /* across a network, the round trip the copy is sized for */
     if (ret == 0 && rtt_ms)
@@ -324,23 +332,17 @@ int copy_disk_linked(struct runner *r, size_t i,
   }
   if (block_destination_check(path, f) < 0)
     goto dest_error;
-  /* across a network, a raw copy's first connections are connected
-   * while the source is measured on another: at 100 ms each handshake
-   * (TCP, TLS, NBD options) is most of a second, and one after the
-   * other they left the link idle for seconds a copy (bench/README.md,
-   * "Across a WAN") */
+  /* across a network, a raw copy reads on the connection the source
+   * was measured on, and on others connected while it was measured: at
+   * 100 ms each handshake (TCP, TLS, NBD options) is most of a second,
+   * and one after the other they left the link idle for seconds a copy
+   * (bench/README.md, "Across a WAN") */
   early = network && dest->format == FORMAT_RAW &&
           disk->changes.kind == CHANGES_NONE;
-  if (source_open(r, i, source, &d.src, f) < 0) {
-    failure_prefix(f, "disks[%zu].source: ", i);
-    goto out;
-  }
-  if (early)
-    uch_nbd_preconnect_start(&d.more, d.src.uri, LINK_CONNS_MIN - 1,
-                             stall_timeout_s());
-  if (measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
+  if (source_open(r, i, source, &d.src, f) < 0 ||
+      measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
               &d.ext, network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,
-              f) < 0) {
+              early ? &d.more : NULL, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;
   }
