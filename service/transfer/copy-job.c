@@ -54,9 +54,16 @@ static bool cancelled(void *opaque)
 }
 
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
- * the endpoint's URI. */
+ * the endpoint's URI.  `keep` (not NULL): the connection measured on is
+ * kept there for the copy to read on (NULL when it could not be), and,
+ * once it is connected, if the server takes several connections
+ * (multi-conn), LINK_CONNS_MIN - 1 more are started in `more` while the
+ * source is measured.  Only then: a server that takes one connection
+ * (qemu-nbd's default) would leave those waiting, and the measure's
+ * own among them, for as long as another is open. */
 static int measure(struct runner *r, struct endpoint *src, const char *what,
-                   struct extents *e, double *rtt_ms, struct job_failure *f)
+                   struct extents *e, double *rtt_ms, struct nbd_handle **keep,
+                   struct uch_nbd_preconnect *more, struct job_failure *f)
 {
   char err[512], cause[512] = "";
   struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
@@ -72,13 +79,19 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
     return -1;
   }
   if (nbd) {
+    if (keep && more && nbd_can_multi_conn(nbd) == 1)
+      uch_nbd_preconnect_start(more, src->uri, LINK_CONNS_MIN - 1,
+                               stall_timeout_s());
     ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
     /* across a network, the round trip the copy is sized for */
     if (ret == 0 && rtt_ms)
       *rtt_ms = link_rtt_probe(nbd);
     /* nbd_close() alone: it drops a block status (or a probe) still in
      * flight */
-    uch_nbd_disconnect(nbd, ret == 0 && (!rtt_ms || *rtt_ms != -2));
+    if (keep && ret == 0 && (!rtt_ms || *rtt_ms != -2))
+      *keep = nbd;
+    else
+      uch_nbd_disconnect(nbd, ret == 0 && (!rtt_ms || *rtt_ms != -2));
   }
   if (ret == 0)
     return 0;
@@ -204,10 +217,17 @@ static json_object *disk_result(const char *path, const char *format,
 struct disk_copy {
   struct endpoint src, dst, check;
   struct extents ext;
+  /* a raw copy across a network: the connections it reads on, made
+   * while the source is measured (pre[0] the one measured on) */
+  struct uch_nbd_preconnect more;
+  struct nbd_handle *pre[LINK_CONNS_MIN];
 };
 
 static void disk_copy_end(struct runner *r, struct disk_copy *d)
 {
+  uch_nbd_preconnect_end(&d->more);
+  for (size_t i = 0; i < LINK_CONNS_MIN; i++)
+    uch_nbd_disconnect(d->pre[i], true);
   endpoint_stop(r, &d->check);
   endpoint_stop(r, &d->dst);
   endpoint_stop(r, &d->src);
@@ -288,7 +308,7 @@ int copy_disk_linked(struct runner *r, size_t i,
   struct rq_source src_path;
   struct disk_copy d = { 0 };
   struct link_sizing sz;
-  bool network = network_source(source);
+  bool network = network_source(source), early;
   double rtt_ms = -1;
   json_object *res;
   const char *target;
@@ -312,9 +332,17 @@ int copy_disk_linked(struct runner *r, size_t i,
   }
   if (block_destination_check(path, f) < 0)
     goto dest_error;
+  /* across a network, a raw copy reads on the connection the source
+   * was measured on, and on others connected while it was measured: at
+   * 100 ms each handshake (TCP, TLS, NBD options) is most of a second,
+   * and one after the other they left the link idle for seconds a copy
+   * (bench/README.md, "Across a WAN") */
+  early = network && dest->format == FORMAT_RAW &&
+          disk->changes.kind == CHANGES_NONE;
   if (source_open(r, i, source, &d.src, f) < 0 ||
       measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
-              &d.ext, network ? &rtt_ms : NULL, f) < 0) {
+              &d.ext, network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,
+              early ? &d.more : NULL, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;
   }
@@ -356,8 +384,16 @@ int copy_disk_linked(struct runner *r, size_t i,
     struct resumable_result rr;
     if (network)
       size_link(r, i, link, rtt_ms, LINK_CONNS_MAX, 8u << 20, &sz);
+    if (early) {
+      size_t n = uch_nbd_preconnect_take(&d.more, &d.pre[1],
+                                         LINK_CONNS_MIN - 1) +
+                 (d.pre[0] != NULL);
+      runner_log(r, "disk %zu: %zu of %d connections connected while the "
+                 "source was measured", i + 1, n, LINK_CONNS_MIN);
+    }
     if (resumable_copy(r, i, d.src.uri, &d.ext, path, dest->is_zero,
-                       network ? &sz : NULL, &rr, f) < 0) {
+                       network ? &sz : NULL, d.pre, LINK_CONNS_MIN, &rr,
+                       f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +93,64 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
   if (polite)
     nbd_shutdown(nbd, 0);
   nbd_close(nbd);
+}
+
+static void *preconnect_one(void *opaque)
+{
+  struct uch_nbd_preconnect_one *o = opaque;
+  struct source_wait w = { .stall_s = o->stall_s };
+  char why[256];
+
+  o->nbd = uch_nbd_connect(o->uri, NULL, &w, why, sizeof why);
+  return NULL;
+}
+
+void uch_nbd_preconnect_start(struct uch_nbd_preconnect *p, const char *uri,
+                              size_t n, unsigned stall_s)
+{
+  memset(p, 0, sizeof *p);
+  if (n > UCH_PRECONNECT_MAX)
+    n = UCH_PRECONNECT_MAX;
+  for (size_t i = 0; i < n; i++) {
+    p->one[i].uri = uri;
+    p->one[i].stall_s = stall_s;
+    /* one that cannot start is one connection fewer: the copy connects
+     * what it lacks itself */
+    p->one[i].started = pthread_create(&p->one[i].tid, NULL, preconnect_one,
+                                       &p->one[i]) == 0;
+  }
+  p->n = n;
+}
+
+static void preconnect_join(struct uch_nbd_preconnect *p)
+{
+  if (p->joined)
+    return;
+  for (size_t i = 0; i < p->n; i++)
+    if (p->one[i].started)
+      pthread_join(p->one[i].tid, NULL);
+  p->joined = true;
+}
+
+size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
+                               struct nbd_handle **out, size_t max)
+{
+  size_t got = 0;
+
+  preconnect_join(p);
+  for (size_t i = 0; i < p->n && got < max; i++)
+    if (p->one[i].nbd) {
+      out[got++] = p->one[i].nbd;
+      p->one[i].nbd = NULL;
+    }
+  return got;
+}
+
+void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p)
+{
+  preconnect_join(p);
+  for (size_t i = 0; i < p->n; i++) {
+    uch_nbd_disconnect(p->one[i].nbd, true);
+    p->one[i].nbd = NULL;
+  }
 }

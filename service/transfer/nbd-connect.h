@@ -4,6 +4,7 @@
 #ifndef UCH_NBD_CONNECT_H
 #define UCH_NBD_CONNECT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <libnbd.h>
@@ -33,5 +34,39 @@ void uch_nbd_error(char *buf, size_t len);
  * flight, which on a slow source hold a cancel up for as long as they
  * take; nbd_close() drops them. */
 void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite);
+
+/* Connections opened side by side, in the background: across a WAN
+ * each handshake (TCP, TLS, NBD options) is several round trips, so a
+ * copy connects the connections it will read on while it measures the
+ * source on another (bench/README.md, "Across a WAN").
+ * uch_nbd_preconnect_start() starts n (at most UCH_PRECONNECT_MAX)
+ * connections to uri, each in a thread of its own, each waiting at
+ * most stall_s for its handshake; uch_nbd_preconnect_take() waits for
+ * them all and hands over those that connected, in order (the caller
+ * owns them); uch_nbd_preconnect_end() waits for them and closes those
+ * not taken.  A zeroed struct is one with nothing started. */
+#define UCH_PRECONNECT_MAX 16
+
+struct uch_nbd_preconnect_one {
+  const char *uri;
+  unsigned stall_s;
+  struct nbd_handle *nbd;
+  pthread_t tid;
+  bool started;
+};
+
+struct uch_nbd_preconnect {
+  size_t n;
+  bool joined;
+  struct uch_nbd_preconnect_one one[UCH_PRECONNECT_MAX];
+};
+
+void uch_nbd_preconnect_start(struct uch_nbd_preconnect *p, const char *uri,
+                              size_t n, unsigned stall_s);
+/* Up to max of the connections that connected into out; returns how
+ * many (0 when none did or none was started). */
+size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
+                               struct nbd_handle **out, size_t max);
+void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p);
 
 #endif

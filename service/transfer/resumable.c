@@ -588,48 +588,33 @@ static void supervise(struct disk_run *d, struct copy_run *c)
   }
 }
 
-/* The other connections, at once: across a WAN each handshake is
- * several round trips, and 12 of them one after the other took longer
- * than the copy of 128 MiB.  Returns how many there are, those that
- * connected first. */
-struct connector {
-  const char *uri;
-  struct nbd_handle *nbd;
-};
-
-static void *connect_one(void *opaque)
+/* The other connections, at once (uch_nbd_preconnect): across a WAN
+ * each handshake is several round trips, and 12 of them one after the
+ * other took longer than the copy of 128 MiB.  k[0..have) are connected
+ * already; returns how many there are, those that connected first. */
+static size_t connect_more(const char *uri, struct conn *k, size_t have,
+                           size_t want)
 {
-  struct connector *c = opaque;
-  struct source_wait w = { .stall_s = stall_timeout_s() };
-  char why[256];
+  struct uch_nbd_preconnect p;
+  struct nbd_handle *got[CONNS_MAX];
+  size_t n;
 
-  c->nbd = uch_nbd_connect(c->uri, NULL, &w, why, sizeof why);
-  return NULL;
-}
-
-static size_t connect_more(const char *uri, struct conn *k, size_t want)
-{
-  struct connector c[CONNS_MAX] = { 0 };
-  pthread_t tid[CONNS_MAX];
-  bool started[CONNS_MAX] = { false };
-  size_t n = 1;
-
-  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
-    c[i].uri = uri;
-    started[i] = pthread_create(&tid[i], NULL, connect_one, &c[i]) == 0;
-  }
-  for (size_t i = 1; i < want && i < CONNS_MAX; i++) {
-    if (started[i])
-      pthread_join(tid[i], NULL);
-    if (c[i].nbd)
-      k[n++].nbd = c[i].nbd;
-  }
-  return n;
+  if (want > CONNS_MAX)
+    want = CONNS_MAX;
+  if (have >= want)
+    return have;
+  uch_nbd_preconnect_start(&p, uri, want - have, stall_timeout_s());
+  n = uch_nbd_preconnect_take(&p, got, want - have);
+  uch_nbd_preconnect_end(&p);
+  for (size_t i = 0; i < n; i++)
+    k[have++].nbd = got[i];
+  return have;
 }
 
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
                    bool is_zero, const struct link_sizing *sz,
+                   struct nbd_handle **pre, size_t n_pre,
                    struct resumable_result *res, struct job_failure *f)
 {
   _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
@@ -708,7 +693,11 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     failure_set(f, "internal", "%s", strerror(errno));
     goto out;
   }
-  if (!(k[0].nbd = uch_nbd_connect(uri, NULL, &cw, why, sizeof why))) {
+  if (n_pre > 0 && pre[0]) {
+    k[0].nbd = pre[0];          /* the caller's, connected already */
+    pre[0] = NULL;
+  } else if (!(k[0].nbd = uch_nbd_connect(uri, NULL, &cw, why,
+                                          sizeof why))) {
     if (cw.stalled)
       failure_set(f, "timeout", "the source stalled: %s from %s; submit the "
                   "same request again to resume", why, uri);
@@ -717,8 +706,15 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
     goto out;
   }
   conns = 1;
-  if (nbd_can_multi_conn(k[0].nbd) == 1)
-    conns = connect_more(uri, k, conns_want);
+  if (nbd_can_multi_conn(k[0].nbd) == 1) {
+    for (size_t i = 1; i < n_pre && conns < conns_want && conns < CONNS_MAX;
+         i++)
+      if (pre[i]) {
+        k[conns++].nbd = pre[i];
+        pre[i] = NULL;
+      }
+    conns = connect_more(uri, k, conns, conns_want);
+  }
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;
     k[i].idx = i;

@@ -28,10 +28,15 @@ struct resumable_result {
 /* Copies disk `disk` (its extents `e`, from `uri`) to the raw
  * `dst_path`; `is_zero`: the destination reads as zeroes already; `sz`:
  * connections and reads sized for a network link, NULL for the LAN's
- * 4 connections of 8 reads of 1 MiB. */
+ * 4 connections of 8 reads of 1 MiB.  `pre`: n_pre connections to
+ * `uri` made already (NULL entries allowed; across a WAN the caller
+ * connects them while it measures the source): the copy reads on those
+ * it needs first, setting each it takes to NULL; the caller closes
+ * what is left. */
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
                    bool is_zero, const struct link_sizing *sz,
+                   struct nbd_handle **pre, size_t n_pre,
                    struct resumable_result *res, struct job_failure *f);
 
 /* STATE/jobs/ID/checkpoint-I.json (free it). */

@@ -16,7 +16,8 @@
 #   copy equals its source, every copy read from the proxy's address,
 #   and each reports its sizing for the link (the round trip it
 #   measured, the proxy's 100 ms at least; requests in flight >= twice
-#   the bandwidth-delay product);
+#   the bandwidth-delay product), and its log says its 4 connections
+#   were made while the source was measured and it read over them;
 # - a wave of 2 VMs without the batch (uch_wave_batch=false: a VM at a
 #   time in its lane, volume_migration's own export), the same.
 # Its speed against the same wave at 0 ms is bench/wave-wan's.
@@ -58,7 +59,7 @@ pass "source and destination appliances, reaching each other only through the pr
 # disk each (64 MiB, 16 MiB of data), checked: equal copies, the
 # report, each copy read through the proxy and sized for the link
 wave() {
-  local name=$1 vms=$2 v sz uri; shift 2
+  local name=$1 vms=$2 v sz uri id log; shift 2
   {
     echo "wave: $name"
     echo "vms:"
@@ -96,6 +97,15 @@ wave() {
          .in_flight_bytes == .connections * .requests * .request_size and
          .in_flight_bytes >= 2 * .bdp_bytes' <<<"$sz" >/dev/null ||
       die "$name: a copy not sized for a $RTT ms link: $sz"
+    # its log: the copy's connections were made while the source was
+    # measured (not one after the other, a handshake of most of a
+    # second each across the WAN), and it read over as many as sized
+    id=$(jq -r --argjson v "$v" '.[$v].id' "$T/$name-jobs.json")
+    log=$(appl_api dst GET "/v1/jobs/$id/log")
+    grep -q "disk 1: 4 of 4 connections connected while the source was measured" <<<"$log" ||
+      die "$name: copy $id did not connect while measuring the source: $log"
+    grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" <<<"$log" ||
+      die "$name: copy $id did not read over the connections it was sized for ($sz): $log"
   done
   pass "wave $name of $vms VMs ${*:+($*) }across the WAN: succeeded, copies equal, read through $WAN_ADDR, sized $(jq -c '.[0].result.disks[0].sizing | {rtt_ms, connections, request_size}' "$T/$name-jobs.json")"
 }

@@ -7,7 +7,11 @@
 # - onto raw (uch-job's libnbd copy): equal, and the job shows the
 #   sizing it chose: the round trip it measured (the proxy's 100 ms at
 #   least), the bandwidth it assumed, connections x reads >= twice the
-#   bandwidth-delay product;
+#   bandwidth-delay product; its log says its 4 connections were made
+#   while the source was measured and that it read over them;
+# - from a server that takes one connection (qemu-nbd -e 1): equal, read
+#   over the one (the others are started only once the server says it
+#   takes several);
 # - onto qcow2 (nbdcopy) with the request's "link": the same, the given
 #   round trip and bandwidth named as the request's;
 # - a bad "link" is refused naming its field.
@@ -71,7 +75,29 @@ sz=$(sized raw)
 [ "$(jq -r '.rtt_from + " " + .bandwidth_from' <<<"$sz")" = "measured assumed" ] ||
   die "raw: where the figures came from: $sz"
 grep -q "link: rtt" "$T/state/jobs/raw/job.log" || die "raw: the log says nothing of the link"
+# its connections were made while the source was measured, not one after
+# the other once it was (each a handshake of several round trips)
+grep -q "disk 1: 4 of 4 connections connected while the source was measured" \
+  "$T/state/jobs/raw/job.log" || die "raw: not connected while measuring: $(cat "$T/state/jobs/raw/job.log")"
+grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" \
+  "$T/state/jobs/raw/job.log" || die "raw: not read over the connections sized: $(cat "$T/state/jobs/raw/job.log")"
 pass "raw copy across ${RTT} ms equal; sizing $(jq -c '{rtt_ms, connections, requests, request_size, in_flight_bytes}' <<<"$sz")"
+
+# a server that takes one connection at a time (qemu-nbd's default,
+# shared=1): the copy's other connections are not started while it
+# measures (the measure's own could be the one left waiting), and it
+# reads over the one
+qport=$(free_port)
+ip netns exec "$NS" qemu-nbd -r -t -e 1 -f raw -b "$NET.2" -p "$qport" \
+  --pid-file="$T/qemu-nbd.pid" "$T/disk.img" >>"$T/qemu-nbd.log" 2>&1 &
+cleanup_add "kill $!"
+wait_for 10 test -s "$T/qemu-nbd.pid" || die "qemu-nbd did not start: $(cat "$T/qemu-nbd.log")"
+job_succeeds one <(copy_json one "{\"nbd\": \"nbd://$NET.2:$qport/\"}" "$T/one.img") 120
+cmp "$T/disk.img" "$T/one.img" || die "the copy from a server of one connection differs"
+grep -q "disk 1: 1 of 4 connections connected while the source was measured" "$T/state/jobs/one/job.log" &&
+  grep -qE "disk 1: copying from offset 0 over 1 connection(,|$)" "$T/state/jobs/one/job.log" ||
+  die "one: not read over the one connection: $(cat "$T/state/jobs/one/job.log")"
+pass "raw copy from a server of one connection equal, read over that one"
 
 # qcow2 (nbdcopy), the link as the request gives it
 cat >"$T/q.json" <<JSON

@@ -34,11 +34,14 @@ printf '{"type":"copy","id":"cut","limits":{"bandwidth":"32M"},"disks":[{"source
   "$port" "$T/cut.img" >"$T/cut.json"
 api POST /v1/jobs "$T/cut.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
-# under way (its first checkpoint), or ended
+# under way (its first checkpoint), or ended (queued, just submitted, is
+# neither)
 under_way() {
   api GET /v1/jobs/cut >/dev/null
-  [ "$(jq -r .state "$T/body")" != running ] ||
-    [ "$(jq -r '.progress.bytes_done // 0' "$T/body")" -gt 0 ]
+  case $(jq -r .state "$T/body") in
+    queued) return 1 ;;
+    running) [ "$(jq -r '.progress.bytes_done // 0' "$T/body")" -gt 0 ] ;;
+  esac
 }
 wait_for 60 under_way || die "the copy never got under way: $(job_field cut .error)"
 [ "$(jq -r .state "$T/body")" = running ] || die "the copy ended $(jq -r .state "$T/body") before the test cut it"
