@@ -603,16 +603,24 @@ def uch_batch_outcome(lanes, wave, copies):
     return dict(results=results, done=done, forget=forget)
 
 
-def uch_batch_unfinished_sources(lanes, batch_done):
-    """The sources with an export of the batch (uch_batch_lanes) one of
-    whose VMs the batch did not finish (batch_done: the names it did):
-    their exports may still serve (a disk never read), and the lanes'
-    own exports need the port; they are stopped. Empty when the batch
-    finished every VM: the exports end by themselves (until disks-done)."""
+def uch_batch_unfinished_sources(lanes, batch_done, export_end='stop'):
+    """The sources whose exports of the batch (uch_batch_lanes) are
+    stopped in a round. export_end "stop" (uch_batch_export_end's
+    default): every source with one, right after the copies, so that
+    their slots and ports are free when the wave ends. "idle": only
+    those with a VM the batch did not finish (batch_done: the names it
+    did): their exports may still serve (a disk never read), and the
+    lanes' own exports need the port; the others end by themselves
+    (until disks-done) up to uch_batch_export_idle seconds later, and
+    when the batch finished every VM the round is not run at all."""
+    if export_end not in ('stop', 'idle'):
+        raise AnsibleFilterError('uch_batch_export_end must be "stop" or "idle", not %r'
+                                 % (export_end,))
     done = set(batch_done or [])
     out = []
     for lane in lanes or []:
-        if lane['source'] not in out and any(vm['name'] not in done for vm in lane['vms']):
+        if lane['source'] not in out and (export_end == 'stop' or any(
+                vm['name'] not in done for vm in lane['vms'])):
             out.append(lane['source'])
     return out
 
