@@ -56,7 +56,8 @@ obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
 PROGRAMS := $(B)/uchd $(B)/uch-job $(B)/uchctl $(B)/uch-inspect
 # nbdkit filters of ours (filters/), loaded by the jobs' nbdkit as
 # --filter=PATH from beside uch-job
-FILTERS  := $(B)/uch-zeroscan-filter.so $(B)/uch-reconnect-filter.so
+FILTERS  := $(B)/uch-zeroscan-filter.so $(B)/uch-reconnect-filter.so \
+	    $(B)/uch-disksdone-filter.so
 UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_SAN := $(patsubst tests/unit/%.c,$(B)/asan/tests/%,$(UNIT_SRC))
 MANPAGES := $(patsubst docs/man/%.pod,$(B)/man/%,$(wildcard docs/man/*.pod))

@@ -396,7 +396,9 @@ struct digest_request {
 
 /* export */
 enum listen_kind { LISTEN_UNIX, LISTEN_TCP };
-enum export_until { UNTIL_CANCEL, UNTIL_CLIENT_DONE };
+/* disks-done: every disk opened by a client, then none for idle_s */
+enum export_until { UNTIL_CANCEL, UNTIL_CLIENT_DONE, UNTIL_DISKS_DONE };
+#define EXPORT_IDLE_S_DEFAULT 5
 
 struct export_disk {
   json_object *source;           /* source as the request gave it */
@@ -422,6 +424,7 @@ struct export_request {
   struct export_disk disks[REQUEST_MAX_DISKS];
   struct export_listen_request listen;
   enum export_until until;       /* UNTIL_CANCEL when absent */
+  int64_t idle_s;                /* UNTIL_DISKS_DONE: 5 when absent */
 };
 
 struct job_request {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The "export" request: local images served over NBD until cancelled
- * or until the client is done. */
+/* The "export" request: local images served over NBD until cancelled,
+ * until the client is done, or until every disk was read and no client
+ * came back for idle_s. */
 #include <stdio.h>
 #include <string.h>
 
@@ -123,8 +124,9 @@ static int check_export_names(struct rq_ctx *c, const char *const *names,
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
-                                      "listen", "until", NULL };
-  static const char *const untils[] = { "cancel", "client-done", NULL };
+                                      "listen", "until", "idle_s", NULL };
+  static const char *const untils[] = { "cancel", "client-done",
+                                        "disks-done", NULL };
   struct export_request *e = &out->u.export;
   const char *names[REQUEST_MAX_DISKS] = { NULL };
   json_object *disks;
@@ -150,7 +152,12 @@ int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out)
       parse_listen(c, req, &e->listen) < 0 ||
       get_enum(c, req, "", "until", false, untils, &until) < 0)
     return -1;
-  e->until = until && strcmp(until, "client-done") == 0 ? UNTIL_CLIENT_DONE
-                                                        : UNTIL_CANCEL;
-  return 0;
+  e->until = !until || strcmp(until, "cancel") == 0 ? UNTIL_CANCEL
+             : strcmp(until, "client-done") == 0 ? UNTIL_CLIENT_DONE
+                                                  : UNTIL_DISKS_DONE;
+  e->idle_s = EXPORT_IDLE_S_DEFAULT;
+  if (json_object_object_get_ex(req, "idle_s", NULL) &&
+      e->until != UNTIL_DISKS_DONE)
+    return rq_fail(c, "idle_s", "only goes with \"until\": \"disks-done\"");
+  return get_int(c, req, "", "idle_s", false, 1, 86400, &e->idle_s);
 }

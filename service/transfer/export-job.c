@@ -21,21 +21,20 @@
 #include "volumes/volume-open.h"
 
 #define ZEROSCAN_FILTER "uch-zeroscan-filter.so"
+#define DISKSDONE_FILTER "uch-disksdone-filter.so"
 
-/* A block device gets the zeroscan filter: nbdkit's file plugin gives
- * it no extents (one data extent for the whole device), so without the
- * filter every zero byte of it would cross the wire. */
-static int zeroscan_prepare(char **filter, struct job_failure *f)
+/* One of our nbdkit filters (filters/), `why` it is needed. */
+static int filter_prepare(const char *name, const char *why, char **filter,
+                          struct job_failure *f)
 {
   _cleanup_free_ char *tried = NULL;
 
-  *filter = uch_filter_path(ZEROSCAN_FILTER, &tried);
+  *filter = uch_filter_path(name, &tried);
   if (*filter)
     return 0;
-  failure_set(f, "missing_dependency", "a block device is exported and "
-              "UCH's nbdkit filter %s is missing (looked in %s%s%s; "
-              "`make install` puts it beside uch-job)", ZEROSCAN_FILTER,
-              tried ? tried : "", tried ? " and " : "",
+  failure_set(f, "missing_dependency", "%s and UCH's nbdkit filter %s is "
+              "missing (looked in %s%s%s; `make install` puts it beside "
+              "uch-job)", why, name, tried ? tried : "", tried ? " and " : "",
               UCH_LIBEXECDIR "/uch");
   return -1;
 }
@@ -108,18 +107,26 @@ static int add_exports(json_object *result, const struct export_request *e,
 }
 
 /* Serves until cancelled, or until nbdkit exits: after its last client
- * (until=client-done, a success) or for any other reason (a failure).
- * Client errors (a wrong PSK) are logged by nbdkit as errors too, so how
- * it ended comes first, its last error line after. */
-static int serve_until_end(struct runner *r, struct child *ch, bool client_done,
+ * (until=client-done, a success), once every disk was read and no
+ * client came back for idle_s (until=disks-done, a success), or for any
+ * other reason (a failure).  Client errors (a wrong PSK) are logged by
+ * nbdkit as errors too, so how it ended comes first, its last error
+ * line after. */
+static int serve_until_end(struct runner *r, struct child *ch,
+                           const struct export_request *e,
                            struct job_failure *f)
 {
   char how[64];
 
   if (child_wait(&r->kids, ch) < 0)
     return -1;
-  if (client_done && child_succeeded(ch)) {
+  if (e->until == UNTIL_CLIENT_DONE && child_succeeded(ch)) {
     runner_log(r, "the last client disconnected");
+    return 0;
+  }
+  if (e->until == UNTIL_DISKS_DONE && child_succeeded(ch)) {
+    runner_log(r, "every disk was read, and no client for %lld s",
+               (long long)e->idle_s);
     return 0;
   }
   if (WIFSIGNALED(ch->status))
@@ -142,7 +149,9 @@ int export_job_run(struct runner *r, const struct job_request *req,
   const struct export_request *e = &req->u.export;
   bool client_done = e->until == UNTIL_CLIENT_DONE;
   _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_free_ char *dir = NULL, *pidfile = NULL, *zeroscan = NULL;
+  _cleanup_free_ char *dir = NULL, *pidfile = NULL, *zeroscan = NULL,
+                      *disksdone = NULL;
+  const char *names[REQUEST_MAX_DISKS];
   bool any_block = false;
   struct listen_spec l;
   struct export_listen el = { 0 };
@@ -161,11 +170,22 @@ int export_job_run(struct runner *r, const struct job_request *req,
     goto out;
   if (link_disks(r, e, dir, &any_block, f) < 0)
     goto out;
-  if (any_block && zeroscan_prepare(&zeroscan, f) < 0)
+  if (any_block && filter_prepare(ZEROSCAN_FILTER, "a block device is "
+                                  "exported", &zeroscan, f) < 0)
+    goto out;
+  if (e->until == UNTIL_DISKS_DONE &&
+      filter_prepare(DISKSDONE_FILTER, "\"until\": \"disks-done\" was "
+                     "asked", &disksdone, f) < 0)
     goto out;
   listen_to_export(&l, &el);
   el.exit_after_last_client = client_done;
   el.zeroscan_filter = zeroscan;
+  for (size_t i = 0; i < e->n_disks; i++)
+    names[i] = e->disks[i].name;
+  el.disksdone_filter = disksdone;
+  el.names = names;
+  el.n_names = e->n_disks;
+  el.idle_s = e->idle_s;
   if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0)
     goto out;
   /* over TCP the export speaks TLS (tls-priority.h) */
@@ -179,7 +199,7 @@ int export_job_run(struct runner *r, const struct job_request *req,
       add_exports(result, e, &l) < 0)
     goto out;
   runner_set_phase(r, "serving");
-  ret = serve_until_end(r, ch, client_done, f);
+  ret = serve_until_end(r, ch, e, f);
 out:
   /* Whatever the outcome; a port left open fails an otherwise good job
    * (a failed or cancelled one keeps its own reason; the log says it). */

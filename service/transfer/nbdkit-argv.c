@@ -113,12 +113,20 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
   }
   if (l->exit_after_last_client && argv_add(a, "--filter=exitlast") < 0)
     return -1;
+  if (l->disksdone_filter &&
+      argv_addf(a, "--filter=%s", l->disksdone_filter) < 0)
+    return -1;
   if (l->zeroscan_filter &&
       argv_addf(a, "--filter=%s", l->zeroscan_filter) < 0)
     return -1;
   if (argv_add(a, "file") < 0 || argv_addf(a, "dir=%s", export_dir) < 0)
     return -1;
-  return 0;
+  if (!l->disksdone_filter)
+    return 0;
+  for (size_t i = 0; i < l->n_names; i++)
+    if (argv_addf(a, "disksdone-export=%s", l->names[i]) < 0)
+      return -1;
+  return argv_addf(a, "disksdone-idle=%lld", l->idle_s);
 }
 
 /* VixDiskLib's config file: one "KEY=VALUE" line per entry, in the

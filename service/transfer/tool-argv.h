@@ -65,7 +65,8 @@ int uch_nbd_network_source(const char *uri, struct nbd_network_source *out);
 /* nbdkit serving the files of EXPORT_DIR read-only, one export each:
  *   nbdkit --exit-with-parent -r -f -P PIDFILE
  *          (-U SOCK | -i ADDR -p PORT --tls=require --tls-psk=FILE)
- *          [--filter=exitlast] [--filter=ZEROSCAN] file dir=EXPORT_DIR */
+ *          [--filter=exitlast] [--filter=DISKSDONE] [--filter=ZEROSCAN]
+ *          file dir=EXPORT_DIR [disksdone-export=NAME... disksdone-idle=S] */
 struct export_listen {
   const char *unix_sock;     /* set for a Unix socket ... */
   const char *addr;          /* ... or addr + port + psk_file for TCP */
@@ -76,6 +77,13 @@ struct export_listen {
    * a block device: the file plugin gives a device no extents, the
    * filter reports its zero runs as holes so they never cross the wire */
   const char *zeroscan_filter;
+  /* our disksdone filter's path (filters/disksdone.c), for "until":
+   * "disks-done": nbdkit ends once each of the n_names exports was
+   * opened and no client came for idle_s */
+  const char *disksdone_filter;
+  const char *const *names;
+  size_t n_names;
+  long long idle_s;
 };
 int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
                        const char *pidfile, const char *export_dir);

@@ -100,7 +100,8 @@ check("with inplace wanted and no inplace job, a is not done before",
 # the batch: what it takes, its exports and copies, what it finished
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
     uch_batch_lanes, uch_batch_names, uch_batch_exports, uch_batch_copies, uch_batch_outcome,
-    uch_lanes_left, uch_job_refs)
+    uch_lanes_left, uch_job_refs, uch_batch_unfinished_sources)
+from ansible.errors import AnsibleFilterError
 vm_d = {"name": "d", "disks": [{"name": "sda", "source": {"volume": "v-d"}, "destination": {"path": "/o/d"}}]}
 vm_e = {"name": "e", "disks": [{"name": "sda", "source": {"path": "/e0"}, "destination": {"path": "/o/e0"}},
                                {"name": "sdb", "source": {"path": "/e1"}, "destination": {"path": "/o/e1"}}],
@@ -130,6 +131,11 @@ check("one export a lane, on its port, each disk as VM-DISK, a PSK line a VM",
         ["d-sda"], {"psk": "d:k1"}),
        ("w-lane.1.export", {"tcp": "10.0.0.7:10810", "tls_psk_file": "@secret:psk@", "advertise": "src.example"},
         ["a-sda", "a-sdb"], {"psk": "a:k2"})])
+check("... each ending by itself once its disks were read, 5 s idle unless told",
+      [(e["request"]["until"], e["request"]["idle_s"]) for e in ex]
+      + [(e["request"]["until"], e["request"]["idle_s"])
+         for e in uch_batch_exports(bl, "src", "w", 10809, "x", "x", {"d": "k1", "a": "k2"}, 30)],
+      [("disks-done", 5)] * 2 + [("disks-done", 30)] * 2)
 check("... none on another source", uch_batch_exports(bl, "src2", "w", 10809, "x", "x", {}), [])
 def served(e, uris, failed=False, phase="serving"):
     return {"id": e["id"], "failed": failed, "job": {"phase": phase, "result": {"exports": [
@@ -157,6 +163,18 @@ check("the outcome: d done with its report entry; a not, its succeeded copy to f
       (oc["done"], [(r["name"], r["state"], r["source"], r["destination"], r["jobs"], r["bytes"]) for r in oc["results"]],
        oc["forget"], uch_job_refs(oc["forget"], ["a", "d"])),
       (["d"], [("d", "succeeded", "src", "dst", ["w-d-sda"], 7)], {"a": ["w-a-sda"]}, [{"id": "w-a-sda"}]))
+check("the sources to stop: every one with an export (stop), whatever was finished",
+      (uch_batch_unfinished_sources(bl, oc["done"]), uch_batch_unfinished_sources(bl, ["d", "a"], "stop"),
+       uch_batch_unfinished_sources([], [])),
+      (["src"], ["src"], []))
+check("... with idle, src (a not finished); none when the batch finished all",
+      (uch_batch_unfinished_sources(bl, oc["done"], "idle"), uch_batch_unfinished_sources(bl, ["d", "a"], "idle")),
+      (["src"], []))
+try:
+    uch_batch_unfinished_sources(bl, [], "never")
+    check("a bad uch_batch_export_end is refused", "accepted", "refused")
+except AnsibleFilterError as e:
+    check("a bad uch_batch_export_end is refused naming it", "uch_batch_export_end" in str(e), True)
 check("the lanes left: e (inplace) and the vSphere VM; a to retry; not f (done before) nor d",
       [(l["name"], [v["name"] for v in l["vms"]]) for l in uch_lanes_left(pl, oc["done"], {"dst": [done_f]})],
       [("lane-src-dst-0", ["e"]), ("lane-src-dst2-1", ["a"]), ("lane-vcenter-dst-2", ["g"])])

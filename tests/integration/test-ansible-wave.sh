@@ -158,7 +158,8 @@ pass "conversion_host: good appliances ready; uchctl check without nbdkit and qe
 
 # --- wave 1 -------------------------------------------------------------------
 start=$(date +%s)
-play wave1.log migrate_wave.yml -e "uch_workloads_file=$T/wave1.yml"
+# (the exports ending by themselves, no round to stop them: checked below)
+play wave1.log migrate_wave.yml -e "uch_workloads_file=$T/wave1.yml" -e uch_batch_export_end=idle
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "wave 1 failed"; }
 t1=$(( $(date +%s) - start ))
 while read -r v k sid did; do
@@ -177,6 +178,15 @@ pass "the report lists all six VMs, succeeded, in JSON and Markdown"
 # whole queue: uchd's slots pace it, the rest waits queued); on the
 # source, not even submitted (one export per lane); and the lanes did
 # run in parallel
+# the lanes' exports end by themselves once their disks were read (until
+# disks-done; uch_batch_export_end=idle and the batch finished every VM:
+# no round stopped them)
+wait_for 60 sh -c "curl -s --unix-socket '$T/src/run/uchd.sock' http://uch/v1/jobs |
+  jq -e '[.jobs[] | select(.state == \"running\" or .state == \"queued\")] | length == 0' >/dev/null" ||
+  die "the wave's exports still serve: $(appl_api src GET /v1/jobs | jq -c '[.jobs[] | {id, state}]')"
+appl_api src GET /v1/jobs | jq -e '[.jobs[]] | length > 0 and all(.state == "succeeded" and .request.until == "disks-done")' >/dev/null ||
+  die "the wave's exports did not end by themselves: $(appl_api src GET /v1/jobs | jq -c '[.jobs[] | {id, state, error}]')"
+pass "the lanes' exports ended by themselves, succeeded, every disk read"
 for a in src:3 dst1:2 dst2:1; do appl_api "${a%:*}" GET /v1/jobs >"$T/jobs-${a%:*}.json"; done
 python3 - "$T" <<'PY' || die "slot check failed"
 import json, sys

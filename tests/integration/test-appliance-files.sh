@@ -15,7 +15,7 @@ root=$T/root
 make -s -C "$UCH_TOP" install-appliance DESTDIR="$root" PREFIX=/usr \
   >"$T/install.log" 2>&1 || { cat "$T/install.log"; die "install-appliance"; }
 for f in usr/sbin/uchd usr/libexec/uch/uch-job usr/bin/uchctl \
-         usr/libexec/uch/uch-zeroscan-filter.so \
+         usr/libexec/uch/uch-zeroscan-filter.so usr/libexec/uch/uch-disksdone-filter.so \
          usr/lib/systemd/system/uchd.service usr/lib/systemd/system/uchd.socket \
          usr/lib/systemd/system/uch-tls.service usr/libexec/uch/uch-tls-init \
          usr/lib/tmpfiles.d/uch.conf etc/uch/uchd.conf etc/motd \

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Export jobs: over a Unix socket (read back by nbdcopy, equal; cancel
 # ends it), over TCP with TLS-PSK (a wrong key is refused, the right one
-# reads the disk), and until=client-done (the job succeeds when the last
-# client leaves).  The PSK's content never shows in the job.
+# reads the disk), until=client-done (the job succeeds when the last
+# client leaves) and until=disks-done (serving while a disk is unread,
+# succeeded once every disk was read).  The PSK's content never shows in the job.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require nbdcopy
@@ -106,6 +107,27 @@ cmp "$T/disk.img" "$T/back-done.img" || die "read back differs"
 st=$(job_wait "done" 30)
 [ "$st" = succeeded ] || die "client-done export ended $st: $(api GET /v1/jobs/done | jq -c .error)"
 pass "until=client-done: succeeded after the last client"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
+
+# --- until=disks-done: serving while a disk is unread (however long no
+# client comes), then the job succeeds once both were read
+submit dd '{"type": "export", "id": "dd", "until": "disks-done", "idle_s": 1,
+  "listen": {"unix": true},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "a"},
+            {"source": {"path": "'"$T/disk.img"'"}, "name": "b"}]}'
+sock=$T/run/jobs/dd/nbd.sock
+nbdcopy "nbd+unix:///a?socket=$sock" "$T/back-dd-a.img" || die "nbdcopy of a failed"
+# the first client gone, b unread: two idle times (and more) later the
+# export is still serving, and b reads the same
+nbdinfo "nbd+unix:///a?socket=$sock" >/dev/null || die "a second client of a refused"
+sleep 3
+[ "$(api GET /v1/jobs/dd | jq -r .state)" = running ] ||
+  die "disks-done export ended with b unread: $(api GET /v1/jobs/dd | jq -c '{state, error}')"
+nbdcopy "nbd+unix:///b?socket=$sock" "$T/back-dd-b.img" || die "nbdcopy of b failed"
+cmp "$T/disk.img" "$T/back-dd-a.img" && cmp "$T/disk.img" "$T/back-dd-b.img" || die "dd read back differs"
+st=$(job_wait dd 30)
+[ "$st" = succeeded ] || die "disks-done export ended $st: $(api GET /v1/jobs/dd | jq -c .error)"
+pass "until=disks-done: serving while a disk is unread, succeeded once both were read"
 [ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
 
 # --- nbdkit dying under an export fails the job with how it ended

@@ -322,6 +322,13 @@ static void test_bad(void)
   bad(EXPORT_PRE "{\"tcp\":\"h:1\",\"tls_psk_file\":\"@T@/public\"}}",
       "listen.tls_psk_file");
   bad(EXPORT_PRE "{\"unix\":true},\"until\":\"never\"}", "until");
+  bad(EXPORT_PRE "{\"unix\":true},\"idle_s\":5}", "idle_s");
+  bad(EXPORT_PRE "{\"unix\":true},\"until\":\"client-done\",\"idle_s\":5}",
+      "idle_s");
+  bad(EXPORT_PRE "{\"unix\":true},\"until\":\"disks-done\",\"idle_s\":0}",
+      "idle_s");
+  bad(EXPORT_PRE "{\"unix\":true},\"until\":\"disks-done\",\"idle_s\":\"5\"}",
+      "idle_s");
   bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
       "\"name\":\"a\"},{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"a\"}],"
       "\"listen\":{\"unix\":true}}", "disks[1].name");
@@ -458,6 +465,21 @@ static void test_typed_export(void)
   ok(request_load(u, &r, &err) == 0 && r->u.export.listen.kind == LISTEN_UNIX &&
      r->u.export.until == UNTIL_CANCEL && !r->id,
      "unix, until cancel by default, no id");
+  job_request_free(r);
+  json_object_put(u);
+  u = json_tokener_parse(
+    "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"/x\"}}],"
+    "\"listen\":{\"unix\":true},\"until\":\"disks-done\"}");
+  ok(request_load(u, &r, &err) == 0 && r->u.export.until == UNTIL_DISKS_DONE &&
+     r->u.export.idle_s == EXPORT_IDLE_S_DEFAULT,
+     "until disks-done, idle_s %d s by default", EXPORT_IDLE_S_DEFAULT);
+  job_request_free(r);
+  json_object_put(u);
+  u = json_tokener_parse(
+    "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"/x\"}}],"
+    "\"listen\":{\"unix\":true},\"until\":\"disks-done\",\"idle_s\":30}");
+  ok(request_load(u, &r, &err) == 0 && r->u.export.until == UNTIL_DISKS_DONE &&
+     r->u.export.idle_s == 30, "until disks-done, idle_s given");
   job_request_free(r);
   json_object_put(u);
   u = json_tokener_parse("{\"type\":\"export\",\"listen\":{\"unix\":true}}");

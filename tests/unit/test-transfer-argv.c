@@ -181,6 +181,31 @@ static void test_export_block(void)
          "export of a block device over TLS: exitlast, then zeroscan");
 }
 
+/* until=disks-done: our disksdone filter, outside zeroscan, told the
+ * export names to wait for and the idle time after the plugin's
+ * parameters. */
+static void test_export_disks_done(void)
+{
+  _cleanup_argv_ struct argv t = { 0 };
+  _cleanup_free_ char *st = NULL;
+  const char *const names[] = { "vm1-sda", "vm2-sda" };
+  struct export_listen lt = {
+    .addr = "0.0.0.0", .port = "10809", .psk_file = "/r/tls.psk",
+    .zeroscan_filter = "/l/uch-zeroscan-filter.so",
+    .disksdone_filter = "/l/uch-disksdone-filter.so",
+    .names = names, .n_names = 2, .idle_s = 5 };
+
+  nbdkit_export_argv(&t, &lt, "/r/nbdkit.pid", "/r/exports");
+  st = argv_join(&t);
+  is_str(st, "nbdkit --exit-with-parent -r -f -P /r/nbdkit.pid "
+             "-i 0.0.0.0 -p 10809 --tls=require --tls-psk=/r/tls.psk "
+             "--filter=/l/uch-disksdone-filter.so "
+             "--filter=/l/uch-zeroscan-filter.so "
+             "file dir=/r/exports disksdone-export=vm1-sda "
+             "disksdone-export=vm2-sda disksdone-idle=5",
+         "export until disks done: the filter, its exports and idle time");
+}
+
 static void test_qemu_nbdcopy(void)
 {
   _cleanup_argv_ struct argv c = { 0 }, q = { 0 }, n1 = { 0 }, n2 = { 0 },
@@ -226,6 +251,7 @@ int main(void)
   test_sources();
   test_export();
   test_export_block();
+  test_export_disks_done();
   test_qemu_nbdcopy();
   free(joined);
   return tap_done();

@@ -517,11 +517,14 @@ def uch_batch_names(lanes, host, role):
     return [vm['name'] for lane in lanes or [] if lane.get(role) == host for vm in lane['vms']]
 
 
-def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks):
+def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=5):
     """The export jobs (uch_jobs entries) of source HOST: one per lane,
     on the lane's port (port_base + its index), serving each disk of the
     lane's VMs as VM-DISK, TLS-PSK with one line per VM (user: the VM's
-    name, key: psks[VM], the VM's own key as volume_migration uses it)."""
+    name, key: psks[VM], the VM's own key as volume_migration uses it).
+    Each ends by itself once every disk was read and no client came back
+    for IDLE seconds (until disks-done): a wave whose batch finished
+    every VM needs no round to stop them."""
     out = []
     for lane in lanes or []:
         if lane['source'] != host:
@@ -531,7 +534,7 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks):
         out.append(dict(
             id=_lane_export_id(wave, lane),
             request=dict(type='export', labels=dict(uch_wave=wave, lane=lane['name']),
-                         disks=disks,
+                         disks=disks, until='disks-done', idle_s=int(idle),
                          listen=dict(tcp='%s:%d' % (listen, int(port_base) + lane['index']),
                                      tls_psk_file='@secret:psk@', advertise=advertise)),
             secrets=dict(psk='\n'.join('%s:%s' % (vm['name'], psks[vm['name']])
@@ -600,6 +603,28 @@ def uch_batch_outcome(lanes, wave, copies):
     return dict(results=results, done=done, forget=forget)
 
 
+def uch_batch_unfinished_sources(lanes, batch_done, export_end='stop'):
+    """The sources whose exports of the batch (uch_batch_lanes) are
+    stopped in a round. export_end "stop" (uch_batch_export_end's
+    default): every source with one, right after the copies, so that
+    their slots and ports are free when the wave ends. "idle": only
+    those with a VM the batch did not finish (batch_done: the names it
+    did): their exports may still serve (a disk never read), and the
+    lanes' own exports need the port; the others end by themselves
+    (until disks-done) up to uch_batch_export_idle seconds later, and
+    when the batch finished every VM the round is not run at all."""
+    if export_end not in ('stop', 'idle'):
+        raise AnsibleFilterError('uch_batch_export_end must be "stop" or "idle", not %r'
+                                 % (export_end,))
+    done = set(batch_done or [])
+    out = []
+    for lane in lanes or []:
+        if lane['source'] not in out and (export_end == 'stop' or any(
+                vm['name'] not in done for vm in lane['vms'])):
+            out.append(lane['source'])
+    return out
+
+
 def uch_lanes_left(placement, batch_done, wave_jobs, inplace_default=False, cloud='none'):
     """The lanes of a placement with the VMs the lanes still migrate one
     by one: not finished by the batch (batch_done: their names), nor, for
@@ -659,6 +684,7 @@ class FilterModule(object):
                     uch_batch_exports=uch_batch_exports,
                     uch_batch_copies=uch_batch_copies,
                     uch_batch_outcome=uch_batch_outcome,
+                    uch_batch_unfinished_sources=uch_batch_unfinished_sources,
                     uch_lanes_left=uch_lanes_left,
                     uch_job_refs=uch_job_refs,
                     uch_vm_invalid=uch_vm_invalid,
