@@ -517,26 +517,32 @@ def uch_batch_names(lanes, host, role):
     return [vm['name'] for lane in lanes or [] if lane.get(role) == host for vm in lane['vms']]
 
 
-def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=5):
+def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=None):
     """The export jobs (uch_jobs entries) of source HOST: one per lane,
     on the lane's port (port_base + its index), serving each disk of the
     lane's VMs as VM-DISK, TLS-PSK with one line per VM (user: the VM's
     name, key: psks[VM], the VM's own key as volume_migration uses it).
-    Each ends by itself once every disk was read and no client came back
-    for IDLE seconds (until disks-done): a wave whose batch finished
-    every VM needs no round to stop them."""
+    With IDLE (uch_batch_export_end=idle), each ends by itself once every
+    disk was read and no client came back for IDLE seconds (until
+    disks-done): a wave whose batch finished every VM needs no round to
+    stop them.  Without, each serves until it is stopped: a copy that
+    comes back after a pause longer than IDLE (its verify after a long
+    flush, on a loaded appliance) still finds it."""
     out = []
     for lane in lanes or []:
         if lane['source'] != host:
             continue
         disks = [dict(source=d['source'], name=_export_name(vm, d))
                  for vm in lane['vms'] for d in vm['disks']]
+        request = dict(type='export', labels=dict(uch_wave=wave, lane=lane['name']),
+                       disks=disks,
+                       listen=dict(tcp='%s:%d' % (listen, int(port_base) + lane['index']),
+                                   tls_psk_file='@secret:psk@', advertise=advertise))
+        if idle is not None:
+            request.update(until='disks-done', idle_s=int(idle))
         out.append(dict(
             id=_lane_export_id(wave, lane),
-            request=dict(type='export', labels=dict(uch_wave=wave, lane=lane['name']),
-                         disks=disks, until='disks-done', idle_s=int(idle),
-                         listen=dict(tcp='%s:%d' % (listen, int(port_base) + lane['index']),
-                                     tls_psk_file='@secret:psk@', advertise=advertise)),
+            request=request,
             secrets=dict(psk='\n'.join('%s:%s' % (vm['name'], psks[vm['name']])
                                        for vm in lane['vms']))))
     return out
