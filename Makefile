@@ -143,11 +143,9 @@ $(B)/fuzz/fuzz-request: tests/fuzz/fuzz-request.c $(LIB_SRC) $(HEADERS)
 deps:
 	@./build-aux/install-deps
 
-# The test cloud's packages too (tests/cloud/README.md); not in make check.
-# install-deps --cloud installs make deps's packages as well, in one apt
-# run (one initramfs trigger, not two, on a machine that has neither).
-deps-cloud:
-	@./build-aux/install-deps --cloud
+# make deps installs the test cloud's packages too (make check runs the
+# wave on it); deps-cloud is kept for those who learnt it.
+deps-cloud: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT) $(UNIT_SAN) $(B)/fuzz/fuzz-request
@@ -161,10 +159,9 @@ check-fast: deps
 # packages; one cloud for them all (tests/cloud/with-cloud: up once,
 # down after), the tests one at a time on it.  test-cloud-volume-attach
 # (the cloud alone: an appliance booted, a volume attached) is not
-# among them: test-cloud-osp-wave does all it does.  Not in make check
-# yet: a cold run adds the packages' install and the cloud's database
-# migrations to the 75 minutes' budget.
-check-cloud: deps-cloud all
+# among them: test-cloud-osp-wave does all it does.  make check runs
+# test-cloud-osp-wave (on a cloud of its own) among the others.
+check-cloud: deps all
 	@UCH_TEST_JOBS=1 tests/cloud/with-cloud tests/run \
 		tests/cloud/test-cloud-os-modules.sh tests/cloud/test-cloud-os-discovery.sh \
 		tests/cloud/test-cloud-osp-wave.sh

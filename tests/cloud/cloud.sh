@@ -93,10 +93,10 @@ for t in keystone-manage glance-manage placement-manage nova-manage \
     cinder-manage neutron-db-manage nova-compute cinder-volume \
     neutron-linuxbridge-agent neutron-dhcp-agent libvirtd ceph-mon ceph-osd \
     ceph-mgr keystone-wsgi-public placement-api /usr/lib/rabbitmq/bin/rabbitmq-server nsenter unshare; do
-  command -v "$t" >/dev/null || die "$t is not installed (make deps-cloud)"
+  command -v "$t" >/dev/null || die "$t is not installed (make deps)"
 done
 /usr/bin/python3 -c 'import openstack, rados' 2>/dev/null ||
-  die "python3-openstacksdk or python3-rados is not installed (make deps-cloud)"
+  die "python3-openstacksdk or python3-rados is not installed (make deps)"
 
 t_up=$(date +%s)
 : >"$state/timings"

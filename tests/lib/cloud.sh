@@ -9,7 +9,7 @@ CLOUD_ST=$T/cloud
 
 cloud_require() {
   if [ ! -x /usr/bin/nova-compute ] || [ ! -x /usr/bin/ceph-osd ]; then
-    skip "the cloud's packages are not installed (make deps-cloud)"
+    skip "the cloud's packages are not installed (make deps)"
   fi
   [ "$(id -u)" = 0 ] || skip "the test cloud needs root (namespaces)"
 }
