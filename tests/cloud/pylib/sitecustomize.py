@@ -29,14 +29,23 @@
 # read: a reader held across an RPC call blocked the process that had to
 # answer it until the busy timeout, and neutron-server stopped writing.)
 #
-# The filter is added when oslo.db's module is first imported (an import
+# Not every DB API call is retried, though: cinder's are retried on a
+# deadlock only where its DB API marks them so (oslo_db.api's DBAPI,
+# cinder.db's IMPL, wraps those alone), and volume_attachment_update,
+# say, is not: nova-compute's attach of a volume at a server's boot got
+# "Unable to update the attachment. (HTTP 500)" from cinder-api, and the
+# server went to ERROR.  So every call through a DBAPI (cinder's is the
+# only one among these services) is retried on a deadlock: each such
+# call is its own transaction (cinder.db.api -> IMPL.f; IMPL's functions
+# call each other directly, not through IMPL), so starting it again is
+# what MySQL's deadlock would have made it do too.
+#
+# Both are added when oslo.db's modules are first imported (an import
 # hook), so that a daemon's own order of imports (eventlet's
 # monkey-patching first) is left as it is.
 import importlib.abc
 import importlib.util
 import sys
-
-_TARGET = "oslo_db.sqlalchemy.exc_filters"
 
 
 def _add_filter(exc_filters):
@@ -54,21 +63,49 @@ def _add_filter(exc_filters):
             raise db_exc.DBDeadlock(error)
 
 
+def _retry_every_call(api):
+    import functools
+    import logging
+    log = logging.getLogger("uchos.sqlite")
+    getattr_ = api.DBAPI.__getattr__
+
+    @functools.wraps(getattr_)
+    def __getattr__(self, key):
+        attr = getattr_(self, key)
+        # (those DBAPI itself retries on a deadlock keep their one retry)
+        if not callable(attr) or getattr(attr, "enable_retry_on_deadlock", False):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args, **kwargs):
+            return attr(*args, **kwargs)
+        retried = api.wrap_db_retry(retry_on_deadlock=True, max_retries=20,
+                                    retry_interval=0.1, max_retry_interval=2)(call)
+        log.debug("DB API %s retried on a deadlock", key)
+        return retried
+    api.DBAPI.__getattr__ = __getattr__
+
+
+_TARGETS = {"oslo_db.sqlalchemy.exc_filters": _add_filter,
+            "oslo_db.api": _retry_every_call}
+
+
 class _Loader(importlib.abc.Loader):
-    def __init__(self, loader):
+    def __init__(self, loader, patch):
         self._loader = loader
+        self._patch = patch
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
         self._loader.exec_module(module)
-        _add_filter(module)
+        self._patch(module)
 
 
 class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name != _TARGET:
+        if name not in _TARGETS:
             return None
         sys.meta_path.remove(self)
         try:
@@ -76,7 +113,7 @@ class _Finder(importlib.abc.MetaPathFinder):
         finally:
             sys.meta_path.insert(0, self)
         if spec is not None and spec.loader is not None:
-            spec.loader = _Loader(spec.loader)
+            spec.loader = _Loader(spec.loader, _TARGETS[name])
         return spec
 
 
