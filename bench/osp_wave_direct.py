@@ -148,6 +148,17 @@ def wait_job(client, job_id, serving=False, timeout=86400):
         time.sleep(next(delays))
 
 
+def why_queued(cfg, client, address):
+    """What holds the appliance's job slots: its jobs, slots, workers."""
+    print('slots: %s' % json.dumps(client.health().get('slots')), file=sys.stderr)
+    for j in client.list_jobs():
+        print('job %s %s %s %s started %s ended %s' % (
+            j.get('id'), j.get('type'), j.get('state'), j.get('phase'),
+            j.get('started_at'), j.get('ended_at')), file=sys.stderr)
+    sys.stderr.flush()
+    ssh(cfg, address, ['ps', '-eo', 'pid,ppid,etime,stat,args'])
+
+
 def main():
     cfg = json.load(open(sys.argv[1]))
     wave, vm = cfg['wave'], cfg['vm']
@@ -219,7 +230,11 @@ def main():
                    'listen': {'tcp': '%s:%d' % (sa['address'], EXPORT_PORT),
                               'tls_psk_file': path, 'advertise': sa['address']}})
         drop_secrets(cfg, sa['address'], eid)   # uchd keeps its own copy
-        job = wait_job(su, eid, serving=True, timeout=120)
+        try:
+            job = wait_job(su, eid, serving=True, timeout=120)   # uch_export_timeout
+        except RuntimeError:
+            why_queued(cfg, su, sa['address'])
+            raise
         if job.get('phase') != 'serving':
             sys.exit('export %s: %s %s' % (eid, job['state'], job.get('error')))
         uris = dict((e['name'], e['uri'].split('?')[0]) for e in job['result']['exports'])

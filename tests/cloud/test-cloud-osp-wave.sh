@@ -293,6 +293,13 @@ jq -n --arg src "$src_ip" --arg dst "$dst_ip" --arg token "$token" --arg key "$T
   source: {cloud: "uchos-src", appliance: "uch-src-appliance", address: $src},
   destination: {cloud: "uchos-dst", appliance: "uch-dst-appliance", address: $dst},
   token: $token, ssh_key: $key}' >"$T/direct.json"
+# the source appliance's jobs and slots as the direct run meets them
+# (an export stays queued while another job holds the one slot of a
+# 1-vCPU appliance)
+for path in health jobs; do
+  cloud_run curl -sk -H "Authorization: Bearer $token" "https://$src_ip:10808/v1/$path" |
+    jq -c 'if .slots then {slots} else [.jobs[] | {id, state, phase}] end' || true
+done
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 start=$(date +%s)
 cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
