@@ -25,6 +25,12 @@
 # - the new server boots (its console shows the login prompt) and its
 #   data volume holds what the old one held (read from Ceph);
 # - the same wave again changes nothing and reports the same;
+# - web01 again, straight (bench/osp_wave_direct.py: the role's cloud
+#   steps through openstacksdk, its jobs on uchd over HTTPS, no Ansible),
+#   as wave osp1d to a new server web01-direct, after the wave's result
+#   in uch-dst is deleted: it too boots with the data volume's bytes;
+#   the wave's seconds against its seconds are the Ansible / direct
+#   ratio (figures wave_s, wave_direct_s, wave_ansible_direct_ratio);
 # - a wave of db01 saying its data volume is 1 GiB: the new volume is
 #   too small, the copy fails (both attempts), the wave fails naming it,
 #   and both projects are as they were before it (servers, their status
@@ -190,25 +196,32 @@ play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
   echo $? >"$T/rc"
   set -e
 }
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 start=$(date +%s)
 play wave wave1.log
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "the wave failed"; }
 fig wave_s $(( $(date +%s) - start ))
+fig wave_load "$load_before-$(cut -d' ' -f1 /proc/loadavg)"
+cp "$T/wave1.log" "$UCH_BUILD/test-logs/cloud-osp-wave.wave1.log"
 pass "the wave ran ($(( $(date +%s) - start )) s)"
 
 # --- what a user sees -----------------------------------------------------------
-os_py "$root_id" "$data_id" <<'PY' >"$T/check.log" 2>&1 ||
+# migrated NAME PREFIX: the new server NAME in uch-dst boots (login
+# prompt) from the volumes PREFIX-root, with PREFIX-data equal to the
+# old data volume; the old web01 is stopped, with its volumes
+migrated() {
+  os_py "$root_id" "$data_id" "$1" "$2" <<'PY' >"$T/check.log" 2>&1 || { cat "$T/check.log"; return 1; }
 import hashlib, sys, time
 import openstack, rados, rbd
-root_id, data_id = sys.argv[1:3]
+root_id, data_id, name, prefix = sys.argv[1:5]
 src = openstack.connect(cloud="uchos-src")
 dst = openstack.connect(cloud="uchos-dst")
-new = dst.compute.find_server("web01")
-assert new, "no server web01 in the destination project"
+new = dst.compute.find_server(name)
+assert new, "no server %s in the destination project" % name
 new = dst.compute.wait_for_server(new, wait=600, interval=3)
 att = {a.volume_id for a in dst.compute.volume_attachments(new)}
 vols = {v.name: v for v in dst.block_storage.volumes()}
-new_root, new_data = vols["osp1-web01-root"], vols["osp1-web01-data"]
+new_root, new_data = vols[prefix + "-root"], vols[prefix + "-data"]
 assert att == {new_root.id, new_data.id}, ("new server's volumes", att)
 # find_server lists by name, and a server in a list without details
 # has no status: read it whole
@@ -231,7 +244,8 @@ def digest(vid):
 assert digest(data_id) == digest(new_data.id), "the data volume differs"
 print("ok", new.id, new_root.id, new_data.id)
 PY
-  { cat "$T/check.log"; die "the migrated server is not as it should be"; }
+}
+migrated web01 osp1-web01 || die "the migrated server is not as it should be"
 pass "web01 in uch-dst boots from the copied root volume (login prompt); its data volume equals the old one; the old server has its volumes back, stopped"
 
 cp "$T/reports/osp1.json" "$T/report1.json"
@@ -245,6 +259,62 @@ cmp <(jq -S 'del(.generated_at)' "$T/report1.json") <(jq -S 'del(.generated_at)'
   die "the rerun's report differs"
 fig wave_rerun_s $(( $(date +%s) - start ))
 pass "the wave again: nothing changed, the same report"
+
+# --- the same migration straight, for the ratio -----------------------------------
+# bench/osp_wave_direct.py: the role's cloud steps through openstacksdk
+# from one process, waited for as the uch_os_* modules wait, and its
+# jobs on the appliances' uchd over HTTPS with the token (the PSK put
+# there over SSH, as uch_job does), no Ansible.  web01 again, under
+# the wave name osp1d (volumes osp1d-web01-*, jobs osp1d-web01-*, the
+# new server web01-direct); the first wave's new server and volumes in
+# uch-dst are deleted first, so that it meets the destination as the
+# wave did (and one more TCG guest would not fit beside the others)
+os_py <<'PY' >"$T/undo.log" 2>&1 || { cat "$T/undo.log"; die "cannot delete the wave's result in uch-dst"; }
+import openstack
+dst = openstack.connect(cloud="uchos-dst")
+s = dst.compute.find_server("web01", ignore_missing=False)
+dst.compute.delete_server(s)
+dst.compute.wait_for_delete(s, interval=2, wait=600)
+vols = [v for v in dst.block_storage.volumes() if v.name.startswith("osp1-web01-")]
+assert len(vols) == 2, [v.name for v in vols]
+for v in vols:
+    v = dst.block_storage.wait_for_status(v, "available", failures=["error"], interval=2, wait=300)
+    dst.block_storage.delete_volume(v)
+for v in vols:
+    dst.block_storage.wait_for_delete(v, interval=2, wait=300)
+PY
+jq -n --arg src "$src_ip" --arg dst "$dst_ip" --arg token "$token" --arg key "$T/id_controller" \
+  --arg root "$root_id" --arg data "$data_id" '{
+  wave: "osp1d",
+  vm: {name: "web01",
+       disks: [{name: "root", source: {volume: $root}, size: (2 * 1073741824)},
+               {name: "data", source: {volume: $data}, size: 1073741824}],
+       openstack: {server: "web01", new_name: "web01-direct", flavor: "uch.guest", network: "uchos-net"}},
+  source: {cloud: "uchos-src", appliance: "uch-src-appliance", address: $src},
+  destination: {cloud: "uchos-dst", appliance: "uch-dst-appliance", address: $dst},
+  token: $token, ssh_key: $key}' >"$T/direct.json"
+# the source appliance's jobs and slots as the direct run meets them
+# (an export stays queued while another job holds the one slot of a
+# 1-vCPU appliance)
+for path in health jobs; do
+  cloud_run curl -sk -H "Authorization: Bearer $token" "https://$src_ip:10808/v1/$path" |
+    jq -c 'if .slots then {slots} else [.jobs[] | {id, state, phase}] end' || true
+done
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+start=$(date +%s)
+cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" \
+  /usr/bin/python3 "$UCH_TOP/bench/osp_wave_direct.py" "$T/direct.json" >"$T/direct.out" 2>"$T/direct.log" ||
+  { cat "$T/direct.log"; die "the direct migration failed"; }
+fig wave_direct_s $(( $(date +%s) - start ))
+fig wave_direct_load "$load_before-$(cut -d' ' -f1 /proc/loadavg)"
+jq -r '.phases[] | "direct_\(.[0] | gsub(" "; "_"))_s=\(.[1])"' "$T/direct.out" >>"$T/figures"
+cp "$T/direct.log" "$UCH_BUILD/test-logs/cloud-osp-wave.direct.log"
+ratio=$(awk -F= '$1 == "wave_s" { a = $2 } $1 == "wave_direct_s" { d = $2 }
+                 END { if (d > 0) printf "%.2f", a / d }' "$T/figures")
+fig wave_ansible_direct_ratio "$ratio"
+cp "$T/figures" "$figures"
+migrated web01-direct osp1d-web01 || die "the server the direct migration made is not as it should be"
+pass "web01 again, straight (bench/osp_wave_direct.py): $(grep wave_direct_s= "$T/figures" | cut -d= -f2) s against the wave's $(grep '^wave_s=' "$T/figures" | cut -d= -f2) s (Ansible / direct $ratio); web01-direct boots from its copies, its data volume equal"
 
 # --- a VM whose copy fails: both clouds as they were ----------------------------
 # db01's data volume is 2 GiB; the wave says 1, so its new volume is too
