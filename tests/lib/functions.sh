@@ -9,6 +9,14 @@ UCH_BUILD=${UCH_BUILD:-$UCH_TOP/build}
 export PATH="$UCH_BUILD:$PATH"
 # shellcheck source=tests/lib/netns.sh
 source "$UCH_TOP/tests/lib/netns.sh"
+# Where /dev/kvm is there but cannot run a vCPU (nested KVM without an
+# MSR qemu sets: build-aux/kvm-usable), libguestfs takes KVM and its
+# qemu aborts; every guestfish and virt-v2v a test starts (the guest
+# builders in tests/guests/ among them) runs under TCG then, as on a
+# machine without /dev/kvm.  tests/run asks once for the whole run.
+if [ -z "${LIBGUESTFS_BACKEND_SETTINGS+set}" ] && ! "$UCH_TOP/build-aux/kvm-usable"; then
+  export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/uch-test.XXXXXX")
 export T
