@@ -18,13 +18,15 @@ MIB=$((1024 * 1024))
 make_sparse_image "$T/disk.img" $((64 * MIB)) 64     # all data
 port=$(free_port)
 
-# serve: nbdkit on 127.0.0.1:$port, its pid in $T/src.pid
+# serve: nbdkit on 127.0.0.1:$port, its pid in $T/src.pid and $src
 serve() {
   rm -f "$T/src.pid"
   nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" \
     file "file=$T/disk.img" >>"$T/nbdkit-src.log" 2>&1 &
-  cleanup_add "kill $! 2>/dev/null"
-  wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
+  src=$!
+  cleanup_add "kill $src 2>/dev/null"
+  wait_for 10 test -s "$T/src.pid" ||
+    die "nbdkit did not start: $(tail -3 "$T/nbdkit-src.log")"
 }
 serve
 uchd_start
@@ -47,6 +49,9 @@ wait_for 60 under_way || die "the copy never got under way: $(job_field cut .err
 [ "$(jq -r .state "$T/body")" = running ] || die "the copy ended $(jq -r .state "$T/body") before the test cut it"
 done_at_kill=$(jq -r .progress.bytes_done "$T/body")
 kill -KILL "$(cat "$T/src.pid")"
+# gone, its listening socket with it, before another binds the port:
+# kill returns before the kernel has ended the process
+wait "$src" 2>/dev/null || true
 serve
 st=$(job_wait cut 120)
 [ "$st" = succeeded ] || die "after the source came back the copy ended $st: $(job_field cut .error)"

@@ -95,7 +95,12 @@ head -c $((2 * 1024 * 1024)) /dev/urandom >"$T/src.img"
 uchd_start --max-jobs 2
 scrape start
 [ "$(value uch_bytes_copied_total)" = 0 ] || die "bytes before any job: $(value uch_bytes_copied_total)"
-for s in process_cpu_seconds_total process_resident_memory_bytes process_virtual_memory_bytes \
+# uchd just started may not have used a clock tick of CPU yet (0.00):
+# its CPU seconds are a number, the rest more than nothing
+v=$(value process_cpu_seconds_total)
+[ -n "$v" ] && python3 -c 'import sys; sys.exit(not float(sys.argv[1]) >= 0)' "$v" ||
+  die "process_cpu_seconds_total: '$v'"
+for s in process_resident_memory_bytes process_virtual_memory_bytes \
          process_open_fds process_max_fds process_start_time_seconds; do
   v=$(value "$s")
   [ -n "$v" ] && python3 -c 'import sys; sys.exit(not float(sys.argv[1]) > 0)' "$v" ||
