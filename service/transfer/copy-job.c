@@ -86,12 +86,14 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
     /* across a network, the round trip the copy is sized for */
     if (ret == 0 && rtt_ms)
       *rtt_ms = link_rtt_probe(nbd);
-    /* nbd_close() alone: it drops a block status (or a probe) still in
-     * flight */
-    if (keep && ret == 0 && (!rtt_ms || *rtt_ms != -2))
+    /* measured, nothing left in flight: kept for the copy or closed
+     * politely; else nbd_close() alone, which drops a block status (or
+     * a probe) still in flight */
+    bool settled = ret == 0 && (!rtt_ms || *rtt_ms != -2);
+    if (keep && settled)
       *keep = nbd;
     else
-      uch_nbd_disconnect(nbd, ret == 0 && (!rtt_ms || *rtt_ms != -2));
+      uch_nbd_disconnect(nbd, settled);
   }
   if (ret == 0)
     return 0;
