@@ -211,23 +211,17 @@ def main():
             volumes.setdefault(v.name, []).append(v)
     except Exception as e:
         osm.fail('project %s: listing its servers and volumes' % pid, e)
-    flavors, networks = {}, {}
+    found = {}
 
-    def flavor(name):
-        if name not in flavors:
+    def find(kind, finder, name):
+        """The destination's KIND NAME (FINDER: openstacksdk's find_*),
+        or None; looked up once for the whole wave."""
+        if (kind, name) not in found:
             try:
-                flavors[name] = c.compute.find_flavor(name, ignore_missing=True)
+                found[(kind, name)] = finder(name, ignore_missing=True)
             except Exception as e:
-                osm.fail('flavor %s: look-up' % name, e)
-        return flavors[name]
-
-    def network(name):
-        if name not in networks:
-            try:
-                networks[name] = c.network.find_network(name, ignore_missing=True)
-            except Exception as e:
-                osm.fail('network %s: look-up' % name, e)
-        return networks[name]
+                osm.fail('%s %s: look-up' % (kind, name), e)
+        return found[(kind, name)]
 
     def mapped(kind, vm, value, the_map):
         """The destination's name for VALUE, or None after a problem."""
@@ -308,7 +302,7 @@ def main():
         else:
             fl = mapped('flavor', name, fl_name, p['flavor_map'])
             if fl is not None:
-                dst_flavor = flavor(fl)
+                dst_flavor = find('flavor', c.compute.find_flavor, fl)
                 if dst_flavor is None:
                     problem(name, 'openstack.flavor', 'flavor %s%s: no such flavor in the destination project' % (
                         fl, ' (mapped from %s)' % fl_name if fl != fl_name else ''))
@@ -317,7 +311,7 @@ def main():
         if net_name:
             nt = mapped('network', name, net_name, p['network_map'])
             if nt is not None:
-                dst_net = network(nt)
+                dst_net = find('network', c.network.find_network, nt)
                 if dst_net is None:
                     problem(name, 'openstack.network', 'network %s%s: no such network in the destination project' % (
                         nt, ' (mapped from %s)' % net_name if nt != net_name else ''))
