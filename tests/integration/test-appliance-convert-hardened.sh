@@ -123,10 +123,12 @@ qemu_in_unit() {
   for p in $(pgrep --ns "$C" --nslist pid -f '^[^ ]*qemu-system-x86_64 .*-kernel '); do
     in_unit "$p" && { QEMU=$p; return 0; }
   done
-  [ "$(job_field win .state)" = running ] ||
-    die "the job ended before its qemu was seen: $(api GET /v1/jobs/win)
+  # queued until uchd's scheduler starts its unit, then running
+  case $(job_field win .state) in
+    queued|running) return 1 ;;
+  esac
+  die "the job ended before its qemu was seen: $(api GET /v1/jobs/win)
 $(tail -20 "$root/var/lib/uch/jobs/win/job.log" 2>&1)"
-  return 1
 }
 wait_for 900 qemu_in_unit || die "no qemu in $unit: $(api GET /v1/jobs/win)
 $(ctr systemctl --no-pager status "$unit" 2>&1 | tail -20)"
