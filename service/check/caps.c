@@ -51,6 +51,7 @@ void caps_parse(json_object *caps, struct host_caps *out)
   out->vddk_libdir = json_get_string(lib, "libdir");
   out->vddk_found = flag(lib, "found");
   out->kvm = flag(caps, "kvm");
+  out->kvm_message = json_get_string(caps, "kvm_message");
   if ((g = json_get(caps, "guestfs"))) {
     if (json_object_object_get_ex(g, "installed", &v) &&
         !json_object_get_boolean(v))

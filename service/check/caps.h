@@ -45,7 +45,8 @@ struct host_caps {
   bool vddk_plugin;              /* nbdkit vddk --version answered */
   const char *vddk_libdir;       /* NULL when the document has none */
   bool vddk_found;               /* the library is under it */
-  bool kvm;                      /* /dev/kvm works */
+  bool kvm;                      /* qemu sets a vCPU up on /dev/kvm */
+  const char *kvm_message;       /* what the probe found; NULL: none */
   enum caps_guestfs guestfs;
   int64_t guestfs_checked_at;    /* seconds since the epoch */
   const char *guestfs_message;   /* NULL when none */

@@ -130,7 +130,13 @@ static void vddk(const struct host_caps *caps, const struct preflight_opts *o,
 static void kvm(const struct host_caps *caps, json_object *checks)
 {
   if (caps->kvm)
-    preflight_add(checks, "kvm", "ok", "/dev/kvm works");
+    preflight_add(checks, "kvm", "ok", "/dev/kvm works (%s)",
+                  caps->kvm_message ? caps->kvm_message
+                                    : "it speaks the KVM API");
+  else if (caps->kvm_message)
+    preflight_add(checks, "kvm", "warn", "no usable KVM (%s): conversions "
+                  "run the libguestfs appliance under TCG, many times slower",
+                  caps->kvm_message);
   else
     preflight_add(checks, "kvm", "warn", "no usable /dev/kvm (absent, no "
                   "hardware virtualisation, or no access): conversions run the "

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,29 +33,50 @@ int probe_nbdkit_config_argv(struct argv *a)
                                                                          : 0;
 }
 
-/* Runs `a` (looked up in PATH), returns its stdout (64 KiB at most) when
- * it exits 0; with `merge`, stderr too, whatever the exit (*status). */
-static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
+/* Runs `a` (looked up in PATH) with INPUT (a few bytes, or NULL: none)
+ * on its stdin, returns its stdout (64 KiB at most) when it exits 0;
+ * with `merge`, stderr too, whatever the exit (*status). */
+static char *run_capture_ex(const struct argv *a, const char *input,
+                            bool merge, int *status_out)
 {
-  int p[2];
+  int p[2], in[2] = { -1, -1 };
   struct spawn s;
   pid_t pid;
   char *out = NULL;
   size_t len = 0, cap = 65536;
   int status;
 
-  if (pipe2(p, O_CLOEXEC) < 0)
+  /* INPUT is far below a pipe's buffer: written whole before the start */
+  if (input && (pipe2(in, O_CLOEXEC) < 0 ||
+                write(in[1], input, strlen(input)) != (ssize_t)strlen(input))) {
+    if (in[0] >= 0) {
+      close(in[0]);
+      close(in[1]);
+    }
     return NULL;
+  }
+  if (in[1] >= 0)
+    close(in[1]);
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    if (in[0] >= 0)
+      close(in[0]);
+    return NULL;
+  }
   spawn_init(&s, a);
-  if (spawn_open(&s, 0, "/dev/null", O_RDONLY, 0) < 0 ||
+  if ((in[0] >= 0 ? spawn_dup(&s, 0, in[0])
+                  : spawn_open(&s, 0, "/dev/null", O_RDONLY, 0)) < 0 ||
       spawn_dup(&s, 1, p[1]) < 0 ||
       (merge ? spawn_dup(&s, 2, p[1])
              : spawn_open(&s, 2, "/dev/null", O_WRONLY, 0)) < 0 ||
       (pid = spawn_start(&s)) < 0) {
+    if (in[0] >= 0)
+      close(in[0]);
     close(p[0]);
     close(p[1]);
     return NULL;
   }
+  if (in[0] >= 0)
+    close(in[0]);
   close(p[1]);
   out = malloc(cap + 1);
   for (;;) {
@@ -78,7 +100,7 @@ static char *run_capture_ex(const struct argv *a, bool merge, int *status_out)
 
 static char *run_capture(const struct argv *a)
 {
-  return run_capture_ex(a, false, NULL);
+  return run_capture_ex(a, NULL, false, NULL);
 }
 
 char *probe_version_of(const char *text)
@@ -181,7 +203,7 @@ int probe_nbdkit_plugin(const char *plugin)
   int status = 0;
 
   if (probe_nbdkit_plugin_argv(&a, plugin) < 0 ||
-      !(out = run_capture_ex(&a, true, &status)))
+      !(out = run_capture_ex(&a, NULL, true, &status)))
     return -1;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 0;
 }
@@ -286,7 +308,7 @@ json_object *probe_guestfs_run(const char *state_dir)
     ok = false;
     why = strdup("guestfish is not installed");
   } else {
-    out = run_capture_ex(&a, true, &status);
+    out = run_capture_ex(&a, NULL, true, &status);
     ok = out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!ok)
       why = out ? probe_guestfs_failure(out, status) : strdup("guestfish: cannot run");
@@ -303,16 +325,89 @@ json_object *probe_guestfs_run(const char *state_dir)
   return o;
 }
 
-/* KVM that works: /dev/kvm opens and speaks the KVM API.  The node alone
- * says nothing: systemd makes it at boot (a static node, for module
- * autoloading) in guests without hardware virtualisation too, where
- * opening it fails (ENODEV).  Unreadable by this user also counts as
- * not usable: what runs as this user cannot use it either. */
-static bool kvm_usable(void)
+int probe_kvm_argv(struct argv *a)
 {
-  _cleanup_close_ int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  static const char *const v[] = {
+    PROBE_KVM_QEMU, "-machine", "accel=kvm", "-cpu", "host", "-display",
+    "none", "-nodefaults", "-m", "16", "-S", "-monitor", "stdio", NULL
+  };
+  return argv_addv(a, v);
+}
 
-  return fd >= 0 && ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+/* qemu's own "error: " line ("qemu-system-x86_64: error: failed to set
+ * MSR 0x10a to 0x69", before its assertion), else its last line that
+ * names it, else how it ended. */
+char *probe_kvm_failure(const char *out, int status)
+{
+  const char *best = NULL, *named = NULL, *p;
+  char *msg;
+
+  for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+    size_t len = strcspn(l, "\n");
+    if (!best && (p = memmem(l, len, "error: ", 7)))
+      best = p + 7;
+    else if (strncmp(l, PROBE_KVM_QEMU ": ", strlen(PROBE_KVM_QEMU) + 2) == 0)
+      named = l + strlen(PROBE_KVM_QEMU) + 2;
+  }
+  if (!best)
+    best = named;
+  if (best)
+    return strndup(best, strcspn(best, "\n"));
+  if (WIFSIGNALED(status))
+    return asprintf(&msg, "%s was killed by signal %d", PROBE_KVM_QEMU,
+                    WTERMSIG(status)) < 0 ? NULL : msg;
+  return asprintf(&msg, "%s exited with status %d", PROBE_KVM_QEMU,
+                  WIFEXITED(status) ? WEXITSTATUS(status) : -1) < 0 ? NULL : msg;
+}
+
+/* The node alone says nothing: systemd makes it at boot (a static node,
+ * for module autoloading) in guests without hardware virtualisation
+ * too, where opening it fails (ENODEV).  Unreadable by this user also
+ * counts as not usable: what runs as this user cannot use it either.
+ * Speaking the KVM API is not enough either: nested KVM may lack what
+ * qemu sets up a vCPU with (kvm-pvm here: qemu aborts, "failed to set
+ * MSR 0x10a"), so qemu is started on it stopped (-S), nothing run, and
+ * told to quit: a fraction of a second. */
+enum probe_kvm probe_kvm(char **why)
+{
+  _cleanup_argv_ struct argv a = { 0 };
+  _cleanup_free_ char *qemu = NULL, *out = NULL;
+  int fd, version, status = 0;
+
+  assert(why);
+  *why = NULL;
+  fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (asprintf(why, "/dev/kvm: %s", strerror(errno)) < 0)
+      *why = NULL;
+    return PROBE_KVM_NONE;
+  }
+  version = ioctl(fd, KVM_GET_API_VERSION, 0);
+  close(fd);
+  if (version != KVM_API_VERSION) {
+    if (asprintf(why, "/dev/kvm speaks KVM API version %d, not %d", version,
+                 KVM_API_VERSION) < 0)
+      *why = NULL;
+    return PROBE_KVM_NONE;
+  }
+  if (!(qemu = probe_find_program(PROBE_KVM_QEMU, NULL))) {
+    *why = strdup(PROBE_KVM_QEMU " is not installed: KVM untried");
+    return PROBE_KVM_NONE;
+  }
+  if (probe_kvm_argv(&a) < 0 ||
+      !(out = run_capture_ex(&a, "quit\n", true, &status))) {
+    *why = strdup(PROBE_KVM_QEMU ": cannot run");
+    return PROBE_KVM_BROKEN;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    *why = strdup(PROBE_KVM_QEMU " sets a vCPU up on /dev/kvm");
+    return PROBE_KVM_OK;
+  }
+  _cleanup_free_ char *said = probe_kvm_failure(out, status);
+  if (asprintf(why, "%s cannot set a vCPU up on /dev/kvm: %s", PROBE_KVM_QEMU,
+               said ? said : "?") < 0)
+    *why = NULL;
+  return PROBE_KVM_BROKEN;
 }
 
 static json_object *space_of(const char *dir)
@@ -337,6 +432,8 @@ json_object *probe_capabilities(const struct probe_env *env)
   static const struct probe_env none = { 0 };
   json_object *caps = json_object_new_object(), *o;
   _cleanup_free_ char *inplace = NULL, *lib = NULL, *cache = NULL;
+  _cleanup_free_ char *kvm_why = NULL;
+  enum probe_kvm kvm;
   const char *tmp = getenv("TMPDIR");
   if (!env)
     env = &none;
@@ -349,8 +446,11 @@ json_object *probe_capabilities(const struct probe_env *env)
   if (o)
     json_object_object_add(o, "path", json_object_new_string(inplace));
   json_object_object_add(caps, "virt-v2v-in-place", o);
+  kvm = probe_kvm(&kvm_why);
   json_object_object_add(caps, "kvm",
-                         json_object_new_boolean(kvm_usable()));
+                         json_object_new_boolean(kvm == PROBE_KVM_OK));
+  json_object_object_add(caps, "kvm_message",
+                         kvm_why ? json_object_new_string(kvm_why) : NULL);
   json_object_object_add(caps, "vddk",
                          json_object_new_boolean(probe_nbdkit_vddk() == 1));
   o = json_object_new_object();

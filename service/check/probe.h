@@ -32,11 +32,29 @@ struct probe_env {
 };
 
 /* {"nbdkit":{"version","plugins":[…],"filters":[…]}, "nbdcopy":{…}, …,
- *  "virt-v2v-in-place": {"path"}, "kvm": bool, "vddk": bool (the nbdkit
+ *  "virt-v2v-in-place": {"path"}, "kvm": bool (probe_kvm() said OK),
+ *  "kvm_message": what it found, "vddk": bool (the nbdkit
  *  plugin), "vddk_library": {"libdir", "found"}, "guestfs": the cached
  *  appliance check or null, "space": {"state"|"runtime"|"tmp": {"dir",
  *  "free_bytes"}}}; tools not found are null.  ENV may be NULL. */
 json_object *probe_capabilities(const struct probe_env *env);
+
+/* KVM as libguestfs would use it: NONE (no /dev/kvm, none of this
+ * user's, or no qemu to try it with: libguestfs takes TCG itself),
+ * BROKEN (/dev/kvm speaks the KVM API but qemu cannot set a vCPU up on
+ * it: libguestfs would take KVM and its qemu abort), OK. */
+enum probe_kvm { PROBE_KVM_NONE, PROBE_KVM_BROKEN, PROBE_KVM_OK };
+/* The qemu libguestfs runs here (x86_64 hosts only, as the appliance). */
+#define PROBE_KVM_QEMU "qemu-system-x86_64"
+/* qemu-system-x86_64 -machine accel=kvm -cpu host ... -S -monitor stdio:
+ * sets a vCPU up on KVM, runs nothing; "quit" on its stdin ends it. */
+int probe_kvm_argv(struct argv *a);
+/* What to say of qemu's failure there (its "error: " line, else its last
+ * line naming it, else how it ended); malloc'd. */
+char *probe_kvm_failure(const char *out, int status);
+/* Tries it (a fraction of a second); *why (malloc'd, may be NULL on
+ * ENOMEM) says what was found, in every case. */
+enum probe_kvm probe_kvm(char **why);
 
 /* STATE/check/guestfs.json: the last appliance check. */
 char *probe_guestfs_cache_path(const char *state_dir);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check/probe.h"
+#include "convert/accel.h"
 #include "convert/convert-job.h"
 #include "convert/v2v-argv.h"
 #include "convert/v2v-block.h"
@@ -191,7 +192,8 @@ int v2v_prepare(struct runner *r, char **mr_path, char **tmpdir)
       asprintf(mr_path, "%s/v2v-messages.json", r->rt_dir) < 0 ||
       asprintf(tmpdir, "%s/v2v-tmp", scratch) < 0 ||
       mkdir_p(*tmpdir, 0700) < 0 ||
-      setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0)
+      setenv("VIRT_V2V_TMPDIR", *tmpdir, 1) < 0 ||
+      convert_accel_prepare(r) < 0)
     return -1;
   return 0;
 }

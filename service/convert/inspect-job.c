@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "convert/accel.h"
 #include "convert/inspect-drives.h"
 #include "convert/inspect-job.h"
 #include "convert/inspect-verdict.h"
@@ -130,6 +131,10 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
     failure_set(f, "missing_dependency", "%s: %s (inspect jobs need UCH's "
                 "libguestfs helper and libguestfs itself)", helper,
                 strerror(errno));
+    return -1;
+  }
+  if (convert_accel_prepare(r) < 0) {
+    failure_set(f, "internal", "setenv: %s", strerror(errno));
     return -1;
   }
   ch = child_spawn(&r->kids, "inspect", &a, -1);

@@ -25,7 +25,7 @@ jq -e '.status == "ok" and (.version | length > 0)' "$T/tbody" >/dev/null ||
 jq -e '.capabilities.nbdkit.version and (.capabilities.nbdkit.plugins | index("file"))
        and (.capabilities.nbdkit.filters | index("rate"))
        and .capabilities.nbdcopy.version and .capabilities["qemu-img"].version
-       and (.capabilities.kvm | type == "boolean") and .capabilities.vddk == false
+       and (.capabilities.kvm | type == "boolean") and (.capabilities.kvm_message | type == "string") and .capabilities.vddk == false
        and .slots.max >= 1 and .slots.running == 0 and .slots.queued == 0' \
   "$T/tbody" >/dev/null || die "health capabilities: $(cat "$T/tbody")"
 pass "health without token, with capabilities and slots"

@@ -12,7 +12,10 @@ source "$UCH_TOP/tests/lib/functions.sh"
 require guestfish
 require nbdkit
 require jq
-export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+# uch-job decides KVM or TCG itself (convert/accel.c), as on an
+# appliance: where KVM cannot run a vCPU (nested kvm-pvm), libguestfs
+# would take it and its qemu abort, and the inspection fail
+unset LIBGUESTFS_BACKEND_SETTINGS
 
 truncate -s 200M "$T/blank.img"
 mkfs.ext4 -q -F -L blank "$T/blank.img"
@@ -46,6 +49,13 @@ jq -r '.result.reasons[]' "$T/job.json" | grep -q "encrypted (LUKS) device /dev/
 grep -q "phase launching" "$T/state/jobs/blank/job.log" &&
   grep -q "phase inspecting" "$T/state/jobs/blank/job.log" || die "phases not in job.log"
 pass "blank and LUKS disks: not convertible, $(jq -c .result.reasons "$T/job.json")"
+accel=$(grep -o 'libguestfs: .*' "$T/state/jobs/blank/job.log") || die "no libguestfs: line in job.log"
+if "$UCH_TOP/build-aux/kvm-usable"; then
+  case $accel in "libguestfs: KVM ("*) ;; *) die "KVM runs a vCPU here, the job: $accel" ;; esac
+else
+  case $accel in "libguestfs: TCG"*) ;; *) die "KVM cannot run a vCPU here, the job: $accel" ;; esac
+fi
+pass "the job says what libguestfs took: $accel"
 
 printf '{"type":"inspect","id":"cancelme","disks":[{"source":{"path":"%s"}}]}\n' \
   "$T/blank.img" >"$T/cancel.json"

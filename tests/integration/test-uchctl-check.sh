@@ -21,6 +21,14 @@ rc=0; check >"$T/out" 2>&1 || rc=$?
 grep -q "^ok    nbdkit .*plugins: .*file" "$T/out" || die "no nbdkit line: $(cat "$T/out")"
 grep -q "^warn  libguestfs .*not checked (--quick)" "$T/out" || die "--quick: $(cat "$T/out")"
 grep -q "^check passed" "$T/out" || die "no verdict: $(cat "$T/out")"
+# KVM as libguestfs would take it: where qemu cannot set a vCPU up on
+# /dev/kvm (nested kvm-pvm), not "works"
+if "$UCH_TOP/build-aux/kvm-usable"; then
+  grep -q "^ok    kvm .*/dev/kvm works" "$T/out" || die "kvm: $(grep kvm "$T/out")"
+else
+  grep -q "^warn  kvm .*no usable" "$T/out" || die "kvm: $(grep kvm "$T/out")"
+fi
+pass "the kvm line as build-aux/kvm-usable finds it: $(grep '^[a-z]* *kvm' "$T/out" | cut -c1-100)"
 pass "check --quick passes here: $(grep -c '^ok' "$T/out") ok, $(grep -c '^warn' "$T/out") warnings"
 
 # PATH with every tool but nbdkit.

@@ -98,6 +98,19 @@ static void test_debian_without_vddk(void)
   is_str(message(checks, "kvm"), "no usable /dev/kvm (absent, no hardware "
          "virtualisation, or no access): conversions run the libguestfs "
          "appliance under TCG, many times slower", "saying what it means");
+  {
+    _cleanup_json_ json_object *k = json_object_new_array();
+    json_object_object_add(caps, "kvm_message", json_object_new_string(
+                             "qemu-system-x86_64 cannot set a vCPU up on "
+                             "/dev/kvm: failed to set MSR 0x10a to 0x69"));
+    preflight_judge(caps, &o, k);
+    is_str(status(k, "kvm"), "warn", "KVM that cannot run a vCPU only warns");
+    is_str(message(k, "kvm"), "no usable KVM (qemu-system-x86_64 cannot set a "
+           "vCPU up on /dev/kvm: failed to set MSR 0x10a to 0x69): conversions "
+           "run the libguestfs appliance under TCG, many times slower",
+           "saying what qemu said");
+    json_object_object_del(caps, "kvm_message");
+  }
   is_str(message(checks, "libguestfs"), "appliance not checked (--quick)",
          "--quick skips the appliance");
   is_str(status(checks, "virt-v2v"), "fail", "no virt-v2v fails");
