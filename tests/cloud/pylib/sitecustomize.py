@@ -40,8 +40,18 @@
 # call each other directly, not through IMPL), so starting it again is
 # what MySQL's deadlock would have made it do too.
 #
-# Both are added when oslo.db's modules are first imported (an import
-# hook), so that a daemon's own order of imports (eventlet's
+# Nor does nova retry its writes: nova-conductor's
+# schedule_and_build_instances lost the race on the API database's
+# "UPDATE instance_mappings" (InstanceMapping._save_in_db), the build
+# was dropped without a word, and the server stayed in BUILD for ever.
+# So every function that enginefacade's writer decorator makes the
+# outermost transaction of its context (nova's, placement's, cinder's
+# and neutron's DB functions are written so) is run again on a
+# deadlock; one nested in another's transaction is left to that one,
+# which starts the whole transaction again.
+#
+# All three are added when oslo.db's modules are first imported (an
+# import hook), so that a daemon's own order of imports (eventlet's
 # monkey-patching first) is left as it is.
 import importlib.abc
 import importlib.util
@@ -86,8 +96,38 @@ def _retry_every_call(api):
     api.DBAPI.__getattr__ = __getattr__
 
 
+def _retry_outermost_writers(enginefacade):
+    import functools
+    import inspect
+    tcm = enginefacade._TransactionContextManager
+    decorate = tcm.__call__
+
+    @functools.wraps(decorate)
+    def __call__(self, fn):
+        wrapper = decorate(self, fn)
+        if self._mode is not enginefacade._WRITER:
+            return wrapper
+        from oslo_db import api
+        # the context argument, found as enginefacade finds it
+        args_ = inspect.getfullargspec(fn).args
+        index = 1 if args_[0] in ("self", "cls") else 0
+        retried = api.wrap_db_retry(retry_on_deadlock=True, max_retries=20,
+                                    retry_interval=0.1, max_retry_interval=2)(wrapper)
+
+        @functools.wraps(fn)
+        def writer(*args, **kwargs):
+            context = kwargs.get(args_[index], None) or args[index]
+            by_thread = getattr(context, "_enginefacade_context", None)
+            if not self._independent and getattr(by_thread, "current", None) is not None:
+                return wrapper(*args, **kwargs)
+            return retried(*args, **kwargs)
+        return writer
+    tcm.__call__ = __call__
+
+
 _TARGETS = {"oslo_db.sqlalchemy.exc_filters": _add_filter,
-            "oslo_db.api": _retry_every_call}
+            "oslo_db.api": _retry_every_call,
+            "oslo_db.sqlalchemy.enginefacade": _retry_outermost_writers}
 
 
 class _Loader(importlib.abc.Loader):
