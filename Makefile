@@ -143,8 +143,8 @@ $(B)/fuzz/fuzz-request: tests/fuzz/fuzz-request.c $(LIB_SRC) $(HEADERS)
 deps:
 	@./build-aux/install-deps
 
-# make deps installs the test cloud's packages too; deps-cloud is kept
-# for those who learnt it.
+# make deps installs the test cloud's packages too (make check runs the
+# wave on it); deps-cloud is kept for those who learnt it.
 deps-cloud: deps
 
 check: deps
@@ -159,8 +159,8 @@ check-fast: deps
 # packages; one cloud for them all (tests/cloud/with-cloud: up once,
 # down after), the tests one at a time on it.  test-cloud-volume-attach
 # (the cloud alone: an appliance booted, a volume attached) is not
-# among them: test-cloud-osp-wave does all it does.  Not in make check
-# yet (tests/cloud/README.md: a nova race not retried yet).
+# among them: test-cloud-osp-wave does all it does.  make check runs
+# test-cloud-osp-wave (on a cloud of its own) among the others.
 check-cloud: deps all
 	@UCH_TEST_JOBS=1 tests/cloud/with-cloud tests/run \
 		tests/cloud/test-cloud-os-modules.sh tests/cloud/test-cloud-os-discovery.sh \
