@@ -214,8 +214,7 @@ struct chunk {
 
 /* What the threads share; everything below `lock` is under it. */
 struct copy_run {
-  int fd;                   /* the raw destination, or -1 ... */
-  const char *dst_uri;      /* ... the NBD server writing it (qcow2) */
+  int fd;                   /* the raw destination, or -1 (conn.dst) */
   bool is_block, is_zero;
   int done_fd;              /* eventfd: a thread ended */
   uint64_t size;
@@ -721,8 +720,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   _cleanup_json_ json_object *id = NULL;
   _cleanup_close_ int rfd = -1;
   char gen[DEST_GENERATION_LEN] = "";
-  struct copy_run c = { .fd = -1, .done_fd = -1, .size = e->size,
-                        .dst_uri = dst_uri };
+  struct copy_run c = { .fd = -1, .done_fd = -1, .size = e->size };
   struct conn k[CONNS_MAX] = { 0 };
   pthread_t tid[CONNS_MAX];
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
