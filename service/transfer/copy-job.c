@@ -334,13 +334,12 @@ int copy_disk_linked(struct runner *r, size_t i,
   }
   if (block_destination_check(path, f) < 0)
     goto dest_error;
-  /* across a network, a raw copy reads on the connection the source
-   * was measured on, and on others connected while it was measured: at
+  /* across a network, a copy reads on the connection the source was
+   * measured on, and on others connected while it was measured: at
    * 100 ms each handshake (TCP, TLS, NBD options) is most of a second,
    * and one after the other they left the link idle for seconds a copy
    * (bench/README.md, "Across a WAN") */
-  early = network && dest->format == FORMAT_RAW &&
-          disk->changes.kind == CHANGES_NONE;
+  early = network && disk->changes.kind == CHANGES_NONE;
   if (source_open(r, i, source, &d.src, f) < 0 ||
       measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
               &d.ext, network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,
@@ -381,11 +380,19 @@ int copy_disk_linked(struct runner *r, size_t i,
   }
   runner_set_phase(r, "copying");
   start = time_monotonic();
-  if (dest->format == FORMAT_RAW) {
-    /* raw: our own copy, which checkpoints, so a rerun resumes */
+  if (dest->format == FORMAT_RAW || network) {
+    /* raw: our own copy, which checkpoints, so a rerun resumes; qcow2
+     * across a network: the same copy (without checkpoints) into
+     * qemu-nbd, for the connections made while the source was
+     * measured: nbdcopy made its own, one after the other, each through
+     * the source's nbdkit across the link (0.76x to 0.82x of the 0 ms
+     * rate at 100 ms; bench/README.md, "Across a WAN").  A new qcow2
+     * reads as zeroes. */
+    bool qcow2 = dest->format == FORMAT_QCOW2;
     struct resumable_result rr;
     if (network)
-      size_link(r, i, link, rtt_ms, LINK_CONNS_MAX, 8u << 20, &sz);
+      size_link(r, i, link, rtt_ms, qcow2 ? QEMU_NBD_CLIENTS : LINK_CONNS_MAX,
+                8u << 20, &sz);
     if (early) {
       size_t n = uch_nbd_preconnect_take(&d.more, &d.pre[1],
                                          LINK_CONNS_MIN - 1) +
@@ -393,7 +400,8 @@ int copy_disk_linked(struct runner *r, size_t i,
       runner_log(r, "disk %zu: %zu of %d connections connected while the "
                  "source was measured", i + 1, n, LINK_CONNS_MIN);
     }
-    if (resumable_copy(r, i, d.src.uri, &d.ext, path, dest->is_zero,
+    if (resumable_copy(r, i, d.src.uri, &d.ext, path,
+                       qcow2 ? d.dst.uri : NULL, qcow2 || dest->is_zero,
                        network ? &sz : NULL, d.pre, LINK_CONNS_MIN, &rr,
                        f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
@@ -408,21 +416,15 @@ int copy_disk_linked(struct runner *r, size_t i,
       json_object_object_add(res, "sizing", link_sizing_json(&sz));
     goto done;
   }
-  /* qemu-nbd takes QEMU_NBD_CLIENTS clients, so nbdcopy's reads grow
-   * instead (up to 32 MiB): 8 clients of 4 MiB did worse across 100 ms
-   * (bench/wan: 0.56x to 0.68x against 0.85x to 0.94x) */
-  if (network)
-    size_link(r, i, link, rtt_ms, QEMU_NBD_CLIENTS, 32u << 20, &sz);
+  /* qcow2 from a local source: nbdcopy into qemu-nbd */
   if (nbdcopy_run(r, i, d.src.uri, target, path, dest->is_zero, &d.ext,
-                  network ? &sz : NULL, f) < 0) {
+                  NULL, f) < 0) {
     failure_prefix(f, "disks[%zu]: ", i);
     goto out;
   }
   runner_disk_progress(r, i, 100, d.ext.allocated, d.ext.allocated);
   bytes = d.ext.allocated;
   res = disk_result(path, format, bytes, time_monotonic() - start);
-  if (network)
-    json_object_object_add(res, "sizing", link_sizing_json(&sz));
 done:
   json_object_array_add(results, res);
   runner_write_state(r);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The copy job: each disk in turn, source to destination by nbdcopy,
- * optionally verified (docs/internals.md, "Copy, step by step"). */
+/* The copy job: each disk in turn, source to destination by uch-job's
+ * own copy (resumable.h; qcow2 through qemu-nbd from a network source)
+ * or nbdcopy (qcow2 from a local one), optionally verified
+ * (docs/internals.md, "Copy, step by step"). */
 #ifndef UCH_COPY_JOB_H
 #define UCH_COPY_JOB_H
 

@@ -190,7 +190,7 @@ int zero_range(int fd, bool is_block, uint64_t off, uint64_t len)
 
 /* The same over NBD (a sync job's destination held by a rehearsal's
  * snapshot, sync/snapshot.h), a request of at most 1 GiB at a time. */
-static int zero_nbd(struct nbd_handle *dst, uint64_t off, uint64_t len)
+int zero_range_nbd(struct nbd_handle *dst, uint64_t off, uint64_t len)
 {
   while (len > 0) {
     uint64_t n = len < (1ULL << 30) ? len : 1ULL << 30;
@@ -333,7 +333,7 @@ static int pass_extent(struct pass_io *io, bool is_block,
         goto out;
       res->read += a->length;
     } else {
-      if ((io->dst ? zero_nbd(io->dst, a->offset, a->length)
+      if ((io->dst ? zero_range_nbd(io->dst, a->offset, a->length)
                    : zero_range(fd, is_block, a->offset, a->length)) < 0) {
         *err = errno;
         *dst_err = true;

@@ -43,5 +43,7 @@ int changes_from_list(const struct rq_extent *list, size_t n, uint64_t size,
 struct nbd_handle;
 /* Zeroes a range of a file (punched) or block device (BLKZEROOUT). */
 int zero_range(int fd, bool is_block, uint64_t off, uint64_t len);
+/* The same over NBD, a request of at most 1 GiB at a time; errno set. */
+int zero_range_nbd(struct nbd_handle *dst, uint64_t off, uint64_t len);
 
 #endif

@@ -21,6 +21,7 @@
 #include "transfer/nbd-connect.h"
 #include "transfer/rate-window.h"
 #include "transfer/resumable.h"
+#include "transfer/tool-argv.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
 #include "util/timeutil.h"
@@ -213,7 +214,7 @@ struct chunk {
 
 /* What the threads share; everything below `lock` is under it. */
 struct copy_run {
-  int fd;
+  int fd;                   /* the raw destination, or -1 (conn.dst) */
   bool is_block, is_zero;
   int done_fd;              /* eventfd: a thread ended */
   uint64_t size;
@@ -245,6 +246,7 @@ struct conn {
   struct slot_ref ref[SLOTS];
   size_t idx;
   struct nbd_handle *nbd;
+  struct nbd_handle *dst;   /* its connection to dst_uri, or NULL */
   char *buf[SLOTS];
   bool in_flight[SLOTS];
   size_t in_flight_bytes;
@@ -275,6 +277,15 @@ static void read_failed(struct conn *k)
        nbd_get_error() ? nbd_get_error() : strerror(errno ? errno : EIO));
 }
 
+/* A write into the destination server (another handle than the one
+ * whose completion calls it, so libnbd allows it). */
+static void write_nbd(struct conn *k, size_t i)
+{
+  if (nbd_pwrite(k->dst, k->buf[i], k->slot_len[i], k->slot_off[i], 0) < 0)
+    fail(k, nbd_get_errno(), "destination: write: %s",
+         nbd_get_error() ? nbd_get_error() : strerror(EIO));
+}
+
 static int slot_done(void *opaque, int *error)
 {
   struct slot_ref *ref = opaque;
@@ -284,6 +295,8 @@ static int slot_done(void *opaque, int *error)
   if (*error)
     fail(k, *error, "reading the source at %llu: %s",
          (unsigned long long)k->slot_off[i], strerror(*error));
+  else if (k->dst)
+    write_nbd(k, i);
   else if (pwrite(k->c->fd, k->buf[i], k->slot_len[i], k->slot_off[i]) !=
            (ssize_t)k->slot_len[i])
     fail(k, errno, "destination: write: %s", strerror(errno ? errno : EIO));
@@ -375,7 +388,9 @@ static void *conn_thread(void *opaque)
     pthread_mutex_unlock(&c->lock);
     if (ch.data)
       copy_data(k, ch.off, ch.len);
-    else if (!c->is_zero && zero_range(c->fd, c->is_block, ch.off, ch.len) < 0)
+    else if (!c->is_zero &&
+             (k->dst ? zero_range_nbd(k->dst, ch.off, ch.len)
+                     : zero_range(c->fd, c->is_block, ch.off, ch.len)) < 0)
       fail(k, errno, "destination: zeroing: %s", strerror(errno));
     else if (!ch.data)
       __atomic_add_fetch(&c->completions, 1, __ATOMIC_RELAXED);
@@ -500,6 +515,11 @@ static int checkpoint(struct disk_run *d, struct copy_run *c, uint64_t w)
 {
   if (w <= d->saved)
     return 0;
+  if (!d->ckpt) {           /* into a server: progress only */
+    d->saved = w;
+    progress(d, w);
+    return 0;
+  }
   if (fdatasync(c->fd) < 0) {
     pthread_mutex_lock(&c->lock);
     if (!c->err) {
@@ -611,72 +631,120 @@ static size_t connect_more(const char *uri, struct conn *k, size_t have,
   return have;
 }
 
+/* A raw destination's checkpoint, if one says where to resume, and its
+ * generation (a new one when starting over): *start, and fd, rfd and
+ * id for the checkpoints to come. */
+static int resume_point(struct runner *r, size_t disk, const struct extents *e,
+                        const char *dst_path, const char *ckpt, int *fd,
+                        int *rfd, json_object **id, struct stat *st,
+                        char gen[DEST_GENERATION_LEN], uint64_t *start,
+                        struct job_failure *f)
+{
+  char cur[DEST_GENERATION_LEN], last_job[80], stale[256];
+  bool have;
+
+  *fd = open(dst_path, O_WRONLY | O_CLOEXEC);
+  if (*fd < 0 || fstat(*fd, st) < 0 || !ckpt) {
+    failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
+    return -1;
+  }
+  *id = identity(st, e->size);
+  *rfd = open(dst_path, O_RDONLY | O_CLOEXEC);
+  if (*rfd < 0) {
+    failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
+    return -1;
+  }
+  have = dest_generation_read(r->job_dir, st, cur, last_job,
+                              sizeof last_job) == 0;
+  *start = checkpoint_load(ckpt, *id, have ? cur : NULL, *rfd, stale,
+                           sizeof stale);
+  if (*start > e->size)
+    *start = 0;
+  if (*start == 0 && stale[0])
+    runner_log(r, "disk %zu: not resuming from the checkpoint: %s%s%s; "
+               "copying from offset 0", disk + 1, stale,
+               have ? ", last written by job " : "", have ? last_job : "");
+  if (*start > 0)
+    memcpy(gen, cur, DEST_GENERATION_LEN);
+  else if (dest_generation_new(r->job_dir, st, r->id, gen) < 0) {
+    failure_set(f, "destination", "%s: recording its generation: %s",
+                dst_path, strerror(errno));
+    return -1;
+  }
+  if (*start > 0)
+    runner_log(r, "disk %zu: resuming at offset %llu (%llu of %llu data "
+               "bytes are there)", disk + 1, (unsigned long long)*start,
+               (unsigned long long)extents_data_below(e, *start),
+               (unsigned long long)e->allocated);
+  return 0;
+}
+
+/* Each connection's own connection to the destination server. */
+static int connect_dst(struct conn *k, size_t conns, const char *dst_uri,
+                       const char *dst_path, struct job_failure *f)
+{
+  struct source_wait w = { .stall_s = stall_timeout_s() };
+  char why[512];
+
+  for (size_t i = 0; i < conns; i++)
+    if (!(k[i].dst = uch_nbd_connect(dst_uri, NULL, &w, why, sizeof why))) {
+      failure_set(f, "destination", "%s: %s", dst_path, why);
+      return -1;
+    }
+  return 0;
+}
+
+/* What the destination server holds is on its disk: a flush on each
+ * connection (each wrote its own part). */
+static int flush_dst(struct conn *k, size_t conns, const char *dst_path,
+                     struct job_failure *f)
+{
+  for (size_t i = 0; i < conns; i++)
+    if (k[i].dst && nbd_flush(k[i].dst, 0) < 0) {
+      failure_set(f, "destination", "%s: flush: %s", dst_path,
+                  nbd_get_error() ? nbd_get_error() : strerror(EIO));
+      return -1;
+    }
+  return 0;
+}
+
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
-                   bool is_zero, const struct link_sizing *sz,
-                   struct nbd_handle **pre, size_t n_pre,
-                   struct resumable_result *res, struct job_failure *f)
+                   const char *dst_uri, bool is_zero,
+                   const struct link_sizing *sz, struct nbd_handle **pre,
+                   size_t n_pre, struct resumable_result *res,
+                   struct job_failure *f)
 {
-  _cleanup_close_ int fd = open(dst_path, O_WRONLY | O_CLOEXEC);
-  _cleanup_free_ char *ckpt = checkpoint_path(r, disk);
+  _cleanup_close_ int fd = -1;
+  _cleanup_free_ char *ckpt = dst_uri ? NULL : checkpoint_path(r, disk);
   _cleanup_json_ json_object *id = NULL;
   _cleanup_close_ int rfd = -1;
-  char gen[DEST_GENERATION_LEN];
+  char gen[DEST_GENERATION_LEN] = "";
   struct copy_run c = { .fd = -1, .done_fd = -1, .size = e->size };
   struct conn k[CONNS_MAX] = { 0 };
   pthread_t tid[CONNS_MAX];
   _cleanup_free_ char *rate_file = runtime_path(r, BANDWIDTH_FILE);
   struct disk_run d = { .r = r };
-  struct stat st;
+  struct stat st = { 0 };
   size_t conns = 0, started = 0;
-  uint64_t start;
+  uint64_t start = 0;
   char why[512];
   struct source_wait cw = { .stall_s = stall_timeout_s() };
   int ret = -1;
 
   size_t conns_want = sz ? sz->connections : CONNS_LAN;
 
+  /* a server takes as many clients as it was started for */
+  if (dst_uri && conns_want > QEMU_NBD_CLIENTS)
+    conns_want = QEMU_NBD_CLIENTS;
   c.slots = sz ? sz->requests : SLOTS;
   c.slot_size = sz ? sz->request_size : SLOT_SIZE;
   if (c.slots > SLOTS)
     c.slots = SLOTS;
   memset(res, 0, sizeof *res);
-  if (fd < 0 || fstat(fd, &st) < 0 || !ckpt) {
-    failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
+  if (!dst_uri && resume_point(r, disk, e, dst_path, ckpt, &fd, &rfd, &id,
+                               &st, gen, &start, f) < 0)
     return -1;
-  }
-  id = identity(&st, e->size);
-  rfd = open(dst_path, O_RDONLY | O_CLOEXEC);
-  if (rfd < 0) {
-    failure_set(f, "destination", "%s: %s", dst_path, strerror(errno));
-    return -1;
-  }
-  {
-    char cur[DEST_GENERATION_LEN], last_job[80], stale[256];
-    bool have = dest_generation_read(r->job_dir, &st, cur, last_job,
-                                     sizeof last_job) == 0;
-    start = checkpoint_load(ckpt, id, have ? cur : NULL, rfd, stale,
-                            sizeof stale);
-    if (start > e->size)
-      start = 0;
-    if (start == 0 && stale[0])
-      runner_log(r, "disk %zu: not resuming from the checkpoint: %s%s%s; "
-                 "copying from offset 0", disk + 1, stale,
-                 have ? ", last written by job " : "",
-                 have ? last_job : "");
-    if (start > 0)
-      memcpy(gen, cur, sizeof gen);
-    else if (dest_generation_new(r->job_dir, &st, r->id, gen) < 0) {
-      failure_set(f, "destination", "%s: recording its generation: %s",
-                  dst_path, strerror(errno));
-      return -1;
-    }
-  }
-  if (start > 0)
-    runner_log(r, "disk %zu: resuming at offset %llu (%llu of %llu data "
-               "bytes are there)", disk + 1, (unsigned long long)start,
-               (unsigned long long)extents_data_below(e, start),
-               (unsigned long long)e->allocated);
   res->resumed_from = start;
   d = (struct disk_run){ r, disk, e, ckpt, id, start, rate_file, 0, rfd,
                         gen, stall_timeout_s(), false, 0, 0, sz };
@@ -715,6 +783,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
       }
     conns = connect_more(uri, k, conns, conns_want);
   }
+  if (dst_uri && connect_dst(k, conns, dst_uri, dst_path, f) < 0)
+    goto out;
   for (size_t i = 0; i < conns; i++) {
     k[i].c = &c;
     k[i].idx = i;
@@ -755,8 +825,11 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
      * named (a lost source, an I/O error, a full destination) */
     static const char dst_prefix[] = "destination: ";
     if (c.err == ETIMEDOUT && strncmp(c.why, "the source stalled", 18) == 0)
-      failure_set(f, "timeout", "%s (source %s); the checkpoint is kept: "
-                  "submit the same request again to resume", c.why, uri);
+      failure_set(f, "timeout", "%s (source %s); %s", c.why, uri,
+                  dst_uri ? "a qcow2 copy cannot resume: submit the same "
+                            "request again to copy it anew"
+                          : "the checkpoint is kept: submit the same "
+                            "request again to resume");
     else if (c.err && strncmp(c.why, dst_prefix, sizeof dst_prefix - 1) == 0)
       failure_set(f, "destination", "%s: %s", dst_path,
                   c.why + sizeof dst_prefix - 1);
@@ -765,19 +838,24 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                   c.why[0] ? c.why : strerror(c.err), uri);
     goto out;
   }
+  if (dst_uri && flush_dst(k, conns, dst_path, f) < 0)
+    goto out;
   if (checkpoint(&d, &c, e->size) < 0) {
     failure_set(f, "destination", "%s", c.why);
     goto out;
   }
   /* what the digests cost (bench/digest reads it) */
-  runner_log(r, "disk %zu: checkpoint digests: %u in %.3f s%s", disk + 1,
-             d.digests, d.digest_s,
-             d.no_digest ? " (UCH_BENCH_NO_DIGEST: none made)" : "");
+  if (!dst_uri)
+    runner_log(r, "disk %zu: checkpoint digests: %u in %.3f s%s", disk + 1,
+               d.digests, d.digest_s,
+               d.no_digest ? " (UCH_BENCH_NO_DIGEST: none made)" : "");
   ret = 0;
 out:
   for (size_t i = 0; i < conns; i++) {
-    /* after a cancel or an error, reads may still be in flight */
+    /* after a cancel or an error, reads may still be in flight; the
+     * destination's writes are each waited for */
     uch_nbd_disconnect(k[i].nbd, ret == 0);
+    uch_nbd_disconnect(k[i].dst, true);
     for (size_t j = 0; j < SLOTS; j++)
       free(k[i].buf[j]);
   }

@@ -9,7 +9,14 @@
  * resubmitted failed or cancelled one) starts from that offset when the
  * destination is still the same file or device and the source still
  * has the same size.  nbdcopy has no such thing: it works out of order
- * over several connections and flushes only at its end. */
+ * over several connections and flushes only at its end.
+ *
+ * The same copy writes into an NBD server instead (qemu-nbd serving a
+ * qcow2 destination), one connection to it per connection to the
+ * source, flushed at the end, without checkpoints (a qcow2 copy cannot
+ * resume): across a WAN it reads on connections made while the source
+ * was measured, where nbdcopy made its own one after the other
+ * (bench/README.md, "Across a WAN"). */
 #ifndef UCH_RESUMABLE_H
 #define UCH_RESUMABLE_H
 
@@ -26,7 +33,9 @@ struct resumable_result {
 };
 
 /* Copies disk `disk` (its extents `e`, from `uri`) to the raw
- * `dst_path`; `is_zero`: the destination reads as zeroes already; `sz`:
+ * `dst_path`, or, when `dst_uri` is not NULL, to the NBD server there
+ * (which takes QEMU_NBD_CLIENTS connections; `dst_path` names it in
+ * errors); `is_zero`: the destination reads as zeroes already; `sz`:
  * connections and reads sized for a network link, NULL for the LAN's
  * 4 connections of 8 reads of 1 MiB.  `pre`: n_pre connections to
  * `uri` made already (NULL entries allowed; across a WAN the caller
@@ -35,9 +44,10 @@ struct resumable_result {
  * what is left. */
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
                    const struct extents *e, const char *dst_path,
-                   bool is_zero, const struct link_sizing *sz,
-                   struct nbd_handle **pre, size_t n_pre,
-                   struct resumable_result *res, struct job_failure *f);
+                   const char *dst_uri, bool is_zero,
+                   const struct link_sizing *sz, struct nbd_handle **pre,
+                   size_t n_pre, struct resumable_result *res,
+                   struct job_failure *f);
 
 /* STATE/jobs/ID/checkpoint-I.json (free it). */
 char *checkpoint_path(struct runner *r, size_t disk);

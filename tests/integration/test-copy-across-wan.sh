@@ -12,8 +12,10 @@
 # - from a server that takes one connection (qemu-nbd -e 1): equal, read
 #   over the one (the others are started only once the server says it
 #   takes several);
-# - onto qcow2 (nbdcopy) with the request's "link": the same, the given
-#   round trip and bandwidth named as the request's;
+# - onto qcow2 (the same copy into qemu-nbd, not nbdcopy) with the
+#   request's "link": the same, the given round trip and bandwidth named
+#   as the request's, its connections (at most qemu-nbd's 4) made while
+#   the source was measured and read over;
 # - a bad "link" is refused naming its field.
 # The speed across it is bench/wan's (ratios to the same link at 0 ms).
 source "$UCH_TOP/tests/lib/functions.sh"
@@ -99,7 +101,7 @@ grep -q "disk 1: 1 of 4 connections connected while the source was measured" "$T
   die "one: not read over the one connection: $(cat "$T/state/jobs/one/job.log")"
 pass "raw copy from a server of one connection equal, read over that one"
 
-# qcow2 (nbdcopy), the link as the request gives it
+# qcow2 (uch-job's copy into qemu-nbd), the link as the request gives it
 cat >"$T/q.json" <<JSON
 {"type": "copy", "id": "q", "link": {"rtt_ms": $RTT, "bandwidth": "$BITS"},
  "disks": [{"source": {"nbd": "$uri"},
@@ -113,8 +115,12 @@ jq -e --argjson bits "$BITS" --argjson rtt "$RTT" \
   '.rtt_from == "link" and .rtt_ms == $rtt and .bandwidth_from == "link" and
    .bandwidth_bits == $bits and .connections <= 4' <<<"$sz" >/dev/null ||
   die "q: not the request's link, or past qemu-nbd's 4 clients: $sz"
-grep -q -- "--request-size=$(jq -r .request_size <<<"$sz")" "$T/state/jobs/q/job.log" ||
-  grep -q "link: rtt" "$T/state/jobs/q/job.log" || die "q: the log says nothing of the link"
+grep -q "link: rtt" "$T/state/jobs/q/job.log" || die "q: the log says nothing of the link"
+grep -q "disk 1: 4 of 4 connections connected while the source was measured" \
+  "$T/state/jobs/q/job.log" || die "q: not connected while measuring: $(cat "$T/state/jobs/q/job.log")"
+grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" \
+  "$T/state/jobs/q/job.log" || die "q: not read over the connections sized: $(cat "$T/state/jobs/q/job.log")"
+! grep -q "running nbdcopy" "$T/state/jobs/q/job.log" || die "q: copied by nbdcopy"
 pass "qcow2 copy with the request's link equal; sizing $(jq -c '{connections, requests, request_size}' <<<"$sz")"
 
 # a bad link names its field

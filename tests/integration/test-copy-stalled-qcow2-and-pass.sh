@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The stall bound (uchd.conf stall_timeout, --stall-timeout 3 here) for
-# the copies that are not raw: a qcow2 copy (nbdcopy) and a warm pass
-# of a sync job, each from a source whose every read nbdkit's delay
+# the copies that are not raw: a qcow2 copy (nbdcopy from a local
+# source; from a network one, nbd://, uch-job's own copy into qemu-nbd)
+# and a warm pass of a sync job, each from a source whose every read nbdkit's delay
 # filter holds for an hour, end in bounded time with code timeout and a
 # message naming the stall; nothing is left running.  Then, the source
 # answering again, the same requests run to the end.
@@ -38,6 +39,42 @@ api POST /v1/jobs "$T/q1.json" >/dev/null
 [ "$(job_wait q1 120)" = succeeded ] || die "q1 again: $(job_field q1 .error)"
 qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/dst.qcow2" || die "the qcow2 differs"
 pass "once the source answers, the resubmitted qcow2 copy is equal"
+
+# a qcow2 copy from a network source (nbd:// on the loopback): uch-job's
+# own copy into qemu-nbd, which cannot resume either
+port=$(free_port)
+tcp_serve() { # OPTION... : nbdkit on 127.0.0.1:$port, pid in $T/tcp.pid
+  rm -f "$T/tcp.pid"
+  nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/tcp.pid" "$@" file "file=$T/src.img" \
+    ${TCP_PARAMS:-} >>"$T/nbdkit-tcp.log" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 10 test -s "$T/tcp.pid" || die "nbdkit on TCP did not start"
+}
+TCP_PARAMS=rdelay=3600 tcp_serve --filter=delay
+printf '{"type": "copy", "id": "q2", "disks": [{"source": {"nbd": "nbd://127.0.0.1:%s/"}, "destination": {"path": "%s", "format": "qcow2"}}]}\n' \
+  "$port" "$T/dst2.qcow2" >"$T/q2.json"
+api POST /v1/jobs "$T/q2.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit q2: $(status) $(cat "$T/body")"
+[ "$(job_wait q2 90)" = failed ] || die "q2 did not end: $(job_field q2 '{state,phase}')"
+api GET /v1/jobs/q2 >"$T/q2.out"
+jq -e '.error.code == "timeout" and
+       (.error.message | contains("the source stalled: nothing arrived from it for 3 s (stall_timeout")) and
+       (.error.message | contains("a qcow2 copy cannot resume"))' \
+  "$T/q2.out" >/dev/null || die "q2: $(jq -c .error "$T/q2.out")"
+! grep -q "running nbdcopy" "$T/state/jobs/q2/job.log" || die "q2: copied by nbdcopy"
+[ -z "$(worker_leftovers | grep -v -- "-P $T/tcp.pid")" ] || die "q2 left: $(worker_leftovers)"
+pass "qcow2 from nbd://: $(jq -r .error.message "$T/q2.out")"
+
+kill -KILL "$(cat "$T/tcp.pid")"
+TCP_PARAMS= tcp_serve
+api POST /v1/jobs "$T/q2.json" >/dev/null
+[ "$(status)" = 202 ] || die "resubmit q2: $(status) $(cat "$T/body")"
+[ "$(job_wait q2 120)" = succeeded ] || die "q2 again: $(job_field q2 .error)"
+qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/dst2.qcow2" || die "the qcow2 from nbd:// differs"
+pass "once it answers, the resubmitted qcow2 copy from nbd:// is equal"
+tcp_pid=$(cat "$T/tcp.pid")
+kill "$tcp_pid"
+wait "$tcp_pid" 2>/dev/null || true
 
 # a sync job: pass 1 from a source that answers, then the source hangs
 # and a pass over a changed extent waits on it
