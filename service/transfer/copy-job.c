@@ -400,7 +400,9 @@ int copy_disk_linked(struct runner *r, size_t i,
       runner_log(r, "disk %zu: %zu of %d connections connected while the "
                  "source was measured", i + 1, n, LINK_CONNS_MIN);
     }
-    if (resumable_copy(r, i, d.src.uri, &d.ext, path,
+    if (resumable_copy(r, i, d.src.uri,
+                       source->kind == SOURCE_NBD ? source->nbd : NULL,
+                       &d.ext, path,
                        qcow2 ? d.dst.uri : NULL, qcow2 || dest->is_zero,
                        network ? &sz : NULL, d.pre, LINK_CONNS_MIN, &rr,
                        f) < 0) {

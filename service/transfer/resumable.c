@@ -709,12 +709,14 @@ static int flush_dst(struct conn *k, size_t conns, const char *dst_path,
 }
 
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
+                   const char *shown,
                    const struct extents *e, const char *dst_path,
                    const char *dst_uri, bool is_zero,
                    const struct link_sizing *sz, struct nbd_handle **pre,
                    size_t n_pre, struct resumable_result *res,
                    struct job_failure *f)
 {
+  const char *name = shown ? shown : uri;
   _cleanup_close_ int fd = -1;
   _cleanup_free_ char *ckpt = dst_uri ? NULL : checkpoint_path(r, disk);
   _cleanup_json_ json_object *id = NULL;
@@ -767,10 +769,12 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   } else if (!(k[0].nbd = uch_nbd_connect(uri, NULL, &cw, why,
                                           sizeof why))) {
     if (cw.stalled)
-      failure_set(f, "timeout", "the source stalled: %s from %s; submit the "
-                  "same request again to resume", why, uri);
+      failure_set(f, "timeout", "the source stalled: %s from %s; %s", why,
+                  name, dst_uri ? "a qcow2 copy cannot resume: submit the "
+                                 "same request again to copy it anew"
+                               : "submit the same request again to resume");
     else
-      failure_set(f, "source", "%s: %s", uri, why);
+      failure_set(f, "source", "%s: %s", name, why);
     goto out;
   }
   conns = 1;
@@ -825,7 +829,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
      * named (a lost source, an I/O error, a full destination) */
     static const char dst_prefix[] = "destination: ";
     if (c.err == ETIMEDOUT && strncmp(c.why, "the source stalled", 18) == 0)
-      failure_set(f, "timeout", "%s (source %s); %s", c.why, uri,
+      failure_set(f, "timeout", "%s (source %s); %s", c.why, name,
                   dst_uri ? "a qcow2 copy cannot resume: submit the same "
                             "request again to copy it anew"
                           : "the checkpoint is kept: submit the same "
@@ -835,7 +839,7 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
                   c.why + sizeof dst_prefix - 1);
     else if (c.err)
       failure_set(f, "source", "%s (source %s)",
-                  c.why[0] ? c.why : strerror(c.err), uri);
+                  c.why[0] ? c.why : strerror(c.err), name);
     goto out;
   }
   if (dst_uri && flush_dst(k, conns, dst_path, f) < 0)

@@ -32,8 +32,10 @@ struct resumable_result {
   uint64_t copied;          /* data bytes this run read and wrote */
 };
 
-/* Copies disk `disk` (its extents `e`, from `uri`) to the raw
- * `dst_path`, or, when `dst_uri` is not NULL, to the NBD server there
+/* Copies disk `disk` (its extents `e`, from `uri`; errors name it as
+ * `shown`, the request's source, where `uri` is the worker's own
+ * socket in front of it; NULL: `uri`) to the raw `dst_path`, or, when
+ * `dst_uri` is not NULL, to the NBD server there
  * (which takes QEMU_NBD_CLIENTS connections; `dst_path` names it in
  * errors); `is_zero`: the destination reads as zeroes already; `sz`:
  * connections and reads sized for a network link, NULL for the LAN's
@@ -43,6 +45,7 @@ struct resumable_result {
  * it needs first, setting each it takes to NULL; the caller closes
  * what is left. */
 int resumable_copy(struct runner *r, size_t disk, const char *uri,
+                   const char *shown,
                    const struct extents *e, const char *dst_path,
                    const char *dst_uri, bool is_zero,
                    const struct link_sizing *sz, struct nbd_handle **pre,

@@ -59,7 +59,8 @@ api POST /v1/jobs "$T/q2.json" >/dev/null
 api GET /v1/jobs/q2 >"$T/q2.out"
 jq -e '.error.code == "timeout" and
        (.error.message | contains("the source stalled: nothing arrived from it for 3 s (stall_timeout")) and
-       (.error.message | contains("a qcow2 copy cannot resume"))' \
+       (.error.message | contains("a qcow2 copy cannot resume")) and
+       (.error.message | contains("(source nbd://127.0.0.1:'"$port"'/)"))' \
   "$T/q2.out" >/dev/null || die "q2: $(jq -c .error "$T/q2.out")"
 ! grep -q "running nbdcopy" "$T/state/jobs/q2/job.log" || die "q2: copied by nbdcopy"
 [ -z "$(worker_leftovers | grep -v -- "-P $T/tcp.pid")" ] || die "q2 left: $(worker_leftovers)"
