@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# make-debian.sh [raw|qcow2|xml|vmx|ova]: a small, real Debian 12 guest
+# make-debian.sh [raw|qcow2|xml|vmx|ova|uefi]: a small, real Debian 12 guest
 # made from Debian's packages only, and the fixtures derived from it for
 # each input virt-v2v takes.  Prints the path of what was asked for
 # (default raw); build times go to stderr.
@@ -13,6 +13,11 @@
 #   vmx    vmx/debian.vmx, .vmdk and -flat.vmdk: a VM in an ESXi datastore
 #          folder (make-vmx.sh).
 #   ova    debian.ova: OVF + streamOptimized VMDK + SHA256 manifest (tar).
+#   uefi   debian-uefi.img: the same system for UEFI firmware only: 2 GiB
+#          sparse, GPT, an EFI system partition (FAT32, /boot/efi) and
+#          the ext4 root; grub-efi at the removable path
+#          (EFI/BOOT/BOOTX64.EFI: no NVRAM entry needed, as a disk moved
+#          to another VM has none), no BIOS boot code.
 #
 # Cached in ${UCH_CACHE:-$HOME/.cache/uch}/guests/debian-HASH (HASH of
 # this script and the apt sources it reads); each file is built into a
@@ -43,6 +48,15 @@ need() {
   done
 }
 
+# libguestfs takes KVM whenever /dev/kvm opens, and where qemu cannot
+# set a vCPU up on it (nested kvm-pvm) its qemu aborts: TCG there, as
+# tests/run and uch-job decide it (build-aux/kvm-usable).
+guestfs_accel() {
+  if [ -z "${LIBGUESTFS_BACKEND_SETTINGS+set}" ] && ! "$here/../../build-aux/kvm-usable"; then
+    export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+  fi
+}
+
 took() { echo "make-debian.sh: $1 took $(( $(date +%s) - $2 )) s" >&2; }
 
 # work DIR: a private temp dir in the cache, removed on exit.
@@ -51,10 +65,11 @@ cleanup() { [ -z "$work" ] || rm -rf "$work"; }
 trap cleanup EXIT
 new_work() { [ -n "$work" ] || work=$(mktemp -d "$cache/.build.XXXXXX"); }
 
-# The root filesystem as a tar in the work dir: only the raw disk is
-# kept (the tar is as big as the disk's data).
+# rootfs GRUB: the root filesystem with GRUB's package GRUB (grub-pc,
+# grub-efi-amd64) as a tar in the work dir, rootfs-GRUB.tar: only the
+# disks are kept (the tar is as big as the disk's data).
 rootfs() {
-  local start
+  local start grub=$1
   need mmdebstrap
   new_work
   start=$(date +%s)
@@ -81,7 +96,7 @@ rootfs() {
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
-    --include=linux-image-amd64,grub-pc,systemd-sysv,initramfs-tools,zstd,udev,kmod,e2fsprogs \
+    --include=linux-image-amd64,"$grub",systemd-sysv,initramfs-tools,zstd,udev,kmod,e2fsprogs \
     --customize-hook='echo '"$name"' >"$1/etc/hostname"' \
     --customize-hook='printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n" >"$1/etc/systemd/network/80-dhcp.network"' \
     --customize-hook='chroot "$1" systemctl enable systemd-networkd.service' \
@@ -89,15 +104,16 @@ rootfs() {
     --customize-hook='echo MODULES=dep >"$1/etc/initramfs-tools/conf.d/modules"' \
     --customize-hook='chroot "$1" apt-get clean' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/*' \
-    bookworm "$work/rootfs.tar" "$sources" >&2
-  took "rootfs (mmdebstrap)" "$start"
+    bookworm "$work/rootfs-$grub.tar" "$sources" >&2
+  took "rootfs with $grub (mmdebstrap)" "$start"
 }
 
 raw() {
   local out=$cache/debian.img start uuid
   [ -s "$out" ] && return
-  rootfs
+  rootfs grub-pc
   need guestfish
+  guestfs_accel
   new_work
   start=$(date +%s)
   uuid=$(cat /proc/sys/kernel/random/uuid)
@@ -119,7 +135,7 @@ part-add /dev/sda p 2048 -1
 part-set-bootable /dev/sda 1 true
 mke2fs /dev/sda1 fstype:ext4 uuid:$uuid label:root
 mount /dev/sda1 /
-tar-in $work/rootfs.tar / xattrs:true acls:true
+tar-in $work/rootfs-grub-pc.tar / xattrs:true acls:true
 write /etc/fstab "UUID=$uuid / ext4 errors=remount-ro 0 1\n"
 write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
 sh "grub-install --target=i386-pc \$(grub-probe --target=disk /boot)"
@@ -131,6 +147,49 @@ GF
     { echo "make-debian.sh: no GRUB boot sector in the disk's MBR" >&2; exit 1; }
   mv "$work/debian.img" "$out"
   took "disk (guestfish)" "$start"
+}
+
+uefi() {
+  local out=$cache/debian-uefi.img start uuid
+  [ -s "$out" ] && return
+  rootfs grub-efi-amd64
+  need guestfish
+  guestfs_accel
+  new_work
+  start=$(date +%s)
+  uuid=$(cat /proc/sys/kernel/random/uuid)
+  # The ESP: 100 MiB from sector 2048, typed as one (C12A7328-...); the
+  # root from there to the end.  Its fstab line names the ESP by the
+  # UUID mkfs gave it, read inside the guest (findmnt), as /dev/sda1
+  # in a command's words may be another disk (raw() above says why);
+  # grub-install and update-grub run from the guest, as for BIOS.
+  guestfish <<GF >&2
+sparse $work/debian-uefi.img $disk_size
+run
+part-init /dev/sda gpt
+part-add /dev/sda p 2048 206847
+part-add /dev/sda p 206848 -34
+part-set-gpt-type /dev/sda 1 C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+mkfs vfat /dev/sda1 label:ESP
+mke2fs /dev/sda2 fstype:ext4 uuid:$uuid label:root
+mount /dev/sda2 /
+tar-in $work/rootfs-grub-efi-amd64.tar / xattrs:true acls:true
+mkdir-p /boot/efi
+mount /dev/sda1 /boot/efi
+write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
+sh "printf 'UUID=$uuid / ext4 errors=remount-ro 0 1\\nUUID=%s /boot/efi vfat umask=0077 0 1\\n' \$(findmnt -no UUID /boot/efi) >/etc/fstab"
+sh "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"
+command "update-grub"
+GF
+  # BOOTX64.EFI on the ESP, and no BIOS boot code in the MBR (GPT's
+  # protective MBR has none): only UEFI firmware boots it.
+  guestfish --ro -a "$work/debian-uefi.img" run : mount /dev/sda1 / : \
+    is-file /EFI/BOOT/BOOTX64.EFI 2>/dev/null | grep -qx true ||
+    { echo "make-debian.sh: no EFI/BOOT/BOOTX64.EFI on the ESP" >&2; exit 1; }
+  ! head -c 440 "$work/debian-uefi.img" | grep -aq GRUB ||
+    { echo "make-debian.sh: BIOS boot code in the UEFI disk's MBR" >&2; exit 1; }
+  mv "$work/debian-uefi.img" "$out"
+  took "UEFI disk (guestfish)" "$start"
 }
 
 qcow2() {
@@ -198,5 +257,6 @@ case $what in
   xml)   xml;   echo "$cache/debian.xml" ;;
   vmx)   vmx;   echo "$cache/vmx/debian.vmx" ;;
   ova)   ova;   echo "$cache/debian.ova" ;;
-  *) echo "usage: make-debian.sh [raw|qcow2|xml|vmx|ova]" >&2; exit 2 ;;
+  uefi)  uefi;  echo "$cache/debian-uefi.img" ;;
+  *) echo "usage: make-debian.sh [raw|qcow2|xml|vmx|ova|uefi]" >&2; exit 2 ;;
 esac
