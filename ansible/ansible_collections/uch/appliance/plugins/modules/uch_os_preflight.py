@@ -338,6 +338,17 @@ def main():
             if not isinstance(nic, dict) or not nic.get('mac'):
                 problem(name, field + '.mac', 'required: the NIC\'s MAC address, which the new server keeps')
                 continue
+            # the port the wave makes for it, or made on an earlier run
+            pname = '%s-%s-nic%d' % (p['wave'], name, i)
+            try:
+                there = list(c.network.ports(name=pname, project_id=pid))
+            except Exception as e:
+                osm.fail('port %s: look-up' % pname, e)
+            if not there:
+                nic_ports += 1
+            elif any((x.mac_address or '').lower() != str(nic['mac']).lower() for x in there):
+                problem(name, field, 'port %s exists in the destination project with MAC %s, not the NIC\'s %s' % (
+                    pname, ', '.join(x.mac_address for x in there), nic['mac']))
             src_net = nic.get('network') or nic.get('network_id')
             if not src_net:
                 problem(name, field + '.network', 'required: the source network\'s name')
@@ -362,16 +373,6 @@ def main():
                                 'subnet %s (mapped from %s): %s' % (
                                     p['subnet_map'][sub], sub, 'no such subnet in the destination project'
                                     if sn is None else 'not on network %s' % nt))
-            pname = '%s-%s-nic%d' % (p['wave'], name, i)
-            try:
-                there = list(c.network.ports(name=pname, project_id=pid))
-            except Exception as e:
-                osm.fail('port %s: look-up' % pname, e)
-            if not there:
-                nic_ports += 1
-            elif any((x.mac_address or '').lower() != str(nic['mac']).lower() for x in there):
-                problem(name, field, 'port %s exists in the destination project with MAC %s, not the NIC\'s %s' % (
-                    pname, ', '.join(x.mac_address for x in there), nic['mac']))
         net_name = osv.get('network')
         dst_net = None
         if net_name and not nics:
