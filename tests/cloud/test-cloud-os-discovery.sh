@@ -378,7 +378,7 @@ got=$(jq -r '[(.problems | length), .needed.instances, .needed.volumes, .needed.
 got=$(jq -r '.vms | map("\(.name):\(.server):\(.flavor):\(.network):\(.networks | join(","))") | join(" ")' "$T/good.json")
 [ "$got" = "d-db:d-db-new:uch.guest:uchos-net:uchos-net,uchos-net d-web:d-web:uch.guest:uchos-net:uchos-net" ] ||
   die "the pre-flight's VMs: $got"
-pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 3 ports, one a NIC: d-web's server and volumes are the wave's own, its port not yet; in the source, 2 clones of 1 GiB)"
+pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 3 ports, one per NIC: d-web's server and volumes are the wave's own, its port not yet; in the source, 2 clones of 1 GiB)"
 
 wave wave-good.yml good-wave.log
 grep -q '^PLAY \[Check the pool' "$T/good-wave.log" &&

@@ -300,7 +300,8 @@ PY
   local neigh end=$(( SECONDS + 600 ))
   # the guest has booted (its login prompt): its DHCP on the NIC may
   # still be under way
-  until cloud_run ip netns exec uchos-dst ping -c 1 -W 2 "$3" >/dev/null 2>&1; do
+  # an ICMP echo (tests/cloud/ping.py: the machine has no ping(8))
+  until cloud_run ip netns exec uchos-dst /usr/bin/python3 "$UCH_TOP/tests/cloud/ping.py" "$3"; do
     [ "$SECONDS" -lt "$end" ] || { echo "no answer from $3 on uchos-dst-net in 600 s"; return 1; }
     sleep 1
   done
