@@ -5,7 +5,7 @@
 # A one-node OpenStack (Zed, from Debian 12's packages) for the tests:
 # keystone, glance, placement, nova (libvirt, qemu TCG), cinder (RBD on a
 # one-node ceph: one mon, one mgr, one bluestore OSD on a sparse file,
-# pool size 1), neutron (ML2 linuxbridge, one flat network with DHCP),
+# pool size 1), neutron (ML2 linuxbridge, two flat networks with DHCP),
 # rabbitmq for RPC, sqlite for every database.  Every daemon is started
 # here, inside a network namespace "uchos-N" and, under it, PID, mount
 # and UTS namespaces of its own (holder.py is their PID 1): the daemons
@@ -16,6 +16,15 @@
 # The flat network is physnet1 on the veth uchos-phys, 10.251.0.0/24; the
 # controller (the namespace) is 10.251.0.1, where every API listens and
 # what the guests reach; instances get 10.251.0.100-199 by DHCP.
+# A second flat network, physnet2 on the veth uchos-phys2, the same
+# 10.251.0.0/24 (DHCP from .200), stands for a destination cloud's
+# network: "uchos-dst-net", owned by the project uch-dst (so that its
+# member may give a port a MAC and a fixed IP: Neutron lets only the
+# network's owner or an admin), where a migrated server can take the
+# MAC and IP its source still holds on uchos-net.  The other end of
+# that veth is 10.251.0.1 in the network namespace "uchos-dst" inside
+# the cloud (`run STATE ip netns exec uchos-dst CMD`): that network's
+# gateway, from where a test sees what answers there.
 # `up` writes STATE/clouds.yaml (clouds "uchos" as admin, "uchos-src"
 # and "uchos-dst" as the demo projects' members), STATE/env and
 # STATE/timings; `run` runs a command in the cloud's namespaces (the
@@ -317,11 +326,11 @@ tenant_network_types =
 mechanism_drivers = linuxbridge
 extension_drivers = port_security
 [ml2_type_flat]
-flat_networks = physnet1
+flat_networks = physnet1,physnet2
 EOF
 cat >"$state/etc/neutron/plugins/ml2/linuxbridge_agent.ini" <<EOF
 [linux_bridge]
-physical_interface_mappings = physnet1:uchos-phys
+physical_interface_mappings = physnet1:uchos-phys,physnet2:uchos-phys2
 [vxlan]
 enable_vxlan = false
 [securitygroup]
@@ -395,6 +404,16 @@ inns ip link add uchos-phys type veth peer name uchos-ctl
 inns ip addr add "$ip/24" dev uchos-ctl
 inns ip link set uchos-phys up
 inns ip link set uchos-ctl up
+# physnet2 (the destination's network, uchos-dst-net): the same, with
+# the controller's end in a namespace of its own, so that the same
+# addresses can be on both networks
+inns ip netns add uchos-dst
+inns ip link add uchos-phys2 type veth peer name uchos-gw2
+inns ip link set uchos-gw2 netns uchos-dst
+inns ip netns exec uchos-dst ip link set lo up
+inns ip netns exec uchos-dst ip addr add "$ip/24" dev uchos-gw2
+inns ip netns exec uchos-dst ip link set uchos-gw2 up
+inns ip link set uchos-phys2 up
 mark namespaces
 
 # --- rabbitmq, ceph, libvirtd: they take a while, start them first ---

@@ -9,7 +9,9 @@
 #             "volumes" pool (size 1, rbd)
 #   services  waits for every service to answer and every agent and
 #             compute/volume service to report, then makes the flat
-#             network "uchos-net" and the flavors
+#             networks "uchos-net" (physnet1, shared) and "uchos-dst-net"
+#             (physnet2, uch-dst's own: cloud.sh says why) and the
+#             flavors
 import json
 import os
 import subprocess
@@ -175,6 +177,24 @@ def services():
             cidr="10.251.0.0/24", gateway_ip=IP, enable_dhcp=True,
             allocation_pools=[{"start": "10.251.0.100",
                                "end": "10.251.0.199"}])
+    # the destination's network, the same addresses on physnet2: owned
+    # by uch-dst, whose member may then set a port's MAC and IPs (Neutron
+    # lets only the network's owner or an admin); its DHCP from .200, so
+    # that the addresses uchos-net gives (.100-.199) are free on it
+    dst = c.identity.find_project("uch-dst")
+    net2 = c.network.find_network("uchos-dst-net")
+    if not net2:
+        net2 = c.network.create_network(
+            name="uchos-dst-net", project_id=dst.id,
+            provider_network_type="flat",
+            provider_physical_network="physnet2",
+            port_security_enabled=False)
+        c.network.create_subnet(
+            network_id=net2.id, name="uchos-dst-subnet", ip_version=4,
+            project_id=dst.id,
+            cidr="10.251.0.0/24", gateway_ip=IP, enable_dhcp=True,
+            allocation_pools=[{"start": "10.251.0.200",
+                               "end": "10.251.0.249"}])
     # each made again if its API answered 500: cinder's volume type
     # create is not among the calls cinder retries after a DBDeadlock
     # (pylib/sitecustomize.py), and on a busy machine its sqlite

@@ -16,7 +16,8 @@
 # - discover_openstack.yml writes the workloads file: each VM, its
 #   disks (the boot volume first, ids and sizes), flavor, network,
 #   ports (MACs, IPs), status and checks are compared with what the API
-#   says (d-img blocked: image-backed; d-db a warning: two ports); a
+#   says (d-img blocked: image-backed; d-db, with two ports, ok: the
+#   wave keeps both); a
 #   name filter and a tag filter take d-web alone;
 # - in uchdisc-dst: a server d-db (not the wave's), the wave's own
 #   server d-web booted from the wave's volume disc1-d-web-vda, a volume
@@ -25,7 +26,8 @@
 #   nowhere fails in its pre-flight naming each problem (quotas
 #   instances, volumes, gigabytes, ports with their figures, and the
 #   source project's volumes for the clones of the boot volumes; the
-#   name d-db; the volume's size; the flavor and network maps per VM), runs
+#   name d-db; the volume's size; the flavor map per VM, the network
+#   map per NIC), runs
 #   no other play, and neither project has changed;
 # - quotas raised, the volume of the right size, d-db given a new name:
 #   the pre-flight passes, counting only what the wave still has to make
@@ -223,8 +225,7 @@ assert [d["size"] for d in db["disks"]] == [GiB, 2 * GiB], db["disks"]
 assert web["openstack"]["status"] == "SHUTOFF" and db["openstack"]["status"] == "ACTIVE"
 assert web["openstack"]["tags"] == ["migrate"], web["openstack"]["tags"]
 assert web["checks"] == {"verdict": "ok", "reasons": []}, web["checks"]
-assert db["checks"]["verdict"] == "warning" and \
-    [r["check"] for r in db["checks"]["reasons"]] == ["ports"], db["checks"]
+assert db["checks"] == {"verdict": "ok", "reasons": []}, db["checks"]
 assert len(db["openstack"]["ports"]) == 2, db["openstack"]["ports"]
 assert img["checks"]["verdict"] == "blocked" and \
     [r["check"] for r in img["checks"]["reasons"]] == ["image_backed", "disks"], img["checks"]
@@ -308,24 +309,25 @@ sort >"$T/bad.want" <<WANT
 |quota.instances|the wave needs 1 more, the destination project has 0 left (quota 2, 2 in use)
 |quota.volumes|the wave needs 2 more, the destination project has 1 left (quota 3, 2 in use)
 |quota.gigabytes|the wave needs 3 GiB more, the destination project has 2 GiB left (quota 5, 3 in use)
-|quota.ports|the wave needs 1 more, the destination project has 0 left (quota 0, 0 in use)
+|quota.ports|the wave needs 3 more, the destination project has 0 left (quota 0, 0 in use)
 |source.quota.volumes|the clones of the boot volumes need 2 more, the source project has 0 left (quota 4, 4 in use)
 d-db|name|a server named d-db already exists in the destination project ($dst_db); give the new server another name with openstack.new_name
 d-web|disks[1]|volume disc1-d-web-vdb ($wrong) exists in the destination project with 2 GiB; the wave makes it 1 GiB
 d-web|openstack.flavor|flavor uch.nosuch (mapped from uch.guest): no such flavor in the destination project
 d-db|openstack.flavor|flavor uch.nosuch (mapped from uch.guest): no such flavor in the destination project
-d-web|openstack.network|network uchos-net is not in the network map (other-net)
-d-db|openstack.network|network uchos-net is not in the network map (other-net)
+d-web|openstack.ports[0].network|network uchos-net is not in the network map (other-net)
+d-db|openstack.ports[0].network|network uchos-net is not in the network map (other-net)
+d-db|openstack.ports[1].network|network uchos-net is not in the network map (other-net)
 WANT
 diff -u "$T/bad.want" "$T/bad.got" || { cat "$T/bad.log"; die "the pre-flight's problems differ from those expected"; }
 msg=$(jq -r .msg "$T/bad.json")
 case $msg in
-  "pre-flight of the destination project "*": 11 problems: "*"d-db: name: a server named d-db"*) ;;
+  "pre-flight of the destination project "*": 12 problems: "*"d-db: name: a server named d-db"*) ;;
   *) die "the pre-flight's message: $msg" ;;
 esac
 state >"$T/state-after"
 diff -u "$T/state-before" "$T/state-after" || die "the failed pre-flight changed a project"
-pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports, the source's volumes for the clones; the name d-db; a volume's size; the flavor and network maps per VM), no play after it runs, neither project changed"
+pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports, the source's volumes for the clones; the name d-db; a volume's size; the flavor map per VM, the network map per NIC), no play after it runs, neither project changed"
 
 # --- the pre-flight passes ------------------------------------------------------
 os_py <<'PY' >"$T/fix.log" 2>&1 || { cat "$T/fix.log"; die "raising the quotas failed"; }
@@ -371,12 +373,12 @@ PY
 got=$(jq -r '[(.problems | length), .needed.instances, .needed.volumes, .needed.gigabytes, .needed.ports,
               .needed.cores, .needed.ram, .source_needed.volumes, .source_needed.gigabytes]
              | map(tostring) | join(" ")' "$T/good.json")
-[ "$got" = "0 1 2 3 1 $vcpus 2 2" ] ||
-  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram, in the source volumes gigabytes): $got, not 0 1 2 3 1 $vcpus 2 2"; }
-got=$(jq -r '.vms | map("\(.name):\(.server):\(.flavor):\(.network)") | join(" ")' "$T/good.json")
-[ "$got" = "d-db:d-db-new:uch.guest:uchos-net d-web:d-web:uch.guest:uchos-net" ] ||
+[ "$got" = "0 1 2 3 3 $vcpus 2 2" ] ||
+  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram, in the source volumes gigabytes): $got, not 0 1 2 3 3 $vcpus 2 2"; }
+got=$(jq -r '.vms | map("\(.name):\(.server):\(.flavor):\(.network):\(.networks | join(","))") | join(" ")' "$T/good.json")
+[ "$got" = "d-db:d-db-new:uch.guest:uchos-net:uchos-net,uchos-net d-web:d-web:uch.guest:uchos-net:uchos-net" ] ||
   die "the pre-flight's VMs: $got"
-pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 1 port: d-web's server and volumes are the wave's own; in the source, 2 clones of 1 GiB)"
+pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 3 ports, one per NIC: d-web's server and volumes are the wave's own, its port not yet; in the source, 2 clones of 1 GiB)"
 
 wave wave-good.yml good-wave.log
 grep -q '^PLAY \[Check the pool' "$T/good-wave.log" &&

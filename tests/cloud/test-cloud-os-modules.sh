@@ -9,9 +9,10 @@
 # wave's test owns uch-src and uch-dst, so the two can share a cloud and
 # run side by side; the wave runs the same modules as a project member):
 # - uch_os_volume makes a volume from an image (a blank one: the server
-#   need not run an OS) and an empty one; uch_os_server boots a server
-#   from the first with the second attached (block device mappings),
-#   ACTIVE;
+#   need not run an OS) and an empty one; uch_os_port a port with a
+#   MAC and a fixed IP of ours on uchos-net; uch_os_server boots a
+#   server from the first with the second attached (block device
+#   mappings), on that port, ACTIVE;
 # - uch_os_server_action stops it and names the volume it boots from
 #   (root_volume: the first);
 # - uch_os_server_volume detaches the second; detaching the first fails
@@ -20,11 +21,13 @@
 # - uch_os_server_volume attaches the clone and gives the second back;
 # - the same playbook again: it detaches the data volume and gives it
 #   back, so those two tasks change (changed=2) and every other is ok;
-#   the end state declared (volumes, the server with both attached,
-#   stopped, the clone attached): changed=0; check mode on a new name:
-#   changed, nothing made; detaching a volume that does not exist:
-#   unchanged (the role's rollback relies on it);
-# - uch_os_server absent, then uch_os_volume absent for all three.
+#   the end state declared (volumes, the port, the server with both
+#   attached, stopped, the clone attached): changed=0, one port; check
+#   mode on a new name: changed, nothing made; detaching a volume that
+#   does not exist: unchanged (the role's rollback relies on it); the
+#   port's name with another MAC: fails saying so;
+# - uch_os_server absent, then uch_os_volume absent for all three, and
+#   uch_os_port absent (Nova leaves a port it did not make).
 # The cloud's API is asked after each play (openstacksdk), not the
 # modules' own results.
 source "$UCH_TOP/tests/lib/functions.sh"
@@ -70,12 +73,20 @@ cat >"$T/steps.yml" <<'YML'
       register: root
     - name: data volume
       uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-data, size: 1}
-    - name: server from the root volume, data attached
+    - name: a port with a MAC and an IP of ours
+      uch.appliance.uch_os_port:
+        cloud: "{{ c }}"
+        name: m-port
+        network: uchos-net
+        mac_address: "fa:16:3e:0d:0d:01"
+        fixed_ips: [{subnet: uchos-subnet, ip: 10.251.0.250}]
+        security_groups: []
+    - name: server from the root volume, data attached, on the port
       uch.appliance.uch_os_server:
         cloud: "{{ c }}"
         name: m-srv
         flavor: uch.guest
-        network: uchos-net
+        ports: [m-port]
         boot_volume: m-root
         volumes: [m-data]
         timeout: 1800
@@ -111,11 +122,17 @@ cat >"$T/end.yml" <<'YML'
     - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-root, size: 1, image: uch-blank}
     - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-data, size: 1}
     - uch.appliance.uch_os_volume: {cloud: "{{ c }}", name: m-root-src, source_volume: m-root}
+    - uch.appliance.uch_os_port:
+        cloud: "{{ c }}"
+        name: m-port
+        network: uchos-net
+        mac_address: "FA:16:3E:0D:0D:01"
+        fixed_ips: [{ip: 10.251.0.250}]
     - uch.appliance.uch_os_server:
         cloud: "{{ c }}"
         name: m-srv
         flavor: uch.guest
-        network: uchos-net
+        ports: [m-port]
         boot_volume: m-root
         volumes: [m-data, m-root-src]
     - uch.appliance.uch_os_server_action: {cloud: "{{ c }}", server: m-srv, action: stop}
@@ -134,6 +151,17 @@ cat >"$T/check.yml" <<'YML'
     - uch.appliance.uch_os_server_volume: {cloud: uchos, server: m-srv, volume: m-never, state: absent}
       register: r
     - ansible.builtin.assert: {that: not r.changed, quiet: true}
+    - uch.appliance.uch_os_port: {cloud: uchos, name: m-never, network: uchos-net, mac_address: "fa:16:3e:0d:0d:02"}
+      check_mode: true
+      register: r
+    - ansible.builtin.assert: {that: r.changed, quiet: true}
+    # the port's name with another MAC: not taken for the wave's own
+    - uch.appliance.uch_os_port: {cloud: uchos, name: m-port, network: uchos-net, mac_address: "fa:16:3e:0d:0d:03"}
+      register: r
+      ignore_errors: true
+    - ansible.builtin.assert:
+        that: r.failed and 'exists with MAC fa:16:3e:0d:0d:01, not fa:16:3e:0d:0d:03' in r.msg
+        quiet: true
 YML
 cat >"$T/gone.yml" <<'YML'
 - hosts: localhost
@@ -142,6 +170,7 @@ cat >"$T/gone.yml" <<'YML'
     - uch.appliance.uch_os_server: {cloud: uchos, name: m-srv, state: absent}
     - uch.appliance.uch_os_volume: {cloud: uchos, name: "{{ item }}", state: absent}
       loop: [m-root, m-data, m-root-src]
+    - uch.appliance.uch_os_port: {cloud: uchos, name: m-port, state: absent}
 YML
 play() { # PLAYBOOK LOG
   cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" ANSIBLE_CONFIG="$T/ansible.cfg" \
@@ -161,6 +190,10 @@ for n in ("m-root", "m-data", "m-root-src", "m-never"):
     v = v and c.block_storage.get_volume(v.id)
     print(n, v.status if v else "none",
           "on-srv" if v and s and any(a["server_id"] == s.id for a in v.attachments or []) else "-")
+for n in ("m-port", "m-never"):
+    ps = list(c.network.ports(name=n))
+    print(n, len(ps), " ".join("%s %s %s" % (p.mac_address, ",".join(f["ip_address"] for f in p.fixed_ips),
+                                             "on-srv" if s and p.device_id == s.id else "-") for p in ps))
 PY
 }
 
@@ -172,9 +205,11 @@ want='server SHUTOFF
 m-root in-use on-srv
 m-data in-use on-srv
 m-root-src in-use on-srv
-m-never none -'
+m-never none -
+m-port 1 fa:16:3e:0d:0d:01 10.251.0.250 on-srv
+m-never 0 '
 [ "$got" = "$want" ] || die "the cloud after the steps: $got"
-pass "volumes made (from an image, empty, a clone of an in-use one), a server booted from one, stopped, volumes detached and attached (${t_steps}s)"
+pass "volumes made (from an image, empty, a clone of an in-use one), a port with our MAC and IP, a server booted from one on it, stopped, volumes detached and attached (${t_steps}s)"
 
 if play root-detach.yml root.log; then die "detaching the root volume passed: $(cat "$T/root.log")"; fi
 grep -q "Cannot detach a root device volume" "$T/root.log" ||
@@ -197,7 +232,7 @@ grep -qE 'localhost *: ok=[0-9]+ +changed=0 ' "$T/end.log" ||
 [ "$(state)" = "$want" ] || die "the cloud after the end state declared: $(state)"
 play check.yml check.log || { cat "$T/check.log"; die "check mode failed"; }
 [ "$(state)" = "$want" ] || die "check mode made something: $(state)"
-pass "the same steps again: only the data volume's detach and attach changed, the cloud as it was; its end state declared: changed=0; check mode makes nothing; detaching no volume changes nothing"
+pass "the same steps again: only the data volume's detach and attach changed, the cloud as it was; its end state declared: changed=0, one port; check mode makes nothing; detaching no volume changes nothing; the port's name with another MAC fails saying so"
 
 play gone.yml gone.log || { cat "$T/gone.log"; die "deleting failed"; }
 got=$(state)
@@ -205,8 +240,10 @@ got=$(state)
 m-root none -
 m-data none -
 m-root-src none -
-m-never none -" ] || die "the cloud after deleting: $got"
-pass "server and volumes deleted"
+m-never none -
+m-port 0 
+m-never 0 " ] || die "the cloud after deleting: $got"
+pass "server, volumes and port deleted"
 
 cloud_down_checked
 pass "the cloud is down, nothing left"

@@ -22,9 +22,20 @@
 #   new volumes in uch-dst attached to the destination appliance, copies
 #   over TLS-PSK, boots a new "web01" in uch-dst from the copies, and
 #   gives the old volumes back to the old server;
+# - web01's NIC kept (openstack.ports, as uch_os_discover records it,
+#   keep_ips): the wave makes a port with its MAC and fixed IP on
+#   uchos-dst-net (network_map uchos-net -> uchos-dst-net: a network on
+#   physnet2 with the same addresses, standing for the destination
+#   cloud's, where the MAC and IP the old server still holds on
+#   uchos-net are free; tests/cloud/README.md) before it stops web01,
+#   and boots the new server on it;
 # - the new server boots (its console shows the login prompt) and its
-#   data volume holds what the old one held (read from Ceph);
-# - the same wave again changes nothing and reports the same;
+#   data volume holds what the old one held (read from Ceph); on
+#   uchos-dst-net it answers a ping at the old server's IP from the
+#   MAC the old server had (the gateway's neighbour table, namespace
+#   uchos-dst): the guest's own DHCP on the kept NIC;
+# - the same wave again changes nothing and reports the same, and there
+#   is still one port of the wave's for web01;
 # - web01 again, straight (bench/osp_wave_direct.py: the role's cloud
 #   steps through openstacksdk, its jobs on uchd over HTTPS, no Ansible),
 #   as wave osp1d to a new server web01-direct, after the wave's result
@@ -34,8 +45,8 @@
 # - a wave of db01 saying its data volume is 1 GiB: the new volume is
 #   too small, the copy fails (both attempts), the wave fails naming it,
 #   and both projects are as they were before it (servers, their status
-#   and volumes; volumes, their status and servers): the role's
-#   rollback.
+#   and volumes; volumes, their status and servers; ports): the role's
+#   rollback, which deletes the port it made for db01's NIC too.
 # Phase times go to build/test-logs/cloud-osp-wave.figures.
 source "$UCH_TOP/tests/lib/functions.sh"
 source "$UCH_TOP/tests/lib/cloud.sh"
@@ -141,14 +152,20 @@ for name, s in appl.items():
     s = conn.compute.wait_for_server(s, wait=1200, interval=3)
     ips[name] = [a["addr"] for n in s.addresses.values() for a in n][0]
 step("appliances_active")
+# the workloads' NICs, as the source has them (uch_os_discover's ports)
+nics = []
+for s in (web, db):
+    pt, = src.network.ports(device_id=s.id)
+    f, = pt.fixed_ips
+    nics += [pt.mac_address, f["ip_address"]]
 with open(out, "w") as f:
-    f.write("%s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
-                                     root.id, data.id, db_root.id, db_data.id))
+    f.write("%s %s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
+                                        root.id, data.id, db_root.id, db_data.id, " ".join(nics)))
 PY
   { cat "$T/sdk.log"; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
-read -r src_ip dst_ip root_id data_id db_root_id db_data_id <"$T/ids"
-pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id"
+read -r src_ip dst_ip root_id data_id db_root_id db_data_id web_mac web_ip db_mac db_ip <"$T/ids"
+pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id, its NIC $web_mac $web_ip on uchos-net"
 
 for ip in "$src_ip" "$dst_ip"; do
   ready() { cloud_ssh "$T/id_controller" "$ip" test -f /var/lib/cloud/instance/boot-finished; }
@@ -171,8 +188,13 @@ cat >"$T/inventory.hosts" <<INV
     dst: {ansible_host: $dst_ip, uch_os_server: uch-dst-appliance}
 INV
 ansible_setup uch_sources=src uch_destinations=dst
+# web01's NIC as uch_os_discover records it; the destination's network
+# for uchos-net is uchos-dst-net, where the MAC and IP are free
 cat >"$T/wave.yml" <<WL
 wave: osp1
+openstack:
+  network_map: {uchos-net: uchos-dst-net}
+  keep_ips: true
 vms:
   - name: web01
     disks:
@@ -182,7 +204,15 @@ vms:
       - name: data
         source: {volume: $data_id}
         size: $((1024 * 1024 * 1024))
-    openstack: {server: web01, flavor: uch.guest, network: uchos-net}
+    openstack:
+      server: web01
+      flavor: uch.guest
+      network: uchos-net
+      ports:
+        - network: uchos-net
+          mac: "$web_mac"
+          fixed_ips: [{subnet: uchos-subnet, ip: $web_ip}]
+          security_groups: []
 WL
 play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
   set +e
@@ -248,6 +278,42 @@ PY
 migrated web01 osp1-web01 || die "the migrated server is not as it should be"
 pass "web01 in uch-dst boots from the copied root volume (login prompt); its data volume equals the old one; the old server has its volumes back, stopped"
 
+# nic NAME MAC IP: the server NAME in uch-dst has one port, the wave's,
+# on uchos-dst-net with MAC and IP; and answers there: a ping from the
+# network's gateway (namespace uchos-dst) at IP, whose neighbour table
+# then has MAC for it
+nic() {
+  os_py "$@" <<'PY' >"$T/nic.log" 2>&1 || { cat "$T/nic.log"; return 1; }
+import sys
+import openstack
+name, mac, ip = sys.argv[1:4]
+dst = openstack.connect(cloud="uchos-dst")
+new = dst.compute.find_server(name, ignore_missing=False)
+ports = list(dst.network.ports(device_id=new.id))
+got = [(p.name, dst.network.get_network(p.network_id).name, p.mac_address,
+        [f["ip_address"] for f in p.fixed_ips]) for p in ports]
+assert got == [("osp1-web01-nic0", "uchos-dst-net", mac, [ip])], got
+mine = [p.name for p in dst.network.ports() if p.name.startswith("osp1-web01-")]
+assert mine == ["osp1-web01-nic0"], ("the wave's ports", mine)
+print("ok", got)
+PY
+  local neigh end=$(( SECONDS + 600 ))
+  # the guest has booted (its login prompt): its DHCP on the NIC may
+  # still be under way
+  # an ICMP echo (tests/cloud/ping.py: the machine has no ping(8))
+  until cloud_run ip netns exec uchos-dst /usr/bin/python3 "$UCH_TOP/tests/cloud/ping.py" "$3"; do
+    [ "$SECONDS" -lt "$end" ] || { echo "no answer from $3 on uchos-dst-net in 600 s"; return 1; }
+    sleep 1
+  done
+  neigh=$(cloud_run ip netns exec uchos-dst ip neigh show "$3")
+  case $neigh in
+    *" lladdr $2 "*) ;;
+    *) echo "uchos-dst's neighbour $3: $neigh, not $2"; return 1 ;;
+  esac
+}
+nic web01 "$web_mac" "$web_ip" || die "the migrated server's NIC is not the old one's"
+pass "web01 in uch-dst is on uchos-dst-net on the wave's one port, with the old MAC $web_mac and IP $web_ip, and answers a ping there from that MAC"
+
 cp "$T/reports/osp1.json" "$T/report1.json"
 start=$(date +%s)
 play wave wave2.log
@@ -258,7 +324,8 @@ fi
 cmp <(jq -S 'del(.generated_at)' "$T/report1.json") <(jq -S 'del(.generated_at)' "$T/reports/osp1.json") ||
   die "the rerun's report differs"
 fig wave_rerun_s $(( $(date +%s) - start ))
-pass "the wave again: nothing changed, the same report"
+nic web01 "$web_mac" "$web_ip" || die "the rerun changed the migrated server's NIC"
+pass "the wave again: nothing changed, the same report, one port for web01's NIC"
 
 # --- the same migration straight, for the ratio -----------------------------------
 # bench/osp_wave_direct.py: the role's cloud steps through openstacksdk
@@ -282,6 +349,10 @@ for v in vols:
     dst.block_storage.delete_volume(v)
 for v in vols:
     dst.block_storage.wait_for_delete(v, interval=2, wait=300)
+# its port (Nova does not delete a port it did not make)
+for p in dst.network.ports():
+    if p.name.startswith("osp1-web01-"):
+        dst.network.delete_port(p)
 PY
 jq -n --arg src "$src_ip" --arg dst "$dst_ip" --arg token "$token" --arg key "$T/id_controller" \
   --arg root "$root_id" --arg data "$data_id" '{
@@ -321,6 +392,9 @@ pass "web01 again, straight (bench/osp_wave_direct.py): $(grep wave_direct_s= "$
 # small and the copy fails (twice: uch_vm_attempts)
 cat >"$T/wave-fail.yml" <<WL
 wave: osp2
+openstack:
+  network_map: {uchos-net: uchos-dst-net}
+  keep_ips: true
 vms:
   - name: db01
     disks:
@@ -330,10 +404,19 @@ vms:
       - name: data
         source: {volume: $db_data_id}
         size: $((1024 * 1024 * 1024))
-    openstack: {server: db01, flavor: uch.guest, network: uchos-net}
+    openstack:
+      server: db01
+      flavor: uch.guest
+      network: uchos-net
+      ports:
+        - network: uchos-net
+          mac: "$db_mac"
+          fixed_ips: [{subnet: uchos-subnet, ip: $db_ip}]
+          security_groups: []
 WL
-# what a user of either project sees: servers (status, volumes) and
-# volumes (name, status, servers)
+# what a user of either project sees: servers (status, volumes),
+# volumes (name, status, servers) and ports (name, network, MAC, IPs,
+# what they are bound to)
 clouds_now() {
   os_py <<'PY'
 import json, openstack
@@ -344,7 +427,10 @@ for cloud in ("uchos-src", "uchos-dst"):
         "servers": {s.name: [s.status, sorted(a["id"] for a in s.attached_volumes or [])]
                     for s in c.compute.servers()},
         "volumes": {v.id: [v.name, v.status, sorted(a["server_id"] for a in v.attachments or [])]
-                    for v in c.block_storage.volumes()}}
+                    for v in c.block_storage.volumes()},
+        "ports": {p.id: [p.name, p.network_id, p.mac_address,
+                         sorted(f["ip_address"] for f in p.fixed_ips), p.device_id]
+                  for p in c.network.ports(project_id=c.current_project_id)}}
 print(json.dumps(out, indent=1, sort_keys=True))
 PY
 }
@@ -358,13 +444,15 @@ play wave-fail wave-fail.log
 [ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-fail.log"; die "a wave whose copy fails succeeded"; }
 jq -e '.vms[0] | .name == "db01" and .state == "failed"' "$T/reports/osp2.json" >/dev/null ||
   { cat "$T/reports/osp2.json"; fail_tasks; die "the report does not say db01 failed"; }
-grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" ||
+grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" &&
+  sed -n '/^TASK \[.*Create its ports in the destination cloud.*(db01)/,/^TASK/p' "$T/wave-fail.log" |
+    grep -q "^changed: .*osp2-db01-nic0" ||
   { fail_tasks; die "no rollback in the failed wave"; }
 fig wave_failed_s $(( $(date +%s) - start ))
 clouds_now >"$T/clouds-after" || die "cannot read the clouds"
 diff -u "$T/clouds-before" "$T/clouds-after" ||
   { sed -n '/TASK/h;/fatal\|FAILED/{x;p;x;p}' "$T/wave-fail.log"; die "the failed wave left the clouds changed"; }
-pass "db01's copy failed, reported as failed ($(jq -r '.vms[0].error' "$T/reports/osp2.json" | head -c 200)); both clouds as they were, db01 ACTIVE with its volumes"
+pass "db01's copy failed, reported as failed ($(jq -r '.vms[0].error' "$T/reports/osp2.json" | head -c 200)); both clouds as they were (the port made for db01's NIC deleted), db01 ACTIVE with its volumes"
 
 cloud_down_checked
 fig cloud_down_s "$CLOUD_DOWN_S"

@@ -11,7 +11,7 @@
 # vSphere VM of a wave:
 # its convert request, job ids, plan, report entry, the copy discovery
 # makes of a disk for UCH inspect; discover_openstack's file and its
-# blocked VMs.
+# blocked VMs; the ports of a migrated server (uch_cloud=openstack).
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -272,6 +272,43 @@ check("discover_openstack: the workloads file", uch_os_workloads(found, "w1"),
       {"wave": "w1", "openstack": {"flavor_map": {"f": "f"}}, "vms": found["vms"]})
 check("discover_openstack: an image-backed server is not placed", uch_vm_invalid(found["vms"][0]),
       "source checks: blocked: boots from image i; no volume")
+
+# the new server's ports: a NIC each, MAC kept, IPs where asked, the maps
+from ansible_collections.uch.appliance.plugins.filter.uch_openstack import uch_os_ports
+from ansible.errors import AnsibleFilterError
+nics = [{"id": "p1", "network": "prod", "network_id": "n1", "mac": "fa:16:3e:00:00:01",
+         "fixed_ips": [{"subnet": "prod-v4", "ip": "10.0.0.5"}], "security_groups": ["default", "web"]},
+        {"id": "p2", "network": "back", "network_id": "n2", "mac": "fa:16:3e:00:00:02",
+         "fixed_ips": [{"subnet": "back-v4", "ip": "10.1.0.5"}], "security_groups": [], "keep_ips": True}]
+vm_n = {"name": "web01", "openstack": {"server": "web01", "ports": nics}}
+check("ports: one a NIC, MACs kept, IPs only where asked, the maps",
+      uch_os_ports(vm_n, "w1", {"prod": "dst-prod"}, {"prod-v4": "dst-prod-v4"}, False, {"web": "dst-web"}),
+      [{"name": "w1-web01-nic0", "network": "dst-prod", "mac": "fa:16:3e:00:00:01",
+        "fixed_ips": [{"subnet": "dst-prod-v4"}], "security_groups": ["default", "dst-web"],
+        "description": "UCH wave w1: VM web01, NIC 0 (source port p1)"},
+       {"name": "w1-web01-nic1", "network": "back", "mac": "fa:16:3e:00:00:02",
+        "fixed_ips": [{"ip": "10.1.0.5"}], "security_groups": [],
+        "description": "UCH wave w1: VM web01, NIC 1 (source port p2)"}])
+vm_k = {"name": "web01", "openstack": {"keep_ips": True, "ports": [dict(nics[0], security_groups=None)]}}
+check("ports: the VM keeps its IPs; a network mapped by id; no groups given",
+      uch_os_ports(vm_k, "w1", {"n1": "dst-prod"}, {}, False),
+      [{"name": "w1-web01-nic0", "network": "dst-prod", "mac": "fa:16:3e:00:00:01",
+        "fixed_ips": [{"ip": "10.0.0.5"}], "security_groups": None,
+        "description": "UCH wave w1: VM web01, NIC 0 (source port p1)"}])
+check("ports: none recorded, none made (one port on openstack.network)",
+      uch_os_ports({"name": "a", "openstack": {"network": "prod"}}, "w1"), [])
+def refused(vm, **kw):
+    try:
+        uch_os_ports(vm, "w1", **kw)
+    except AnsibleFilterError as e:
+        return str(e)
+    return "accepted"
+check("ports: a NIC without its MAC is refused, naming the field",
+      refused({"name": "a", "openstack": {"ports": [{"network": "prod"}]}}),
+      "VM a: openstack.ports[0].mac: required (the NIC's MAC address, which the new server keeps)")
+check("ports: keep_ips not a boolean is refused, naming the field",
+      refused({"name": "a", "openstack": {"keep_ips": "sure", "ports": nics}}),
+      "VM a: openstack.keep_ips: must be true or false, not 'sure'")
 finish()
 PY
-pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs"
+pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs, a migrated server's ports"

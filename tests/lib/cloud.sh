@@ -58,9 +58,10 @@ cloud_own_projects() {
     { cat "$T/cloud-projects.log"; die "cannot make the test's projects"; }
 }
 
-# cloud_wipe: delete every server, then every volume, of the projects
-# of CLOUD_PROJECTS (clouds.yaml entries, of CLOUD_YAML when set: what
-# an earlier test on a shared cloud left).
+# cloud_wipe: delete every server, then every volume and every port
+# bound to nothing (a migration's, which Nova does not delete with the
+# server), of the projects of CLOUD_PROJECTS (clouds.yaml entries, of
+# CLOUD_YAML when set: what an earlier test on a shared cloud left).
 CLOUD_PROJECTS=${CLOUD_PROJECTS:-uchos-src uchos-dst}
 cloud_wipe() {
   # shellcheck disable=SC2086  # one word a project
@@ -82,7 +83,11 @@ for cloud in sys.argv[1:]:
         c.block_storage.delete_volume(v)
     for v in vols:
         c.block_storage.wait_for_delete(v, interval=2, wait=300)
-    print(cloud, len(servers), "servers,", len(vols), "volumes deleted")
+    ports = [p for p in c.network.ports(project_id=c.current_project_id)
+             if not p.device_owner and not p.device_id]
+    for p in ports:
+        c.network.delete_port(p)
+    print(cloud, len(servers), "servers,", len(vols), "volumes,", len(ports), "ports deleted")
 PY
 }
 

@@ -19,8 +19,10 @@ description:
     of a C(migrate_wave.yml) workloads file for C(uch_cloud=openstack),
     per VM its disks (the volume it boots from first, then the others
     by device name), each with the volume's id and size in bytes, and
-    C(openstack) with the server's id, its flavor's name and the
-    network of its first port.
+    C(openstack) with the server's id, its flavor's name, the network
+    of its first port and C(ports), its NICs in order (the wave gives
+    the new server a port for each, with the NIC's MAC address; and
+    its fixed IPs when asked, C(keep_ips)).
   - I(names) (regular expressions, any of which the server's name must
     match) and I(tags) (every one of which the server must carry) choose
     the servers.
@@ -30,9 +32,6 @@ description:
     booted from an image (no volume to move; not supported yet), one
     with no volume, a status from which the wave cannot stop it (not
     C(ACTIVE) or C(SHUTOFF)), a volume attached to more than one server.
-    A warning is a server with more than one port (the wave gives the
-    new server one port on one network; the ports are recorded for when
-    it keeps them).
   - A server whose name is not letters, digits, C(.), C(-), C(_) gets
     such a name (other characters replaced by C(-)); its own is kept in
     C(openstack.new_name) for the new server. Two servers that would
@@ -92,8 +91,8 @@ vms:
 openstack:
   description: For the workloads file's C(openstack) mapping - the
     C(source) (C(project_id), C(cloud)), C(flavor_map) and
-    C(network_map) with each flavor and network the VMs use mapped to
-    itself (edit them when the destination's have other names; the
+    C(network_map) with each flavor and network the VMs use (every
+    NIC's) mapped to itself (edit them when the destination's have other names; the
     wave's pre-flight checks them).
   returned: always
   type: dict
@@ -231,19 +230,15 @@ def main():
                                         else f.get('subnet_id')), ip=f.get('ip_address'))
                            for f in pt.fixed_ips or []],
                 security_groups=[groups[g].name if g in groups else g for g in pt.security_group_ids or []]))
-        if len(myports) > 1:
-            reasons.append(_reason('ports', 'warning',
-                                   'the server has %d ports: the new server gets one, on %s (the '
-                                   'others are recorded under openstack.ports)' % (
-                                       len(myports), myports[0]['network'])))
         flavor, fdetails = _flavor(c, s, flavors_by_id)
         if flavor is None:
             reasons.append(_reason('flavor', 'blocked', 'the server\'s flavor is not known (deleted?)'))
         else:
             flavor_map[flavor] = flavor
         network = myports[0]['network'] if myports else None
-        if network:
-            network_map[network] = network
+        for pt in myports:
+            if pt['network']:
+                network_map[pt['network']] = pt['network']
         osd = dict(server=s.id, flavor=flavor)
         if network:
             osd['network'] = network

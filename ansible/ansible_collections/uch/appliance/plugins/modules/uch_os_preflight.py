@@ -20,7 +20,8 @@ description:
   - B(Quotas), for the whole wave at once, C(instances), C(cores) and
     C(ram) (from the destination flavors), C(volumes), C(gigabytes)
     (each disk's C(size) rounded up to GiB, as the wave creates them),
-    C(ports) (one per VM with a network) - against what is left in the
+    C(ports) (one per NIC of a VM's C(openstack.ports), else one per VM
+    with a network) - against what is left in the
     project (its limit less what is in use; C(-1) is no limit).
   - B(Names already there) - a server in the project with the name the
     new server gets (C(openstack.new_name), else the VM's name) that is
@@ -33,7 +34,13 @@ description:
     C(openstack.network)) through I(flavor_map) and I(network_map); a
     map that is given must have an entry for each, and the flavor and
     network it leads to must be visible in the destination project.
-    Without a map the VM's own names are the destination's.
+    Without a map the VM's own names are the destination's.  With
+    I(keep_nics), the same for the network of each NIC of
+    C(openstack.ports) (C(openstack.ports[I].network)), and the subnets
+    of its fixed IPs that I(subnet_map) maps must be on that network;
+    a port of the wave's name (C(WAVE-VM-nicI)) already there with
+    another MAC is a problem (the wave's own, from an earlier run, is
+    not).
   - Also each VM's fields the wave needs with C(uch_cloud=openstack) -
     disks with C(size) and C(source.volume), C(openstack.flavor) - and
     two VMs of one destination server name.
@@ -64,6 +71,17 @@ options:
     description: Source network name to destination network name or id.
     type: dict
     default: {}
+  subnet_map:
+    description: Source subnet name to destination subnet name or id,
+      for the NICs' fixed IPs.
+    type: dict
+    default: {}
+  keep_nics:
+    description: The wave gives each new server a port per NIC of the
+      VM's C(openstack.ports) (the volume_migration role's
+      C(uch_os_keep_nics)); false, one port on C(openstack.network).
+    type: bool
+    default: true
   source_cloud:
     description: The source project's C(clouds.yaml) entry (the same
       I(region_name)); its servers and quota are checked too when given.
@@ -113,7 +131,8 @@ source_needed:
   type: dict
 vms:
   description: Per VM checked, its C(name), C(server) (the new server's
-    name), C(flavor) and C(network) (the destination's, after the maps).
+    name), C(flavor) and C(network) (the destination's, after the maps;
+    with NICs kept, the first's) and C(networks) (each NIC's, in order).
   returned: always
   type: list
   elements: dict
@@ -177,6 +196,8 @@ def main():
         wave=dict(type='str', required=True),
         flavor_map=dict(type='dict', default={}),
         network_map=dict(type='dict', default={}),
+        subnet_map=dict(type='dict', default={}),
+        keep_nics=dict(type='bool', default=True),
         source_cloud=dict(type='str'),
         fail=dict(type='bool', default=True),
     )
@@ -223,12 +244,13 @@ def main():
                 osm.fail('%s %s: look-up' % (kind, name), e)
         return found[(kind, name)]
 
-    def mapped(kind, vm, value, the_map):
-        """The destination's name for VALUE, or None after a problem."""
+    def mapped(kind, vm, value, the_map, field=None):
+        """The destination's name for VALUE, or None after a problem
+        (of FIELD, by default openstack.KIND)."""
         if not the_map:
             return value
         if value not in the_map:
-            problem(vm, 'openstack.' + kind, '%s %s is not in the %s map (%s)' % (
+            problem(vm, field or 'openstack.' + kind, '%s %s is not in the %s map (%s)' % (
                 kind, value, kind, ', '.join(sorted(str(k) for k in the_map)) or 'empty'))
             return None
         return the_map[value]
@@ -306,9 +328,54 @@ def main():
                 if dst_flavor is None:
                     problem(name, 'openstack.flavor', 'flavor %s%s: no such flavor in the destination project' % (
                         fl, ' (mapped from %s)' % fl_name if fl != fl_name else ''))
+        nics = (osv.get('ports') or []) if p['keep_nics'] else []
+        if not isinstance(nics, list):
+            problem(name, 'openstack.ports', 'must be a list of the NICs (network, mac, fixed_ips)')
+            nics = []
+        nic_ports, nic_nets = 0, []
+        for i, nic in enumerate(nics):
+            field = 'openstack.ports[%d]' % i
+            if not isinstance(nic, dict) or not nic.get('mac'):
+                problem(name, field + '.mac', 'required: the NIC\'s MAC address, which the new server keeps')
+                continue
+            # the port the wave makes for it, or made on an earlier run
+            pname = '%s-%s-nic%d' % (p['wave'], name, i)
+            try:
+                there = list(c.network.ports(name=pname, project_id=pid))
+            except Exception as e:
+                osm.fail('port %s: look-up' % pname, e)
+            if not there:
+                nic_ports += 1
+            elif any((x.mac_address or '').lower() != str(nic['mac']).lower() for x in there):
+                problem(name, field, 'port %s exists in the destination project with MAC %s, not the NIC\'s %s' % (
+                    pname, ', '.join(x.mac_address for x in there), nic['mac']))
+            src_net = nic.get('network') or nic.get('network_id')
+            if not src_net:
+                problem(name, field + '.network', 'required: the source network\'s name')
+                continue
+            if src_net not in p['network_map'] and nic.get('network_id') in p['network_map']:
+                src_net = nic['network_id']
+            nt = mapped('network', name, src_net, p['network_map'], field + '.network')
+            if nt is None:
+                continue
+            net = find('network', c.network.find_network, nt)
+            if net is None:
+                problem(name, field + '.network', 'network %s%s: no such network in the destination project' % (
+                    nt, ' (mapped from %s)' % src_net if nt != src_net else ''))
+                continue
+            nic_nets.append(net)
+            for j, f in enumerate(nic.get('fixed_ips') or []):
+                sub = (f or {}).get('subnet') if isinstance(f, dict) else None
+                if sub in p['subnet_map']:
+                    sn = find('subnet', c.network.find_subnet, p['subnet_map'][sub])
+                    if sn is None or sn.network_id != net.id:
+                        problem(name, '%s.fixed_ips[%d].subnet' % (field, j),
+                                'subnet %s (mapped from %s): %s' % (
+                                    p['subnet_map'][sub], sub, 'no such subnet in the destination project'
+                                    if sn is None else 'not on network %s' % nt))
         net_name = osv.get('network')
         dst_net = None
-        if net_name:
+        if net_name and not nics:
             nt = mapped('network', name, net_name, p['network_map'])
             if nt is not None:
                 dst_net = find('network', c.network.find_network, nt)
@@ -317,11 +384,12 @@ def main():
                         nt, ' (mapped from %s)' % net_name if nt != net_name else ''))
         if not ours:
             need['instances'] += 1
-            if net_name:
+            if net_name and not nics:
                 need['ports'] += 1
             if dst_flavor is not None:
                 need['cores'] += int(dst_flavor.vcpus or 0)
                 need['ram'] += int(dst_flavor.ram or 0)
+        need['ports'] += nic_ports
         if src is not None:
             sname = osv.get('server') or name
             try:
@@ -343,9 +411,12 @@ def main():
                         if not any(v.name == clone for v in src_volumes.values()):
                             src_need['volumes'] += 1
                             src_need['gigabytes'] += int(src_volumes[root].size)
+        if nics:
+            dst_net = nic_nets[0] if nic_nets else None
         checked.append(dict(name=name, server=new_name,
                             flavor=dst_flavor.name if dst_flavor is not None else None,
-                            network=dst_net.name if dst_net is not None else None))
+                            network=dst_net.name if dst_net is not None else None,
+                            networks=[n.name for n in nic_nets]))
 
     q = quotas(osm)
     units = dict(ram=' MiB', gigabytes=' GiB')

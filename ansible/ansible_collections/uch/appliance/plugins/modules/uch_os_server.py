@@ -15,9 +15,9 @@ version_added: "0.1.0"
 description:
   - C(present) makes sure a server of this I(name) exists in the project.
     A new one boots from I(boot_volume) or I(image), with I(volumes)
-    attached from the start (block device mappings), on I(network), and
-    is waited for until C(ACTIVE) (a server going to C(ERROR) fails the
-    task with Nova's fault message).
+    attached from the start (block device mappings), on I(network) or
+    on the ports of I(ports), and is waited for until C(ACTIVE) (a
+    server going to C(ERROR) fails the task with Nova's fault message).
   - A server of that name already there is left as it is, but for the
     volumes of I(volumes) it lacks, which are attached (a run cut short
     after the boot completes on the next).
@@ -40,9 +40,17 @@ options:
     description: Name or id of the flavor; required to create.
     type: str
   network:
-    description: Name or id of the network of its one port; none when not
-      given (a server with no network).
+    description: Name or id of the network of its one port; none when
+      neither this nor I(ports) is given (a server with no network).
     type: str
+  ports:
+    description: Names or ids of ports of the project (C(uch_os_port)),
+      one NIC each, in order, instead of I(network) - the NICs keep
+      those ports' MAC addresses and IPs. Each must be free (bound to no
+      server). Nova does not delete them with the server.
+    type: list
+    elements: str
+    default: []
   boot_volume:
     description: Name or id of the volume to boot from.
     type: str
@@ -83,6 +91,15 @@ EXAMPLES = r'''
     boot_volume: wave1-web01-sda
     volumes: [wave1-web01-sdb]
   delegate_to: localhost
+
+- name: The same on the ports that keep its NICs' MACs and IPs
+  uch.appliance.uch_os_server:
+    cloud: destination
+    name: web01
+    flavor: m1.small
+    ports: [wave1-web01-nic0, wave1-web01-nic1]
+    boot_volume: wave1-web01-sda
+  delegate_to: localhost
 '''
 
 RETURN = r'''
@@ -112,6 +129,7 @@ def main():
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         flavor=dict(type='str'),
         network=dict(type='str'),
+        ports=dict(type='list', elements='str', default=[]),
         boot_volume=dict(type='str'),
         image=dict(type='str'),
         volumes=dict(type='list', elements='str', default=[]),
@@ -123,6 +141,8 @@ def main():
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=[('boot_volume', 'image')])
     p = module.params
+    if p['network'] and p['ports']:
+        module.fail_json(msg='network and ports: give one (ports: one NIC each; network: one NIC)')
     osm = OsModule(module)
     c = osm.conn
     s = osm.find_server(p['name'], required=False)
@@ -174,6 +194,18 @@ def main():
         osm.fail('server %s: look-ups' % p['name'], e)
     if flavor is None:
         module.fail_json(msg='flavor: no flavor %s' % p['flavor'])
+    ports = []
+    for name in p['ports']:
+        try:
+            pt = c.network.find_port(name, ignore_missing=True)
+        except Exception as e:  # DuplicateResource among them
+            osm.fail('ports: port %s: look-up' % name, e)
+        if pt is None:
+            module.fail_json(msg='ports: no port %s in project %s' % (name, c.current_project_id))
+        if pt.device_id:
+            module.fail_json(msg='ports: port %s (%s) is bound to %s %s: it cannot go to a new server' % (
+                name, pt.id, pt.device_owner or 'device', pt.device_id))
+        ports.append(pt)
     if p['network'] and net is None:
         module.fail_json(msg='network: no network %s' % p['network'])
     if p['image'] and img is None:
@@ -184,7 +216,8 @@ def main():
             module.fail_json(msg='volume %s (%s) is %s, not available: it cannot go to a new server' % (
                 v.name or v.id, v.id, v.status))
     attrs = dict(name=p['name'], flavor_id=flavor.id,
-                 networks=[dict(uuid=net.id)] if net else 'none')
+                 networks=[dict(port=pt.id) for pt in ports] if ports else
+                 [dict(uuid=net.id)] if net else 'none')
     bdm = []
     if boot:
         bdm.append(dict(boot_index=0, uuid=boot.id, source_type='volume',
