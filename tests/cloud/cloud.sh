@@ -551,6 +551,9 @@ exec 9>&-
 wait_for 120 port_open "$ip" 6789 || die "ceph-mon did not come up"
 inns /usr/bin/python3 "$here/setup.py" ceph >"$state/log/setup-ceph.out" 2>&1 ||
   { tail -20 "$state/log/setup-ceph.out" >&2; die "ceph set-up failed"; }
+# PGs that stay laggy after a stall of the OSD: re-peered (setup.py
+# says why)
+daemon ceph-watch /usr/bin/python3 "$here/setup.py" ceph-watch
 mark "ceph ready"
 
 # --- the other services ---
