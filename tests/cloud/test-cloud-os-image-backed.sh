@@ -8,11 +8,10 @@
 # admin with a member user each, their clouds.yaml in the test's
 # directory):
 # - the UCH appliance booted in each project (as in the wave's test);
-#   "imgvm" in uchimg-src booted from the Debian test guest image
-#   (a flavor of the image's size), with a data volume (random data),
-#   stopped; a line of its own ("uch-imgvm TOKEN") written into /etc/issue
-#   on its disk (guestfish, the server stopped), which neither the image
-#   nor anything else has;
+#   "imgvm" in uchimg-src booted from an image (a flavor of the image's
+#   size), the Debian test guest with a line of this run's own
+#   ("uch-imgvm TOKEN") added to /etc/issue (guestfish, on the host,
+#   before the upload), with a data volume (random data), stopped;
 # - discover_openstack takes it as movable: its first disk the root
 #   from a snapshot (source.snapshot, the flavor's size, image_backed
 #   and the image noted), then the data volume;
@@ -21,8 +20,9 @@
 #   projects are as they were (servers, volumes; no image of theirs);
 # - the discovered file's wave: the server snapshotted, a volume made
 #   from the snapshot and moved as the boot volume, the data volume
-#   moved, a new "imgvm" in uchimg-dst boots from the copy (its console
-#   shows the token line of /etc/issue and the login prompt), its data
+#   moved, a new "imgvm" in uchimg-dst boots from the copy, a volume
+#   (its console shows the token line of /etc/issue and the login
+#   prompt: the source's disk, as nothing in uchimg-dst has it), its data
 #   volume equals the old one (read from Ceph); no snapshot image and no
 #   temporary volume left in either project; the old server stopped
 #   with its data volume back;
@@ -52,6 +52,18 @@ appliance_image=$(head -1 "$T/built")
 guest_image=$("$UCH_TOP/tests/guests/make-debian.sh" qcow2 2>"$T/guest.log") ||
   { tail -20 "$T/guest.log"; die "no Debian test guest"; }
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$T/data.img"
+# the guest with this run's line in /etc/issue (agetty prints it before
+# the login prompt on the serial console)
+mark=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+t0=$(date +%s)
+{
+  qemu-img create -q -f qcow2 -F qcow2 -b "$guest_image" "$T/marked-ov.qcow2" &&
+    guestfish --rw --format=qcow2 -a "$T/marked-ov.qcow2" -i \
+      write-append /etc/issue "uch-imgvm $mark"$'\n' &&
+    qemu-img convert -O qcow2 "$T/marked-ov.qcow2" "$T/imgvm.qcow2" &&
+    rm -f "$T/marked-ov.qcow2"
+} >"$T/mark.log" 2>&1 || { cat "$T/mark.log"; die "cannot write the guest's /etc/issue"; }
+fig mark_written_s $(( $(date +%s) - t0 ))
 
 CLOUD_PROJECTS="uchimg-src uchimg-dst"
 cloud_projects_make() {
@@ -108,16 +120,15 @@ for cloud in ("uchimg-src", "uchimg-dst"):
 PY
 
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-mark=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ssh-keygen -q -t ed25519 -N '' -f "$T/id_controller"
 appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
 
 start=$(date +%s)
-os_py "$appliance_image" "$guest_image" "$T/data.img" "$T/user-data" "$T/ids" \
+os_py "$appliance_image" "$T/imgvm.qcow2" "$T/data.img" "$T/user-data" "$T/ids" "$mark" \
   <<'PY' >"$T/sdk.log" 2>&1 ||
 import base64, os, sys, time
 import openstack
-app_img, guest_img, data_img, user_data, out = sys.argv[1:6]
+app_img, guest_img, data_img, user_data, out, mark = sys.argv[1:7]
 admin = openstack.connect(cloud="uchos")
 src = openstack.connect(cloud="uchimg-src")
 dst = openstack.connect(cloud="uchimg-dst")
@@ -132,7 +143,7 @@ imgs = {}
 for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
                            ("debian", guest_img, "qcow2", {"os_shutdown_timeout": "0"}),
                            ("data", data_img, "raw", {})):
-    iname = "uch-test-" + (key(f) if name != "data" else "data-" + str(os.getpid()))
+    iname = "uch-test-" + (key(f) if name == "uch-appliance" else "%s-%s" % (name, mark))
     imgs[name] = admin.image.find_image(iname) or admin.create_image(
         iname, filename=f, disk_format=fmt, container_format="bare",
         visibility="public", meta=meta, wait=True)
@@ -153,7 +164,6 @@ for conn, name in ((src, "uchimg-src-appliance"), (dst, "uchimg-dst-appliance"))
         networks=[{"uuid": net.id}], config_drive=True, user_data=ud)
 data = src.block_storage.create_volume(name="imgvm-data", size=1, image_id=imgs["data"].id)
 data = src.block_storage.wait_for_status(data, "available", failures=["error"], wait=900)
-admin.image.delete_image(imgs["data"])
 step("data_volume_available")
 vm = src.compute.create_server(
     name="imgvm", image_id=imgs["debian"].id, flavor_id=flavor.id, networks=[{"uuid": net.id}],
@@ -166,6 +176,9 @@ vm = src.compute.wait_for_server(vm, wait=1200, interval=3)
 src.compute.stop_server(vm)
 vm = src.compute.wait_for_server(vm, status="SHUTOFF", wait=600, interval=3)
 step("imgvm_stopped")
+# this run's images: nothing boots from them again
+for name in ("debian", "data"):
+    admin.image.delete_image(imgs[name])
 ips = {}
 for name, s in appl.items():
     conn = src if "src" in name else dst
@@ -179,18 +192,7 @@ PY
   { cat "$T/sdk.log"; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
 read -r src_ip dst_ip vm_id data_id image_id root_gib <"$T/ids"
-pass "appliances at $src_ip and $dst_ip; imgvm booted from image $image_id ($root_gib GiB) with data volume $data_id, stopped"
-
-# the source's own line in /etc/issue, on its disk (nova's instance
-# directory, in the cloud's mount namespace); agetty prints it before
-# the login prompt
-t0=$(date +%s)
-cloud_run env LIBGUESTFS_BACKEND=direct guestfish --rw --format=qcow2 \
-  -a "/var/lib/nova/instances/$vm_id/disk" -i \
-  write-append /etc/issue "uch-imgvm $mark"$'\n' >"$T/guestfish.log" 2>&1 ||
-  { cat "$T/guestfish.log"; die "cannot write imgvm's /etc/issue"; }
-fig mark_written_s $(( $(date +%s) - t0 ))
-pass "imgvm's disk carries the line uch-imgvm $mark in /etc/issue"
+pass "appliances at $src_ip and $dst_ip; imgvm booted from image $image_id ($root_gib GiB, /etc/issue's line uch-imgvm $mark) with data volume $data_id, stopped; the image deleted"
 
 for ip in "$src_ip" "$dst_ip"; do
   ready() { cloud_ssh "$T/id_controller" "$ip" test -f /var/lib/cloud/instance/boot-finished; }
