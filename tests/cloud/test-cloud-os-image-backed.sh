@@ -150,10 +150,11 @@ for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
     imgs[name] = admin.image.get_image(imgs[name].id)
 step("images_uploaded")
 # a flavor of the guest image's size: the root disk the wave moves
+# (512 MiB of RAM: the Debian guest needs no more, the machine is shared)
 gib = -(-int(imgs["debian"].virtual_size or 2 << 30) // (1 << 30))
 fname = "uch.imgboot-%d" % gib
 flavor = admin.compute.find_flavor(fname) or admin.compute.create_flavor(
-    name=fname, ram=768, vcpus=1, disk=gib, is_public=True)
+    name=fname, ram=512, vcpus=1, disk=gib, is_public=True)
 net = admin.network.find_network("uchos-net")
 ud = base64.b64encode(open(user_data, "rb").read()).decode()
 appl = {}
