@@ -16,18 +16,18 @@
 # - discover_openstack.yml writes the workloads file: each VM, its
 #   disks (the boot volume first, ids and sizes), flavor, network,
 #   ports (MACs, IPs), status and checks are compared with what the API
-#   says (d-img blocked: image-backed; d-db, with two ports, ok: the
-#   wave keeps both); a
-#   name filter and a tag filter take d-web alone;
+#   says (d-img movable, its root disk from a snapshot of the flavor's
+#   size; d-db, with two ports, ok: the wave keeps both); a name filter
+#   and a tag filter take d-web alone;
 # - in uchdisc-dst: a server d-db (not the wave's), the wave's own
 #   server d-web booted from the wave's volume disc1-d-web-vda, a volume
 #   disc1-d-web-vdb of another size than the disk's, quotas too small;
 #   migrate_wave.yml with uch_cloud=openstack and maps that lead
 #   nowhere fails in its pre-flight naming each problem (quotas
 #   instances, volumes, gigabytes, ports with their figures, and the
-#   source project's volumes for the clones of the boot volumes; the
-#   name d-db; the volume's size; the flavor map per VM, the network
-#   map per NIC), runs
+#   source project's volumes for the clones of the boot volumes and
+#   d-img's volume from its snapshot; the name d-db; the volume's size;
+#   the flavor map per VM, the network map per NIC), runs
 #   no other play, and neither project has changed;
 # - quotas raised, the volume of the right size, d-db given a new name:
 #   the pre-flight passes, counting only what the wave still has to make
@@ -216,9 +216,10 @@ for name, key, fl in (("d-web", "web", "uch.guest"), ("d-db", "db", "uch.guest")
         atts.append((a.device, v.id, v.size * GiB))
     atts.sort()
     want = [(d, i, sz) for d, i, sz in atts]
-    got = [(d["openstack"]["device"], d["source"]["volume"], d["size"]) for d in vm["disks"]]
+    vdisks = [d for d in vm["disks"] if "volume" in d["source"]]
+    got = [(d["openstack"]["device"], d["source"]["volume"], d["size"]) for d in vdisks]
     assert got == want, (name, got, want)
-    assert [d["name"] for d in vm["disks"]] == [d.rsplit("/", 1)[-1] for d, _, _ in atts], vm["disks"]
+    assert [d["name"] for d in vdisks] == [d.rsplit("/", 1)[-1] for d, _, _ in atts], vm["disks"]
 web, db, img = vms["d-web"], vms["d-db"], vms["d-img"]
 assert web["disks"][0]["source"]["volume"] == ids["volumes"]["web_root"], web["disks"]
 assert [d["size"] for d in db["disks"]] == [GiB, 2 * GiB], db["disks"]
@@ -227,9 +228,13 @@ assert web["openstack"]["tags"] == ["migrate"], web["openstack"]["tags"]
 assert web["checks"] == {"verdict": "ok", "reasons": []}, web["checks"]
 assert db["checks"] == {"verdict": "ok", "reasons": []}, db["checks"]
 assert len(db["openstack"]["ports"]) == 2, db["openstack"]["ports"]
-assert img["checks"]["verdict"] == "blocked" and \
-    [r["check"] for r in img["checks"]["reasons"]] == ["image_backed", "disks"], img["checks"]
-assert img["openstack"]["image"], img["openstack"]
+# d-img, booted from an image: movable, its root disk (the flavor's
+# 4 GiB) from a snapshot
+assert img["checks"] == {"verdict": "ok", "reasons": []}, img["checks"]
+image_id = c.compute.get_server(ids["servers"]["img"]).image.id
+assert img["openstack"]["image"] == image_id, img["openstack"]
+assert img["disks"] == [{"name": "vda", "size": 4 * GiB, "source": {"snapshot": True},
+                         "openstack": {"image_backed": True, "image": image_id}}], img["disks"]
 assert wl["openstack"]["flavor_map"] == {"uch.guest": "uch.guest", "uch.appliance": "uch.appliance"}, \
     wl["openstack"]
 assert wl["openstack"]["network_map"] == {"uchos-net": "uchos-net"}, wl["openstack"]
@@ -306,11 +311,11 @@ wrong=$(jq -r .volumes.wrong "$T/ids.json")
 # every problem, one a line: VM|field|message
 jq -r '.problems[] | "\(.vm // "")|\(.field)|\(.message)"' "$T/bad.json" | sort >"$T/bad.got"
 sort >"$T/bad.want" <<WANT
-|quota.instances|the wave needs 1 more, the destination project has 0 left (quota 2, 2 in use)
-|quota.volumes|the wave needs 2 more, the destination project has 1 left (quota 3, 2 in use)
-|quota.gigabytes|the wave needs 3 GiB more, the destination project has 2 GiB left (quota 5, 3 in use)
-|quota.ports|the wave needs 3 more, the destination project has 0 left (quota 0, 0 in use)
-|source.quota.volumes|the clones of the boot volumes need 2 more, the source project has 0 left (quota 4, 4 in use)
+|quota.instances|the wave needs 2 more, the destination project has 0 left (quota 2, 2 in use)
+|quota.volumes|the wave needs 3 more, the destination project has 1 left (quota 3, 2 in use)
+|quota.gigabytes|the wave needs 7 GiB more, the destination project has 2 GiB left (quota 5, 3 in use)
+|quota.ports|the wave needs 4 more, the destination project has 0 left (quota 0, 0 in use)
+|source.quota.volumes|the clones of the boot volumes and the volumes from snapshots need 3 more, the source project has 0 left (quota 4, 4 in use)
 d-db|name|a server named d-db already exists in the destination project ($dst_db); give the new server another name with openstack.new_name
 d-web|disks[1]|volume disc1-d-web-vdb ($wrong) exists in the destination project with 2 GiB; the wave makes it 1 GiB
 d-web|openstack.flavor|flavor uch.nosuch (mapped from uch.guest): no such flavor in the destination project
@@ -318,16 +323,17 @@ d-db|openstack.flavor|flavor uch.nosuch (mapped from uch.guest): no such flavor 
 d-web|openstack.ports[0].network|network uchos-net is not in the network map (other-net)
 d-db|openstack.ports[0].network|network uchos-net is not in the network map (other-net)
 d-db|openstack.ports[1].network|network uchos-net is not in the network map (other-net)
+d-img|openstack.ports[0].network|network uchos-net is not in the network map (other-net)
 WANT
 diff -u "$T/bad.want" "$T/bad.got" || { cat "$T/bad.log"; die "the pre-flight's problems differ from those expected"; }
 msg=$(jq -r .msg "$T/bad.json")
 case $msg in
-  "pre-flight of the destination project "*": 12 problems: "*"d-db: name: a server named d-db"*) ;;
+  "pre-flight of the destination project "*": 13 problems: "*"d-db: name: a server named d-db"*) ;;
   *) die "the pre-flight's message: $msg" ;;
 esac
 state >"$T/state-after"
 diff -u "$T/state-before" "$T/state-after" || die "the failed pre-flight changed a project"
-pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports, the source's volumes for the clones; the name d-db; a volume's size; the flavor map per VM, the network map per NIC), no play after it runs, neither project changed"
+pass "the wave's pre-flight fails naming every problem (quotas instances, volumes, gigabytes, ports, the source's volumes for the clones and d-img's snapshot; the name d-db; a volume's size; the flavor map per VM, the network map per NIC), no play after it runs, neither project changed"
 
 # --- the pre-flight passes ------------------------------------------------------
 os_py <<'PY' >"$T/fix.log" 2>&1 || { cat "$T/fix.log"; die "raising the quotas failed"; }
@@ -364,21 +370,23 @@ cat >"$T/preflight.yml" <<YML
 YML
 play good.log -i localhost, -c local "$T/preflight.yml"
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/good.log"; die "the pre-flight failed where it should pass"; }
+# d-db's flavor and d-img's
 vcpus=$(os_py <<'PY'
 import openstack
-f = openstack.connect(cloud="uchdisc-dst").compute.find_flavor("uch.guest")
-print(f.vcpus, f.ram)
+c = openstack.connect(cloud="uchdisc-dst")
+f, g = c.compute.find_flavor("uch.guest"), c.compute.find_flavor("uch.appliance")
+print(f.vcpus + g.vcpus, f.ram + g.ram)
 PY
 )
 got=$(jq -r '[(.problems | length), .needed.instances, .needed.volumes, .needed.gigabytes, .needed.ports,
               .needed.cores, .needed.ram, .source_needed.volumes, .source_needed.gigabytes]
              | map(tostring) | join(" ")' "$T/good.json")
-[ "$got" = "0 1 2 3 3 $vcpus 2 2" ] ||
-  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram, in the source volumes gigabytes): $got, not 0 1 2 3 3 $vcpus 2 2"; }
+[ "$got" = "0 2 3 7 4 $vcpus 3 6" ] ||
+  { cat "$T/good.json"; die "the pre-flight (problems, needed instances volumes gigabytes ports cores ram, in the source volumes gigabytes): $got, not 0 2 3 7 4 $vcpus 3 6"; }
 got=$(jq -r '.vms | map("\(.name):\(.server):\(.flavor):\(.network):\(.networks | join(","))") | join(" ")' "$T/good.json")
-[ "$got" = "d-db:d-db-new:uch.guest:uchos-net:uchos-net,uchos-net d-web:d-web:uch.guest:uchos-net:uchos-net" ] ||
+[ "$got" = "d-db:d-db-new:uch.guest:uchos-net:uchos-net,uchos-net d-img:d-img:uch.appliance:uchos-net:uchos-net d-web:d-web:uch.guest:uchos-net:uchos-net" ] ||
   die "the pre-flight's VMs: $got"
-pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (1 server, 2 volumes, 3 GiB, 3 ports, one per NIC: d-web's server and volumes are the wave's own, its port not yet; in the source, 2 clones of 1 GiB)"
+pass "with room, the volume of the right size and a new name for d-db, the pre-flight passes; it counts only what the wave has still to make (2 servers, 3 volumes, 7 GiB, 4 ports, one per NIC: d-web's server and volumes are the wave's own, its port not yet; in the source, 2 clones of 1 GiB and d-img's 4 GiB volume from its snapshot)"
 
 wave wave-good.yml good-wave.log
 grep -q '^PLAY \[Check the pool' "$T/good-wave.log" &&

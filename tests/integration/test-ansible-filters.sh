@@ -309,6 +309,21 @@ check("ports: a NIC without its MAC is refused, naming the field",
 check("ports: keep_ips not a boolean is refused, naming the field",
       refused({"name": "a", "openstack": {"keep_ips": "sure", "ports": nics}}),
       "VM a: openstack.keep_ips: must be true or false, not 'sure'")
+
+# uch_cloud=openstack: what the copies read, the clone of the root
+# volume, the volume from an image-backed root's snapshot
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_os_prepared_disks
+check("openstack: a root from a snapshot and a volume as it is",
+      uch_os_prepared_disks([{"name": "vda", "size": 1, "source": {"snapshot": True}},
+                             {"name": "vdb", "size": 2, "source": {"volume": "v2"}}],
+                            ["n1", "n2"], {}, {"vda": "s1"}),
+      [{"name": "vda", "size": 1, "source": {"volume": "s1"},
+        "destination": {"volume": "n1", "wait_s": 300}},
+       {"name": "vdb", "size": 2, "source": {"volume": "v2"},
+        "destination": {"volume": "n2", "wait_s": 300}}])
+check("openstack: the clone of the root volume",
+      uch_os_prepared_disks([{"name": "vda", "source": {"volume": "v1"}}], ["n1"], {"v1": "c1"})[0]["source"],
+      {"volume": "c1"})
 finish()
 PY
 pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs, a migrated server's ports"

@@ -272,18 +272,24 @@ def uch_export_disk(disk):
     return dict(source=disk['source'], name=disk['name'])
 
 
-def uch_os_prepared_disks(disks, new_ids, clones=None):
+def uch_os_prepared_disks(disks, new_ids, clones=None, snapshots=None):
     """uch_cloud=openstack: the VM's disks as its copies see them, each
     copying onto its new volume (new_ids, in the disks' order; waiting
     for it to be attached) and exported from the volume the source
     appliance has: the clone (clones, {source volume id: clone id}) for
-    the volume the server boots from, which Nova does not detach."""
+    the volume the server boots from, which Nova does not detach; for
+    the disk of a server booted from an image (source.snapshot), the
+    volume made from its snapshot (snapshots, {disk name: volume id})."""
     clones = clones or {}
+    snapshots = snapshots or {}
     out = []
     for disk, vol in zip(disks, new_ids):
         d = dict(disk)
         src = (disk.get('source') or {}).get('volume')
-        if src in clones:
+        if (disk.get('source') or {}).get('snapshot') and disk.get('name') in snapshots:
+            d['source'] = dict((k, v) for k, v in disk['source'].items() if k != 'snapshot')
+            d['source']['volume'] = snapshots[disk['name']]
+        elif src in clones:
             d['source'] = dict(disk['source'], volume=clones[src])
         d['destination'] = dict(volume=vol, wait_s=300)
         out.append(d)

@@ -29,9 +29,18 @@ description:
   - Each VM gets C(checks) as discover_vmware writes them (a C(verdict),
     C(ok), C(warning) or C(blocked), and each reason); the wave does not
     place a blocked VM and its report says why. Blocked are a server
-    booted from an image (no volume to move; not supported yet), one
-    with no volume, a status from which the wave cannot stop it (not
-    C(ACTIVE) or C(SHUTOFF)), a volume attached to more than one server.
+    with no volume (nor an image it boots from), a status from which
+    the wave cannot stop it (not C(ACTIVE) or C(SHUTOFF)), a volume
+    attached to more than one server.
+  - A server booted from an image (its root disk is no volume) is
+    taken too. Its first disk is that root disk, C(source.snapshot)
+    true, its C(size) the flavor's disk (else the image's size), its
+    C(openstack) C(image_backed) true and the C(image) it was booted
+    from. The wave snapshots the stopped server, makes a volume from
+    the snapshot in the source project and moves that as the boot
+    volume, then deletes the snapshot and that volume
+    (ansible/README.md). Disks of the flavor's own (ephemeral, swap)
+    are not moved; a warning says so.
   - A server whose name is not letters, digits, C(.), C(-), C(_) gets
     such a name (other characters replaced by C(-)); its own is kept in
     C(openstack.new_name) for the new server. Two servers that would
@@ -76,8 +85,10 @@ vms:
     C(vms) (ansible/README.md, "Discovery (discover_openstack)"); per VM
     C(name), C(kind) (C(volume)), C(disks) (C(name), the device's last
     part such as C(vda); C(size) in bytes; C(source.volume), the
-    volume's id; C(openstack) with the volume's C(name),
-    C(volume_type), C(availability_zone), C(bootable), C(device)),
+    volume's id, or C(source.snapshot) for the root disk of a server
+    booted from an image; C(openstack) with the volume's C(name),
+    C(volume_type), C(availability_zone), C(bootable), C(device), or
+    C(image_backed) and C(image) for such a root disk),
     C(openstack) (C(server), the server's id; C(flavor), C(network);
     C(new_name) when the name was changed; C(status), C(flavor_details)
     (C(vcpus), C(ram), C(disk)), C(ports) (C(id), C(network),
@@ -130,7 +141,8 @@ def _flavor(c, s, flavors_by_id):
     def get(k):
         return f.get(k) if isinstance(f, dict) and not hasattr(f, 'to_dict') else getattr(f, k, None)
     name = get('original_name') or get('name')
-    details = dict(vcpus=get('vcpus'), ram=get('ram'), disk=get('disk'))
+    details = dict(vcpus=get('vcpus'), ram=get('ram'), disk=get('disk'),
+                   ephemeral=get('ephemeral'), swap=get('swap'))
     fid = get('id')
     if not name and fid:
         fl = flavors_by_id.get(fid)
@@ -141,7 +153,8 @@ def _flavor(c, s, flavors_by_id):
                 fl = None
         if fl is not None:
             name = fl.name
-            details = dict(vcpus=fl.vcpus, ram=fl.ram, disk=fl.disk)
+            details = dict(vcpus=fl.vcpus, ram=fl.ram, disk=fl.disk,
+                           ephemeral=fl.ephemeral, swap=fl.swap)
     return name, details
 
 
@@ -192,11 +205,7 @@ def main():
         vols = [volumes[a.get('id')] for a in s.attached_volumes or [] if a.get('id') in volumes]
         root = root_volume(s, vols)
         image = s.image.id if s.image and s.image.id else None
-        if image:
-            reasons.append(_reason('image_backed', 'blocked',
-                                   'the server boots from image %s, not a volume: the wave moves '
-                                   'volumes (an image-backed server is not supported yet)' % image))
-        if not vols:
+        if not vols and not image:
             reasons.append(_reason('disks', 'blocked', 'the server has no volume'))
         if s.status not in ('ACTIVE', 'SHUTOFF'):
             reasons.append(_reason('status', 'blocked',
@@ -220,6 +229,31 @@ def main():
                                availability_zone=v.availability_zone,
                                bootable=bool(v.is_bootable), device=dev)))
 
+        flavor, fdetails = _flavor(c, s, flavors_by_id)
+        if image:
+            # the root disk: the flavor's disk, else (a flavor of disk 0,
+            # which only an admin may boot from an image) the image's size
+            gib = int(fdetails.get('disk') or 0)
+            if not gib:
+                try:
+                    im = c.image.get_image(image)
+                    gib = -(-int(im.virtual_size or im.size or 0) // 1073741824)
+                except Exception:  # a deleted image
+                    gib = 0
+            if gib:
+                disks.insert(0, dict(
+                    name='vda' if not any(d['name'] == 'vda' for d in disks) else 'root',
+                    size=gib * 1073741824, source=dict(snapshot=True),
+                    openstack=dict(image_backed=True, image=image)))
+            else:
+                reasons.append(_reason('disks', 'blocked',
+                                       'the server boots from image %s, and neither its flavor nor '
+                                       'the image says the size of its root disk' % image))
+            if fdetails.get('ephemeral') or fdetails.get('swap'):
+                reasons.append(_reason('flavor_disks', 'warning',
+                                       'the flavor gives the server an ephemeral or swap disk '
+                                       '(%s GiB, %s MiB): not moved, the new server gets its '
+                                       'flavor\'s' % (fdetails.get('ephemeral') or 0, fdetails.get('swap') or 0)))
         myports = []
         for pt in sorted((x for x in ports if x.device_id == s.id), key=lambda x: (x.created_at or '', x.id)):
             net = networks.get(pt.network_id)
@@ -230,7 +264,6 @@ def main():
                                         else f.get('subnet_id')), ip=f.get('ip_address'))
                            for f in pt.fixed_ips or []],
                 security_groups=[groups[g].name if g in groups else g for g in pt.security_group_ids or []]))
-        flavor, fdetails = _flavor(c, s, flavors_by_id)
         if flavor is None:
             reasons.append(_reason('flavor', 'blocked', 'the server\'s flavor is not known (deleted?)'))
         else:

@@ -42,13 +42,18 @@ description:
     another MAC is a problem (the wave's own, from an earlier run, is
     not).
   - Also each VM's fields the wave needs with C(uch_cloud=openstack) -
-    disks with C(size) and C(source.volume), C(openstack.flavor) - and
-    two VMs of one destination server name.
+    disks with C(size) and C(source.volume) (or C(source.snapshot), the
+    root disk of a server booted from an image), C(openstack.flavor) -
+    and two VMs of one destination server name.
   - With I(source_cloud), B(the source project) too - each VM's server
     there (C(openstack.server), else the VM's name), and Cinder's quota
-    for the clone of the volume it boots from that the wave makes there
-    (C(WAVE-VM-DISK-src), Nova does not detach a root volume), for the
-    whole wave (C(source.quota.volumes), C(source.quota.gigabytes)).
+    for the volumes the wave makes there for the whole wave
+    (C(source.quota.volumes), C(source.quota.gigabytes)) - the clone of
+    the volume a server boots from (C(WAVE-VM-DISK-src), Nova does not
+    detach a root volume), and for a server booted from an image the
+    temporary volume made from its snapshot (C(WAVE-VM-DISK-src) too, of
+    the disk's C(size)); a disk C(source.snapshot) of a server that
+    boots from a volume is a problem.
   - VMs the wave does not move (a C(blocked) verdict under C(checks), a
     C(kind) other than C(volume)) are left out.
   - Reads only; runs on the controller (C(delegate_to) localhost).
@@ -275,8 +280,9 @@ def main():
         sizes = []
         for i, d in enumerate(disks):
             d = d if isinstance(d, dict) else {}
-            if not (d.get('source') or {}).get('volume'):
-                problem(name, 'disks[%d].source.volume' % i, 'required with uch_cloud=openstack (the source volume\'s id)')
+            if not (d.get('source') or {}).get('volume') and not (d.get('source') or {}).get('snapshot'):
+                problem(name, 'disks[%d].source.volume' % i, 'required with uch_cloud=openstack (the source volume\'s id; '
+                        'or source.snapshot: true for the root disk of a server booted from an image)')
             try:
                 size = int(d.get('size'))
                 if size <= 0:
@@ -405,12 +411,24 @@ def main():
                 ss = src.compute.get_server(ss.id)
                 vols = [src_volumes[a.get('id')] for a in ss.attached_volumes or [] if a.get('id') in src_volumes]
                 root = root_volume(ss, vols)
+                image_backed = bool(ss.image and ss.image.id)
                 for i, d in enumerate(disks):
-                    if isinstance(d, dict) and (d.get('source') or {}).get('volume') == root and root:
-                        clone = '%s-%s-%s-src' % (p['wave'], name, d.get('name'))
-                        if not any(v.name == clone for v in src_volumes.values()):
+                    if not isinstance(d, dict):
+                        continue
+                    clone = '%s-%s-%s-src' % (p['wave'], name, d.get('name'))
+                    there = any(v.name == clone for v in src_volumes.values())
+                    if (d.get('source') or {}).get('snapshot'):
+                        if not image_backed:
+                            problem(name, 'disks[%d].source.snapshot' % i,
+                                    'server %s boots from a volume, not an image: give the volume '
+                                    '(source.volume)' % sname)
+                        elif not there:
+                            size = (sizes[i][1] if i < len(sizes) else None) or 0
                             src_need['volumes'] += 1
-                            src_need['gigabytes'] += int(src_volumes[root].size)
+                            src_need['gigabytes'] += -(-size // GiB)
+                    elif (d.get('source') or {}).get('volume') == root and root and not there:
+                        src_need['volumes'] += 1
+                        src_need['gigabytes'] += int(src_volumes[root].size)
         if nics:
             dst_net = nic_nets[0] if nic_nets else None
         checked.append(dict(name=name, server=new_name,
@@ -433,7 +451,8 @@ def main():
         for k in ('volumes', 'gigabytes'):
             left = sq[k]['left']
             if left is not None and src_need[k] > left:
-                problem(None, 'source.quota.' + k, 'the clones of the boot volumes need %d%s more, the source '
+                problem(None, 'source.quota.' + k, 'the clones of the boot volumes and the volumes from '
+                        'snapshots need %d%s more, the source '
                         'project has %d%s left (quota %d, %d in use)' % (
                             src_need[k], units.get(k, ''), left, units.get(k, ''), sq[k]['limit'], sq[k]['in_use']))
         res.update(source_needed=src_need, source_quotas=sq)

@@ -14,7 +14,8 @@ short_description: Create or delete a Cinder volume (over Debian 12's openstacks
 version_added: "0.1.0"
 description:
   - Makes sure a volume of this I(name) exists in the project (empty, from
-    an image, or a clone of another volume) or does not.
+    an image, a clone of another volume, or made from a snapshot of a
+    server booted from an image) or does not.
   - A volume of that name already there is left as it is (C(changed=false));
     when its size is not I(size), the task fails saying so rather than use it.
   - Used by the volume_migration role instead of openstack.cloud.volume,
@@ -41,6 +42,21 @@ options:
   source_volume:
     description: Name or id of a volume to clone (Cinder allows an
       C(in-use) one; stop its server first for a consistent copy).
+    type: str
+  server_snapshot:
+    description:
+      - Name or id of a server booted from an image (no volume to clone);
+        the new volume is made from a snapshot of its disk (Nova's
+        C(createImage)), an image of the volume's I(name) in the project
+        (stop the server first for a consistent copy). The image is
+        deleted once the volume is made or its making failed, as
+        os-migrate's boot_disk_copy does; I(size) is required (at least
+        the server's flavor's disk).
+      - A volume of the name already there is not made again (no second
+        snapshot); an image a run cut short left (one of the name, made
+        by this option) is used, and deleted.
+      - With I(state=absent), any value, an image of the name that such
+        a snapshot left is deleted too (C(changed=true)).
     type: str
   volume_type:
     description: The new volume's type (the cloud's default when not given).
@@ -77,6 +93,14 @@ EXAMPLES = r'''
     source_volume: 3f1c2d3e-aaaa-4bbb-8ccc-0123456789ab
   delegate_to: localhost
 
+- name: A volume from a snapshot of a server booted from an image
+  uch.appliance.uch_os_volume:
+    cloud: source
+    name: wave1-app01-vda-src
+    server_snapshot: app01
+    size: 4
+  delegate_to: localhost
+
 - name: Gone
   uch.appliance.uch_os_volume:
     cloud: source
@@ -99,9 +123,15 @@ id:
   type: str
 '''
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
     OsModule, os_argument_spec, volume_dict, volume_servers)
+
+# the property server_snapshot's images carry (Nova's createImage
+# metadata): only those are used again or deleted by name
+SNAPSHOT_OF = 'uch_snapshot_of'
 
 
 def set_bootable(osm, v, p):
@@ -114,6 +144,54 @@ def set_bootable(osm, v, p):
         osm.fail('volume %s (%s): bootable' % (p['name'], v.id), e)
 
 
+def snapshot_image(osm, name):
+    """The image NAME a server_snapshot made in this project, or None."""
+    c = osm.conn
+    try:
+        imgs = [i for i in c.image.images(name=name, owner=c.current_project_id)
+                if SNAPSHOT_OF in (i.properties or {})]
+    except Exception as e:
+        osm.fail('image %s: look-up' % name, e)
+    return imgs[0] if imgs else None
+
+
+def delete_snapshot_image(osm, img, name):
+    try:
+        osm.conn.image.delete_image(img, ignore_missing=True)
+    except Exception as e:
+        osm.fail('image %s (%s), the snapshot: delete' % (name, img.id), e)
+
+
+def make_snapshot(osm, p):
+    """The image of server p['server_snapshot'] named p['name'], active:
+    one a run cut short left, or a new one (Nova's createImage)."""
+    c = osm.conn
+    s = osm.find_server(p['server_snapshot'])
+    if not (s.image and s.image.id):
+        osm.module.fail_json(msg='server_snapshot: server %s (%s) boots from a volume, not an image; '
+                             'clone its volume (source_volume)' % (p['server_snapshot'], s.id))
+    img = snapshot_image(osm, p['name'])
+    if img is None:
+        try:
+            img = c.compute.create_server_image(s, p['name'], metadata={SNAPSHOT_OF: s.id})
+        except Exception as e:
+            osm.fail('server %s (%s): snapshot %s' % (p['server_snapshot'], s.id, p['name']), e)
+    end = time.time() + p['timeout']
+    while True:
+        try:
+            img = c.image.get_image(img.id)
+        except Exception as e:
+            osm.fail('image %s (%s), the snapshot: status' % (p['name'], img.id), e)
+        if img.status == 'active':
+            return img
+        if img.status in ('killed', 'deleted', 'deactivated') or time.time() > end:
+            delete_snapshot_image(osm, img, p['name'])
+            osm.module.fail_json(msg='server %s (%s): its snapshot %s (%s) is %s%s' % (
+                p['server_snapshot'], s.id, p['name'], img.id, img.status,
+                ' after %d s' % p['timeout'] if img.status not in ('killed', 'deleted', 'deactivated') else ''))
+        time.sleep(2)
+
+
 def main():
     spec = os_argument_spec(
         name=dict(type='str', required=True),
@@ -121,12 +199,13 @@ def main():
         size=dict(type='int'),
         image=dict(type='str'),
         source_volume=dict(type='str'),
+        server_snapshot=dict(type='str'),
         volume_type=dict(type='str'),
         description=dict(type='str'),
         bootable=dict(type='bool'),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           mutually_exclusive=[('image', 'source_volume')])
+                           mutually_exclusive=[('image', 'source_volume', 'server_snapshot')])
     p = module.params
     if p['size'] is not None and p['size'] <= 0:
         module.fail_json(msg='size: must be a positive number of GiB, not %d' % p['size'])
@@ -135,8 +214,11 @@ def main():
     v = osm.find_volume(p['name'], required=False)
 
     if p['state'] == 'absent':
+        img = snapshot_image(osm, p['name']) if p['server_snapshot'] else None
+        if img is not None and not module.check_mode:
+            delete_snapshot_image(osm, img, p['name'])
         if v is None:
-            module.exit_json(changed=False, id=None)
+            module.exit_json(changed=img is not None, id=None)
         if volume_servers(v):
             module.fail_json(msg='volume %s (%s): still attached to server %s; detach it first' % (
                 p['name'], v.id, ', '.join(volume_servers(v))), volume=volume_dict(v), id=v.id)
@@ -150,6 +232,10 @@ def main():
         module.exit_json(changed=True, id=v.id)
 
     if v is not None:
+        # a run cut short after the volume was made left the snapshot
+        img = snapshot_image(osm, p['name']) if p['server_snapshot'] else None
+        if img is not None and not module.check_mode:
+            delete_snapshot_image(osm, img, p['name'])
         if p['size'] is not None and v.size != p['size']:
             module.fail_json(msg='volume %s (%s) exists with size %s GiB, not %d' % (
                 p['name'], v.id, v.size, p['size']), volume=volume_dict(v), id=v.id)
@@ -159,7 +245,7 @@ def main():
             module.fail_json(msg='volume %s (%s) exists in status %s' % (p['name'], v.id, v.status),
                              volume=volume_dict(v), id=v.id)
         if p['bootable'] is None or bool(v.is_bootable) == p['bootable']:
-            module.exit_json(changed=False, volume=volume_dict(v), id=v.id)
+            module.exit_json(changed=img is not None, volume=volume_dict(v), id=v.id)
         if not module.check_mode:
             v = set_bootable(osm, v, p)
         module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
@@ -168,7 +254,8 @@ def main():
     if p['source_volume']:
         attrs['source_volume_id'] = osm.find_volume(p['source_volume']).id
     elif p['size'] is None:
-        module.fail_json(msg='size: required to create volume %s (or give source_volume)' % p['name'])
+        module.fail_json(msg='size: required to create volume %s (or give source_volume)%s' % (
+            p['name'], ' (server_snapshot: at least the server\'s flavor\'s disk)' if p['server_snapshot'] else ''))
     if p['size'] is not None:
         attrs['size'] = p['size']
     if p['image']:
@@ -185,12 +272,29 @@ def main():
         attrs['description'] = p['description']
     if module.check_mode:
         module.exit_json(changed=True, volume=dict(name=p['name']), id=None)
+    img, made = None, False
+    if p['server_snapshot']:
+        img = make_snapshot(osm, p)
+        attrs['image_id'] = img.id
     try:
-        v = c.block_storage.create_volume(**attrs)
-    except Exception as e:
-        osm.fail('volume %s: create' % p['name'], e)
-    if p['wait'] or p['bootable'] is not None:
-        v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
+        try:
+            v = c.block_storage.create_volume(**attrs)
+        except Exception as e:
+            osm.fail('volume %s: create' % p['name'], e)
+        # from a snapshot: waited for whatever wait says, the image is
+        # deleted once Cinder has copied it
+        if p['wait'] or p['bootable'] is not None or img is not None:
+            v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
+        made = True
+    finally:
+        # whatever the outcome; after a failure (fail_json's exit) the
+        # failure is the one reported
+        if img is not None:
+            try:
+                c.image.delete_image(img, ignore_missing=True)
+            except Exception as e:
+                if made:
+                    osm.fail('image %s (%s), the snapshot: delete' % (p['name'], img.id), e)
     if p['bootable'] is not None and bool(v.is_bootable) != p['bootable']:
         v = set_bootable(osm, v, p)
     module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
