@@ -40,6 +40,9 @@ exec 9>"$cache/.lock"
 flock 9
 name=uch-debian
 disk_size=2G
+# /etc/default/grub of both disks (guestfish's quoting): a short menu,
+# the kernel's console on ttyS0 too, which the boot tests read.
+grub_defaults='GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n'
 
 need() {
   for tool; do
@@ -137,7 +140,7 @@ mke2fs /dev/sda1 fstype:ext4 uuid:$uuid label:root
 mount /dev/sda1 /
 tar-in $work/rootfs-grub-pc.tar / xattrs:true acls:true
 write /etc/fstab "UUID=$uuid / ext4 errors=remount-ro 0 1\n"
-write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
+write /etc/default/grub "$grub_defaults"
 sh "grub-install --target=i386-pc \$(grub-probe --target=disk /boot)"
 command "update-grub"
 GF
@@ -176,7 +179,7 @@ mount /dev/sda2 /
 tar-in $work/rootfs-grub-efi-amd64.tar / xattrs:true acls:true
 mkdir-p /boot/efi
 mount /dev/sda1 /boot/efi
-write /etc/default/grub "GRUB_DEFAULT=0\nGRUB_TIMEOUT=1\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"console=tty0 console=ttyS0,115200n8\"\nGRUB_TERMINAL=\"console serial\"\nGRUB_DISABLE_OS_PROBER=true\n"
+write /etc/default/grub "$grub_defaults"
 sh "printf 'UUID=$uuid / ext4 errors=remount-ro 0 1\\nUUID=%s /boot/efi vfat umask=0077 0 1\\n' \$(findmnt -no UUID /boot/efi) >/etc/fstab"
 sh "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"
 command "update-grub"
