@@ -21,7 +21,7 @@ void uch_nbd_error(char *buf, size_t len)
   snprintf(buf, len, "%s", e);
 }
 
-/* nbd_aio_connect_uri() driven by nbd_poll() a second at a time, so
+/* nbd_aio_connect_uri() driven by nbd_poll() 100 ms at a time, so
  * that a peer that never answers is a stall, not a hang (libnbd's own
  * connect waits for ever). */
 static int connect_wait(struct nbd_handle *nbd, const char *uri,

@@ -48,7 +48,8 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite);
  * a time would keep them waiting for as long as the first is open);
  * uch_nbd_preconnect_take() waits for them all and hands over those
  * that connected, in order (none once stopped; the caller owns them);
- * uch_nbd_preconnect_end() waits for them and closes those not taken.
+ * uch_nbd_preconnect_end() stops those still connecting, waits for
+ * them (100 ms at most each) and closes those not taken.
  * A zeroed struct is one with nothing started. */
 #define UCH_PRECONNECT_MAX 16
 
