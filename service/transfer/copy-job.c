@@ -54,13 +54,15 @@ static bool cancelled(void *opaque)
 }
 
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
- * the endpoint's URI.  `keep` (not NULL): the connection measured on is
- * kept there for the copy to read on (NULL when it could not be), and,
- * once it is connected, if the server takes several connections
- * (multi-conn), LINK_CONNS_MIN - 1 more are started in `more` while the
- * source is measured.  Only then: a server that takes one connection
- * (qemu-nbd's default) would leave those waiting, and the measure's
- * own among them, for as long as another is open. */
+ * the endpoint's URI.  `keep` (not NULL): LINK_CONNS_MIN connections
+ * are started at once in `more`, the source is measured on the first to
+ * be ready, which is kept there for the copy to read on (NULL when it
+ * could not be), and the others connect meanwhile; unless the server
+ * does not take several connections (multi-conn): one that takes one
+ * at a time (qemu-nbd's default) keeps the others waiting for as long
+ * as the first is open, so they are given up.  `rtt_ms` (not NULL): the
+ * round trip, probed while the extents are read (one round trip for
+ * both). */
 static int measure(struct runner *r, struct endpoint *src, const char *what,
                    struct extents *e, double *rtt_ms, struct nbd_handle **keep,
                    struct uch_nbd_preconnect *more, struct job_failure *f)
@@ -68,10 +70,18 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
   char err[512], cause[512] = "";
   struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
                            .opaque = r };
-  struct nbd_handle *nbd = uch_nbd_connect(src->uri, NULL, &w, err,
-                                           sizeof err);
+  struct link_probe probe;
+  struct nbd_handle *nbd;
   int ret = -1;
 
+  if (keep && more) {
+    uch_nbd_preconnect_start(more, src->uri, LINK_CONNS_MIN, w.stall_s);
+    nbd = uch_nbd_preconnect_first(more, &w, err, sizeof err);
+    if (nbd && nbd_can_multi_conn(nbd) != 1)
+      uch_nbd_preconnect_stop(more);
+  } else {
+    nbd = uch_nbd_connect(src->uri, NULL, &w, err, sizeof err);
+  }
   if (!nbd && w.stalled) {
     failure_set(f, "timeout", "the source stalled: %s from %s; nothing was "
                 "written: submit the same request again", err,
@@ -79,13 +89,11 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
     return -1;
   }
   if (nbd) {
-    if (keep && more && nbd_can_multi_conn(nbd) == 1)
-      uch_nbd_preconnect_start(more, src->uri, LINK_CONNS_MIN - 1,
-                               stall_timeout_s());
-    ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
     /* across a network, the round trip the copy is sized for */
+    bool probing = rtt_ms && link_rtt_probe_start(nbd, &probe) == 0;
+    ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
     if (ret == 0 && rtt_ms)
-      *rtt_ms = link_rtt_probe(nbd);
+      *rtt_ms = probing ? link_rtt_probe_end(nbd, &probe) : -1;
     /* measured, nothing left in flight: kept for the copy or closed
      * politely; else nbd_close() alone, which drops a block status (or
      * a probe) still in flight */
@@ -219,8 +227,8 @@ static json_object *disk_result(const char *path, const char *format,
 struct disk_copy {
   struct endpoint src, dst, check;
   struct extents ext;
-  /* a raw copy across a network: the connections it reads on, made
-   * while the source is measured (pre[0] the one measured on) */
+  /* a copy across a network: the connections it reads on, all started
+   * at once (pre[0] the first ready, the one measured on) */
   struct uch_nbd_preconnect more;
   struct nbd_handle *pre[LINK_CONNS_MIN];
 };
@@ -335,9 +343,9 @@ int copy_disk_linked(struct runner *r, size_t i,
   if (block_destination_check(path, f) < 0)
     goto dest_error;
   /* across a network, a copy reads on the connection the source was
-   * measured on, and on others connected while it was measured: at
-   * 100 ms each handshake (TCP, TLS, NBD options) is most of a second,
-   * and one after the other they left the link idle for seconds a copy
+   * measured on, and on others connected at the same time: at 100 ms
+   * each handshake (TCP, TLS, NBD options) is several round trips, and
+   * one after the other they left the link idle for seconds a copy
    * (bench/README.md, "Across a WAN") */
   early = network && disk->changes.kind == CHANGES_NONE;
   if (source_open(r, i, source, &d.src, f) < 0 ||
@@ -397,8 +405,9 @@ int copy_disk_linked(struct runner *r, size_t i,
       size_t n = uch_nbd_preconnect_take(&d.more, &d.pre[1],
                                          LINK_CONNS_MIN - 1) +
                  (d.pre[0] != NULL);
-      runner_log(r, "disk %zu: %zu of %d connections connected while the "
-                 "source was measured", i + 1, n, LINK_CONNS_MIN);
+      runner_log(r, "disk %zu: %zu of %d connections connected at once, "
+                 "the source measured on the first", i + 1, n,
+                 LINK_CONNS_MIN);
     }
     if (resumable_copy(r, i, d.src.uri,
                        source->kind == SOURCE_NBD ? source->nbd : NULL,

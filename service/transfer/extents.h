@@ -39,8 +39,8 @@ uint64_t extents_done_at_percent(const struct extents *e, int percent);
  * the worker meanwhile. */
 struct source_wait {
   unsigned stall_s;          /* no answer for as long: a stall; 0: none */
-  /* asked about every second (may be NULL): true ends the wait (a
-   * cancel) */
+  /* asked about at least once a second (may be NULL): true ends the
+   * wait (a cancel) */
   bool (*stop)(void *opaque);
   void *opaque;
   bool stalled, stopped;     /* how the last wait ended */

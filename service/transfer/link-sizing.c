@@ -4,8 +4,6 @@
 #include "transfer/link-sizing.h"
 #include "util/timeutil.h"
 
-#define PROBES 3
-#define PROBE_LEN 4096
 #define PROBE_TIMEOUT_S 3
 
 static const char *const from_name[] = {
@@ -103,34 +101,59 @@ json_object *link_sizing_json(const struct link_sizing *s)
   return o;
 }
 
+/* A probe's answer, timed as libnbd reads it (in whichever nbd_poll()
+ * the caller is in), then retired. */
+static int probe_done(void *opaque, int *error)
+{
+  struct link_probe *p = opaque;
+  double ms = (time_monotonic() - p->sent) * 1000;
+
+  if (*error)
+    p->failed = true;
+  else if (p->best < 0 || ms < p->best)
+    p->best = ms;
+  p->left--;
+  return 1;
+}
+
+int link_rtt_probe_start(struct nbd_handle *nbd, struct link_probe *p)
+{
+  int64_t size = nbd_get_size(nbd);
+  nbd_completion_callback cb = { .callback = probe_done, .user_data = p };
+
+  *p = (struct link_probe){ .best = -1, .sent = time_monotonic() };
+  if (size < LINK_PROBE_LEN) {
+    p->failed = true;
+    return -1;
+  }
+  for (int i = 0; i < LINK_PROBES; i++) {
+    if (nbd_aio_pread(nbd, p->buf[i], LINK_PROBE_LEN, 0, cb, 0) < 0) {
+      p->failed = true;
+      return p->left ? 0 : -1;          /* those sent are waited for */
+    }
+    p->left++;
+  }
+  return 0;
+}
+
+double link_rtt_probe_end(struct nbd_handle *nbd, struct link_probe *p)
+{
+  /* a source that stops answering is the copy's to judge (its stall
+   * timeout), not the probe's to wait on */
+  while (p->left > 0) {
+    if (time_monotonic() - p->sent > PROBE_TIMEOUT_S)
+      return -2;
+    if (nbd_poll(nbd, 100) < 0)
+      return -1;
+  }
+  return p->failed ? -1 : p->best;
+}
+
 double link_rtt_probe(struct nbd_handle *nbd)
 {
-  char buf[PROBE_LEN];
-  double best = -1;
-  int64_t size = nbd_get_size(nbd);
+  struct link_probe p;
 
-  if (size < PROBE_LEN)
+  if (link_rtt_probe_start(nbd, &p) < 0)
     return -1;
-  for (int i = 0; i < PROBES; i++) {
-    double t = time_monotonic();
-    int64_t cookie = nbd_aio_pread(nbd, buf, sizeof buf, 0,
-                                   NBD_NULL_COMPLETION, 0);
-    int done = 0;
-    if (cookie < 0)
-      return -1;
-    /* a source that stops answering is the copy's to judge (its stall
-     * timeout), not the probe's to wait on */
-    while ((done = nbd_aio_command_completed(nbd, cookie)) == 0) {
-      if (time_monotonic() - t > PROBE_TIMEOUT_S)
-        return -2;
-      if (nbd_poll(nbd, 100) < 0)
-        return -1;
-    }
-    if (done < 0)
-      return -1;
-    t = (time_monotonic() - t) * 1000;
-    if (best < 0 || t < best)
-      best = t;
-  }
-  return best;
+  return link_rtt_probe_end(nbd, &p);
 }

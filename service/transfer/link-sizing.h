@@ -56,9 +56,29 @@ void link_sizing_compute(struct link_sizing *s, double rtt_ms, bool rtt_given,
 json_object *link_sizing_json(const struct link_sizing *s);
 
 /* The round trip to the server behind nbd in ms: the fastest of a few
- * 4 KiB reads at offset 0; -1 when a read fails, -2 when one took more
- * than 3 s (it is still in flight: close the handle without waiting).
- * A copy whose round trip could not be measured is sized as on a LAN. */
+ * 4 KiB reads at offset 0, sent together; -1 when a read fails, -2 when
+ * one took more than 3 s (it is still in flight: close the handle
+ * without waiting).  A copy whose round trip could not be measured is
+ * sized as on a LAN.  link_rtt_probe_start() sends them and returns
+ * (-1: none could be sent); each answer is timed in whichever
+ * nbd_poll() on nbd reads it, so the caller may wait on other commands
+ * meanwhile (the source's extents: one round trip for both, where one
+ * after the other took four); link_rtt_probe_end() waits for the rest
+ * and gives the round trip as link_rtt_probe() does.  The struct stays
+ * in place until then, or until the handle is closed. */
+#define LINK_PROBES 3
+#define LINK_PROBE_LEN 4096
+
+struct link_probe {
+  double sent;               /* time_monotonic() */
+  double best;               /* ms, -1 none yet */
+  int left;                  /* in flight */
+  bool failed;
+  char buf[LINK_PROBES][LINK_PROBE_LEN];
+};
+
+int link_rtt_probe_start(struct nbd_handle *nbd, struct link_probe *p);
+double link_rtt_probe_end(struct nbd_handle *nbd, struct link_probe *p);
 double link_rtt_probe(struct nbd_handle *nbd);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "transfer/nbd-connect.h"
 #include "util/timeutil.h"
@@ -20,7 +21,7 @@ void uch_nbd_error(char *buf, size_t len)
   snprintf(buf, len, "%s", e);
 }
 
-/* nbd_aio_connect_uri() driven by nbd_poll() a second at a time, so
+/* nbd_aio_connect_uri() driven by nbd_poll() 100 ms at a time, so
  * that a peer that never answers is a stall, not a hang (libnbd's own
  * connect waits for ever). */
 static int connect_wait(struct nbd_handle *nbd, const char *uri,
@@ -32,7 +33,7 @@ static int connect_wait(struct nbd_handle *nbd, const char *uri,
   if (nbd_aio_connect_uri(nbd, uri) < 0)
     return -1;
   while (nbd_aio_is_connecting(nbd)) {
-    if (nbd_poll(nbd, 1000) < 0)
+    if (nbd_poll(nbd, 100) < 0)
       return -1;
     if (!nbd_aio_is_connecting(nbd))
       break;
@@ -95,13 +96,34 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
   nbd_close(nbd);
 }
 
+static bool preconnect_stopped(void *opaque)
+{
+  struct uch_nbd_preconnect *p = opaque;
+  bool stop;
+
+  pthread_mutex_lock(&p->lock);
+  stop = p->stop;
+  pthread_mutex_unlock(&p->lock);
+  return stop;
+}
+
 static void *preconnect_one(void *opaque)
 {
   struct uch_nbd_preconnect_one *o = opaque;
-  struct source_wait w = { .stall_s = o->stall_s };
-  char why[256];
+  struct uch_nbd_preconnect *p = o->p;
+  struct source_wait w = { .stall_s = o->stall_s, .stop = preconnect_stopped,
+                           .opaque = p };
+  char why[sizeof o->why] = "";
+  struct nbd_handle *nbd = uch_nbd_connect(o->uri, NULL, &w, why,
+                                           sizeof why);
 
-  o->nbd = uch_nbd_connect(o->uri, NULL, &w, why, sizeof why);
+  pthread_mutex_lock(&p->lock);
+  o->nbd = nbd;
+  o->stalled = w.stalled;
+  memcpy(o->why, why, sizeof why);
+  o->done = true;
+  pthread_cond_broadcast(&p->cond);
+  pthread_mutex_unlock(&p->lock);
   return NULL;
 }
 
@@ -111,15 +133,99 @@ void uch_nbd_preconnect_start(struct uch_nbd_preconnect *p, const char *uri,
   memset(p, 0, sizeof *p);
   if (n > UCH_PRECONNECT_MAX)
     n = UCH_PRECONNECT_MAX;
+  if (pthread_mutex_init(&p->lock, NULL) != 0)
+    return;                         /* nothing started */
+  if (pthread_cond_init(&p->cond, NULL) != 0) {
+    pthread_mutex_destroy(&p->lock);
+    return;
+  }
+  p->sync = true;
+  p->n = n;
   for (size_t i = 0; i < n; i++) {
-    p->one[i].uri = uri;
-    p->one[i].stall_s = stall_s;
+    struct uch_nbd_preconnect_one *o = &p->one[i];
+    o->p = p;
+    o->uri = uri;
+    o->stall_s = stall_s;
     /* one that cannot start is one connection fewer: the copy connects
      * what it lacks itself */
-    p->one[i].started = pthread_create(&p->one[i].tid, NULL, preconnect_one,
-                                       &p->one[i]) == 0;
+    pthread_mutex_lock(&p->lock);
+    o->started = pthread_create(&o->tid, NULL, preconnect_one, o) == 0;
+    if (!o->started) {
+      snprintf(o->why, sizeof o->why, "cannot start a thread to connect");
+      o->done = true;
+    }
+    pthread_mutex_unlock(&p->lock);
   }
-  p->n = n;
+}
+
+/* in 100 ms from now */
+static void deadline_in_100ms(struct timespec *ts)
+{
+  clock_gettime(CLOCK_REALTIME, ts);
+  ts->tv_nsec += 100 * 1000 * 1000;
+  if (ts->tv_nsec >= 1000 * 1000 * 1000) {
+    ts->tv_nsec -= 1000 * 1000 * 1000;
+    ts->tv_sec++;
+  }
+}
+
+struct nbd_handle *uch_nbd_preconnect_first(struct uch_nbd_preconnect *p,
+                                            struct source_wait *w,
+                                            char *errbuf, size_t len)
+{
+  struct nbd_handle *nbd = NULL;
+  struct timespec ts;
+
+  if (w)
+    w->stalled = w->stopped = false;
+  if (!p->sync || p->n == 0) {
+    snprintf(errbuf, len, "no connection could be started");
+    return NULL;
+  }
+  pthread_mutex_lock(&p->lock);
+  for (;;) {
+    size_t ended = 0;
+    for (size_t i = 0; i < p->n && !nbd; i++) {
+      if (p->one[i].nbd) {
+        nbd = p->one[i].nbd;
+        p->one[i].nbd = NULL;
+      }
+      ended += p->one[i].done;
+    }
+    if (nbd)
+      break;
+    if (ended == p->n) {
+      /* none connected: the first's words say why */
+      snprintf(errbuf, len, "%s", p->one[0].why);
+      if (w)
+        w->stalled = p->one[0].stalled;
+      break;
+    }
+    if (w && w->stop) {
+      pthread_mutex_unlock(&p->lock);
+      bool stop = w->stop(w->opaque);
+      pthread_mutex_lock(&p->lock);
+      if (stop) {
+        p->stop = true;
+        w->stopped = true;
+        snprintf(errbuf, len, "cancelled");
+        break;
+      }
+    }
+    deadline_in_100ms(&ts);
+    pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+  }
+  pthread_mutex_unlock(&p->lock);
+  return nbd;
+}
+
+void uch_nbd_preconnect_stop(struct uch_nbd_preconnect *p)
+{
+  if (!p->sync)
+    return;
+  pthread_mutex_lock(&p->lock);
+  p->stop = true;
+  pthread_mutex_unlock(&p->lock);
 }
 
 static void preconnect_join(struct uch_nbd_preconnect *p)
@@ -137,6 +243,10 @@ size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
 {
   size_t got = 0;
 
+  /* stopped: those still connecting may wait on a server for as long
+   * as another connection is open; end() waits for them to stop */
+  if (p->stop)
+    return 0;
   preconnect_join(p);
   for (size_t i = 0; i < p->n && got < max; i++)
     if (p->one[i].nbd) {
@@ -148,9 +258,15 @@ size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
 
 void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p)
 {
+  uch_nbd_preconnect_stop(p);
   preconnect_join(p);
   for (size_t i = 0; i < p->n; i++) {
     uch_nbd_disconnect(p->one[i].nbd, true);
     p->one[i].nbd = NULL;
+  }
+  if (p->sync) {
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
+    p->sync = false;
   }
 }

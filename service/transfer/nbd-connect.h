@@ -37,20 +37,31 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite);
 
 /* Connections opened side by side, in the background: across a WAN
  * each handshake (TCP, TLS, NBD options) is several round trips, so a
- * copy connects the connections it will read on while it measures the
- * source on another (bench/README.md, "Across a WAN").
+ * copy connects all the connections it will read on at once, and
+ * measures the source on the first to be ready while the others finish
+ * theirs (bench/README.md, "Across a WAN").
  * uch_nbd_preconnect_start() starts n (at most UCH_PRECONNECT_MAX)
  * connections to uri, each in a thread of its own, each waiting at
- * most stall_s for its handshake; uch_nbd_preconnect_take() waits for
- * them all and hands over those that connected, in order (the caller
- * owns them); uch_nbd_preconnect_end() waits for them and closes those
- * not taken.  A zeroed struct is one with nothing started. */
+ * most stall_s for its handshake; uch_nbd_preconnect_first() waits for
+ * the first of them to connect and hands it over; uch_nbd_preconnect_
+ * stop() gives up on the others (a server that takes one connection at
+ * a time would keep them waiting for as long as the first is open);
+ * uch_nbd_preconnect_take() waits for them all and hands over those
+ * that connected, in order (none once stopped; the caller owns them);
+ * uch_nbd_preconnect_end() stops those still connecting, waits for
+ * them (100 ms at most each) and closes those not taken.
+ * A zeroed struct is one with nothing started. */
 #define UCH_PRECONNECT_MAX 16
 
+struct uch_nbd_preconnect;
+
 struct uch_nbd_preconnect_one {
+  struct uch_nbd_preconnect *p;
   const char *uri;
   unsigned stall_s;
   struct nbd_handle *nbd;
+  bool done, stalled;        /* its handshake ended; how */
+  char why[256];             /* libnbd's words when it failed */
   pthread_t tid;
   bool started;
 };
@@ -58,13 +69,26 @@ struct uch_nbd_preconnect_one {
 struct uch_nbd_preconnect {
   size_t n;
   bool joined;
+  bool stop;                 /* under lock: those still connecting end */
+  bool sync;                 /* lock and cond made */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;       /* one more ended its handshake */
   struct uch_nbd_preconnect_one one[UCH_PRECONNECT_MAX];
 };
 
 void uch_nbd_preconnect_start(struct uch_nbd_preconnect *p, const char *uri,
                               size_t n, unsigned stall_s);
+/* The first connection to connect, handed over (the caller owns it),
+ * or NULL once none can: errbuf says why (the first started's libnbd
+ * words, or its stall: w->stalled), or w->stop (asked in this thread
+ * every 100 ms; may be NULL) said to stop (w->stopped; the others are
+ * stopped too).  w->stall_s is not used: each connection has its own. */
+struct nbd_handle *uch_nbd_preconnect_first(struct uch_nbd_preconnect *p,
+                                            struct source_wait *w,
+                                            char *errbuf, size_t len);
+void uch_nbd_preconnect_stop(struct uch_nbd_preconnect *p);
 /* Up to max of the connections that connected into out; returns how
- * many (0 when none did or none was started). */
+ * many (0 when none did, none was started, or they were stopped). */
 size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
                                struct nbd_handle **out, size_t max);
 void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p);

@@ -8,10 +8,11 @@
 #   sizing it chose: the round trip it measured (the proxy's 100 ms at
 #   least), the bandwidth it assumed, connections x reads >= twice the
 #   bandwidth-delay product; its log says its 4 connections were made
-#   while the source was measured and that it read over them;
-# - from a server that takes one connection (qemu-nbd -e 1): equal, read
-#   over the one (the others are started only once the server says it
-#   takes several);
+#   at once (the source measured on the first ready) and that it read
+#   over them;
+# - from a server that takes one connection at a time (qemu-nbd -e 1):
+#   equal, read over the one it served (the others, waiting behind it,
+#   given up once it says it does not take several);
 # - onto qcow2 (the same copy into qemu-nbd, not nbdcopy) with the
 #   request's "link": the same, the given round trip and bandwidth named
 #   as the request's, its connections (at most qemu-nbd's 4) made while
@@ -77,18 +78,18 @@ sz=$(sized raw)
 [ "$(jq -r '.rtt_from + " " + .bandwidth_from' <<<"$sz")" = "measured assumed" ] ||
   die "raw: where the figures came from: $sz"
 grep -q "link: rtt" "$T/state/jobs/raw/job.log" || die "raw: the log says nothing of the link"
-# its connections were made while the source was measured, not one after
-# the other once it was (each a handshake of several round trips)
-grep -q "disk 1: 4 of 4 connections connected while the source was measured" \
-  "$T/state/jobs/raw/job.log" || die "raw: not connected while measuring: $(cat "$T/state/jobs/raw/job.log")"
+# its connections were made at once, not one after the other (each a
+# handshake of several round trips)
+grep -q "disk 1: 4 of 4 connections connected at once, the source measured on the first" \
+  "$T/state/jobs/raw/job.log" || die "raw: not connected at once: $(cat "$T/state/jobs/raw/job.log")"
 grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" \
   "$T/state/jobs/raw/job.log" || die "raw: not read over the connections sized: $(cat "$T/state/jobs/raw/job.log")"
 pass "raw copy across ${RTT} ms equal; sizing $(jq -c '{rtt_ms, connections, requests, request_size, in_flight_bytes}' <<<"$sz")"
 
 # a server that takes one connection at a time (qemu-nbd's default,
-# shared=1): the copy's other connections are not started while it
-# measures (the measure's own could be the one left waiting), and it
-# reads over the one
+# shared=1): of the four started at once it serves one, the source is
+# measured on that one, the others (waiting behind it for as long as it
+# is open) are given up, and the copy reads over the one
 qport=$(free_port)
 ip netns exec "$NS" qemu-nbd -r -t -e 1 -f raw -b "$NET.2" -p "$qport" \
   --pid-file="$T/qemu-nbd.pid" "$T/disk.img" >>"$T/qemu-nbd.log" 2>&1 &
@@ -96,7 +97,7 @@ cleanup_add "kill $!"
 wait_for 10 test -s "$T/qemu-nbd.pid" || die "qemu-nbd did not start: $(cat "$T/qemu-nbd.log")"
 job_succeeds one <(copy_json one "{\"nbd\": \"nbd://$NET.2:$qport/\"}" "$T/one.img") 120
 cmp "$T/disk.img" "$T/one.img" || die "the copy from a server of one connection differs"
-grep -q "disk 1: 1 of 4 connections connected while the source was measured" "$T/state/jobs/one/job.log" &&
+grep -q "disk 1: 1 of 4 connections connected at once, the source measured on the first" "$T/state/jobs/one/job.log" &&
   grep -qE "disk 1: copying from offset 0 over 1 connection(,|$)" "$T/state/jobs/one/job.log" ||
   die "one: not read over the one connection: $(cat "$T/state/jobs/one/job.log")"
 pass "raw copy from a server of one connection equal, read over that one"
@@ -116,8 +117,8 @@ jq -e --argjson bits "$BITS" --argjson rtt "$RTT" \
    .bandwidth_bits == $bits and .connections <= 4' <<<"$sz" >/dev/null ||
   die "q: not the request's link, or past qemu-nbd's 4 clients: $sz"
 grep -q "link: rtt" "$T/state/jobs/q/job.log" || die "q: the log says nothing of the link"
-grep -q "disk 1: 4 of 4 connections connected while the source was measured" \
-  "$T/state/jobs/q/job.log" || die "q: not connected while measuring: $(cat "$T/state/jobs/q/job.log")"
+grep -q "disk 1: 4 of 4 connections connected at once, the source measured on the first" \
+  "$T/state/jobs/q/job.log" || die "q: not connected at once: $(cat "$T/state/jobs/q/job.log")"
 grep -q "disk 1: copying from offset 0 over $(jq -r .connections <<<"$sz") connections" \
   "$T/state/jobs/q/job.log" || die "q: not read over the connections sized: $(cat "$T/state/jobs/q/job.log")"
 ! grep -q "running nbdcopy" "$T/state/jobs/q/job.log" || die "q: copied by nbdcopy"

@@ -5,7 +5,15 @@
  * over at most what is asked, end closes the rest; a second take gets
  * nothing.  Against a server that accepts and never speaks: each ends
  * at its stall bound, none is handed over.  Against nobody: none.  A
- * zeroed struct ends without having started anything. */
+ * zeroed struct ends without having started anything.
+ * uch_nbd_preconnect_first: the first ready handed over, the others
+ * taken after it; none ready: the first's words, its stall, or a stop;
+ * against a server of one connection at a time (qemu-nbd -e 1) the
+ * first comes while the others wait, and once stopped they are not
+ * taken and end() does not wait their stall bound.
+ * link_rtt_probe_start/end: the probes travel with a block status (a
+ * server delaying both by 300 ms: the round trip >= 300 ms, and both
+ * in well under twice it). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +25,36 @@
 
 #include "runner/runner.h"
 #include "transfer/endpoint.h"
+#include "transfer/link-sizing.h"
 #include "transfer/nbd-connect.h"
 #include "util/failure.h"
+#include "util/timeutil.h"
 #include "tap.h"
 
 #define MiB (1024 * 1024)
+
+static bool stop_now(void *opaque)
+{
+  (void)opaque;
+  return true;
+}
+
+/* a server of ours on dir/NAME.sock: nbdkit or qemu-nbd, argv after
+ * the tool's name; its pid file waited for */
+static struct child *server(struct runner *r, const char *tool,
+                            const char *const *args, const char *pidfile)
+{
+  struct argv a = { 0 };
+  struct child *ch;
+
+  if (argv_add(&a, tool) < 0 || argv_addv(&a, args) < 0)
+    return NULL;
+  ch = child_spawn(&r->kids, tool, &a, -1);
+  argv_free(&a);
+  for (int i = 0; ch && i < 100 && access(pidfile, F_OK) != 0; i++)
+    usleep(100 * 1000);
+  return ch;
+}
 
 int main(void)
 {
@@ -101,6 +134,129 @@ int main(void)
   uch_nbd_preconnect_end(&p);
   close(fd);
   unlink(sock);
+
+  /* first: the first ready, then the others in order after it */
+  {
+    struct source_wait w = { 0 };
+    char err[256] = "";
+    struct nbd_handle *first;
+
+    uch_nbd_preconnect_start(&p, s.uri, 3, 5);
+    first = uch_nbd_preconnect_first(&p, &w, err, sizeof err);
+    ok(first && nbd_get_size(first) == 8 * MiB, "first: one connected");
+    n = uch_nbd_preconnect_take(&p, got, 3);
+    is_int((int)n, 2, "then take: the other two");
+    ok(got[0] != first && got[1] != first, "not the first again");
+    uch_nbd_preconnect_end(&p);
+    uch_nbd_disconnect(first, true);
+    for (size_t i = 0; i < n; i++)
+      uch_nbd_disconnect(got[i], true);
+  }
+
+  /* the probes travel with the extents: one round trip for both */
+  {
+    char dsock[128], dpid[128], duri[256], err[256];
+    const char *args[] = { "-f", "-U", dsock, "-P", dpid, "--filter=delay",
+                           "memory", "8M", "delay-read=300ms",
+                           "delay-extents=300ms", NULL };
+    struct child *ch;
+    struct nbd_handle *nbd;
+    struct link_probe probe;
+    struct extents e = { 0 };
+    double t, ms;
+
+    snprintf(dsock, sizeof dsock, "%s/delay.sock", dir);
+    snprintf(dpid, sizeof dpid, "%s/delay.pid", dir);
+    snprintf(duri, sizeof duri, "nbd+unix:///?socket=%s", dsock);
+    ch = server(&r, "nbdkit", args, dpid);
+    nbd = ch ? uch_nbd_connect(duri, NULL, NULL, err, sizeof err) : NULL;
+    ok(nbd != NULL, "nbdkit delaying reads and extents by 300 ms");
+    if (nbd) {
+      t = time_monotonic();
+      ok(link_rtt_probe_start(nbd, &probe) == 0, "probes sent");
+      ok(extents_from_nbd(nbd, &e, NULL, err, sizeof err) == 0 &&
+         e.size == 8 * MiB, "the extents read meanwhile");
+      ms = link_rtt_probe_end(nbd, &probe);
+      t = (time_monotonic() - t) * 1000;
+      ok(ms >= 300 && ms < 3000, "the round trip: %.0f ms >= 300", ms);
+      ok(t < 550, "probes and extents together in %.0f ms (one after the "
+         "other: >= 600)", t);
+      ms = link_rtt_probe(nbd);
+      ok(ms >= 300, "link_rtt_probe alone: %.0f ms", ms);
+      uch_nbd_disconnect(nbd, true);
+      extents_free(&e);
+    }
+    if (ch) {
+      child_stop(&r.kids, ch);
+      child_release(&r.kids, ch);
+    }
+  }
+
+  /* a server of one connection at a time: the first comes, the others
+   * wait behind it; stopped, they are not taken and end does not wait
+   * for their stall bound */
+  if (access("/usr/bin/qemu-nbd", X_OK) == 0) {
+    char qsock[128], qpid[128], quri[256], err[256] = "";
+    const char *args[] = { "-r", "-t", "-e", "1", "-f", "raw", "-k", qsock,
+                           "--pid-file", qpid, file, NULL };
+    struct source_wait w = { 0 };
+    struct nbd_handle *first;
+    struct child *ch;
+    double t;
+
+    snprintf(qsock, sizeof qsock, "%s/one.sock", dir);
+    snprintf(qpid, sizeof qpid, "%s/one.pid", dir);
+    snprintf(quri, sizeof quri, "nbd+unix:///?socket=%s", qsock);
+    ch = server(&r, "qemu-nbd", args, qpid);
+    ok(ch != NULL, "qemu-nbd -e 1");
+    t = time_monotonic();
+    uch_nbd_preconnect_start(&p, quri, 3, 30);
+    first = uch_nbd_preconnect_first(&p, &w, err, sizeof err);
+    ok(first && nbd_pread(first, &byte, 1, MiB, 0) == 0 && byte == 'U',
+       "first: the one served, reading the source");
+    ok(first && nbd_can_multi_conn(first) != 1, "no multi-conn said");
+    uch_nbd_preconnect_stop(&p);
+    ok(uch_nbd_preconnect_take(&p, got, 2) == 0, "stopped: none taken");
+    uch_nbd_preconnect_end(&p);
+    t = time_monotonic() - t;
+    ok(t < 10, "end did not wait their 30 s stall bound (%.1f s)", t);
+    uch_nbd_disconnect(first, true);
+    if (ch) {
+      child_stop(&r.kids, ch);
+      child_release(&r.kids, ch);
+    }
+  } else {
+    printf("# qemu-nbd not installed: one connection at a time not tried\n");
+  }
+
+  /* none ready: nobody, a mute server (stall), a stop */
+  {
+    struct source_wait w = { 0 };
+    char err[256] = "";
+
+    unlink(sock);
+    uch_nbd_preconnect_start(&p, uri, 2, 1);
+    ok(!uch_nbd_preconnect_first(&p, &w, err, sizeof err) && err[0] &&
+       !w.stalled && !w.stopped, "first, nobody listening: NULL (%s)", err);
+    uch_nbd_preconnect_end(&p);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        listen(fd, 16) < 0)
+      return 1;
+    uch_nbd_preconnect_start(&p, uri, 2, 1);
+    ok(!uch_nbd_preconnect_first(&p, &w, err, sizeof err) && w.stalled,
+       "first, a mute server: NULL, stalled");
+    is_str(err, "no answer while connecting (TCP connect, TLS or NBD "
+           "handshake) for 1 s (stall_timeout)", "the stall named");
+    uch_nbd_preconnect_end(&p);
+    w = (struct source_wait){ .stop = stop_now };
+    uch_nbd_preconnect_start(&p, uri, 2, 30);
+    ok(!uch_nbd_preconnect_first(&p, &w, err, sizeof err) && w.stopped &&
+       strcmp(err, "cancelled") == 0, "first, stopped: NULL, cancelled");
+    uch_nbd_preconnect_end(&p);
+    close(fd);
+    unlink(sock);
+  }
 
   endpoint_stop(&r, &s);
   children_done(&r.kids);
