@@ -43,6 +43,15 @@ class ActionModule(LedgerStepAction):
             ledgers = [Ledger(args['dir'], str(args['wave']), str(v)) for v in vms]
         except LedgerError as e:
             raise AnsibleActionFail('uch_ledger: %s' % e)
+        try:
+            return self.undo(result, ledgers, state, task_vars)
+        finally:
+            # the temporary folder the undo steps' modules made
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    def undo(self, result, ledgers, state, task_vars):
+        """Each ledger's open records, undone with state=absent."""
+        args = self._task.args
         out, changed = {}, False
         for led in ledgers:
             try:

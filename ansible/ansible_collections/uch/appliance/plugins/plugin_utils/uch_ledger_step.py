@@ -65,9 +65,13 @@ class LedgerStepAction(ActionBase):
         args = dict(self._task.args)
         option = args.pop('ledger', None)
         module = self._task.resolved_action or self._task.action
-        # check mode changes nothing: nothing to record
-        if not option or self._task.check_mode:
-            result.update(self.run_module(module, args, task_vars))
-            return result
-        result.update(self.step(ledger_of(option), module, args, task_vars))
+        try:
+            # check mode changes nothing: nothing to record
+            if not option or self._task.check_mode:
+                result.update(self.run_module(module, args, task_vars))
+            else:
+                result.update(self.step(ledger_of(option), module, args, task_vars))
+        finally:
+            # the temporary folder the module runs made, as action normal
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
