@@ -226,25 +226,25 @@ play() { # PLAYBOOK FILE LOG: to its end; its rc in $T/rc
   echo $? >"$T/rc"
   set -e
 }
-# LEDGER JQ: the ledger file has a record JQ selects
+# LEDGER JQ [N]: the ledger file has N records (1) JQ selects
 has_record() {
-  [ -s "$1" ] && jq -e "[.records[] | select($2)] | length > 0" "$1" >/dev/null 2>&1
+  [ -s "$1" ] && jq -e "[.records[] | select($2)] | length >= ${3:-1}" "$1" >/dev/null 2>&1
 }
-# FILE LOG LEDGER JQ WHAT: the wave run, killed (its whole session,
-# SIGKILL) as soon as its ledger has a record JQ selects
+# FILE LOG LEDGER JQ N WHAT: the wave run, killed (its whole session,
+# SIGKILL) as soon as its ledger has N records JQ selects
 crash_at() {
   local t0=$SECONDS
   play_bg migrate_wave.yml "$1" "$2"
-  hit() { has_record "$3" "$4" || ! kill -0 "$PLAY_PID" 2>/dev/null; }
+  hit() { has_record "$3" "$4" "$5" || ! kill -0 "$PLAY_PID" 2>/dev/null; }
   wait_for 1800 hit "$@" || true
-  if ! has_record "$3" "$4"; then
+  if ! has_record "$3" "$4" "$5"; then
     kill -9 -- -"$PLAY_PID" 2>/dev/null || true
     tail -40 "$T/$2"
-    die "the wave never got to $5"
+    die "the wave never got to $6"
   fi
   kill -9 -- -"$PLAY_PID" 2>/dev/null || true
   wait "$PLAY_PID" 2>/dev/null || true
-  fig "crash_$(echo "$5" | tr -c 'a-z0-9\n' _)_s" $(( SECONDS - t0 ))
+  fig "crash_$(echo "$6" | tr -c 'a-z0-9\n' _)_s" $(( SECONDS - t0 ))
 }
 # the wave's open records, as uch_ledger (state present) lists them
 ledger_open() {  # WAVE
@@ -259,14 +259,16 @@ jq -e '."uchled-src".servers | map(select(.[0] == "lvm")) == [["lvm", "ACTIVE", 
 # --- a wave that fails, its first run killed after the stop --------------------------
 L=$T/ledger/ledgbad/lvm.json
 crash_at wave-bad.yml wave-bad1.log "$L" \
-  '.phase == "begin" and .kind == "volume" and .op == "create" and (.ident.name | endswith("-root-src"))' \
+  '.phase == "begin" and .kind == "volume" and .op == "create" and (.ident.name | endswith("-root-src"))' 1 \
   "the clone's begin"
 jq -e '[.records[] | select(.kind == "power" and .op == "stop" and .phase == "begin")][0].was == "ACTIVE"' "$L" \
   >/dev/null || { cat "$L"; die "the ledger does not say lvm was ACTIVE before the stop"; }
 os_py <<'PY' || die "lvm is not stopped after the crash"
 import openstack
 c = openstack.connect(cloud="uchled-src")
-assert c.compute.find_server("lvm").status == "SHUTOFF"
+# (a server found by name comes from the list, without its status)
+s = c.compute.get_server(c.compute.find_server("lvm").id)
+assert s.status == "SHUTOFF", s.status
 PY
 pass "the failing wave killed at the clone's begin: lvm stopped, the ledger says it was ACTIVE"
 t0=$(date +%s)
@@ -288,11 +290,12 @@ pass "its rerun failed the copy and rolled back from the ledger: both projects a
 
 # --- the wave, killed twice, then to its end -------------------------------------
 L=$T/ledger/ledg1/lvm.json
+# (the role attaches them there by id: the second such attachment)
 crash_at wave.yml wave1.log "$L" \
-  '.phase == "end" and .kind == "attachment" and .op == "attach" and (.ident.volume | test("ledg1-lvm-data$"))' \
-  "the new data volume attached to the destination appliance"
+  '.phase == "end" and .kind == "attachment" and .op == "attach" and .cloud == "uchled-dst"' 2 \
+  "the new volumes attached to the destination appliance"
 pass "the wave killed once its new volumes are on the destination appliance"
-crash_at wave.yml wave2.log "$L" '.phase == "begin" and .kind == "server" and .op == "create"' \
+crash_at wave.yml wave2.log "$L" '.phase == "begin" and .kind == "server" and .op == "create"' 1 \
   "the new server's begin"
 pass "the wave killed again at the new server's create"
 t0=$(date +%s)
