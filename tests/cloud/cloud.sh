@@ -57,7 +57,10 @@ inns() { nsenter -t "$(holder_pid)" -n -m -u -p -- env PATH="$state/bin:$syspath
 # STATE/log/NAME.out.
 daemon() {
   local name=$1; shift
-  inns setsid -f "$@" >"$state/log/$name.out" 2>&1 </dev/null
+  # fd 9 closed: the database cache's lock, held until keystone's
+  # set-up is done; a daemon (keystone) that kept it would block every
+  # other cloud's "up" of the same cache for as long as it runs
+  inns setsid -f "$@" >"$state/log/$name.out" 2>&1 </dev/null 9>&-
 }
 # wait_for SECONDS CMD...
 wait_for() {

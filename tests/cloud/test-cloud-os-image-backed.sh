@@ -266,7 +266,7 @@ wave wave-bad.yml wave-bad.log
 [ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-bad.log"; die "a wave with a too small root succeeded"; }
 jq -e '.vms[0] | .name == "imgvm" and .state == "failed"' "$T/reports/osimgbad.json" >/dev/null ||
   { cat "$T/reports/osimgbad.json"; tail -60 "$T/wave-bad.log"; die "the report does not say imgvm failed"; }
-grep -q 'Rollback: the clone of the boot volume deleted (imgvm)' "$T/wave-bad.log" ||
+grep -q 'Rollback: what the wave did in both clouds, undone from its ledger (imgvm)' "$T/wave-bad.log" ||
   { tail -80 "$T/wave-bad.log"; die "no rollback in the failed wave"; }
 fig wave_failed_s $(( $(date +%s) - t0 ))
 clouds_now >"$T/clouds-after" || die "cannot read the clouds"

@@ -444,7 +444,7 @@ play wave-fail wave-fail.log
 [ "$(cat "$T/rc")" != 0 ] || { cat "$T/wave-fail.log"; die "a wave whose copy fails succeeded"; }
 jq -e '.vms[0] | .name == "db01" and .state == "failed"' "$T/reports/osp2.json" >/dev/null ||
   { cat "$T/reports/osp2.json"; fail_tasks; die "the report does not say db01 failed"; }
-grep -q 'Rollback: the source server started again (db01)' "$T/wave-fail.log" &&
+grep -q 'Rollback: what the wave did in both clouds, undone from its ledger (db01)' "$T/wave-fail.log" &&
   sed -n '/^TASK \[.*Create its ports in the destination cloud.*(db01)/,/^TASK/p' "$T/wave-fail.log" |
     grep -q "^changed: .*osp2-db01-nic0" ||
   { fail_tasks; die "no rollback in the failed wave"; }

@@ -183,6 +183,10 @@ check("... with OpenStack, a VM done before goes through its lane (its new serve
       ["d", "e", "f", "a", "g"])
 check("uch_job_refs of a uch_jobs result: the jobs it has",
       uch_job_refs({"jobs": [{"id": "x", "job": {"id": "x"}}, {"id": "y", "job": None}]}), [{"id": "x"}])
+check("uch_job_refs of uch_job_info's jobs, those of the VMs named (undo_wave)",
+      [uch_job_refs([copy_a, copy_a2, job("w-b-sda", "copy", "failed", "b")]),
+       uch_job_refs([copy_a, job("w-b-sda", "copy", "failed", "b")], ["b"])],
+      [[{"id": "w-a-sda"}, {"id": "w-a-sdb"}, {"id": "w-b-sda"}], [{"id": "w-b-sda"}]])
 
 # UCH inspect's verdict joined with discovery's source checks
 from ansible_collections.uch.appliance.plugins.filter.uch_vmware import (

@@ -658,7 +658,12 @@ def uch_lanes_left(placement, batch_done, wave_jobs, inplace_default=False, clou
 
 def uch_job_refs(result, names=None):
     """[{id}] for uch_jobs: the jobs of a uch_jobs result, or of forget
-    (uch_batch_outcome) for the VMs named."""
+    (uch_batch_outcome) for the VMs named, or of a list of jobs (a
+    uch_job_info result's jobs), those of the VMs named (label vm) when
+    names are given."""
+    if isinstance(result, list):
+        return [dict(id=j['id']) for j in result
+                if names is None or ((j.get('request') or {}).get('labels') or {}).get('vm') in names]
     if names is not None:
         return [dict(id=i) for n in names for i in (result or {}).get(n, [])]
     return [dict(id=j['id']) for j in (result or {}).get('jobs') or [] if j.get('job')]

@@ -65,6 +65,7 @@ options:
     type: str
 extends_documentation_fragment:
   - uch.appliance.openstack
+  - uch.appliance.ledger
 '''
 
 EXAMPLES = r'''
@@ -110,6 +111,7 @@ def port_dict(pt):
 
 def main():
     spec = os_argument_spec(
+        ledger=dict(type='dict'),
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         network=dict(type='str'),

@@ -79,6 +79,7 @@ options:
     type: str
 extends_documentation_fragment:
   - uch.appliance.openstack
+  - uch.appliance.ledger
 '''
 
 EXAMPLES = r'''
@@ -125,6 +126,7 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import
 
 def main():
     spec = os_argument_spec(
+        ledger=dict(type='dict'),
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         flavor=dict(type='str'),

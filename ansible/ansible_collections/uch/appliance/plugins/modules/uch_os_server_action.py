@@ -35,6 +35,7 @@ options:
     required: true
 extends_documentation_fragment:
   - uch.appliance.openstack
+  - uch.appliance.ledger
 '''
 
 EXAMPLES = r'''
@@ -71,6 +72,7 @@ ACTIONS = dict(stop=('ACTIVE', 'SHUTOFF'), start=('SHUTOFF', 'ACTIVE'))
 
 def main():
     spec = os_argument_spec(
+        ledger=dict(type='dict'),
         server=dict(type='str', required=True),
         action=dict(type='str', choices=list(ACTIONS), required=True),
     )

@@ -45,6 +45,7 @@ options:
     type: str
 extends_documentation_fragment:
   - uch.appliance.openstack
+  - uch.appliance.ledger
 '''
 
 EXAMPLES = r'''
@@ -98,6 +99,7 @@ def device_on(v, server_id):
 
 def main():
     spec = os_argument_spec(
+        ledger=dict(type='dict'),
         server=dict(type='str', required=True),
         volume=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),

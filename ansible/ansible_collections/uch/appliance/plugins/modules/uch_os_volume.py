@@ -28,7 +28,9 @@ options:
     required: true
   state:
     description: C(present) or C(absent). A volume still attached to a
-      server is not deleted (the task fails naming the server).
+      server is not deleted (the task fails naming the server); one
+      attached only to servers being deleted is waited for (with
+      I(wait)) until Nova has detached it.
     type: str
     choices: [present, absent]
     default: present
@@ -74,6 +76,7 @@ options:
     type: bool
 extends_documentation_fragment:
   - uch.appliance.openstack
+  - uch.appliance.ledger
 '''
 
 EXAMPLES = r'''
@@ -144,6 +147,15 @@ def set_bootable(osm, v, p):
         osm.fail('volume %s (%s): bootable' % (p['name'], v.id), e)
 
 
+def server_gone(c, sid):
+    """Whether the server SID is deleted (or going)."""
+    try:
+        s = c.compute.find_server(sid, ignore_missing=True)
+    except Exception:  # not ours to judge: the caller says it is attached
+        return False
+    return s is None or s.status == 'DELETED' or getattr(s, 'task_state', None) == 'deleting'
+
+
 def snapshot_image(osm, name):
     """The image NAME a server_snapshot made in this project, or None."""
     c = osm.conn
@@ -194,6 +206,7 @@ def make_snapshot(osm, p):
 
 def main():
     spec = os_argument_spec(
+        ledger=dict(type='dict'),
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         size=dict(type='int'),
@@ -219,6 +232,11 @@ def main():
             delete_snapshot_image(osm, img, p['name'])
         if v is None:
             module.exit_json(changed=img is not None, id=None)
+        # a server just deleted (an undo, servers before their volumes):
+        # Nova detaches its volumes as it goes
+        if volume_servers(v) and p['wait'] and not module.check_mode and (
+                v.status == 'detaching' or all(server_gone(c, s) for s in volume_servers(v))):
+            v = osm.wait_volume(v, 'available', 'volume %s: its server deleted' % p['name'])
         if volume_servers(v):
             module.fail_json(msg='volume %s (%s): still attached to server %s; detach it first' % (
                 p['name'], v.id, ', '.join(volume_servers(v))), volume=volume_dict(v), id=v.id)
