@@ -146,6 +146,7 @@ def volume_servers(v):
 def volume_dict(v):
     return dict(id=v.id, name=v.name, size=v.size, status=v.status,
                 bootable=bool(v.is_bootable), volume_type=v.volume_type,
+                image_metadata=dict(v.volume_image_metadata or {}),
                 attachments=[dict(server_id=a.get('server_id'), device=a.get('device'),
                                   attachment_id=a.get('attachment_id'))
                              for a in (v.attachments or [])])
