@@ -91,7 +91,7 @@ vms:
     C(image_backed) and C(image) for such a root disk, and
     C(image_metadata), the image properties Nova reads from a boot
     volume (C(hw_*), C(os_*), C(img_*), C(architecture),
-    C(hypervisor_type), C(vm_mode): the volume's, or the image's for
+    C(hypervisor_type), C(vm_mode); the volume's, or the image's for
     such a root disk; C(hw_firmware_type) C(uefi) for a UEFI guest),
     which the wave sets on the new volume),
     C(openstack) (C(server), the server's id; C(flavor), C(network);

@@ -336,7 +336,7 @@ def main():
     if p['image_metadata']:
         if v.status != 'available':
             v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
-        _, v = set_image_metadata(osm, v, p)
+        v = set_image_metadata(osm, v, p)[1]
     module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
 
 
