@@ -63,11 +63,11 @@ jq -e '.error.code == "timeout" and
        (.error.message | contains("(source nbd://127.0.0.1:'"$port"'/)"))' \
   "$T/q2.out" >/dev/null || die "q2: $(jq -c .error "$T/q2.out")"
 ! grep -q "running nbdcopy" "$T/state/jobs/q2/job.log" || die "q2: copied by nbdcopy"
-[ -z "$(worker_leftovers | grep -v -- "-P $T/tcp.pid")" ] || die "q2 left: $(worker_leftovers)"
+! worker_leftovers | grep -qv -- "-P $T/tcp.pid" || die "q2 left: $(worker_leftovers)"
 pass "qcow2 from nbd://: $(jq -r .error.message "$T/q2.out")"
 
 kill -KILL "$(cat "$T/tcp.pid")"
-TCP_PARAMS= tcp_serve
+TCP_PARAMS='' tcp_serve
 api POST /v1/jobs "$T/q2.json" >/dev/null
 [ "$(status)" = 202 ] || die "resubmit q2: $(status) $(cat "$T/body")"
 [ "$(job_wait q2 120)" = succeeded ] || die "q2 again: $(job_field q2 .error)"
