@@ -144,7 +144,7 @@ play discover.log -i "$T/inventory.yml" "$COLL/playbooks/discover_openstack.yml"
   -e uch_os_source_cloud=uchuefi-src -e uch_wave=uefi1 -e "uch_workloads_file=$T/wave.yml" \
   -e '{"uch_discover_names": ["^uefivm$"]}'
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/discover.log"; die "discover_openstack failed"; }
-got=$(jq -c '.vms[0].disks[0].openstack.image_metadata' <(python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' "$T/wave.yml"))
+got=$(jq -cS '.vms[0].disks[0].openstack.image_metadata' <(python3 -c 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' "$T/wave.yml"))
 [ "$got" = '{"hw_firmware_type":"uefi","hw_machine_type":"q35","os_shutdown_timeout":"0"}' ] ||
   die "discovery's image_metadata of uefivm's root: $got"
 pass "discover_openstack records the root's image_metadata: $got"
