@@ -11,13 +11,28 @@
 #   made from it (Cinder copies the image's properties into the
 #   volume's volume_image_metadata, which Nova reads: OVMF), comes up
 #   to its login prompt, is stopped; the UCH appliance in each project;
+#   uefivm's flavor uch.uefi-src is private to uchuefi-src; it has a key
+#   pair uch-uefi-key (uchuefi-dst's user has one of the name too),
+#   metadata, tags and a description; a second volume type,
+#   uch-uefi-fast, is on the same RBD backend;
 # - discover_openstack records the root disk's image_metadata
 #   (hw_firmware_type uefi, hw_machine_type q35; not Glance's own);
-# - the wave makes the new root volume with that image_metadata; the new
+# - a wave of the discovered file saying uefivm needs 1 TiB of RAM and
+#   has a key pair the destination lacks fails its pre-flight naming
+#   both (openstack.flavor: none fits, what it needs;
+#   openstack.key_name), before anything moves;
+# - the wave, with a storage map rbd -> uch-uefi-fast in zone nova,
+#   makes the new root volume with that image_metadata (and
+#   hw_disk_bus virtio, which the source had by default); the new
 #   "uefivm" in uchuefi-dst boots from it under UEFI (its kernel says
 #   "efi: EFI v...") to its login prompt.  Without the image_metadata
 #   the new volume is an empty one's: Nova boots it with BIOS, which
-#   finds no boot code on the disk.
+#   finds no boot code on the disk;
+# - as a user sees it through openstacksdk, the new server has the
+#   flavor that fits (uch.uefi: the destination sees no uch.uefi-src,
+#   and uch.uefi is the smallest public one with 1 vCPU and 512 MiB),
+#   the source's key pair name, metadata, tags and description, and its
+#   volume is of type uch-uefi-fast in zone nova.
 source "$UCH_TOP/tests/lib/functions.sh"
 source "$UCH_TOP/tests/lib/cloud.sh"
 source "$UCH_TOP/tests/lib/appliances.sh"   # ansible_setup
@@ -65,10 +80,10 @@ pass "the cloud is up in ${CLOUD_UP_S}s; projects uchuefi-src and uchuefi-dst em
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ssh-keygen -q -t ed25519 -N '' -f "$T/id_controller"
 appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
-os_py "$appliance_image" "$T/uefi.qcow2" "$T/user-data" "$T/ids" <<'PY' >"$T/sdk.log" 2>&1 ||
+os_py "$appliance_image" "$T/uefi.qcow2" "$T/user-data" "$T/ids" "$T/id_controller.pub" <<'PY' >"$T/sdk.log" 2>&1 ||
 import base64, os, sys, time
 import openstack
-app_img, uefi_img, user_data, out = sys.argv[1:5]
+app_img, uefi_img, user_data, out, key_file = sys.argv[1:6]
 admin = openstack.connect(cloud="uchos")
 src = openstack.connect(cloud="uchuefi-src")
 dst = openstack.connect(cloud="uchuefi-dst")
@@ -94,10 +109,26 @@ root = src.block_storage.wait_for_status(root, "available", failures=["error"], 
 meta = src.block_storage.get_volume(root.id).volume_image_metadata or {}
 assert meta.get("hw_firmware_type") == "uefi", ("the source volume's image metadata", meta)
 admin.image.delete_image(uefi)
-fl = admin.compute.find_flavor("uch.uefi") or admin.compute.create_flavor(
+# uefivm's flavor, which only uchuefi-src sees; uch.uefi, public and of
+# the same size, is the one the wave should find fits
+admin.compute.find_flavor("uch.uefi") or admin.compute.create_flavor(
     name="uch.uefi", ram=512, vcpus=1, disk=0, is_public=True)
+fl = next((f for f in admin.compute.flavors(is_public=None) if f.name == "uch.uefi-src"), None) or \
+    admin.compute.create_flavor(name="uch.uefi-src", ram=512, vcpus=1, disk=0, is_public=False)
+if src.current_project_id not in [a.get("tenant_id") for a in admin.compute.get_flavor_access(fl)]:
+    admin.compute.flavor_add_tenant_access(fl, src.current_project_id)
+assert dst.compute.find_flavor("uch.uefi-src") is None, "uchuefi-dst sees the private flavor"
+admin.block_storage.find_type("uch-uefi-fast") or admin.block_storage.create_type(
+    name="uch-uefi-fast", extra_specs={"volume_backend_name": "rbd"})
+# a key pair of the name for each project's user (key pairs are a user's)
+pub = open(key_file).read().strip()
+for conn in (src, dst):
+    if conn.compute.find_keypair("uch-uefi-key") is None:
+        conn.compute.create_keypair(name="uch-uefi-key", public_key=pub)
 vm = src.compute.create_server(
-    name="uefivm", flavor_id=fl.id, networks=[{"uuid": net.id}],
+    name="uefivm", flavor_id=fl.id, networks=[{"uuid": net.id}], key_name="uch-uefi-key",
+    metadata={"role": "uefi-test", "owner": "uch"}, tags=["uch-test", "uefi"],
+    description="the UEFI guest",
     block_device_mapping=[{"boot_index": 0, "uuid": root.id, "source_type": "volume",
                            "destination_type": "volume", "delete_on_termination": False}])
 vm = src.compute.wait_for_server(vm, wait=1200, interval=3)
@@ -149,10 +180,44 @@ got=$(jq -cS '.vms[0].disks[0].openstack.image_metadata' <(python3 -c 'import js
   die "discovery's image_metadata of uefivm's root: $got"
 pass "discover_openstack records the root's image_metadata: $got"
 
+# the pre-flight: uefivm needs more RAM than any flavor of the
+# destination's has, and a key pair its user lacks; the good file: a
+# storage map to the second volume type, in zone nova
+os_py "$T/wave.yml" "$T/wave-bad.yml" "$T/wave-good.yml" <<'PY' || die "editing the workloads file failed"
+import copy, sys, yaml
+wl = yaml.safe_load(open(sys.argv[1]))
+vm = wl["vms"][0]
+assert vm["openstack"]["flavor"] == "uch.uefi-src" and vm["openstack"]["key_name"] == "uch-uefi-key", vm
+assert wl["openstack"]["storage_map"] == {"rbd": "rbd"}, wl["openstack"]
+bad = copy.deepcopy(wl)
+bad["vms"][0]["openstack"]["flavor_details"]["ram"] = 1048576
+bad["vms"][0]["openstack"]["key_name"] = "uch-uefi-nokey"
+yaml.safe_dump(bad, open(sys.argv[2], "w"), sort_keys=False)
+wl["openstack"]["storage_map"] = {"rbd": {"volume_type": "uch-uefi-fast", "availability_zone": "nova"}}
+yaml.safe_dump(wl, open(sys.argv[3], "w"), sort_keys=False)
+PY
+play bad.log -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
+  -e "uch_workloads_file=$T/wave-bad.yml" -e uch_cloud=openstack -e uch_os_keep_nics=false \
+  -e uch_os_source_cloud=uchuefi-src -e uch_os_destination_cloud=uchuefi-dst \
+  -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports"
+[ "$(cat "$T/rc")" != 0 ] || { cat "$T/bad.log"; die "the wave passed its pre-flight with no flavor that fits"; }
+if grep -q '^PLAY \[Check the pool' "$T/bad.log"; then
+  cat "$T/bad.log"; die "the wave went on after its pre-flight failed"
+fi
+sed -n 's/^fatal: \[localhost\]: FAILED! => //p' "$T/bad.log" >"$T/bad.json"
+jq -r '.problems[] | "\(.vm // "")|\(.field)|\(.message)"' "$T/bad.json" | sort >"$T/bad.got" ||
+  { cat "$T/bad.log"; die "no failure of the pre-flight's task"; }
+sort >"$T/bad.want" <<'WANT'
+uefivm|openstack.flavor|flavor uch.uefi-src: not in the flavor map, no such flavor in the destination project, and none there fits: the VM needs 1 vCPUs, 1048576 MiB RAM, 0 GiB disk
+uefivm|openstack.key_name|key pair uch-uefi-nokey: the destination's user has none of that name (make it there with the same public key, or set uch_os_keep_key_name false)
+WANT
+diff -u "$T/bad.want" "$T/bad.got" || { cat "$T/bad.log"; die "the pre-flight's problems differ from those expected"; }
+pass "a wave of uefivm needing 1 TiB of RAM, with a key pair the destination lacks, fails its pre-flight naming openstack.flavor (what it needs) and openstack.key_name"
+
 # (one port on openstack.network: the projects share uchos-net here,
 # test-cloud-osp-wave shows NICs kept)
 play wave1.log -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
-  -e "uch_workloads_file=$T/wave.yml" -e uch_cloud=openstack -e uch_os_keep_nics=false \
+  -e "uch_workloads_file=$T/wave-good.yml" -e uch_cloud=openstack -e uch_os_keep_nics=false \
   -e uch_os_source_cloud=uchuefi-src -e uch_os_destination_cloud=uchuefi-dst \
   -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports"
 [ "$(cat "$T/rc")" = 0 ] || { cat "$T/wave1.log"; die "the wave failed"; }
@@ -161,13 +226,25 @@ pass "the wave ran"
 os_py <<'PY' >"$T/check.log" 2>&1 || { cat "$T/check.log"; die "the migrated UEFI server is not as it should be"; }
 import time
 import openstack
+src = openstack.connect(cloud="uchuefi-src")
 dst = openstack.connect(cloud="uchuefi-dst")
+old = src.compute.get_server(src.compute.find_server("uefivm").id)
 new = dst.compute.find_server("uefivm")
 assert new, "no server uefivm in the destination project"
 new = dst.compute.wait_for_server(new, wait=600, interval=3)
+new = dst.compute.get_server(new.id)
+got = dict(flavor=new.flavor.original_name, key_name=new.key_name, metadata=dict(new.metadata),
+           tags=sorted(new.tags or []), description=new.description)
+want = dict(flavor="uch.uefi", key_name="uch-uefi-key", metadata=dict(old.metadata),
+            tags=sorted(old.tags), description=old.description)
+assert want["metadata"] == {"role": "uefi-test", "owner": "uch"} and want["tags"] == ["uch-test", "uefi"], want
+assert got == want, ("the new server", got, "wanted", want)
 att = [a.volume_id for a in dst.compute.volume_attachments(new)]
-meta = dst.block_storage.get_volume(att[0]).volume_image_metadata or {}
+vol = dst.block_storage.get_volume(att[0])
+assert (vol.volume_type, vol.availability_zone) == ("uch-uefi-fast", "nova"), (vol.volume_type, vol.availability_zone)
+meta = vol.volume_image_metadata or {}
 assert meta.get("hw_firmware_type") == "uefi" and meta.get("hw_machine_type") == "q35", meta
+assert meta.get("hw_disk_bus") == "virtio", meta
 end = time.time() + 1200
 while True:
     con = dst.compute.get_server_console_output(new).get("output") or ""
@@ -179,6 +256,7 @@ assert "efi: EFI v" in con, "the new uefivm did not boot from UEFI:\n" + con[:30
 print("ok", new.id, att[0], sorted(meta.items()))
 PY
 pass "uefivm in uchuefi-dst boots under UEFI to its login prompt; its root volume carries $(tail -1 "$T/check.log" | cut -d' ' -f4-)"
+pass "the new uefivm has flavor uch.uefi (the smallest that fits), key pair uch-uefi-key, the source's metadata, tags and description; its volume is of type uch-uefi-fast in zone nova"
 
 cloud_wipe >"$T/wipe-end.log" 2>&1 || { cat "$T/wipe-end.log"; die "deleting the test's servers and volumes failed"; }
 cloud_down_checked

@@ -99,17 +99,21 @@ vms:
     (C(vcpus), C(ram), C(disk)), C(ports) (C(id), C(network),
     C(network_id), C(mac), C(fixed_ips) of C(subnet) and C(ip),
     C(security_groups)), C(security_groups), C(availability_zone),
-    C(key_name), C(metadata), C(tags), C(description), C(image)), and
-    C(checks).
+    C(key_name), C(metadata), C(tags), C(description), C(image) - the
+    wave gives the new server the key pair, metadata, tags and
+    description), and C(checks).
   returned: always
   type: list
   elements: dict
 openstack:
   description: For the workloads file's C(openstack) mapping - the
-    C(source) (C(project_id), C(cloud)), C(flavor_map) and
-    C(network_map) with each flavor and network the VMs use (every
-    NIC's) mapped to itself (edit them when the destination's have other names; the
-    wave's pre-flight checks them).
+    C(source) (C(project_id), C(cloud)), C(flavor_map), C(network_map)
+    and C(storage_map) with each flavor, network (every NIC's) and
+    volume type the VMs use mapped to itself (edit them when the
+    destination's have other names - a flavor left out of the map is
+    the destination's of the name, else the smallest that fits; a
+    volume type may map to C(volume_type) and C(availability_zone) -
+    the wave's pre-flight checks them).
   returned: always
   type: dict
 skipped:
@@ -211,7 +215,7 @@ def main():
         taken.append(s)
 
     vms, by_name = [], {}
-    flavor_map, network_map = {}, {}
+    flavor_map, network_map, storage_map = {}, {}, {}
     for s in taken:
         reasons = []
         name = s.name if NAME_OK.match(s.name or '') else re.sub(r'[^A-Za-z0-9._-]', '-', s.name or s.id)
@@ -238,6 +242,8 @@ def main():
             dev = [a.get('device') for a in v.attachments or [] if a.get('server_id') == s.id]
             dev = dev[0] if dev and dev[0] else None
             dname = dev.rsplit('/', 1)[-1] if dev else 'disk%d' % i
+            if v.volume_type:
+                storage_map[v.volume_type] = v.volume_type
             if len(v.attachments or []) > 1:
                 reasons.append(_reason('multiattach', 'blocked',
                                        'volume %s is attached to %d servers' % (v.id, len(v.attachments))))
@@ -314,7 +320,8 @@ def main():
 
     module.exit_json(changed=False, vms=vms, skipped=skipped,
                      openstack=dict(source=dict(project_id=pid, cloud=p['cloud']),
-                                    flavor_map=flavor_map, network_map=network_map))
+                                    flavor_map=flavor_map, network_map=network_map,
+                                    storage_map=storage_map))
 
 
 if __name__ == '__main__':

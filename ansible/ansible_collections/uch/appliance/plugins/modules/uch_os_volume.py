@@ -60,6 +60,12 @@ options:
     type: str
   volume_type:
     description: The new volume's type (the cloud's default when not given).
+      A volume already there of another type is left as it is.
+    type: str
+  availability_zone:
+    description: The new volume's availability zone (Cinder's default
+      when not given). A volume already there in another zone is left as
+      it is.
     type: str
   description:
     description: The new volume's description.
@@ -234,6 +240,7 @@ def main():
         source_volume=dict(type='str'),
         server_snapshot=dict(type='str'),
         volume_type=dict(type='str'),
+        availability_zone=dict(type='str'),
         description=dict(type='str'),
         bootable=dict(type='bool'),
         image_metadata=dict(type='dict'),
@@ -304,6 +311,8 @@ def main():
         attrs['image_id'] = img.id
     if p['volume_type']:
         attrs['volume_type'] = p['volume_type']
+    if p['availability_zone']:
+        attrs['availability_zone'] = p['availability_zone']
     if p['description']:
         attrs['description'] = p['description']
     if module.check_mode:
