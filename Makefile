@@ -165,7 +165,7 @@ check-cloud: deps all
 	@UCH_TEST_JOBS=1 tests/cloud/with-cloud tests/run \
 		tests/cloud/test-cloud-os-modules.sh tests/cloud/test-cloud-os-discovery.sh \
 		tests/cloud/test-cloud-osp-wave.sh tests/cloud/test-cloud-os-image-backed.sh \
-		tests/cloud/test-cloud-os-ledger.sh
+		tests/cloud/test-cloud-os-ledger.sh tests/cloud/test-cloud-os-uefi.sh
 
 # The Debian guest migrated warm from the tests' vCenter and converted:
 # ~15 min on an idle machine (two libguestfs appliances and virt-v2v

@@ -233,8 +233,11 @@ assert len(db["openstack"]["ports"]) == 2, db["openstack"]["ports"]
 assert img["checks"] == {"verdict": "ok", "reasons": []}, img["checks"]
 image_id = c.compute.get_server(ids["servers"]["img"]).image.id
 assert img["openstack"]["image"] == image_id, img["openstack"]
-assert img["disks"] == [{"name": "vda", "size": 4 * GiB, "source": {"snapshot": True},
-                         "openstack": {"image_backed": True, "image": image_id}}], img["disks"]
+assert [dict(d, openstack=dict((k, v) for k, v in d["openstack"].items() if k != "image_metadata"))
+        for d in img["disks"]] == [{"name": "vda", "size": 4 * GiB, "source": {"snapshot": True},
+                                    "openstack": {"image_backed": True, "image": image_id}}], img["disks"]
+assert all(isinstance(d["openstack"]["image_metadata"], dict) for d in img["disks"] + web["disks"]), \
+    img["disks"] + web["disks"]
 assert wl["openstack"]["flavor_map"] == {"uch.guest": "uch.guest", "uch.appliance": "uch.appliance"}, \
     wl["openstack"]
 assert wl["openstack"]["network_map"] == {"uchos-net": "uchos-net"}, wl["openstack"]

@@ -11,7 +11,8 @@
 # vSphere VM of a wave:
 # its convert request, job ids, plan, report entry, the copy discovery
 # makes of a disk for UCH inspect; discover_openstack's file and its
-# blocked VMs; the ports of a migrated server (uch_cloud=openstack).
+# blocked VMs; the ports of a migrated server, its volumes' type and
+# zone from the storage map, the flavor that fits (uch_cloud=openstack).
 source "$UCH_TOP/tests/lib/functions.sh"
 require ansible-playbook
 # the Python Debian's ansible-core runs on
@@ -328,6 +329,25 @@ check("openstack: a root from a snapshot and a volume as it is",
 check("openstack: the clone of the root volume",
       uch_os_prepared_disks([{"name": "vda", "source": {"volume": "v1"}}], ["n1"], {"v1": "c1"})[0]["source"],
       {"volume": "c1"})
+
+# uch_cloud=openstack: a new volume's type and zone from the storage
+# map (by the source volume's type), the flavor that fits
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_os_storage
+from ansible_collections.uch.appliance.plugins.module_utils.uch_os_match import flavor_fit, fit_needs
+smap = {"ceph": {"volume_type": "fast", "availability_zone": "az2"}, "lvm": "slow"}
+check("openstack: the storage map's type and zone",
+      [uch_os_storage({"openstack": {"volume_type": t}}, smap) for t in ("ceph", "lvm", "other")]
+      + [uch_os_storage({"source": {"snapshot": True}}, smap), uch_os_storage({"openstack": {"volume_type": "ceph"}})],
+      [{"volume_type": "fast", "availability_zone": "az2"}, {"volume_type": "slow", "availability_zone": None}]
+      + [{"volume_type": None, "availability_zone": None}] * 3)
+flavors = [{"name": "big", "vcpus": 4, "ram": 8192, "disk": 80}, {"name": "b", "vcpus": 2, "ram": 4096, "disk": 40},
+           {"name": "a", "vcpus": 2, "ram": 4096, "disk": 40}, {"name": "small", "vcpus": 1, "ram": 2048, "disk": 20},
+           {"name": "off", "vcpus": 2, "ram": 2048, "disk": 20, "is_disabled": True}]
+check("openstack: the smallest flavor that fits (fewest vCPUs, least RAM, least disk, name); none",
+      [(flavor_fit(flavors, fit_needs(n)) or {}).get("name")
+       for n in ({"vcpus": 2, "ram": 2048, "disk": 10}, {"vcpus": 1, "ram": 4096, "disk": 0, "swap": None},
+                 {"vcpus": 1, "ram": 2048, "disk": 20}, {"vcpus": 8, "ram": 1, "disk": 0})],
+      ["a", "a", "small", None])
 finish()
 PY
-pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs, a migrated server's ports"
+pass "the wave's filters: done-before, inplace request and checks, report entries, inspect verdicts, vSphere VMs, a migrated server's ports, a new volume's storage, the flavor that fits"

@@ -12,6 +12,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import pass_summaries
+from ansible_collections.uch.appliance.plugins.module_utils.uch_os_match import storage_for
 
 
 def _load(vm):
@@ -294,6 +295,15 @@ def uch_os_prepared_disks(disks, new_ids, clones=None, snapshots=None):
         d['destination'] = dict(volume=vol, wait_s=300)
         out.append(d)
     return out
+
+
+def uch_os_storage(disk, storage_map=None):
+    """uch_cloud=openstack: {volume_type, availability_zone} of a disk's
+    new volume from the storage map's entry for the source volume's
+    type (disk.openstack.volume_type); each None where the map does not
+    say (the destination's default)."""
+    found = storage_for(disk, storage_map)
+    return dict(volume_type=found[0], availability_zone=found[1])
 
 
 def uch_vm_locations(results, hosts):
@@ -688,6 +698,7 @@ class FilterModule(object):
         return dict(uch_place=uch_place, uch_report_md=uch_report_md,
                     uch_export_disk=uch_export_disk,
                     uch_os_prepared_disks=uch_os_prepared_disks,
+                    uch_os_storage=uch_os_storage,
                     uch_vm_locations=uch_vm_locations,
                     uch_wave_free=uch_wave_free,
                     uch_jobs_labelled=uch_jobs_labelled,

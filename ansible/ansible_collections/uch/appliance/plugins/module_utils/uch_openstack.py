@@ -146,16 +146,30 @@ def volume_servers(v):
 def volume_dict(v):
     return dict(id=v.id, name=v.name, size=v.size, status=v.status,
                 bootable=bool(v.is_bootable), volume_type=v.volume_type,
+                availability_zone=v.availability_zone,
+                image_metadata=dict(v.volume_image_metadata or {}),
                 attachments=[dict(server_id=a.get('server_id'), device=a.get('device'),
                                   attachment_id=a.get('attachment_id'))
                              for a in (v.attachments or [])])
+
+
+def server_flavor(s):
+    """The name of a server's flavor: embedded in the server since
+    compute microversion 2.47 (original_name), else its id."""
+    f = s.flavor or {}
+    if not isinstance(f, dict):
+        f = f.to_dict() if hasattr(f, 'to_dict') else {}
+    return f.get('original_name') or f.get('name') or f.get('id')
 
 
 def server_dict(s, volumes=None):
     d = dict(id=s.id, name=s.name, status=s.status,
              addresses=s.addresses or {},
              booted_from_volume=not (s.image and s.image.id),
-             volumes=[a.get('id') for a in (s.attached_volumes or [])])
+             volumes=[a.get('id') for a in (s.attached_volumes or [])],
+             flavor=server_flavor(s), key_name=s.key_name,
+             metadata=dict(s.metadata or {}), tags=sorted(s.tags or []),
+             description=s.description)
     if volumes is not None:
         d['root_volume'] = root_volume(s, volumes)
     return d

@@ -88,23 +88,32 @@ vms:
     volume's id, or C(source.snapshot) for the root disk of a server
     booted from an image; C(openstack) with the volume's C(name),
     C(volume_type), C(availability_zone), C(bootable), C(device), or
-    C(image_backed) and C(image) for such a root disk),
+    C(image_backed) and C(image) for such a root disk, and
+    C(image_metadata), the image properties Nova reads from a boot
+    volume (C(hw_*), C(os_*), C(img_*), C(architecture),
+    C(hypervisor_type), C(vm_mode); the volume's, or the image's for
+    such a root disk; C(hw_firmware_type) C(uefi) for a UEFI guest),
+    which the wave sets on the new volume),
     C(openstack) (C(server), the server's id; C(flavor), C(network);
     C(new_name) when the name was changed; C(status), C(flavor_details)
     (C(vcpus), C(ram), C(disk)), C(ports) (C(id), C(network),
     C(network_id), C(mac), C(fixed_ips) of C(subnet) and C(ip),
     C(security_groups)), C(security_groups), C(availability_zone),
-    C(key_name), C(metadata), C(tags), C(description), C(image)), and
-    C(checks).
+    C(key_name), C(metadata), C(tags), C(description), C(image) - the
+    wave gives the new server the key pair, metadata, tags and
+    description), and C(checks).
   returned: always
   type: list
   elements: dict
 openstack:
   description: For the workloads file's C(openstack) mapping - the
-    C(source) (C(project_id), C(cloud)), C(flavor_map) and
-    C(network_map) with each flavor and network the VMs use (every
-    NIC's) mapped to itself (edit them when the destination's have other names; the
-    wave's pre-flight checks them).
+    C(source) (C(project_id), C(cloud)), C(flavor_map), C(network_map)
+    and C(storage_map) with each flavor, network (every NIC's) and
+    volume type the VMs use mapped to itself (edit them when the
+    destination's have other names - a flavor left out of the map is
+    the destination's of the name, else the smallest that fits; a
+    volume type may map to C(volume_type) and C(availability_zone) -
+    the wave's pre-flight checks them).
   returned: always
   type: dict
 skipped:
@@ -121,6 +130,19 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import
     OsModule, os_argument_spec, root_volume)
 
 NAME_OK = re.compile(r'^[A-Za-z0-9._-]+$')
+
+
+def _image_metadata(meta):
+    """Of a volume's volume_image_metadata (or an image's properties),
+    what Nova reads from a boot volume to boot the guest as it booted
+    (firmware, machine type, disk bus...): not Glance's own (checksum,
+    size, image_id, disk_format, os_hash_value...), which describe a
+    copy made once."""
+    return dict((k, str(v)) for k, v in (meta or {}).items()
+                if v is not None and (k.startswith(('hw_', 'os_', 'img_'))
+                                      or k in ('architecture', 'hypervisor_type', 'vm_mode'))
+                and k not in ('os_hash_algo', 'os_hash_value', 'os_hidden')
+                and not k.startswith('os_glance'))
 
 
 def _reason(check, level, message):
@@ -193,7 +215,7 @@ def main():
         taken.append(s)
 
     vms, by_name = [], {}
-    flavor_map, network_map = {}, {}
+    flavor_map, network_map, storage_map = {}, {}, {}
     for s in taken:
         reasons = []
         name = s.name if NAME_OK.match(s.name or '') else re.sub(r'[^A-Za-z0-9._-]', '-', s.name or s.id)
@@ -220,6 +242,8 @@ def main():
             dev = [a.get('device') for a in v.attachments or [] if a.get('server_id') == s.id]
             dev = dev[0] if dev and dev[0] else None
             dname = dev.rsplit('/', 1)[-1] if dev else 'disk%d' % i
+            if v.volume_type:
+                storage_map[v.volume_type] = v.volume_type
             if len(v.attachments or []) > 1:
                 reasons.append(_reason('multiattach', 'blocked',
                                        'volume %s is attached to %d servers' % (v.id, len(v.attachments))))
@@ -227,24 +251,33 @@ def main():
                 name=dname, size=int(v.size) * 1073741824, source=dict(volume=v.id),
                 openstack=dict(name=v.name, volume_type=v.volume_type,
                                availability_zone=v.availability_zone,
-                               bootable=bool(v.is_bootable), device=dev)))
+                               bootable=bool(v.is_bootable), device=dev,
+                               image_metadata=_image_metadata(v.volume_image_metadata))))
 
         flavor, fdetails = _flavor(c, s, flavors_by_id)
         if image:
             # the root disk: the flavor's disk, else (a flavor of disk 0,
             # which only an admin may boot from an image) the image's size
             gib = int(fdetails.get('disk') or 0)
-            if not gib:
-                try:
-                    im = c.image.get_image(image)
-                    gib = -(-int(im.virtual_size or im.size or 0) // 1073741824)
-                except Exception:  # a deleted image
-                    gib = 0
+            try:
+                im = c.image.get_image(image)
+            except Exception:  # a deleted image
+                im = None
+            if not gib and im is not None:
+                gib = -(-int(im.virtual_size or im.size or 0) // 1073741824)
+            # the image's own properties, and those openstacksdk makes
+            # attributes of (hw_firmware_type among them)
+            imeta = {}
+            if im is not None:
+                imeta = dict(im.properties or {})
+                imeta.update((k, v) for k, v in im.to_dict().items()
+                             if v is not None and k.startswith(('hw_', 'os_')))
+                imeta = _image_metadata(imeta)
             if gib:
                 disks.insert(0, dict(
                     name='vda' if not any(d['name'] == 'vda' for d in disks) else 'root',
                     size=gib * 1073741824, source=dict(snapshot=True),
-                    openstack=dict(image_backed=True, image=image)))
+                    openstack=dict(image_backed=True, image=image, image_metadata=imeta)))
             else:
                 reasons.append(_reason('disks', 'blocked',
                                        'the server boots from image %s, and neither its flavor nor '
@@ -287,7 +320,8 @@ def main():
 
     module.exit_json(changed=False, vms=vms, skipped=skipped,
                      openstack=dict(source=dict(project_id=pid, cloud=p['cloud']),
-                                    flavor_map=flavor_map, network_map=network_map))
+                                    flavor_map=flavor_map, network_map=network_map,
+                                    storage_map=storage_map))
 
 
 if __name__ == '__main__':

@@ -30,11 +30,26 @@ description:
     C(WAVE-VM-DISK) of another size than the disk's. What the wave
     itself made on an earlier run is not counted again (a rerun
     passes).
-  - B(The maps) - the flavor and network of each VM (C(openstack.flavor),
-    C(openstack.network)) through I(flavor_map) and I(network_map); a
-    map that is given must have an entry for each, and the flavor and
-    network it leads to must be visible in the destination project.
-    Without a map the VM's own names are the destination's.  With
+  - B(The flavor) of each VM (C(openstack.flavor)) - I(flavor_map)'s
+    entry for it, which must be visible in the destination project;
+    else (no entry, or one mapping it to itself, as uch_os_discover
+    writes them) a flavor of the same name there; else the smallest flavor there
+    with at least the VM's C(openstack.flavor_details) (C(vcpus), C(ram)
+    in MiB, C(disk) in GiB; the fewest vCPUs, then the least RAM, then
+    the least disk), as the wave's C(uch_os_server) chooses it. None
+    fitting is a problem of C(openstack.flavor) naming what the VM
+    needs.
+  - B(The key pair) of each VM (C(openstack.key_name)), which the new
+    server gets - the destination's user must have one of the name (key
+    pairs are a user's), unless I(keep_key_name) is false.
+  - B(The maps) - the network of each VM (C(openstack.network)) through
+    I(network_map), and each disk's volume type
+    (C(disks[I].openstack.volume_type)) through I(storage_map); a map
+    that is given must have an entry for each, and the network, volume
+    type and availability zone it leads to must be visible in the
+    destination project. Without a network map the VM's own names are
+    the destination's; without a storage map the new volumes get the
+    destination's default type and zone.  With
     I(keep_nics), the same for the network of each NIC of
     C(openstack.ports) (C(openstack.ports[I].network)), and the subnets
     of its fixed IPs that I(subnet_map) maps must be on that network;
@@ -76,6 +91,18 @@ options:
     description: Source network name to destination network name or id.
     type: dict
     default: {}
+  storage_map:
+    description: Source volume type to the new volume's, a destination
+      volume type's name or a mapping of C(volume_type) and/or
+      C(availability_zone) (Cinder's).
+    type: dict
+    default: {}
+  keep_key_name:
+    description: The wave gives each new server the source's key pair
+      (the volume_migration role's C(uch_os_keep_key_name)); false, no
+      key pair, and none is checked.
+    type: bool
+    default: true
   subnet_map:
     description: Source subnet name to destination subnet name or id,
       for the NICs' fixed IPs.
@@ -114,7 +141,8 @@ RETURN = r'''
 problems:
   description: Every problem found, each C(vm) (null for the wave's
     quotas), C(field) (C(quota.instances), C(name), C(openstack.flavor),
-    C(disks[1].size)...), C(message).
+    C(openstack.key_name), C(disks[1].size),
+    C(disks[0].openstack.volume_type)...), C(message).
   returned: always
   type: list
   elements: dict
@@ -137,6 +165,7 @@ source_needed:
 vms:
   description: Per VM checked, its C(name), C(server) (the new server's
     name), C(flavor) and C(network) (the destination's, after the maps;
+    C(flavor_fitted) true when the flavor is the smallest that fits;
     with NICs kept, the first's) and C(networks) (each NIC's, in order).
   returned: always
   type: list
@@ -146,6 +175,8 @@ vms:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
     OsModule, os_argument_spec, root_volume)
+from ansible_collections.uch.appliance.plugins.module_utils.uch_os_match import (
+    fit_needs, fit_text, flavor_fit, storage_for)
 
 GiB = 1073741824
 
@@ -203,6 +234,8 @@ def main():
         network_map=dict(type='dict', default={}),
         subnet_map=dict(type='dict', default={}),
         keep_nics=dict(type='bool', default=True),
+        storage_map=dict(type='dict', default={}),
+        keep_key_name=dict(type='bool', default=True),
         source_cloud=dict(type='str'),
         fail=dict(type='bool', default=True),
     )
@@ -248,6 +281,15 @@ def main():
             except Exception as e:
                 osm.fail('%s %s: look-up' % (kind, name), e)
         return found[(kind, name)]
+
+    def listed(kind, lister):
+        """The destination's KINDs (LISTER: openstacksdk's), listed once."""
+        if (kind, None) not in found:
+            try:
+                found[(kind, None)] = list(lister())
+            except Exception as e:
+                osm.fail('project %s: listing its %s' % (pid, kind), e)
+        return found[(kind, None)]
 
     def mapped(kind, vm, value, the_map, field=None):
         """The destination's name for VALUE, or None after a problem
@@ -324,16 +366,52 @@ def main():
                 new_name, ', '.join(s.id for s in others),
                 '; give the new server another name with openstack.new_name' if not osv.get('new_name') else ''))
         fl_name = osv.get('flavor')
-        dst_flavor = None
+        dst_flavor, fitted = None, False
         if not fl_name:
             problem(name, 'openstack.flavor', 'required with uch_cloud=openstack (the new server\'s flavor)')
+        elif p['flavor_map'].get(fl_name, fl_name) != fl_name:
+            fl = p['flavor_map'][fl_name]
+            dst_flavor = find('flavor', c.compute.find_flavor, fl)
+            if dst_flavor is None:
+                problem(name, 'openstack.flavor', 'flavor %s%s: no such flavor in the destination project' % (
+                    fl, ' (mapped from %s)' % fl_name if fl != fl_name else ''))
         else:
-            fl = mapped('flavor', name, fl_name, p['flavor_map'])
-            if fl is not None:
-                dst_flavor = find('flavor', c.compute.find_flavor, fl)
-                if dst_flavor is None:
-                    problem(name, 'openstack.flavor', 'flavor %s%s: no such flavor in the destination project' % (
-                        fl, ' (mapped from %s)' % fl_name if fl != fl_name else ''))
+            # not in the map (or mapped to itself, as discovery writes
+            # it): the flavor of the name, else the smallest that fits
+            # the source's (as uch_os_server's flavor_fit)
+            dst_flavor = find('flavor', c.compute.find_flavor, fl_name)
+            if dst_flavor is None:
+                needs = fit_needs(osv.get('flavor_details'))
+                if needs is None:
+                    problem(name, 'openstack.flavor', 'flavor %s: not in the flavor map, no such flavor in the '
+                            'destination project, and no openstack.flavor_details (vcpus, ram, disk) to '
+                            'choose one that fits' % fl_name)
+                else:
+                    dst_flavor = flavor_fit(listed('flavors', c.compute.flavors), needs)
+                    fitted = True
+                    if dst_flavor is None:
+                        problem(name, 'openstack.flavor', 'flavor %s: not in the flavor map, no such flavor in the '
+                                'destination project, and none there fits: the VM needs %s' % (
+                                    fl_name, fit_text(needs)))
+        key_name = osv.get('key_name')
+        if key_name and p['keep_key_name'] and find('key pair', c.compute.find_keypair, key_name) is None:
+            problem(name, 'openstack.key_name', 'key pair %s: the destination\'s user has none of that name '
+                    '(make it there with the same public key, or set uch_os_keep_key_name false)' % key_name)
+        for i, d in enumerate(disks):
+            if not isinstance(d, dict) or not p['storage_map']:
+                continue
+            vtype, zone, key = storage_for(d, p['storage_map'])
+            field = 'disks[%d].openstack.volume_type' % i
+            if key is not None and key not in p['storage_map']:
+                problem(name, field, 'volume type %s is not in the storage map (%s)' % (
+                    key, ', '.join(sorted(str(k) for k in p['storage_map']))))
+            if vtype and find('volume type', c.block_storage.find_type, vtype) is None:
+                problem(name, field, 'volume type %s (mapped from %s): no such volume type in the destination '
+                        'project' % (vtype, key))
+            if zone and zone not in [z.name for z in listed('availability zones', c.block_storage.availability_zones)]:
+                problem(name, 'disks[%d].openstack.availability_zone' % i,
+                        'availability zone %s (the storage map\'s for %s): no such zone of Cinder\'s in the '
+                        'destination project' % (zone, key))
         nics = (osv.get('ports') or []) if p['keep_nics'] else []
         if not isinstance(nics, list):
             problem(name, 'openstack.ports', 'must be a list of the NICs (network, mac, fixed_ips)')
@@ -433,6 +511,7 @@ def main():
             dst_net = nic_nets[0] if nic_nets else None
         checked.append(dict(name=name, server=new_name,
                             flavor=dst_flavor.name if dst_flavor is not None else None,
+                            flavor_fitted=fitted and dst_flavor is not None,
                             network=dst_net.name if dst_net is not None else None,
                             networks=[n.name for n in nic_nets]))
 

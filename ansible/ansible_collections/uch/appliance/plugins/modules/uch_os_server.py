@@ -39,6 +39,16 @@ options:
   flavor:
     description: Name or id of the flavor; required to create.
     type: str
+  flavor_fit:
+    description:
+      - What the server needs, C(vcpus), C(ram) (MiB) and C(disk) (GiB),
+        as a source server's flavor had them (uch_os_discover's
+        C(flavor_details)). When the project has no flavor I(flavor),
+        the smallest it has with at least these is taken (the fewest
+        vCPUs, then the least RAM, then the least disk; disabled
+        flavors left out); none fitting fails naming what the server
+        needs.
+    type: dict
   network:
     description: Name or id of the network of its one port; none when
       neither this nor I(ports) is given (a server with no network).
@@ -77,6 +87,19 @@ options:
   user_data:
     description: User data (cloud-init), as text.
     type: str
+  metadata:
+    description: Server metadata (Nova's key/value pairs), for a new
+      server; values are strings.
+    type: dict
+    default: {}
+  tags:
+    description: Server tags (Nova's), for a new server.
+    type: list
+    elements: str
+    default: []
+  description:
+    description: The new server's description.
+    type: str
 extends_documentation_fragment:
   - uch.appliance.openstack
   - uch.appliance.ledger
@@ -101,13 +124,28 @@ EXAMPLES = r'''
     ports: [wave1-web01-nic0, wave1-web01-nic1]
     boot_volume: wave1-web01-sda
   delegate_to: localhost
+
+- name: A flavor of the name, else the smallest that fits; as the source had it
+  uch.appliance.uch_os_server:
+    cloud: destination
+    name: web01
+    flavor: m1.small
+    flavor_fit: {vcpus: 2, ram: 4096, disk: 20}
+    key_name: ops
+    metadata: {role: web}
+    tags: [prod]
+    description: the web server
+    network: prod
+    boot_volume: wave1-web01-sda
+  delegate_to: localhost
 '''
 
 RETURN = r'''
 server:
   description: The server (id, name, status, addresses,
-    booted_from_volume, volumes attached); in check mode, for a server
-    that would be created, only the name.
+    booted_from_volume, volumes attached, flavor, key_name, metadata,
+    tags, description); in check mode, for a server that would be
+    created, only the name.
   returned: when state is present
   type: dict
 id:
@@ -122,6 +160,8 @@ import base64
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import (
     OsModule, os_argument_spec, server_dict, volume_servers)
+from ansible_collections.uch.appliance.plugins.module_utils.uch_os_match import (
+    fit_needs, fit_text, flavor_fit)
 
 
 def main():
@@ -130,6 +170,7 @@ def main():
         name=dict(type='str', required=True),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         flavor=dict(type='str'),
+        flavor_fit=dict(type='dict'),
         network=dict(type='str'),
         ports=dict(type='list', elements='str', default=[]),
         boot_volume=dict(type='str'),
@@ -139,6 +180,9 @@ def main():
         config_drive=dict(type='bool', default=False),
         key_name=dict(type='str', no_log=False),
         user_data=dict(type='str'),
+        metadata=dict(type='dict', default={}),
+        tags=dict(type='list', elements='str', default=[]),
+        description=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=[('boot_volume', 'image')])
@@ -194,6 +238,17 @@ def main():
         img = c.image.find_image(p['image'], ignore_missing=True) if p['image'] else None
     except Exception as e:
         osm.fail('server %s: look-ups' % p['name'], e)
+    if flavor is None and p['flavor_fit']:
+        needs = fit_needs(p['flavor_fit'])
+        if needs is None:
+            module.fail_json(msg='flavor_fit: vcpus, ram (MiB), disk (GiB): numbers, not %r' % (p['flavor_fit'],))
+        try:
+            flavor = flavor_fit(c.compute.flavors(), needs)
+        except Exception as e:
+            osm.fail('server %s: flavors' % p['name'], e)
+        if flavor is None:
+            module.fail_json(msg='flavor: no flavor %s, and none of the project\'s fits server %s, '
+                             'which needs %s' % (p['flavor'], p['name'], fit_text(needs)))
     if flavor is None:
         module.fail_json(msg='flavor: no flavor %s' % p['flavor'])
     ports = []
@@ -237,6 +292,12 @@ def main():
         attrs['config_drive'] = True
     if p['key_name']:
         attrs['key_name'] = p['key_name']
+    if p['metadata']:
+        attrs['metadata'] = dict((k, str(v)) for k, v in p['metadata'].items())
+    if p['tags']:
+        attrs['tags'] = p['tags']
+    if p['description']:
+        attrs['description'] = p['description']
     if p['user_data']:
         attrs['user_data'] = base64.b64encode(p['user_data'].encode()).decode()
     if module.check_mode:

@@ -62,6 +62,12 @@ options:
     type: str
   volume_type:
     description: The new volume's type (the cloud's default when not given).
+      A volume already there of another type is left as it is.
+    type: str
+  availability_zone:
+    description: The new volume's availability zone (Cinder's default
+      when not given). A volume already there in another zone is left as
+      it is.
     type: str
   description:
     description: The new volume's description.
@@ -74,6 +80,16 @@ options:
       already there whose flag differs (C(changed=true)). Left as Cinder
       has it when not given.
     type: bool
+  image_metadata:
+    description:
+      - Image properties Nova reads from a volume it boots a server from
+        (Cinder's C(volume_image_metadata)), such as C(hw_firmware_type)
+        (C(uefi) for a UEFI guest, which BIOS firmware does not boot),
+        C(hw_machine_type), C(hw_disk_bus), C(os_type). Set on the new
+        volume, and on one already there where a key is missing or has
+        another value (C(changed=true)); keys it has that are not given
+        are left. Values are strings, as Cinder keeps them.
+    type: dict
 extends_documentation_fragment:
   - uch.appliance.openstack
   - uch.appliance.ledger
@@ -115,7 +131,8 @@ EXAMPLES = r'''
 RETURN = r'''
 volume:
   description: The volume (id, name, size in GiB, status, bootable,
-    volume_type, attachments with server_id and device); in check mode,
+    volume_type, attachments with server_id and device, image_metadata);
+    in check mode,
     for a volume that would be created, only the name.
   returned: when state is present
   type: dict
@@ -135,6 +152,28 @@ from ansible_collections.uch.appliance.plugins.module_utils.uch_openstack import
 # the property server_snapshot's images carry (Nova's createImage
 # metadata): only those are used again or deleted by name
 SNAPSHOT_OF = 'uch_snapshot_of'
+
+
+def set_image_metadata(osm, v, p):
+    """The keys of p['image_metadata'] V lacks or has otherwise, set
+    (Cinder's os-set_image_metadata; Debian 12's openstacksdk has no
+    call for it): (changed, V read again).  None in check mode."""
+    want = dict((k, str(val)) for k, val in (p['image_metadata'] or {}).items())
+    have = v.volume_image_metadata or {}
+    todo = dict((k, val) for k, val in want.items() if have.get(k) != val)
+    if not todo:
+        return False, v
+    if osm.module.check_mode:
+        return True, v
+    from openstack import exceptions  # OsModule found it
+    c = osm.conn
+    try:
+        r = c.block_storage.post('/volumes/%s/action' % v.id,
+                                 json={'os-set_image_metadata': {'metadata': todo}})
+        exceptions.raise_from_response(r)
+        return True, c.block_storage.get_volume(v.id)
+    except Exception as e:
+        osm.fail('volume %s (%s): image_metadata %s' % (p['name'], v.id, ', '.join(sorted(todo))), e)
 
 
 def set_bootable(osm, v, p):
@@ -214,8 +253,10 @@ def main():
         source_volume=dict(type='str'),
         server_snapshot=dict(type='str'),
         volume_type=dict(type='str'),
+        availability_zone=dict(type='str'),
         description=dict(type='str'),
         bootable=dict(type='bool'),
+        image_metadata=dict(type='dict'),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            mutually_exclusive=[('image', 'source_volume', 'server_snapshot')])
@@ -262,11 +303,13 @@ def main():
         elif v.status.startswith('error'):
             module.fail_json(msg='volume %s (%s) exists in status %s' % (p['name'], v.id, v.status),
                              volume=volume_dict(v), id=v.id)
-        if p['bootable'] is None or bool(v.is_bootable) == p['bootable']:
-            module.exit_json(changed=img is not None, volume=volume_dict(v), id=v.id)
-        if not module.check_mode:
-            v = set_bootable(osm, v, p)
-        module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
+        changed = img is not None
+        if p['bootable'] is not None and bool(v.is_bootable) != p['bootable']:
+            changed = True
+            if not module.check_mode:
+                v = set_bootable(osm, v, p)
+        meta_changed, v = set_image_metadata(osm, v, p)
+        module.exit_json(changed=changed or meta_changed, volume=volume_dict(v), id=v.id)
 
     attrs = dict(name=p['name'])
     if p['source_volume']:
@@ -286,6 +329,8 @@ def main():
         attrs['image_id'] = img.id
     if p['volume_type']:
         attrs['volume_type'] = p['volume_type']
+    if p['availability_zone']:
+        attrs['availability_zone'] = p['availability_zone']
     if p['description']:
         attrs['description'] = p['description']
     if module.check_mode:
@@ -315,6 +360,10 @@ def main():
                     osm.fail('image %s (%s), the snapshot: delete' % (p['name'], img.id), e)
     if p['bootable'] is not None and bool(v.is_bootable) != p['bootable']:
         v = set_bootable(osm, v, p)
+    if p['image_metadata']:
+        if v.status != 'available':
+            v = osm.wait_volume(v, 'available', 'volume %s: create' % p['name'])
+        v = set_image_metadata(osm, v, p)[1]
     module.exit_json(changed=True, volume=volume_dict(v), id=v.id)
 
 
