@@ -42,7 +42,7 @@ cat >"$T/nic.json" <<JSON
 {"type": "inplace", "id": "nic", "name": "nic", "memory_mib": 1024, "vcpus": 1,
  "disks": [{"path": "$T/deb.raw", "format": "raw"}],
  "macs": [{"mac": "$mac", "network": "default"}],
- "options": {"macs": [{"mac": "$mac", "ip": {"address": "$addr", "prefix": 24}},
+ "options": {"macs": [{"mac": "$mac", "ip": {"address": "$addr", "gateway": "10.77.0.1", "prefix": 24}},
                       {"mac": "52:54:00:77:00:09", "ip": {"address": "10.77.0.9"}}]}}
 JSON
 api POST /v1/jobs "$T/nic.json" >/dev/null

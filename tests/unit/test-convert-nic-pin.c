@@ -77,7 +77,7 @@ static void test_request_and_argv(void)
     "{\"type\":\"inplace\",\"name\":\"w\",\"disks\":[{\"path\":\"/d/w.img\"}],"
     "\"options\":{\"macs\":[{\"mac\":\"52:54:00:00:00:01\",\"bridge\":\"br0\"},"
     "{\"mac\":\"52:54:00:00:00:02\",\"ip\":{\"address\":\"10.0.0.5\","
-    "\"prefix\":24}}]}}");
+    "\"gateway\":\"10.0.0.1\",\"prefix\":24}}]}}");
   _cleanup_(job_request_freep) struct job_request *r = NULL;
   struct uch_error err = { 0 };
   char dir[] = "/tmp/test-nic-pin.XXXXXX", file[64];
