@@ -98,7 +98,10 @@ $(B)/uch-job: $(B)/obj/service/worker/main.o $(B)/libuchjob.a $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
-$(B)/uch-inspect: $(B)/obj/service/guestfs/main.o $(call obj,$(B),$(GUESTFS_SRC)) $(B)/libuchcore.a
+# uch-inspect takes from the convert room only what both sides of
+# --pin-nics share (the request, the rules' text).
+$(B)/uch-inspect: $(B)/obj/service/guestfs/main.o $(call obj,$(B),$(GUESTFS_SRC)) \
+		$(B)/obj/service/convert/nic-pin.o $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS)
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "convert/inspect-drives.h"
+#include "runner/runner.h"
 #include "util/nbd-uri.h"
 #include "util/cleanup.h"
 
@@ -17,6 +18,16 @@ int inspect_helper_argv(struct argv *a, const char *helper,
   if (argv_add(a, helper) < 0 || argv_add(a, rt_dir) < 0)
     return -1;
   return 0;
+}
+
+void inspect_helper_line(struct child *ch, const char *line)
+{
+  struct runner *r = ch->opaque;
+
+  children_log(&r->kids, ch->tool, "%s", line);
+  if (strncmp(line, "phase ", 6) == 0)
+    runner_set_phase(r, line + 6);
+  snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
 }
 
 char *inspect_helper_path(void)

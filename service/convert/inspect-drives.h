@@ -19,6 +19,11 @@
 int inspect_helper_argv(struct argv *a, const char *helper,
                         const char *rt_dir);
 
+/* A line of uch-inspect (either mode): to the job's log; "phase NAME"
+ * the job's phase.  The child's opaque is the job's struct runner. */
+struct child;
+void inspect_helper_line(struct child *ch, const char *line);
+
 /* uch-inspect's path: $UCH_INSPECT, else beside the running uch-job
  * (build/ in the tree, LIBEXECDIR/uch/ installed).  NULL (errno) when
  * it cannot be told. */

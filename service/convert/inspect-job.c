@@ -23,16 +23,6 @@ struct inspect_run {
   size_t n_servers;
 };
 
-static void on_helper_line(struct child *ch, const char *line)
-{
-  struct inspect_run *ir = ch->opaque;
-
-  children_log(&ir->r->kids, ch->tool, "%s", line);
-  if (strncmp(line, "phase ", 6) == 0)
-    runner_set_phase(ir->r, line + 6);
-  snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
-}
-
 static void prefix(struct job_failure *f, size_t i)
 {
   char head[64], msg[sizeof f->message];
@@ -143,8 +133,8 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
                 strerror(errno));
     return -1;
   }
-  ch->on_line = on_helper_line;
-  ch->opaque = ir;
+  ch->on_line = inspect_helper_line;
+  ch->opaque = r;
   /* on a cancel, the appliance goes with it (its process group) */
   return runner_child_finish(r, ch, f, "inspect_failed");
 }

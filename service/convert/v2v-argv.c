@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <assert.h>
 #include <string.h>
 
 #include "convert/v2v-argv.h"
@@ -145,12 +146,15 @@ static int mac_argv(struct argv *a, const struct v2v_mac *m)
   if (!(f = open_memstream(&spec, &len)))
     return -1;
   fprintf(f, "%s:ip:%s", m->mac, m->address);
-  /* virt-v2v reads the fields by position: a later one needs the
-   * earlier ones, empty where not given. */
-  if (m->gateway || m->prefix || m->n_nameservers)
-    fprintf(f, ",%s", m->gateway ? m->gateway : "");
-  if (m->prefix || m->n_nameservers)
-    fprintf(f, ",%.0u", m->prefix);
+  /* virt-v2v reads the fields by position and takes no empty one: the
+   * parser lets a prefix come only with a gateway, name servers only
+   * with both */
+  assert(m->gateway || (!m->prefix && !m->n_nameservers));
+  assert(m->prefix || !m->n_nameservers);
+  if (m->gateway)
+    fprintf(f, ",%s", m->gateway);
+  if (m->prefix)
+    fprintf(f, ",%u", m->prefix);
   for (size_t i = 0; i < m->n_nameservers; i++)
     fprintf(f, ",%s", m->nameservers[i]);
   if (fclose(f) != 0)

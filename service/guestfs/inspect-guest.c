@@ -8,38 +8,10 @@
 #include <guestfs.h>
 
 #include "convert/inspect-drives.h"
+#include "guestfs/handle.h"
 #include "guestfs/inspect-guest.h"
 #include "util/cleanup.h"
 #include "util/jsonutil.h"
-
-static void guestfs_closep(guestfs_h **g)
-{
-  if (*g)
-    guestfs_close(*g);
-}
-
-static void strings_freep(char ***p)
-{
-  if (*p) {
-    for (char **s = *p; *s; s++)
-      free(*s);
-    free(*p);
-  }
-}
-#define _cleanup_strings_ _cleanup_(strings_freep)
-
-static void phase(const char *name)
-{
-  printf("phase %s\n", name);
-  fflush(stdout);
-}
-
-/* Calls whose failure only means "not there": no error in the log. */
-#define QUIET(g, call) ({                              \
-      guestfs_push_error_handler((g), NULL, NULL);     \
-      __typeof__(call) _r = (call);                    \
-      guestfs_pop_error_handler(g);                    \
-      _r; })
 
 static int add_drive(guestfs_h *g, json_object *d)
 {
@@ -107,26 +79,6 @@ static const char *firmware(guestfs_h *g, char **mountpoints)
   return "bios";
 }
 
-static int by_length(const void *a, const void *b)
-{
-  return (int)strlen(*(char *const *)a) - (int)strlen(*(char *const *)b);
-}
-
-/* The root's filesystems at their mount points, shortest first. */
-static void mount_root(guestfs_h *g, char **mountpoints)
-{
-  size_t n = 0;
-
-  while (mountpoints && mountpoints[2 * n])
-    n++;
-  qsort(mountpoints, n, 2 * sizeof *mountpoints, by_length);
-  for (size_t i = 0; i < n; i++)
-    if (QUIET(g, guestfs_mount_ro(g, mountpoints[2 * i + 1],
-                                  mountpoints[2 * i])) < 0)
-      printf("could not mount %s at %s\n", mountpoints[2 * i + 1],
-             mountpoints[2 * i]);
-}
-
 static json_object *kernels(guestfs_h *g)
 {
   json_object *list = json_object_new_array();
@@ -185,7 +137,7 @@ static json_object *os_facts(guestfs_h *g, const char *root,
   add_str(os, "hostname", guestfs_inspect_get_hostname(g, root));
   json_object_object_add(os, "firmware",
                          json_object_new_string(firmware(g, mps)));
-  mount_root(g, mps);
+  gfs_mount_root(g, mps, true);
   for (size_t i = 0; mps && mps[i]; i += 2)
     json_object_object_add(mounted, mps[i + 1],
                            json_object_new_string(mps[i]));
@@ -346,7 +298,7 @@ static json_object *inspect(guestfs_h *g)
 
 int inspect_guest_main(const char *rt_dir)
 {
-  _cleanup_(guestfs_closep) guestfs_h *g = NULL;
+  _cleanup_gfs_ guestfs_h *g = NULL;
   _cleanup_free_ char *in = NULL, *out = NULL;
   _cleanup_json_ json_object *req = NULL, *facts = NULL;
   json_object *drives;
@@ -362,23 +314,16 @@ int inspect_guest_main(const char *rt_dir)
     fprintf(stderr, "inspect: error: %s: no drives\n", in);
     return 1;
   }
-  g = guestfs_create();
-  if (!g) {
-    fprintf(stderr, "inspect: error: cannot create a libguestfs handle\n");
-    return 1;
-  }
-  /* The direct backend keeps qemu our child, in our process group, so a
-   * cancel reaches it; LIBGUESTFS_BACKEND still wins when set. */
-  if (!getenv("LIBGUESTFS_BACKEND") && guestfs_set_backend(g, "direct") < 0)
+  if (!(g = gfs_open()))
     return 1;
   n = json_object_array_length(drives);
   for (size_t i = 0; i < n; i++)
     if (add_drive(g, json_object_array_get_idx(drives, i)) < 0)
       return 1;
-  phase("launching");
+  gfs_phase("launching");
   if (guestfs_launch(g) < 0)
     return 1;
-  phase("inspecting");
+  gfs_phase("inspecting");
   facts = inspect(g);
   if (!facts || json_write_path(out, facts, 0600) < 0) {
     if (facts)

@@ -58,7 +58,17 @@ static int parse_ip(struct rq_ctx *c, json_object *ip, const char *field,
       get_array(c, ip, field, "nameservers", false, &ns) < 0)
     return -1;
   out->prefix = (unsigned)prefix;
+  /* virt-v2v reads IP,GW,LEN,NS... by position, and 2.2 (Debian 12)
+   * takes no empty field: a prefix needs the gateway, name servers
+   * need both */
+  field_key(f, field, "prefix");
+  if (prefix && !out->gateway)
+    return rq_fail(c, f, "needs gateway (virt-v2v's --mac ...:ip: takes "
+                   "the prefix only after a gateway)");
   field_key(f, field, "nameservers");
+  if (ns && json_object_array_length(ns) > 0 && (!out->gateway || !prefix))
+    return rq_fail(c, f, "needs gateway and prefix (virt-v2v's --mac "
+                   "...:ip: takes name servers only after both)");
   if (ns && json_object_array_length(ns) > V2V_MAX_NAMESERVERS)
     return rq_fail(c, f, "at most 8 name servers");
   for (size_t i = 0; ns && i < json_object_array_length(ns); i++) {

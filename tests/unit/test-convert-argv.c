@@ -347,11 +347,12 @@ static void test_typed(void)
   rq.options.n_macs = 1;
   rq.options.macs[0] = (struct v2v_mac) {
     .mac = "52:54:00:00:00:09", .kind = V2V_MAC_IP, .address = "fd00::5",
+    .gateway = "fd00::fe", .prefix = 64,
     .n_nameservers = 2, .nameservers = { "fd00::1", "fd00::2" } };
   ok(v2v_argv(&a, &rq, NULL, &w) == 0 && (s = argv_join(&a)), "typed request");
   is_str(s, "virt-v2v -i ova /d/g.ova -o kubevirt -os /k --root=single "
-         "--mac 52:54:00:00:00:09:ip:fd00::5,,,fd00::1,fd00::2",
-         "formats only where they apply; empty IP fields kept by position");
+         "--mac 52:54:00:00:00:09:ip:fd00::5,fd00::fe,64,fd00::1,fd00::2",
+         "formats only where they apply; the IP fields by position");
   argv_free(&a);
   free(s);
   s = NULL;

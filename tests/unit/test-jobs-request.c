@@ -620,7 +620,8 @@ static void test_typed_convert(void)
                    "\"options\":{\"root\":\"/dev/vg/root\",\"memsize_mib\":2048,\"smp\":2,"
                    "\"macs\":[{\"mac\":\"52:54:00:00:00:01\",\"bridge\":\"br0\"},"
                    "{\"mac\":\"52:54:00:00:00:02\",\"ip\":{\"address\":\"10.0.0.5\","
-                   "\"prefix\":24,\"nameservers\":[\"10.0.0.2\"]}}],"
+                   "\"gateway\":\"10.0.0.1\",\"prefix\":24,"
+                   "\"nameservers\":[\"10.0.0.2\"]}}],"
                    "\"luks_keys\":[{\"device\":\"/dev/sda2\",\"key_file\":\"/k\"}],"
                    "\"extra_args\":[\"-v\",\"--compressed\"]}}", &req);
   if (r) {
@@ -634,7 +635,8 @@ static void test_typed_convert(void)
     ok(o->memsize_mib == 2048 && o->smp == 2, "appliance size");
     ok(o->n_macs == 2 && o->macs[0].kind == V2V_MAC_BRIDGE &&
        strcmp(o->macs[0].name, "br0") == 0 && o->macs[1].kind == V2V_MAC_IP &&
-       strcmp(o->macs[1].address, "10.0.0.5") == 0 && !o->macs[1].gateway &&
+       strcmp(o->macs[1].address, "10.0.0.5") == 0 &&
+       strcmp(o->macs[1].gateway, "10.0.0.1") == 0 &&
        o->macs[1].prefix == 24 && o->macs[1].n_nameservers == 1,
        "MAC mappings typed, a bridge and a static IP");
     ok(o->n_luks_keys == 1 && strcmp(o->luks_devices[0], "/dev/sda2") == 0,
