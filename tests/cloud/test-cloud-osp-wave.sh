@@ -162,7 +162,7 @@ with open(out, "w") as f:
     f.write("%s %s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
                                         root.id, data.id, db_root.id, db_data.id, " ".join(nics)))
 PY
-  { cat "$T/sdk.log"; die "the set-up in the cloud failed"; }
+  { cat "$T/sdk.log"; cloud_errors; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
 read -r src_ip dst_ip root_id data_id db_root_id db_data_id web_mac web_ip db_mac db_ip <"$T/ids"
 pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id, its NIC $web_mac $web_ip on uchos-net"

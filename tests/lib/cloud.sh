@@ -48,6 +48,17 @@ cloud_up() {
   cloud_own_projects
 }
 
+# cloud_errors: the last ERROR lines of each of the cloud's services
+# (nova-compute's fault of a server that went to ERROR, say), for a
+# test's failure message: its logs go with the cloud.
+cloud_errors() {
+  local f
+  for f in "$CLOUD_ST"/log/*/*.log; do
+    grep -q " ERROR " "$f" 2>/dev/null || continue
+    echo "== $f"; grep " ERROR " "$f" | tail -5
+  done
+}
+
 # cloud_own_projects: a test that makes projects of its own defines
 # cloud_projects_make (run as the cloud comes up, before cloud_wipe: it
 # makes them, if not there yet, and writes CLOUD_YAML, a clouds.yaml
