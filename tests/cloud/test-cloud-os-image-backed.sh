@@ -66,28 +66,7 @@ t0=$(date +%s)
 fig mark_written_s $(( $(date +%s) - t0 ))
 
 CLOUD_PROJECTS="uchimg-src uchimg-dst"
-cloud_projects_make() {
-  os_py "$T/clouds.yaml" <<'PY'
-import sys, yaml, openstack
-c = openstack.connect(cloud="uchos")
-auth = dict(c.config.config["auth"])
-member = c.identity.find_role("member")
-default = c.identity.find_domain("default")
-clouds = {"uchos": {"auth": auth, "region_name": "RegionOne", "identity_api_version": 3}}
-for p in ("uchimg-src", "uchimg-dst"):
-    proj = c.identity.find_project(p) or c.identity.create_project(name=p, domain_id=default.id)
-    user = c.identity.find_user(p) or c.identity.create_user(
-        name=p, password=auth["password"], domain_id=default.id, default_project_id=proj.id)
-    c.identity.assign_project_role_to_user(proj, user, member)
-    clouds[p] = {"auth": dict(auth_url=auth["auth_url"], username=p, password=auth["password"],
-                              project_name=p, user_domain_name="Default",
-                              project_domain_name="Default"),
-                 "region_name": "RegionOne", "identity_api_version": 3}
-with open(sys.argv[1], "w") as f:
-    yaml.safe_dump({"clouds": clouds}, f)
-PY
-  CLOUD_YAML=$T/clouds.yaml
-}
+cloud_projects_make() { cloud_make_projects; }
 cloud_up
 fig cloud_up_s "$CLOUD_UP_S"
 pass "the cloud is up in ${CLOUD_UP_S}s; projects uchimg-src and uchimg-dst emptied"

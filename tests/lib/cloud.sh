@@ -48,6 +48,35 @@ cloud_up() {
   cloud_own_projects
 }
 
+# cloud_make_projects: the projects of CLOUD_PROJECTS made as admin, if
+# not there yet, each with a member user of its name (the admin's
+# password), and their clouds.yaml, the admin entry too, in $T
+# (CLOUD_YAML): what a test owning projects of its own gives as its
+# cloud_projects_make.
+cloud_make_projects() {
+  # shellcheck disable=SC2086  # one word a project
+  os_py "$T/clouds.yaml" $CLOUD_PROJECTS <<'PY'
+import sys, yaml, openstack
+c = openstack.connect(cloud="uchos")
+auth = dict(c.config.config["auth"])
+member = c.identity.find_role("member")
+default = c.identity.find_domain("default")
+clouds = {"uchos": {"auth": auth, "region_name": "RegionOne", "identity_api_version": 3}}
+for p in sys.argv[2:]:
+    proj = c.identity.find_project(p) or c.identity.create_project(name=p, domain_id=default.id)
+    user = c.identity.find_user(p) or c.identity.create_user(
+        name=p, password=auth["password"], domain_id=default.id, default_project_id=proj.id)
+    c.identity.assign_project_role_to_user(proj, user, member)
+    clouds[p] = {"auth": dict(auth_url=auth["auth_url"], username=p, password=auth["password"],
+                              project_name=p, user_domain_name="Default",
+                              project_domain_name="Default"),
+                 "region_name": "RegionOne", "identity_api_version": 3}
+with open(sys.argv[1], "w") as f:
+    yaml.safe_dump({"clouds": clouds}, f)
+PY
+  CLOUD_YAML=$T/clouds.yaml
+}
+
 # cloud_errors: the last ERROR lines of each of the cloud's services
 # (nova-compute's fault of a server that went to ERROR, say), for a
 # test's failure message: its logs go with the cloud.
