@@ -204,6 +204,25 @@ def services():
     until("cinder-volume up", volume_up, 300)
     log("cinder-volume up")
 
+    # "up" is cinder-volume's heartbeat; the scheduler places a volume
+    # only once the backend's driver has reported its pool to it (its
+    # first report, then every minute): a volume made before that fails
+    # "No valid backend was found" (seen right after the cloud came up)
+    # (GET /scheduler-stats/get_pools: "uchos@rbd#rbd").  Waited for
+    # two minutes at most, then left to the tests as before.
+    def pool_known():
+        try:
+            r = c.block_storage.get("/scheduler-stats/get_pools")
+            return r.status_code == 200 and any(
+                "@rbd#" in p.get("name", "") for p in r.json().get("pools", []))
+        except Exception:  # an answer of 4xx/5xx: not yet
+            return False
+    end = time.time() + 120
+    while not pool_known() and time.time() < end:
+        time.sleep(1)
+    log("cinder's RBD pool %s its scheduler" %
+        ("known to" if pool_known() else "NOT yet known to"))
+
     def compute_up():
         return any(s.binary == "nova-compute" and s.state == "up"
                    for s in c.compute.services()) and \
