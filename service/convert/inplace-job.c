@@ -212,7 +212,6 @@ static int keep_nic_names(struct inplace_run *ir, json_object *result,
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_json_ json_object *done = NULL;
   json_object *nics;
-  struct child *ch;
 
   if (nic_pin_count(o) == 0)
     return 0;
@@ -224,12 +223,6 @@ static int keep_nic_names(struct inplace_run *ir, json_object *result,
     failure_set(f, "internal", "out of memory");
     return -1;
   }
-  if (access(helper, X_OK) < 0) {
-    failure_set(f, "missing_dependency", "%s: %s (options.macs[].ip on a "
-                "Linux guest needs UCH's libguestfs helper and libguestfs "
-                "itself)", helper, strerror(errno));
-    return -1;
-  }
   for (size_t i = 0; i < ir->n; i++)
     formats[i] = "qcow2";
   if (nic_pin_write_request(req, ir->overlays, formats, ir->n, o) < 0) {
@@ -237,13 +230,8 @@ static int keep_nic_names(struct inplace_run *ir, json_object *result,
     return -1;
   }
   runner_set_phase(r, "keeping NIC names");
-  if (!(ch = child_spawn(&r->kids, "uch-inspect", &a, -1))) {
-    failure_set(f, "internal", "cannot run uch-inspect: %s", strerror(errno));
-    return -1;
-  }
-  ch->on_line = inspect_helper_line;
-  ch->opaque = r;
-  if (runner_child_finish(r, ch, f, "nic_names_failed") < 0)
+  if (inspect_helper_run(r, "uch-inspect", &a, "options.macs[].ip on a "
+                         "Linux guest needs", "nic_names_failed", f) < 0)
     return -1;
   done = json_read_path(out);
   if (!(nics = json_get(done, "nics"))) {

@@ -30,6 +30,28 @@ void inspect_helper_line(struct child *ch, const char *line)
   snprintf(ch->last_line, sizeof ch->last_line, "%s", line);
 }
 
+int inspect_helper_run(struct runner *r, const char *tool,
+                       const struct argv *a, const char *needs,
+                       const char *code, struct job_failure *f)
+{
+  const char *helper = a->v[0];
+  struct child *ch;
+
+  if (access(helper, X_OK) < 0) {
+    failure_set(f, "missing_dependency", "%s: %s (%s UCH's libguestfs "
+                "helper and libguestfs itself)", helper, strerror(errno),
+                needs);
+    return -1;
+  }
+  if (!(ch = child_spawn(&r->kids, tool, a, -1))) {
+    failure_set(f, "internal", "cannot run %s: %s", helper, strerror(errno));
+    return -1;
+  }
+  ch->on_line = inspect_helper_line;
+  ch->opaque = r;
+  return runner_child_finish(r, ch, f, code);
+}
+
 char *inspect_helper_path(void)
 {
   const char *env = getenv("UCH_INSPECT");

@@ -24,6 +24,17 @@ int inspect_helper_argv(struct argv *a, const char *helper,
 struct child;
 void inspect_helper_line(struct child *ch, const char *line);
 
+/* uch-inspect (either mode) as the job's child TOOL, argv A (its first
+ * word the helper): missing_dependency when the helper is not there,
+ * saying that NEEDS it; its lines by inspect_helper_line; when it
+ * fails, CODE and its last line.  On a cancel the appliance goes with
+ * it (its process group). */
+struct runner;
+struct job_failure;
+int inspect_helper_run(struct runner *r, const char *tool,
+                       const struct argv *a, const char *needs,
+                       const char *code, struct job_failure *f);
+
 /* uch-inspect's path: $UCH_INSPECT, else beside the running uch-job
  * (build/ in the tree, LIBEXECDIR/uch/ installed).  NULL (errno) when
  * it cannot be told. */

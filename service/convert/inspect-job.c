@@ -110,16 +110,9 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
   struct runner *r = ir->r;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *helper = inspect_helper_path();
-  struct child *ch;
 
   if (!helper || inspect_helper_argv(&a, helper, r->rt_dir) < 0) {
     failure_set(f, "internal", "cannot find uch-inspect: %s",
-                strerror(errno));
-    return -1;
-  }
-  if (access(helper, X_OK) < 0) {
-    failure_set(f, "missing_dependency", "%s: %s (inspect jobs need UCH's "
-                "libguestfs helper and libguestfs itself)", helper,
                 strerror(errno));
     return -1;
   }
@@ -127,16 +120,8 @@ static int run_helper(struct inspect_run *ir, struct job_failure *f)
     failure_set(f, "internal", "setenv: %s", strerror(errno));
     return -1;
   }
-  ch = child_spawn(&r->kids, "inspect", &a, -1);
-  if (!ch) {
-    failure_set(f, "internal", "cannot run the inspection: %s",
-                strerror(errno));
-    return -1;
-  }
-  ch->on_line = inspect_helper_line;
-  ch->opaque = r;
-  /* on a cancel, the appliance goes with it (its process group) */
-  return runner_child_finish(r, ch, f, "inspect_failed");
+  return inspect_helper_run(r, "inspect", &a, "inspect jobs need",
+                            "inspect_failed", f);
 }
 
 static void copy_key(json_object *to, json_object *from, const char *key)

@@ -19,17 +19,23 @@ size_t nic_pin_count(const struct v2v_options *o)
   return n;
 }
 
+size_t nic_pin_unquote(const char **value)
+{
+  const char *v = *value;
+  size_t len = strlen(v);
+
+  if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0]) {
+    (*value)++;
+    return len - 2;
+  }
+  return len;
+}
+
 bool nic_pin_addr_matches(const char *value, const char *address)
 {
-  size_t len = strlen(value), alen = strlen(address);
+  size_t len = nic_pin_unquote(&value), alen = strlen(address);
   char end;
 
-  /* one pair of shell quotes, as ifcfg files write values */
-  if (len >= 2 && (value[0] == '"' || value[0] == '\'') &&
-      value[len - 1] == value[0]) {
-    value++;
-    len -= 2;
-  }
   if (alen == 0 || len < alen || strncmp(value, address, alen) != 0)
     return false;
   end = len == alen ? '\0' : value[alen];

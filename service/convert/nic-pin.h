@@ -33,6 +33,11 @@
 /* How many of O's macs carry an "ip" (virt-v2v's MAC:ip:). */
 size_t nic_pin_count(const struct v2v_options *o);
 
+/* *VALUE without one pair of shell quotes around it ('"eth1"', as
+ * ifcfg files write values): moves *VALUE past the opening one and
+ * returns the length inside them; strlen(*VALUE) when unquoted. */
+size_t nic_pin_unquote(const char **value);
+
 /* A value of a guest's configuration names ADDRESS: the value as the
  * file has it ('"10.0.0.5"', "10.0.0.5/24", NetworkManager's
  * "10.0.0.5/24,10.0.0.1"), compared as written (no canonical form of

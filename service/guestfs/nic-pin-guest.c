@@ -57,11 +57,13 @@ static bool value_is(guestfs_h *g, const char *fmt, const char *node,
                      const char *want)
 {
   _cleanup_free_ char *v = aug_value(g, fmt, node);
-  size_t len = v ? strlen(v) : 0, wlen = strlen(want);
+  const char *in = v;
+  size_t len;
 
-  if (len >= 2 && (v[0] == '"' || v[0] == '\'') && v[len - 1] == v[0])
-    return len - 2 == wlen && strncmp(v + 1, want, wlen) == 0;
-  return v && strcmp(v, want) == 0;
+  if (!v)
+    return false;
+  len = nic_pin_unquote(&in);
+  return len == strlen(want) && strncmp(in, want, len) == 0;
 }
 
 /* Any node matching FMT (NODE in it) whose label starts with PREFIX
@@ -99,16 +101,13 @@ static void file_of(const char *node, char *out, size_t size)
  * one pair of shell quotes around it, as ifcfg files write values. */
 static void set_name(struct found *f, char *name)
 {
+  const char *in = name;
   size_t len;
 
   if (!name)
     return;
-  len = strlen(name);
-  if (len >= 2 && (name[0] == '"' || name[0] == '\'') &&
-      name[len - 1] == name[0])
-    snprintf(f->name, sizeof f->name, "%.*s", (int)(len - 2), name + 1);
-  else
-    snprintf(f->name, sizeof f->name, "%s", name);
+  len = nic_pin_unquote(&in);
+  snprintf(f->name, sizeof f->name, "%.*s", (int)len, in);
   free(name);
 }
 

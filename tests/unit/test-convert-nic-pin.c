@@ -32,6 +32,15 @@ static void test_addr_matches(void)
   ok(!nic_pin_addr_matches("10.0.0.5", ""), "empty address");
 }
 
+static void test_unquote(void)
+{
+  const char *v = "\"eth1\"", *w = "eth1", *x = "\"eth1";
+
+  ok(nic_pin_unquote(&v) == 4 && strncmp(v, "eth1", 4) == 0, "quotes off");
+  ok(nic_pin_unquote(&w) == 4 && strcmp(w, "eth1") == 0, "unquoted as is");
+  ok(nic_pin_unquote(&x) == 5 && x[0] == '"', "an unclosed quote kept");
+}
+
 static void test_iface_name(void)
 {
   char name[16];
@@ -116,6 +125,7 @@ static void test_request_and_argv(void)
 int main(void)
 {
   test_addr_matches();
+  test_unquote();
   test_iface_name();
   test_rules();
   test_request_and_argv();
