@@ -5,7 +5,8 @@
 # modules and writes the workloads file of a wave: web01 (powered off,
 # one snapshot taken through the API first) and web02 (powered on) with
 # their disk (datastore path, size, controller, mode), NIC (MAC,
-# network), firmware, guest OS, power state, snapshots, CBT, encryption,
+# network, and web02's static address as its VMware Tools report it),
+# firmware, guest OS, power state, snapshots, CBT, encryption,
 # vTPM and VMware Tools (uch_vmware_vm), web03 (a
 # Solaris guest); db01 left out by the name filter.  The source checks
 # of a cold plan: web01 a warning (its snapshot), web02 blocked
@@ -28,7 +29,10 @@ truncate -s 64M "$T/blank.img"
   die "make-vmx.sh failed"
 "$UCH_TOP/tests/guests/make-vmx.sh" "$T/blank.img" web03 solaris11-64 00:50:56:0a:0b:03 "$T/sol" ||
   die "make-vmx.sh failed"
-vcsim_start root "$T/vc.pw" -vm "web01=$T/vm" -vm "web02=$T/vm,on" -vm "db01=$T/vm" -vm "web03=$T/sol"
+# web02's guest has a static address on its NIC, which its Tools report
+vcsim_start root "$T/vc.pw" -vm "web01=$T/vm" \
+  -vm "web02=$T/vm,on,ip=10.20.30.40/24,gw=10.20.30.1,dns=10.20.30.53,dns=10.20.30.54" \
+  -vm "db01=$T/vm" -vm "web03=$T/sol"
 
 vcenter_vars root "$T/vc.pw"
 ansible_config
@@ -90,8 +94,11 @@ for name, power in (("web01", "poweredOff"), ("web02", "poweredOn")):
     check(vw["guest_id"] == "debian11_64Guest", name + " guest OS %s" % vw["guest_id"])
     check(vw["firmware"] == "bios", name + " firmware %s" % vw["firmware"])
     check(vw["host"] == "DC0_H0" and vw["datacenter"] == "DC0", name + " host")
-    check(vw["nics"] == [{"mac": "00:50:56:0a:0b:01", "network": "VM Network",
-                          "type": "e1000e", "connected": True}], name + " NICs %s" % vw["nics"])
+    nic = {"mac": "00:50:56:0a:0b:01", "network": "VM Network", "type": "e1000e", "connected": True}
+    if name == "web02":
+        nic["ip"] = {"address": "10.20.30.40", "prefix": 24, "gateway": "10.20.30.1",
+                     "nameservers": ["10.20.30.53", "10.20.30.54"]}
+    check(vw["nics"] == [nic], name + " NICs %s" % vw["nics"])
     check(len(vm["disks"]) == 1, name + " disks")
     d = vm["disks"][0]
     check(d["name"] == "scsi0-0" and d["size"] == 64 << 20, name + " disk %s" % d)

@@ -9,7 +9,8 @@
 # short still holds count as the rerun's own; the batch (the VMs it
 # takes, its exports and copies, what it finished, the lanes left); a
 # vSphere VM of a wave:
-# its convert request, job ids, plan, report entry, the copy discovery
+# its convert request (with the static addresses discovery found), the
+# sync's inplace, job ids, plan, report entry, the copy discovery
 # makes of a disk for UCH inspect; discover_openstack's file and its
 # blocked VMs; the ports of a migrated server, its volumes' type and
 # zone from the storage map, the flavor that fits (uch_cloud=openstack).
@@ -244,6 +245,44 @@ check("... another port, no certificate check, the VM's own output",
       str(uch_vmware_convert_request(dict(wv, output={"local": {"dir": "/o"}}), {"hostname": "vc"},
                                      "root", "/pw")["output"]),
       "vpx://root@vc:8443/DC%201/cl1/esx07?no_verify=1{'local': {'dir': '/o'}}")
+# the static addresses discovery found (VMware Tools' report) kept
+from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_vmware_inplace
+from ansible_collections.uch.appliance.plugins.filter.uch_vmware import uch_vmware_workloads
+tools = {"mac": "00:50:56:AA:00:01", "gateway": "10.0.0.1", "nameservers": ["10.0.0.53"],
+         "addresses": [{"address": "fe80::1", "prefix": 64, "origin": "linklayer"},
+                       {"address": "2001:db8::5", "prefix": 64, "origin": "manual"},
+                       {"address": "10.0.0.5", "prefix": 24, "origin": "manual"}]}
+found = uch_vmware_workloads(
+    [{"moid": "vm-1", "guest_name": "web01"}], {}, {"results": [{"item": {"moid": "vm-1"}, "network_info": [
+        {"mac_address": "00:50:56:aa:00:01", "network_name": "prod"},
+        {"mac_address": "00:50:56:aa:00:02", "network_name": "dhcp"}]}]}, {}, {},
+    states={"results": [{"item": {"moid": "vm-1"}, "vm": {"guest_nics": [tools, {
+        "mac": "00:50:56:aa:00:02", "addresses": [{"address": "10.9.0.7", "prefix": 16, "origin": "dhcp"}]}]}}]})
+nics = found["vms"][0]["vmware"]["nics"]
+check("discovery: a NIC's static address from Tools (IPv4 first, by MAC in any case); none for DHCP",
+      [n.get("ip") for n in nics],
+      [{"address": "10.0.0.5", "prefix": 24, "gateway": "10.0.0.1", "nameservers": ["10.0.0.53"]}, None])
+wip = dict(wv, vmware=dict(wv["vmware"], nics=nics))
+check("cold: the convert request keeps them (options.macs, virt-v2v's --mac MAC:ip:...)",
+      uch_vmware_convert_request(wip, {"hostname": "vc"}, "root", "/pw")["options"],
+      {"macs": [{"mac": "00:50:56:aa:00:01", "ip": {"address": "10.0.0.5", "gateway": "10.0.0.1",
+                                                    "prefix": 24, "nameservers": ["10.0.0.53"]}}]})
+check("... not with keep_ips false; and without a gateway, no prefix nor name servers (virt-v2v 2.2)",
+      ["options" in uch_vmware_convert_request(wip, {"hostname": "vc"}, "root", "/pw", None, True, False),
+       uch_vmware_convert_request(dict(wv, vmware=dict(wv["vmware"], nics=[
+           {"mac": "00:50:56:aa:00:03", "ip": {"address": "10.0.0.6", "prefix": 24,
+                                               "nameservers": ["10.0.0.53"]}}])),
+           {"hostname": "vc"}, "root", "/pw")["options"]["macs"]],
+      [False, [{"mac": "00:50:56:aa:00:03", "ip": {"address": "10.0.0.6"}}]])
+check("warm: the sync's inplace gets them, a MAC the VM's inplace gives an ip itself left as it is",
+      [uch_vmware_inplace(dict(wip, inplace={"name": "web01"})),
+       uch_vmware_inplace(dict(wip, inplace={"name": "web01", "options": {"macs": [
+           {"mac": "00:50:56:aa:00:01", "ip": {"address": "10.0.0.9"}}]}})),
+       uch_vmware_inplace(dict(wip, inplace={"name": "web01"}), False)],
+      [{"name": "web01", "options": {"macs": [{"mac": "00:50:56:aa:00:01", "ip": {
+           "address": "10.0.0.5", "gateway": "10.0.0.1", "prefix": 24, "nameservers": ["10.0.0.53"]}}]}},
+       {"name": "web01", "options": {"macs": [{"mac": "00:50:56:aa:00:01", "ip": {"address": "10.0.0.9"}}]}},
+       {"name": "web01"}])
 check("job ids: cold WAVE-VM-convert, warm WAVE-VM (vmware_warm's)",
       [uch_vmware_job_id(wv, "w1"), uch_vmware_job_id(dict(wv, plan="warm"), "w1")],
       ["w1-web 01-convert", "w1-web 01"])

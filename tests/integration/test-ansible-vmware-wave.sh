@@ -12,7 +12,8 @@
 # limit of one lane per host.  web01 and web02 share one lane; web01's
 # sync job (CBT turned on, a snapshot, pass 1 over /folder, the guest
 # shut down through Tools, the cutover pass) ends equal with no
-# snapshot left; web02's convert job reads the VM over vpx:// and fails
+# snapshot left; web02's convert job (its NIC's static address kept,
+# options.macs) reads the VM over vpx:// and fails
 # in virt-v2v's own words (a cold plan needs a VM shut down: the
 # success of a cold convert from the vCenter is
 # test-convert-vcenter-debian's); web03 is not placed, with the
@@ -89,6 +90,9 @@ def vm(name, plan, **kw):
     return v
 doc["vms"] += [vm("web01", "warm"),
                vm("web02", "cold", output={"local": {"dir": t + "/out", "format": "qcow2"}})]
+# web02's NIC with the static address discovery found (VMware Tools)
+doc["vms"][-1]["vmware"]["nics"] = [{"mac": "00:50:56:0a:0c:02", "network": "VM Network", "ip": {
+    "address": "10.20.30.41", "prefix": 24, "gateway": "10.20.30.1", "nameservers": ["10.20.30.53"]}}]
 yaml.safe_dump(doc, open(sys.argv[2], "w"))
 PY
 wave() { # LOG
@@ -113,7 +117,10 @@ vmr web02 .error | grep -Eq "web02. is running or paused.*must be shut down" ||
 [ "$(job_field vw-web02-convert '.request.input.vcenter.url')" = "vpx://root@127.0.0.1:$VCSIM_PORT/DC0/DC0_H0?no_verify=1" ] ||
   die "web02's convert request: $(job_field vw-web02-convert .request)"
 [ "$(job_field vw-web02-convert '.request.output.local.dir')" = "$T/out" ] || die "web02's output"
-pass "web02 cold: a convert job over vpx://, failed in virt-v2v's words"
+[ "$(job_field vw-web02-convert '.request.options.macs' | jq -c .)" = \
+  '[{"mac":"00:50:56:0a:0c:02","ip":{"address":"10.20.30.41","gateway":"10.20.30.1","prefix":24,"nameservers":["10.20.30.53"]}}]' ] ||
+  die "web02's static address not kept: $(job_field vw-web02-convert .request.options)"
+pass "web02 cold: a convert job over vpx://, its NIC's static address kept (options.macs), failed in virt-v2v's words"
 
 [ "$(vmr web03 .state)" = failed ] || die "web03: $(vmr web03 .)"
 vmr web03 .error | grep -q "not placed.*source checks: blocked: UCH inspect: no operating system found" ||

@@ -5,7 +5,7 @@
 // no vcsim command) with an entry point of ours, built by build.sh.
 //
 //	uch-vcsim -listen 127.0.0.1:PORT -user USER -password-file FILE \
-//	          -ready FILE [-vm NAME=DIR[,on]]...
+//	          -ready FILE [-vm NAME=DIR[,on[,ip=ADDR/PREFIX][,gw=GW][,dns=NS]...]]...
 //
 // The inventory is govmomi's VPX model without its sample VMs: datacenter
 // DC0, standalone host DC0_H0, cluster DC0_C0 (hosts DC0_C0_H0..2),
@@ -16,7 +16,9 @@
 // [LocalDS_0] NAME/, the VM is created through the API from the .vmx's
 // settings, then the .vmx itself is uploaded through /folder (vcsim
 // writes an empty one, and libvirt reads the VM's disks from it).
-// ",on" powers the VM on.  When everything is ready, the server's URL is
+// ",on" powers the VM on; ",ip=", ",gw=" and ",dns=" (each may repeat
+// for dns) are the static address its guest has on its NIC, which
+// VMware Tools then report (guestTools).  When everything is ready, the server's URL is
 // written to the -ready file (renamed into place).  SIGTERM stops it and
 // removes the datastore directory.
 //
@@ -32,7 +34,11 @@
 //     extents' blocks taken at each snapshot.
 //   - guestTools: a VM powered on by -vm NAME=DIR,on runs VMware Tools
 //     (guest.toolsRunningStatus guestToolsRunning), so ShutdownGuest is
-//     asked for as of a real guest; vcsim's VMs never run them.
+//     asked for as of a real guest; vcsim's VMs never run them.  With
+//     ip=, the Tools report the guest's address as a guest's static one
+//     (guest.net[0].ipConfig, origin manual; guest.ipStack's default
+//     route and name servers): vcsim's only address is a container's,
+//     without prefix, origin or routes.
 package main
 
 import (
@@ -79,7 +85,7 @@ func main() {
 	pwFile := flag.String("password-file", "", "file holding the user's password")
 	ready := flag.String("ready", "", "file to write the server's URL to once ready")
 	var vms vmFlags
-	flag.Var(&vms, "vm", "NAME=DIR[,on]: a VM made from an ESXi VM folder")
+	flag.Var(&vms, "vm", "NAME=DIR[,on[,ip=ADDR/PREFIX][,gw=GW][,dns=NS]]: a VM made from an ESXi VM folder")
 	flag.BoolVar(&trace, "trace", false, "write each SOAP request and response to stderr (Login's password too: debugging only)")
 	flag.Parse()
 	log.SetPrefix("uch-vcsim: ")
@@ -163,14 +169,56 @@ func readVMX(path string) (map[string]string, error) {
 	return m, sc.Err()
 }
 
-// addVM NAME=DIR[,on]: see the top of this file.
-func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error {
-	name, dir, ok := strings.Cut(spec, "=")
+// guestNet: what a guest has configured on its first NIC, which its
+// VMware Tools report (ip= of -vm).
+type guestNet struct {
+	ip     string
+	prefix int32
+	gw     string
+	dns    []string
+}
+
+// parseVM NAME=DIR[,on[,ip=ADDR/PREFIX][,gw=GW][,dns=NS]...]: see the top
+// of this file.
+func parseVM(spec string) (name, dir string, on bool, gn guestNet, err error) {
+	name, rest, ok := strings.Cut(spec, "=")
 	if !ok || name == "" {
-		return fmt.Errorf("not NAME=DIR[,on]")
+		return "", "", false, gn, fmt.Errorf("not NAME=DIR[,on[,ip=ADDR/PREFIX][,gw=GW][,dns=NS]]")
 	}
-	on := strings.HasSuffix(dir, ",on")
-	dir = strings.TrimSuffix(dir, ",on")
+	parts := strings.Split(rest, ",")
+	dir = parts[0]
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(p, "=")
+		switch k {
+		case "on":
+			on = true
+		case "ip":
+			a, l, ok := strings.Cut(v, "/")
+			n, e := strconv.Atoi(l)
+			if !ok || e != nil || n < 1 || n > 128 {
+				return "", "", false, gn, fmt.Errorf("ip=%s: not ADDR/PREFIX", v)
+			}
+			gn.ip, gn.prefix = a, int32(n)
+		case "gw":
+			gn.gw = v
+		case "dns":
+			gn.dns = append(gn.dns, v)
+		default:
+			return "", "", false, gn, fmt.Errorf("%s: unknown option", p)
+		}
+	}
+	if (gn.ip != "" || gn.gw != "" || gn.dns != nil) && (!on || gn.ip == "") {
+		return "", "", false, gn, fmt.Errorf("gw= and dns= need ip=, ip= needs on (Tools report a running guest's addresses)")
+	}
+	return name, dir, on, gn, nil
+}
+
+// addVM NAME=DIR[,on...]: see the top of this file.
+func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error {
+	name, dir, on, gn, err := parseVM(spec)
+	if err != nil {
+		return err
+	}
 	vmxs, _ := filepath.Glob(filepath.Join(dir, "*.vmx"))
 	if len(vmxs) != 1 {
 		return fmt.Errorf("%s: one .vmx expected, found %d", dir, len(vmxs))
@@ -320,13 +368,14 @@ func addVM(ctx context.Context, c *vim25.Client, u *url.URL, spec string) error 
 		if err := t.Wait(ctx); err != nil {
 			return err
 		}
-		guestTools(vm.Reference())
+		guestTools(vm.Reference(), gn)
 	}
 	return nil
 }
 
-// guestTools (our shim): the VM's guest runs VMware Tools.
-func guestTools(ref types.ManagedObjectReference) {
+// guestTools (our shim): the VM's guest runs VMware Tools, which report
+// the static address GN of its first NIC, if any, as Tools do.
+func guestTools(ref types.ManagedObjectReference, gn guestNet) {
 	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
 	if !ok {
 		return
@@ -338,6 +387,35 @@ func guestTools(ref types.ManagedObjectReference) {
 		if vm.Summary.Guest != nil {
 			vm.Summary.Guest.ToolsStatus = types.VirtualMachineToolsStatusToolsOk
 			vm.Summary.Guest.ToolsRunningStatus = vm.Guest.ToolsRunningStatus
+		}
+		if gn.ip == "" || len(vm.Guest.Net) == 0 {
+			return
+		}
+		nic := &vm.Guest.Net[0]
+		nic.IpAddress = []string{gn.ip}
+		nic.IpConfig = &types.NetIpConfigInfo{IpAddress: []types.NetIpConfigInfoIpAddress{{
+			IpAddress:    gn.ip,
+			PrefixLength: gn.prefix,
+			Origin:       string(types.NetIpConfigInfoIpAddressOriginManual),
+			State:        string(types.NetIpConfigInfoIpAddressStatusPreferred),
+		}}}
+		stack := types.GuestStackInfo{}
+		if len(gn.dns) > 0 {
+			nic.DnsConfig = &types.NetDnsConfigInfo{IpAddress: gn.dns}
+			stack.DnsConfig = &types.NetDnsConfigInfo{IpAddress: gn.dns}
+		}
+		if gn.gw != "" {
+			// the default route through the first NIC (device "0": its
+			// index in guest.net)
+			stack.IpRouteConfig = &types.NetIpRouteConfigInfo{IpRoute: []types.NetIpRouteConfigInfoIpRoute{{
+				Network: "0.0.0.0",
+				Gateway: types.NetIpRouteConfigInfoGateway{IpAddress: gn.gw, Device: "0"},
+			}}}
+		}
+		vm.Guest.IpStack = []types.GuestStackInfo{stack}
+		vm.Guest.IpAddress = gn.ip
+		if vm.Summary.Guest != nil {
+			vm.Summary.Guest.IpAddress = gn.ip
 		}
 	})
 }

@@ -74,11 +74,32 @@ def _disk_name(d):
     return '%s%s-%s' % (prefix, d.get('controller_bus_number'), d.get('unit_number'))
 
 
+def _static_ip(g):
+    """A NIC's static address as its VMware Tools report it (uch_vmware_vm's
+    guest_nics entry G): the first address whose origin is "manual", IPv4
+    first, with the prefix, the default route's gateway through the NIC
+    and the name servers; None when the guest has none (DHCP, no Tools:
+    nothing to keep)."""
+    addrs = [a for a in (g or {}).get('addresses') or [] if a.get('origin') == 'manual']
+    if not addrs:
+        return None
+    a = sorted(addrs, key=lambda a: ':' in (a.get('address') or ''))[0]
+    ip = {'address': a['address']}
+    if a.get('prefix'):
+        ip['prefix'] = a['prefix']
+    if g.get('gateway'):
+        ip['gateway'] = g['gateway']
+    if g.get('nameservers'):
+        ip['nameservers'] = list(g['nameservers'])
+    return ip
+
+
 def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
                          vcenter=None, states=None):
     """The workloads file of a wave from a discovery: per VM (kind
     vmware) its disks (datastore path, size, controller, mode, sharing,
-    backing), NICs (MAC, network, type), firmware, guest OS, power
+    backing), NICs (MAC, network, type, and the static address its
+    guest has there: _static_ip), firmware, guest OS, power
     state, host and snapshots.  VMS is uch_vmware_select's list; DISKS,
     NICS, BOOTS, SNAPS the registered loops over it of
     vmware_guest_disk_info, vmware_guest_network (gather_network_info),
@@ -111,9 +132,16 @@ def uch_vmware_workloads(vms, disks, nics, boots, snaps, wave='wave',
                     'thin': d.get('backing_thinprovisioned'),
                 }},
             })
-        vnics = [{'mac': n.get('mac_address'), 'network': n.get('network_name'),
-                  'type': n.get('device_type'), 'connected': n.get('connected')}
-                 for n in n_by.get(moid) or []]
+        guest = dict(((g.get('mac') or '').lower(), g)
+                     for g in (st_by.get(moid) or {}).get('guest_nics') or [])
+        vnics = []
+        for n in n_by.get(moid) or []:
+            nic = {'mac': n.get('mac_address'), 'network': n.get('network_name'),
+                   'type': n.get('device_type'), 'connected': n.get('connected')}
+            ip = _static_ip(guest.get((n.get('mac_address') or '').lower()))
+            if ip:
+                nic['ip'] = ip
+            vnics.append(nic)
         snap = s_by.get(moid) or {}
         boot = b_by.get(moid) or {}
         out.append({

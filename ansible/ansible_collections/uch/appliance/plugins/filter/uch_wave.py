@@ -364,13 +364,52 @@ def uch_vmware_job_id(vm, wave):
     return '%s-%s-convert' % (wave, vm['name'])
 
 
+def uch_vmware_macs(vm):
+    """The options.macs of a vSphere VM's conversion that keep its
+    static addresses (docs/api.md, convert): each NIC of discover_vmware's
+    file with an "ip" (the address its guest has, as VMware Tools
+    reported it), as virt-v2v 2.2 (Debian 12's) takes --mac MAC:ip:...,
+    by position without an empty field: the prefix only after a
+    gateway, the name servers only after both (at most 8)."""
+    out = []
+    for nic in (vm.get('vmware') or {}).get('nics') or []:
+        ip = nic.get('ip')
+        if not ip or not nic.get('mac') or not ip.get('address'):
+            continue
+        v2v = {'address': ip['address']}
+        if ip.get('gateway'):
+            v2v['gateway'] = ip['gateway']
+            if ip.get('prefix'):
+                v2v['prefix'] = ip['prefix']
+                if ip.get('nameservers'):
+                    v2v['nameservers'] = list(ip['nameservers'])[:8]
+        out.append({'mac': nic['mac'].lower(), 'ip': v2v})
+    return out
+
+
+def uch_vmware_inplace(vm, keep_ips=True):
+    """A warm plan's "inplace" of the sync request: the VM's own, with
+    uch_vmware_macs added to its options.macs (the MACs it names itself
+    left as they are) when KEEP_IPS."""
+    inplace = dict(vm.get('inplace') or {})
+    macs = uch_vmware_macs(vm) if keep_ips else []
+    options = dict(inplace.get('options') or {})
+    have = set((m.get('mac') or '').lower() for m in options.get('macs') or [] if m.get('ip'))
+    add = [m for m in macs if m['mac'] not in have]
+    if add:
+        options['macs'] = list(options.get('macs') or []) + add
+        inplace['options'] = options
+    return inplace
+
+
 def uch_vmware_convert_request(vm, vcenter, user, password_file, labels=None,
-                               validate_certs=True):
+                               validate_certs=True, keep_ips=True):
     """A cold plan's convert job of a vSphere VM: virt-v2v reads it from
     the vCenter (input.vcenter, vpx://USER@VCENTER[:PORT]/DC/[CLUSTER/]HOST,
     the disks over HTTPS /folder), and writes the VM's "output" when it
     gives one, else each disk's destination (output.block, in the VM's
-    disk order).  VCENTER: the workloads file's {hostname, port}."""
+    disk order).  VCENTER: the workloads file's {hostname, port}.  With
+    KEEP_IPS its NICs' static addresses are kept (uch_vmware_macs)."""
     try:
         from urllib.parse import quote
     except ImportError:     # Python 2
@@ -389,6 +428,9 @@ def uch_vmware_convert_request(vm, vcenter, user, password_file, labels=None,
     req = dict(type='convert', name=vm['name'],
                input={'vcenter': {'url': url, 'vm': vm['name'], 'password_file': password_file}},
                output=output)
+    macs = uch_vmware_macs(vm) if keep_ips else []
+    if macs:
+        req['options'] = {'macs': macs}
     if labels:
         req['labels'] = labels
     return req
@@ -719,6 +761,7 @@ class FilterModule(object):
                     uch_wave_vms=uch_wave_vms,
                     uch_vmware_job_id=uch_vmware_job_id,
                     uch_vmware_convert_request=uch_vmware_convert_request,
+                    uch_vmware_macs=uch_vmware_macs, uch_vmware_inplace=uch_vmware_inplace,
                     uch_vmware_vm_result=uch_vmware_vm_result,
                     uch_sync_disk=uch_sync_disk,
                     uch_sync_passes=uch_sync_passes)

@@ -159,7 +159,12 @@ RETURN = r'''
 vm:
   description: The VM as read - C(name), C(uuid), C(moid), C(power_state),
     C(cbt) (change tracking on), C(encrypted) (a crypto key), C(vtpm),
-    C(tools_running), C(datacenter), C(snapshots) (names).
+    C(tools_running), C(datacenter), C(snapshots) (names), and
+    C(guest_nics), per NIC of the guest as its VMware Tools report it
+    (none when they do not run) C(mac), C(addresses) (C(address),
+    C(prefix), C(origin) - C(manual) for a static one, C(dhcp), ...),
+    C(gateway) (the default route's, when through this NIC) and
+    C(nameservers).
   returned: always
   type: dict
 disks:
@@ -222,6 +227,29 @@ def datacenter_of(entity):
     while e is not None and not isinstance(e, vim.Datacenter):
         e = e.parent
     return e.name if e is not None else None
+
+
+def guest_nics(guest):
+    """The guest's NICs as VMware Tools report them (guest.net, and
+    guest.ipStack's default routes and name servers)."""
+    if not guest or guest.toolsRunningStatus != 'guestToolsRunning':
+        return []
+    gateways, stack_dns = {}, []
+    for st in guest.ipStack or []:
+        if st.dnsConfig:
+            stack_dns += list(st.dnsConfig.ipAddress or [])
+        for r in (st.ipRouteConfig.ipRoute if st.ipRouteConfig else None) or []:
+            if r.prefixLength == 0 and r.gateway and r.gateway.ipAddress:
+                gateways.setdefault(r.gateway.device or '0', r.gateway.ipAddress)
+    out = []
+    for i, n in enumerate(guest.net or []):
+        addrs = [{'address': a.ipAddress, 'prefix': a.prefixLength, 'origin': a.origin}
+                 for a in (n.ipConfig.ipAddress if n.ipConfig else None) or []]
+        dns = list(n.dnsConfig.ipAddress or []) if n.dnsConfig else []
+        out.append({'mac': n.macAddress, 'addresses': addrs,
+                    'gateway': gateways.get(str(i)),
+                    'nameservers': dns or stack_dns})
+    return out
 
 
 def disks_of(devices, p, datacenter):
@@ -312,6 +340,7 @@ def run(module, content, p):
         'tools_running': bool(vm.guest and vm.guest.toolsRunningStatus == 'guestToolsRunning'),
         'datacenter': datacenter,
         'snapshots': [s.name for s in snaps],
+        'guest_nics': guest_nics(vm.guest),
     }
     out = {'changed': False, 'vm': info}
     if p['action'] == 'state':
