@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <json-c/json.h>
 
 #include "jobs/job-request.h"
 #include "util/argv.h"
@@ -65,6 +66,12 @@ char *nic_pin_rules(const struct nic_pin_rule *rules, size_t n);
 int nic_pin_write_request(const char *file, char *const *paths,
                           const char *const *formats, size_t n,
                           const struct v2v_options *o);
+
+/* result.nics when no disk of the guest can be opened here (a convert
+ * job's output.openstack): each of O's "ip" mappings {"mac",
+ * "address", "pinned": false, "reason": WHY}.  NULL when out of
+ * memory. */
+json_object *nic_pin_unpinned(const struct v2v_options *o, const char *why);
 
 /* HELPER --pin-nics RTDIR */
 int nic_pin_argv(struct argv *a, const char *helper, const char *rt_dir);
