@@ -51,6 +51,26 @@ bool nic_pin_addr_matches(const char *value, const char *address);
  * empty, too long, a character the kernel refuses). */
 bool nic_pin_iface_name(const char *name, char out[16]);
 
+/* Where a guest's configuration gives a NIC's address. */
+struct nic_pin_found {
+  char config[256];              /* the file, in the guest */
+  char name[64];                 /* the name it binds, as written; "" */
+  bool by_mac;                   /* it binds the NIC by its MAC */
+  bool virtual;                  /* a bridge, bond, VLAN...: no NIC */
+};
+
+/* The netplan YAML TEXT (LEN bytes, one file of /etc/netplan) gives
+ * ADDRESS (nic_pin_addr_matches) in a device's "addresses" (a list of
+ * "A/LEN", or of {"A/LEN": {...}}): F (not its config) says how the
+ * device is bound.  Under "ethernets", a NIC: by MAC when its "match"
+ * has "macaddress", else the name its "match" gives ("name": maybe a
+ * glob; "" when it matches by "driver" only), else its id; under any
+ * other section (bridges, bonds, vlans, tunnels...) not a NIC.  1 when
+ * found, 0 when not, -1 when TEXT is no YAML (ERR, of ERRLEN, says
+ * where). */
+int nic_pin_netplan(const char *text, size_t len, const char *address,
+                    struct nic_pin_found *f, char *err, size_t errlen);
+
 struct nic_pin_rule {
   const char *mac;               /* as the request gave it */
   const char *name;
