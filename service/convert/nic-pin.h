@@ -14,7 +14,9 @@
  * a name, writes a udev rule giving the NIC with that MAC its old name
  * (NIC_PIN_RULES_PATH).  The inplace job runs it on its overlays before
  * virt-v2v-in-place, so the initramfs virt-v2v rebuilds carries the
- * rule too (Debian's udev hook copies /etc/udev/rules.d into it). */
+ * rule too (Debian's udev hook copies /etc/udev/rules.d into it); the
+ * convert job on the disks virt-v2v wrote, after it, where the real
+ * root's udev renames the NIC, still down (convert/nic-pin-job.h). */
 #ifndef UCH_NIC_PIN_H
 #define UCH_NIC_PIN_H
 
