@@ -82,8 +82,13 @@ static bool find_in(yaml_document_t *doc, yaml_node_t *section, bool nic,
       continue;
     f->virtual = !nic;
     if ((match = map_get(doc, dev, "match"))) {
+      char one[16];
       f->by_mac = map_get(doc, match, "macaddress") != NULL;
       set_name(f, map_get(doc, match, "name"));
+      /* the NIC found by its one name gets set-name's, and netplan's
+       * configuration then matches that name */
+      if (f->name[0] && nic_pin_iface_name(f->name, one))
+        set_name(f, map_get(doc, dev, "set-name"));
     } else
       set_name(f, node_at(doc, p->key));
     return true;

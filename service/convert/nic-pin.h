@@ -66,7 +66,8 @@ struct nic_pin_found {
  * "A/LEN", or of {"A/LEN": {...}}): F (not its config) says how the
  * device is bound.  Under "ethernets", a NIC: by MAC when its "match"
  * has "macaddress", else the name its "match" gives ("name": maybe a
- * glob; "" when it matches by "driver" only), else its id; under any
+ * glob; "" when it matches by "driver" only), its "set-name" when that
+ * "name" is a single one, else its id; under any
  * other section (bridges, bonds, vlans, tunnels...) not a NIC.  1 when
  * found, 0 when not, -1 when TEXT is no YAML (ERR, of ERRLEN, says
  * where). */

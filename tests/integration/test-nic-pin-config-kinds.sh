@@ -8,7 +8,8 @@
 # by name, a NIC by MAC, a glob, a bond of a .netdev), ifcfg (by name,
 # by HWADDR, quoted), NetworkManager keyfiles (by interface-name, a
 # VLAN connection) and netplan, read with libyaml (by id, by match.name
-# with set-name, by match.macaddress, a bridge, a file that is no YAML).  Each mapping's entry in the result, and the rules
+# with set-name: named set-name's, by match.macaddress, a bridge, a file
+# that is no YAML).  Each mapping's entry in the result, and the rules
 # file: a rule for exactly the NICs bound by a single name.
 source "$UCH_TOP/tests/lib/functions.sh"
 require guestfish
@@ -128,7 +129,7 @@ want 10.4.0.1 "pinned enp2s0 /etc/NetworkManager/system-connections/w.nmconnecti
 want 10.4.0.2 "no: /etc/NetworkManager/system-connections/v.nmconnection gives 10.4.0.2 to vlan7, a bridge, bond or VLAN*"
 pass "NetworkManager: interface-name pinned, a VLAN not"
 want 10.6.0.1 "pinned ens160 /etc/netplan/50-cloud-init.yaml"
-want 10.6.0.2 "pinned ens161 /etc/netplan/50-cloud-init.yaml"
+want 10.6.0.2 "pinned lan0 /etc/netplan/50-cloud-init.yaml"
 want 10.6.0.3 "no: /etc/netplan/50-cloud-init.yaml binds the NIC by its MAC address*"
 want 10.6.0.4 "no: /etc/netplan/50-cloud-init.yaml gives 10.6.0.4 to br1, a bridge, bond or VLAN*"
 grep -q "^/etc/netplan/00-broken.yaml: not read: line " "$T/out.log" ||
@@ -147,7 +148,7 @@ SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:08", NAME="eth1"
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0a", NAME="ens33"
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0b", NAME="enp2s0"
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0f", NAME="ens160"
-SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:10", NAME="ens161"
+SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:10", NAME="lan0"
 EOF2
 diff "$T/rules.want" "$T/rules" || die "the guest's rules file differs"
 pass "the rules file: one rule for each NIC pinned, by its MAC"

@@ -168,7 +168,7 @@ static void test_netplan(void)
     "        macaddress: 00:50:56:00:00:01\n"
     "      set-name: wan0\n"
     "      addresses: [10.0.2.5/24]\n"
-    "    byglob: {match: {name: \"en*\"}, addresses: [10.0.3.5/24]}\n"
+    "    byglob: {match: {name: \"en*\"}, set-name: x, addresses: [10.0.3.5/24]}\n"
     "    bydriver: {match: {driver: vmxnet3}, addresses: [10.0.4.5/24]}\n"
     "    ens256: {dhcp4: false}\n"
     "  bridges:\n"
@@ -180,10 +180,14 @@ static void test_netplan(void)
 
   is_str(netplan(yaml, "10.0.0.5"), "ens192", "an ethernet by its id");
   is_str(netplan(yaml, "fd00::5"), "ens192", "IPv6, quoted");
-  is_str(netplan(yaml, "10.0.1.5"), "ens224",
-         "match.name, not set-name; an address with its options");
+  is_str(netplan(yaml, "10.0.1.5"), "lan0",
+         "match.name with set-name: set-name's; an address with options");
   is_str(netplan(yaml, "10.0.2.5"), "mac", "match.macaddress: by MAC");
-  is_str(netplan(yaml, "10.0.3.5"), "en*", "a glob, as written");
+  is_str(netplan(yaml, "10.0.3.5"), "en*",
+         "a glob, as written (it matches whatever the name)");
+  is_str(netplan("network: {ethernets: {e: {match: {name: ens3}, "
+                 "addresses: [10.0.0.5/24]}}}", "10.0.0.5"), "ens3",
+         "match.name alone");
   is_str(netplan(yaml, "10.0.4.5"), "noname", "match by driver: no name");
   is_str(netplan(yaml, "10.0.5.5"), "virtual br0", "a bridge");
   is_str(netplan(yaml, "10.0.6.5"), "virtual vlan7", "a VLAN");
