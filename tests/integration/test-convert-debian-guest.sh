@@ -11,7 +11,8 @@
 # name after virt-v2v (a udev rule in the converted disk, not in the
 # initramfs virt-v2v rebuilt before it), result.nics says so, and the
 # guest booted on a tap with that MAC names its NIC ens192 and answers
-# at its address.  ~9 min without KVM.
+# at its address.  ~10 min without KVM on a busy machine (keeping the
+# name is one more libguestfs appliance launch, under a minute).
 # uch-test: slow
 # uch-test: timeout=1800
 source "$UCH_TOP/tests/lib/functions.sh"
