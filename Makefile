@@ -13,11 +13,14 @@ DESTDIR  ?=
 CC       ?= cc
 VERSION  := $(shell cat VERSION)
 PKGS     := libmicrohttpd json-c libsystemd libnbd libcurl gnutls libxml-2.0 inih mount
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libguestfs 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libguestfs yaml-0.1 2>/dev/null)
 # --as-needed: each program depends only on the libraries it calls.
 PKG_LIBS   := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# Only uch-inspect links libguestfs (which pulls in qemu and libvirt).
+# Only uch-inspect links libguestfs (which pulls in qemu and libvirt),
+# and libyaml (netplan's files, convert/nic-pin-netplan.c); unit tests
+# link libyaml too, each only if it calls it (--as-needed).
 GUESTFS_LIBS := $(shell pkg-config --libs libguestfs 2>/dev/null)
+YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
@@ -99,10 +102,12 @@ $(B)/uch-job: $(B)/obj/service/worker/main.o $(B)/libuchjob.a $(B)/libuchcore.a
 $(B)/uchctl: $(B)/obj/service/ctl/main.o $(B)/libuchctl.a $(B)/libuchcore.a
 	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 # uch-inspect takes from the convert room only what both sides of
-# --pin-nics share (the request, the rules' text).
+# --pin-nics share (the request, the rules' text) and netplan's reader.
 $(B)/uch-inspect: $(B)/obj/service/guestfs/main.o $(call obj,$(B),$(GUESTFS_SRC)) \
-		$(B)/obj/service/convert/nic-pin.o $(B)/libuchcore.a
-	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS)
+		$(B)/obj/service/convert/nic-pin.o $(B)/obj/service/convert/nic-pin-netplan.o \
+		$(B)/libuchcore.a
+	$(call say,LINK,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GUESTFS_LIBS) \
+		$(YAML_LIBS)
 
 # Unit tests are named after the room they test: test-util-*, test-jobs-*
 # link the core; test-api-*, test-uchd-*, test-server-* uchd's rooms; test-runner-*,
@@ -117,11 +122,11 @@ test_libs = $(addprefix $(1)/,$(call room_of,$(2)) libuchcore.a)
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B),$$*)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(COMPILE) -Itests/unit $(LDFLAGS) -o $@ $< \
-		$(filter %.a,$^) $(PKG_LIBS)
+		$(filter %.a,$^) $(PKG_LIBS) $(YAML_LIBS)
 $(B)/asan/tests/%: tests/unit/%.c tests/unit/tap.h $$(call test_libs,$(B)/asan,$$*)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)$(COMPILE) -Itests/unit $(SAN_FLAGS) $(LDFLAGS) -o $@ $< \
-		$(filter %.a,$^) $(PKG_LIBS)
+		$(filter %.a,$^) $(PKG_LIBS) $(YAML_LIBS)
 
 # A filter is a shared object whose only public symbol is nbdkit's
 # filter_init; nbdkit's own symbols are resolved when nbdkit loads it.

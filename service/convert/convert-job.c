@@ -11,6 +11,9 @@
 #include "check/probe.h"
 #include "convert/accel.h"
 #include "convert/convert-job.h"
+#include "convert/inspect-drives.h"
+#include "convert/nic-pin.h"
+#include "convert/nic-pin-job.h"
 #include "convert/v2v-argv.h"
 #include "convert/v2v-block.h"
 #include "convert/v2v-openstack.h"
@@ -178,6 +181,57 @@ static const char *output_dir(const struct convert_request *req)
          req->output.kind == CONVERT_OUT_KUBEVIRT ? req->output.dir : NULL;
 }
 
+/* A Linux guest's static addresses on their NICs' old names
+ * (convert/nic-pin-job.h), for options.macs[].ip: on the disks virt-v2v
+ * wrote (result.disks), after it.  The initramfs virt-v2v rebuilt does
+ * not hold the rule; udev in the real root renames the NIC, still down,
+ * when it adds it again at boot (docs/api.md). */
+static int keep_nic_names(struct runner *r, const struct convert_request *req,
+                          json_object *result, struct job_failure *f)
+{
+  const struct v2v_options *o = &req->options;
+  json_object *disks = json_get(result, "disks");
+  size_t n = disks ? json_object_array_length(disks) : 0;
+  _cleanup_free_ char **paths = NULL;
+  _cleanup_free_ const char **formats = NULL;
+
+  if (nic_pin_count(o) == 0)
+    return 0;
+  if (req->output.kind == CONVERT_OUT_OPENSTACK) {
+    static const char why[] = "output.openstack: virt-v2v wrote the disks "
+      "to Cinder volumes it detached from this host, which cannot open "
+      "them to keep a Linux guest's NIC names (output.block, onto volumes "
+      "attached here, can)";
+    runner_log(r, "NIC names not kept: %s", why);
+    json_object_object_add(result, "nics", nic_pin_unpinned(o, why));
+    return 0;
+  }
+  if (!(paths = calloc(n + 1, sizeof *paths)) ||
+      !(formats = calloc(n + 1, sizeof *formats))) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *path = json_get_string(json_object_array_get_idx(disks, i),
+                                       "path");
+    enum v2v_format of = req->output.kind == CONVERT_OUT_LOCAL
+      ? req->output.format : V2V_FORMAT_DEFAULT;
+
+    /* block: raw on the devices; local: as asked, else as virt-v2v
+     * chose (the input's format) */
+    paths[i] = (char *)path;
+    formats[i] = req->output.kind == CONVERT_OUT_BLOCK ? "raw"
+      : of == V2V_FORMAT_QCOW2 ? "qcow2" : of == V2V_FORMAT_RAW ? "raw"
+      : path ? inspect_image_format(path) : NULL;
+    if (!path || !formats[i]) {
+      failure_set(f, "internal", "result.disks[%zu]: %s: %s", i,
+                  path ? path : "no path", strerror(errno));
+      return -1;
+    }
+  }
+  return nic_pin_job_run(r, paths, formats, n, o, result, f);
+}
+
 /* virt-v2v's temporary overlays go under the job's runtime directory
  * (not /var/tmp), so whatever a killed virt-v2v leaves is removed with
  * it when the job ends.  Not LIBGUESTFS_CACHEDIR: that would rebuild
@@ -335,8 +389,13 @@ int convert_job_run(struct runner *r, const struct job_request *job,
                              json_object_new_string(p.product));
     add_osinfo(guest, json_get_string(result, "metadata"));
     json_object_object_add(result, "guest", guest);
+    if (keep_nic_names(r, req, result, f) < 0) {
+      ret = -1;
+      json_object_object_del(result, "disks");
+      json_object_object_del(result, "metadata");
+    }
   }
-  else if (dir)
+  if (ret != 0 && dir)
     remove_outputs(dir, before);
   v2v_progress_free(&p);
   return ret;

@@ -12,10 +12,9 @@
 
 #include "check/probe.h"
 #include "convert/convert-job.h"
-#include "convert/inspect-drives.h"
 #include "convert/inplace-job.h"
 #include "convert/inplace-xml.h"
-#include "convert/nic-pin.h"
+#include "convert/nic-pin-job.h"
 #include "convert/v2v-argv.h"
 #include "convert/v2v-options.h"
 #include "runner/volume-wait.h"
@@ -199,47 +198,21 @@ static int commit_all(struct inplace_run *ir, struct job_failure *f)
 }
 
 /* A Linux guest's static addresses on their NICs' old names
- * (convert/nic-pin.h): uch-inspect --pin-nics on the overlays, before
- * virt-v2v-in-place, for the options.macs that carry an "ip".  What it
- * did for each NIC goes into the result's "nics". */
+ * (convert/nic-pin-job.h): on the overlays, before virt-v2v-in-place,
+ * which then rebuilds the initramfs with the rule in it. */
 static int keep_nic_names(struct inplace_run *ir, json_object *result,
                           struct job_failure *f)
 {
-  struct runner *r = ir->r;
-  const struct v2v_options *o = &ir->req->guest.options;
-  _cleanup_free_ char *helper = NULL, *req = NULL, *out = NULL;
-  _cleanup_free_ const char **formats = NULL;
-  _cleanup_argv_ struct argv a = { 0 };
-  _cleanup_json_ json_object *done = NULL;
-  json_object *nics;
+  _cleanup_free_ const char **formats = calloc(ir->n + 1, sizeof *formats);
 
-  if (nic_pin_count(o) == 0)
-    return 0;
-  if (!(helper = inspect_helper_path()) ||
-      nic_pin_argv(&a, helper, r->rt_dir) < 0 ||
-      asprintf(&req, "%s/%s", r->rt_dir, NIC_PIN_REQUEST_FILE) < 0 ||
-      asprintf(&out, "%s/%s", r->rt_dir, NIC_PIN_RESULT_FILE) < 0 ||
-      !(formats = calloc(ir->n, sizeof *formats))) {
+  if (!formats) {
     failure_set(f, "internal", "out of memory");
     return -1;
   }
   for (size_t i = 0; i < ir->n; i++)
     formats[i] = "qcow2";
-  if (nic_pin_write_request(req, ir->overlays, formats, ir->n, o) < 0) {
-    failure_set(f, "internal", "%s: %s", req, strerror(errno));
-    return -1;
-  }
-  runner_set_phase(r, "keeping NIC names");
-  if (inspect_helper_run(r, "uch-inspect", &a, "options.macs[].ip on a "
-                         "Linux guest needs", "nic_names_failed", f) < 0)
-    return -1;
-  done = json_read_path(out);
-  if (!(nics = json_get(done, "nics"))) {
-    failure_set(f, "internal", "%s: no result from uch-inspect", out);
-    return -1;
-  }
-  json_object_object_add(result, "nics", json_object_get(nics));
-  return 0;
+  return nic_pin_job_run(ir->r, ir->overlays, formats, ir->n,
+                         &ir->req->guest.options, result, f);
 }
 
 static void add_result(struct inplace_run *ir, json_object *result,

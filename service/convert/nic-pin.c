@@ -118,6 +118,26 @@ int nic_pin_write_request(const char *file, char *const *paths,
   return json_write_path(file, doc, 0600);
 }
 
+json_object *nic_pin_unpinned(const struct v2v_options *o, const char *why)
+{
+  json_object *list = json_object_new_array();
+
+  for (size_t i = 0; list && i < o->n_macs; i++) {
+    const struct v2v_mac *m = &o->macs[i];
+    json_object *nic;
+
+    if (m->kind != V2V_MAC_IP)
+      continue;
+    nic = json_object_new_object();
+    json_object_object_add(nic, "mac", json_object_new_string(m->mac));
+    json_object_object_add(nic, "address", json_object_new_string(m->address));
+    json_object_object_add(nic, "pinned", json_object_new_boolean(false));
+    json_object_object_add(nic, "reason", json_object_new_string(why));
+    json_object_array_add(list, nic);
+  }
+  return list;
+}
+
 int nic_pin_argv(struct argv *a, const char *helper, const char *rt_dir)
 {
   if (argv_add(a, helper) < 0 || argv_add(a, "--pin-nics") < 0 ||

@@ -14,12 +14,15 @@
  * a name, writes a udev rule giving the NIC with that MAC its old name
  * (NIC_PIN_RULES_PATH).  The inplace job runs it on its overlays before
  * virt-v2v-in-place, so the initramfs virt-v2v rebuilds carries the
- * rule too (Debian's udev hook copies /etc/udev/rules.d into it). */
+ * rule too (Debian's udev hook copies /etc/udev/rules.d into it); the
+ * convert job on the disks virt-v2v wrote, after it, where the real
+ * root's udev renames the NIC, still down (convert/nic-pin-job.h). */
 #ifndef UCH_NIC_PIN_H
 #define UCH_NIC_PIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <json-c/json.h>
 
 #include "jobs/job-request.h"
 #include "util/argv.h"
@@ -50,6 +53,27 @@ bool nic_pin_addr_matches(const char *value, const char *address);
  * empty, too long, a character the kernel refuses). */
 bool nic_pin_iface_name(const char *name, char out[16]);
 
+/* Where a guest's configuration gives a NIC's address. */
+struct nic_pin_found {
+  char config[256];              /* the file, in the guest */
+  char name[64];                 /* the name it binds, as written; "" */
+  bool by_mac;                   /* it binds the NIC by its MAC */
+  bool virtual;                  /* a bridge, bond, VLAN...: no NIC */
+};
+
+/* The netplan YAML TEXT (LEN bytes, one file of /etc/netplan) gives
+ * ADDRESS (nic_pin_addr_matches) in a device's "addresses" (a list of
+ * "A/LEN", or of {"A/LEN": {...}}): F (not its config) says how the
+ * device is bound.  Under "ethernets", a NIC: by MAC when its "match"
+ * has "macaddress", else the name its "match" gives ("name": maybe a
+ * glob; "" when it matches by "driver" only), its "set-name" when that
+ * "name" is a single one, else its id; under any
+ * other section (bridges, bonds, vlans, tunnels...) not a NIC.  1 when
+ * found, 0 when not, -1 when TEXT is no YAML (ERR, of ERRLEN, says
+ * where). */
+int nic_pin_netplan(const char *text, size_t len, const char *address,
+                    struct nic_pin_found *f, char *err, size_t errlen);
+
 struct nic_pin_rule {
   const char *mac;               /* as the request gave it */
   const char *name;
@@ -65,6 +89,12 @@ char *nic_pin_rules(const struct nic_pin_rule *rules, size_t n);
 int nic_pin_write_request(const char *file, char *const *paths,
                           const char *const *formats, size_t n,
                           const struct v2v_options *o);
+
+/* result.nics when no disk of the guest can be opened here (a convert
+ * job's output.openstack): each of O's "ip" mappings {"mac",
+ * "address", "pinned": false, "reason": WHY}.  NULL when out of
+ * memory. */
+json_object *nic_pin_unpinned(const struct v2v_options *o, const char *why);
 
 /* HELPER --pin-nics RTDIR */
 int nic_pin_argv(struct argv *a, const char *helper, const char *rt_dir);

@@ -24,14 +24,6 @@ static const struct { const char *lens, *incl; } files[] = {
   { "NetworkManager", "/etc/NetworkManager/system-connections/*" },
 };
 
-/* Where a NIC's address is configured. */
-struct found {
-  char config[256];              /* the file, in the guest */
-  char name[64];                 /* the name it binds, as written; "" */
-  bool by_mac;                   /* it binds the NIC by its MAC */
-  bool virtual;                  /* a bridge, bond, VLAN...: no NIC */
-};
-
 static char *aug_value(guestfs_h *g, const char *fmt, const char *node)
 {
   _cleanup_free_ char *path = NULL;
@@ -99,7 +91,7 @@ static void file_of(const char *node, char *out, size_t size)
 
 /* F's name from NAME (freed here: an Augeas value or NULL), without
  * one pair of shell quotes around it, as ifcfg files write values. */
-static void set_name(struct found *f, char *name)
+static void set_name(struct nic_pin_found *f, char *name)
 {
   const char *in = name;
   size_t len;
@@ -111,7 +103,7 @@ static void set_name(struct found *f, char *name)
   free(name);
 }
 
-static bool find_ifupdown(guestfs_h *g, const char *address, struct found *f)
+static bool find_ifupdown(guestfs_h *g, const char *address, struct nic_pin_found *f)
 {
   /* the options that make an iface a bridge, a bond or a VLAN */
   static const char *const virtual_keys[] = {
@@ -153,7 +145,7 @@ static bool netdev_named(guestfs_h *g, const char *name)
   return false;
 }
 
-static bool find_networkd(guestfs_h *g, const char *address, struct found *f)
+static bool find_networkd(guestfs_h *g, const char *address, struct nic_pin_found *f)
 {
   _cleanup_strings_ char **m =
     QUIET(g, guestfs_aug_match(g, "/files/etc/systemd/network/*"));
@@ -172,7 +164,7 @@ static bool find_networkd(guestfs_h *g, const char *address, struct found *f)
   return false;
 }
 
-static bool find_ifcfg(guestfs_h *g, const char *address, struct found *f)
+static bool find_ifcfg(guestfs_h *g, const char *address, struct nic_pin_found *f)
 {
   static const char *const roots[] = {
     "/files/etc/sysconfig/network-scripts/*",
@@ -199,7 +191,7 @@ static bool find_ifcfg(guestfs_h *g, const char *address, struct found *f)
   return false;
 }
 
-static bool find_nm(guestfs_h *g, const char *address, struct found *f)
+static bool find_nm(guestfs_h *g, const char *address, struct nic_pin_found *f)
 {
   _cleanup_strings_ char **m = QUIET(g, guestfs_aug_match(
     g, "/files/etc/NetworkManager/system-connections/*"));
@@ -219,23 +211,53 @@ static bool find_nm(guestfs_h *g, const char *address, struct found *f)
   return false;
 }
 
+/* netplan's YAML files (read with libyaml, not Augeas), each of
+ * /etc/netplan's *.yaml by itself, in netplan's order; a file that is
+ * no YAML is said and skipped. */
+static bool find_netplan(guestfs_h *g, const char *address,
+                         struct nic_pin_found *f)
+{
+  _cleanup_strings_ char **yamls =
+    QUIET(g, guestfs_glob_expand(g, "/etc/netplan/*.yaml"));
+
+  for (size_t i = 0; yamls && yamls[i]; i++) {
+    size_t size;
+    _cleanup_free_ char *text = QUIET(g, guestfs_read_file(g, yamls[i],
+                                                           &size));
+    char err[256];
+    int rc;
+
+    if (!text)
+      continue;
+    rc = nic_pin_netplan(text, size, address, f, err, sizeof err);
+    if (rc < 0)
+      printf("%s: not read: %s\n", yamls[i], err);
+    if (rc == 1) {
+      snprintf(f->config, sizeof f->config, "%s", yamls[i]);
+      return true;
+    }
+  }
+  return false;
+}
+
 /* NIC's entry of the result; a rule in RULES[*N] when it is pinned. */
 static json_object *pin_one(guestfs_h *g, const char *mac,
                             const char *address, struct nic_pin_rule *rules,
                             char (*names)[16], size_t *n)
 {
   json_object *o = json_object_new_object();
-  struct found f = { 0 };
+  struct nic_pin_found f = { 0 };
   const char *name;
   char why[512];
 
   json_object_object_add(o, "mac", json_object_new_string(mac));
   json_object_object_add(o, "address", json_object_new_string(address));
   if (!find_ifupdown(g, address, &f) && !find_networkd(g, address, &f) &&
-      !find_ifcfg(g, address, &f) && !find_nm(g, address, &f)) {
+      !find_ifcfg(g, address, &f) && !find_nm(g, address, &f) &&
+      !find_netplan(g, address, &f)) {
     snprintf(why, sizeof why, "no network configuration of the guest holds "
              "%s (read: ifupdown, systemd-networkd, ifcfg, NetworkManager "
-             "keyfiles)", address);
+             "keyfiles, netplan)", address);
     goto unpinned;
   }
   json_object_object_add(o, "config", json_object_new_string(f.config));

@@ -25,16 +25,7 @@ addr=10.77.0.5
 base=$("$UCH_TOP/tests/guests/make-debian.sh" raw) || {
   rc=$?; [ $rc = 77 ] && skip "cannot build the Debian guest here"; die "make-debian.sh failed ($rc)"; }
 cp --sparse=always "$base" "$T/deb.raw"
-# The guest as on VMware: a static address on ens192 (its DHCP on any
-# en* name taken out).  debugfs writes the root in place, without a
-# libguestfs appliance.
-start=$(sfdisk -J "$T/deb.raw" | jq -r '.partitiontable.partitions[0].start')
-printf '[Match]\nName=ens192\n\n[Network]\nAddress=%s/24\n' "$addr" >"$T/10-static.network"
-printf '%s\n' "rm /etc/systemd/network/80-dhcp.network" "cd /etc/systemd/network" \
-  "write $T/10-static.network 10-static.network" >"$T/debugfs.cmds"
-debugfs -w -f "$T/debugfs.cmds" "$T/deb.raw?offset=$((start * 512))" >"$T/debugfs.log" 2>&1
-debugfs -R "cat /etc/systemd/network/10-static.network" "$T/deb.raw?offset=$((start * 512))" 2>/dev/null |
-  grep -qx "Name=ens192" || die "could not set the guest up: $(cat "$T/debugfs.log")"
+debian_static_ens192 "$T/deb.raw" "$addr"
 
 uchd_start
 t0=$SECONDS
@@ -65,7 +56,7 @@ grep -q "$mac ($addr): named ens192, as /etc/systemd/network/10-static.network h
   "$T/state/jobs/nic/job.log" || die "the job's log does not say what it did"
 pass "result: ens192 kept for $mac ($addr); 10.77.0.9: $reason"
 
-debugfs -R "cat /etc/udev/rules.d/70-uch-net-names.rules" "$T/deb.raw?offset=$((start * 512))" 2>/dev/null >"$T/rules"
+debugfs -R "cat /etc/udev/rules.d/70-uch-net-names.rules" "$T/deb.raw?offset=$root_offset" 2>/dev/null >"$T/rules"
 grep -qx "SUBSYSTEM==\"net\", ACTION==\"add\", ATTR{address}==\"$mac\", NAME=\"ens192\"" "$T/rules" ||
   die "the guest's rule: $(cat "$T/rules")"
 initramfs_has_virtio "$T/deb.raw"
@@ -73,35 +64,4 @@ grep -q "70-uch-net-names.rules" "$T/initrd.list" ||
   die "the rebuilt initramfs lacks the rule: $(grep rules "$T/initrd.list")"
 pass "the rule is in the guest and in the initramfs virt-v2v rebuilt"
 
-# Booted on a tap of a namespace of our own, with the NIC's MAC.
-ns=uchnic$$
-ip netns add "$ns" || skip "cannot make a network namespace"
-cleanup_add "ip netns del $ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip tuntap add tap0 mode tap
-ip netns exec "$ns" ip addr add 10.77.0.1/24 dev tap0
-ip netns exec "$ns" ip link set tap0 up
-boot_start=$SECONDS
-ip netns exec "$ns" qemu-system-x86_64 -machine pc,accel=tcg -m 768 -display none \
-  -drive "file=$T/deb.raw,format=raw,if=virtio,snapshot=on" \
-  -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
-  -device "virtio-net-pci,netdev=n0,mac=$mac" \
-  -serial "file:$T/console.log" -monitor none -pidfile "$T/qemu.pid" >"$T/qemu.out" 2>&1 &
-cleanup_add "kill $!"
-wait_for 900 grep -qsaE "uch-debian login:|Reached target .*multi-user.target" "$T/console.log" ||
-  die "the guest did not come up: $(tail -c 2000 "$T/console.log") $(cat "$T/qemu.out")"
-grep -qaE "ens192: renamed from (eth0|ens[0-9]+|enp[0-9a-z]+)" "$T/console.log" ||
-  die "the NIC was not named ens192: $(grep -a renamed "$T/console.log")"
-# networkd sets the address once it runs: up to 5 minutes more under
-# load.  An ICMP echo by tests/cloud/ping.py (this machine has no
-# ping(8)), each waiting 2 s for its answer.
-answers() { ip netns exec "$ns" /usr/bin/python3 "$UCH_TOP/tests/cloud/ping.py" "$addr"; }
-deadline=$((SECONDS + 300))
-until answers; do
-  [ $SECONDS -lt $deadline ] ||
-    die "no answer at $addr ($((SECONDS - boot_start)) s after boot): $(ip netns exec "$ns" ip neigh show dev tap0); $(grep -a -i 'ens\|network' "$T/console.log" | tail -5)"
-  sleep 0.5
-done
-ip netns exec "$ns" ip neigh show "$addr" dev tap0 | grep -q "lladdr $mac" ||
-  die "$addr answered from another MAC: $(ip netns exec "$ns" ip neigh show dev tap0)"
-pass "the guest names its NIC ens192 and answers at $addr from $mac ($((SECONDS - boot_start)) s after boot)"
+debian_answers_on_tap "$T/deb.raw" raw "$mac" "$addr"

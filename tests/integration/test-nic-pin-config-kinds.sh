@@ -6,8 +6,10 @@
 # by Augeas: a Linux root made with mke2fs -d (no appliance to build it)
 # holding ifupdown (a NIC, an alias, a bridge), systemd-networkd (a NIC
 # by name, a NIC by MAC, a glob, a bond of a .netdev), ifcfg (by name,
-# by HWADDR, quoted) and NetworkManager keyfiles (by interface-name, a
-# VLAN connection).  Each mapping's entry in the result, and the rules
+# by HWADDR, quoted), NetworkManager keyfiles (by interface-name, a
+# VLAN connection) and netplan, read with libyaml (by id, by match.name
+# with set-name: named set-name's, by match.macaddress, a bridge, a file
+# that is no YAML).  Each mapping's entry in the result, and the rules
 # file: a rule for exactly the NICs bound by a single name.
 source "$UCH_TOP/tests/lib/functions.sh"
 require guestfish
@@ -18,6 +20,7 @@ require jq
 r=$T/root
 mkdir -p "$r"/etc/network/interfaces.d "$r"/etc/systemd/network \
   "$r"/etc/sysconfig/network-scripts "$r"/etc/NetworkManager/system-connections \
+  "$r"/etc/netplan \
   "$r"/bin "$r"/usr/bin "$r"/sbin
 printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$r/etc/os-release"
 echo 12.0 >"$r/etc/debian_version"
@@ -53,13 +56,39 @@ printf '[connection]\nid=w\ntype=ethernet\ninterface-name=enp2s0\n\n[ipv4]\naddr
 printf '[connection]\nid=v\ntype=vlan\ninterface-name=vlan7\n\n[vlan]\nid=7\nparent=enp2s0\n\n[ipv4]\naddress1=10.4.0.2/24\nmethod=manual\n' \
   >"$r/etc/NetworkManager/system-connections/v.nmconnection"
 printf '[Match]\nName=ens224\n\n[Network]\nAddress=10.5.0.1/24\n' >"$r/etc/systemd/network/50-e.network"
+cat >"$r/etc/netplan/50-cloud-init.yaml" <<'EOF2'
+network:
+  version: 2
+  ethernets:
+    ens160:
+      addresses: [10.6.0.1/24]
+      routes: [{to: default, via: 10.6.0.254}]
+    lan:
+      match: {name: ens161}
+      set-name: lan0
+      addresses:
+        - "10.6.0.2/24":
+            label: lan0:main
+    wan:
+      match:
+        macaddress: "00:50:56:00:00:11"
+      set-name: wan0
+      addresses: [10.6.0.3/24]
+    ens162: {dhcp4: false}
+  bridges:
+    br1:
+      interfaces: [ens162]
+      addresses: [10.6.0.4/24]
+EOF2
+printf 'network:\n  ethernets: {eth0: [\n' >"$r/etc/netplan/00-broken.yaml"
 mkfs.ext4 -q -d "$r" -L root "$T/disk.img" 64M
 
 # the Nth address with MAC 00:50:56:00:00:N (hex), but the alias's
 # (10.1.0.2) with its NIC's (1), and 10.5.0.1 (ens224 again) another's
 nics="" m=0
 for a in 10.1.0.1 10.1.0.2 10.1.0.3 10.2.0.1 10.2.0.2 10.2.0.3 10.2.0.4 \
-         10.3.0.1 10.3.0.2 10.3.0.3 10.4.0.1 10.4.0.2 10.9.9.9 10.5.0.1; do
+         10.3.0.1 10.3.0.2 10.3.0.3 10.4.0.1 10.4.0.2 10.9.9.9 10.5.0.1 \
+         10.6.0.1 10.6.0.2 10.6.0.3 10.6.0.4; do
   m=$((m + 1))
   mac=$(printf '00:50:56:00:00:%02X' "$m")
   [ "$a" = 10.1.0.2 ] && mac=00:50:56:00:00:01
@@ -99,6 +128,13 @@ pass "ifcfg: DEVICE (quoted address) and the file's name pinned; HWADDR not"
 want 10.4.0.1 "pinned enp2s0 /etc/NetworkManager/system-connections/w.nmconnection"
 want 10.4.0.2 "no: /etc/NetworkManager/system-connections/v.nmconnection gives 10.4.0.2 to vlan7, a bridge, bond or VLAN*"
 pass "NetworkManager: interface-name pinned, a VLAN not"
+want 10.6.0.1 "pinned ens160 /etc/netplan/50-cloud-init.yaml"
+want 10.6.0.2 "pinned lan0 /etc/netplan/50-cloud-init.yaml"
+want 10.6.0.3 "no: /etc/netplan/50-cloud-init.yaml binds the NIC by its MAC address*"
+want 10.6.0.4 "no: /etc/netplan/50-cloud-init.yaml gives 10.6.0.4 to br1, a bridge, bond or VLAN*"
+grep -q "^/etc/netplan/00-broken.yaml: not read: line " "$T/out.log" ||
+  die "the file that is no YAML was not said: $(grep netplan "$T/out.log")"
+pass "netplan: by id and by match.name pinned; by MAC, a bridge not; no YAML said"
 want 10.9.9.9 "no: no network configuration of the guest holds 10.9.9.9 *"
 pass "an address no file configures: said so"
 want 10.5.0.1 "no: /etc/systemd/network/50-e.network names ens224, but 00:50:56:00:00:04 is already named ens224"
@@ -111,6 +147,8 @@ SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:04", NAME="ens22
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:08", NAME="eth1"
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0a", NAME="ens33"
 SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0b", NAME="enp2s0"
+SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:0f", NAME="ens160"
+SUBSYSTEM=="net", ACTION=="add", ATTR{address}=="00:50:56:00:00:10", NAME="lan0"
 EOF2
 diff "$T/rules.want" "$T/rules" || die "the guest's rules file differs"
 pass "the rules file: one rule for each NIC pinned, by its MAC"

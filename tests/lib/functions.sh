@@ -576,6 +576,66 @@ debian_boots() {
   kill "$(cat "$T/qemu.pid")"
 }
 
+# debian_static_ens192 RAW ADDR: the Debian guest in RAW (a raw copy of
+# make-debian.sh's) set up as on VMware: systemd-networkd's
+# 10-static.network gives ADDR/24 to ens192 (vmxnet3 in PCI slot 192),
+# its DHCP on any en* name taken out.  On KVM the same NIC would be ens3
+# and the guest would come up without its address.  debugfs writes the
+# root in place, without a libguestfs appliance; sets $root_offset (the
+# root's byte offset in RAW, for debugfs).
+debian_static_ens192() {
+  local start
+  start=$(sfdisk -J "$1" | jq -r '.partitiontable.partitions[0].start')
+  root_offset=$((start * 512))
+  printf '[Match]\nName=ens192\n\n[Network]\nAddress=%s/24\n' "$2" >"$T/10-static.network"
+  printf '%s\n' "rm /etc/systemd/network/80-dhcp.network" "cd /etc/systemd/network" \
+    "write $T/10-static.network 10-static.network" >"$T/debugfs.cmds"
+  debugfs -w -f "$T/debugfs.cmds" "$1?offset=$root_offset" >"$T/debugfs.log" 2>&1
+  debugfs -R "cat /etc/systemd/network/10-static.network" "$1?offset=$root_offset" 2>/dev/null |
+    grep -qx "Name=ens192" || die "could not set the guest up: $(cat "$T/debugfs.log")"
+}
+
+# debian_answers_on_tap DISK FORMAT MAC ADDR: the converted Debian guest
+# (debian_static_ens192) booted under qemu (TCG) from DISK as a virtio
+# disk (writes to a throw-away overlay), its NIC with MAC on a tap in a
+# network namespace of the test's own (10.77.0.1/24 on the host side;
+# skips when it cannot make one): it comes up, names its NIC ens192 on
+# the console and answers at ADDR from MAC (tests/cloud/ping.py: this
+# machine has no ping(8)).  Leaves the guest running (killed at the
+# end); its console in $T/console.log.
+debian_answers_on_tap() {
+  local ns=uchnic$$ boot_start deadline
+  ip netns add "$ns" || skip "cannot make a network namespace"
+  cleanup_add "ip netns del $ns"
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" ip tuntap add tap0 mode tap
+  ip netns exec "$ns" ip addr add 10.77.0.1/24 dev tap0
+  ip netns exec "$ns" ip link set tap0 up
+  boot_start=$SECONDS
+  ip netns exec "$ns" qemu-system-x86_64 -machine pc,accel=tcg -m 768 -display none \
+    -drive "file=$1,format=$2,if=virtio,snapshot=on" \
+    -netdev tap,id=n0,ifname=tap0,script=no,downscript=no \
+    -device "virtio-net-pci,netdev=n0,mac=$3" \
+    -serial "file:$T/console.log" -monitor none -pidfile "$T/qemu.pid" >"$T/qemu.out" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 900 grep -qsaE "uch-debian login:|Reached target .*multi-user.target" "$T/console.log" ||
+    die "the guest did not come up: $(tail -c 2000 "$T/console.log") $(cat "$T/qemu.out")"
+  pass "the guest is up ($((SECONDS - boot_start)) s after boot)"
+  grep -qaE "ens192: renamed from (eth0|ens[0-9]+|enp[0-9a-z]+)" "$T/console.log" ||
+    die "the NIC was not named ens192: $(grep -a renamed "$T/console.log")"
+  # networkd sets the address once it runs: up to 5 minutes more under
+  # load.  Each echo waits 2 s for its answer.
+  deadline=$((SECONDS + 300))
+  until ip netns exec "$ns" /usr/bin/python3 "$UCH_TOP/tests/cloud/ping.py" "$4"; do
+    [ $SECONDS -lt $deadline ] ||
+      die "no answer at $4 ($((SECONDS - boot_start)) s after boot): $(ip netns exec "$ns" ip neigh show dev tap0); $(grep -a -i 'ens\|network' "$T/console.log" | tail -5)"
+    sleep 0.5
+  done
+  ip netns exec "$ns" ip neigh show "$4" dev tap0 | grep -q "lladdr $3" ||
+    die "$4 answered from another MAC: $(ip netns exec "$ns" ip neigh show dev tap0)"
+  pass "the guest names its NIC $(grep -aoE "ens192: renamed from [a-z0-9]+" "$T/console.log" | head -1) and answers at $4 from $3 ($((SECONDS - boot_start)) s after boot)"
+}
+
 # repo_files: the repository's files, one a line, relative to UCH_TOP:
 # what git tracks plus new files it does not ignore (so a checker sees a
 # script before its commit); every file but build/ outside a git

@@ -122,6 +122,109 @@ static void test_request_and_argv(void)
   argv_free(&a);
 }
 
+/* ADDRESS in the netplan YAML TEXT: "name" (pinned-like), "mac", "virtual
+ * NAME", "noname", "none", or "error" */
+static const char *netplan(const char *text, const char *address)
+{
+  static char out[128];
+  struct nic_pin_found f = { 0 };
+  char err[256] = "";
+  int rc = nic_pin_netplan(text, strlen(text), address, &f, err, sizeof err);
+
+  if (rc < 0)
+    snprintf(out, sizeof out, "error %s", err);
+  else if (rc == 0)
+    snprintf(out, sizeof out, "none");
+  else if (f.by_mac)
+    snprintf(out, sizeof out, "mac");
+  else if (f.virtual)
+    snprintf(out, sizeof out, "virtual %s", f.name);
+  else if (!f.name[0])
+    snprintf(out, sizeof out, "noname");
+  else
+    snprintf(out, sizeof out, "%s", f.name);
+  return out;
+}
+
+static void test_netplan(void)
+{
+  static const char yaml[] =
+    "# a comment\n"
+    "network:\n"
+    "  version: 2\n"
+    "  renderer: networkd\n"
+    "  ethernets:\n"
+    "    ens192:\n"
+    "      addresses: [10.0.0.5/24, \"fd00::5/64\"]\n"
+    "      routes: [{to: default, via: 10.0.0.1}]\n"
+    "    lan:\n"
+    "      match: {name: ens224}\n"
+    "      set-name: lan0\n"
+    "      addresses:\n"
+    "        - 10.0.1.5/24:\n"
+    "            label: lan-main\n"
+    "    wan:\n"
+    "      match:\n"
+    "        macaddress: 00:50:56:00:00:01\n"
+    "      set-name: wan0\n"
+    "      addresses: [10.0.2.5/24]\n"
+    "    byglob: {match: {name: \"en*\"}, set-name: x, addresses: [10.0.3.5/24]}\n"
+    "    bydriver: {match: {driver: vmxnet3}, addresses: [10.0.4.5/24]}\n"
+    "    ens256: {dhcp4: false}\n"
+    "  bridges:\n"
+    "    br0:\n"
+    "      interfaces: [ens256]\n"
+    "      addresses: [10.0.5.5/24]\n"
+    "  vlans:\n"
+    "    vlan7: {id: 7, link: ens192, addresses: [10.0.6.5/24]}\n";
+
+  is_str(netplan(yaml, "10.0.0.5"), "ens192", "an ethernet by its id");
+  is_str(netplan(yaml, "fd00::5"), "ens192", "IPv6, quoted");
+  is_str(netplan(yaml, "10.0.1.5"), "lan0",
+         "match.name with set-name: set-name's; an address with options");
+  is_str(netplan(yaml, "10.0.2.5"), "mac", "match.macaddress: by MAC");
+  is_str(netplan(yaml, "10.0.3.5"), "en*",
+         "a glob, as written (it matches whatever the name)");
+  is_str(netplan("network: {ethernets: {e: {match: {name: ens3}, "
+                 "addresses: [10.0.0.5/24]}}}", "10.0.0.5"), "ens3",
+         "match.name alone");
+  is_str(netplan(yaml, "10.0.4.5"), "noname", "match by driver: no name");
+  is_str(netplan(yaml, "10.0.5.5"), "virtual br0", "a bridge");
+  is_str(netplan(yaml, "10.0.6.5"), "virtual vlan7", "a VLAN");
+  is_str(netplan(yaml, "10.0.0.50"), "none", "an address not there");
+  is_str(netplan("network: {ethernets: {eth0: {dhcp4: true}}}\n",
+                 "10.0.0.5"), "none", "flow style, no addresses");
+  is_str(netplan("", "10.0.0.5"), "none", "an empty file");
+  is_str(netplan("- a\n- b\n", "10.0.0.5"), "none", "no mapping");
+  is_str(netplan("network: {ethernets: [1, 2]}\n", "10.0.0.5"), "none",
+         "ethernets not a mapping");
+  ok(strncmp(netplan("network:\n  ethernets: {eth0: [\n", "10.0.0.5"),
+             "error line ", 11) == 0, "broken YAML: said where");
+  is_str(netplan("a: &x {addresses: [10.0.0.5/24]}\n"
+                 "network: {ethernets: {eth3: *x}}\n", "10.0.0.5"),
+         "eth3", "an alias");
+}
+
+static void test_unpinned(void)
+{
+  _cleanup_json_ json_object *req = json_tokener_parse(
+    "{\"type\":\"inplace\",\"name\":\"w\",\"disks\":[{\"path\":\"/d/w.img\"}],"
+    "\"options\":{\"macs\":[{\"mac\":\"52:54:00:00:00:01\",\"bridge\":\"br0\"},"
+    "{\"mac\":\"52:54:00:00:00:02\",\"ip\":{\"address\":\"10.0.0.5\"}}]}}");
+  _cleanup_(job_request_freep) struct job_request *r = NULL;
+  _cleanup_json_ json_object *list = NULL;
+  struct uch_error err = { 0 };
+
+  ok(request_load(req, &r, &err) == 0, "request parsed");
+  if (!r)
+    return;
+  list = nic_pin_unpinned(&r->u.inplace.guest.options, "why");
+  is_str(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
+         "[{\"mac\":\"52:54:00:00:00:02\",\"address\":\"10.0.0.5\","
+         "\"pinned\":false,\"reason\":\"why\"}]",
+         "each mapping with an ip, not pinned, and why");
+}
+
 int main(void)
 {
   test_addr_matches();
@@ -129,5 +232,7 @@ int main(void)
   test_iface_name();
   test_rules();
   test_request_and_argv();
+  test_netplan();
+  test_unpinned();
   return tap_done();
 }
