@@ -317,7 +317,13 @@ struct copy_request {
   bool verify;                   /* false when absent */
   struct rq_limits limits;
   struct rq_link link;
+  /* how long an "nbd" source may take to serve before the copy fails
+   * (its export submitted in the same round): 0 (the default), it
+   * must serve at once */
+  int64_t source_wait_s;
 };
+
+#define COPY_SOURCE_WAIT_S_MAX 3600
 
 /* sync: each disk's source (an "nbd" one may name a "bitmap") and its
  * raw destination; the disks' changes are CHANGES_NONE */
