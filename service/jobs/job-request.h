@@ -431,7 +431,12 @@ struct export_request {
   struct export_listen_request listen;
   enum export_until until;       /* UNTIL_CANCEL when absent */
   int64_t idle_s;                /* UNTIL_DISKS_DONE: 5 when absent */
+  /* listen.tcp: how long its port may be taken (another export waiting
+   * out its idle time) before the job fails; 0 when absent */
+  int64_t port_wait_s;
 };
+
+#define EXPORT_PORT_WAIT_S_MAX 3600
 
 struct job_request {
   enum job_kind kind;
