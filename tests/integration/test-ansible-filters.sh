@@ -75,6 +75,10 @@ left = {"jobs": [job("w-b-export", "export", "running", "b"),
 free = uch_wave_free({"src": 0, "other": 1}, [left, {"jobs": []}], ["src", "other"])
 check("the wave's own running job gives its slot back, a finished one not",
       free, {"src": 1, "other": 1})
+idle_export = dict(job("w-lane.0.export", "export", "running", None), phase="idle")
+idle_export["request"]["labels"] = {"uch_wave": "w", "lane": "lane-src-dst-0"}
+check("an export only waiting out its idle time is not counted again (uch_health counts it free)",
+      uch_wave_free({"src": 1}, [{"jobs": [idle_export]}], ["src"]), {"src": 1})
 check("jobs of one VM hold one slot",
       uch_wave_free({"dst": 0}, [{"jobs": [job("w-a-sda", "copy", "queued", "a"),
                                            job("w-a-sdb", "copy", "running", "a")]}], ["dst"]),
@@ -139,6 +143,11 @@ check("... serving until stopped, or, given an idle time, ending by itself once 
          for e in uch_batch_exports(bl, "src", "w", 10809, "x", "x", {"d": "k1", "a": "k2"}, 30)],
       [(None, None)] * 2 + [("disks-done", 30)] * 2)
 check("... none on another source", uch_batch_exports(bl, "src2", "w", 10809, "x", "x", {}), [])
+check("... each waiting for its port, given a time (an earlier wave's export may hold it)",
+      [e["request"].get("port_wait_s")
+       for e in uch_batch_exports(bl, "src", "w", 10809, "x", "x", {"d": "k1", "a": "k2"}, 5, 30)]
+      + [e["request"].get("port_wait_s") for e in ex],
+      [30, 30, None, None])
 check("a source's endpoint: the address its exports advertise, its port base",
       [uch_export_endpoint({"ansible_host": "10.0.0.7", "inventory_hostname": "src"}),
        uch_export_endpoint({"ansible_host": "10.0.0.7", "uch_export_listen": "10.1.0.7",

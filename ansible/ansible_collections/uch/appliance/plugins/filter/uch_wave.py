@@ -325,9 +325,11 @@ def uch_wave_free(free, results, hosts):
         vms = set()
         for job in (res or {}).get('jobs') or []:
             labels = (job.get('request') or {}).get('labels') or {}
-            # a VM's jobs, or a lane's export (the batch, uch_batch_exports)
+            # a VM's jobs, or a lane's export (the batch, uch_batch_exports);
+            # an export only waiting out its idle time is free already
+            # (uch_health's slots.idle)
             vm = labels.get('vm') or ('lane:' + labels['lane'] if labels.get('lane') else None)
-            if vm and job.get('state') in ('queued', 'running'):
+            if vm and job.get('state') in ('queued', 'running') and job.get('phase') != 'idle':
                 vms.add(vm)
         out[host] += len(vms)
     return out
@@ -543,7 +545,8 @@ def uch_export_endpoint(hv):
     return dict(address=address, port_base=int(get('uch_export_port_base') or 10809))
 
 
-def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=None):
+def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=None,
+                      port_wait=None):
     """The export jobs (uch_jobs entries) of source HOST: one per lane,
     on the lane's port (port_base + its index), serving each disk of the
     lane's VMs as VM-DISK, TLS-PSK with one line per VM (user: the VM's
@@ -553,7 +556,9 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
     disks-done): a wave whose batch finished every VM needs no round to
     stop them.  Without, each serves until it is stopped: a copy that
     comes back after a pause longer than IDLE (its verify after a long
-    flush, on a loaded appliance) still finds it."""
+    flush, on a loaded appliance) still finds it.  PORT_WAIT: how long
+    each may wait for its port (port_wait_s), which an earlier wave's
+    export may hold while it waits out its idle time."""
     out = []
     for lane in lanes or []:
         if lane['source'] != host:
@@ -566,6 +571,8 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
                                    tls_psk_file='@secret:psk@', advertise=advertise))
         if idle is not None:
             request.update(until='disks-done', idle_s=int(idle))
+        if port_wait:
+            request['port_wait_s'] = int(port_wait)
         out.append(dict(
             id=_lane_export_id(wave, lane),
             request=request,
@@ -640,11 +647,11 @@ def uch_batch_outcome(lanes, wave, copies):
     return dict(results=results, done=done, forget=forget)
 
 
-def uch_batch_unfinished_sources(lanes, batch_done, export_end='stop'):
+def uch_batch_unfinished_sources(lanes, batch_done, export_end='idle'):
     """The sources whose exports of the batch (uch_batch_lanes) are
-    stopped in a round. export_end "stop" (uch_batch_export_end's
-    default): every source with one, right after the copies, so that
-    their slots and ports are free when the wave ends. "idle": only
+    stopped in a round. export_end "stop": every source with one, right
+    after the copies, so that their slots and ports are free when the
+    wave ends. "idle" (uch_batch_export_end's default): only
     those with a VM the batch did not finish (batch_done: the names it
     did): their exports may still serve (a disk never read), and the
     lanes' own exports need the port; the others end by themselves

@@ -254,8 +254,11 @@ def main():
                 if job is None:
                     raise UchError('job %s disappeared while waiting for it' % job_id)
                 by_id[job_id]['job'] = job
+                # an export already read and waiting out its idle time
+                # (phase idle) has served
                 if job.get('state') in FINAL_STATES or (
-                        (until or until_of[job_id]) == 'serving' and job.get('phase') == 'serving'):
+                        (until or until_of[job_id]) == 'serving'
+                        and job.get('phase') in ('serving', 'idle')):
                     continue
                 left.append(job_id)
             pending = left
@@ -363,7 +366,7 @@ def main():
                     if p['remove_secrets'] and job.get('state') in FINAL_STATES:
                         remove_secrets(sdir(job_id))
                     ok = job.get('state') == 'succeeded' or (
-                        until_of[job_id] == 'serving' and job.get('phase') == 'serving')
+                        until_of[job_id] == 'serving' and job.get('phase') in ('serving', 'idle'))
                     if ok and job_id not in late:
                         continue
                     tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
