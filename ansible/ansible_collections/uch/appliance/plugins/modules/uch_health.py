@@ -83,12 +83,12 @@ ansible_facts:
   contains:
     uch_health:
       description: GET /v1/health, plus C(slots.idle) (the running exports
-        only waiting out their idle time, phase C(idle): every disk read,
-        no client, ending within their C(idle_s)), C(slots.free) (max -
-        running - queued + idle, never below 0: a wave counts an idle
-        export's slot as free, its export waiting for the port with
-        C(port_wait_s)), C(space) (path to free bytes) and C(tools) (tool
-        name to version, null when missing).
+        only waiting out their idle time, in phase C(idle), every disk
+        read and no client, ending within their C(idle_s)), C(slots.free)
+        (max - running - queued + idle, never below 0; a wave counts an
+        idle export's slot as free, its own export waiting for the port
+        with C(port_wait_s)), C(space) (path to free bytes) and C(tools)
+        (tool name to version, null when missing).
       type: dict
       sample: {"status": "ok", "version": "0.1.0",
                "slots": {"max": 2, "running": 0, "queued": 0, "idle": 0, "free": 2},
