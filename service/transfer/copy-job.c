@@ -478,6 +478,36 @@ int bandwidth_start(struct runner *r, const struct rq_limits *limits,
   return 0;
 }
 
+/* source_wait_s: a copy handed to uchd in the same round as its
+ * source's export (a wave's batch) may start before the export
+ * listens, or while another export still holds the port (one waiting
+ * out its idle time): its source is waited for, at most wait_s, before
+ * the copy connects for good.  Each attempt's handshake is bounded by
+ * stall_timeout; a cancel ends the wait. */
+static int source_wait(struct runner *r, size_t i, const char *uri,
+                       unsigned wait_s, struct job_failure *f)
+{
+  struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
+                           .opaque = r };
+  char err[512];
+  unsigned tries;
+  double start = time_monotonic();
+
+  runner_set_phase(r, "preparing");
+  if (uch_nbd_wait_serving(uri, wait_s, &w, &tries, err, sizeof err) == 0) {
+    if (tries > 1)
+      runner_log(r, "disk %zu: the source served after %.1f s (%u "
+                 "attempts)", i + 1, time_monotonic() - start, tries);
+    return 0;
+  }
+  if (w.stopped)
+    return -1;                /* the cancel is the job's end */
+  failure_set(f, "source", "disks[%zu].source: %s did not serve within %u "
+              "s (source_wait_s; %u attempts); the last one: %s", i, uri,
+              wait_s, tries, err);
+  return -1;
+}
+
 int copy_job_run(struct runner *r, const struct job_request *req,
                  json_object *result, struct job_failure *f)
 {
@@ -488,6 +518,10 @@ int copy_job_run(struct runner *r, const struct job_request *req,
   if (bandwidth_start(r, &copy->limits, f) < 0)
     return -1;
   for (size_t i = 0; i < copy->n_disks; i++) {
+    const struct rq_source *src = &copy->disks[i].source;
+    if (copy->source_wait_s > 0 && src->kind == SOURCE_NBD &&
+        source_wait(r, i, src->nbd, (unsigned)copy->source_wait_s, f) < 0)
+      return -1;
     if (copy_disk_linked(r, i, &copy->disks[i], &copy->link, copy->verify,
                          results, NULL, f) < 0)
       return -1;

@@ -87,6 +87,39 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
   return nbd;
 }
 
+/* How long between two attempts of uch_nbd_wait_serving() (ms): a
+ * refused connection is answered at once, and an export starting up
+ * listens within a few tenths of a second. */
+#define SERVE_RETRY_MS 200
+
+int uch_nbd_wait_serving(const char *uri, unsigned wait_s,
+                         struct source_wait *w, unsigned *tries,
+                         char *errbuf, size_t len)
+{
+  const struct timespec pause = { 0, SERVE_RETRY_MS * 1000000L };
+  double since = time_monotonic();
+
+  *tries = 0;
+  for (;;) {
+    struct nbd_handle *nbd = uch_nbd_connect(uri, NULL, w, errbuf, len);
+    ++*tries;
+    if (nbd) {
+      uch_nbd_disconnect(nbd, true);
+      return 0;
+    }
+    if (w->stopped)
+      return -1;
+    if (time_monotonic() - since >= wait_s)
+      return -1;
+    nanosleep(&pause, NULL);
+    if (w->stop && w->stop(w->opaque)) {
+      w->stopped = true;
+      snprintf(errbuf, len, "cancelled");
+      return -1;
+    }
+  }
+}
+
 void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
 {
   if (!nbd)

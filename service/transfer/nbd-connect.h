@@ -23,6 +23,18 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
                                    struct source_wait *w, char *errbuf,
                                    size_t len);
 
+/* Waits for `uri` to serve (a copy submitted with its source's export,
+ * in the same round, may connect before the export listens): connects
+ * as uch_nbd_connect() does, and after a failure (refused, a handshake
+ * that failed or stalled as `w` says) tries again every 0.2 s for as
+ * long as wait_s seconds have not passed since the first attempt.  0:
+ * it served (that connection is closed again); -1: it did not in time,
+ * errbuf holding the last attempt's error, or a stop (w->stopped).
+ * *tries: the attempts made.  wait_s 0: one attempt. */
+int uch_nbd_wait_serving(const char *uri, unsigned wait_s,
+                         struct source_wait *w, unsigned *tries,
+                         char *errbuf, size_t len);
+
 /* libnbd's last error without the name of the call ("nbd_pread: x" ->
  * "x"): the function name means nothing to the person reading the
  * job's error. */
