@@ -3,10 +3,10 @@
  * connections (the kernel queues them) and never speaks is a stall
  * after stall_s, naming it; a stop ends the wait as a cancel does; a
  * socket nobody listens on is libnbd's error at once.
- * uch_nbd_wait_serving(): nobody listening, it tries again until its
+ * uch_nbd_connect_within(): nobody listening, it tries again until its
  * bound and fails with libnbd's last words; nbdkit that starts
- * listening after the first attempts is waited for; a stop ends it;
- * a bound of 0 is one attempt. */
+ * listening after the first attempts is waited for and its connection
+ * handed over; a stop ends it; a bound of 0 is one attempt. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +56,7 @@ static void wait_serving(const char *dir)
 {
   char sock[128], uri[256], file[128], err[256] = "";
   struct source_wait w = { .stall_s = 2 };
+  struct nbd_handle *nbd;
   unsigned tries;
   double t0;
   int calls = 0, fd, st;
@@ -66,17 +67,17 @@ static void wait_serving(const char *dir)
   snprintf(uri, sizeof uri, "nbd+unix:///?socket=%s", sock);
 
   t0 = time_monotonic();
-  ok(uch_nbd_wait_serving(uri, 1, &w, &tries, err, sizeof err) < 0 &&
+  ok(!uch_nbd_connect_within(uri, NULL, 1, &w, &tries, err, sizeof err) &&
      !w.stopped, "nobody listening: not served within 1 s");
   ok(time_monotonic() - t0 >= 1 && time_monotonic() - t0 < 3,
      "it waited its bound, no more (%.2f s)", time_monotonic() - t0);
   ok(tries > 2 && err[0], "%u attempts, the last error said (%s)", tries,
      err);
-  ok(uch_nbd_wait_serving(uri, 0, &w, &tries, err, sizeof err) < 0 &&
+  ok(!uch_nbd_connect_within(uri, NULL, 0, &w, &tries, err, sizeof err) &&
      tries == 1, "a bound of 0: one attempt");
   w.stop = stop_later;
   w.opaque = &calls;
-  ok(uch_nbd_wait_serving(uri, 30, &w, &tries, err, sizeof err) < 0 &&
+  ok(!uch_nbd_connect_within(uri, NULL, 30, &w, &tries, err, sizeof err) &&
      w.stopped, "a stop ends the wait");
   is_str(err, "cancelled", "and says so");
 
@@ -92,10 +93,13 @@ static void wait_serving(const char *dir)
   w = (struct source_wait){ .stall_s = 2 };
   t0 = time_monotonic();
   pid = nbdkit_later(sock, file);
-  ok(uch_nbd_wait_serving(uri, 20, &w, &tries, err, sizeof err) == 0,
-     "nbdkit listening after 0.7 s: waited for");
+  nbd = uch_nbd_connect_within(uri, NULL, 20, &w, &tries, err, sizeof err);
+  ok(nbd != NULL, "nbdkit listening after 0.7 s: waited for");
   ok(tries > 1 && time_monotonic() - t0 >= 0.7,
      "after %u attempts, %.2f s", tries, time_monotonic() - t0);
+  ok(nbd && nbd_get_size(nbd) == 1 << 20,
+     "the connection that served handed over, reading the source");
+  uch_nbd_disconnect(nbd, true);
   kill(pid, SIGTERM);
   waitpid(pid, &st, 0);
   unlink(file);
