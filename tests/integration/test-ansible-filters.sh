@@ -105,7 +105,7 @@ check("with inplace wanted and no inplace job, a is not done before",
 # the batch: what it takes, its exports and copies, what it finished
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
     uch_batch_lanes, uch_batch_names, uch_batch_exports, uch_batch_round, uch_batch_outcome,
-    uch_export_endpoint,
+    uch_export_endpoint, uch_batch_hosts,
     uch_lanes_left, uch_job_refs, uch_batch_unfinished_sources)
 from ansible.errors import AnsibleFilterError
 vm_d = {"name": "d", "disks": [{"name": "sda", "source": {"volume": "v-d"}, "destination": {"path": "/o/d"}}]}
@@ -131,6 +131,9 @@ check("the batch's VMs of a source, of a destination, of neither",
        uch_batch_names(bl, "src", "destination"), uch_batch_names(None, "src", "source"),
        uch_batch_names(bl, "dst2", "any"), uch_batch_names(bl, "src", "any")],
       [["d", "a"], ["a"], [], [], ["a"], ["d", "a"]])
+check("the batch's round: the appliances with a VM in it, each once",
+      [uch_batch_hosts(bl), uch_batch_hosts(None), uch_batch_hosts([dict(bl[0], vms=[])])],
+      [["src", "dst", "dst2"], [], []])
 ex = uch_batch_exports(bl, "src", "w", 10809, "10.0.0.7", "src.example", {"d": "k1", "a": "k2"})
 check("one export a lane, on its port, each disk as VM-DISK, a PSK line a VM",
       [(e["id"], e["request"]["listen"], [d["name"] for d in e["request"]["disks"]], e["secrets"]) for e in ex],

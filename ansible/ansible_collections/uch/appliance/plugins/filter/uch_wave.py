@@ -538,6 +538,21 @@ def uch_batch_names(lanes, host, role):
             for vm in lane['vms']]
 
 
+def uch_batch_hosts(lanes):
+    """The appliances with a VM in the batch's lanes (uch_batch_lanes),
+    sources and destinations, each once, in the lanes' order: the hosts
+    of the batch's round (an appliance with nothing in it gets no
+    round)."""
+    out = []
+    for lane in lanes or []:
+        if not lane.get('vms'):
+            continue
+        for host in (lane.get('source'), lane.get('destination')):
+            if host and host not in out:
+                out.append(host)
+    return out
+
+
 def uch_export_endpoint(hv):
     """Where a source's exports are reached, from its host variables (hv:
     hostvars[SOURCE]), as the batch's exports advertise it: {"address":
@@ -741,6 +756,7 @@ class FilterModule(object):
                     uch_wave_results=uch_wave_results,
                     uch_batch_lanes=uch_batch_lanes,
                     uch_batch_names=uch_batch_names,
+                    uch_batch_hosts=uch_batch_hosts,
                     uch_batch_exports=uch_batch_exports,
                     uch_batch_round=uch_batch_round,
                     uch_export_endpoint=uch_export_endpoint,
