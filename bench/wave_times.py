@@ -11,6 +11,8 @@ For each Ansible wave in DIR (wave-MIB-NAME.log, wave-MIB-NAME-jobs-*.json):
   to 1st job from the first task after health (the batch) to the first
              of the wave's jobs created in uchd
   copies     the copies, from the first created to the last ended
+  batch      from the first task after health (the batch) to the last
+             copy's end: the batch's exports, copies and rounds
   round end  from the last copy's end to the report task's start
   tasks      the tasks' starts, s from the first
 The playbook's start is known to the second from the log's clock and to
@@ -72,7 +74,8 @@ def jobs_of(d, mib, name):
 def main():
     d = sys.argv[1]
     mib = sys.argv[2] if len(sys.argv) > 2 else '256'
-    print('%-10s %7s %9s %7s %9s  %s' % ('wave', 'health', 'to 1st job', 'copies', 'round end', 'tasks (s from the first)'))
+    print('%-10s %7s %9s %7s %7s %9s  %s' % ('wave', 'health', 'to 1st job', 'copies', 'batch', 'round end',
+                                             'tasks (s from the first)'))
     for log in sorted(glob.glob(os.path.join(d, 'wave-%s-*.log' % mib))):
         name = os.path.basename(log)[len('wave-%s-' % mib):-4]
         tasks, end = tasks_of(log)
@@ -90,8 +93,9 @@ def main():
         span = max(c_end) - min(c_created) if c_created and c_end else float('nan')
         report = [t for n, t in tasks if n.startswith('Report')]
         tail = report[0] - max(c_end) if report and c_end else float('nan')
-        print('%-10s %7.2f %9.2f %7.2f %9.2f  %s; end %.2f' % (
-            name, health, first_job, span, tail,
+        batch = max(c_end) - tasks[1][1] if c_end and len(tasks) > 1 else float('nan')
+        print('%-10s %7.2f %9.2f %7.2f %7.2f %9.2f  %s; end %.2f' % (
+            name, health, first_job, span, batch, tail,
             ', '.join('%s %.2f' % (n.split(' ')[0], t - t0) for n, t in tasks),
             (end or t0) - t0))
 

@@ -178,7 +178,7 @@ pass "the report lists all six VMs, succeeded, in JSON and Markdown"
 for v in 1 2 3 4 5 6; do
   [ -s "$T/psk/w1-vm$v.psk" ] || die "no PSK file of vm$v: $(ls "$T/psk")"
 done
-[ "$(ls "$T/psk" | wc -l)" = 6 ] || die "PSK files other than the VMs': $(ls "$T/psk")"
+[ "$(find "$T/psk" -type f | wc -l)" = 6 ] || die "PSK files other than the VMs': $(ls "$T/psk")"
 [ "$(cat "$T"/psk/w1-vm*.psk | sort -u | wc -l)" = 6 ] || die "VMs share a PSK"
 pass "each VM its own PSK file, six different keys"
 
