@@ -12,18 +12,27 @@
  * shuts down.  The idle time covers a copy's own gaps between its
  * connections (block status, then nbdcopy, then a verify): a client
  * that connects within it keeps nbdkit up, and the wait starts again
- * when the last client leaves.
+ * when the last client leaves.  disksdone-state=PATH: where the filter
+ * says which of the two it is in, a word replaced as a whole (written
+ * beside, then renamed): "idle" once every export was opened and no
+ * client is left (waiting out disksdone-idle), "serving" when a client
+ * comes back.  The export job shows it as its phase, so that the next
+ * wave can tell an export that is only waiting to end from one still
+ * read.
  *
  * nbdkit_shutdown() is nbdkit's graceful exit (status 0), as the
  * exitlast filter's.  Every call passes through.  Build: the Makefile's
  * $(B)/uch-disksdone-filter.so; used by the export job's nbdkit as
  * --filter=PATH (docs/internals.md, "Exports that end by themselves"). */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <nbdkit-filter.h>
 
@@ -35,6 +44,7 @@ static char *names[MAX_EXPORTS];
 static bool opened[MAX_EXPORTS];
 static size_t n_names;
 static double idle_s = 5;
+static char *state_path;             /* disksdone-state=, or NULL */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned clients;             /* connections open now */
@@ -53,6 +63,7 @@ static void dd_unload(void)
   }
   for (size_t i = 0; i < n_names; i++)
     free(names[i]);
+  free(state_path);
 }
 
 static int dd_config(nbdkit_next_config *next, nbdkit_backend *nxdata,
@@ -73,6 +84,14 @@ static int dd_config(nbdkit_next_config *next, nbdkit_backend *nxdata,
       return -1;
     }
     n_names++;
+    return 0;
+  }
+  if (strcmp(key, "disksdone-state") == 0) {
+    free(state_path);
+    if (!(state_path = strdup(value))) {
+      nbdkit_error("strdup: %m");
+      return -1;
+    }
     return 0;
   }
   if (strcmp(key, "disksdone-idle") == 0) {
@@ -107,6 +126,25 @@ static double now_s(void)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* "idle" or "serving" into state_path, replaced as a whole; a failure
+ * is only logged (the state is shown, not relied on). */
+static void state_write(const char *word)
+{
+  char tmp[4096];
+  int fd;
+
+  if (!state_path)
+    return;
+  snprintf(tmp, sizeof tmp, "%s.tmp", state_path);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write(fd, word, strlen(word)) != (ssize_t)strlen(word) ||
+      close(fd) < 0 || rename(tmp, state_path) < 0) {
+    nbdkit_debug("disksdone: %s: %m", state_path);
+    if (fd >= 0)
+      close(fd);
+  }
+}
+
 /* Every TICK_MS: once every export was opened and no client is
  * connected, for idle_s without a break, nbdkit shuts down. */
 static void *watch(void *arg)
@@ -121,10 +159,14 @@ static void *watch(void *arg)
     pthread_mutex_unlock(&lock);
     if (stop)
       return NULL;
-    if (!done)
+    if (!done) {
+      if (idle_since >= 0)
+        state_write("serving");
       idle_since = -1;
-    else if (idle_since < 0)
+    } else if (idle_since < 0) {
       idle_since = now_s();
+      state_write("idle");
+    }
     else if (now_s() - idle_since >= idle_s) {
       nbdkit_debug("disksdone: every export read, no client for %g s: "
                    "shutting down", idle_s);
@@ -187,7 +229,8 @@ static struct nbdkit_filter filter = {
   .config_complete = dd_config_complete,
   .config_help =
     "disksdone-export=NAME  An export to be read (once per export).\n"
-    "disksdone-idle=SECS    No client this long, all read: exit (5).",
+    "disksdone-idle=SECS    No client this long, all read: exit (5).\n"
+    "disksdone-state=PATH   Where to say \"idle\" or \"serving\".",
   .after_fork = dd_after_fork,
   .open = dd_open,
   .close = dd_close,

@@ -317,7 +317,13 @@ struct copy_request {
   bool verify;                   /* false when absent */
   struct rq_limits limits;
   struct rq_link link;
+  /* how long an "nbd" source may take to serve before the copy fails
+   * (its export submitted in the same round): 0 (the default), it
+   * must serve at once */
+  int64_t source_wait_s;
 };
+
+#define COPY_SOURCE_WAIT_S_MAX 3600
 
 /* sync: each disk's source (an "nbd" one may name a "bitmap") and its
  * raw destination; the disks' changes are CHANGES_NONE */
@@ -425,7 +431,12 @@ struct export_request {
   struct export_listen_request listen;
   enum export_until until;       /* UNTIL_CANCEL when absent */
   int64_t idle_s;                /* UNTIL_DISKS_DONE: 5 when absent */
+  /* listen.tcp: how long its port may be taken (another export waiting
+   * out its idle time) before the job fails; 0 when absent */
+  int64_t port_wait_s;
 };
+
+#define EXPORT_PORT_WAIT_S_MAX 3600
 
 struct job_request {
   enum job_kind kind;

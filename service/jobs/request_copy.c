@@ -134,7 +134,8 @@ static int parse_copy_disk(struct rq_ctx *c, json_object *disk,
 int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "verify",
-                                      "disks", "limits", "link", NULL };
+                                      "disks", "limits", "link",
+                                      "source_wait_s", NULL };
   struct copy_request *copy = &out->u.copy;
   json_object *disks;
   char f[FIELD_MAX];
@@ -142,6 +143,8 @@ int parse_copy(struct rq_ctx *c, json_object *req, struct job_request *out)
 
   if (check_known_keys(c, req, "", keys) < 0 ||
       get_bool(c, req, "", "verify", false, &copy->verify) < 0 ||
+      get_int(c, req, "", "source_wait_s", false, 0, COPY_SOURCE_WAIT_S_MAX,
+              &copy->source_wait_s) < 0 ||
       parse_limits(c, req, "", &copy->limits) < 0 ||
       parse_link(c, req, "", &copy->link) < 0 ||
       get_disks(c, req, &disks, &n) < 0)

@@ -124,7 +124,8 @@ static int check_export_names(struct rq_ctx *c, const char *const *names,
 int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out)
 {
   static const char *const keys[] = { "type", "id", "labels", "disks",
-                                      "listen", "until", "idle_s", NULL };
+                                      "listen", "until", "idle_s",
+                                      "port_wait_s", NULL };
   static const char *const untils[] = { "cancel", "client-done",
                                         "disks-done", NULL };
   struct export_request *e = &out->u.export;
@@ -159,5 +160,12 @@ int parse_export(struct rq_ctx *c, json_object *req, struct job_request *out)
   if (json_object_object_get_ex(req, "idle_s", NULL) &&
       e->until != UNTIL_DISKS_DONE)
     return rq_fail(c, "idle_s", "only goes with \"until\": \"disks-done\"");
+  if (json_object_object_get_ex(req, "port_wait_s", NULL) &&
+      e->listen.kind != LISTEN_TCP)
+    return rq_fail(c, "port_wait_s", "only goes with \"listen\": "
+                   "{\"tcp\": ...}");
+  if (get_int(c, req, "", "port_wait_s", false, 0, EXPORT_PORT_WAIT_S_MAX,
+              &e->port_wait_s) < 0)
+    return -1;
   return get_int(c, req, "", "idle_s", false, 1, 86400, &e->idle_s);
 }

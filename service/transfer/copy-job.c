@@ -54,7 +54,11 @@ static bool cancelled(void *opaque)
 }
 
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
- * the endpoint's URI.  `keep` (not NULL): LINK_CONNS_MIN connections
+ * the endpoint's URI.  `wait_s` (a copy's source_wait_s: its source's
+ * export submitted in the same round, which may not listen yet): the
+ * connection is tried again every 0.2 s while it fails, up to wait_s
+ * seconds, on the copy's own connections (no connection of its own
+ * first: that was one more handshake a copy).  `keep` (not NULL): LINK_CONNS_MIN connections
  * are started at once in `more`, the source is measured on the first to
  * be ready, which is kept there for the copy to read on (NULL when it
  * could not be), and the others connect meanwhile; unless the server
@@ -63,8 +67,9 @@ static bool cancelled(void *opaque)
  * as the first is open, so they are given up.  `rtt_ms` (not NULL): the
  * round trip, probed while the extents are read (one round trip for
  * both). */
-static int measure(struct runner *r, struct endpoint *src, const char *what,
-                   struct extents *e, double *rtt_ms, struct nbd_handle **keep,
+static int measure(struct runner *r, size_t i, struct endpoint *src,
+                   const char *what, unsigned wait_s, struct extents *e,
+                   double *rtt_ms, struct nbd_handle **keep,
                    struct uch_nbd_preconnect *more, struct job_failure *f)
 {
   char err[512], cause[512] = "";
@@ -72,15 +77,31 @@ static int measure(struct runner *r, struct endpoint *src, const char *what,
                            .opaque = r };
   struct link_probe probe;
   struct nbd_handle *nbd;
+  double since = time_monotonic();
+  unsigned tries;
   int ret = -1;
 
   if (keep && more) {
-    uch_nbd_preconnect_start(more, src->uri, LINK_CONNS_MIN, w.stall_s);
-    nbd = uch_nbd_preconnect_first(more, &w, err, sizeof err);
+    nbd = uch_nbd_preconnect_first_within(more, src->uri, LINK_CONNS_MIN,
+                                          w.stall_s, wait_s, &w, &tries, err,
+                                          sizeof err);
     if (nbd && nbd_can_multi_conn(nbd) != 1)
       uch_nbd_preconnect_stop(more);
   } else {
-    nbd = uch_nbd_connect(src->uri, NULL, &w, err, sizeof err);
+    nbd = uch_nbd_connect_within(src->uri, NULL, wait_s, &w, &tries, err,
+                                 sizeof err);
+  }
+  if (nbd && tries > 1)
+    runner_log(r, "disk %zu: the source served after %.1f s (%u attempts)",
+               i + 1, time_monotonic() - since, tries);
+  if (!nbd && !w.stopped && wait_s > 0) {
+    /* through our nbdkit, its own words say why (refused...): libnbd
+     * only sees the handshake end */
+    server_cause(r, src, cause, sizeof cause);
+    failure_set(f, "source", "%s did not serve within %u s (source_wait_s; "
+                "%u attempts); the last one: %s", what ? what : src->uri,
+                wait_s, tries, cause[0] ? cause : err);
+    return -1;
   }
   if (!nbd && w.stalled) {
     failure_set(f, "timeout", "the source stalled: %s from %s; nothing was "
@@ -301,14 +322,14 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
               bool verify, json_object *results, struct copy_disk_done *info,
               struct job_failure *f)
 {
-  return copy_disk_linked(r, i, disk, NULL, verify, results, info, f);
+  return copy_disk_linked(r, i, disk, NULL, 0, verify, results, info, f);
 }
 
 int copy_disk_linked(struct runner *r, size_t i,
                      const struct copy_disk_request *disk,
-                     const struct rq_link *link, bool verify,
-                     json_object *results, struct copy_disk_done *info,
-                     struct job_failure *f)
+                     const struct rq_link *link, unsigned source_wait_s,
+                     bool verify, json_object *results,
+                     struct copy_disk_done *info, struct job_failure *f)
 {
   const struct rq_destination *dest = &disk->destination;
   const struct rq_source *source = &disk->source;
@@ -349,8 +370,9 @@ int copy_disk_linked(struct runner *r, size_t i,
    * (bench/README.md, "Across a WAN") */
   early = network && disk->changes.kind == CHANGES_NONE;
   if (source_open(r, i, source, &d.src, f) < 0 ||
-      measure(r, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
-              &d.ext, network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,
+      measure(r, i, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
+              source->kind == SOURCE_NBD ? source_wait_s : 0, &d.ext,
+              network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,
               early ? &d.more : NULL, f) < 0) {
     failure_prefix(f, "disks[%zu].source: ", i);
     goto out;
@@ -488,7 +510,13 @@ int copy_job_run(struct runner *r, const struct job_request *req,
   if (bandwidth_start(r, &copy->limits, f) < 0)
     return -1;
   for (size_t i = 0; i < copy->n_disks; i++) {
-    if (copy_disk_linked(r, i, &copy->disks[i], &copy->link, copy->verify,
+    /* source_wait_s: a copy handed to uchd in the same round as its
+     * source's export (a wave's batch) may start before the export
+     * listens, or while another export still holds the port (one
+     * waiting out its idle time): its own connections are tried again
+     * until the source serves (measure) */
+    if (copy_disk_linked(r, i, &copy->disks[i], &copy->link,
+                         (unsigned)copy->source_wait_s, copy->verify,
                          results, NULL, f) < 0)
       return -1;
     if (r->kids.cancelled)

@@ -30,12 +30,15 @@ int copy_disk(struct runner *r, size_t i, const struct copy_disk_request *disk,
               struct job_failure *f);
 /* The same, for a copy whose request describes its link (NULL: none);
  * a network source's copy is sized for the link either way
- * (transfer/link-sizing.h) and its result says how: disks[i].sizing. */
+ * (transfer/link-sizing.h) and its result says how: disks[i].sizing.
+ * source_wait_s (the copy request's): an "nbd" source that does not
+ * serve yet is tried again, on the copy's own connections, up to that
+ * many seconds (0: it must serve at once). */
 int copy_disk_linked(struct runner *r, size_t i,
                      const struct copy_disk_request *disk,
-                     const struct rq_link *link, bool verify,
-                     json_object *results, struct copy_disk_done *info,
-                     struct job_failure *f);
+                     const struct rq_link *link, unsigned source_wait_s,
+                     bool verify, json_object *results,
+                     struct copy_disk_done *info, struct job_failure *f);
 /* Writes the request's limits.bandwidth to the rate file unless PATCH
  * already set one. */
 int bandwidth_start(struct runner *r, const struct rq_limits *limits,

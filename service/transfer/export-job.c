@@ -17,7 +17,9 @@
 #include "transfer/export-listen.h"
 #include "transfer/tls-priority.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/jsonutil.h"
+#include "util/timeutil.h"
 #include "volumes/volume-open.h"
 
 #define ZEROSCAN_FILTER "uch-zeroscan-filter.so"
@@ -106,6 +108,66 @@ static int add_exports(json_object *result, const struct export_request *e,
   return 0;
 }
 
+/* A cancel (SIGTERM) arrived: listen_port_wait()'s stop. */
+static bool cancelled(void *opaque)
+{
+  struct runner *r = opaque;
+
+  children_poll(&r->kids, -1, 0);
+  return r->kids.cancelled;
+}
+
+/* port_wait_s: the port, taken by another export (a wave's earlier
+ * one waiting out its idle time), is waited for before nbdkit binds
+ * it. */
+static int port_wait(struct runner *r, const struct export_request *e,
+                     const struct listen_spec *l, struct job_failure *f)
+{
+  double start = time_monotonic();
+  unsigned tries;
+
+  if (!l->port || e->port_wait_s <= 0)
+    return 0;
+  if (listen_port_wait(l->host, l->port, (unsigned)e->port_wait_s,
+                       cancelled, r, &tries) < 0) {
+    if (errno == ECANCELED)
+      return -1;              /* the cancel is the job's end */
+    failure_set(f, "export_failed", "listen.tcp: %s:%s is still taken "
+                "after %lld s (port_wait_s)", l->host, l->port,
+                (long long)e->port_wait_s);
+    return -1;
+  }
+  if (tries > 1)
+    runner_log(r, "%s:%s was taken: free after %.1f s", l->host, l->port,
+               time_monotonic() - start);
+  return 0;
+}
+
+/* until=disks-done: while nbdkit runs, the filter's state (its
+ * disksdone-state file: "idle" once every disk was read and no client
+ * is left, "serving" when one comes back) is the job's phase, so that
+ * the next wave tells an export only waiting out its idle time from
+ * one still read. */
+static void watch_idle(struct runner *r, struct child *ch, const char *path)
+{
+  char now[16], shown[16] = "serving";
+
+  while (!ch->exited && !r->kids.cancelled) {
+    if (children_poll(&r->kids, -1, 200) < 0)
+      return;
+    _cleanup_free_ char *word = NULL;
+    size_t len;
+    if (read_file(path, &word, &len) < 0)
+      continue;
+    snprintf(now, sizeof now, "%s", word);
+    if (strcmp(now, shown) != 0 && (strcmp(now, "idle") == 0 ||
+                                    strcmp(now, "serving") == 0)) {
+      runner_set_phase(r, now);
+      snprintf(shown, sizeof shown, "%s", now);
+    }
+  }
+}
+
 /* Serves until cancelled, or until nbdkit exits: after its last client
  * (until=client-done, a success), once every disk was read and no
  * client came back for idle_s (until=disks-done, a success), or for any
@@ -114,10 +176,12 @@ static int add_exports(json_object *result, const struct export_request *e,
  * line after. */
 static int serve_until_end(struct runner *r, struct child *ch,
                            const struct export_request *e,
-                           struct job_failure *f)
+                           const char *state, struct job_failure *f)
 {
   char how[64];
 
+  if (state)
+    watch_idle(r, ch, state);
   if (child_wait(&r->kids, ch) < 0)
     return -1;
   if (e->until == UNTIL_CLIENT_DONE && child_succeeded(ch)) {
@@ -150,7 +214,7 @@ int export_job_run(struct runner *r, const struct job_request *req,
   bool client_done = e->until == UNTIL_CLIENT_DONE;
   _cleanup_argv_ struct argv a = { 0 };
   _cleanup_free_ char *dir = NULL, *pidfile = NULL, *zeroscan = NULL,
-                      *disksdone = NULL;
+                      *disksdone = NULL, *state = NULL;
   const char *names[REQUEST_MAX_DISKS];
   bool any_block = false;
   struct listen_spec l;
@@ -186,7 +250,11 @@ int export_job_run(struct runner *r, const struct job_request *req,
   el.names = names;
   el.n_names = e->n_disks;
   el.idle_s = e->idle_s;
-  if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0)
+  if (disksdone && !(state = runtime_path(r, "disksdone.state")))
+    goto out;
+  el.disksdone_state = state;
+  if (nbdkit_export_argv(&a, &el, pidfile, dir) < 0 ||
+      port_wait(r, e, &l, f) < 0)
     goto out;
   /* over TCP the export speaks TLS (tls-priority.h) */
   ch = el.unix_sock ? child_spawn(&r->kids, "nbdkit", &a, -1)
@@ -199,7 +267,7 @@ int export_job_run(struct runner *r, const struct job_request *req,
       add_exports(result, e, &l) < 0)
     goto out;
   runner_set_phase(r, "serving");
-  ret = serve_until_end(r, ch, e, f);
+  ret = serve_until_end(r, ch, e, state, f);
 out:
   /* Whatever the outcome; a port left open fails an otherwise good job
    * (a failed or cancelled one keeps its own reason; the log says it). */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobs/request.h"
@@ -14,6 +17,7 @@
 #include "util/hostport.h"
 #include "util/jsonutil.h"
 #include "util/nbd-uri.h"
+#include "util/timeutil.h"
 
 char *export_uri(const struct listen_spec *l, const char *name)
 {
@@ -84,6 +88,54 @@ int listen_prepare(struct runner *r,
     return -1;
   }
   return 0;
+}
+
+/* 1: HOST:PORT is taken (EADDRINUSE); 0: it is not, or another error
+ * (for nbdkit to report) */
+static int port_taken(const char *host, const char *port)
+{
+  struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+                            .ai_socktype = SOCK_STREAM }, *res = NULL;
+  int taken = 0, one = 1;
+
+  if (getaddrinfo(host, port, &hints, &res) != 0)
+    return 0;
+  for (struct addrinfo *ai = res; ai && !taken; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0)
+      continue;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno == EADDRINUSE)
+      taken = 1;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return taken;
+}
+
+int listen_port_wait(const char *host, const char *port, unsigned wait_s,
+                     bool (*stop)(void *opaque), void *opaque,
+                     unsigned *tries)
+{
+  const struct timespec pause = { 0, 200 * 1000000L };
+  double since = time_monotonic();
+
+  *tries = 0;
+  for (;;) {
+    ++*tries;
+    if (!port_taken(host, port))
+      return 0;
+    if (time_monotonic() - since >= wait_s) {
+      errno = EADDRINUSE;
+      return -1;
+    }
+    nanosleep(&pause, NULL);
+    if (stop && stop(opaque)) {
+      errno = ECANCELED;
+      return -1;
+    }
+  }
 }
 
 void listen_free(struct listen_spec *l)

@@ -29,6 +29,17 @@ int listen_prepare(struct runner *r,
                    const struct export_listen_request *listen,
                    struct listen_spec *l, struct job_failure *f);
 void listen_free(struct listen_spec *l);
+/* Waits until HOST:PORT can be bound (a socket bound there, with
+ * SO_REUSEADDR as nbdkit's, and closed again): while another process
+ * holds it (EADDRINUSE: a wave's earlier export waiting out its idle
+ * time), tries again every 0.2 s for up to wait_s seconds, stop(opaque)
+ * (may be NULL) asked each time.  0: free (or an error other than
+ * EADDRINUSE, which nbdkit reports itself); -1: still taken after
+ * wait_s (errno EADDRINUSE) or stopped (ECANCELED).  *tries: the
+ * attempts made. */
+int listen_port_wait(const char *host, const char *port, unsigned wait_s,
+                     bool (*stop)(void *opaque), void *opaque,
+                     unsigned *tries);
 /* The nbdkit view of it. */
 void listen_to_export(const struct listen_spec *l, struct export_listen *e);
 

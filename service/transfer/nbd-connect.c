@@ -87,6 +87,47 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
   return nbd;
 }
 
+/* How long between two attempts of a connection waited for (ms): a
+ * refused connection is answered at once, and an export starting up
+ * listens within a few tenths of a second. */
+#define SERVE_RETRY_MS 200
+
+/* After a failed attempt of a wait that began at `since`: false when
+ * it is over (a stop, wait_s passed, a stop during the pause), else
+ * true after the pause. */
+static bool try_again(double since, unsigned wait_s, struct source_wait *w,
+                      char *errbuf, size_t len)
+{
+  const struct timespec pause = { 0, SERVE_RETRY_MS * 1000000L };
+
+  if (w->stopped || time_monotonic() - since >= wait_s)
+    return false;
+  nanosleep(&pause, NULL);
+  if (w->stop && w->stop(w->opaque)) {
+    w->stopped = true;
+    snprintf(errbuf, len, "cancelled");
+    return false;
+  }
+  return true;
+}
+
+struct nbd_handle *uch_nbd_connect_within(const char *uri, const char *bitmap,
+                                          unsigned wait_s,
+                                          struct source_wait *w,
+                                          unsigned *tries, char *errbuf,
+                                          size_t len)
+{
+  double since = time_monotonic();
+  struct nbd_handle *nbd;
+
+  *tries = 0;
+  do {
+    ++*tries;
+    nbd = uch_nbd_connect(uri, bitmap, w, errbuf, len);
+  } while (!nbd && try_again(since, wait_s, w, errbuf, len));
+  return nbd;
+}
+
 void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
 {
   if (!nbd)
@@ -268,5 +309,27 @@ void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p)
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
     p->sync = false;
+  }
+}
+
+struct nbd_handle *uch_nbd_preconnect_first_within(
+    struct uch_nbd_preconnect *p, const char *uri, size_t n, unsigned stall_s,
+    unsigned wait_s, struct source_wait *w, unsigned *tries, char *errbuf,
+    size_t len)
+{
+  double since = time_monotonic();
+  struct nbd_handle *nbd;
+
+  *tries = 0;
+  for (;;) {
+    ++*tries;
+    uch_nbd_preconnect_start(p, uri, n, stall_s);
+    nbd = uch_nbd_preconnect_first(p, w, errbuf, len);
+    if (nbd || w->stopped || time_monotonic() - since >= wait_s)
+      return nbd;
+    /* none connected: every one of them ended, end() waits for none */
+    uch_nbd_preconnect_end(p);
+    if (!try_again(since, wait_s, w, errbuf, len))
+      return NULL;
   }
 }

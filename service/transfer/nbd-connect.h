@@ -23,6 +23,20 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
                                    struct source_wait *w, char *errbuf,
                                    size_t len);
 
+/* uch_nbd_connect() for a source that may not serve yet (a copy
+ * submitted with its source's export, in the same round, may connect
+ * before the export listens): after a failed attempt (refused, a
+ * handshake that failed or stalled as `w` says) tries again every
+ * 0.2 s for as long as wait_s seconds have not passed since the first
+ * attempt.  The connection, or NULL: errbuf holds the last attempt's
+ * error, or a stop ended the wait (w->stopped).  *tries: the attempts
+ * made.  wait_s 0: one attempt.  `w` may not be NULL. */
+struct nbd_handle *uch_nbd_connect_within(const char *uri, const char *bitmap,
+                                          unsigned wait_s,
+                                          struct source_wait *w,
+                                          unsigned *tries, char *errbuf,
+                                          size_t len);
+
 /* libnbd's last error without the name of the call ("nbd_pread: x" ->
  * "x"): the function name means nothing to the person reading the
  * job's error. */
@@ -92,5 +106,18 @@ void uch_nbd_preconnect_stop(struct uch_nbd_preconnect *p);
 size_t uch_nbd_preconnect_take(struct uch_nbd_preconnect *p,
                                struct nbd_handle **out, size_t max);
 void uch_nbd_preconnect_end(struct uch_nbd_preconnect *p);
+/* uch_nbd_preconnect_start() then _first(), for a source that may not
+ * serve yet (see uch_nbd_connect_within): when none of the n connected,
+ * they are ended and n more started 0.2 s later, for as long as wait_s
+ * seconds have not passed since the first attempt (wait_s 0: one).
+ * The first connected, handed over, the others of its attempt still in
+ * p (take, stop, end as after _first()); or NULL: errbuf and w as
+ * _first() says them for the last attempt, or a stop (w->stopped).
+ * *tries: the attempts made.  `w` may not be NULL; w->stall_s is not
+ * used (each connection waits stall_s). */
+struct nbd_handle *uch_nbd_preconnect_first_within(
+    struct uch_nbd_preconnect *p, const char *uri, size_t n, unsigned stall_s,
+    unsigned wait_s, struct source_wait *w, unsigned *tries, char *errbuf,
+    size_t len);
 
 #endif

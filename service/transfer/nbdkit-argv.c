@@ -126,7 +126,11 @@ int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
   for (size_t i = 0; i < l->n_names; i++)
     if (argv_addf(a, "disksdone-export=%s", l->names[i]) < 0)
       return -1;
-  return argv_addf(a, "disksdone-idle=%lld", l->idle_s);
+  if (argv_addf(a, "disksdone-idle=%lld", l->idle_s) < 0)
+    return -1;
+  return l->disksdone_state
+           ? argv_addf(a, "disksdone-state=%s", l->disksdone_state)
+           : 0;
 }
 
 /* VixDiskLib's config file: one "KEY=VALUE" line per entry, in the

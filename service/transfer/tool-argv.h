@@ -66,7 +66,8 @@ int uch_nbd_network_source(const char *uri, struct nbd_network_source *out);
  *   nbdkit --exit-with-parent -r -f -P PIDFILE
  *          (-U SOCK | -i ADDR -p PORT --tls=require --tls-psk=FILE)
  *          [--filter=exitlast] [--filter=DISKSDONE] [--filter=ZEROSCAN]
- *          file dir=EXPORT_DIR [disksdone-export=NAME... disksdone-idle=S] */
+ *          file dir=EXPORT_DIR [disksdone-export=NAME... disksdone-idle=S
+ *          [disksdone-state=PATH]] */
 struct export_listen {
   const char *unix_sock;     /* set for a Unix socket ... */
   const char *addr;          /* ... or addr + port + psk_file for TCP */
@@ -84,6 +85,8 @@ struct export_listen {
   const char *const *names;
   size_t n_names;
   long long idle_s;
+  /* where the filter says "idle" or "serving" (NULL: nowhere) */
+  const char *disksdone_state;
 };
 int nbdkit_export_argv(struct argv *a, const struct export_listen *l,
                        const char *pidfile, const char *export_dir);

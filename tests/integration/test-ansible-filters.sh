@@ -77,6 +77,10 @@ left = {"jobs": [job("w-b-export", "export", "running", "b"),
 free = uch_wave_free({"src": 0, "other": 1}, [left, {"jobs": []}], ["src", "other"])
 check("the wave's own running job gives its slot back, a finished one not",
       free, {"src": 1, "other": 1})
+idle_export = dict(job("w-lane.0.export", "export", "running", None), phase="idle")
+idle_export["request"]["labels"] = {"uch_wave": "w", "lane": "lane-src-dst-0"}
+check("an export only waiting out its idle time is not counted again (uch_health counts it free)",
+      uch_wave_free({"src": 1}, [{"jobs": [idle_export]}], ["src"]), {"src": 1})
 check("jobs of one VM hold one slot",
       uch_wave_free({"dst": 0}, [{"jobs": [job("w-a-sda", "copy", "queued", "a"),
                                            job("w-a-sdb", "copy", "running", "a")]}], ["dst"]),
@@ -101,7 +105,8 @@ check("with inplace wanted and no inplace job, a is not done before",
 
 # the batch: what it takes, its exports and copies, what it finished
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import (
-    uch_batch_lanes, uch_batch_names, uch_batch_exports, uch_batch_copies, uch_batch_outcome,
+    uch_batch_lanes, uch_batch_names, uch_batch_exports, uch_batch_round, uch_batch_outcome,
+    uch_export_endpoint, uch_batch_hosts,
     uch_lanes_left, uch_job_refs, uch_batch_unfinished_sources)
 from ansible.errors import AnsibleFilterError
 vm_d = {"name": "d", "disks": [{"name": "sda", "source": {"volume": "v-d"}, "destination": {"path": "/o/d"}}]}
@@ -124,8 +129,12 @@ check("the batch takes volumes, not one finished before, one wanting inplace, a 
       [("lane-src-dst-0", ["d"]), ("lane-src-dst2-1", ["a"])])
 check("the batch's VMs of a source, of a destination, of neither",
       [uch_batch_names(bl, "src", "source"), uch_batch_names(bl, "dst2", "destination"),
-       uch_batch_names(bl, "src", "destination"), uch_batch_names(None, "src", "source")],
-      [["d", "a"], ["a"], [], []])
+       uch_batch_names(bl, "src", "destination"), uch_batch_names(None, "src", "source"),
+       uch_batch_names(bl, "dst2", "any"), uch_batch_names(bl, "src", "any")],
+      [["d", "a"], ["a"], [], [], ["a"], ["d", "a"]])
+check("the batch's round: the appliances with a VM in it, each once",
+      [uch_batch_hosts(bl), uch_batch_hosts(None), uch_batch_hosts([dict(bl[0], vms=[])])],
+      [["src", "dst", "dst2"], [], []])
 ex = uch_batch_exports(bl, "src", "w", 10809, "10.0.0.7", "src.example", {"d": "k1", "a": "k2"})
 check("one export a lane, on its port, each disk as VM-DISK, a PSK line a VM",
       [(e["id"], e["request"]["listen"], [d["name"] for d in e["request"]["disks"]], e["secrets"]) for e in ex],
@@ -139,23 +148,44 @@ check("... serving until stopped, or, given an idle time, ending by itself once 
          for e in uch_batch_exports(bl, "src", "w", 10809, "x", "x", {"d": "k1", "a": "k2"}, 30)],
       [(None, None)] * 2 + [("disks-done", 30)] * 2)
 check("... none on another source", uch_batch_exports(bl, "src2", "w", 10809, "x", "x", {}), [])
-def served(e, uris, failed=False, phase="serving"):
-    return {"id": e["id"], "failed": failed, "job": {"phase": phase, "result": {"exports": [
-        {"name": n, "uri": "nbds://uch@src.example:%d/%s?tls-psk-file=/run/x" % (p, n)} for n, p in uris]}}}
-exres = {"src": {"jobs": [served(ex[0], [("d-sda", 10809)]),
-                          served(ex[1], [("a-sda", 10810), ("a-sdb", 10810)])]}}
-cp = uch_batch_copies(bl, "dst", "w", exres, {"d": "k1", "a": "k2"}, False, {"bandwidth": "5M"})
-check("a destination's copies: volume_migration's ids and labels, as the VM's user with its key",
-      cp, [{"id": "w-d-sda", "secrets": {"psk": "d:k1"}, "request": {
+check("... each waiting for its port, given a time (an earlier wave's export may hold it)",
+      [e["request"].get("port_wait_s")
+       for e in uch_batch_exports(bl, "src", "w", 10809, "x", "x", {"d": "k1", "a": "k2"}, 5, 30)]
+      + [e["request"].get("port_wait_s") for e in ex],
+      [30, 30, None, None])
+check("a source's endpoint: the address its exports advertise, its port base",
+      [uch_export_endpoint({"ansible_host": "10.0.0.7", "inventory_hostname": "src"}),
+       uch_export_endpoint({"ansible_host": "10.0.0.7", "uch_export_listen": "10.1.0.7",
+                            "uch_export_advertise": "src.example", "uch_export_port_base": "20000"}),
+       uch_export_endpoint({"inventory_hostname": "src"})],
+      [{"address": "10.0.0.7", "port_base": 10809}, {"address": "src.example", "port_base": 20000},
+       {"address": "src", "port_base": 10809}])
+ends = {"src": {"address": "src.example", "port_base": 10809}}
+rd = uch_batch_round(bl, "dst", "w", [], ends, {"d": "k1", "a": "k2"}, False, {"bandwidth": "5M"}, 45)
+check("a destination's round: its copies, volume_migration's ids and labels, the URI known beforehand,"
+      " as the VM's user with its key, waiting for the source",
+      rd, [{"id": "w-d-sda", "secrets": {"psk": "d:k1"}, "request": {
           "type": "copy", "labels": {"uch_wave": "w", "vm": "d", "disk": "sda"}, "verify": False,
-          "limits": {"bandwidth": "5M"},
+          "source_wait_s": 45, "limits": {"bandwidth": "5M"},
           "disks": [{"source": {"nbd": "nbds://d@src.example:10809/d-sda?tls-psk-file=@secret:psk@"},
                      "destination": {"path": "/o/d"}}]}}])
-check("... the other destination's, in the lane's order",
-      [c["id"] for c in uch_batch_copies(bl, "dst2", "w", exres, {"d": "k1", "a": "k2"})], ["w-a-sda", "w-a-sdb"])
-exres_bad = {"src": {"jobs": [served(ex[0], [], True, "failed"), exres["src"]["jobs"][1]]}}
-check("a lane whose export failed gets no copies",
-      uch_batch_copies(bl, "dst", "w", exres_bad, {"d": "k1", "a": "k2"}), [])
+check("... the other destination's, on its lane's port, in the lane's order",
+      [(c["id"], c["request"]["disks"][0]["source"]["nbd"].split("?")[0])
+       for c in uch_batch_round(bl, "dst2", "w", [], ends, {"d": "k1", "a": "k2"})],
+      [("w-a-sda", "nbds://a@src.example:10810/a-sda"), ("w-a-sdb", "nbds://a@src.example:10810/a-sdb")])
+check("... an IPv6 address in brackets",
+      uch_batch_round(bl, "dst2", "w", [], {"src": {"address": "fd00::7", "port_base": 10809}},
+                      {"a": "k2"})[0]["request"]["disks"][0]["source"]["nbd"].split("?")[0],
+      "nbds://a@[fd00::7]:10810/a-sda")
+check("a source's round: its exports, each waited for until it serves, replaced when its lane's differs",
+      [(e["id"], e["wait_for"], e["replace"]) for e in uch_batch_round(bl, "src", "w", ex, ends, {})],
+      [("w-lane.0.export", "serving", True), ("w-lane.1.export", "serving", True)])
+try:
+    uch_batch_round(bl, "dst", "w", [], {}, {"d": "k1"})
+    check("a source whose address is not known is refused", "accepted", "refused")
+except AnsibleFilterError as e:
+    check("a source whose address is not known is refused, naming it", str(e),
+          "source src: its export address is not known")
 def ran(id, state, failed=False):
     return {"id": id, "failed": failed, "job": {"id": id, "state": state, "request": {"type": "copy"},
                                                 "result": {"disks": [{"bytes_copied": 7, "seconds": 0.5}]}}}

@@ -75,7 +75,8 @@ wave() {
     "$@" >"$T/$name.log" 2>&1
   local rc=$?
   set -e
-  [ "$rc" = 0 ] || { tail -40 "$T/$name.log"; die "the wave $name failed across the WAN"; }
+  [ "$rc" = 0 ] || { tail -40 "$T/$name.log"; jq -r '.vms[] | "\(.name): \(.error)"' "$T/reports/$name.json" 2>/dev/null
+                     die "the wave $name failed across the WAN"; }
   for (( v=1; v<=vms; v++ )); do
     cmp "$T/src/disks/$name-vm$v.img" "$T/DST/disks/$name-vm$v.img" ||
       die "$name: vm$v's copy differs from its source"

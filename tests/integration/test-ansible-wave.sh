@@ -173,6 +173,15 @@ jq -e '[.vms[] | select(.state == "succeeded" and .bytes > 0)] | length == 6' "$
   die "markdown report: $(cat "$T/reports/w1.md")"
 pass "the report lists all six VMs, succeeded, in JSON and Markdown"
 
+# each VM its own PSK (the file volume_migration would use): the batch's
+# exports serve a line a VM, each copy reads with its own
+for v in 1 2 3 4 5 6; do
+  [ -s "$T/psk/w1-vm$v.psk" ] || die "no PSK file of vm$v: $(ls "$T/psk")"
+done
+[ "$(find "$T/psk" -type f | wc -l)" = 6 ] || die "PSK files other than the VMs': $(ls "$T/psk")"
+[ "$(cat "$T"/psk/w1-vm*.psk | sort -u | wc -l)" = 6 ] || die "VMs share a PSK"
+pass "each VM its own PSK file, six different keys"
+
 # slots: at no moment more of the wave's jobs running (from start to end)
 # on an appliance than its slots (the batch hands a destination its
 # whole queue: uchd's slots pace it, the rest waits queued); on the

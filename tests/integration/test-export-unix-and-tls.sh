@@ -4,7 +4,10 @@
 # ends it), over TCP with TLS-PSK (a wrong key is refused, the right one
 # reads the disk), until=client-done (the job succeeds when the last
 # client leaves) and until=disks-done (serving while a disk is unread,
-# succeeded once every disk was read).  The PSK's content never shows in the job.
+# succeeded once every disk was read; over TCP its phase idle while it
+# waits out idle_s, and another export on its port with port_wait_s
+# serving once it has ended, one whose wait runs out failing naming the
+# port).  The PSK's content never shows in the job.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require nbdcopy
@@ -128,6 +131,42 @@ cmp "$T/disk.img" "$T/back-dd-a.img" && cmp "$T/disk.img" "$T/back-dd-b.img" || 
 st=$(job_wait dd 30)
 [ "$st" = succeeded ] || die "disks-done export ended $st: $(api GET /v1/jobs/dd | jq -c .error)"
 pass "until=disks-done: serving while a disk is unread, succeeded once both were read"
+[ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
+
+# --- until=disks-done over TCP: every disk read and no client, its
+# phase is idle while it waits out idle_s; another export on its port
+# with port_wait_s waits for the port and serves once it has ended; one
+# whose port_wait_s runs out fails naming the port
+port=$(free_port)
+submit ddt '{"type": "export", "id": "ddt", "until": "disks-done", "idle_s": 8,
+  "listen": {"tcp": "127.0.0.1:'"$port"'"},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "a"}]}'
+nbdinfo --size "$(jq -r '.result.exports[0].uri' "$T/ddt.json")" >/dev/null || die "nbdinfo of ddt failed"
+wait_for 10 sh -c "curl -s --unix-socket '$UCH_SOCK' http://uch/v1/jobs/ddt | jq -e '.phase == \"idle\"' >/dev/null" ||
+  die "ddt read and left: not idle: $(api GET /v1/jobs/ddt | jq -c '{state, phase}')"
+pass "until=disks-done: phase idle once its disk was read and no client is left"
+echo '{"type": "export", "id": "next", "port_wait_s": 30, "listen": {"tcp": "127.0.0.1:'"$port"'"},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}, "name": "n"}]}' >"$T/req-next.json"
+api POST /v1/jobs "$T/req-next.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit next: $(status) $(cat "$T/body")"
+wait_for 30 sh -c "curl -s --unix-socket '$UCH_SOCK' http://uch/v1/jobs/next | jq -e '.phase == \"serving\" or .state != \"running\" and .state != \"queued\"' >/dev/null" ||
+  die "next never serving"
+[ "$(api GET /v1/jobs/ddt | jq -r .state)" = succeeded ] || die "ddt: $(api GET /v1/jobs/ddt | jq -c '{state, error}')"
+[ "$(api GET /v1/jobs/next | jq -r .phase)" = serving ] || die "next: $(api GET /v1/jobs/next | jq -c '{state, phase, error}')"
+api GET /v1/jobs/next/log | grep -q "127.0.0.1:$port was taken: free after" ||
+  die "next's log does not say it waited for its port: $(api GET /v1/jobs/next/log | tail -5)"
+nbdinfo --size "$(api GET /v1/jobs/next | jq -r '.result.exports[0].uri')" >/dev/null || die "nbdinfo of next failed"
+pass "port_wait_s: an export on the port of one waiting out its idle time serves once it has ended"
+echo '{"type": "export", "id": "late", "port_wait_s": 1, "listen": {"tcp": "127.0.0.1:'"$port"'"},
+  "disks": [{"source": {"path": "'"$T/disk.img"'"}}]}' >"$T/req-late.json"
+api POST /v1/jobs "$T/req-late.json" >/dev/null
+[ "$(job_wait late 30)" = failed ] || die "late: $(api GET /v1/jobs/late | jq -c '{state, error}')"
+api GET /v1/jobs/late | jq -e --arg p "127.0.0.1:$port" '.error.code == "export_failed" and
+  (.error.message | contains("listen.tcp: " + $p + " is still taken after 1 s (port_wait_s)"))' >/dev/null ||
+  die "late's error: $(api GET /v1/jobs/late | jq -c .error)"
+pass "port_wait_s run out: $(api GET /v1/jobs/late | jq -r .error.message)"
+api POST /v1/jobs/next/cancel >/dev/null
+[ "$(job_wait next 30)" = cancelled ] || die "next not cancelled"
 [ -z "$(worker_leftovers)" ] || die "left running: $(worker_leftovers)"
 
 # --- nbdkit dying under an export fails the job with how it ended

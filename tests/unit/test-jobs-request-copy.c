@@ -231,6 +231,35 @@ static void link_values(void)
          "link", "link not an object");
 }
 
+/* "source_wait_s": 0 (serve at once) unless given, 0 to
+ * COPY_SOURCE_WAIT_S_MAX, an integer; a copy's field, not a sync's */
+static void source_wait_values(void)
+{
+  struct uch_error err = { 0 };
+  _cleanup_(job_request_freep) struct job_request *r = NULL, *n = NULL;
+
+  r = load("{\"type\": \"copy\", \"source_wait_s\": 60, \"disks\": "
+           "[{\"source\": {\"nbd\": \"nbds://h:10809/a\"}, " DST "}]}",
+           &err);
+  ok(r && r->u.copy.source_wait_s == 60, "source_wait_s given: 60 s (%s)",
+     err.message);
+  n = load(COPY("{\"source\": {\"nbd\": \"nbd://h/\"}, " DST "}"), &err);
+  ok(n && n->u.copy.source_wait_s == 0,
+     "source_wait_s absent: 0, the source must serve at once");
+  is_str(field_of("{\"type\": \"copy\", \"source_wait_s\": -1, \"disks\": "
+                  "[{\"source\": {\"path\": \"/s\"}, " DST "}]}"),
+         "source_wait_s", "a negative source_wait_s");
+  is_str(field_of("{\"type\": \"copy\", \"source_wait_s\": 3601, "
+                  "\"disks\": [{\"source\": {\"path\": \"/s\"}, " DST
+                  "}]}"), "source_wait_s", "more than an hour");
+  is_str(field_of("{\"type\": \"copy\", \"source_wait_s\": \"5\", "
+                  "\"disks\": [{\"source\": {\"path\": \"/s\"}, " DST
+                  "}]}"), "source_wait_s", "a string");
+  is_str(field_of("{\"type\": \"sync\", \"source_wait_s\": 5, \"disks\": "
+                  "[{\"source\": {\"path\": \"/s\"}, " DST "}]}"),
+         "source_wait_s", "not a sync's field");
+}
+
 static void errors(void)
 {
   static const struct {
@@ -329,6 +358,7 @@ int main(void)
   nbdkit_values();
   sync_values();
   link_values();
+  source_wait_values();
   errors();
   return tap_done();
 }

@@ -329,6 +329,10 @@ static void test_bad(void)
       "idle_s");
   bad(EXPORT_PRE "{\"unix\":true},\"until\":\"disks-done\",\"idle_s\":\"5\"}",
       "idle_s");
+  bad(EXPORT_PRE "{\"unix\":true},\"port_wait_s\":5}", "port_wait_s");
+  bad(EXPORT_PRE "{\"tcp\":\"h:1\"},\"port_wait_s\":-1}", "port_wait_s");
+  bad(EXPORT_PRE "{\"tcp\":\"h:1\"},\"port_wait_s\":3601}", "port_wait_s");
+  bad(EXPORT_PRE "{\"tcp\":\"h:1\"},\"port_wait_s\":\"5\"}", "port_wait_s");
   bad("{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"@T@/disk.img\"},"
       "\"name\":\"a\"},{\"source\":{\"path\":\"@T@/disk.img\"},\"name\":\"a\"}],"
       "\"listen\":{\"unix\":true}}", "disks[1].name");
@@ -479,7 +483,15 @@ static void test_typed_export(void)
     "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"/x\"}}],"
     "\"listen\":{\"unix\":true},\"until\":\"disks-done\",\"idle_s\":30}");
   ok(request_load(u, &r, &err) == 0 && r->u.export.until == UNTIL_DISKS_DONE &&
-     r->u.export.idle_s == 30, "until disks-done, idle_s given");
+     r->u.export.idle_s == 30 && r->u.export.port_wait_s == 0,
+     "until disks-done, idle_s given; port_wait_s 0 by default");
+  job_request_free(r);
+  json_object_put(u);
+  u = json_tokener_parse(
+    "{\"type\":\"export\",\"disks\":[{\"source\":{\"path\":\"/x\"}}],"
+    "\"listen\":{\"tcp\":\"0.0.0.0:10809\"},\"port_wait_s\":35}");
+  ok(request_load(u, &r, &err) == 0 && r->u.export.port_wait_s == 35,
+     "over TCP, port_wait_s given");
   job_request_free(r);
   json_object_put(u);
   u = json_tokener_parse("{\"type\":\"export\",\"listen\":{\"unix\":true}}");

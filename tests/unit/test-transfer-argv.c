@@ -204,6 +204,15 @@ static void test_export_disks_done(void)
              "file dir=/r/exports disksdone-export=vm1-sda "
              "disksdone-export=vm2-sda disksdone-idle=5",
          "export until disks done: the filter, its exports and idle time");
+  argv_free(&t);
+  free(st);
+  lt.disksdone_state = "/r/disksdone.state";
+  nbdkit_export_argv(&t, &lt, "/r/nbdkit.pid", "/r/exports");
+  st = argv_join(&t);
+  ok(strstr(st, "disksdone-idle=5 disksdone-state=/r/disksdone.state") &&
+     strstr(st, "disksdone-state") == st + strlen(st) -
+       strlen("disksdone-state=/r/disksdone.state"),
+     "... and where it says idle or serving, last");
 }
 
 static void test_qemu_nbdcopy(void)

@@ -11,15 +11,23 @@
  * against a server of one connection at a time (qemu-nbd -e 1) the
  * first comes while the others wait, and once stopped they are not
  * taken and end() does not wait their stall bound.
+ * uch_nbd_preconnect_first_within: nobody listening, every attempt's
+ * connections fail and it tries again until its bound; a bound of 0 is
+ * one attempt; nbdkit that listens after 0.7 s: the first of an
+ * attempt's connections handed over, the others of that attempt taken
+ * after it; a stop ends the wait.
  * link_rtt_probe_start/end: the probes travel with a block status (a
  * server delaying both by 300 ms: the round trip >= 300 ms, and both
  * in well under twice it). */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <libnbd.h>
 
@@ -256,6 +264,69 @@ int main(void)
     uch_nbd_preconnect_end(&p);
     close(fd);
     unlink(sock);
+  }
+
+  /* the wait for a source that does not serve yet */
+  {
+    char lsock[128], luri[256], err[256] = "";
+    struct source_wait w = { 0 };
+    struct nbd_handle *first;
+    unsigned tries;
+    pid_t pid;
+    double t;
+
+    snprintf(lsock, sizeof lsock, "%s/late.sock", dir);
+    snprintf(luri, sizeof luri, "nbd+unix:///?socket=%s", lsock);
+    t = time_monotonic();
+    first = uch_nbd_preconnect_first_within(&p, luri, 3, 5, 1, &w, &tries,
+                                            err, sizeof err);
+    t = time_monotonic() - t;
+    ok(!first && !w.stopped && err[0] && tries > 2,
+       "nobody listening: none within 1 s, %u attempts (%s)", tries, err);
+    ok(t >= 1 && t < 3, "it waited its bound, no more (%.2f s)", t);
+    uch_nbd_preconnect_end(&p);
+    ok(!uch_nbd_preconnect_first_within(&p, luri, 3, 5, 0, &w, &tries, err,
+                                        sizeof err) && tries == 1,
+       "a bound of 0: one attempt");
+    uch_nbd_preconnect_end(&p);
+    w = (struct source_wait){ .stop = stop_now };
+    ok(!uch_nbd_preconnect_first_within(&p, luri, 3, 5, 30, &w, &tries, err,
+                                        sizeof err) && w.stopped &&
+       strcmp(err, "cancelled") == 0, "a stop ends the wait");
+    uch_nbd_preconnect_end(&p);
+
+    /* nbdkit listening 0.7 s from now */
+    pid = fork();
+    if (pid == 0) {
+      const struct timespec pause = { 0, 700 * 1000000L };
+      int null = open("/dev/null", O_WRONLY);
+      nanosleep(&pause, NULL);
+      if (null >= 0)
+        dup2(null, 2);
+      execlp("nbdkit", "nbdkit", "-f", "-r", "-U", lsock, "file", file,
+             (char *)NULL);
+      _exit(127);
+    }
+    w = (struct source_wait){ 0 };
+    t = time_monotonic();
+    first = uch_nbd_preconnect_first_within(&p, luri, 3, 5, 20, &w, &tries,
+                                            err, sizeof err);
+    t = time_monotonic() - t;
+    ok(first && nbd_pread(first, &byte, 1, MiB, 0) == 0 && byte == 'U',
+       "nbdkit listening after 0.7 s: the first connection handed over, "
+       "reading the source");
+    ok(tries > 1 && t >= 0.7, "after %u attempts, %.2f s", tries, t);
+    n = uch_nbd_preconnect_take(&p, got, 3);
+    is_int((int)n, 2, "then take: the other two of that attempt");
+    uch_nbd_preconnect_end(&p);
+    uch_nbd_disconnect(first, true);
+    for (size_t i = 0; i < n; i++)
+      uch_nbd_disconnect(got[i], true);
+    /* SIGKILL: this process blocks SIGTERM (children_init), and the
+     * child inherited that */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    unlink(lsock);
   }
 
   endpoint_stop(&r, &s);

@@ -335,9 +335,11 @@ def uch_wave_free(free, results, hosts):
         vms = set()
         for job in (res or {}).get('jobs') or []:
             labels = (job.get('request') or {}).get('labels') or {}
-            # a VM's jobs, or a lane's export (the batch, uch_batch_exports)
+            # a VM's jobs, or a lane's export (the batch, uch_batch_exports);
+            # an export only waiting out its idle time is free already
+            # (uch_health's slots.idle)
             vm = labels.get('vm') or ('lane:' + labels['lane'] if labels.get('lane') else None)
-            if vm and job.get('state') in ('queued', 'running'):
+            if vm and job.get('state') in ('queued', 'running') and job.get('phase') != 'idle':
                 vms.add(vm)
         out[host] += len(vms)
     return out
@@ -571,11 +573,47 @@ def uch_batch_lanes(placement, wave_jobs, inplace_default=False):
 
 def uch_batch_names(lanes, host, role):
     """The names of the VMs in the batch's lanes (uch_batch_lanes) whose
-    ROLE ("source" or "destination") is HOST."""
-    return [vm['name'] for lane in lanes or [] if lane.get(role) == host for vm in lane['vms']]
+    ROLE ("source" or "destination", or "any": either) is HOST."""
+    return [vm['name'] for lane in lanes or []
+            if host in ((lane.get('source'), lane.get('destination')) if role == 'any'
+                        else (lane.get(role),))
+            for vm in lane['vms']]
 
 
-def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=None):
+def uch_batch_hosts(lanes):
+    """The appliances with a VM in the batch's lanes (uch_batch_lanes),
+    sources and destinations, each once, in the lanes' order: the hosts
+    of the batch's round (an appliance with nothing in it gets no
+    round)."""
+    out = []
+    for lane in lanes or []:
+        if not lane.get('vms'):
+            continue
+        for host in (lane.get('source'), lane.get('destination')):
+            if host and host not in out:
+                out.append(host)
+    return out
+
+
+def uch_export_endpoint(hv):
+    """Where a source's exports are reached, from its host variables (hv:
+    hostvars[SOURCE]), as the batch's exports advertise it: {"address":
+    uch_export_advertise, else uch_export_listen, uch_export_address,
+    ansible_host, the host's name; "port_base": uch_export_port_base,
+    else 10809}."""
+    def get(key):
+        return hv[key] if key in hv else None
+    address = None
+    for key in ('uch_export_advertise', 'uch_export_listen', 'uch_export_address',
+                'ansible_host', 'inventory_hostname'):
+        address = get(key)
+        if address is not None:
+            break
+    return dict(address=address, port_base=int(get('uch_export_port_base') or 10809))
+
+
+def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idle=None,
+                      port_wait=None):
     """The export jobs (uch_jobs entries) of source HOST: one per lane,
     on the lane's port (port_base + its index), serving each disk of the
     lane's VMs as VM-DISK, TLS-PSK with one line per VM (user: the VM's
@@ -585,7 +623,9 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
     disks-done): a wave whose batch finished every VM needs no round to
     stop them.  Without, each serves until it is stopped: a copy that
     comes back after a pause longer than IDLE (its verify after a long
-    flush, on a loaded appliance) still finds it."""
+    flush, on a loaded appliance) still finds it.  PORT_WAIT: how long
+    each may wait for its port (port_wait_s), which an earlier wave's
+    export may hold while it waits out its idle time."""
     out = []
     for lane in lanes or []:
         if lane['source'] != host:
@@ -598,6 +638,8 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
                                    tls_psk_file='@secret:psk@', advertise=advertise))
         if idle is not None:
             request.update(until='disks-done', idle_s=int(idle))
+        if port_wait:
+            request['port_wait_s'] = int(port_wait)
         out.append(dict(
             id=_lane_export_id(wave, lane),
             request=request,
@@ -606,41 +648,46 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
     return out
 
 
-def uch_batch_copies(lanes, host, wave, exports, psks, verify=False, limits=None):
-    """The copy jobs (uch_jobs entries) of destination HOST, as
-    volume_migration submits them (id WAVE-VM-DISK, the same labels),
-    reading the lanes' exports (exports: {source: its uch_jobs result})
-    as the VM's user with its key.  Lanes whose export does not serve
-    get none (their VMs go through volume_migration).  In turns over the
-    lanes (each lane's first VM, then each one's second...), so that
-    with few slots the lanes advance together."""
+def _uri_host(host):
+    return '[%s]' % host if ':' in host and not host.startswith('[') else host
+
+
+def uch_batch_round(lanes, host, wave, exports, sources, psks, verify=False, limits=None,
+                    source_wait=30):
+    """The jobs (uch_jobs entries) of HOST in the batch's one round: its
+    exports as a source (exports: uch_batch_exports' list for HOST,
+    each waited for until it serves, and replaced when its lane's export
+    differs) and its copies as a destination,
+    all handed to the appliances at once.  A copy's URI is known before
+    its export runs (sources: {source: uch_export_endpoint}, the export's name
+    VM-DISK): the copy waits up to source_wait seconds for its source to
+    serve (source_wait_s), since it may start before its export listens.
+    Copies as volume_migration submits them (id WAVE-VM-DISK, the same
+    labels, the VM's user and key), in turns over the lanes."""
+    out = [dict(e, wait_for='serving', replace=True) for e in exports or []]
     rows = []
     for lane in lanes or []:
         if lane['destination'] != host:
             continue
-        res = (exports or {}).get(lane['source']) or {}
-        ex = [j for j in res.get('jobs') or [] if j.get('id') == _lane_export_id(wave, lane)]
-        if not ex or ex[0].get('failed') or (ex[0].get('job') or {}).get('phase') != 'serving':
-            continue
-        uris = dict((e.get('name'), e.get('uri'))
-                    for e in ((ex[0]['job'].get('result') or {}).get('exports') or []))
+        src = (sources or {}).get(lane['source'])
+        if not src or not src.get('address'):
+            raise AnsibleFilterError('source %s: its export address is not known'
+                                     % lane['source'])
+        base = 'nbds://%s@%s:%d/' % ('%s', _uri_host(str(src['address'])),
+                                     int(src.get('port_base') or 10809) + lane['index'])
         for pos, vm in enumerate(lane['vms']):
             for d in vm['disks']:
-                uri = uris.get(_export_name(vm, d))
-                if not uri:
-                    raise AnsibleFilterError('export %s serves no %s'
-                                             % (ex[0]['id'], _export_name(vm, d)))
-                uri = re.sub(r'^(nbds?://)([^@/]*@)?', r'\g<1>%s@' % vm['name'], uri.split('?')[0])
                 req = dict(type='copy', labels=dict(uch_wave=wave, vm=vm['name'], disk=d['name']),
-                           verify=bool(verify),
-                           disks=[dict(source=dict(nbd=uri + '?tls-psk-file=@secret:psk@'),
+                           verify=bool(verify), source_wait_s=int(source_wait),
+                           disks=[dict(source=dict(nbd=(base % vm['name']) + _export_name(vm, d)
+                                                   + '?tls-psk-file=@secret:psk@'),
                                        destination=d['destination'])])
                 if limits:
                     req['limits'] = limits
                 rows.append((pos, lane['index'], dict(
                     id='%s-%s-%s' % (wave, vm['name'], d['name']), request=req,
                     secrets=dict(psk='%s:%s' % (vm['name'], psks[vm['name']])))))
-    return [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
+    return out + [r[2] for r in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
 def uch_batch_outcome(lanes, wave, copies):
@@ -667,11 +714,11 @@ def uch_batch_outcome(lanes, wave, copies):
     return dict(results=results, done=done, forget=forget)
 
 
-def uch_batch_unfinished_sources(lanes, batch_done, export_end='stop'):
+def uch_batch_unfinished_sources(lanes, batch_done, export_end='idle'):
     """The sources whose exports of the batch (uch_batch_lanes) are
-    stopped in a round. export_end "stop" (uch_batch_export_end's
-    default): every source with one, right after the copies, so that
-    their slots and ports are free when the wave ends. "idle": only
+    stopped in a round. export_end "stop": every source with one, right
+    after the copies, so that their slots and ports are free when the
+    wave ends. "idle" (uch_batch_export_end's default): only
     those with a VM the batch did not finish (batch_done: the names it
     did): their exports may still serve (a disk never read), and the
     lanes' own exports need the port; the others end by themselves
@@ -751,8 +798,10 @@ class FilterModule(object):
                     uch_wave_results=uch_wave_results,
                     uch_batch_lanes=uch_batch_lanes,
                     uch_batch_names=uch_batch_names,
+                    uch_batch_hosts=uch_batch_hosts,
                     uch_batch_exports=uch_batch_exports,
-                    uch_batch_copies=uch_batch_copies,
+                    uch_batch_round=uch_batch_round,
+                    uch_export_endpoint=uch_export_endpoint,
                     uch_batch_outcome=uch_batch_outcome,
                     uch_batch_unfinished_sources=uch_batch_unfinished_sources,
                     uch_lanes_left=uch_lanes_left,

@@ -82,12 +82,16 @@ ansible_facts:
   type: complex
   contains:
     uch_health:
-      description: GET /v1/health, plus C(slots.free) (max - running -
-        queued, never below 0), C(space) (path to free bytes) and
-        C(tools) (tool name to version, null when missing).
+      description: GET /v1/health, plus C(slots.idle) (the running exports
+        only waiting out their idle time, in phase C(idle), every disk
+        read and no client, ending within their C(idle_s)), C(slots.free)
+        (max - running - queued + idle, never below 0; a wave counts an
+        idle export's slot as free, its own export waiting for the port
+        with C(port_wait_s)), C(space) (path to free bytes) and C(tools)
+        (tool name to version, null when missing).
       type: dict
       sample: {"status": "ok", "version": "0.1.0",
-               "slots": {"max": 2, "running": 0, "queued": 0, "free": 2},
+               "slots": {"max": 2, "running": 0, "queued": 0, "idle": 0, "free": 2},
                "tools": {"nbdkit": "1.32.5", "nbdcopy": "1.14.2", "virt-v2v": null},
                "kvm": true, "vddk": false, "space": {"/var/lib/uch": 10737418240}}
 jobs:
@@ -142,8 +146,18 @@ def main():
 
     caps = h.get('capabilities') or {}
     slots = dict(h.get('slots') or {})
+    listed = None
+    slots['idle'] = 0
+    if int(slots.get('running', 0)) > 0 or p['jobs_labels'] is not None:
+        try:
+            listed = client.list_jobs()
+        except UchError as e:
+            listed = e
+    if isinstance(listed, list):
+        slots['idle'] = len([j for j in listed if j.get('state') == 'running'
+                             and j.get('phase') == 'idle'])
     slots['free'] = max(0, int(slots.get('max', 0)) - int(slots.get('running', 0))
-                        - int(slots.get('queued', 0)))
+                        - int(slots.get('queued', 0)) + slots['idle'])
     h['slots'] = slots
     h['tools'] = dict((t, (caps.get(t) or {}).get('version') if caps.get(t) else None)
                       for t in TOOLS)
@@ -181,12 +195,12 @@ def main():
     out = dict(changed=False, ansible_facts=dict(uch_health=h), problems=problems)
     if p['jobs_labels'] is not None:
         want = p['jobs_labels']
-        try:
-            out['jobs'] = [j for j in client.list_jobs()
+        if isinstance(listed, UchError):
+            problems.append('cannot list the jobs: %s' % listed.message)
+        else:
+            out['jobs'] = [j for j in listed
                            if all(((j.get('request') or {}).get('labels') or {}).get(k) == str(v)
                                   for k, v in want.items())]
-        except UchError as e:
-            problems.append('cannot list the jobs: %s' % e.message)
     if problems:
         module.fail_json(msg='%d problem(s) on this appliance: %s'
                          % (len(problems), '; '.join(problems)), **out)

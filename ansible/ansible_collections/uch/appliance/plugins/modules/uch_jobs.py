@@ -50,6 +50,15 @@ options:
         description: Secret files of this job, name to content (never
           logged).
         type: dict
+      wait_for:
+        description: This job's own I(wait_for) (a round that hands an
+          appliance exports and copies at once waits for the exports to
+          serve and for the copies to end). Default, the module's.
+        type: str
+        choices: [final, serving]
+      replace:
+        description: This job's own I(replace). Default, the module's.
+        type: bool
   state:
     description:
       - C(present) submits each job unless it exists with the same request.
@@ -173,7 +182,9 @@ def main():
         jobs=dict(type='list', elements='dict', required=True, options=dict(
             id=dict(type='str', required=True),
             request=dict(type='dict'),
-            secrets=dict(type='dict', no_log=True))),
+            secrets=dict(type='dict', no_log=True),
+            wait_for=dict(type='str', choices=['final', 'serving']),
+            replace=dict(type='bool'))),
         state=dict(type='str', default='present', choices=['present', 'absent', 'cancelled']),
         secrets_dir=dict(type='path', default='/var/lib/uch/ansible-secrets'),
         restart_failed=dict(type='bool', default=False),
@@ -206,6 +217,7 @@ def main():
     client = UchClient.from_module(module)
     out = [dict(id=x, job=None, submitted=False, changed=False, failed=False) for x in ids]
     by_id = dict((o['id'], o) for o in out)
+    until_of = dict((j['id'], j.get('wait_for') or p['wait_for']) for j in p['jobs'])
 
     def sdir(job_id):
         return os.path.join(p['secrets_dir'], job_id)
@@ -228,9 +240,10 @@ def main():
                            % (job_id, p['wait_timeout']))
         return job
 
-    def wait_all(pending, until):
-        """Poll the jobs not ended (or serving) until all are, or until the
-        timeout; returns the ids that timed out."""
+    def wait_all(pending, until=None):
+        """Poll the jobs not ended (or serving: until, else each one's
+        wait_for) until all are, or until the timeout; returns the ids
+        that timed out."""
         deadline = time.time() + p['wait_timeout']
         delays = poll_delays(p['poll_interval'])
         pending = list(pending)
@@ -241,8 +254,11 @@ def main():
                 if job is None:
                     raise UchError('job %s disappeared while waiting for it' % job_id)
                 by_id[job_id]['job'] = job
+                # an export already read and waiting out its idle time
+                # (phase idle) has served
                 if job.get('state') in FINAL_STATES or (
-                        until == 'serving' and job.get('phase') == 'serving'):
+                        (until or until_of[job_id]) == 'serving'
+                        and job.get('phase') in ('serving', 'idle')):
                     continue
                 left.append(job_id)
             pending = left
@@ -304,7 +320,8 @@ def main():
                 if have is not None:
                     diff = job_differences(want, have, secrets, paths)
                     again = p['restart_failed'] and have.get('state') in ('failed', 'cancelled')
-                    if diff and not again and not p['replace']:
+                    replace = p['replace'] if j.get('replace') is None else j['replace']
+                    if diff and not again and not replace:
                         failed(o, 'job %s already exists with a different request: %s'
                                % (job_id, '; '.join(diff)), differences=diff, job=have)
                         continue
@@ -342,19 +359,19 @@ def main():
                 submitted.append(job_id)
 
             if p['wait'] and not module.check_mode and submitted:
-                late = set(wait_all(submitted, p['wait_for']))
+                late = set(wait_all(submitted))
                 for job_id in submitted:
                     o = by_id[job_id]
                     job = o['job']
                     if p['remove_secrets'] and job.get('state') in FINAL_STATES:
                         remove_secrets(sdir(job_id))
                     ok = job.get('state') == 'succeeded' or (
-                        p['wait_for'] == 'serving' and job.get('phase') == 'serving')
+                        until_of[job_id] == 'serving' and job.get('phase') in ('serving', 'idle'))
                     if ok and job_id not in late:
                         continue
                     tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
                     if job_id in late:
-                        msg = job_late_message(dict(job, id=job_id), p['wait_for'],
+                        msg = job_late_message(dict(job, id=job_id), until_of[job_id],
                                                p['wait_timeout'], tail)
                     else:
                         msg = job_failure_message(job, tail, last_phase)
