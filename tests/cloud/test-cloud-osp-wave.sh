@@ -15,8 +15,23 @@
 #   (project uch-src) and a destination appliance (uch-dst), reachable by
 #   SSH from the controller, healthy (the wave's uch_health);
 # - a workload server "web01" in uch-src booted from a volume made from
-#   the Debian test guest, with a data volume (random data), stopped;
+#   the UEFI Debian test guest (tests/guests/make-debian.sh uefi: GPT,
+#   an ESP, no BIOS boot code; its image says hw_firmware_type uefi,
+#   hw_machine_type q35, which Cinder copies into the volume's
+#   volume_image_metadata and Nova reads: OVMF), with a data volume
+#   (random data), stopped; its flavor uch.web-src private to uchos-src,
+#   a key pair uch-web-key (uchos-dst's user has one of the name),
+#   metadata, tags (uch-test, web) and a description (issue 17, item 2);
 #   "db01", ACTIVE, booted from a blank volume, with a 2 GiB data volume;
+#   "img01", booted from an image (the 1 MiB blank one, a 1 GiB root
+#   disk of its flavor's), stopped;
+# - web01's workloads file is discover_openstack.yml's, filtered by the
+#   tag "web" (items 5, 6): its volumes, the root's image_metadata,
+#   flavor, key pair, metadata, tags, description and NIC as the API
+#   has them; the team adds its maps (network, keep_ips, a storage map
+#   rbd -> volume type uch-osp-fast in zone nova, the cloud's one zone,
+#   named). The same file saying web01 needs 1 TiB of RAM fails the
+#   wave's pre-flight naming openstack.flavor, before any other play;
 # - the wave stops it, moves its data volume to the source appliance
 #   (and a clone of its root volume: Nova does not detach that), creates
 #   new volumes in uch-dst attached to the destination appliance, copies
@@ -29,19 +44,32 @@
 #   cloud's, where the MAC and IP the old server still holds on
 #   uchos-net are free; tests/cloud/README.md) before it stops web01,
 #   and boots the new server on it;
-# - the new server boots (its console shows the login prompt) and its
+# - the new server boots under UEFI (its console shows "efi: EFI v..."
+#   and the login prompt: its new root volume carries the image_metadata)
+#   and its
 #   data volume holds what the old one held (read from Ceph); on
 #   uchos-dst-net it answers a ping at the old server's IP from the
 #   MAC the old server had (the gateway's neighbour table, namespace
-#   uchos-dst): the guest's own DHCP on the kept NIC;
+#   uchos-dst): the guest's own DHCP on the kept NIC; it has the
+#   flavor that fits (uch.guest: uchos-dst sees no uch.web-src), the
+#   old one's key pair name, metadata, tags and description, and its
+#   volumes are of type uch-osp-fast in zone nova;
 # - the same wave again changes nothing and reports the same, and there
 #   is still one port of the wave's for web01;
 # - web01 again, straight (bench/osp_wave_direct.py: the role's cloud
 #   steps through openstacksdk, its jobs on uchd over HTTPS, no Ansible),
 #   as wave osp1d to a new server web01-direct, after the wave's result
-#   in uch-dst is deleted: it too boots with the data volume's bytes;
+#   in uch-dst is deleted: it too boots under UEFI with the data
+#   volume's bytes;
 #   the wave's seconds against its seconds are the Ansible / direct
 #   ratio (figures wave_s, wave_direct_s, wave_ansible_direct_ratio);
+# - img01, found by name, movable from a snapshot (item 3), in a wave of
+#   its own (osp3) killed (SIGKILL to ansible-playbook's process group:
+#   the controller's crash) once its ledger has the end of the volume
+#   made from the snapshot, then run again (item 4): it finishes, and
+#   counted through openstacksdk there is one img01 in uch-dst, ACTIVE
+#   from its one volume on the wave's one port, no snapshot image in
+#   either project, no temporary volume, nothing on the appliances;
 # - a wave of db01 saying its data volume is 1 GiB: the new volume is
 #   too small, the copy fails (both attempts), the wave fails naming it,
 #   and both projects are as they were before it (servers, their status
