@@ -23,7 +23,8 @@ by one SSH command each, removed once uchd no longer needs it.
 CONFIG.json:
   {"wave": "osp1d",                       the job ids' and names' prefix
    "vm": {...},                           the workloads entry, as the role's
-                                          uch_vm (disks[i].source.volume, size;
+                                          uch_vm (disks[i].source.volume, size,
+                                          openstack.image_metadata;
                                           openstack.server, flavor, network,
                                           new_name)
    "source": {"cloud": "uchos-src", "appliance": "uch-src-appliance",
@@ -43,6 +44,7 @@ import sys
 import time
 
 import openstack
+import openstack.exceptions
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'ansible'))
@@ -210,7 +212,17 @@ def main():
             v = wait_volume(dst, v, 'available')
             if i == 0:   # Nova boots only from a volume Cinder calls bootable
                 dst.block_storage.set_volume_bootable_status(v, True)
-                v = dst.block_storage.get_volume(v.id)
+            # what Nova reads to boot the guest as it booted
+            # (hw_firmware_type uefi...), as uch_os_volume sets it: the
+            # source volume's (disks[i].openstack.image_metadata), the
+            # boot volume's disk bus virtio unless it says otherwise
+            meta = dict({'hw_disk_bus': 'virtio'} if i == 0 else {},
+                        **(d.get('openstack') or {}).get('image_metadata') or {})
+            if meta:
+                r = dst.block_storage.post('/volumes/%s/action' % v.id, json={
+                    'os-set_image_metadata': {'metadata': {k: str(x) for k, x in meta.items()}}})
+                openstack.exceptions.raise_from_response(r)
+            v = dst.block_storage.get_volume(v.id)
             new_ids.append(v.id)
     with Phase('attach to the destination appliance'):
         dst_app = get_server(dst, da['appliance'])

@@ -15,8 +15,23 @@
 #   (project uch-src) and a destination appliance (uch-dst), reachable by
 #   SSH from the controller, healthy (the wave's uch_health);
 # - a workload server "web01" in uch-src booted from a volume made from
-#   the Debian test guest, with a data volume (random data), stopped;
+#   the UEFI Debian test guest (tests/guests/make-debian.sh uefi: GPT,
+#   an ESP, no BIOS boot code; its image says hw_firmware_type uefi,
+#   hw_machine_type q35, which Cinder copies into the volume's
+#   volume_image_metadata and Nova reads: OVMF), with a data volume
+#   (random data), stopped; its flavor uch.web-src private to uchos-src,
+#   a key pair uch-web-key (uchos-dst's user has one of the name),
+#   metadata, tags (uch-test, web) and a description (issue 17, item 2);
 #   "db01", ACTIVE, booted from a blank volume, with a 2 GiB data volume;
+#   "img01", booted from an image (the 1 MiB blank one, a 1 GiB root
+#   disk of its flavor's), stopped;
+# - web01's workloads file is discover_openstack.yml's, filtered by the
+#   tag "web" (items 5, 6): its volumes, the root's image_metadata,
+#   flavor, key pair, metadata, tags, description and NIC as the API
+#   has them; the team adds its maps (network, keep_ips, a storage map
+#   rbd -> volume type uch-osp-fast in zone nova, the cloud's one zone,
+#   named). The same file saying web01 needs 1 TiB of RAM fails the
+#   wave's pre-flight naming openstack.flavor, before any other play;
 # - the wave stops it, moves its data volume to the source appliance
 #   (and a clone of its root volume: Nova does not detach that), creates
 #   new volumes in uch-dst attached to the destination appliance, copies
@@ -29,19 +44,32 @@
 #   cloud's, where the MAC and IP the old server still holds on
 #   uchos-net are free; tests/cloud/README.md) before it stops web01,
 #   and boots the new server on it;
-# - the new server boots (its console shows the login prompt) and its
+# - the new server boots under UEFI (its console shows "efi: EFI v..."
+#   and the login prompt: its new root volume carries the image_metadata)
+#   and its
 #   data volume holds what the old one held (read from Ceph); on
 #   uchos-dst-net it answers a ping at the old server's IP from the
 #   MAC the old server had (the gateway's neighbour table, namespace
-#   uchos-dst): the guest's own DHCP on the kept NIC;
+#   uchos-dst): the guest's own DHCP on the kept NIC; it has the
+#   flavor that fits (uch.guest: uchos-dst sees no uch.web-src), the
+#   old one's key pair name, metadata, tags and description, and its
+#   volumes are of type uch-osp-fast in zone nova;
 # - the same wave again changes nothing and reports the same, and there
 #   is still one port of the wave's for web01;
 # - web01 again, straight (bench/osp_wave_direct.py: the role's cloud
 #   steps through openstacksdk, its jobs on uchd over HTTPS, no Ansible),
 #   as wave osp1d to a new server web01-direct, after the wave's result
-#   in uch-dst is deleted: it too boots with the data volume's bytes;
+#   in uch-dst is deleted: it too boots under UEFI with the data
+#   volume's bytes;
 #   the wave's seconds against its seconds are the Ansible / direct
 #   ratio (figures wave_s, wave_direct_s, wave_ansible_direct_ratio);
+# - img01, found by name, movable from a snapshot (item 3), in a wave of
+#   its own (osp3) killed (SIGKILL to ansible-playbook's process group:
+#   the controller's crash) once its ledger has the end of the volume
+#   made from the snapshot, then run again (item 4): it finishes, and
+#   counted through openstacksdk there is one img01 in uch-dst, ACTIVE
+#   from its one volume on the wave's one port, no snapshot image in
+#   either project, no temporary volume, nothing on the appliances;
 # - a wave of db01 saying its data volume is 1 GiB: the new volume is
 #   too small, the copy fails (both attempts), the wave fails naming it,
 #   and both projects are as they were before it (servers, their status
@@ -55,6 +83,8 @@ require ssh-keygen
 require ansible-playbook
 require jq
 require curl
+require setsid
+require qemu-img
 cloud_require
 # the Debian guest is built by guestfish: nested KVM aborts qemu on the
 # build machines (docs/internals.md), as the other guest tests say
@@ -68,9 +98,13 @@ pass() { echo "ok - $* [${SECONDS}s]"; }
 "$UCH_TOP/image-build/build-debian" >"$T/built" 2>"$T/build.log" ||
   { tail -30 "$T/build.log"; die "image build failed"; }
 appliance_image=$(head -1 "$T/built")
-guest_image=$("$UCH_TOP/tests/guests/make-debian.sh" qcow2 2>"$T/guest.log") ||
-  { tail -20 "$T/guest.log"; die "no Debian test guest"; }
+# web01 is the UEFI Debian guest (GPT, an ESP, no BIOS boot code),
+# uploaded as qcow2 under its cached file's name
+rc=0; uefi_raw=$("$UCH_TOP/tests/guests/make-debian.sh" uefi 2>"$T/guest.log") || rc=$?
+[ $rc = 0 ] || { tail -20 "$T/guest.log"; die "no UEFI Debian guest ($rc)"; }
+qemu-img convert -O qcow2 "$uefi_raw" "$T/uefi.qcow2"
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$T/data.img"
+head -c $((1024 * 1024)) /dev/zero >"$T/blank.img"
 
 cloud_up
 fig cloud_up_s "$CLOUD_UP_S"
@@ -81,11 +115,12 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/id_controller"
 appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
 
 start=$(date +%s)
-os_py "$appliance_image" "$guest_image" "$T/data.img" "$T/user-data" "$T/ids" \
-  <<'PY' >"$T/sdk.log" 2>&1 ||
+os_py "$appliance_image" "$uefi_raw" "$T/uefi.qcow2" "$T/data.img" "$T/blank.img" \
+  "$T/user-data" "$T/id_controller.pub" "$T/ids" <<'PY' >"$T/sdk.log" 2>&1 ||
 import base64, os, sys, time
 import openstack
-app_img, guest_img, data_img, user_data, out = sys.argv[1:6]
+from pylib.uchboot import boot_from_volumes
+app_img, uefi_raw, uefi_img, data_img, blank_img, user_data, pub, out = sys.argv[1:9]
 admin = openstack.connect(cloud="uchos")
 src = openstack.connect(cloud="uchos-src")
 dst = openstack.connect(cloud="uchos-dst")
@@ -96,17 +131,37 @@ imgs = {}
 # named after their cached files (which are named by their recipes'
 # hashes): on a shared cloud an image of the name is the same file, and
 # is reused (create_image would upload it again under the same name);
-# "data" boots nothing (db01 sits in its firmware): Nova stops it at once
+# "data" boots nothing (db01 sits in its firmware): Nova stops it at
+# once; so does "uch-blank" (1 MiB of zeros, the discovery test's),
+# img01's image
 def key(f):
     return os.path.basename(os.path.dirname(f)) + "-" + os.path.basename(f)
-for name, f, fmt, meta in (("uch-appliance", app_img, "qcow2", {}),
-                           ("debian", guest_img, "qcow2", {"os_shutdown_timeout": "0"}),
-                           ("data", data_img, "raw", {"os_shutdown_timeout": "0"})):
-    iname = "uch-test-" + (key(f) if name != "data" else "data-" + str(os.getpid()))
+uefi_meta = {"hw_firmware_type": "uefi", "hw_machine_type": "q35", "os_shutdown_timeout": "0"}
+for name, iname, f, fmt, meta in (
+        ("uch-appliance", "uch-test-" + key(app_img), app_img, "qcow2", {}),
+        ("uefi", "uch-test-" + key(uefi_raw), uefi_img, "qcow2", uefi_meta),
+        ("data", "uch-test-data-%d" % os.getpid(), data_img, "raw", {"os_shutdown_timeout": "0"}),
+        ("blank", "uch-blank", blank_img, "raw", {"os_shutdown_timeout": "0"})):
     imgs[name] = admin.image.find_image(iname) or admin.create_image(
         iname, filename=f, disk_format=fmt, container_format="bare",
         visibility="public", meta=meta, wait=True)
 step("images_uploaded")
+# web01's flavor only uchos-src sees (the wave matches one in uchos-dst:
+# uch.guest, of its size); img01's, public, with the 1 GiB root disk
+# the wave moves from a snapshot; the volume type of the storage map,
+# on the one RBD backend; web01's key pair, for each project's user
+fl = next((f for f in admin.compute.flavors(is_public=None) if f.name == "uch.web-src"), None) or \
+    admin.compute.create_flavor(name="uch.web-src", ram=768, vcpus=1, disk=0, is_public=False)
+if src.current_project_id not in [a.get("tenant_id") for a in admin.compute.get_flavor_access(fl)]:
+    admin.compute.flavor_add_tenant_access(fl, src.current_project_id)
+assert dst.compute.find_flavor("uch.web-src") is None, "uchos-dst sees the private flavor"
+img_flavor = admin.compute.find_flavor("uch.imgboot-1") or admin.compute.create_flavor(
+    name="uch.imgboot-1", ram=512, vcpus=1, disk=1, is_public=True)
+admin.block_storage.find_type("uch-osp-fast") or admin.block_storage.create_type(
+    name="uch-osp-fast", extra_specs={"volume_backend_name": "rbd"})
+for conn in (src, dst):
+    if conn.compute.find_keypair("uch-web-key") is None:
+        conn.compute.create_keypair(name="uch-web-key", public_key=open(pub).read().strip())
 net = admin.network.find_network("uchos-net")
 ud = base64.b64encode(open(user_data, "rb").read()).decode()
 appl = {}
@@ -115,10 +170,13 @@ for conn, name in ((src, "uch-src-appliance"), (dst, "uch-dst-appliance")):
         name=name, image_id=imgs["uch-appliance"].id,
         flavor_id=conn.compute.find_flavor("uch.appliance").id,
         networks=[{"uuid": net.id}], config_drive=True, user_data=ud)
+# img01, booted from an image (its root disk the flavor's), with no volume
+img = src.compute.create_server(name="img01", image_id=imgs["blank"].id, flavor_id=img_flavor.id,
+                                networks=[{"uuid": net.id}])
 # the guest's own size (2 GiB): every byte goes through two TCG
 # appliances over TLS-PSK, ~2 MB/s at load 19 (bench/README.md)
 root = src.block_storage.create_volume(name="web01-root", size=2,
-                                       image_id=imgs["debian"].id)
+                                       image_id=imgs["uefi"].id)
 data = src.block_storage.create_volume(name="web01-data", size=1,
                                        image_id=imgs["data"].id)
 # db01, the VM whose copy fails: its data volume is 2 GiB, the wave says 1
@@ -127,24 +185,27 @@ db_root = src.block_storage.create_volume(name="db01-root", size=1,
 db_data = src.block_storage.create_volume(name="db01-data", size=2)
 for v in (root, data, db_root, db_data):
     src.block_storage.wait_for_status(v, "available", failures=["error"], wait=900)
+# Cinder copies the image's properties into the volume's
+# volume_image_metadata, which Nova reads: OVMF
+meta = src.block_storage.get_volume(root.id).volume_image_metadata or {}
+assert meta.get("hw_firmware_type") == "uefi", ("web01's root volume's image metadata", meta)
 step("workload_volumes_available")
-def boot(name, vols):
-    return src.compute.create_server(
-        name=name, flavor_id=src.compute.find_flavor("uch.guest").id,
-        networks=[{"uuid": net.id}],
-        block_device_mapping=[
-            {"boot_index": 0 if i == 0 else -1, "uuid": v.id, "source_type": "volume",
-             "destination_type": "volume", "delete_on_termination": False}
-            for i, v in enumerate(vols)])
-web = boot("web01", (root, data))
-db = boot("db01", (db_root, db_data))
+# web01 as a team finds it: a private flavor, a key pair, metadata,
+# tags (the discovery's filter) and a description
+web = boot_from_volumes(src, "web01", fl, net, (root, data), wait=False, key_name="uch-web-key",
+                        metadata={"role": "web", "owner": "uch"}, tags=["uch-test", "web"],
+                        description="the web server")
+db = boot_from_volumes(src, "db01", "uch.guest", net, (db_root, db_data), wait=False)
 web = src.compute.wait_for_server(web, wait=1200, interval=3)
 # web01 stopped, as the issue has it (and its TCG boot no longer takes
 # CPU from the appliances'); db01 stays ACTIVE: the wave stops it, its
-# failure's rollback starts it again
+# failure's rollback starts it again; img01 stopped
 src.compute.stop_server(web)
+img = src.compute.wait_for_server(img, wait=1200, interval=3)
+src.compute.stop_server(img)
 db = src.compute.wait_for_server(db, wait=1200, interval=3)
 web = src.compute.wait_for_server(web, status="SHUTOFF", wait=600, interval=3)
+img = src.compute.wait_for_server(img, status="SHUTOFF", wait=600, interval=3)
 step("workloads_active")
 ips = {}
 for name, s in appl.items():
@@ -159,13 +220,14 @@ for s in (web, db):
     f, = pt.fixed_ips
     nics += [pt.mac_address, f["ip_address"]]
 with open(out, "w") as f:
-    f.write("%s %s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
-                                        root.id, data.id, db_root.id, db_data.id, " ".join(nics)))
+    f.write("%s %s %s %s %s %s %s %s\n" % (ips["uch-src-appliance"], ips["uch-dst-appliance"],
+                                           root.id, data.id, db_root.id, db_data.id, img.id,
+                                           " ".join(nics)))
 PY
   { cat "$T/sdk.log"; cloud_errors; die "the set-up in the cloud failed"; }
 grep '_s [0-9]' "$T/sdk.log" | sed 's/ /=/' >>"$T/figures"
-read -r src_ip dst_ip root_id data_id db_root_id db_data_id web_mac web_ip db_mac db_ip <"$T/ids"
-pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 ACTIVE from volume $root_id with $data_id, its NIC $web_mac $web_ip on uchos-net"
+read -r src_ip dst_ip root_id data_id db_root_id db_data_id img_id web_mac web_ip db_mac db_ip <"$T/ids"
+pass "appliances at $src_ip (uch-src) and $dst_ip (uch-dst); web01 (UEFI) from volume $root_id with $data_id, its NIC $web_mac $web_ip on uchos-net, stopped; db01 ACTIVE; img01 ($img_id) from an image, stopped"
 
 for ip in "$src_ip" "$dst_ip"; do
   ready() { cloud_ssh "$T/id_controller" "$ip" test -f /var/lib/cloud/instance/boot-finished; }
@@ -188,44 +250,91 @@ cat >"$T/inventory.hosts" <<INV
     dst: {ansible_host: $dst_ip, uch_os_server: uch-dst-appliance}
 INV
 ansible_setup uch_sources=src uch_destinations=dst
-# web01's NIC as uch_os_discover records it; the destination's network
-# for uchos-net is uchos-dst-net, where the MAC and IP are free
-cat >"$T/wave.yml" <<WL
-wave: osp1
-openstack:
-  network_map: {uchos-net: uchos-dst-net}
-  keep_ips: true
-vms:
-  - name: web01
-    disks:
-      - name: root
-        source: {volume: $root_id}
-        size: $((2 * 1024 * 1024 * 1024))
-      - name: data
-        source: {volume: $data_id}
-        size: $((1024 * 1024 * 1024))
-    openstack:
-      server: web01
-      flavor: uch.guest
-      network: uchos-net
-      ports:
-        - network: uchos-net
-          mac: "$web_mac"
-          fixed_ips: [{subnet: uchos-subnet, ip: $web_ip}]
-          security_groups: []
-WL
-play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
+ans() { # LOG ARGS...: ARGS in the cloud's namespaces, its rc in $T/rc
+  local log=$1; shift
   set +e
-  # profile_tasks: each task's time in the log (bench/README.md)
-  cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
-    ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=all \
-    ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
-    -e "uch_workloads_file=$T/$1.yml" -e uch_cloud=openstack \
-    -e uch_os_source_cloud=uchos-src -e uch_os_destination_cloud=uchos-dst \
-    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" >"$T/$2" 2>&1
+  cloud_run env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" "$@" >"$T/$log" 2>&1
   echo $? >"$T/rc"
   set -e
 }
+# WAVE: migrate_wave.yml's command line for the workloads file WAVE.yml
+# (profile_tasks: each task's time in the log, bench/README.md)
+wave_cmd() {
+  echo ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=all \
+    ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/migrate_wave.yml" \
+    -e "uch_workloads_file=$T/$1.yml" -e uch_cloud=openstack \
+    -e uch_os_source_cloud=uchos-src -e uch_os_destination_cloud=uchos-dst \
+    -e "uch_psk_dir=$T/psk" -e "uch_report_dir=$T/reports" -e "uch_ledger_dir=$T/ledger"
+}
+play() { # WAVE LOG: the wave WAVE.yml, its rc in $T/rc
+  # shellcheck disable=SC2046  # wave_cmd's words, none with a space
+  ans "$2" $(wave_cmd "$1")
+}
+discover() { # FILE LOG FILTER: discover_openstack.yml of uchos-src into FILE
+  ans "$2" ansible-playbook -i "$T/inventory.yml" "$COLL/playbooks/discover_openstack.yml" \
+    -e uch_os_source_cloud=uchos-src -e "uch_wave=${1%%-*}" -e "uch_workloads_file=$T/$1" -e "$3"
+  [ "$(cat "$T/rc")" = 0 ] || { cat "$T/$2"; die "discover_openstack failed"; }
+}
+
+# --- the workloads file: discovery, then what the team decides ---------------
+# web01 found by its tag "web" (db01 and img01 have none); the team
+# maps uchos-net to uchos-dst-net (standing for the destination
+# cloud's, where web01's MAC and IP are free), keeps the NICs' IPs and
+# puts the disks on the volume type uch-osp-fast in zone nova (the
+# cloud's one zone, named); web01's flavor uch.web-src is the source's
+# own: the wave finds the one that fits in uchos-dst
+t0=$(date +%s)
+discover osp1-disc.yml discover-web.log '{"uch_discover_tags": ["web"]}'
+fig discover_s $(( $(date +%s) - t0 ))
+os_py "$T/osp1-disc.yml" "$T/wave.yml" "$T/wave.json" "$T/wave-bad.yml" \
+  "$root_id" "$data_id" "$web_mac" "$web_ip" <<'PY' >"$T/disc.log" 2>&1 ||
+import json, sys, yaml
+disc, good, good_json, bad, root_id, data_id, mac, ip = sys.argv[1:9]
+wl = yaml.safe_load(open(disc))
+assert [v["name"] for v in wl["vms"]] == ["web01"], ("the tag took", [v["name"] for v in wl["vms"]])
+vm = wl["vms"][0]
+o = vm["openstack"]
+assert vm["checks"]["verdict"] == "ok", vm["checks"]
+assert [d["source"] for d in vm["disks"]] == [{"volume": root_id}, {"volume": data_id}], vm["disks"]
+assert [d["size"] for d in vm["disks"]] == [2 << 30, 1 << 30], vm["disks"]
+meta = vm["disks"][0]["openstack"]["image_metadata"]
+assert meta.get("hw_firmware_type") == "uefi" and meta.get("hw_machine_type") == "q35", meta
+assert (o["flavor"], o["key_name"], o["metadata"], o["tags"], o["description"]) == \
+    ("uch.web-src", "uch-web-key", {"role": "web", "owner": "uch"}, ["uch-test", "web"],
+     "the web server"), o
+assert [(p["network"], p["mac"], [f["ip"] for f in p["fixed_ips"]]) for p in o["ports"]] == \
+    [("uchos-net", mac, [ip])], o["ports"]
+assert wl["openstack"]["storage_map"] == {"rbd": "rbd"}, wl["openstack"]
+wl["openstack"].update(network_map={"uchos-net": "uchos-dst-net"}, keep_ips=True,
+                       storage_map={"rbd": {"volume_type": "uch-osp-fast", "availability_zone": "nova"}})
+yaml.safe_dump(wl, open(good, "w"), sort_keys=False)
+json.dump(wl, open(good_json, "w"))
+# what a user gets wrong: web01 said to need 1 TiB of RAM
+wl["wave"] = "osp1bad"
+vm["openstack"]["flavor_details"]["ram"] = 1048576
+yaml.safe_dump(wl, open(bad, "w"), sort_keys=False)
+print("disks", vm["disks"][0]["name"], vm["disks"][1]["name"])
+PY
+  { cat "$T/disc.log"; cat "$T/osp1-disc.yml"; die "discovery's workloads file of web01 is not what the API says"; }
+read -r _ root_disk data_disk < <(grep '^disks ' "$T/disc.log")
+pass "discover_openstack (tag web) wrote web01's workloads file: its volumes (root $root_disk with hw_firmware_type uefi), flavor uch.web-src, key pair, metadata, tags, description, NIC $web_mac $web_ip; the team's maps added"
+
+# the pre-flight refuses what no flavor of the destination fits, naming
+# the field, before anything moves
+t0=$(date +%s)
+play wave-bad bad.log
+[ "$(cat "$T/rc")" != 0 ] || { cat "$T/bad.log"; die "the wave passed its pre-flight with no flavor that fits"; }
+if grep -q '^PLAY \[Check the pool' "$T/bad.log"; then
+  cat "$T/bad.log"; die "the wave went on after its pre-flight failed"
+fi
+sed -n 's/^fatal: \[localhost\]: FAILED! => //p' "$T/bad.log" >"$T/bad.json"
+jq -r '.problems[] | "\(.vm // "")|\(.field)|\(.message)"' "$T/bad.json" >"$T/bad.got" ||
+  { cat "$T/bad.log"; die "no failure of the pre-flight's task"; }
+echo "web01|openstack.flavor|flavor uch.web-src: not in the flavor map, no such flavor in the destination project, and none there fits: the VM needs 1 vCPUs, 1048576 MiB RAM, 0 GiB disk" >"$T/bad.want"
+diff -u "$T/bad.want" "$T/bad.got" || { cat "$T/bad.log"; die "the pre-flight's problems differ from those expected"; }
+fig preflight_refused_s $(( $(date +%s) - t0 ))
+pass "web01 said to need 1 TiB of RAM: the wave's pre-flight refuses it naming openstack.flavor (what it needs), no play after it"
+
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 start=$(date +%s)
 play wave wave1.log
@@ -236,14 +345,16 @@ cp "$T/wave1.log" "$UCH_BUILD/test-logs/cloud-osp-wave.wave1.log"
 pass "the wave ran ($(( $(date +%s) - start )) s)"
 
 # --- what a user sees -----------------------------------------------------------
-# migrated NAME PREFIX: the new server NAME in uch-dst boots (login
-# prompt) from the volumes PREFIX-root, with PREFIX-data equal to the
-# old data volume; the old web01 is stopped, with its volumes
+# migrated NAME PREFIX: the new server NAME in uch-dst boots under UEFI
+# (its kernel says "efi: EFI v...", then the login prompt) from the
+# volumes PREFIX-ROOT, with PREFIX-DATA equal to the old data volume
+# (ROOT and DATA: the disks' names, discovery's); the old web01 is
+# stopped, with its volumes
 migrated() {
-  os_py "$root_id" "$data_id" "$1" "$2" <<'PY' >"$T/check.log" 2>&1 || { cat "$T/check.log"; return 1; }
+  os_py "$root_id" "$data_id" "$1" "$2" "$root_disk" "$data_disk" <<'PY' >"$T/check.log" 2>&1 || { cat "$T/check.log"; return 1; }
 import hashlib, sys, time
 import openstack, rados, rbd
-root_id, data_id, name, prefix = sys.argv[1:5]
+root_id, data_id, name, prefix, root_disk, data_disk = sys.argv[1:7]
 src = openstack.connect(cloud="uchos-src")
 dst = openstack.connect(cloud="uchos-dst")
 new = dst.compute.find_server(name)
@@ -251,7 +362,7 @@ assert new, "no server %s in the destination project" % name
 new = dst.compute.wait_for_server(new, wait=600, interval=3)
 att = {a.volume_id for a in dst.compute.volume_attachments(new)}
 vols = {v.name: v for v in dst.block_storage.volumes()}
-new_root, new_data = vols[prefix + "-root"], vols[prefix + "-data"]
+new_root, new_data = vols[prefix + "-" + root_disk], vols[prefix + "-" + data_disk]
 assert att == {new_root.id, new_data.id}, ("new server's volumes", att)
 # find_server lists by name, and a server in a list without details
 # has no status: read it whole
@@ -263,6 +374,8 @@ end = time.time() + 900
 while "login:" not in (dst.compute.get_server_console_output(new).get("output") or ""):
     assert time.time() < end, "the new server shows no login prompt"
     time.sleep(5)
+con = dst.compute.get_server_console_output(new).get("output") or ""
+assert "efi: EFI v" in con, "the new server did not boot from UEFI:\n" + con[:3000]
 r = rados.Rados(conffile="/etc/ceph/ceph.conf"); r.connect()
 io = r.open_ioctx("volumes")
 def digest(vid):
@@ -276,7 +389,32 @@ print("ok", new.id, new_root.id, new_data.id)
 PY
 }
 migrated web01 osp1-web01 || die "the migrated server is not as it should be"
-pass "web01 in uch-dst boots from the copied root volume (login prompt); its data volume equals the old one; the old server has its volumes back, stopped"
+pass "web01 in uch-dst boots under UEFI (efi: EFI v...) from the copied root volume to its login prompt; its data volume equals the old one; the old server has its volumes back, stopped"
+
+# what the wave carried over, as a user of uchos-dst sees it
+os_py <<'PY' >"$T/carried.log" 2>&1 || { cat "$T/carried.log"; die "the migrated server lacks what the old one had"; }
+import openstack
+src = openstack.connect(cloud="uchos-src")
+dst = openstack.connect(cloud="uchos-dst")
+old = src.compute.get_server(src.compute.find_server("web01", ignore_missing=False).id)
+new = dst.compute.get_server(dst.compute.find_server("web01", ignore_missing=False).id)
+got = dict(flavor=new.flavor.original_name, key_name=new.key_name, metadata=dict(new.metadata),
+           tags=sorted(new.tags or []), description=new.description)
+# uch.guest: the smallest flavor of uchos-dst's with 1 vCPU and 768 MiB
+want = dict(flavor="uch.guest", key_name="uch-web-key", metadata=dict(old.metadata),
+            tags=sorted(old.tags), description=old.description)
+assert want["metadata"] == {"role": "web", "owner": "uch"} and want["tags"] == ["uch-test", "web"], want
+assert got == want, ("the new server", got, "wanted", want)
+for a in dst.compute.volume_attachments(new):
+    v = dst.block_storage.get_volume(a.volume_id)
+    assert (v.volume_type, v.availability_zone) == ("uch-osp-fast", "nova"), \
+        (v.name, v.volume_type, v.availability_zone)
+    meta = v.volume_image_metadata or {}
+    if v.is_bootable:
+        assert meta.get("hw_firmware_type") == "uefi" and meta.get("hw_disk_bus") == "virtio", meta
+print("ok")
+PY
+pass "web01 in uch-dst has flavor uch.guest (matched: uch.web-src is uchos-src's own), key pair uch-web-key, the old one's metadata, tags and description; its volumes of type uch-osp-fast in zone nova, the root with hw_firmware_type uefi"
 
 # nic NAME MAC IP: the server NAME in uch-dst has one port, the wave's,
 # on uchos-dst-net with MAC and IP; and answers there: a ping from the
@@ -354,12 +492,12 @@ for p in dst.network.ports():
     if p.name.startswith("osp1-web01-"):
         dst.network.delete_port(p)
 PY
+# (the wave's disks: their image_metadata, UEFI's, set on the new root)
 jq -n --arg src "$src_ip" --arg dst "$dst_ip" --arg token "$token" --arg key "$T/id_controller" \
-  --arg root "$root_id" --arg data "$data_id" '{
+  --slurpfile wl "$T/wave.json" '{
   wave: "osp1d",
   vm: {name: "web01",
-       disks: [{name: "root", source: {volume: $root}, size: (2 * 1073741824)},
-               {name: "data", source: {volume: $data}, size: 1073741824}],
+       disks: $wl[0].vms[0].disks,
        openstack: {server: "web01", new_name: "web01-direct", flavor: "uch.guest", network: "uchos-net"}},
   source: {cloud: "uchos-src", appliance: "uch-src-appliance", address: $src},
   destination: {cloud: "uchos-dst", appliance: "uch-dst-appliance", address: $dst},
@@ -386,6 +524,96 @@ fig wave_ansible_direct_ratio "$ratio"
 cp "$T/figures" "$figures"
 migrated web01-direct osp1d-web01 || die "the server the direct migration made is not as it should be"
 pass "web01 again, straight (bench/osp_wave_direct.py): $(grep wave_direct_s= "$T/figures" | cut -d= -f2) s against the wave's $(grep '^wave_s=' "$T/figures" | cut -d= -f2) s (Ansible / direct $ratio); web01-direct boots from its copies, its data volume equal"
+
+# --- a VM booted from an image, its wave killed at a ledger record ---------------
+# img01 (its root disk the flavor's, from an image), found by name:
+# movable from a snapshot. Its wave, osp3, is killed (SIGKILL to
+# ansible-playbook's whole process group: the controller's crash) once
+# its ledger has the end of the temporary volume made from the snapshot
+# (WAVE-VM-DISK-src), then run again: it finishes, and counted through
+# openstacksdk nothing is duplicated or left
+t0=$(date +%s)
+discover osp3-disc.yml discover-img.log '{"uch_discover_names": ["^img01$"]}'
+os_py "$T/osp3-disc.yml" "$T/osp3.yml" "$img_id" <<'PY' >"$T/disc3.log" 2>&1 ||
+import sys, yaml
+disc, out, img_id = sys.argv[1:4]
+wl = yaml.safe_load(open(disc))
+assert [v["name"] for v in wl["vms"]] == ["img01"], ("the name took", [v["name"] for v in wl["vms"]])
+vm = wl["vms"][0]
+assert vm["checks"]["verdict"] == "ok", vm["checks"]
+assert vm["openstack"]["server"] == img_id, vm["openstack"]
+assert [(d["source"], d["size"]) for d in vm["disks"]] == [({"snapshot": True}, 1 << 30)], vm["disks"]
+wl["openstack"].update(network_map={"uchos-net": "uchos-dst-net"}, keep_ips=True)
+yaml.safe_dump(wl, open(out, "w"), sort_keys=False)
+print("disk", vm["disks"][0]["name"])
+PY
+  { cat "$T/disc3.log"; cat "$T/osp3-disc.yml"; die "discovery did not list img01 as movable from a snapshot"; }
+read -r _ img_disk < <(grep '^disk ' "$T/disc3.log")
+pass "discover_openstack (name ^img01\$) lists img01 as movable: its root ($img_disk, 1 GiB) from a snapshot"
+
+# the wave in the background, in a session of its own (PLAY_PID: a
+# kill of its group is the controller's crash)
+play_bg() { # WAVE LOG
+  # shellcheck disable=SC2046  # wave_cmd's words, none with a space
+  setsid "$CLOUD" run "$CLOUD_ST" env OS_CLIENT_CONFIG_FILE="$CLOUD_ST/clouds.yaml" HOME="$T" \
+    $(wave_cmd "$1") >"$T/$2" 2>&1 &
+  PLAY_PID=$!
+}
+# a test cut short: its playbook, if still running, with it
+# shellcheck disable=SC2016  # PLAY_PID of the moment, when the test ends
+cleanup_add '[ -z "${PLAY_PID:-}" ] || kill -9 -- "-$PLAY_PID" 2>/dev/null || true'
+L=$T/ledger/osp3/img01.json
+has_src_volume() {
+  [ -s "$L" ] && jq -e '[.records[] | select(.phase == "end" and .kind == "volume" and .op == "create"
+                         and (.ident.name | endswith("-src")))] | length >= 1' "$L" >/dev/null 2>&1
+}
+play_bg osp3 osp3-crash.log
+hit() { has_src_volume || ! kill -0 "$PLAY_PID" 2>/dev/null; }
+wait_for 1800 hit || true
+kill -9 -- -"$PLAY_PID" 2>/dev/null || true
+wait "$PLAY_PID" 2>/dev/null || true
+PLAY_PID=
+has_src_volume || { tail -40 "$T/osp3-crash.log"; die "the wave of img01 never made its volume from the snapshot"; }
+fig wave_img_crash_s $(( $(date +%s) - t0 ))
+pass "img01's wave killed (its process group, SIGKILL) once its ledger has the volume made from the snapshot"
+t0=$(date +%s)
+play osp3 osp3.log
+[ "$(cat "$T/rc")" = 0 ] || { cat "$T/osp3.log"; die "img01's wave did not finish after the crash"; }
+fig wave_img_resumed_s $(( $(date +%s) - t0 ))
+cp "$T/osp3.log" "$UCH_BUILD/test-logs/cloud-osp-wave.osp3.log"
+os_py "$img_id" "$img_disk" <<'PY' >"$T/count3.log" 2>&1 ||
+import sys
+import openstack
+img_id, disk = sys.argv[1:3]
+src = openstack.connect(cloud="uchos-src")
+dst = openstack.connect(cloud="uchos-dst")
+old = src.compute.get_server(img_id)
+assert old.status == "SHUTOFF", ("img01 in uchos-src", old.status)
+# no snapshot image in either project, no temporary volume, nothing on
+# the appliances
+for c in (src, dst):
+    left = [i.name for i in c.image.images(owner=c.current_project_id)]
+    assert not left, ("images left", c.current_project_id, left)
+left = [v.name for v in src.block_storage.volumes() if v.name.startswith("osp3-")]
+assert not left, ("the wave's volumes left in the source", left)
+for c, n in ((src, "uch-src-appliance"), (dst, "uch-dst-appliance")):
+    a = list(c.compute.volume_attachments(c.compute.find_server(n, ignore_missing=False)))
+    assert not a, ("volumes left on", n, [x.volume_id for x in a])
+# one img01 in uchos-dst, ACTIVE, from its one volume; one port of the wave's
+new = [s for s in dst.compute.servers() if s.name == "img01"]
+assert len(new) == 1, ("servers img01 in uchos-dst", len(new))
+new = dst.compute.get_server(new[0].id)
+assert new.status == "ACTIVE", new.status
+assert not (new.image and new.image.id), ("the new img01 boots from an image", new.image)
+vols = [(v.name, [a["server_id"] for a in v.attachments]) for v in dst.block_storage.volumes()
+        if v.name.startswith("osp3-")]
+assert vols == [("osp3-img01-" + disk, [new.id])], ("the wave's volumes in uchos-dst", vols)
+ports = [(p.name, p.device_id) for p in dst.network.ports() if p.name.startswith("osp3-")]
+assert ports == [("osp3-img01-nic0", new.id)], ("the wave's ports", ports)
+print("ok", new.id)
+PY
+  { cat "$T/count3.log"; cat "$L"; die "after the crash, the projects hold other than one migration of img01"; }
+pass "its rerun finished: one img01 in uch-dst, ACTIVE from its one volume on the wave's one port; no snapshot image, no temporary volume, nothing left on the appliances, nothing duplicated"
 
 # --- a VM whose copy fails: both clouds as they were ----------------------------
 # db01's data volume is 2 GiB; the wave says 1, so its new volume is too
