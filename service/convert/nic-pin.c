@@ -88,6 +88,17 @@ char *nic_pin_rules(const struct nic_pin_rule *rules, size_t n)
   return steal_ptr(text);
 }
 
+/* {"mac", "address"}: an options.macs[] entry with an ip, as the
+ * request to uch-inspect and the result's nics name it */
+static json_object *nic_entry(const struct v2v_mac *m)
+{
+  json_object *nic = json_object_new_object();
+
+  json_object_object_add(nic, "mac", json_object_new_string(m->mac));
+  json_object_object_add(nic, "address", json_object_new_string(m->address));
+  return nic;
+}
+
 int nic_pin_write_request(const char *file, char *const *paths,
                           const char *const *formats, size_t n,
                           const struct v2v_options *o)
@@ -104,17 +115,9 @@ int nic_pin_write_request(const char *file, char *const *paths,
     json_object_object_add(d, "format", json_object_new_string(formats[i]));
     json_object_array_add(drives, d);
   }
-  for (size_t i = 0; i < o->n_macs; i++) {
-    const struct v2v_mac *m = &o->macs[i];
-    json_object *nic;
-
-    if (m->kind != V2V_MAC_IP)
-      continue;
-    nic = json_object_new_object();
-    json_object_object_add(nic, "mac", json_object_new_string(m->mac));
-    json_object_object_add(nic, "address", json_object_new_string(m->address));
-    json_object_array_add(nics, nic);
-  }
+  for (size_t i = 0; i < o->n_macs; i++)
+    if (o->macs[i].kind == V2V_MAC_IP)
+      json_object_array_add(nics, nic_entry(&o->macs[i]));
   return json_write_path(file, doc, 0600);
 }
 
@@ -123,14 +126,11 @@ json_object *nic_pin_unpinned(const struct v2v_options *o, const char *why)
   json_object *list = json_object_new_array();
 
   for (size_t i = 0; list && i < o->n_macs; i++) {
-    const struct v2v_mac *m = &o->macs[i];
     json_object *nic;
 
-    if (m->kind != V2V_MAC_IP)
+    if (o->macs[i].kind != V2V_MAC_IP)
       continue;
-    nic = json_object_new_object();
-    json_object_object_add(nic, "mac", json_object_new_string(m->mac));
-    json_object_object_add(nic, "address", json_object_new_string(m->address));
+    nic = nic_entry(&o->macs[i]);
     json_object_object_add(nic, "pinned", json_object_new_boolean(false));
     json_object_object_add(nic, "reason", json_object_new_string(why));
     json_object_array_add(list, nic);
