@@ -89,6 +89,7 @@ start=$(date +%s)
 os_py "$appliance_image" "$T/blank.img" "$T/user-data" "$T/ids" <<'PY' >"$T/sdk.log" 2>&1 ||
 import base64, os, sys, time
 import openstack
+from pylib.uchboot import boot_from_volumes
 app_img, blank, user_data, out = sys.argv[1:5]
 admin = openstack.connect(cloud="uchos")
 src = openstack.connect(cloud="uchled-src")
@@ -121,13 +122,7 @@ data = src.block_storage.create_volume(name="lvm-data", size=2)
 for v in (root, data):
     src.block_storage.wait_for_status(v, "available", failures=["error"], wait=900)
 step("volumes_available")
-vm = src.compute.create_server(
-    name="lvm", flavor_id=src.compute.find_flavor("uch.guest").id, networks=[{"uuid": net.id}],
-    block_device_mapping=[
-        {"boot_index": 0 if i == 0 else -1, "uuid": v.id, "source_type": "volume",
-         "destination_type": "volume", "delete_on_termination": False}
-        for i, v in enumerate((root, data))])
-vm = src.compute.wait_for_server(vm, wait=1200, interval=3)
+vm = boot_from_volumes(src, "lvm", "uch.guest", net, (root, data))
 step("lvm_active")
 ips = {}
 for name, s in appl.items():

@@ -62,6 +62,7 @@ appliance_user_data "$T/id_controller.pub" "$token" >"$T/user-data"
 os_py "$appliance_image" "$T/uefi.qcow2" "$T/user-data" "$T/ids" "$T/id_controller.pub" <<'PY' >"$T/sdk.log" 2>&1 ||
 import base64, os, sys, time
 import openstack
+from pylib.uchboot import boot_from_volumes
 app_img, uefi_img, user_data, out, key_file = sys.argv[1:6]
 admin = openstack.connect(cloud="uchos")
 src = openstack.connect(cloud="uchuefi-src")
@@ -104,13 +105,9 @@ pub = open(key_file).read().strip()
 for conn in (src, dst):
     if conn.compute.find_keypair("uch-uefi-key") is None:
         conn.compute.create_keypair(name="uch-uefi-key", public_key=pub)
-vm = src.compute.create_server(
-    name="uefivm", flavor_id=fl.id, networks=[{"uuid": net.id}], key_name="uch-uefi-key",
-    metadata={"role": "uefi-test", "owner": "uch"}, tags=["uch-test", "uefi"],
-    description="the UEFI guest",
-    block_device_mapping=[{"boot_index": 0, "uuid": root.id, "source_type": "volume",
-                           "destination_type": "volume", "delete_on_termination": False}])
-vm = src.compute.wait_for_server(vm, wait=1200, interval=3)
+vm = boot_from_volumes(src, "uefivm", fl, net, (root,), key_name="uch-uefi-key",
+                       metadata={"role": "uefi-test", "owner": "uch"}, tags=["uch-test", "uefi"],
+                       description="the UEFI guest")
 end = time.time() + 1200
 while True:
     con = src.compute.get_server_console_output(vm).get("output") or ""
