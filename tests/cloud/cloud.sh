@@ -220,6 +220,9 @@ compute_driver = libvirt.LibvirtDriver
 force_config_drive = true
 # the appliance and test guests are small; TCG is slow to boot
 instance_build_timeout = 1200
+# a port Neutron failed to make (a 500 when both cores are busy, its
+# sqlite slow) is asked for again rather than the server put in ERROR
+network_allocate_retries = 3
 reserved_host_memory_mb = 512
 ram_allocation_ratio = 1.0
 [api]
