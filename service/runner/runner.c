@@ -217,6 +217,14 @@ void runner_write_progress(struct runner *r)
     runner_write_state(r);
 }
 
+bool runner_cancel_requested(void *opaque)
+{
+  struct runner *r = opaque;
+
+  children_poll(&r->kids, -1, 0);
+  return r->kids.cancelled;
+}
+
 void runner_set_phase(struct runner *r, const char *phase)
 {
   jobdoc_set_phase(r->doc, phase);

@@ -78,6 +78,10 @@ void runner_disk_progress(struct runner *r, size_t disk, double percent,
 void runner_verify_progress(struct runner *r, size_t disk, uint64_t done,
                             uint64_t total);
 
+/* Whether a cancel (SIGTERM) arrived, its children polled first; for a
+ * wait's stop(opaque) callback: OPAQUE is the struct runner. */
+bool runner_cancel_requested(void *opaque);
+
 /* A line about the job in job.log (and on stderr in the foreground). */
 void runner_log(struct runner *r, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));

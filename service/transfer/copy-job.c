@@ -44,15 +44,6 @@ static void server_cause(struct runner *r, struct endpoint *s, char *buf,
     child_describe_failure(s->ch, buf, len);
 }
 
-/* A cancel (SIGTERM) arrived: a source_wait's stop. */
-static bool cancelled(void *opaque)
-{
-  struct runner *r = opaque;
-
-  children_poll(&r->kids, -1, 0);
-  return r->kids.cancelled;
-}
-
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
  * the endpoint's URI.  `wait_s` (a copy's source_wait_s: its source's
  * export submitted in the same round, which may not listen yet): the
@@ -73,8 +64,8 @@ static int measure(struct runner *r, size_t i, struct endpoint *src,
                    struct uch_nbd_preconnect *more, struct job_failure *f)
 {
   char err[512], cause[512] = "";
-  struct source_wait w = { .stall_s = stall_timeout_s(), .stop = cancelled,
-                           .opaque = r };
+  struct source_wait w = { .stall_s = stall_timeout_s(),
+                           .stop = runner_cancel_requested, .opaque = r };
   struct link_probe probe;
   struct nbd_handle *nbd;
   double since = time_monotonic();

@@ -108,15 +108,6 @@ static int add_exports(json_object *result, const struct export_request *e,
   return 0;
 }
 
-/* A cancel (SIGTERM) arrived: listen_port_wait()'s stop. */
-static bool cancelled(void *opaque)
-{
-  struct runner *r = opaque;
-
-  children_poll(&r->kids, -1, 0);
-  return r->kids.cancelled;
-}
-
 /* port_wait_s: the port, taken by another export (a wave's earlier
  * one waiting out its idle time), is waited for before nbdkit binds
  * it. */
@@ -129,7 +120,7 @@ static int port_wait(struct runner *r, const struct export_request *e,
   if (!l->port || e->port_wait_s <= 0)
     return 0;
   if (listen_port_wait(l->host, l->port, (unsigned)e->port_wait_s,
-                       cancelled, r, &tries) < 0) {
+                       runner_cancel_requested, r, &tries) < 0) {
     if (errno == ECANCELED)
       return -1;              /* the cancel is the job's end */
     failure_set(f, "export_failed", "listen.tcp: %s:%s is still taken "

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "jobs/request.h"
@@ -118,7 +117,6 @@ int listen_port_wait(const char *host, const char *port, unsigned wait_s,
                      bool (*stop)(void *opaque), void *opaque,
                      unsigned *tries)
 {
-  const struct timespec pause = { 0, 200 * 1000000L };
   double since = time_monotonic();
 
   *tries = 0;
@@ -126,13 +124,9 @@ int listen_port_wait(const char *host, const char *port, unsigned wait_s,
     ++*tries;
     if (!port_taken(host, port))
       return 0;
-    if (time_monotonic() - since >= wait_s) {
-      errno = EADDRINUSE;
-      return -1;
-    }
-    nanosleep(&pause, NULL);
-    if (stop && stop(opaque)) {
-      errno = ECANCELED;
+    if (time_retry_pause(since, wait_s, 200, stop, opaque) < 0) {
+      if (errno == ETIMEDOUT)
+        errno = EADDRINUSE;
       return -1;
     }
   }

@@ -98,17 +98,16 @@ struct nbd_handle *uch_nbd_connect(const char *uri, const char *bitmap,
 static bool try_again(double since, unsigned wait_s, struct source_wait *w,
                       char *errbuf, size_t len)
 {
-  const struct timespec pause = { 0, SERVE_RETRY_MS * 1000000L };
-
-  if (w->stopped || time_monotonic() - since >= wait_s)
+  if (w->stopped)
     return false;
-  nanosleep(&pause, NULL);
-  if (w->stop && w->stop(w->opaque)) {
+  if (time_retry_pause(since, wait_s, SERVE_RETRY_MS, w->stop,
+                       w->opaque) == 0)
+    return true;
+  if (errno == ECANCELED) {
     w->stopped = true;
     snprintf(errbuf, len, "cancelled");
-    return false;
   }
-  return true;
+  return false;
 }
 
 struct nbd_handle *uch_nbd_connect_within(const char *uri, const char *bitmap,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -20,4 +21,22 @@ double time_monotonic(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int time_retry_pause(double since, unsigned wait_s, unsigned pause_ms,
+                     bool (*stop)(void *opaque), void *opaque)
+{
+  const struct timespec pause = { pause_ms / 1000,
+                                  (long)(pause_ms % 1000) * 1000000L };
+
+  if (time_monotonic() - since >= wait_s) {
+    errno = ETIMEDOUT;
+    return -1;
+  }
+  nanosleep(&pause, NULL);
+  if (stop && stop(opaque)) {
+    errno = ECANCELED;
+    return -1;
+  }
+  return 0;
 }
