@@ -120,6 +120,9 @@ check("areas clipped to the capacity", merge_extents([[0, 10], [90, 20], [200, 5
 check("the /folder URL of a disk's flat extent",
       folder_url('vc.example.com', 443, 'DC 1', '[ds 1] web01/web01.vmdk'),
       'https://vc.example.com:443/folder/web01/web01-flat.vmdk?dcPath=DC%201&dsName=ds%201')
+check("... a vCenter by its IPv6 address, in brackets",
+      folder_url('fd00::5', 8989, 'DC0', '[ds] a.vmdk'),
+      'https://[fd00::5]:8989/folder/a-flat.vmdk?dcPath=DC0&dsName=ds')
 try:
     folder_url('vc', 443, 'DC0', 'web01.vmdk')
     check("a file that is not a datastore path", "accepted", "refused")

@@ -13,6 +13,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import pass_summaries
 from ansible_collections.uch.appliance.plugins.module_utils.uch_os_match import storage_for
+from ansible_collections.uch.appliance.plugins.module_utils.uch_uri import uri_host
 
 
 def _load(vm):
@@ -648,10 +649,6 @@ def uch_batch_exports(lanes, host, wave, port_base, listen, advertise, psks, idl
     return out
 
 
-def _uri_host(host):
-    return '[%s]' % host if ':' in host and not host.startswith('[') else host
-
-
 def uch_batch_round(lanes, host, wave, exports, sources, psks, verify=False, limits=None,
                     source_wait=30):
     """The jobs (uch_jobs entries) of HOST in the batch's one round: its
@@ -673,7 +670,7 @@ def uch_batch_round(lanes, host, wave, exports, sources, psks, verify=False, lim
         if not src or not src.get('address'):
             raise AnsibleFilterError('source %s: its export address is not known'
                                      % lane['source'])
-        base = 'nbds://%s@%s:%d/' % ('%s', _uri_host(str(src['address'])),
+        base = 'nbds://%s@%s:%d/' % ('%s', uri_host(src['address']),
                                      int(src.get('port_base') or 10809) + lane['index'])
         for pos, vm in enumerate(lane['vms']):
             for d in vm['disks']:

@@ -19,6 +19,8 @@ outside what it covers is an error (CbtError), never silently dropped.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.uch.appliance.plugins.module_utils.uch_uri import uri_host
+
 # a sync pass's changed_extents takes at most this many
 EXTENTS_MAX = 65536
 
@@ -115,6 +117,5 @@ def folder_url(hostname, port, datacenter, file_name):
     ds, path = file_name[1:].split('] ', 1)
     if path.endswith('.vmdk') and not path.endswith('-flat.vmdk'):
         path = path[:-len('.vmdk')] + '-flat.vmdk'
-    host = '[%s]' % hostname if ':' in hostname else hostname
     return 'https://%s:%d/folder/%s?dcPath=%s&dsName=%s' % (
-        host, port, quote(path), quote(datacenter, safe=''), quote(ds, safe=''))
+        uri_host(hostname), port, quote(path), quote(datacenter, safe=''), quote(ds, safe=''))
