@@ -28,6 +28,7 @@ static void wait_end(struct api_wait *w)
   w->timer = sd_event_source_disable_unref(w->timer);
   if (!w->resumed) {
     w->resumed = true;
+    w->r->d->http_waiting--;
     MHD_resume_connection(w->r->conn);
     w->r->li->kick(w->r->li);
   }
@@ -75,6 +76,7 @@ enum MHD_Result api_wait_start(struct http_request *r, struct job *j,
     return http_json(r, MHD_HTTP_OK, j->doc);
   }
   MHD_suspend_connection(r->conn);
+  r->d->http_waiting++;
   return MHD_YES;
 }
 
@@ -84,6 +86,8 @@ void api_wait_free(struct http_request *r)
 
   if (!w)
     return;
+  if (!w->resumed)
+    r->d->http_waiting--;
   job_wait_remove(&w->waiter);
   sd_event_source_disable_unref(w->timer);
   free(w);

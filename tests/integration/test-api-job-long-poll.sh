@@ -52,7 +52,10 @@ curl -s -o "$T/waited.json" -w '%{http_code}' --unix-socket "$UCH_SOCK" \
   "http://uch/v1/jobs/gated?wait_s=60&until=final" >"$T/waited.status" &
 waiter=$!
 cleanup_add "kill $waiter 2>/dev/null"
-# (an answer before the cancel would say running, below)
+# it waits: uchd counts it (and an answer before the cancel would say
+# running, below)
+waiting() { curl -s --unix-socket "$UCH_SOCK" http://uch/metrics | grep -qx "uch_http_waiting $1"; }
+wait_for 10 waiting 1 || die "the long poll is not waiting: $(curl -s --unix-socket "$UCH_SOCK" http://uch/metrics | grep waiting)"
 t0=$(date +%s%N)
 api POST /v1/jobs/gated/cancel >/dev/null
 [ "$(status)" = 202 ] || die "cancel: $(status) $(cat "$T/body")"
@@ -62,6 +65,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$(jq -r .state "$T/waited.json")" = cancelled ] ||
   die "long poll: answered $(jq -c '{state,phase}' "$T/waited.json")"
 [ "$ms" -lt 30000 ] || die "long poll: answered $ms ms after the cancel"
+waiting 0 || die "still counted as waiting after its answer"
 pass "wait_s=60 answered $ms ms after the cancel: cancelled"
 
 # a final job: at once
@@ -104,4 +108,21 @@ curl -s --max-time 1 --unix-socket "$UCH_SOCK" "http://uch/v1/jobs/gated?wait_s=
 api GET /v1/health >/dev/null
 [ "$(status)" = 200 ] || die "health after a client left: $(status)"
 kill -0 "$UCHD_PID" || die "uchd ended"
-pass "a waiting client that went away: uchd answers on"
+wait_for 10 waiting 0 || die "the gone client's wait is still counted"
+pass "a waiting client that went away: uchd answers on, its wait ended after wait_s"
+
+# uchd stopping while a client waits: the wait ends, uchd exits cleanly
+curl -s -o "$T/stop.json" --unix-socket "$UCH_SOCK" \
+  "http://uch/v1/jobs/gated?wait_s=60" >/dev/null &
+waiter=$!
+wait_for 10 waiting 1 || die "the long poll is not waiting"
+t0=$(date +%s)
+kill "$UCHD_PID"
+rc=0
+wait "$UCHD_PID" || rc=$?
+wait "$waiter" || true
+secs=$(($(date +%s) - t0))
+[ "$rc" = 0 ] || die "uchd exited $rc on stop with a client waiting: $(tail -5 "$T/uchd.log")"
+! grep -qi "panic\|suspended" "$T/uchd.log" || die "uchd: $(grep -i "panic\|suspended" "$T/uchd.log")"
+[ "$secs" -lt 30 ] || die "the stop took $secs s"
+pass "uchd stopped with a client waiting: exit 0 in ${secs} s, the wait ended"
