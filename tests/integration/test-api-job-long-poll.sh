@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# uch-test: timeout=120
+# uch-test: timeout=180
 # GET /v1/jobs/{id}?wait_s=N&until=final|served, the long poll: on a
 # copy whose source's reads wait on a gate (a FIFO), a wait of 1 s ends
 # after that second with the job as it was (running); a wait of 60 s
 # started before the job is cancelled answers once it is, cancelled,
 # long before its 60 s; until=served answers an export once it serves;
+# over TCP a wait past the listener's idle limit is answered;
 # a job already final answers at once; bad values are 400 naming the
-# query parameter.  The API's own waiters never poll: uchd resumes them
-# on the job's events.
+# query parameter; a client that goes away while waiting is counted no
+# more once its wait_s is over (uch_http_waiting); uchd stopping with a
+# client waiting ends the wait and exits 0.  The API's own waiters
+# never poll: uchd resumes them on the job's events.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
@@ -110,6 +113,16 @@ api GET /v1/health >/dev/null
 kill -0 "$UCHD_PID" || die "uchd ended"
 wait_for 10 waiting 0 || die "the gone client's wait is still counted"
 pass "a waiting client that went away: uchd answers on, its wait ended after wait_s"
+
+# over TCP a wait longer than its idle limit (30 s): not idle, answered
+t0=$(date +%s)
+code=$(curl -s -o "$T/tcp.json" -w '%{http_code}' -H "Authorization: Bearer $(cat "$UCH_TOKEN_FILE")" \
+  "$UCH_URL/v1/jobs/gated?wait_s=31")
+secs=$(($(date +%s) - t0))
+[ "$code" = 200 ] && [ "$(jq -r .state "$T/tcp.json")" = running ] ||
+  die "TCP wait_s=31: $code $(cat "$T/tcp.json")"
+[ "$secs" -ge 30 ] || die "TCP wait_s=31 answered after $secs s"
+pass "over TCP, wait_s=31 (past the 30 s idle limit): 200 after $secs s, running"
 
 # uchd stopping while a client waits: the wait ends, uchd exits cleanly
 curl -s -o "$T/stop.json" --unix-socket "$UCH_SOCK" \
