@@ -5,7 +5,8 @@ process, for bench/wave to set against the Ansible wave: the same
 placement (the collection's own uch_place), the same lanes in parallel
 (a thread each), per VM the same export over TLS-PSK on the source, the
 same copy jobs one after the other on the destination, the export
-cancelled afterwards.  No Ansible, no SSH: uchd's Unix sockets.
+cancelled afterwards, each waited for as the modules wait (the long
+poll).  No Ansible, no SSH: uchd's Unix sockets.
 
     wave_direct.py POOL.json WORKLOADS.json WAVE  -> prints the seconds
 
@@ -25,21 +26,17 @@ sys.path.insert(0, os.path.join(TOP, 'ansible'))
 from ansible_collections.uch.appliance.plugins.filter.uch_wave import uch_place  # noqa: E402
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import UchClient  # noqa: E402
 
-POLL = 0.2
 PORT_BASE = 10809
 
 
 def wait(client, job_id, serving=False, timeout=3600):
-    deadline = time.time() + timeout
-    while True:
-        job = client.get_job(job_id)
-        if job['state'] in ('succeeded', 'failed', 'cancelled'):
-            return job
-        if serving and job.get('phase') == 'serving':
-            return job
-        if time.time() > deadline:
-            raise RuntimeError('%s: still %s after %d s' % (job_id, job['phase'], timeout))
-        time.sleep(POLL)
+    """The collection's own wait (uch_api.wait_job: uchd's long poll),
+    as the wave's modules wait."""
+    job, timed_out = client.wait_job(job_id, timeout, 0.2,
+                                     'serving' if serving else 'final')
+    if timed_out:
+        raise RuntimeError('%s: still %s after %d s' % (job_id, job['phase'], timeout))
+    return job
 
 
 def secret_file(d, job_id, content):

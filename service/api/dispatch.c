@@ -169,6 +169,7 @@ enum MHD_Result api_access(void *cls, struct MHD_Connection *conn,
     if (!r)
       return MHD_NO;
     r->d = li->d;
+    r->li = li;
     r->is_unix = li->is_unix;
     r->conn = conn;
     r->method = method;
@@ -204,6 +205,7 @@ void api_completed(void *cls __attribute__((unused)),
 {
   struct http_request *r = *con_cls;
   if (r) {
+    api_wait_free(r);
     free(r->body);
     free(r);
     *con_cls = NULL;

@@ -17,8 +17,11 @@
  * connection is closed instead of answered */
 #define HTTP_DISCARD_MAX (16 * 1024 * 1024)
 
+struct api_listener_info;
+
 struct http_request {
   struct uchd *d;
+  struct api_listener_info *li;   /* the listener it came on */
   struct MHD_Connection *conn;
   const char *method;
   const char *url;
@@ -28,6 +31,7 @@ struct http_request {
   size_t len;
   bool too_large;
   size_t discarded;
+  struct api_wait *wait;   /* a long poll's, once it started (job-wait) */
 };
 
 enum MHD_Result http_json(struct http_request *r, unsigned code,
@@ -51,6 +55,15 @@ const char *http_query(struct http_request *r, const char *key);
 struct job *api_find_job(struct http_request *r);
 enum MHD_Result api_not_found(struct http_request *r);
 
+/* GET /v1/jobs/{id}?wait_s=N: suspends the connection until `j` is
+ * what q->until waits for or wait_s have passed; MHD then calls the
+ * handler again (r->wait set), which answers.  MHD_NO when it cannot. */
+struct wait_query;
+enum MHD_Result api_wait_start(struct http_request *r, struct job *j,
+                               const struct wait_query *q);
+/* api_completed: a connection that ends while suspended or after */
+void api_wait_free(struct http_request *r);
+
 /* Handlers, one per route. */
 enum MHD_Result api_health(struct http_request *r);
 enum MHD_Result api_metrics(struct http_request *r);
@@ -73,6 +86,9 @@ enum MHD_Result api_job_digest(struct http_request *r);
 struct api_listener_info {
   struct uchd *d;
   bool is_unix;
+  /* Has the listener run MHD soon, from the event loop: with external
+   * polling a resumed connection is served only by the next MHD_run. */
+  void (*kick)(struct api_listener_info *li);
 };
 enum MHD_Result api_access(void *cls, struct MHD_Connection *conn,
                            const char *url, const char *method,

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "api/wait-query.h"
 #include "util/cleanup.h"
 
 /* docs/api.md: one answer is at most 4 MiB */
@@ -30,8 +31,25 @@ enum MHD_Result api_not_found(struct http_request *r)
 
 enum MHD_Result api_job_get(struct http_request *r)
 {
+  struct wait_query q;
+  const char *field = NULL;
+  char msg[256];
+
+  if (r->wait) {
+    /* called again after the wait: the job as it is now */
+    struct job *j = api_find_job(r);
+    return j ? http_json(r, MHD_HTTP_OK, j->doc) : api_not_found(r);
+  }
+  if (wait_query_parse(http_query(r, "wait_s"), http_query(r, "until"), &q,
+                       &field, msg, sizeof msg) < 0)
+    return http_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", field,
+                      "%s", msg);
   struct job *j = api_find_job(r);
-  return j ? http_json(r, MHD_HTTP_OK, j->doc) : api_not_found(r);
+  if (!j)
+    return api_not_found(r);
+  if (q.wait_s == 0 || wait_query_done(j->doc, q.until))
+    return http_json(r, MHD_HTTP_OK, j->doc);
+  return api_wait_start(r, j, &q);
 }
 
 enum MHD_Result api_jobs_list(struct http_request *r)

@@ -354,6 +354,10 @@ char *metrics_format(const struct metrics_input *in)
   fprintf(f, "# HELP uch_slots_max Jobs that may run at once.\n"
              "# TYPE uch_slots_max gauge\n"
              "uch_slots_max %d\n", in->slots_max);
+  fprintf(f, "# HELP uch_http_waiting Requests waiting on a job "
+             "(GET /v1/jobs/{id}?wait_s).\n"
+             "# TYPE uch_http_waiting gauge\n"
+             "uch_http_waiting %u\n", in->http_waiting);
   fprintf(f, "# HELP uch_build_info The uchd build.\n"
              "# TYPE uch_build_info gauge\n"
              "uch_build_info{version=\"%s\"} 1\n", in->version);
@@ -485,6 +489,7 @@ enum MHD_Result api_metrics(struct http_request *r)
   struct metrics_input in = {
     .jobs = v, .n_jobs = n, .http_responses = r->d->http_responses,
     .n_codes = HTTP_CODES, .slots_max = r->d->cfg.max_jobs,
+    .http_waiting = r->d->http_waiting,
     .ledger = ledger ? ledger : none, .process = &proc,
     .version = UCH_VERSION,
   };

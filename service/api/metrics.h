@@ -24,6 +24,7 @@ struct metrics_input {
   const unsigned long long *http_responses;   /* indexed by code */
   size_t n_codes;
   int slots_max;
+  unsigned http_waiting;                       /* long polls suspended */
   json_object *ledger;                         /* metrics_account's */
   const struct metrics_process *process;       /* NULL: left out */
   const char *version;

@@ -9,12 +9,13 @@
 
 #include "api/http.h"
 #include "server/listen.h"
+#include "uchd/job-wait.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 
 struct listener {
-  struct api_listener_info info;
+  struct api_listener_info info;   /* first: kick() casts back */
   struct MHD_Daemon *mhd;
   sd_event_source *io;
   sd_event_source *timer;
@@ -53,6 +54,16 @@ static int on_timer(sd_event_source *s __attribute__((unused)),
   return 0;
 }
 
+/* A long poll's connection was resumed: MHD_run at the next turn of the
+ * loop (never from here, which may be inside one of MHD's callbacks). */
+static void kick(struct api_listener_info *li)
+{
+  struct listener *l = (struct listener *)li;
+
+  sd_event_source_set_time(l->timer, 0);
+  sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+}
+
 struct tls_files {
   char *cert, *key;
 };
@@ -65,7 +76,9 @@ struct tls_files {
  * is its access control).  Each listener is its own MHD daemon, so a TCP
  * flood never takes the Unix socket's share.  STRICT_FOR_CLIENT: a
  * request without Host, or with spaces in its URL or header names, is
- * 400; dispatch.c refuses conflicting framing headers. */
+ * 400; dispatch.c refuses conflicting framing headers.  A long poll's
+ * suspended connection (api/job-wait.c) still counts against conn_max
+ * and the per-address limit, and is resumed after at most WAIT_S_MAX. */
 enum {
   HTTP_CONN_MAX = 256,
   HTTP_CONN_PER_IP = 64,
@@ -79,7 +92,7 @@ static int add_listener(struct uchd *d, int fd, bool is_unix,
                         const struct tls_files *t)
 {
   struct listener *l = calloc(1, sizeof *l);
-  unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO;
+  unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
   unsigned idle = is_unix ? HTTP_UNIX_IDLE_S : HTTP_TCP_IDLE_S;
   unsigned per_ip = is_unix ? 0 : HTTP_CONN_PER_IP;
   struct MHD_OptionItem tls_opts[] = {
@@ -94,6 +107,7 @@ static int add_listener(struct uchd *d, int fd, bool is_unix,
     return -1;
   l->info.d = d;
   l->info.is_unix = is_unix;
+  l->info.kick = kick;
   if (!is_unix && t->cert)
     flags |= MHD_USE_TLS;
   else
@@ -220,6 +234,8 @@ out:
 
 void listeners_close(struct uchd *d)
 {
+  /* MHD stops only with no connection suspended: end the long polls */
+  job_wait_notify_all(&d->store);
   for (size_t i = 0; i < d->n_listeners; i++) {
     struct listener *l = d->listeners[i];
     sd_event_source_disable_unref(l->io);

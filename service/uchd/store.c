@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jobs/request.h"
+#include "uchd/job-wait.h"
 #include "uchd/store.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -179,6 +180,7 @@ static void job_free(struct job *j)
 {
   if (!j)
     return;
+  job_wait_notify(j, true);
   sd_event_source_disable_unref(j->worker_src);
   if (j->pidfd >= 0)
     close(j->pidfd);

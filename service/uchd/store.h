@@ -13,6 +13,8 @@
 
 #include "jobs/job.h"
 
+struct job_waiter;
+
 struct job {
   char *id;
   json_object *doc;
@@ -27,6 +29,10 @@ struct job {
   bool cancel_requested;         /* SIGTERM sent on behalf of a client */
   bool unsaved;                  /* doc newer than state.json (ENOSPC) */
   struct job_request *req;       /* its request typed (job_request_of) */
+  /* Clients waiting for it to change (uchd/job-wait.h), and the inotify
+   * watch of its directory while there are any. */
+  struct job_waiter *waiters;
+  sd_event_source *state_watch;
 };
 
 struct store {

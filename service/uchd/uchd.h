@@ -28,6 +28,7 @@ struct uchd {
   char *uch_job;                   /* the worker program */
   json_object *capabilities;       /* probed once at start */
   unsigned long long http_responses[HTTP_CODES];
+  unsigned http_waiting;           /* long polls suspended (api/job-wait.c) */
   char last_status[128];
   bool adopting;                   /* scheduler waits until adoption is done */
 };

@@ -8,6 +8,7 @@
 
 #include "firewall/firewall.h"
 #include "uchd/destinations.h"
+#include "uchd/job-wait.h"
 #include "uchd/workers.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -171,6 +172,8 @@ void worker_ended(struct uchd *d, struct job *j, const char *how)
       unlink(reserve);
   }
   j->cancel_requested = false;
+  /* its final state, also when uchd could not write it (ENOSPC) */
+  job_wait_notify(j, false);
   destinations_prune(&d->store, d->cfg.state_dir);
   scheduler_run(d);
 }

@@ -201,6 +201,8 @@ x GET /v1/jobs; expect 200 "all jobs"
 for id in c1 r1 e1 s1 q1 f1; do x GET "/v1/jobs/$id"; expect 200 "job $id"; done
 x --tcp GET /v1/jobs/c1; expect 401 "a job without a token"
 x GET /v1/jobs/nope; expect 404 "no such job"
+x GET "/v1/jobs/c1?wait_s=0&until=served"; expect 200 "a long poll of 0 s"
+x GET "/v1/jobs/c1?wait_s=61"; expect 400 "a long poll over 60 s"
 x DELETE /v1/jobs/c1; expect 204 "DELETE c1"
 x DELETE /v1/jobs/c1; expect 404 "DELETE c1 again"
 x --tcp DELETE /v1/jobs/q1; expect 401 "DELETE without a token"

@@ -68,6 +68,7 @@ int main(void)
   ok(has_line(t, "uch_http_responses_total{code=\"404\"} 1"), "404 count");
   ok(!strstr(t, "code=\"500\""), "codes never sent are left out");
   ok(has_line(t, "uch_slots_max 4"), "slots");
+  ok(has_line(t, "uch_http_waiting 0"), "no long poll waiting");
   ok(has_line(t, "uch_build_info{version=\"1.2.3\"} 1"), "build info");
   ok(t[strlen(t) - 1] == '\n', "ends with a newline");
   free(t);

@@ -19,10 +19,13 @@ options:
       want).
     type: int
   poll_interval:
-    description: The longest time in seconds between two polls of the job
-      while waiting. Polls start 0.1 s apart and grow to this, so that a
-      job that ends within seconds is seen at once and a long one costs
-      one request every I(poll_interval) seconds.
+    description: The module waits on uchd's long poll (C(GET
+      /v1/jobs/ID?wait_s=N), answered as the job ends or serves), one
+      after another. Only with a uchd without it, the longest time in
+      seconds between two polls of the job while waiting. Polls then
+      start 0.1 s apart and grow to this, so that a job that ends within
+      seconds is seen at once and a long one costs one request every
+      I(poll_interval) seconds.
     type: float
     default: 1.0
   log_lines:

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import math
 import os
 import re
 import socket
@@ -29,6 +30,9 @@ except ImportError:  # Python 2 is not supported; keep ansible-doc happy
 DEFAULT_SOCKET = '/run/uch/uchd.sock'
 DEFAULT_TOKEN_FILE = '/var/lib/uch/api-token'
 FINAL_STATES = ('succeeded', 'failed', 'cancelled')
+# The longest wait_s of one long poll (GET /v1/jobs/{id}?wait_s=N, uchd's
+# WAIT_S_MAX); a longer wait is one long poll after another.
+WAIT_S_MAX = 60
 PHASE_RE = re.compile(r'\bphase (\S.*)$')
 
 
@@ -199,14 +203,29 @@ class UchClient(object):
     def health(self):
         return self.call('GET', '/v1/health')[1]
 
-    def get_job(self, job_id):
-        """The job, or None when uchd does not know it."""
+    def get_job(self, job_id, wait_s=None, until='final'):
+        """The job, or None when uchd does not know it.  With wait_s, a
+        long poll: uchd answers once the job has reached `until` (see
+        job_reached) or after wait_s seconds, with the job as it is."""
+        path = '/v1/jobs/' + quote(job_id, safe='')
+        if wait_s is not None:
+            path += '?wait_s=%d&until=%s' % (
+                wait_s, 'served' if until == 'serving' else 'final')
         try:
-            return self.call('GET', '/v1/jobs/' + quote(job_id, safe=''))[1]
+            return self.call('GET', path)[1]
         except UchError as e:
             if e.status == 404:
                 return None
             raise
+
+    def wait_s_for(self, left):
+        """The wait_s of one long poll with `left` seconds to go: whole
+        seconds, at most WAIT_S_MAX and well within the HTTP timeout; 0
+        once the time is up (the job as it is, at once)."""
+        if left <= 0:
+            return 0
+        cap = max(1, int(self.timeout) - 5)
+        return max(1, min(WAIT_S_MAX, cap, int(math.ceil(left))))
 
     def list_jobs(self, state=None, job_type=None):
         q = []
@@ -258,21 +277,41 @@ class UchClient(object):
         return self.call('GET', '/v1/volumes')[1].get('volumes', [])
 
     def wait_job(self, job_id, timeout, poll=1.0, until='final'):
-        """Poll until the job is final (or serving, for an export with
-        until='serving').  Returns (job, timed_out)."""
+        """Wait until the job is final (or, until='serving', served: see
+        job_reached), one long poll after another: uchd answers each as
+        the job changes.  A uchd without the long poll answers at once:
+        then the waits between polls grow from 0.1 s to `poll`.
+        Returns (job, timed_out)."""
         deadline = time.time() + timeout
         delays = poll_delays(poll)
         while True:
-            job = self.get_job(job_id)
+            wait_s = self.wait_s_for(deadline - time.time())
+            asked = time.time()
+            job = self.get_job(job_id, wait_s, until)
             if job is None:
                 raise UchError('job %s disappeared while waiting for it' % job_id)
-            if job.get('state') in FINAL_STATES:
-                return job, False
-            if until == 'serving' and job.get('phase') == 'serving':
+            if job_reached(job, until):
                 return job, False
             if time.time() >= deadline:
                 return job, True
-            time.sleep(min(next(delays), max(0.05, deadline - time.time())))
+            if time.time() - asked < wait_s / 2.0:
+                # answered before its wait, and not there: no long poll
+                time.sleep(min(next(delays), max(0.05, deadline - time.time())))
+
+
+def job_served(job):
+    """Whether an export job serves its disks: phase serving, or idle
+    (an export until: disks-done, every disk read, waiting out idle_s:
+    it served, and still would).  The one test of it, for uch_job,
+    uch_jobs and wait_job alike (uchd's until=served is the same)."""
+    return job.get('phase') in ('serving', 'idle')
+
+
+def job_reached(job, until='final'):
+    """Whether a wait for `until` ('final' or 'serving') is over: the
+    job is final, or it waits for serving and the job is served."""
+    return job.get('state') in FINAL_STATES or (
+        until == 'serving' and job_served(job))
 
 
 FIRST_POLL = 0.1

@@ -177,7 +177,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
     FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
-    uch_argument_spec)
+    job_served, uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
     drop_none, job_differences, remove_secrets, substitute, write_secret)
 
@@ -229,7 +229,7 @@ def main():
         if timed_out:
             fail_job(job, True)
         ok = job.get('state') == 'succeeded' or (
-            p['wait_for'] == 'serving' and job.get('phase') == 'serving')
+            p['wait_for'] == 'serving' and job_served(job))
         if not ok:
             fail_job(job)
         return job

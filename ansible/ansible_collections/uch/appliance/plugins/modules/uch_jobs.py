@@ -169,7 +169,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.uch.appliance.plugins.module_utils.uch_api import (
     FINAL_STATES, UchClient, UchError, job_failure_message, job_late_message, job_wait_argument_spec,
-    poll_delays, uch_argument_spec)
+    job_served, uch_argument_spec)
 from ansible_collections.uch.appliance.plugins.module_utils.uch_request import (
     drop_none, job_differences, remove_secrets, substitute, write_secret)
 
@@ -241,31 +241,19 @@ def main():
         return job
 
     def wait_all(pending, until=None):
-        """Poll the jobs not ended (or serving: until, else each one's
-        wait_for) until all are, or until the timeout; returns the ids
-        that timed out."""
+        """Wait for the jobs not ended (or served: until, else each
+        one's wait_for), one long poll after another (uch_api.wait_job),
+        until all are or the timeout; returns the ids that timed out."""
         deadline = time.time() + p['wait_timeout']
-        delays = poll_delays(p['poll_interval'])
-        pending = list(pending)
-        while pending:
-            left = []
-            for job_id in pending:
-                job = client.get_job(job_id)
-                if job is None:
-                    raise UchError('job %s disappeared while waiting for it' % job_id)
-                by_id[job_id]['job'] = job
-                # an export already read and waiting out its idle time
-                # (phase idle) has served
-                if job.get('state') in FINAL_STATES or (
-                        (until or until_of[job_id]) == 'serving'
-                        and job.get('phase') in ('serving', 'idle')):
-                    continue
-                left.append(job_id)
-            pending = left
-            if not pending or time.time() >= deadline:
-                break
-            time.sleep(min(next(delays), max(0.05, deadline - time.time())))
-        return pending
+        late = []
+        for job_id in pending:
+            job, timed_out = client.wait_job(
+                job_id, deadline - time.time(), p['poll_interval'],
+                until or until_of[job_id])
+            by_id[job_id]['job'] = job
+            if timed_out:
+                late.append(job_id)
+        return late
 
     try:
         if p['state'] in ('absent', 'cancelled'):
@@ -366,7 +354,7 @@ def main():
                     if p['remove_secrets'] and job.get('state') in FINAL_STATES:
                         remove_secrets(sdir(job_id))
                     ok = job.get('state') == 'succeeded' or (
-                        until_of[job_id] == 'serving' and job.get('phase') in ('serving', 'idle'))
+                        until_of[job_id] == 'serving' and job_served(job))
                     if ok and job_id not in late:
                         continue
                     tail, last_phase = client.log_tail_and_phase(job_id, p['log_lines'])
