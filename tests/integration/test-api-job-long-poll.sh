@@ -15,20 +15,10 @@
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
-nbdkit eval --version >/dev/null 2>&1 || skip "nbdkit's eval plugin is missing"
-
-mkfifo "$T/gate"
-open_gate() { exec 3<>"$T/gate"; exec 3>&-; }
-cleanup_add open_gate
-nbdkit -f -U "$T/src.sock" -P "$T/src.pid" --filter=log \
-  eval thread_model='echo parallel' get_size='echo 16777216' \
-  pread="cat '$T/gate' >/dev/null; head -c \"\$3\" /dev/zero" \
-  logfile="$T/reads.log" >>"$T/nbdkit.log" 2>&1 &
-cleanup_add "kill $!"
-wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
+gated_nbd_source
 
 uchd_start
-copy_request "$T/req.json" gated "nbd+unix:///?socket=$T/src.sock" "$T/out.img"
+copy_request "$T/req.json" gated "$SRC_URI" "$T/out.img"
 api POST /v1/jobs "$T/req.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
 wait_for 60 sh -c "grep -q ' Read id=' '$T/reads.log'" ||

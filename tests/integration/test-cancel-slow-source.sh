@@ -14,24 +14,10 @@
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
-nbdkit eval --version >/dev/null 2>&1 || skip "nbdkit's eval plugin is missing"
-
-mkfifo "$T/gate"
-# the gate opens (EOF to every reader) at the end, so nothing waits on
-open_gate() { exec 3<>"$T/gate"; exec 3>&-; }
-cleanup_add open_gate
-# 16 MiB of zeroes, all data; every read waits for the gate first.  log
-# outside the plugin: a request is logged when it arrives, its reply
-# when the plugin returns.
-nbdkit -f -U "$T/src.sock" -P "$T/src.pid" --filter=log \
-  eval thread_model='echo parallel' get_size='echo 16777216' \
-  pread="cat '$T/gate' >/dev/null; head -c \"\$3\" /dev/zero" \
-  logfile="$T/reads.log" >>"$T/nbdkit.log" 2>&1 &
-cleanup_add "kill $!"
-wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
+gated_nbd_source
 
 uchd_start
-copy_request "$T/req.json" slow "nbd+unix:///?socket=$T/src.sock" "$T/out.img"
+copy_request "$T/req.json" slow "$SRC_URI" "$T/out.img"
 api POST /v1/jobs "$T/req.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
 

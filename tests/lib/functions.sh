@@ -259,6 +259,28 @@ slow_nbd_source() {
   SRC_URI="nbd+unix:///?socket=$T/$name.sock"
 }
 
+# gated_nbd_source: 16 MiB of zeroes, all data, on $T/src.sock, every
+# read waiting for a gate (the FIFO $T/gate) that opens (EOF to every
+# reader) only at the test's end; nbdkit's log filter, outside the
+# plugin, logs each request to $T/reads.log when it arrives (" Read
+# id=") and its reply when the plugin returns ("...Read id=").  Sets
+# SRC_URI (not a $(...) subshell: nbdkit must stay a child of the
+# test).  nbdkit's delay filter cannot stand in: its sleeps end early
+# once the client goes.
+gated_nbd_source() {
+  nbdkit eval --version >/dev/null 2>&1 || skip "nbdkit's eval plugin is missing"
+  mkfifo "$T/gate"
+  cleanup_add "exec 3<>'$T/gate'; exec 3>&-"
+  nbdkit -f -U "$T/src.sock" -P "$T/src.pid" --filter=log \
+    eval thread_model='echo parallel' get_size='echo 16777216' \
+    pread="cat '$T/gate' >/dev/null; head -c \"\$3\" /dev/zero" \
+    logfile="$T/reads.log" >>"$T/nbdkit.log" 2>&1 &
+  cleanup_add "kill $!"
+  wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start"
+  # shellcheck disable=SC2034 # set for the caller
+  SRC_URI="nbd+unix:///?socket=$T/src.sock"
+}
+
 # bitmap_nbd_source: a 64 MiB qcow2 $T/src.qcow2 holding 8 MiB of 0x11 at
 # 0 and 4 MiB of 0x22 at 32 MiB, with a dirty bitmap "b0" added after
 # those writes, served by qemu-nbd -B b0 on $T/src.sock (its writes, by
