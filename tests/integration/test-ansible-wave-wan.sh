@@ -16,7 +16,7 @@
 #   copy equals its source, every copy read from the proxy's address,
 #   and each reports its sizing for the link (the round trip it
 #   measured, the proxy's 100 ms at least; requests in flight >= twice
-#   the bandwidth-delay product), and its log says its 4 connections
+#   the bandwidth-delay product, or the 64 MiB it keeps at most), and its log says its 4 connections
 #   were made at once and it read over them;
 # - a wave of 2 VMs without the batch (uch_wave_batch=false: a VM at a
 #   time in its lane, volume_migration's own export), the same.
@@ -94,9 +94,13 @@ wave() {
     esac
     sz=$(jq -c --argjson v "$v" '.[$v].result.disks[0].sizing' "$T/$name-jobs.json")
     [ "$sz" != null ] || die "$name: a copy shows no sizing: $(jq -c --argjson v "$v" '.[$v].result' "$T/$name-jobs.json")"
+    # (a copy whose probe waited behind another lane's reads queued in
+    # the proxy measures that queue too, and its twice the product may
+    # pass the 64 MiB the sizing keeps at most: docs/api.md, "Across a
+    # WAN"; bench/README.md, "The probe under load")
     jq -e --argjson rtt "$RTT" '.rtt_ms >= $rtt * 0.95 and .rtt_from == "measured" and
          .in_flight_bytes == .connections * .requests * .request_size and
-         .in_flight_bytes >= 2 * .bdp_bytes' <<<"$sz" >/dev/null ||
+         .in_flight_bytes >= ([2 * .bdp_bytes, 64 * 1048576] | min)' <<<"$sz" >/dev/null ||
       die "$name: a copy not sized for a $RTT ms link: $sz"
     # its log: the copy's connections were made at once (not one
     # after the other, a handshake of several round trips each across
