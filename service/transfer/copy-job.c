@@ -19,6 +19,7 @@
 #include "transfer/nbdcopy.h"
 #include "transfer/rate-window.h"
 #include "transfer/resumable.h"
+#include "transfer/tls-priority.h"
 #include "transfer/tool-argv.h"
 #include "transfer/verify.h"
 #include "util/cleanup.h"
@@ -278,14 +279,43 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
   return equal ? 0 : -1;
 }
 
-/* A network source (read through nbdkit's nbd plugin) gets its copy
- * sized for its link (link-sizing.h): max_conns and max_request are
+/* A network source (read by libnbd directly) gets its copy sized for
+ * its link (link-sizing.h): max_conns and max_request are
  * what the copy path can use. */
 static bool network_source(const struct rq_source *source)
 {
   return source->kind == SOURCE_NBD &&
          (strncmp(source->nbd, "nbd://", 6) == 0 ||
           strncmp(source->nbd, "nbds://", 7) == 0);
+}
+
+/* A network source is read by uch-job's libnbd directly, without an
+ * nbdkit in between (its nbd plugin, reconnect and rate filters cost
+ * 0.45 s of CPU a GiB over TLS and 30 to 60 ms at the start:
+ * bench/README.md, item 4): resumable_copy() reconnects and keeps to
+ * the bandwidth limit itself.  Over TLS the log says what gnutls in
+ * this process may choose (libnbd does not name the cipher it
+ * negotiated): uchd gives the worker our GNUTLS_SYSTEM_PRIORITY_FILE
+ * where the system has no gnutls configuration of its own. */
+static int network_open(struct runner *r, size_t i, const char *uri,
+                        struct endpoint *s, struct job_failure *f)
+{
+  if (!(s->uri = strdup(uri))) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
+  if (strncmp(uri, "nbds://", 7) == 0) {
+    const char *conf = getenv(TLS_PRIORITY_ENV);
+    int chacha = tls_priority_allows_chacha20();
+    runner_log(r, "disk %zu: read over TLS by libnbd directly; CHACHA20-"
+               "POLY1305 %s (%s%s)", i + 1,
+               chacha < 0 ? "unknown" : chacha ? "allowed: it may be "
+               "negotiated (gnutls computes it without AES-NI)"
+               : "disabled: AES-GCM is negotiated",
+               conf ? TLS_PRIORITY_ENV "=" : "",
+               conf ? conf : "the system's gnutls configuration");
+  }
+  return 0;
 }
 
 static void size_link(struct runner *r, size_t i, const struct rq_link *link,
@@ -360,7 +390,8 @@ int copy_disk_linked(struct runner *r, size_t i,
    * one after the other they left the link idle for seconds a copy
    * (bench/README.md, "Across a WAN") */
   early = network && disk->changes.kind == CHANGES_NONE;
-  if (source_open(r, i, source, &d.src, f) < 0 ||
+  if ((network ? network_open(r, i, source->nbd, &d.src, f)
+               : source_open(r, i, source, &d.src, f)) < 0 ||
       measure(r, i, &d.src, source->kind == SOURCE_NBD ? source->nbd : NULL,
               source->kind == SOURCE_NBD ? source_wait_s : 0, &d.ext,
               network ? &rtt_ms : NULL, early ? &d.pre[0] : NULL,

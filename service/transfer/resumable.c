@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <libnbd.h>
 #include <gnutls/crypto.h>
@@ -232,6 +233,14 @@ struct copy_run {
   bool stop;
   int err;
   char why[256];            /* the first thing that went wrong */
+  /* a network source, read directly (no nbdkit in between): its URI,
+   * which a connection that failed connects to again (reconnect), and
+   * the bandwidth limit, which the connections keep to together */
+  const char *uri;
+  bool direct;
+  uint64_t rate_bits;       /* bits/s, 0 none (atomic; from the rate file) */
+  double rate_next;         /* when the next read may be sent (under lock) */
+  unsigned reconnects;      /* made (atomic), for the log */
 };
 
 struct conn;
@@ -253,6 +262,7 @@ struct conn {
   uint64_t slot_off[SLOTS];
   size_t slot_len[SLOTS];
   int err;                  /* this thread's first error */
+  bool src_err;             /* ... was reading the source */
   char why[256];
   bool cut;                 /* its chunk was left unfinished (error, stop) */
   uint64_t wb_off, wb_len;  /* its last chunk, whose writeback is to start */
@@ -274,6 +284,8 @@ static void fail(struct conn *k, int err, const char *fmt, ...)
 
 static void read_failed(struct conn *k)
 {
+  if (!k->err)
+    k->src_err = true;
   fail(k, errno, "reading the source: %s",
        nbd_get_error() ? nbd_get_error() : strerror(errno ? errno : EIO));
 }
@@ -293,9 +305,12 @@ static int slot_done(void *opaque, int *error)
   struct conn *k = ref->k;
   size_t i = ref->i;
 
-  if (*error)
+  if (*error) {
+    if (!k->err)
+      k->src_err = true;
     fail(k, *error, "reading the source at %llu: %s",
          (unsigned long long)k->slot_off[i], strerror(*error));
+  }
   else if (k->dst)
     write_nbd(k, i);
   else if (pwrite(k->c->fd, k->buf[i], k->slot_len[i], k->slot_off[i]) !=
@@ -344,6 +359,47 @@ static void writeback_start(struct conn *k)
   k->wb_len = 0;
 }
 
+/* A network source read directly keeps to the job's bandwidth limit
+ * (limits.bandwidth, which PATCH /v1/jobs/{id} changes by rewriting
+ * the rate file; supervise() reads it about once a second): its
+ * connections send their reads one after the other on a shared clock,
+ * each of n bytes n*8/limit seconds after the one before, as nbdkit's
+ * rate filter served them.  A clock left behind (the copy idle, a
+ * higher limit) starts again from now, so no burst is saved up.  The
+ * wait lets this connection's reads in flight complete meanwhile; a
+ * stop ends it (-1). */
+static int pace(struct conn *k, size_t n)
+{
+  struct copy_run *c = k->c;
+  uint64_t bits = __atomic_load_n(&c->rate_bits, __ATOMIC_RELAXED);
+  double now, at;
+
+  if (!c->direct || !bits)
+    return 0;
+  pthread_mutex_lock(&c->lock);
+  now = time_monotonic();
+  if (c->rate_next < now)
+    c->rate_next = now;
+  at = c->rate_next;
+  c->rate_next += (double)n * 8 / (double)bits;
+  pthread_mutex_unlock(&c->lock);
+  while ((now = time_monotonic()) < at) {
+    int ms = (int)((at - now) * 1000) + 1;
+    if (stopping(c))
+      return -1;
+    if (ms > 100)
+      ms = 100;
+    if (any_in_flight(k)) {
+      if (nbd_poll(k->nbd, ms) < 0) {
+        read_failed(k);
+        return -1;
+      }
+    } else
+      nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
+  }
+  return 0;
+}
+
 /* Reads [off, off+len) with up to SLOTS reads in flight, and waits for
  * all of them.  A stop (cancel, another thread's error) abandons the
  * chunk at once, reads in flight and all: on a slow link they would
@@ -367,6 +423,10 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
         continue;
       if (k->in_flight_bytes > 0 && k->in_flight_bytes + n > window)
         break;
+      if (pace(k, n) < 0) {
+        k->cut = true;
+        return -1;
+      }
       k->slot_off[i] = off;
       k->slot_len[i] = n;
       k->in_flight[i] = true;
@@ -390,6 +450,65 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
   return k->err ? -1 : 0;
 }
 
+/* A network source read directly survives short outages as nbdkit's
+ * reconnect filter (filters/reconnect.c) made it: after a failed read
+ * the connection waits SOURCE_RETRY_DELAY seconds (doubled at each
+ * retry), connects again and reads the chunk again from its start, up
+ * to SOURCE_RETRIES times a chunk; a connection that fails counts as a
+ * retry too.  Each connection recovers on its own (the others, on the
+ * same dead server, fail and wait alike).  The reads still in flight
+ * are dropped with the old handle.  0: connected again, k->err
+ * cleared; -1: k->err stays (with the retries said), or a stop. */
+struct attempt {
+  unsigned retry;
+  unsigned delay;
+};
+
+static int reconnect(struct conn *k, struct attempt *a)
+{
+  struct copy_run *c = k->c;
+  struct source_wait w = { .stall_s = stall_timeout_s() };
+  char why[256];
+
+  if (!c->direct || !k->src_err || stopping(c))
+    return -1;
+  if (a->retry == 0)
+    a->delay = SOURCE_RETRY_DELAY;
+  while (a->retry < SOURCE_RETRIES) {
+    a->retry++;
+    nbd_close(k->nbd);
+    k->nbd = NULL;
+    memset(k->in_flight, 0, sizeof k->in_flight);
+    k->in_flight_bytes = 0;
+    for (double until = time_monotonic() + a->delay;
+         time_monotonic() < until;)
+      if (stopping(c))
+        return -1;
+      else
+        nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+    a->delay *= 2;
+    __atomic_add_fetch(&c->reconnects, 1, __ATOMIC_RELAXED);
+    k->nbd = uch_nbd_connect(c->uri, NULL, &w, why, sizeof why);
+    if (!k->nbd)
+      continue;
+    if (nbd_get_size(k->nbd) != (int64_t)c->size) {
+      snprintf(k->why, sizeof k->why, "reading the source: its size "
+               "changed from %llu to %lld bytes when it served again",
+               (unsigned long long)c->size, (long long)nbd_get_size(k->nbd));
+      return -1;
+    }
+    k->err = 0;
+    k->src_err = false;
+    k->cut = false;
+    k->why[0] = '\0';
+    return 0;
+  }
+  size_t l = strlen(k->why);
+  snprintf(k->why + l, sizeof k->why - l, " (after %u reconnects)",
+           SOURCE_RETRIES);
+  return -1;
+}
+
 static void *conn_thread(void *opaque)
 {
   struct conn *k = opaque;
@@ -408,7 +527,12 @@ static void *conn_thread(void *opaque)
     c->busy[k->idx] = ch.off;
     pthread_mutex_unlock(&c->lock);
     if (ch.data) {
-      if (copy_data(k, ch.off, ch.len) == 0) {
+      struct attempt a = { 0 };
+      int rc;
+      while ((rc = copy_data(k, ch.off, ch.len)) < 0 &&
+             reconnect(k, &a) == 0)
+        ;                       /* the chunk again, on a new connection */
+      if (rc == 0) {
         k->wb_off = ch.off;
         k->wb_len = ch.len;
       }
@@ -510,7 +634,10 @@ struct disk_run {
 static void window_update(struct disk_run *d, struct copy_run *c)
 {
   size_t max = c->slots * c->slot_size;
-  size_t w = inflight_window(rate_file_bits(d->rate_file), d->conns, max);
+  uint64_t bits = rate_file_bits(d->rate_file);
+  size_t w = inflight_window(bits, d->conns, max);
+
+  __atomic_store_n(&c->rate_bits, bits, __ATOMIC_RELAXED);
 
   /* a quarter second at the limit may be less than the link needs:
    * each connection carries its share of twice its bandwidth-delay
@@ -783,6 +910,8 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   c.fd = fd;
   c.is_block = S_ISBLK(st.st_mode);
   c.is_zero = is_zero;
+  c.uri = uri;
+  c.direct = sz != NULL;
   pthread_mutex_init(&c.lock, NULL);
   for (size_t i = 0; i < CONNS_MAX; i++)
     c.busy[i] = e->size;
@@ -852,6 +981,10 @@ int resumable_copy(struct runner *r, size_t disk, const char *uri,
   if (started < conns)
     goto out;
   res->copied = c.copied;
+  if (c.reconnects)
+    runner_log(r, "disk %zu: the source failed and was connected to again "
+               "%u time%s", disk + 1, c.reconnects,
+               c.reconnects == 1 ? "" : "s");
   if (c.err || r->kids.cancelled) {
     /* docs/api.md: the side that failed is the code, and its path is
      * named (a lost source, an I/O error, a full destination) */

@@ -39,7 +39,11 @@ struct resumable_result {
  * (which takes QEMU_NBD_CLIENTS connections; `dst_path` names it in
  * errors); `is_zero`: the destination reads as zeroes already; `sz`:
  * connections and reads sized for a network link, NULL for the LAN's
- * 4 connections of 8 reads of 1 MiB.  `pre`: n_pre connections to
+ * 4 connections of 8 reads of 1 MiB; with `sz`, `uri` is the network
+ * source itself, read without an nbdkit in between: the copy keeps to
+ * the job's bandwidth limit (the rate file, re-read as it runs) and
+ * connects again after a failed read, as nbdkit's rate and our
+ * reconnect filter did (SOURCE_RETRIES, SOURCE_RETRY_DELAY).  `pre`: n_pre connections to
  * `uri` made already (NULL entries allowed; across a WAN the caller
  * connects them while it measures the source): the copy reads on those
  * it needs first, setting each it takes to NULL; the caller closes

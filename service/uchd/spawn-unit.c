@@ -163,7 +163,7 @@ static int on_gone(sd_event_source *s __attribute__((unused)), void *userdata)
 
 int worker_spawn_unit(struct uchd *d, struct job *j)
 {
-  _cleanup_argv_ struct argv args = { 0 };
+  _cleanup_argv_ struct argv args = { 0 }, env = { 0 };
   _cleanup_free_ char *log_path = job_file(d->cfg.state_dir, j->id, "job.log");
   struct unit_props props;
   struct worker_limits limits;
@@ -178,8 +178,9 @@ int worker_spawn_unit(struct uchd *d, struct job *j)
   /* the request as its worker will parse it; one that does not parse
    * gets no limits (its worker fails on it, naming the field) */
   worker_limits_from_request(job_request_of(j), &limits);
-  if (worker_unit_props(&props, j->id, &args, log_path, &limits,
-                        environ) < 0) {
+  if (worker_env(d, &env) < 0 ||
+      worker_unit_props(&props, j->id, &args, log_path, &limits,
+                        env.v) < 0) {
     worker_unit_props_free(&props);
     return -1;
   }

@@ -15,24 +15,29 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/spawn.h"
+#include "util/tls-priority.h"
 
 extern char **environ;
 
-/* The worker's environment: ours without what systemd gave uchd
- * alone (worker_env_keep). */
-static char **worker_env(void)
+/* The worker's environment (worker_env_build): ours without what
+ * systemd gave uchd alone, with our gnutls overrides in
+ * RUNTIME/gnutls.conf where the system has no gnutls configuration of
+ * its own (util/tls-priority.h). */
+int worker_env(struct uchd *d, struct argv *env)
 {
-  size_t n = 0, k = 0;
+  _cleanup_free_ char *conf = NULL;
 
-  while (environ[n])
-    n++;
-  char **env = calloc(n + 1, sizeof *env);
-  if (!env)
-    return NULL;
-  for (size_t i = 0; i < n; i++)
-    if (worker_env_keep(environ[i]))
-      env[k++] = environ[i];
-  return env;
+  if (!tls_priority_system(environ, tls_priority_system_paths)) {
+    if (asprintf(&conf, "%s/gnutls.conf", d->cfg.runtime_dir) < 0)
+      return -1;
+    if (tls_priority_write(conf) < 0) {
+      log_msg(LOG_WARNING, "%s: %s: workers' TLS keeps gnutls's default "
+              "ciphers", conf, strerror(errno));
+      free(conf);
+      conf = NULL;
+    }
+  }
+  return worker_env_build(env, environ, conf);
 }
 
 static int on_child(sd_event_source *s __attribute__((unused)), const siginfo_t *si, void *userdata)
@@ -73,12 +78,14 @@ int worker_spawn(struct uchd *d, struct job *j)
    * signal.  It starts with default signals and nothing blocked (we
    * block SIGCHLD, SIGTERM, SIGINT for sd-event), stdin /dev/null,
    * stdout and stderr appended to job.log, none of our fds. */
-  _cleanup_free_ char **env = worker_env();
+  _cleanup_argv_ struct argv env = { 0 };
+  if (worker_env(d, &env) < 0)
+    return -1;
   spawn_init(&s, &args);
   s.group = SPAWN_SESSION_NEW;
   s.deathsig = 0;
   s.close_others = true;
-  s.envp = env;
+  s.envp = env.v;
   _cleanup_close_ int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT |
                                     O_CLOEXEC, 0644);
   if (log_fd < 0) {

@@ -10,6 +10,7 @@
 #include "jobs/job-request.h"
 #include "uchd/worker-unit.h"
 #include "util/cleanup.h"
+#include "util/tls-priority.h"
 
 void worker_limits_from_request(const struct job_request *request,
                                 struct worker_limits *l)
@@ -139,6 +140,22 @@ bool worker_env_keep(const char *entry)
     if (strncmp(entry, drop[d], strlen(drop[d])) == 0)
       return false;
   return true;
+}
+
+int worker_env_build(struct argv *env, char *const *base,
+                     const char *tls_conf)
+{
+  _cleanup_argv_ struct argv kept = { 0 };
+
+  for (size_t i = 0; base && base[i]; i++)
+    if (worker_env_keep(base[i]) && argv_add(&kept, base[i]) < 0)
+      return -1;
+  if (tls_conf)
+    return tls_priority_env(env, kept.v, tls_conf);
+  for (size_t i = 0; i < kept.n; i++)
+    if (argv_add(env, kept.v[i]) < 0)
+      return -1;
+  return 0;
 }
 
 static int prop_env(struct unit_props *p, char *const *env)

@@ -51,6 +51,13 @@ void worker_limits_from_request(const struct job_request *request,
  * workers: all but what systemd gave uchd alone (its notify socket,
  * watchdog, listening sockets, invocation, journal stream, exec pid). */
 bool worker_env_keep(const char *entry);
+/* The worker's environment: `base` (uchd's) with what worker_env_keep()
+ * keeps, and, when `tls_conf` is not NULL, TLS_PRIORITY_ENV=tls_conf
+ * in place of any value of it (util/tls-priority.h: uch-job's libnbd
+ * reads an nbds:// source itself, and its gnutls reads the overrides
+ * only when it loads).  The strings are copies. */
+int worker_env_build(struct argv *env, char *const *base,
+                     const char *tls_conf);
 
 /* The capabilities a worker keeps, as uchd.service's
  * CapabilityBoundingSet= (appliance/uchd.service): the same set, so

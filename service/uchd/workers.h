@@ -6,10 +6,14 @@
 #define UCHD_WORKERS_H
 
 #include "uchd/uchd.h"
+#include "util/argv.h"
 
 /* posix_spawn, own session, stdin /dev/null, output appended to job.log;
  * watched with sd_event_add_child.  -1 (errno) when it could not start. */
 int worker_spawn(struct uchd *d, struct job *j);
+/* Its environment (worker_env_build), with our gnutls overrides in
+ * RUNTIME/gnutls.conf where the system has none of its own. */
+int worker_env(struct uchd *d, struct argv *env);
 /* Watches a worker started by an earlier uchd, through a pidfd. */
 int worker_watch_pid(struct uchd *d, struct job *j, pid_t pid);
 /* The worker of `j` is gone: `how` says how ("exited with status 1",

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# uch-test: timeout=180
+# uch-test: timeout=300
 # A source across a network that goes away mid-copy and comes back: the
-# copy reads nbd://127.0.0.1:PORT/ through UCH's reconnect filter
-# (filters/reconnect.c, which, unlike nbdkit's retry filter, lets each
-# connection carry many reads at once).  The server is killed (its
-# connections die with it, which a cut of the link does not do: TCP
-# outlives a short cut) while the job copies, and started again on the
-# same port: the filter reopens its connections, the failed reads are
-# sent again, and the copy succeeds, equal.  With the filter missing
-# beside uch-job, a network source fails naming it.
+# copy reads nbd://127.0.0.1:PORT/ with its own libnbd connections, no
+# nbdkit in between.  The server is killed (its connections die with
+# it, which a cut of the link does not do: TCP outlives a short cut)
+# while the job copies, and started again on the same port: each
+# connection connects again after 1 s (doubling, as UCH's reconnect
+# filter did), the chunk it was reading is read again, and the copy
+# succeeds, equal, its log saying it reconnected.  A server that stays
+# away fails the copy after the retries, naming the source as the
+# request gave it.  No nbdkit filter is needed: a uch-job without
+# UCH's filters beside it copies a network source.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require jq
@@ -56,21 +58,46 @@ serve
 st=$(job_wait cut 120)
 [ "$st" = succeeded ] || die "after the source came back the copy ended $st: $(job_field cut .error)"
 cmp "$T/disk.img" "$T/cut.img" || die "the copy after the reconnect differs"
-pass "source killed at $((done_at_kill / MIB)) MiB and served again: succeeded, equal"
+grep -q "the source failed and was connected to again" "$T/state/jobs/cut/job.log" ||
+  die "the job log does not say it reconnected: $(tail -5 "$T/state/jobs/cut/job.log")"
+! grep -q "nbdkit" "$T/state/jobs/cut/job.log" ||
+  die "the network source was read through nbdkit: $(grep nbdkit "$T/state/jobs/cut/job.log" | head -3)"
+pass "source killed at $((done_at_kill / MIB)) MiB and served again: succeeded, equal, reconnected, no nbdkit"
 # the job's own tools, not the test's server
 left() { worker_leftovers | grep -v -e "-P $T/src.pid " || true; }
 [ -z "$(left)" ] || die "left running: $(left)"
 pass "nothing left running"
 
-# the filter missing: a uch-job copied without it beside it
+# the filters missing: a uch-job copied without them beside it reads
+# a network source all the same
 mkdir -p "$T/bin"
 cp "$UCH_BUILD/uch-job" "$T/bin/uch-job"
 printf '{"type":"copy","id":"nofilter","disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
   "$port" "$T/nofilter.img" >"$T/nofilter.json"
-if "$T/bin/uch-job" run --state-dir "$T/state-nf" --runtime-dir "$T/run-nf" \
-     "$T/nofilter.json" >"$T/nofilter.out" 2>&1; then
-  die "a copy without the reconnect filter succeeded"
-fi
-grep -q "uch-reconnect-filter.so" "$T/nofilter.out" ||
-  die "the failure does not name the filter: $(cat "$T/nofilter.out")"
-pass "the reconnect filter missing: the copy fails naming it"
+"$T/bin/uch-job" run --state-dir "$T/state-nf" --runtime-dir "$T/run-nf" \
+  "$T/nofilter.json" >"$T/nofilter.out" 2>&1 ||
+  die "a copy without UCH's filters beside uch-job failed: $(tail -3 "$T/nofilter.out")"
+cmp "$T/disk.img" "$T/nofilter.img" || die "the copy without the filters differs"
+pass "no filter beside uch-job: a network source is copied all the same"
+
+# a server that stays away: the retries (1+2+4+8+16 s), then a failure
+# naming the request's source
+printf '{"type":"copy","id":"gone","limits":{"bandwidth":"32M"},"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
+  "$port" "$T/gone.img" >"$T/gone.json"
+api POST /v1/jobs "$T/gone.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit gone: $(status) $(cat "$T/body")"
+gone_under_way() {
+  api GET /v1/jobs/gone >/dev/null
+  [ "$(jq -r '.progress.bytes_done // 0' "$T/body")" -gt 0 ]
+}
+wait_for 60 gone_under_way || die "gone never got under way: $(job_field gone .error)"
+kill -KILL "$(cat "$T/src.pid")"
+wait "$src" 2>/dev/null || true
+st=$(job_wait gone 120)
+[ "$st" = failed ] || die "with the source gone for good the copy ended $st"
+err=$(job_field gone .error.message)
+case $err in
+  *"after 5 reconnects"*"nbd://127.0.0.1:$port/"*) ;;
+  *) die "the failure does not say the retries and the source: $err" ;;
+esac
+pass "a source gone for good: failed after the retries: $err"
