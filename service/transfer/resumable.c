@@ -239,7 +239,8 @@ struct copy_run {
   const char *uri;
   bool direct;
   uint64_t rate_bits;       /* bits/s, 0 none (atomic; from the rate file) */
-  double rate_next;         /* when the next read may be sent (under lock) */
+  double rate_tokens;       /* bytes that may be sent (under lock) */
+  double rate_last;         /* when they were counted, 0 never */
   unsigned reconnects;      /* made (atomic), for the log */
 };
 
@@ -361,34 +362,48 @@ static void writeback_start(struct conn *k)
 
 /* A network source read directly keeps to the job's bandwidth limit
  * (limits.bandwidth, which PATCH /v1/jobs/{id} changes by rewriting
- * the rate file; supervise() reads it about once a second): its
- * connections send their reads one after the other on a shared clock,
- * each of n bytes n*8/limit seconds after the one before, as nbdkit's
- * rate filter served them.  A clock left behind (the copy idle, a
- * higher limit) starts again from now, so no burst is saved up.  The
- * wait lets this connection's reads in flight complete meanwhile; a
- * stop ends it (-1). */
+ * the rate file; supervise() reads it about once a second): a bucket
+ * of bytes its connections share fills at the limit, up to a tenth of
+ * a second's worth, and a read of n bytes is sent once the bucket is
+ * not empty, taking n from it (the bucket may go below zero by a read
+ * or so a connection: reads larger than a tenth of a second).  A
+ * connection waiting asks again every 10 ms or sooner at the limit of
+ * the moment, so a new limit shows at once, not after the reads
+ * already queued at the old one (a schedule made ahead kept a PATCH
+ * from 16M to 200M waiting for seconds).  The wait lets this
+ * connection's reads in flight complete meanwhile; a stop ends it. */
+#define RATE_BURST_S 0.1
+
 static int pace(struct conn *k, size_t n)
 {
   struct copy_run *c = k->c;
-  uint64_t bits = __atomic_load_n(&c->rate_bits, __ATOMIC_RELAXED);
-  double now, at;
 
-  if (!c->direct || !bits)
+  if (!c->direct)
     return 0;
-  pthread_mutex_lock(&c->lock);
-  now = time_monotonic();
-  if (c->rate_next < now)
-    c->rate_next = now;
-  at = c->rate_next;
-  c->rate_next += (double)n * 8 / (double)bits;
-  pthread_mutex_unlock(&c->lock);
-  while ((now = time_monotonic()) < at) {
-    int ms = (int)((at - now) * 1000) + 1;
+  for (;;) {
+    uint64_t bits = __atomic_load_n(&c->rate_bits, __ATOMIC_RELAXED);
+    double rate = (double)bits / 8, now, wait;
+    if (!bits)
+      return 0;
+    pthread_mutex_lock(&c->lock);
+    now = time_monotonic();
+    if (c->rate_last > 0)
+      c->rate_tokens += (now - c->rate_last) * rate;
+    c->rate_last = now;
+    if (c->rate_tokens > rate * RATE_BURST_S)
+      c->rate_tokens = rate * RATE_BURST_S;
+    if (c->rate_tokens > 0) {
+      c->rate_tokens -= (double)n;
+      pthread_mutex_unlock(&c->lock);
+      return 0;
+    }
+    wait = -c->rate_tokens / rate;
+    pthread_mutex_unlock(&c->lock);
     if (stopping(c))
       return -1;
-    if (ms > 100)
-      ms = 100;
+    int ms = (int)(wait * 1000) + 1;
+    if (ms > 10)
+      ms = 10;
     if (any_in_flight(k)) {
       if (nbd_poll(k->nbd, ms) < 0) {
         read_failed(k);
@@ -397,7 +412,6 @@ static int pace(struct conn *k, size_t n)
     } else
       nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
   }
-  return 0;
 }
 
 /* Reads [off, off+len) with up to SLOTS reads in flight, and waits for

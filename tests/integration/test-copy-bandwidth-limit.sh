@@ -3,7 +3,9 @@
 # A copy's "limits": {"bandwidth"} holds it to that rate, and PATCH
 # /v1/jobs/{id} changes the rate while it runs: the measured rate follows
 # within seconds (nbdkit's rate filter re-reads its rate-file), onto a
-# raw destination (uch-job's libnbd copy) and a qcow2 one (nbdcopy).
+# raw destination (uch-job's libnbd copy) and a qcow2 one (nbdcopy);
+# and from a network source (nbd://), which uch-job reads without an
+# nbdkit in between, pacing its reads itself, onto raw and qcow2.
 # Bad PATCH bodies and a PATCH of an ended job are refused.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
@@ -22,14 +24,14 @@ patch() { # ID BODY
     "http://uch/v1/jobs/$1" >"$T/status"
 }
 
-# rate_follows ID DESTINATION-JSON FILE: at 16 Mbit/s (2 MiB/s) the copy
-# runs at about that, and within a few seconds of a PATCH to 200M at
-# many times that.
+# rate_follows ID DESTINATION-JSON FILE [SOURCE-JSON]: at 16 Mbit/s
+# (2 MiB/s) the copy runs at about that, and within a few seconds of a
+# PATCH to 200M at many times that.
 rate_follows() {
-  local id=$1 dst=$2 file=$3
+  local id=$1 dst=$2 file=$3 src=${4:-'{"path": "'"$T/src.img"'"}'}
   cat >"$T/$id.json" <<JSON
 {"type": "copy", "id": "$id", "limits": {"bandwidth": "16M"},
- "disks": [{"source": {"path": "$T/src.img"}, "destination": $dst}]}
+ "disks": [{"source": $src, "destination": $dst}]}
 JSON
   api POST /v1/jobs "$T/$id.json" >/dev/null
   [ "$(status)" = 201 ] || die "$id: submit: $(status) $(cat "$T/body")"
@@ -79,6 +81,23 @@ rate_follows bwq '{"path": "'"$T/dst.qcow2"'", "format": "qcow2"}' "$T/dst.qcow2
 qemu-img compare -f raw -F qcow2 "$T/src.img" "$T/dst.qcow2" ||
   die "the qcow2 copy differs"
 pass "the qcow2 copy is equal"
+
+# a network source: no nbdkit in between, uch-job paces its reads
+port=$(free_port)
+nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/net.pid" file "file=$T/src.img" \
+  >"$T/nbdkit-net.log" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+wait_for 10 test -s "$T/net.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-net.log")"
+net='{"nbd": "nbd://127.0.0.1:'"$port"'/"}'
+rate_follows bwn '{"path": "'"$T/dstn.img"'"}' "$T/dstn.img" "$net"
+cmp "$T/src.img" "$T/dstn.img" || die "the copy from the network differs"
+! grep -q "nbdkit" "$T/state/jobs/bwn/job.log" ||
+  die "bwn: read through nbdkit: $(grep nbdkit "$T/state/jobs/bwn/job.log" | head -3)"
+pass "from the network: equal, no nbdkit in between"
+rate_follows bwnq '{"path": "'"$T/dstn.qcow2"'", "format": "qcow2"}' "$T/dstn.qcow2" "$net"
+qemu-img compare -f raw -F qcow2 "$T/src.img" "$T/dstn.qcow2" ||
+  die "the qcow2 copy from the network differs"
+pass "from the network into qcow2: equal"
 
 patch bw '{"limits": {"bandwidth": "10M"}}'
 [ "$(status)" = 409 ] || die "PATCH of an ended job: $(status) $(cat "$T/body")"
