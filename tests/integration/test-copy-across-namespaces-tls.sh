@@ -8,9 +8,12 @@
 #   are within 10 % of the allocated bytes (holes do not cross);
 # - a wrong PSK is refused: the copy fails saying so, and the export's
 #   log shows the refused handshake;
-# - the link cut for 3 s mid-copy: the source is read through nbdkit's
-#   reconnect filter (TCP outlives a 3 s cut; a server that goes away
-#   is test-copy-source-reconnect's), and the copy still succeeds, equal.
+# - the link cut for 3 s mid-copy: the source is read by uch-job's own
+#   libnbd (TCP outlives a 3 s cut; a server that goes away is
+#   test-copy-source-reconnect's), and the copy still succeeds, equal;
+# - no nbdkit stands between the copy and the nbds:// source, and where
+#   the system has no gnutls configuration of its own, uchd started the
+#   worker with ours: its log says CHACHA20-POLY1305 is disabled.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
 require nbdcopy
@@ -72,6 +75,17 @@ cmp "$T/disk.img" "$T/tls.img" || die "the copy differs"
 [ "$crossed" -le $(( allocated * 110 / 100 )) ] && [ "$crossed" -ge $(( allocated * 90 / 100 )) ] ||
   die "$crossed bytes crossed the veth for $allocated allocated"
 pass "2 GiB disk copied equal over TLS; $crossed bytes crossed for $allocated allocated"
+log=$T/state/jobs/tls/job.log
+! grep -q nbdkit "$log" || die "the source was read through nbdkit: $(grep nbdkit "$log" | head -3)"
+if [ -e /etc/gnutls/config ] || [ -e /etc/crypto-policies/back-ends/gnutls.config ] ||
+   [ -n "${GNUTLS_SYSTEM_PRIORITY_FILE:-}" ]; then
+  grep -q "read over TLS by libnbd directly" "$log" || die "the log says nothing of TLS: $(cat "$log")"
+  pass "read by libnbd directly; the system's gnutls configuration chooses the cipher"
+else
+  grep -q "read over TLS by libnbd directly; CHACHA20-POLY1305 disabled.*GNUTLS_SYSTEM_PRIORITY_FILE=$T/run/gnutls.conf" "$log" ||
+    die "the worker's gnutls allows CHACHA20-POLY1305: $(grep -i tls "$log")"
+  pass "read by libnbd directly, CHACHA20-POLY1305 disabled (uchd's gnutls.conf)"
+fi
 
 # a wrong PSK
 ( umask 077; echo "uch:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/wrong.psk" )
@@ -80,6 +94,8 @@ st=$(job_wait wrong 120)
 [ "$st" = failed ] || die "wrong PSK: job ended $st"
 msg=$(job_field wrong .error.message)
 grep -qiE 'tls|handshake|psk|decrypt' <<<"$msg" || die "wrong PSK message: $msg"
+! grep -q "$(cut -d: -f2 "$T/wrong.psk")" <<<"$msg" || die "the message shows the key: $msg"
+case $msg in *"tls-psk-file=$T/wrong.psk"*) ;; *) die "the message does not name the request's source: $msg" ;; esac
 grep -qiE 'tls|psk|handshake' "$T/src-state/jobs/exp/job.log" ||
   die "the export's log says nothing of the refused client"
 [ "$(src_api GET /v1/jobs/exp | jq -r .phase)" = serving ] || die "export stopped"

@@ -2,17 +2,39 @@
 /* The environment of an nbdkit that speaks TLS: our gnutls overrides
  * (no CHACHA20-POLY1305) in GNUTLS_SYSTEM_PRIORITY_FILE, in place of any
  * earlier value, the rest of the environment as it was; and none where
- * the system has a gnutls configuration of its own. */
+ * the system has a gnutls configuration of its own.  gnutls reads the
+ * file when it loads: a process started with it (this test again, as
+ * uchd starts uch-job) does not allow CHACHA20-POLY1305 for libnbd's
+ * priority string, one without it does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "transfer/tls-priority.h"
 #include "util/argv.h"
 #include "tap.h"
 
-int main(void)
+/* What this test, started again with `env`, says of CHACHA20-POLY1305
+ * (its exit status: tls_priority_allows_chacha20() + 1), or -1. */
+static int chacha_in(char *const *env)
+{
+  char *const args[] = { "test", "--chacha", NULL };
+  int st;
+  pid_t pid = fork();
+
+  if (pid == 0) {
+    execve("/proc/self/exe", args, env);
+    _exit(99);
+  }
+  if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+      WEXITSTATUS(st) > 2)
+    return -1;
+  return WEXITSTATUS(st) - 1;
+}
+
+int main(int argc, char **argv)
 {
   char *base[] = { "PATH=/usr/bin", "GNUTLS_SYSTEM_PRIORITY_FILE=/old",
                    "GNUTLS_SYSTEM_PRIORITY_FILEX=kept", "HOME=/root", NULL };
@@ -26,6 +48,8 @@ int main(void)
   FILE *fp;
   size_t n;
 
+  if (argc > 1 && strcmp(argv[1], "--chacha") == 0)
+    return tls_priority_allows_chacha20() + 1;
   if (!mkdtemp(dir))
     abort();
   snprintf(conf, sizeof conf, "%s/gnutls.conf", dir);
@@ -59,6 +83,16 @@ int main(void)
   fclose(fp);
   is_str(buf, "[overrides]\ntls-disabled-cipher = CHACHA20-POLY1305\n",
          "gnutls's overrides: CHACHA20-POLY1305 disabled");
+  char envconf[96];
+  snprintf(envconf, sizeof envconf, "GNUTLS_SYSTEM_PRIORITY_FILE=%s", conf);
+  char *const with[] = { envconf, NULL };
+  is_int(chacha_in(with), 0, "started with our file: CHACHA20-POLY1305 "
+         "not allowed");
+  if (tls_priority_system(bare, tls_priority_system_paths))
+    ok(1, "# skip the system has a gnutls configuration of its own");
+  else
+    is_int(chacha_in(bare), 1, "without it (and none of the system's): "
+           "allowed");
   unlink(conf);
   unlink(there);
   rmdir(dir);

@@ -177,6 +177,21 @@ int main(void)
      !worker_env_keep("LISTEN_PID=1") && worker_env_keep("NOTIFY=x"),
      "worker_env_keep drops systemd's variables only");
 
+  /* the worker's own environment, with our gnutls overrides or without */
+  char *const uchd_env[] = { "PATH=/bin", "NOTIFY_SOCKET=/run/n",
+                             "GNUTLS_SYSTEM_PRIORITY_FILE=/old", "HOME=/",
+                             NULL };
+  _cleanup_argv_ struct argv we = { 0 }, plain = { 0 };
+  ok(worker_env_build(&we, uchd_env, "/run/uch/gnutls.conf") == 0 &&
+     we.n == 3 && strcmp(we.v[0], "PATH=/bin") == 0 &&
+     strcmp(we.v[1], "HOME=/") == 0 &&
+     strcmp(we.v[2], "GNUTLS_SYSTEM_PRIORITY_FILE=/run/uch/gnutls.conf") == 0
+     && we.v[3] == NULL,
+     "worker env: systemd's dropped, our gnutls file in place of the old");
+  ok(worker_env_build(&plain, uchd_env, NULL) == 0 && plain.n == 3 &&
+     strcmp(plain.v[1], "GNUTLS_SYSTEM_PRIORITY_FILE=/old") == 0,
+     "worker env without ours: as uchd has it, systemd's dropped");
+
   struct worker_limits l;
   _cleanup_free_ char *bad = props_for(
     "{\"type\": \"copy\", " DISKS ", \"limits\": {\"cpu\": \"9\"}}");
