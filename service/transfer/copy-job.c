@@ -300,6 +300,16 @@ static bool network_source(const struct rq_source *source)
 static int network_open(struct runner *r, size_t i, const char *uri,
                         struct endpoint *s, struct job_failure *f)
 {
+  struct nbd_network_source parts;
+
+  /* what docs/api.md allows after '?', no more (libnbd would take
+   * more; nothing is dropped silently either way) */
+  if (uch_nbd_network_source(uri, &parts) < 0) {
+    failure_set(f, "source", "%s: only tls-psk-file and tls-username may "
+                "follow '?'", uri);
+    return -1;
+  }
+  nbd_network_source_free(&parts);
   if (!(s->uri = strdup(uri))) {
     failure_set(f, "internal", "out of memory");
     return -1;

@@ -26,7 +26,8 @@ void endpoint_stop(struct runner *r, struct endpoint *s);
  * source nbdkit serves goes through the rate filter (BANDWIDTH_FILE), a
  * network one (nbd://, nbds://) through UCH's reconnect filter too
  * (filters/reconnect.c, which must be beside uch-job); an
- * nbd+unix:// source is read directly. */
+ * nbd+unix:// source is read directly.  A copy reads a network source
+ * with libnbd itself and does not call this for it (copy-job.c). */
 int source_open(struct runner *r, size_t disk, const struct rq_source *source,
                 struct endpoint *s, struct job_failure *f);
 /* The same for a source {"nbd": uri}. */

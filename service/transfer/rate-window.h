@@ -4,7 +4,8 @@
  * /v1/jobs/{id}) only to the reads that arrive after it: with the usual
  * 32 MiB in flight at 16 Mbit/s, a change took 16 s to show, and a
  * checkpoint or cancel waited as long.  So a limited copy keeps about a
- * quarter second's worth in flight. */
+ * quarter second's worth in flight.  (A network source, read without
+ * nbdkit, is paced by the copy itself: resumable.c.) */
 #ifndef UCH_RATE_WINDOW_H
 #define UCH_RATE_WINDOW_H
 
