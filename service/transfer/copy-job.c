@@ -45,6 +45,28 @@ static void server_cause(struct runner *r, struct endpoint *s, char *buf,
     child_describe_failure(s->ch, buf, len);
 }
 
+/* The first failed attempt on a source waited for (source_wait_s) is
+ * logged: what the server said (refused...), which nbdkit between us
+ * and a network source used to log. */
+struct wait_log {
+  struct runner *r;
+  size_t disk;
+  unsigned wait_s;
+  bool said;
+};
+
+static void wait_retrying(void *opaque, const char *why)
+{
+  struct wait_log *l = opaque;
+
+  if (l->said)
+    return;
+  l->said = true;
+  runner_log(l->r, "disk %zu: the source does not serve yet: %s; trying "
+             "again every 0.2 s for up to %u s (source_wait_s)",
+             l->disk + 1, why, l->wait_s);
+}
+
 /* `what`: the source as the request gives it (an NBD URI), or NULL for
  * the endpoint's URI.  `wait_s` (a copy's source_wait_s: its source's
  * export submitted in the same round, which may not listen yet): the
@@ -65,8 +87,10 @@ static int measure(struct runner *r, size_t i, struct endpoint *src,
                    struct uch_nbd_preconnect *more, struct job_failure *f)
 {
   char err[512], cause[512] = "";
+  struct wait_log wl = { r, i, wait_s, false };
   struct source_wait w = { .stall_s = stall_timeout_s(),
-                           .stop = runner_cancel_requested, .opaque = r };
+                           .stop = runner_cancel_requested, .opaque = r,
+                           .retrying = wait_retrying, .retry_opaque = &wl };
   struct link_probe probe;
   struct nbd_handle *nbd;
   double since = time_monotonic();

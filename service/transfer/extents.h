@@ -44,6 +44,10 @@ struct source_wait {
   bool (*stop)(void *opaque);
   void *opaque;
   bool stalled, stopped;     /* how the last wait ended */
+  /* a connection waited for (source_wait_s) failed and is to be tried
+   * again: told why (may be NULL) */
+  void (*retrying)(void *opaque, const char *why);
+  void *retry_opaque;
 };
 
 /* One block status request of `count` bytes at `off` (the callback as

@@ -100,6 +100,8 @@ static bool try_again(double since, unsigned wait_s, struct source_wait *w,
 {
   if (w->stopped)
     return false;
+  if (w->retrying && time_monotonic() - since < wait_s)
+    w->retrying(w->retry_opaque, errbuf);
   if (time_retry_pause(since, wait_s, SERVE_RETRY_MS, w->stop,
                        w->opaque) == 0)
     return true;

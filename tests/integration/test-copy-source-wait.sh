@@ -29,7 +29,7 @@ copy_json() { # ID WAIT_S
 copy_json late 60 >"$T/late.json"
 api POST /v1/jobs "$T/late.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
-# it tries: refusals in its log (its source's nbdkit says each)
+# it tries: the first refusal in its log
 tries_seen() { grep -q "Connection refused" "$T/state/jobs/late/job.log" 2>/dev/null; }
 wait_for 30 tries_seen || die "the copy never tried its source: $(job_field late .state) $(job_field late .error)"
 [ "$(job_field late .state)" = running ] || die "the copy ended before its source served: $(job_field late .error)"
