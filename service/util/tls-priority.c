@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <gnutls/gnutls.h>
 
+#include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/tls-priority.h"
 
@@ -23,11 +26,23 @@ static const char *env_value(char *const *base, const char *name)
   return NULL;
 }
 
+/* A file with our overrides (uchd's, given to the worker): not the
+ * system's */
+static bool is_ours(const char *path)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+
+  return read_file(path, &text, &len) == 0 &&
+         len == strlen(TLS_PRIORITY_CONFIG) &&
+         memcmp(text, TLS_PRIORITY_CONFIG, len) == 0;
+}
+
 const char *tls_priority_system(char *const *base, const char *const *paths)
 {
   const char *v = env_value(base, TLS_PRIORITY_ENV);
 
-  if (v && v[0])
+  if (v && v[0] && !is_ours(v))
     return v;
   for (size_t i = 0; paths && paths[i]; i++)
     if (access(paths[i], F_OK) == 0)

@@ -24,8 +24,9 @@
   "[overrides]\ntls-disabled-cipher = CHACHA20-POLY1305\n"
 
 /* The system's own gnutls configuration, when it has one: $TLS_PRIORITY_ENV
- * from `base` (the environment) if set, else the first of `paths`
- * (NULL-terminated) that exists; NULL when none. */
+ * from `base` (the environment) if set and not a file of ours (uchd's,
+ * given to the worker: it says TLS_PRIORITY_CONFIG), else the first of
+ * `paths` (NULL-terminated) that exists; NULL when none. */
 const char *tls_priority_system(char *const *base, const char *const *paths);
 /* The default paths: Debian's gnutls, and crypto-policies' back end. */
 extern const char *const tls_priority_system_paths[];

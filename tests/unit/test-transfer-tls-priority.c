@@ -83,6 +83,11 @@ int main(int argc, char **argv)
   fclose(fp);
   is_str(buf, "[overrides]\ntls-disabled-cipher = CHACHA20-POLY1305\n",
          "gnutls's overrides: CHACHA20-POLY1305 disabled");
+  char oursenv[96];
+  snprintf(oursenv, sizeof oursenv, "GNUTLS_SYSTEM_PRIORITY_FILE=%s", conf);
+  char *const uchds[] = { oursenv, NULL };
+  ok(tls_priority_system(uchds, none) == NULL,
+     "the variable naming a file of ours (uchd's) is not the system's");
   char envconf[96];
   snprintf(envconf, sizeof envconf, "GNUTLS_SYSTEM_PRIORITY_FILE=%s", conf);
   char *const with[] = { envconf, NULL };
