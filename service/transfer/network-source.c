@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A network NBD URI (nbd://, nbds://) as parameters of nbdkit's nbd
  * plugin, so the source can be read through UCH's reconnect filter and
- * nbdkit's rate filter.  libnbd inside nbdkit refuses a URI naming a
- * local file (tls-psk-file), so the URI is taken apart here instead. */
+ * nbdkit's rate filter (an inspect job's nbdkit; a copy reads it with
+ * libnbd itself, and checks here only that nothing follows '?' but
+ * what docs/api.md allows).  libnbd inside nbdkit refuses a URI naming
+ * a local file (tls-psk-file), so the URI is taken apart here instead. */
 #include <stdio.h>
 #include <string.h>
 
