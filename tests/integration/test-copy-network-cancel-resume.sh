@@ -12,7 +12,6 @@ require nbdkit
 require jq
 
 MIB=$((1024 * 1024))
-DATA=$((128 * MIB))
 make_sparse_image "$T/src.img" $((256 * MIB)) 128
 port=$(free_port)
 nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" file "file=$T/src.img" \
