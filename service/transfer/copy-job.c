@@ -126,11 +126,35 @@ static int measure(struct runner *r, size_t i, struct endpoint *src,
     return -1;
   }
   if (nbd) {
-    /* across a network, the round trip the copy is sized for */
-    bool probing = rtt_ms && link_rtt_probe_start(nbd, &probe) == 0;
-    ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
-    if (ret == 0 && rtt_ms)
-      *rtt_ms = probing ? link_rtt_probe_end(nbd, &probe) : -1;
+    struct uch_nbd_retry again = { 0 };
+    uint64_t size = nbd_get_size(nbd);
+    char why[200];
+
+    for (;;) {
+      /* across a network, the round trip the copy is sized for */
+      bool probing = rtt_ms && link_rtt_probe_start(nbd, &probe) == 0;
+      ret = extents_from_nbd(nbd, e, &w, err, sizeof err);
+      if (ret == 0 && rtt_ms)
+        *rtt_ms = probing ? link_rtt_probe_end(nbd, &probe) : -1;
+      /* a network source (rtt_ms), read without nbdkit's reconnect
+       * filter, is measured again on a new connection as the copy
+       * reads it (uch_nbd_reconnect) */
+      if (ret == 0 || w.stopped || w.stalled || !rtt_ms)
+        break;
+      runner_log(r, "disk %zu: block status failed: %s; connecting again",
+                 i + 1, err);
+      extents_free(e);
+      if (uch_nbd_reconnect(&nbd, src->uri, size, &again, &w, why,
+                            sizeof why) < 0) {
+        size_t l = strlen(err);
+        if (why[0])
+          snprintf(err, sizeof err, "%s", why);
+        else
+          snprintf(err + l, sizeof err - l, " (after %u reconnects)",
+                   SOURCE_RETRIES);
+        break;
+      }
+    }
     /* measured, nothing left in flight: kept for the copy or closed
      * politely; else nbd_close() alone, which drops a block status (or
      * a probe) still in flight */
@@ -264,6 +288,7 @@ static json_object *disk_result(const char *path, const char *format,
 struct disk_copy {
   struct endpoint src, dst, check;
   struct extents ext;
+  bool network;             /* src.uri is the network source itself */
   /* a copy across a network: the connections it reads on, all started
    * at once (pre[0] the first ready, the one measured on) */
   struct uch_nbd_preconnect more;
@@ -296,7 +321,8 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
       return -1;
     uri = d->check.uri;
   }
-  if (verify_disk(r, i, d->src.uri, uri, &d->ext, &equal, f) < 0)
+  if (verify_disk(r, i, d->src.uri, d->network, uri, &d->ext, &equal,
+                  f) < 0)
     return -1;
   json_object_object_add(out, "verified", json_object_new_boolean(equal));
   runner_log(r, "disk %zu: verify: %s", i + 1, equal ? "equal" : f->message);
@@ -402,6 +428,7 @@ int copy_disk_linked(struct runner *r, size_t i,
   double start;
   int ret = -1;
 
+  d.network = network;
   runner_set_phase(r, "preparing");
   if (source->kind == SOURCE_VOLUME) {
     if (volume_open(r, &source->volume, false, &src_dev, f) < 0) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "transfer/nbd-connect.h"
+#include "transfer/tool-argv.h"
 #include "util/timeutil.h"
 
 void uch_nbd_error(char *buf, size_t len)
@@ -136,6 +137,49 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
   if (polite)
     nbd_shutdown(nbd, 0);
   nbd_close(nbd);
+}
+
+int uch_nbd_reconnect(struct nbd_handle **nbd, const char *uri,
+                      uint64_t size, struct uch_nbd_retry *a,
+                      struct source_wait *w, char *errbuf, size_t len)
+{
+  char why[256];
+
+  errbuf[0] = '\0';
+  if (a->made == 0)
+    a->delay = SOURCE_RETRY_DELAY;
+  while (a->made < SOURCE_RETRIES) {
+    a->made++;
+    nbd_close(*nbd);
+    *nbd = NULL;
+    for (double until = time_monotonic() + a->delay;
+         time_monotonic() < until;) {
+      if (w->stop && w->stop(w->opaque)) {
+        w->stopped = true;
+        return -1;
+      }
+      nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+    }
+    a->delay *= 2;
+    if (!(*nbd = uch_nbd_connect(uri, NULL, w, why, sizeof why))) {
+      if (w->stopped)
+        return -1;
+      w->stalled = false;       /* a handshake that stalled: a retry */
+      continue;
+    }
+    if (nbd_get_size(*nbd) != (int64_t)size) {
+      snprintf(errbuf, len, "the source's size changed from %llu to %lld "
+               "bytes when it served again", (unsigned long long)size,
+               (long long)nbd_get_size(*nbd));
+      nbd_close(*nbd);
+      *nbd = NULL;
+      return -1;
+    }
+    return 0;
+  }
+  nbd_close(*nbd);
+  *nbd = NULL;
+  return -1;
 }
 
 static bool preconnect_stopped(void *opaque)

@@ -49,6 +49,27 @@ void uch_nbd_error(char *buf, size_t len);
  * take; nbd_close() drops them. */
 void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite);
 
+/* A network source read directly is read again after a failure as our
+ * reconnect filter (filters/reconnect.c) had nbdkit do: the first retry
+ * SOURCE_RETRY_DELAY seconds after the failure, each wait twice the one
+ * before, at most SOURCE_RETRIES retries (transfer/tool-argv.h); a
+ * connection that fails counts as one.  A zeroed struct: none made. */
+struct uch_nbd_retry {
+  unsigned made;
+  unsigned delay;
+};
+
+/* After a failed request on *nbd: closes it (the requests still in
+ * flight are dropped), waits for the next retry and connects to `uri`
+ * again.  0: the new connection in *nbd.  -1, *nbd NULL: the retries
+ * are spent (errbuf empty: the caller's own error stands, with
+ * SOURCE_RETRIES said), a stop during the wait (w->stop, asked every
+ * 100 ms; w->stopped), or the source's size is no longer `size` (errbuf
+ * says so).  w->stall_s bounds each connection's handshake. */
+int uch_nbd_reconnect(struct nbd_handle **nbd, const char *uri,
+                      uint64_t size, struct uch_nbd_retry *a,
+                      struct source_wait *w, char *errbuf, size_t len);
+
 /* Connections opened side by side, in the background: across a WAN
  * each handshake (TCP, TLS, NBD options) is several round trips, so a
  * copy connects all the connections it will read on at once, and

@@ -466,61 +466,45 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
 
 /* A network source read directly survives short outages as nbdkit's
  * reconnect filter (filters/reconnect.c) made it: after a failed read
- * the connection waits SOURCE_RETRY_DELAY seconds (doubled at each
- * retry), connects again and reads the chunk again from its start, up
- * to SOURCE_RETRIES times a chunk; a connection that fails counts as a
- * retry too.  Each connection recovers on its own (the others, on the
- * same dead server, fail and wait alike).  The reads still in flight
- * are dropped with the old handle.  0: connected again, k->err
+ * the connection connects again on uch_nbd_reconnect()'s schedule and
+ * reads the chunk again from its start, up to SOURCE_RETRIES times a
+ * chunk.  Each connection recovers on its own (the others, on the same
+ * dead server, fail and wait alike).  0: connected again, k->err
  * cleared; -1: k->err stays (with the retries said), or a stop. */
-struct attempt {
-  unsigned retry;
-  unsigned delay;
-};
+static bool run_stopping(void *opaque)
+{
+  return stopping(opaque);
+}
 
-static int reconnect(struct conn *k, struct attempt *a)
+static int reconnect(struct conn *k, struct uch_nbd_retry *a)
 {
   struct copy_run *c = k->c;
-  struct source_wait w = { .stall_s = stall_timeout_s() };
-  char why[256];
+  struct source_wait w = { .stall_s = stall_timeout_s(),
+                           .stop = run_stopping, .opaque = c };
+  unsigned made = a->made;
+  char why[200];
+  int rc;
 
   if (!c->direct || !k->src_err || stopping(c))
     return -1;
-  if (a->retry == 0)
-    a->delay = SOURCE_RETRY_DELAY;
-  while (a->retry < SOURCE_RETRIES) {
-    a->retry++;
-    nbd_close(k->nbd);
-    k->nbd = NULL;
-    memset(k->in_flight, 0, sizeof k->in_flight);
-    k->in_flight_bytes = 0;
-    for (double until = time_monotonic() + a->delay;
-         time_monotonic() < until;)
-      if (stopping(c))
-        return -1;
-      else
-        nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
-    a->delay *= 2;
-    __atomic_add_fetch(&c->reconnects, 1, __ATOMIC_RELAXED);
-    k->nbd = uch_nbd_connect(c->uri, NULL, &w, why, sizeof why);
-    if (!k->nbd)
-      continue;
-    if (nbd_get_size(k->nbd) != (int64_t)c->size) {
-      snprintf(k->why, sizeof k->why, "reading the source: its size "
-               "changed from %llu to %lld bytes when it served again",
-               (unsigned long long)c->size, (long long)nbd_get_size(k->nbd));
-      return -1;
-    }
-    k->err = 0;
-    k->src_err = false;
-    k->cut = false;
-    k->why[0] = '\0';
-    return 0;
+  memset(k->in_flight, 0, sizeof k->in_flight);
+  k->in_flight_bytes = 0;
+  rc = uch_nbd_reconnect(&k->nbd, c->uri, c->size, a, &w, why, sizeof why);
+  __atomic_add_fetch(&c->reconnects, a->made - made, __ATOMIC_RELAXED);
+  if (rc < 0) {
+    size_t l = strlen(k->why);
+    if (why[0])
+      snprintf(k->why, sizeof k->why, "reading the source: %s", why);
+    else if (!w.stopped)
+      snprintf(k->why + l, sizeof k->why - l, " (after %u reconnects)",
+               SOURCE_RETRIES);
+    return -1;
   }
-  size_t l = strlen(k->why);
-  snprintf(k->why + l, sizeof k->why - l, " (after %u reconnects)",
-           SOURCE_RETRIES);
-  return -1;
+  k->err = 0;
+  k->src_err = false;
+  k->cut = false;
+  k->why[0] = '\0';
+  return 0;
 }
 
 static void *conn_thread(void *opaque)
@@ -541,7 +525,7 @@ static void *conn_thread(void *opaque)
     c->busy[k->idx] = ch.off;
     pthread_mutex_unlock(&c->lock);
     if (ch.data) {
-      struct attempt a = { 0 };
+      struct uch_nbd_retry a = { 0 };
       int rc;
       while ((rc = copy_data(k, ch.off, ch.len)) < 0 &&
              reconnect(k, &a) == 0)

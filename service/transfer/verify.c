@@ -6,6 +6,7 @@
 #include <libnbd.h>
 
 #include "transfer/nbd-connect.h"
+#include "transfer/tool-argv.h"
 #include "runner/tools.h"
 #include "transfer/verify.h"
 
@@ -14,6 +15,9 @@
 struct compare {
   struct runner *r;
   struct nbd_handle *src, *dst;
+  const char *src_uri;
+  bool network;             /* src_uri connected to again after a failure */
+  uint64_t size;            /* the source's */
   char *a, *b;
   struct job_failure *f;
   bool equal;
@@ -40,14 +44,48 @@ static int read_error(struct compare *c, const char *side)
   return -1;
 }
 
+/* n bytes of the source at off into c->a; a network source's read
+ * that failed is made again on a new connection, on the copy's
+ * schedule. */
+static int source_read(struct compare *c, size_t n, uint64_t off)
+{
+  struct uch_nbd_retry again = { 0 };
+  struct source_wait w = { .stall_s = stall_timeout_s(),
+                           .stop = runner_cancel_requested, .opaque = c->r };
+  char err[256], why[200];
+
+  while (nbd_pread(c->src, c->a, n, off, 0) < 0) {
+    uch_nbd_error(err, sizeof err);
+    if (!c->network) {
+      failure_set(c->f, "verify_failed", "reading the source: %s", err);
+      return -1;
+    }
+    runner_log(c->r, "disk %zu: verify: reading the source at %llu: %s; "
+               "connecting again", c->disk + 1, (unsigned long long)off,
+               err);
+    if (uch_nbd_reconnect(&c->src, c->src_uri, c->size, &again, &w, why,
+                          sizeof why) < 0) {
+      if (w.stopped)
+        return -1;            /* the cancel is the job's end */
+      if (why[0])
+        failure_set(c->f, "verify_failed", "reading the source: %s", why);
+      else
+        failure_set(c->f, "verify_failed", "reading the source: %s (after "
+                    "%u reconnects)", err, SOURCE_RETRIES);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static int compare_data(struct compare *c, uint64_t off, uint64_t len)
 {
   while (len && c->equal) {
     size_t n = len < VERIFY_CHUNK ? len : VERIFY_CHUNK;
     if (cancelled(c) < 0)
       return -1;
-    if (nbd_pread(c->src, c->a, n, off, 0) < 0)
-      return read_error(c, "source");
+    if (source_read(c, n, off) < 0)
+      return -1;
     if (nbd_pread(c->dst, c->b, n, off, 0) < 0)
       return read_error(c, "copy");
     if (memcmp(c->a, c->b, n) != 0) {
@@ -114,11 +152,13 @@ static int check_hole(struct compare *c, const struct extents *dst,
 }
 
 int verify_disk(struct runner *r, size_t disk, const char *src_uri,
-                const char *dst_uri, const struct extents *src, bool *equal,
+                bool network, const char *dst_uri,
+                const struct extents *src, bool *equal,
                 struct job_failure *f)
 {
   struct compare c = { .r = r, .f = f, .equal = true, .disk = disk,
-                       .total = src->allocated };
+                       .src_uri = src_uri, .network = network,
+                       .size = src->size, .total = src->allocated };
   struct extents dst = { 0 };
   char err[512];
   int ret = -1;

@@ -12,9 +12,12 @@
 #include "transfer/extents.h"
 
 /* Returns 0 with *equal set (and the first difference in f->message when
- * not equal), or -1 on error or cancel. */
+ * not equal), or -1 on error or cancel.  `network`: src_uri is a network
+ * source read directly, whose failed reads are made again on a new
+ * connection (uch_nbd_reconnect), as the copy's were. */
 int verify_disk(struct runner *r, size_t disk, const char *src_uri,
-                const char *dst_uri, const struct extents *src, bool *equal,
+                bool network, const char *dst_uri,
+                const struct extents *src, bool *equal,
                 struct job_failure *f);
 
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# uch-test: timeout=300
+# uch-test: timeout=400
 # A source across a network that goes away mid-copy and comes back: the
 # copy reads nbd://127.0.0.1:PORT/ with its own libnbd connections, no
 # nbdkit in between.  The server is killed (its connections die with
@@ -20,11 +20,15 @@ MIB=$((1024 * 1024))
 make_sparse_image "$T/disk.img" $((64 * MIB)) 64     # all data
 port=$(free_port)
 
-# serve: nbdkit on 127.0.0.1:$port, its pid in $T/src.pid and $src
+# serve [DELAY...]: nbdkit on 127.0.0.1:$port, its pid in $T/src.pid
+# and $src; DELAY: the delay filter's parameters (delay-read=300ms),
+# which log each request first (-v)
 serve() {
+  local delay=()
+  [ $# = 0 ] || delay=(-v --filter=delay)
   rm -f "$T/src.pid"
-  nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" \
-    file "file=$T/disk.img" >>"$T/nbdkit-src.log" 2>&1 &
+  nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" "${delay[@]}" \
+    file "file=$T/disk.img" "$@" >>"$T/nbdkit-src.log" 2>&1 &
   src=$!
   cleanup_add "kill $src 2>/dev/null"
   wait_for 10 test -s "$T/src.pid" ||
@@ -67,6 +71,61 @@ pass "source killed at $((done_at_kill / MIB)) MiB and served again: succeeded, 
 left() { worker_leftovers | grep -v -e "-P $T/src.pid " || true; }
 [ -z "$(left)" ] || die "left running: $(left)"
 pass "nothing left running"
+
+# the server killed while the copy measures the source (its block
+# status held 2 s by the delay filter): measured again on a new
+# connection, then copied
+kill_server() {
+  kill -KILL "$(cat "$T/src.pid")"
+  wait "$src" 2>/dev/null || true
+}
+kill_server
+serve delay-extents=2
+extents_asked() { grep -q "delay: extents" "$T/nbdkit-src.log"; }
+printf '{"type":"copy","id":"measure","disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
+  "$port" "$T/measure.img" >"$T/measure.json"
+api POST /v1/jobs "$T/measure.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit measure: $(status) $(cat "$T/body")"
+wait_for 60 extents_asked || die "the copy never asked for block status: $(job_field measure .error)"
+kill_server
+: >"$T/nbdkit-src.log"
+serve delay-extents=2
+st=$(job_wait measure 120)
+[ "$st" = succeeded ] || die "a source killed during block status: the copy ended $st: $(job_field measure .error)"
+cmp "$T/disk.img" "$T/measure.img" || die "the copy measured again differs"
+grep -q "disk 1: block status failed: .*; connecting again" "$T/state/jobs/measure/job.log" ||
+  die "the job log does not say block status was asked again: $(tail -5 "$T/state/jobs/measure/job.log")"
+pass "a source killed during block status: measured again on a new connection, copied, equal"
+
+# the server killed while the copy is verified (each 4 MiB read held
+# 300 ms; the copy's many reads in flight wait together): the read is
+# made again on a new connection and the copy is verified equal
+kill_server
+serve delay-read=300ms
+printf '{"type":"copy","id":"verify","verify":true,"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
+  "$port" "$T/verify.img" >"$T/verify.json"
+api POST /v1/jobs "$T/verify.json" >/dev/null
+[ "$(status)" = 201 ] || die "submit verify: $(status) $(cat "$T/body")"
+verifying() {
+  api GET /v1/jobs/verify >/dev/null
+  case $(jq -r .phase "$T/body") in
+    verifying) return 0 ;;
+    succeeded|failed|cancelled) die "the copy ended $(jq -r .phase "$T/body") before the test cut its verify: $(jq -c .error "$T/body")" ;;
+  esac
+  return 1
+}
+wait_for 120 verifying || die "the copy never verified: $(job_field verify '{phase,error}')"
+kill_server
+serve delay-read=300ms
+st=$(job_wait verify 120)
+[ "$st" = succeeded ] || die "a source killed during verify: the copy ended $st: $(job_field verify .error)"
+[ "$(job_field verify '.result.disks[0].verified')" = true ] ||
+  die "not verified: $(job_field verify .result)"
+grep -q "disk 1: verify: reading the source at [0-9]*: .*; connecting again" "$T/state/jobs/verify/job.log" ||
+  die "the job log does not say verify read again: $(tail -5 "$T/state/jobs/verify/job.log")"
+pass "a source killed during verify: read again on a new connection, verified equal"
+kill_server
+serve
 
 # the filters missing: a uch-job copied without them beside it reads
 # a network source all the same
