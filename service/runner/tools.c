@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "jobs/worker.h"
 #include "runner/tools.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/timeutil.h"
 
 /* how long a server may take to write its pid file */
@@ -68,18 +68,11 @@ static int pidfile_watch(const char *pidfile)
 {
   _cleanup_free_ char *dir = strdup(pidfile);
   char *slash = dir ? strrchr(dir, '/') : NULL;
-  int fd;
 
   if (!slash)
     return -1;
   *slash = '\0';
-  if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
-    return -1;
-  if (inotify_add_watch(fd, *dir ? dir : "/", IN_CREATE | IN_MOVED_TO) < 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return fs_watch_new_files(*dir ? dir : "/");
 }
 
 /* The pid file is waited for by an event: looked for every 50 ms, a

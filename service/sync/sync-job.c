@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,8 +270,7 @@ static int watch_requests(struct sync_job *sj, struct job_failure *f)
   _cleanup_free_ char *dir = sync_request_dir(sj->r->rt_dir);
 
   if (!dir || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
-      (sj->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
-      inotify_add_watch(sj->ino_fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+      (sj->ino_fd = fs_watch_new_files(dir)) < 0) {
     failure_set(f, "internal", "%s: %s", dir ? dir : "requests",
                 strerror(errno));
     return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,4 +167,19 @@ const char *private_file_rule(int err)
   default:
     return NULL;
   }
+}
+
+int fs_watch_new_files(const char *dir)
+{
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+  if (fd < 0)
+    return -1;
+  if (inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) < 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
 }

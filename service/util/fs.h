@@ -17,6 +17,11 @@ int rm_rf(const char *path);
 /* A file that may hold a secret: regular, owned by us or root, not
  * readable by group or others. */
 int check_private_file(const char *path);
+/* An inotify descriptor (non-blocking, close-on-exec) readable once a
+ * file appears in DIR, created or moved in (a rename into place), or
+ * -1 with errno set.  Its events only wake the caller, who looks for
+ * what it waits for. */
+int fs_watch_new_files(const char *dir);
 /* What check_private_file()'s errno ERR says of the file (EPERM, EINVAL),
  * for a message "PATH RULE"; NULL for an error of the system (say %m). */
 const char *private_file_rule(int err);
