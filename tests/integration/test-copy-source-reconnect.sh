@@ -37,11 +37,21 @@ serve() {
 serve
 uchd_start
 
+# request ID [FIELDS]: $T/ID.json, a copy of the source into $T/ID.img
+# with the request's other FIELDS (',"verify":true'); submit ID
+# [FIELDS]: that request posted to uchd
+request() {
+  printf '{"type":"copy","id":"%s"%s,"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
+    "$1" "${2:-}" "$port" "$T/$1.img" >"$T/$1.json"
+}
+submit() {
+  request "$@"
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  [ "$(status)" = 201 ] || die "submit $1: $(status) $(cat "$T/body")"
+}
+
 # held to 32 Mbit/s: 64 MiB take about 17 s
-printf '{"type":"copy","id":"cut","limits":{"bandwidth":"32M"},"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
-  "$port" "$T/cut.img" >"$T/cut.json"
-api POST /v1/jobs "$T/cut.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit: $(status) $(cat "$T/body")"
+submit cut ',"limits":{"bandwidth":"32M"}'
 # under way (its first checkpoint), or ended (queued, just submitted, is
 # neither)
 under_way() {
@@ -82,10 +92,7 @@ kill_server() {
 kill_server
 serve delay-extents=2
 extents_asked() { grep -q "delay: extents" "$T/nbdkit-src.log"; }
-printf '{"type":"copy","id":"measure","disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
-  "$port" "$T/measure.img" >"$T/measure.json"
-api POST /v1/jobs "$T/measure.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit measure: $(status) $(cat "$T/body")"
+submit measure
 wait_for 60 extents_asked || die "the copy never asked for block status: $(job_field measure .error)"
 kill_server
 : >"$T/nbdkit-src.log"
@@ -102,10 +109,7 @@ pass "a source killed during block status: measured again on a new connection, c
 # made again on a new connection and the copy is verified equal
 kill_server
 serve delay-read=300ms
-printf '{"type":"copy","id":"verify","verify":true,"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
-  "$port" "$T/verify.img" >"$T/verify.json"
-api POST /v1/jobs "$T/verify.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit verify: $(status) $(cat "$T/body")"
+submit verify ',"verify":true'
 verifying() {
   api GET /v1/jobs/verify >/dev/null
   case $(jq -r .phase "$T/body") in
@@ -131,8 +135,7 @@ serve
 # a network source all the same
 mkdir -p "$T/bin"
 cp "$UCH_BUILD/uch-job" "$T/bin/uch-job"
-printf '{"type":"copy","id":"nofilter","disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
-  "$port" "$T/nofilter.img" >"$T/nofilter.json"
+request nofilter
 "$T/bin/uch-job" run --state-dir "$T/state-nf" --runtime-dir "$T/run-nf" \
   "$T/nofilter.json" >"$T/nofilter.out" 2>&1 ||
   die "a copy without UCH's filters beside uch-job failed: $(tail -3 "$T/nofilter.out")"
@@ -141,10 +144,7 @@ pass "no filter beside uch-job: a network source is copied all the same"
 
 # a server that stays away: the retries (1+2+4+8+16 s), then a failure
 # naming the request's source
-printf '{"type":"copy","id":"gone","limits":{"bandwidth":"32M"},"disks":[{"source":{"nbd":"nbd://127.0.0.1:%s/"},"destination":{"path":"%s"}}]}\n' \
-  "$port" "$T/gone.img" >"$T/gone.json"
-api POST /v1/jobs "$T/gone.json" >/dev/null
-[ "$(status)" = 201 ] || die "submit gone: $(status) $(cat "$T/body")"
+submit gone ',"limits":{"bandwidth":"32M"}'
 gone_under_way() {
   api GET /v1/jobs/gone >/dev/null
   [ "$(jq -r '.progress.bytes_done // 0' "$T/body")" -gt 0 ]
