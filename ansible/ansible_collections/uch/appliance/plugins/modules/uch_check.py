@@ -83,7 +83,7 @@ EXAMPLES = r'''
 - name: Fit for cloud-to-cloud copies?
   uch.appliance.uch_check:
     require_plugins: [file, nbd]
-    require_filters: [rate, retry]
+    require_filters: [rate]
 
 - name: Fit for VMware conversions through VDDK?
   uch.appliance.uch_check:

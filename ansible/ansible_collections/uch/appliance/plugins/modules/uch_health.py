@@ -69,7 +69,7 @@ EXAMPLES = r'''
     wait_timeout: 120
     require_tools: [nbdkit, nbdcopy, qemu-img]
     require_plugins: [file, nbd]
-    require_filters: [rate, retry]
+    require_filters: [rate]
 
 - debug:
     msg: "{{ inventory_hostname }} has {{ uch_health.slots.free }} free slots"
