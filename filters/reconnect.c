@@ -19,8 +19,10 @@
  *
  * Only reads, extents, cache and flush are retried: the source is
  * served read-only (nbdkit -r).  Build: the Makefile's
- * $(B)/uch-reconnect-filter.so; used by a copy's nbdkit reading a
- * network source (service/transfer/endpoint.c). */
+ * $(B)/uch-reconnect-filter.so; used by an inspect job's nbdkit
+ * reading a network source (service/transfer/endpoint.c).  A copy
+ * reads one with its own libnbd and connects again itself, on the same
+ * schedule (transfer/nbd-connect.c, uch_nbd_reconnect). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
