@@ -464,6 +464,12 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
   return k->err ? -1 : 0;
 }
 
+/* stopping() as a source_wait's stop */
+static bool run_stopping(void *opaque)
+{
+  return stopping(opaque);
+}
+
 /* A network source read directly survives short outages as nbdkit's
  * reconnect filter (filters/reconnect.c) made it: after a failed read
  * the connection connects again on uch_nbd_reconnect()'s schedule and
@@ -471,11 +477,6 @@ static int copy_data(struct conn *k, uint64_t off, uint64_t len)
  * chunk.  Each connection recovers on its own (the others, on the same
  * dead server, fail and wait alike).  0: connected again, k->err
  * cleared; -1: k->err stays (with the retries said), or a stop. */
-static bool run_stopping(void *opaque)
-{
-  return stopping(opaque);
-}
-
 static int reconnect(struct conn *k, struct uch_nbd_retry *a)
 {
   struct copy_run *c = k->c;
