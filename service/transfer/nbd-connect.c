@@ -149,16 +149,17 @@ int uch_nbd_reconnect(struct nbd_handle **nbd, const char *uri,
   if (a->made == 0)
     a->delay = SOURCE_RETRY_DELAY;
   while (a->made < SOURCE_RETRIES) {
+    double since = time_monotonic();
+
     a->made++;
     nbd_close(*nbd);
     *nbd = NULL;
-    for (double until = time_monotonic() + a->delay;
-         time_monotonic() < until;) {
-      if (w->stop && w->stop(w->opaque)) {
-        w->stopped = true;
-        return -1;
-      }
-      nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+    /* the delay, the stop asked every 100 ms */
+    while (time_retry_pause(since, a->delay, 100, w->stop, w->opaque) == 0)
+      ;
+    if (errno == ECANCELED) {
+      w->stopped = true;
+      return -1;
     }
     a->delay *= 2;
     if (!(*nbd = uch_nbd_connect(uri, NULL, w, why, sizeof why))) {
