@@ -9,6 +9,7 @@
 
 #define WINDOW_MS 250
 #define WINDOW_MIN (64u << 10)
+#define RATE_BURST_S 0.1
 
 uint64_t rate_file_bits(const char *path)
 {
@@ -31,4 +32,24 @@ size_t inflight_window(uint64_t bits_per_s, size_t conns, size_t max)
   if (w < WINDOW_MIN)
     w = WINDOW_MIN;
   return w < max ? (size_t)w : max;
+}
+
+double rate_bucket_take(struct rate_bucket *b, uint64_t bits_per_s,
+                        size_t n, double now)
+{
+  double rate = (double)bits_per_s / 8;
+
+  if (!bits_per_s)
+    return 0;
+  if (b->last > 0)
+    b->tokens += (now - b->last) * rate;
+  b->last = now;
+  if (b->tokens > rate * RATE_BURST_S)
+    b->tokens = rate * RATE_BURST_S;
+  if (b->tokens > 0) {
+    b->tokens -= (double)n;
+    return 0;
+  }
+  /* empty: until it holds a byte (a millisecond on a first take) */
+  return b->tokens < 0 ? -b->tokens / rate : 0.001;
 }

@@ -5,7 +5,7 @@
  * 32 MiB in flight at 16 Mbit/s, a change took 16 s to show, and a
  * checkpoint or cancel waited as long.  So a limited copy keeps about a
  * quarter second's worth in flight.  (A network source, read without
- * nbdkit, is paced by the copy itself: resumable.c.) */
+ * nbdkit, is paced by the worker itself: struct rate_bucket.) */
 #ifndef UCH_RATE_WINDOW_H
 #define UCH_RATE_WINDOW_H
 
@@ -19,5 +19,23 @@ uint64_t rate_file_bits(const char *path);
 /* Bytes one of `conns` connections may have in flight at that limit, at
  * most `max` (the whole when there is no limit). */
 size_t inflight_window(uint64_t bits_per_s, size_t conns, size_t max);
+
+/* The pace of reads that no nbdkit rate filter paces (a network source
+ * read by the worker itself: a copy's connections, a warm pass): a
+ * bucket of bytes that fills at the limit, up to a tenth of a second's
+ * worth.  A read of n bytes goes once the bucket is not empty, taking n
+ * from it (so it may go below zero by a read: reads larger than a tenth
+ * of a second).  Zeroed, a bucket is empty and counts from its first
+ * take. */
+struct rate_bucket {
+  double tokens;            /* bytes that may be sent */
+  double last;              /* when they were counted, 0 never */
+};
+
+/* n bytes at the limit of the moment (0: none) at time `now`: 0 when
+ * they may go now (taken from the bucket), else the seconds until they
+ * may (nothing taken: ask again then, at the limit of that moment). */
+double rate_bucket_take(struct rate_bucket *b, uint64_t bits_per_s,
+                        size_t n, double now);
 
 #endif

@@ -239,8 +239,7 @@ struct copy_run {
   const char *uri;
   bool direct;
   uint64_t rate_bits;       /* bits/s, 0 none (atomic; from the rate file) */
-  double rate_tokens;       /* bytes that may be sent (under lock) */
-  double rate_last;         /* when they were counted, 0 never */
+  struct rate_bucket rate;  /* the pace (under lock) */
   unsigned reconnects;      /* made (atomic), for the log */
 };
 
@@ -362,18 +361,13 @@ static void writeback_start(struct conn *k)
 
 /* A network source read directly keeps to the job's bandwidth limit
  * (limits.bandwidth, which PATCH /v1/jobs/{id} changes by rewriting
- * the rate file; supervise() reads it about once a second): a bucket
- * of bytes its connections share fills at the limit, up to a tenth of
- * a second's worth, and a read of n bytes is sent once the bucket is
- * not empty, taking n from it (the bucket may go below zero by a read
- * or so a connection: reads larger than a tenth of a second).  A
- * connection waiting asks again every 10 ms or sooner at the limit of
- * the moment, so a new limit shows at once, not after the reads
- * already queued at the old one (a schedule made ahead kept a PATCH
- * from 16M to 200M waiting for seconds).  The wait lets this
- * connection's reads in flight complete meanwhile; a stop ends it. */
-#define RATE_BURST_S 0.1
-
+ * the rate file; supervise() reads it about once a second): its
+ * connections share one rate_bucket.  A connection waiting asks again
+ * every 10 ms or sooner at the limit of the moment, so a new limit
+ * shows at once, not after the reads already queued at the old one (a
+ * schedule made ahead kept a PATCH from 16M to 200M waiting for
+ * seconds).  The wait lets this connection's reads in flight complete
+ * meanwhile; a stop ends it. */
 static int pace(struct conn *k, size_t n)
 {
   struct copy_run *c = k->c;
@@ -382,23 +376,13 @@ static int pace(struct conn *k, size_t n)
     return 0;
   for (;;) {
     uint64_t bits = __atomic_load_n(&c->rate_bits, __ATOMIC_RELAXED);
-    double rate = (double)bits / 8, now, wait;
-    if (!bits)
-      return 0;
+    double wait;
+
     pthread_mutex_lock(&c->lock);
-    now = time_monotonic();
-    if (c->rate_last > 0)
-      c->rate_tokens += (now - c->rate_last) * rate;
-    c->rate_last = now;
-    if (c->rate_tokens > rate * RATE_BURST_S)
-      c->rate_tokens = rate * RATE_BURST_S;
-    if (c->rate_tokens > 0) {
-      c->rate_tokens -= (double)n;
-      pthread_mutex_unlock(&c->lock);
-      return 0;
-    }
-    wait = -c->rate_tokens / rate;
+    wait = rate_bucket_take(&c->rate, bits, n, time_monotonic());
     pthread_mutex_unlock(&c->lock);
+    if (wait == 0)
+      return 0;
     if (stopping(c))
       return -1;
     int ms = (int)(wait * 1000) + 1;

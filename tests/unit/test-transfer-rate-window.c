@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A limited copy keeps a quarter second's worth in flight, so that a
  * new limit (and a cancel) takes effect at once; an unlimited one keeps
- * its whole window.  The rate file is read as nbdkit reads it. */
+ * its whole window.  The rate file is read as nbdkit reads it.  Reads
+ * no rate filter paces keep to the limit through a rate_bucket. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -34,6 +35,24 @@ int main(void)
          "a tiny limit still reads 64 KiB at a time");
   is_int(inflight_window(10 * 1024 * MiB, 4, 8 * MiB), 8 * MiB,
          "a high limit: no more than the whole");
+
+  /* the pace of reads no rate filter paces: 8 Mbit/s is 10^6 bytes/s */
+  struct rate_bucket b = { 0 };
+  ok(rate_bucket_take(&b, 0, MiB, 5.0) == 0, "no limit: at once");
+  ok(rate_bucket_take(&b, 8000000, MiB, 10.0) > 0, "empty at first: a wait");
+  ok(rate_bucket_take(&b, 8000000, MiB, 10.05) == 0,
+     "not empty (50 ms filled it): the read goes");
+  double w = rate_bucket_take(&b, 8000000, MiB, 10.06);
+  ok(w > 0.98 && w < 0.99, "below zero by the read: the time it takes to "
+     "fill, %.3f s", w);
+  ok(rate_bucket_take(&b, 8000000, MiB, 10.06 + w + 0.001) == 0,
+     "then it goes");
+  rate_bucket_take(&b, 8000000, 1, 100.0);
+  ok(b.tokens < 100000, "idle a long time: a tenth of a second's worth "
+     "at most (%.0f bytes)", b.tokens);
+  b = (struct rate_bucket){ .tokens = -1000000, .last = 200.0 };
+  w = rate_bucket_take(&b, 80000000, MiB, 200.0);
+  ok(w > 0.099 && w < 0.101, "a new limit: the wait at it (%.3f s)", w);
 
   is_int(rate_file_bits("/nonexistent/rate"), 0, "no file: no limit");
   if (fd < 0 || !(fp = fdopen(fd, "w")))
