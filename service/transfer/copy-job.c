@@ -466,13 +466,19 @@ int copy_disk_linked(struct runner *r, size_t i,
   runner_disk_progress(r, i, 0, 0, d.ext.allocated);
   if (disk->changes.kind != CHANGES_NONE) {
     /* a warm pass: bitmaps are read from the server that has them, not
-     * through nbdkit (which passes on base:allocation only) */
+     * through nbdkit (which passes on base:allocation only); a network
+     * one at the job's bandwidth limit, as the copy reads it */
     const char *uri = source->kind == SOURCE_NBD ? source->nbd : NULL;
+    _cleanup_free_ char *rate_file = NULL;
     struct pass_result pass;
+    if (network && !(rate_file = runtime_path(r, BANDWIDTH_FILE))) {
+      failure_set(f, "internal", "out of memory");
+      goto out;
+    }
     runner_set_phase(r, "copying");
     start = time_monotonic();
     if (incremental_pass(r, i, uri ? uri : d.src.uri, &disk->changes, path,
-                         disk->through, &pass, f) < 0) {
+                         disk->through, rate_file, &pass, f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }

@@ -15,6 +15,7 @@
 #include "transfer/dest-generation.h"
 #include "transfer/incremental.h"
 #include "transfer/nbd-connect.h"
+#include "transfer/rate-window.h"
 #include "util/cleanup.h"
 #include "util/timeutil.h"
 
@@ -141,6 +142,10 @@ struct pass_io {
   double since;
   unsigned stall_s;
   bool stalled;
+  const char *rate_file;    /* the job's bandwidth limit, or NULL */
+  uint64_t rate_bits;       /* the limit read from it at rate_read */
+  double rate_read;
+  struct rate_bucket rate;
 };
 
 struct pending {
@@ -230,6 +235,36 @@ static int pass_wait(struct pass_io *io, int limit)
   return 0;
 }
 
+/* A network source keeps to the job's bandwidth limit, as the copy
+ * does (resumable.c's pace()): the rate file read about once a second
+ * (PATCH /v1/jobs/{id} rewrites it), a read of n bytes sent when the
+ * bucket lets it, the reads in flight completing meanwhile.  -1 on a
+ * cancel or an error, as pass_wait(). */
+static int pass_pace(struct pass_io *io, size_t n)
+{
+  if (!io->rate_file)
+    return 0;
+  for (;;) {
+    double now = time_monotonic(), wait;
+
+    if (now - io->rate_read >= 1) {
+      io->rate_bits = rate_file_bits(io->rate_file);
+      io->rate_read = now;
+    }
+    if ((wait = rate_bucket_take(&io->rate, io->rate_bits, n, now)) == 0)
+      return 0;
+    int ms = wait < 0.01 ? (int)(wait * 1000) + 1 : 10;
+    if (nbd_aio_in_flight(io->nbd) > 0) {
+      if (nbd_poll(io->nbd, ms) < 0)
+        return -1;
+    } else
+      nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
+    children_poll(&io->r->kids, -1, 0);
+    if (io->r->kids.cancelled || *io->err)
+      return -1;
+  }
+}
+
 /* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
 static int copy_range(struct pass_io *io, uint64_t off, uint64_t len)
 {
@@ -237,9 +272,9 @@ static int copy_range(struct pass_io *io, uint64_t off, uint64_t len)
   uint64_t end = off + len;
 
   while (off < end && !*io->err) {
-    if (pass_wait(io, IN_FLIGHT) < 0)
-      return *io->err || io->r->kids.cancelled ? 0 : -1;
     size_t n = end - off < REQUEST_MAX ? end - off : REQUEST_MAX;
+    if (pass_wait(io, IN_FLIGHT) < 0 || pass_pace(io, n) < 0)
+      return *io->err || io->r->kids.cancelled ? 0 : -1;
     struct pending *p = malloc(sizeof *p);
     if (!p || !(p->buf = malloc(n))) {
       free(p);
@@ -350,8 +385,8 @@ out:
 
 int incremental_pass(struct runner *r, size_t disk, const char *uri,
                      const struct rq_changes *changes, const char *dst_path,
-                     const char *dst_uri, struct pass_result *res,
-                     struct job_failure *f)
+                     const char *dst_uri, const char *rate_file,
+                     struct pass_result *res, struct job_failure *f)
 {
   const char *bitmap = changes->kind == CHANGES_BITMAP ? changes->bitmap
                                                        : NULL;
@@ -407,7 +442,8 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
   io = (struct pass_io){ .nbd = nbd, .dst = dst, .r = r, .fd = fd,
                          .err = &err,
                          .dst_err = &dst_err, .since = time_monotonic(),
-                         .stall_s = stall_timeout_s() };
+                         .stall_s = stall_timeout_s(),
+                         .rate_file = rate_file };
   {
     struct source_wait w = { .stall_s = io.stall_s, .stop = stop_pass,
                              .opaque = &io };

@@ -25,11 +25,13 @@ struct pass_result {
 /* `changes` is what changed: a bitmap's name or a list of extents
  * (CHANGES_BITMAP or CHANGES_EXTENTS).  `uri` is the source.  With
  * `dst_uri` (else NULL) the pass writes dst_path through that NBD
- * export (a sync job's rehearsal snapshot, sync/snapshot.h). */
+ * export (a sync job's rehearsal snapshot, sync/snapshot.h).  With
+ * `rate_file` (else NULL: a source our nbdkit's rate filter paces, or
+ * one not limited) the reads keep to the limit it holds. */
 int incremental_pass(struct runner *r, size_t disk, const char *uri,
                      const struct rq_changes *changes, const char *dst_path,
-                     const char *dst_uri, struct pass_result *res,
-                     struct job_failure *f);
+                     const char *dst_uri, const char *rate_file,
+                     struct pass_result *res, struct job_failure *f);
 
 /* {"changed_bytes", "bytes_read", "bytes_zeroed"} */
 json_object *pass_result_json(const struct pass_result *p);

@@ -5,7 +5,8 @@
 # within seconds (nbdkit's rate filter re-reads its rate-file), onto a
 # raw destination (uch-job's libnbd copy) and a qcow2 one (nbdcopy);
 # and from a network source (nbd://), which uch-job reads without an
-# nbdkit in between, pacing its reads itself, onto raw and qcow2.
+# nbdkit in between, pacing its reads itself, onto raw and qcow2, and in
+# a warm pass (changes), which a PATCH speeds up as well.
 # Bad PATCH bodies and a PATCH of an ended job are refused.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
@@ -98,6 +99,37 @@ rate_follows bwnq '{"path": "'"$T/dstn.qcow2"'", "format": "qcow2"}' "$T/dstn.qc
 qemu-img compare -f raw -F qcow2 "$T/src.img" "$T/dstn.qcow2" ||
   die "the qcow2 copy from the network differs"
 pass "from the network into qcow2: equal"
+
+# a warm pass from the network: 8 MiB changed at 16 Mbit/s (2 MiB/s),
+# read 1 MiB at a time, the first at once and each next one when the
+# last one's time is up: 3.5 s at least (unpaced, a tenth of that); then
+# 24 MiB at 1M would take 192 s, and a PATCH to 200M ends it in seconds
+dd if=/dev/zero of="$T/dstn.img" bs=1M count=24 conv=notrunc status=none
+warm_pass() { # ID BW LENGTH
+  cat >"$T/$1.json" <<JSON
+{"type": "copy", "id": "$1", "limits": {"bandwidth": "$2"},
+ "disks": [{"source": $net, "destination": {"path": "$T/dstn.img"},
+            "changes": {"extents": [[0, $3]]}}]}
+JSON
+  api POST /v1/jobs "$T/$1.json" >/dev/null
+  [ "$(status)" = 201 ] || die "$1: submit: $(status) $(cat "$T/body")"
+}
+warm_pass wp1 16M $((8 * MIB))
+[ "$(job_wait wp1 60)" = succeeded ] || die "wp1: $(job_field wp1 .error)"
+api GET /v1/jobs/wp1 >"$T/wp1.out"
+jq -e --argjson n $((8 * MIB)) '.result.disks[0] |
+       .bytes_copied == $n and .seconds >= 3.4' "$T/wp1.out" >/dev/null ||
+  die "wp1: not held to 2 MiB/s: $(jq -c .result.disks[0] "$T/wp1.out")"
+pass "a warm pass at 16M: 8 MiB in $(jq .result.disks[0].seconds "$T/wp1.out") s"
+warm_pass wp2 1M $((24 * MIB))
+copying() { [ "$(job_field wp2 .phase)" = copying ]; }
+wait_for 30 copying || die "wp2: never copying: $(job_field wp2 .error)"
+patch wp2 '{"limits": {"bandwidth": "200M"}}'
+[ "$(status)" = 200 ] || die "wp2: PATCH: $(status) $(cat "$T/body")"
+[ "$(job_wait wp2 60)" = succeeded ] ||
+  die "wp2: not sped up by the PATCH: $(job_field wp2 '{state,error}')"
+cmp "$T/src.img" "$T/dstn.img" || die "the warm passes left the copy unequal"
+pass "a warm pass at 1M PATCHed to 200M: done in $(job_field wp2 .result.disks[0].seconds) s, equal"
 
 patch bw '{"limits": {"bandwidth": "10M"}}'
 [ "$(status)" = 409 ] || die "PATCH of an ended job: $(status) $(cat "$T/body")"
