@@ -311,9 +311,16 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
                        struct job_failure *f)
 {
   const char *uri = d->dst.uri;
+  _cleanup_free_ char *rate_file = NULL;
   char tag[32];
   bool equal = false;
 
+  /* a network source at the job's bandwidth limit, as the copy read it
+   * (our nbdkit's rate filter paces the others) */
+  if (d->network && !(rate_file = runtime_path(r, BANDWIDTH_FILE))) {
+    failure_set(f, "internal", "out of memory");
+    return -1;
+  }
   runner_set_phase(r, "verifying");
   if (!uri) {
     snprintf(tag, sizeof tag, "chk%zu", i);
@@ -321,8 +328,8 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
       return -1;
     uri = d->check.uri;
   }
-  if (verify_disk(r, i, d->src.uri, d->network, uri, &d->ext, &equal,
-                  f) < 0)
+  if (verify_disk(r, i, d->src.uri, d->network, rate_file, uri, &d->ext,
+                  &equal, f) < 0)
     return -1;
   json_object_object_add(out, "verified", json_object_new_boolean(equal));
   runner_log(r, "disk %zu: verify: %s", i + 1, equal ? "equal" : f->message);

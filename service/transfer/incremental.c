@@ -142,10 +142,7 @@ struct pass_io {
   double since;
   unsigned stall_s;
   bool stalled;
-  const char *rate_file;    /* the job's bandwidth limit, or NULL */
-  uint64_t rate_bits;       /* the limit read from it at rate_read */
-  double rate_read;
-  struct rate_bucket rate;
+  struct rate_pacer pace;   /* a network source's, else no file */
 };
 
 struct pending {
@@ -236,23 +233,14 @@ static int pass_wait(struct pass_io *io, int limit)
 }
 
 /* A network source keeps to the job's bandwidth limit, as the copy
- * does (resumable.c's pace()): the rate file read about once a second
- * (PATCH /v1/jobs/{id} rewrites it), a read of n bytes sent when the
- * bucket lets it, the reads in flight completing meanwhile.  -1 on a
+ * does (resumable.c's pace()): a read of n bytes is sent when the
+ * pacer lets it, the reads in flight completing meanwhile.  -1 on a
  * cancel or an error, as pass_wait(). */
 static int pass_pace(struct pass_io *io, size_t n)
 {
-  if (!io->rate_file)
-    return 0;
-  for (;;) {
-    double now = time_monotonic(), wait;
+  double wait;
 
-    if (now - io->rate_read >= 1) {
-      io->rate_bits = rate_file_bits(io->rate_file);
-      io->rate_read = now;
-    }
-    if ((wait = rate_bucket_take(&io->rate, io->rate_bits, n, now)) == 0)
-      return 0;
+  while ((wait = rate_pacer_take(&io->pace, n, time_monotonic())) > 0) {
     int ms = wait < 0.01 ? (int)(wait * 1000) + 1 : 10;
     if (nbd_aio_in_flight(io->nbd) > 0) {
       if (nbd_poll(io->nbd, ms) < 0)
@@ -263,6 +251,7 @@ static int pass_pace(struct pass_io *io, size_t n)
     if (io->r->kids.cancelled || *io->err)
       return -1;
   }
+  return 0;
 }
 
 /* Reads [off, off+len) with up to IN_FLIGHT requests and writes it. */
@@ -443,7 +432,7 @@ int incremental_pass(struct runner *r, size_t disk, const char *uri,
                          .err = &err,
                          .dst_err = &dst_err, .since = time_monotonic(),
                          .stall_s = stall_timeout_s(),
-                         .rate_file = rate_file };
+                         .pace = { .file = rate_file } };
   {
     struct source_wait w = { .stall_s = io.stall_s, .stop = stop_pass,
                              .opaque = &io };

@@ -53,3 +53,14 @@ double rate_bucket_take(struct rate_bucket *b, uint64_t bits_per_s,
   /* empty: until it holds a byte (a millisecond on a first take) */
   return b->tokens < 0 ? -b->tokens / rate : 0.001;
 }
+
+double rate_pacer_take(struct rate_pacer *p, size_t n, double now)
+{
+  if (!p->file)
+    return 0;
+  if (p->read_at == 0 || now - p->read_at >= 1) {
+    p->bits = rate_file_bits(p->file);
+    p->read_at = now;
+  }
+  return rate_bucket_take(&p->bucket, p->bits, n, now);
+}

@@ -38,4 +38,17 @@ struct rate_bucket {
 double rate_bucket_take(struct rate_bucket *b, uint64_t bits_per_s,
                         size_t n, double now);
 
+/* A bucket at the limit in a job's rate file, read again about once a
+ * second (PATCH /v1/jobs/{id} rewrites it): the pace of one reader that
+ * waits on its own (a warm pass, verify).  Zeroed but for `file`. */
+struct rate_pacer {
+  const char *file;         /* the rate file, or NULL: no limit */
+  uint64_t bits;            /* its limit when last read */
+  double read_at;           /* then, 0 never */
+  struct rate_bucket bucket;
+};
+
+/* rate_bucket_take() at the file's limit of the moment. */
+double rate_pacer_take(struct rate_pacer *p, size_t n, double now);
+
 #endif

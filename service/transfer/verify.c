@@ -5,10 +5,14 @@
 #include <string.h>
 #include <libnbd.h>
 
+#include <time.h>
+
 #include "transfer/nbd-connect.h"
+#include "transfer/rate-window.h"
 #include "transfer/tool-argv.h"
 #include "runner/tools.h"
 #include "transfer/verify.h"
+#include "util/timeutil.h"
 
 #define VERIFY_CHUNK (4u << 20)
 
@@ -17,6 +21,7 @@ struct compare {
   struct nbd_handle *src, *dst;
   const char *src_uri;
   bool network;             /* src_uri connected to again after a failure */
+  struct rate_pacer pace;   /* a network source's, else no file */
   uint64_t size;            /* the source's */
   char *a, *b;
   struct job_failure *f;
@@ -45,15 +50,22 @@ static int read_error(struct compare *c, const char *side)
 }
 
 /* n bytes of the source at off into c->a; a network source's read
- * that failed is made again on a new connection, on the copy's
- * schedule. */
+ * keeps to the job's bandwidth limit, as the copy's did, and one that
+ * failed is made again on a new connection, on the copy's schedule. */
 static int source_read(struct compare *c, size_t n, uint64_t off)
 {
   struct uch_nbd_retry again = { 0 };
   struct source_wait w = { .stall_s = stall_timeout_s(),
                            .stop = runner_cancel_requested, .opaque = c->r };
   char err[256], why[200];
+  double wait;
 
+  while ((wait = rate_pacer_take(&c->pace, n, time_monotonic())) > 0) {
+    if (cancelled(c) < 0)
+      return -1;
+    long ns = wait < 0.1 ? (long)(wait * 1e9) + 1000000 : 100000000;
+    nanosleep(&(struct timespec){ 0, ns }, NULL);
+  }
   while (nbd_pread(c->src, c->a, n, off, 0) < 0) {
     uch_nbd_error(err, sizeof err);
     if (!c->network) {
@@ -152,12 +164,13 @@ static int check_hole(struct compare *c, const struct extents *dst,
 }
 
 int verify_disk(struct runner *r, size_t disk, const char *src_uri,
-                bool network, const char *dst_uri,
+                bool network, const char *rate_file, const char *dst_uri,
                 const struct extents *src, bool *equal,
                 struct job_failure *f)
 {
   struct compare c = { .r = r, .f = f, .equal = true, .disk = disk,
                        .src_uri = src_uri, .network = network,
+                       .pace = { .file = rate_file },
                        .size = src->size, .total = src->allocated };
   struct extents dst = { 0 };
   char err[512];

@@ -14,9 +14,10 @@
 /* Returns 0 with *equal set (and the first difference in f->message when
  * not equal), or -1 on error or cancel.  `network`: src_uri is a network
  * source read directly, whose failed reads are made again on a new
- * connection (uch_nbd_reconnect), as the copy's were. */
+ * connection (uch_nbd_reconnect), as the copy's were; with `rate_file`
+ * (else NULL) its reads keep to the limit the file holds. */
 int verify_disk(struct runner *r, size_t disk, const char *src_uri,
-                bool network, const char *dst_uri,
+                bool network, const char *rate_file, const char *dst_uri,
                 const struct extents *src, bool *equal,
                 struct job_failure *f);
 

@@ -5,8 +5,8 @@
 # within seconds (nbdkit's rate filter re-reads its rate-file), onto a
 # raw destination (uch-job's libnbd copy) and a qcow2 one (nbdcopy);
 # and from a network source (nbd://), which uch-job reads without an
-# nbdkit in between, pacing its reads itself, onto raw and qcow2, and in
-# a warm pass (changes), which a PATCH speeds up as well.
+# nbdkit in between, pacing its reads itself, onto raw and qcow2, in a
+# warm pass (changes), which a PATCH speeds up as well, and in verify.
 # Bad PATCH bodies and a PATCH of an ended job are refused.
 source "$UCH_TOP/tests/lib/functions.sh"
 require nbdkit
@@ -130,6 +130,31 @@ patch wp2 '{"limits": {"bandwidth": "200M"}}'
   die "wp2: not sped up by the PATCH: $(job_field wp2 '{state,error}')"
 cmp "$T/src.img" "$T/dstn.img" || die "the warm passes left the copy unequal"
 pass "a warm pass at 1M PATCHed to 200M: done in $(job_field wp2 .result.disks[0].seconds) s, equal"
+
+# verify reads a network source again, at the limit too: 8 extents of
+# 1 MiB at 16M take 3.5 s to compare (unpaced, milliseconds)
+make_sparse_image "$T/small.img" $((64 * MIB)) 8
+port2=$(free_port)
+nbdkit -r -f -i 127.0.0.1 -p "$port2" -P "$T/small.pid" file "file=$T/small.img" \
+  >"$T/nbdkit-small.log" 2>&1 &
+cleanup_add "kill $! 2>/dev/null"
+wait_for 10 test -s "$T/small.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-small.log")"
+cat >"$T/vf.json" <<JSON
+{"type": "copy", "id": "vf", "verify": true, "limits": {"bandwidth": "16M"},
+ "disks": [{"source": {"nbd": "nbd://127.0.0.1:$port2/"},
+            "destination": {"path": "$T/vf.img"}}]}
+JSON
+api POST /v1/jobs "$T/vf.json" >/dev/null
+[ "$(status)" = 201 ] || die "vf: submit: $(status) $(cat "$T/body")"
+verifying() { [ "$(job_field vf .phase)" = verifying ]; }
+wait_for 60 verifying || die "vf: never verifying: $(job_field vf '{state,error}')"
+t0=$(date +%s.%N)
+[ "$(job_wait vf 60)" = succeeded ] || die "vf: $(job_field vf .error)"
+took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+[ "$(job_field vf .result.disks[0].verified)" = true ] || die "vf: not verified"
+awk -v t="$took" 'BEGIN { exit !(t >= 2.5) }' ||
+  die "vf: verify read 8 MiB at 16M in $took s: not held to the limit"
+pass "verify of a network source at 16M: 8 MiB compared in about $took s"
 
 patch bw '{"limits": {"bandwidth": "10M"}}'
 [ "$(status)" = 409 ] || die "PATCH of an ended job: $(status) $(cat "$T/body")"

@@ -60,6 +60,21 @@ int main(void)
   fputs("200M\n", fp);
   fclose(fp);
   is_int(rate_file_bits(path), 200 * MiB, "the file's limit, newline and all");
+
+  /* a pacer follows its file, read again about once a second */
+  struct rate_pacer none = { 0 };
+  ok(rate_pacer_take(&none, MiB, 1.0) == 0, "no file: at once");
+  struct rate_pacer p = { .file = path };
+  rate_pacer_take(&p, 1, 50.0);
+  is_int(p.bits, 200 * MiB, "read at the first take");
+  if (!(fp = fopen(path, "w")))
+    abort();
+  fputs("8M\n", fp);
+  fclose(fp);
+  rate_pacer_take(&p, 1, 50.5);
+  is_int(p.bits, 200 * MiB, "not again within the second");
+  rate_pacer_take(&p, 1, 51.0);
+  is_int(p.bits, 8 * MiB, "again a second later: the new limit");
   unlink(path);
   return tap_done();
 }

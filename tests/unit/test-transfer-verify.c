@@ -64,7 +64,7 @@ static int verify(const char *src, const char *dst, struct job_failure *f)
   if (!su || !du || !(nbd = uch_nbd_connect(su, NULL, NULL, err, sizeof err)))
     return -1;
   if (extents_from_nbd(nbd, &e, NULL, err, sizeof err) == 0 &&
-      verify_disk(&r, 0, su, false, du, &e, &equal, f) == 0)
+      verify_disk(&r, 0, su, false, NULL, du, &e, &equal, f) == 0)
     ret = equal;
   nbd_close(nbd);
   extents_free(&e);
