@@ -84,12 +84,8 @@ qemu-img compare -f raw -F qcow2 "$T/src.img" "$T/dst.qcow2" ||
 pass "the qcow2 copy is equal"
 
 # a network source: no nbdkit in between, uch-job paces its reads
-port=$(free_port)
-nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/net.pid" file "file=$T/src.img" \
-  >"$T/nbdkit-net.log" 2>&1 &
-cleanup_add "kill $! 2>/dev/null"
-wait_for 10 test -s "$T/net.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-net.log")"
-net='{"nbd": "nbd://127.0.0.1:'"$port"'/"}'
+nbdkit_serve_tcp net "$(free_port)" "$T/src.img"
+net='{"nbd": "'"$NBD_URI"'"}'
 rate_follows bwn '{"path": "'"$T/dstn.img"'"}' "$T/dstn.img" "$net"
 cmp "$T/src.img" "$T/dstn.img" || die "the copy from the network differs"
 ! grep -q "nbdkit" "$T/state/jobs/bwn/job.log" ||
@@ -122,8 +118,7 @@ jq -e --argjson n $((8 * MIB)) '.result.disks[0] |
   die "wp1: not held to 2 MiB/s: $(jq -c .result.disks[0] "$T/wp1.out")"
 pass "a warm pass at 16M: 8 MiB in $(jq .result.disks[0].seconds "$T/wp1.out") s"
 warm_pass wp2 1M $((24 * MIB))
-copying() { [ "$(job_field wp2 .phase)" = copying ]; }
-wait_for 30 copying || die "wp2: never copying: $(job_field wp2 .error)"
+wait_for 30 job_in_phase wp2 copying || die "wp2: never copying: $(job_field wp2 .error)"
 patch wp2 '{"limits": {"bandwidth": "200M"}}'
 [ "$(status)" = 200 ] || die "wp2: PATCH: $(status) $(cat "$T/body")"
 [ "$(job_wait wp2 60)" = succeeded ] ||
@@ -134,20 +129,15 @@ pass "a warm pass at 1M PATCHed to 200M: done in $(job_field wp2 .result.disks[0
 # verify reads a network source again, at the limit too: 8 extents of
 # 1 MiB at 16M take 3.5 s to compare (unpaced, milliseconds)
 make_sparse_image "$T/small.img" $((64 * MIB)) 8
-port2=$(free_port)
-nbdkit -r -f -i 127.0.0.1 -p "$port2" -P "$T/small.pid" file "file=$T/small.img" \
-  >"$T/nbdkit-small.log" 2>&1 &
-cleanup_add "kill $! 2>/dev/null"
-wait_for 10 test -s "$T/small.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-small.log")"
+nbdkit_serve_tcp small "$(free_port)" "$T/small.img"
 cat >"$T/vf.json" <<JSON
 {"type": "copy", "id": "vf", "verify": true, "limits": {"bandwidth": "16M"},
- "disks": [{"source": {"nbd": "nbd://127.0.0.1:$port2/"},
+ "disks": [{"source": {"nbd": "$NBD_URI"},
             "destination": {"path": "$T/vf.img"}}]}
 JSON
 api POST /v1/jobs "$T/vf.json" >/dev/null
 [ "$(status)" = 201 ] || die "vf: submit: $(status) $(cat "$T/body")"
-verifying() { [ "$(job_field vf .phase)" = verifying ]; }
-wait_for 60 verifying || die "vf: never verifying: $(job_field vf '{state,error}')"
+wait_for 60 job_in_phase vf verifying || die "vf: never verifying: $(job_field vf '{state,error}')"
 t0=$(date +%s.%N)
 [ "$(job_wait vf 60)" = succeeded ] || die "vf: $(job_field vf .error)"
 took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')

@@ -14,10 +14,7 @@ require jq
 MIB=$((1024 * 1024))
 make_sparse_image "$T/src.img" $((256 * MIB)) 128
 port=$(free_port)
-nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" file "file=$T/src.img" \
-  >"$T/nbdkit-src.log" 2>&1 &
-cleanup_add "kill $! 2>/dev/null"
-wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-src.log")"
+nbdkit_serve_tcp src "$port" "$T/src.img"
 uchd_start
 
 printf '{"type": "copy", "id": "net", "verify": true, "limits": {"bandwidth": "48M"}, "disks": [{"source": {"nbd": "nbd://127.0.0.1:%s/"}, "destination": {"path": "%s"}}]}\n' \

@@ -34,10 +34,7 @@ tries_seen() { grep -q "Connection refused" "$T/state/jobs/late/job.log" 2>/dev/
 wait_for 30 tries_seen || die "the copy never tried its source: $(job_field late .state) $(job_field late .error)"
 [ "$(job_field late .state)" = running ] || die "the copy ended before its source served: $(job_field late .error)"
 # then the source, each connection it takes logged
-nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/src.pid" --filter=log \
-  file "file=$T/disk.img" "logfile=$T/connections.log" >>"$T/nbdkit-src.log" 2>&1 &
-cleanup_add "kill $! 2>/dev/null"
-wait_for 10 test -s "$T/src.pid" || die "nbdkit did not start: $(cat "$T/nbdkit-src.log")"
+nbdkit_serve_tcp src "$port" "$T/disk.img" --filter=log -- "logfile=$T/connections.log"
 st=$(job_wait late 120)
 [ "$st" = succeeded ] || die "late: $st: $(job_field late .error)"
 cmp "$T/disk.img" "$T/late.img" || die "late: the copy differs"

@@ -26,12 +26,9 @@ jq -e --arg u "$NBD_URI" '.error.code == "timeout" and
   die "bs1: $(jq -c .error "$T/bs1.out")"
 pass "hung block status: $(jq -r .error.message "$T/bs1.out")"
 
-# over TCP, through the worker's nbdkit nbd plugin (reconnect filter and all)
+# over TCP, a network source the worker's libnbd reads directly
 port=$(free_port)
-nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/tcp.pid" --filter=delay \
-  file "file=$T/src.img" delay-extents=3600 >>"$T/nbdkit-tcp.log" 2>&1 &
-cleanup_add "kill $!"
-wait_for 10 test -s "$T/tcp.pid" || die "nbdkit tcp did not start"
+nbdkit_serve_tcp tcp "$port" "$T/src.img" --filter=delay -- delay-extents=3600
 copy_nbd bs2 "nbd://127.0.0.1:$port/"
 [ "$(job_wait bs2 90)" = failed ] || die "bs2 did not end: $(job_field bs2 '{state,phase}')"
 api GET /v1/jobs/bs2 >"$T/bs2.out"

@@ -20,6 +20,7 @@ uchd_start --stall-timeout 3
 
 # a qcow2 destination: nbdcopy, which waits for ever on its own
 nbdkit_serve slow "$T/src.img" --filter=delay -- rdelay=3600
+slow_uri=$NBD_URI
 printf '{"type": "copy", "id": "q1", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s", "format": "qcow2"}}]}\n' \
   "$NBD_URI" "$T/dst.qcow2" >"$T/q1.json"
 api POST /v1/jobs "$T/q1.json" >/dev/null
@@ -48,22 +49,14 @@ pass "once the source answers, the resubmitted qcow2 copy is equal"
 # 12's nbdkit 1.32.5 may then abort (raw_send_socket: Assertion `sock >=
 # 0', fixed in 1.33.10 by 9d82aa4f) before the copy connects to it.
 port=$(free_port)
-tcp_serve() { # OPTION... : nbdkit on 127.0.0.1:$port, pid in $T/tcp.pid
-  rm -f "$T/tcp.pid"
-  nbdkit -r -f -i 127.0.0.1 -p "$port" -P "$T/tcp.pid" "$@" file "file=$T/src.img" \
-    ${TCP_PARAMS:-} >>"$T/nbdkit-tcp.log" 2>&1 &
-  tcp_nbdkit=$!
-  cleanup_add "kill $!"
-  wait_for 10 test -s "$T/tcp.pid" || die "nbdkit on TCP did not start"
-}
-TCP_PARAMS=rate=16M tcp_serve --filter=rate
+nbdkit_serve_tcp tcp "$port" "$T/src.img" --filter=rate -- rate=16M
 printf '{"type": "copy", "id": "q2", "disks": [{"source": {"nbd": "nbd://127.0.0.1:%s/"}, "destination": {"path": "%s", "format": "qcow2"}}]}\n' \
   "$port" "$T/dst2.qcow2" >"$T/q2.json"
 api POST /v1/jobs "$T/q2.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit q2: $(status) $(cat "$T/body")"
 done_at_least() { [ "$(job_field "$1" .progress.bytes_done)" -ge "$2" ]; }
 wait_for 60 done_at_least q2 $((2 * MIB)) || die "q2 made no progress"
-kill -STOP "$(cat "$T/tcp.pid")"
+kill -STOP "$NBDKIT_PID"
 [ "$(job_wait q2 90)" = failed ] || die "q2 did not end: $(job_field q2 '{state,phase}')"
 api GET /v1/jobs/q2 >"$T/q2.out"
 jq -e '.error.code == "timeout" and
@@ -72,27 +65,26 @@ jq -e '.error.code == "timeout" and
        (.error.message | contains("(source nbd://127.0.0.1:'"$port"'/)"))' \
   "$T/q2.out" >/dev/null || die "q2: $(jq -c .error "$T/q2.out")"
 ! grep -q "running nbdcopy" "$T/state/jobs/q2/job.log" || die "q2: copied by nbdcopy"
-! worker_leftovers | grep -qv -- "-P $T/tcp.pid" || die "q2 left: $(worker_leftovers)"
+[ -z "$(worker_leftovers)" ] || die "q2 left: $(worker_leftovers)"
 pass "qcow2 from nbd://: $(jq -r .error.message "$T/q2.out")"
 
 # the stopped nbdkit gone before another takes its port (SIGKILL is
 # not instant)
-kill -KILL "$tcp_nbdkit" 2>/dev/null || true
-wait "$tcp_nbdkit" 2>/dev/null || true
-TCP_PARAMS='' tcp_serve
+kill -KILL "$NBDKIT_PID" 2>/dev/null || true
+wait "$NBDKIT_PID" 2>/dev/null || true
+nbdkit_serve_tcp tcp "$port" "$T/src.img"
 api POST /v1/jobs "$T/q2.json" >/dev/null
 [ "$(status)" = 202 ] || die "resubmit q2: $(status) $(cat "$T/body")"
 [ "$(job_wait q2 120)" = succeeded ] || die "q2 again: $(job_field q2 .error)"
 qemu-img compare -q -f raw -F qcow2 "$T/src.img" "$T/dst2.qcow2" || die "the qcow2 from nbd:// differs"
 pass "once it answers, the resubmitted qcow2 copy from nbd:// is equal"
-tcp_pid=$(cat "$T/tcp.pid")
-kill "$tcp_pid"
-wait "$tcp_pid" 2>/dev/null || true
+kill "$NBDKIT_PID"
+wait "$NBDKIT_PID" 2>/dev/null || true
 
 # a sync job: pass 1 from a source that answers, then the source hangs
 # and a pass over a changed extent waits on it
 printf '{"type": "sync", "id": "s1", "disks": [{"source": {"nbd": "%s"}, "destination": {"path": "%s"}}]}\n' \
-  "$NBD_URI" "$T/dst.img" >"$T/s1.json"
+  "$slow_uri" "$T/dst.img" >"$T/s1.json"
 api POST /v1/jobs "$T/s1.json" >/dev/null
 [ "$(status)" = 201 ] || die "submit s1: $(status) $(cat "$T/body")"
 waiting() { [ "$(job_field s1 .phase)" = waiting ]; }

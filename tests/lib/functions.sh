@@ -390,28 +390,51 @@ nbdkit_reserve() {
 
 # nbdkit_serve NAME IMAGE [OPTION... [-- PARAM...]]: serves IMAGE
 # read-only with nbdkit's file plugin on $T/NAME.sock, OPTIONs before
-# the plugin (--filter=rate), PARAMs after it (rate=20M); sets NBD_URI.
-# Call it directly, not in $(...), so its cleanup is registered.
+# the plugin (--filter=rate), PARAMs after it (rate=20M); sets NBD_URI,
+# and NBDKIT_PID (its pid, also in $T/NAME.pid).  Call it directly, not
+# in $(...), so its cleanup is registered.
 nbdkit_serve() {
+  local _listen=(-U "$T/$1.sock")
+  _nbdkit_file "$@"
+  # shellcheck disable=SC2034 # set for the caller
+  NBD_URI="nbd+unix:///?socket=$T/$1.sock"
+}
+
+# nbdkit_serve_tcp NAME PORT IMAGE [OPTION... [-- PARAM...]]: the same
+# on 127.0.0.1:PORT, a network source (nbd://); called again with the
+# same PORT, a server back where the last one was.
+nbdkit_serve_tcp() {
+  local name=$1 port=$2
+  shift 2
+  local _listen=(-i 127.0.0.1 -p "$port")
+  _nbdkit_file "$name" "$@"
+  # shellcheck disable=SC2034 # set for the caller
+  NBD_URI="nbd://127.0.0.1:$port/"
+}
+
+# The two's body: nbdkit listening where the caller's _listen says.
+_nbdkit_file() {
   local name=$1 image=$2 opts=() params=()
   shift 2
   while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   params=("$@")
   rm -f "$T/$name.pid"
-  nbdkit -r -f -U "$T/$name.sock" -P "$T/$name.pid" "${opts[@]}" \
+  nbdkit -r -f "${_listen[@]}" -P "$T/$name.pid" "${opts[@]}" \
     file "file=$image" "${params[@]}" >>"$T/nbdkit-$name.log" 2>&1 &
-  cleanup_add "kill $!"
-  wait_for 10 test -s "$T/$name.pid" || die "nbdkit $name did not start"
   # shellcheck disable=SC2034 # set for the caller
-  NBD_URI="nbd+unix:///?socket=$T/$name.sock"
+  NBDKIT_PID=$!
+  cleanup_add "kill $!"
+  wait_for 10 test -s "$T/$name.pid" ||
+    die "nbdkit $name did not start: $(tail -3 "$T/nbdkit-$name.log")"
 }
 
 # Tools a job may have started that are still running from $T (a
-# test's own servers, on sockets directly in $T, do not count).
+# test's own servers, their sockets and pid files directly in $T, do not
+# count).
 worker_leftovers() {
   pgrep -af -- "$T" | grep -E '(^[0-9]+ )(nbdkit|nbdcopy|qemu-nbd|qemu-img|uch-job|\S*/uch-job) ' \
-    | grep -v -e "-U $T/[A-Za-z0-9_.-]*\.sock " || true
+    | grep -v -e "-U $T/[A-Za-z0-9_.-]*\.sock " -e "-P $T/[A-Za-z0-9_.-]*\.pid " || true
 }
 
 # job_in_state ID STATE: true when job ID is in STATE now (for wait_for,
