@@ -21,12 +21,12 @@ uint64_t rate_file_bits(const char *path);
 size_t inflight_window(uint64_t bits_per_s, size_t conns, size_t max);
 
 /* The pace of reads that no nbdkit rate filter paces (a network source
- * read by the worker itself: a copy's connections, a warm pass): a
- * bucket of bytes that fills at the limit, up to a tenth of a second's
- * worth.  A read of n bytes goes once the bucket is not empty, taking n
- * from it (so it may go below zero by a read: reads larger than a tenth
- * of a second).  Zeroed, a bucket is empty and counts from its first
- * take. */
+ * read by the worker itself: a copy's connections, a warm pass,
+ * verify): a bucket of bytes that fills at the limit, up to a tenth of
+ * a second's worth.  A read of n bytes goes once the bucket is not
+ * empty, taking n from it (so it may go below zero by a read: reads
+ * larger than a tenth of a second).  Zeroed, a bucket is empty and
+ * counts from its first take. */
 struct rate_bucket {
   double tokens;            /* bytes that may be sent */
   double last;              /* when they were counted, 0 never */

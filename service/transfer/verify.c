@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libnbd.h>
-
 #include <time.h>
+#include <libnbd.h>
 
 #include "transfer/nbd-connect.h"
 #include "transfer/rate-window.h"
