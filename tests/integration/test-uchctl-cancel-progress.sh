@@ -11,8 +11,9 @@ uchd_start
 export UCH_SOCKET=$UCH_SOCK
 
 # job OUT: a copy of the last slow_nbd_source into $T/OUT.  Each step has
-# its own source: nbdkit's rate filter may abort when a cancelled client
-# drops its connections mid-sleep.
+# its own source: Debian 12's nbdkit 1.32.5 may abort when a cancelled
+# client drops its connections with reads asleep in the rate filter
+# (raw_send_socket: Assertion `sock >= 0'; fixed in 1.33.10, 9d82aa4f).
 job() {
   printf '{"type":"copy","disks":[{"source":{"nbd":"%s"},"destination":{"path":"%s"}}]}\n' \
     "$SRC_URI" "$T/$1"
