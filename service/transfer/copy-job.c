@@ -289,6 +289,10 @@ struct disk_copy {
   struct endpoint src, dst, check;
   struct extents ext;
   bool network;             /* src.uri is the network source itself */
+  /* a network source's: the job's rate file, which a warm pass and
+   * verify pace their reads by (our nbdkit's rate filter paces the
+   * others); else NULL */
+  char *rate_file;
   /* a copy across a network: the connections it reads on, all started
    * at once (pre[0] the first ready, the one measured on) */
   struct uch_nbd_preconnect more;
@@ -304,6 +308,7 @@ static void disk_copy_end(struct runner *r, struct disk_copy *d)
   endpoint_stop(r, &d->dst);
   endpoint_stop(r, &d->src);
   extents_free(&d->ext);
+  free(d->rate_file);
 }
 
 static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
@@ -311,16 +316,9 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
                        struct job_failure *f)
 {
   const char *uri = d->dst.uri;
-  _cleanup_free_ char *rate_file = NULL;
   char tag[32];
   bool equal = false;
 
-  /* a network source at the job's bandwidth limit, as the copy read it
-   * (our nbdkit's rate filter paces the others) */
-  if (d->network && !(rate_file = runtime_path(r, BANDWIDTH_FILE))) {
-    failure_set(f, "internal", "out of memory");
-    return -1;
-  }
   runner_set_phase(r, "verifying");
   if (!uri) {
     snprintf(tag, sizeof tag, "chk%zu", i);
@@ -328,7 +326,7 @@ static int verify_copy(struct runner *r, size_t i, struct disk_copy *d,
       return -1;
     uri = d->check.uri;
   }
-  if (verify_disk(r, i, d->src.uri, d->network, rate_file, uri, &d->ext,
+  if (verify_disk(r, i, d->src.uri, d->network, d->rate_file, uri, &d->ext,
                   &equal, f) < 0)
     return -1;
   json_object_object_add(out, "verified", json_object_new_boolean(equal));
@@ -436,6 +434,10 @@ int copy_disk_linked(struct runner *r, size_t i,
   int ret = -1;
 
   d.network = network;
+  if (network && !(d.rate_file = runtime_path(r, BANDWIDTH_FILE))) {
+    failure_set(f, "internal", "out of memory");
+    goto out;
+  }
   runner_set_phase(r, "preparing");
   if (source->kind == SOURCE_VOLUME) {
     if (volume_open(r, &source->volume, false, &src_dev, f) < 0) {
@@ -476,16 +478,11 @@ int copy_disk_linked(struct runner *r, size_t i,
      * through nbdkit (which passes on base:allocation only); a network
      * one at the job's bandwidth limit, as the copy reads it */
     const char *uri = source->kind == SOURCE_NBD ? source->nbd : NULL;
-    _cleanup_free_ char *rate_file = NULL;
     struct pass_result pass;
-    if (network && !(rate_file = runtime_path(r, BANDWIDTH_FILE))) {
-      failure_set(f, "internal", "out of memory");
-      goto out;
-    }
     runner_set_phase(r, "copying");
     start = time_monotonic();
     if (incremental_pass(r, i, uri ? uri : d.src.uri, &disk->changes, path,
-                         disk->through, rate_file, &pass, f) < 0) {
+                         disk->through, d.rate_file, &pass, f) < 0) {
       failure_prefix(f, "disks[%zu]: ", i);
       goto out;
     }
