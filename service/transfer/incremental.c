@@ -241,12 +241,8 @@ static int pass_pace(struct pass_io *io, size_t n)
   double wait;
 
   while ((wait = rate_pacer_take(&io->pace, n, time_monotonic())) > 0) {
-    int ms = wait < 0.01 ? (int)(wait * 1000) + 1 : 10;
-    if (nbd_aio_in_flight(io->nbd) > 0) {
-      if (nbd_poll(io->nbd, ms) < 0)
-        return -1;
-    } else
-      nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
+    if (uch_nbd_wait_turn(io->nbd, wait) < 0)
+      return -1;
     children_poll(&io->r->kids, -1, 0);
     if (io->r->kids.cancelled || *io->err)
       return -1;

@@ -139,6 +139,16 @@ void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite)
   nbd_close(nbd);
 }
 
+int uch_nbd_wait_turn(struct nbd_handle *nbd, double wait_s)
+{
+  int ms = wait_s < 0.01 ? (int)(wait_s * 1000) + 1 : 10;
+
+  if (nbd_aio_in_flight(nbd) > 0)
+    return nbd_poll(nbd, ms) < 0 ? -1 : 0;
+  nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
+  return 0;
+}
+
 int uch_nbd_reconnect(struct nbd_handle **nbd, const char *uri,
                       uint64_t size, struct uch_nbd_retry *a,
                       struct source_wait *w, char *errbuf, size_t len)

@@ -49,6 +49,12 @@ void uch_nbd_error(char *buf, size_t len);
  * take; nbd_close() drops them. */
 void uch_nbd_disconnect(struct nbd_handle *nbd, bool polite);
 
+/* A reader waiting `wait_s` for its turn at a rate (rate-window.h):
+ * at most 10 ms at a time, so that a new limit shows at once, the
+ * handle's reads in flight completing meanwhile (a sleep when there is
+ * none).  -1 when the connection failed. */
+int uch_nbd_wait_turn(struct nbd_handle *nbd, double wait_s);
+
 /* A network source read directly is read again after a failure as our
  * reconnect filter (filters/reconnect.c) had nbdkit do: the first retry
  * SOURCE_RETRY_DELAY seconds after the failure, each wait twice the one

@@ -385,16 +385,10 @@ static int pace(struct conn *k, size_t n)
       return 0;
     if (stopping(c))
       return -1;
-    int ms = (int)(wait * 1000) + 1;
-    if (ms > 10)
-      ms = 10;
-    if (any_in_flight(k)) {
-      if (nbd_poll(k->nbd, ms) < 0) {
-        read_failed(k);
-        return -1;
-      }
-    } else
-      nanosleep(&(struct timespec){ 0, ms * 1000000L }, NULL);
+    if (uch_nbd_wait_turn(k->nbd, wait) < 0) {
+      read_failed(k);
+      return -1;
+    }
   }
 }
 
